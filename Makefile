@@ -1,0 +1,78 @@
+# nestbox — one non-recursive Makefile. Output goes to o/$(MODE)/.
+#   make [MODE=dbg|rel|asan] [CC=gcc|clang] [WERROR=0]
+#   make run      build, then boot the bundled demo guest
+#   make test     build and run every test tier; last line "N passed, N failed"
+#   make bench    guest MIPS figures (rel mode)
+
+MODE   ?= dbg
+CC     ?= gcc
+ifeq ($(origin CC),default)
+CC     := gcc
+endif
+O      := o/$(MODE)
+
+CSTD   := -std=gnu11
+WARN   := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+          -Wold-style-definition -Wmissing-declarations -Wredundant-decls \
+          -Wundef -Wwrite-strings -Wformat=2 -Winit-self -Wimplicit-fallthrough \
+          -Wvla -Wpointer-arith -Wno-unused-parameter
+ifneq ($(WERROR),0)
+WARN   += -Werror
+endif
+
+ifeq ($(MODE),dbg)
+OPT    := -O0 -g3 -DDEBUG
+else ifeq ($(MODE),rel)
+OPT    := -O2 -g -DNDEBUG
+else ifeq ($(MODE),asan)
+OPT    := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+LDOPT  := -fsanitize=address,undefined
+else ifeq ($(MODE),ubsan)
+OPT    := -O1 -g -fsanitize=undefined -fno-sanitize-recover=all
+LDOPT  := -fsanitize=undefined
+else
+$(error unknown MODE '$(MODE)': use dbg, rel, asan or ubsan)
+endif
+
+CFLAGS  := $(CSTD) $(WARN) $(OPT) -Isrc -MMD -MP $(EXTRA_CFLAGS)
+LDFLAGS := $(LDOPT)
+LIBS    := -lZydis -lm
+
+.PHONY: all run test bench deps clean guests tidy format
+all: deps $(O)/nestbox
+
+# --- set-up: install Debian packages when missing (tools/deps.sh) ---
+deps:
+	@sh tools/deps.sh
+
+# --- the emulator library and binary ---
+LIB_SRCS := $(wildcard src/base/*.c src/mem/*.c src/cpu/*.c src/dev/*.c src/machine/*.c src/virt/*.c)
+LIB_OBJS := $(patsubst src/%.c,$(O)/src/%.o,$(LIB_SRCS))
+
+$(O)/src/%.o: src/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(O)/libnestbox.a: $(LIB_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(O)/nestbox: $(O)/src/main.o $(O)/libnestbox.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+# --- tier fragments ---
+include tests/unit/test.mk
+include tests/guest/test.mk
+include tests/diff/test.mk
+include tests/bench/bench.mk
+
+run: all guests
+	$(O)/nestbox
+
+test: all guests unit-tests diff-tests
+	@MODE=$(MODE) O=$(O) sh tools/runtests.sh
+
+clean:
+	rm -rf o
+
+-include $(shell find o -name '*.d' 2>/dev/null)

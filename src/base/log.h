@@ -1,0 +1,33 @@
+/* base/log.h: per-category diagnostics (-d exec,int,mmu,cpu,dev,...); free when off. */
+#ifndef NESTBOX_BASE_LOG_H
+#define NESTBOX_BASE_LOG_H
+
+#include "base/compiler.h"
+#include "base/types.h"
+
+/* X(name) — one row per log category; `-d name[,name...]` turns them on. */
+#define LOG_CATEGORIES(X) \
+	X(exec) X(int) X(mmu) X(cpu) X(dev) X(vmx) X(svm) X(guest)
+
+enum log_cat {
+#define LOG_ENUM(n) LOG_##n,
+	LOG_CATEGORIES(LOG_ENUM)
+#undef LOG_ENUM
+	LOG_NR
+};
+
+extern u32 log_mask;
+
+/* returns 0, or -1 if a name in the comma-separated list is unknown (names it on stderr) */
+int log_enable_list(const char *list);
+void log_write(enum log_cat cat, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* a fatal host-side error: prints "nestbox: <msg>" and exits with status 1 */
+noreturn_fn void die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#define LOG(cat, ...)                                                   \
+	do {                                                            \
+		if (unlikely(log_mask & (1u << LOG_##cat)))             \
+			log_write(LOG_##cat, __VA_ARGS__);              \
+	} while (0)
+
+#endif

@@ -1,0 +1,204 @@
+/* cpu/cpu.h: the architectural state of one x86-64 logical processor.
+ *
+ * Conventions:
+ *  - Registers are indexed in instruction-encoding order (RAX=0 ... R15=15).
+ *  - RIP holds the address of the instruction being executed until it
+ *    retires; handlers change control flow by writing c->next_rip.
+ *  - Arithmetic flags are computed lazily (cpu/flags.h); read RFLAGS only
+ *    through cpu_rflags() and write it only through cpu_set_rflags().
+ *  - A fault never returns: cpu_fault() unwinds to the step loop, which
+ *    delivers the exception with RIP still at the faulting instruction.
+ */
+#ifndef NESTBOX_CPU_CPU_H
+#define NESTBOX_CPU_CPU_H
+
+#include <setjmp.h>
+
+#include "base/compiler.h"
+#include "base/types.h"
+#include "cpu/arch.h"
+#include "cpu/fpu_state.h"
+#include "cpu/msr_state.h"
+
+struct machine;
+struct cpu_model;
+struct lapic;
+struct icache;
+struct cpu;
+
+enum { RAX, RCX, RDX, RBX, RSP, RBP, RSI, RDI, R8, R9, R10, R11, R12, R13, R14, R15 };
+
+/* A segment register and its descriptor cache (SDM Vol.3A "Segment Registers"). */
+struct seg_cache {
+	u16 sel;
+	u32 limit; /* expanded byte limit (granularity applied) */
+	u64 base;
+	u32 ar;    /* access rights, VMX layout (cpu/arch.h AR_*) */
+};
+
+struct dtr {
+	u64 base;
+	u32 limit;
+};
+
+/* Operating mode, derived from CR0.PE, EFLAGS.VM, EFER.LMA and CS.L/CS.D. */
+enum cpu_mode {
+	MODE_REAL,   /* CR0.PE=0 (includes "big real" via cached limits) */
+	MODE_VM86,   /* virtual-8086 */
+	MODE_PROT16, /* protected, CS.D=0 */
+	MODE_PROT32, /* protected, CS.D=1 */
+	MODE_COMPAT16, /* IA-32e compatibility, CS.D=0 */
+	MODE_COMPAT32, /* IA-32e compatibility, CS.D=1 */
+	MODE_LONG64, /* IA-32e 64-bit */
+};
+
+/* Lazily evaluated arithmetic flags (cpu/flags.c). */
+enum lazy_op {
+	LAZY_NONE, /* flags are in c->rflags */
+	LAZY_ADD, LAZY_ADC, LAZY_SUB, LAZY_SBB, LAZY_LOGIC, LAZY_INC, LAZY_DEC,
+};
+
+struct lazy_flags {
+	u64 res, src1, src2; /* result and operands, masked to size */
+	u8 op;               /* enum lazy_op */
+	u8 size;             /* bytes: 1, 2, 4, 8 */
+	u8 cf_in;            /* ADC/SBB carry-in; INC/DEC preserved CF */
+};
+
+/* Activity state (named as in the SDM's VMX "Guest Non-Register State"). */
+enum cpu_activity { ACT_ACTIVE, ACT_HLT, ACT_SHUTDOWN, ACT_WAIT_SIPI };
+
+/* Interruptibility (SDM Vol.3C "Guest Non-Register State"). */
+#define SHADOW_STI   BIT(0)
+#define SHADOW_MOVSS BIT(1)
+
+/* TLB: one direct-mapped array of linear pages (cpu/mmu.c). */
+#define TLB_BITS 8
+#define TLB_SIZE (1u << TLB_BITS)
+/* permission bits an entry grants */
+#define TLBP_R_SUP  BIT(0)
+#define TLBP_W_SUP  BIT(1)
+#define TLBP_X_SUP  BIT(2)
+#define TLBP_R_USER BIT(3)
+#define TLBP_W_USER BIT(4)
+#define TLBP_X_USER BIT(5)
+struct tlb_entry {
+	u64 tag;   /* linear page number + 1 (0 = invalid) */
+	u64 gpa;   /* guest-physical page address */
+	u8 *host;  /* host pointer to the page if plain RAM, else NULL (MMIO) */
+	u16 pcid;
+	u8 perm;   /* TLBP_* */
+	u8 global;
+};
+
+/* What the CPU needs of its local APIC (dev/lapic.c implements it; the
+ * machine wires it), so cpu/ never includes dev/. */
+struct apic_ops {
+	/* highest-priority deliverable fixed interrupt vector, or -1 */
+	int (*irq_pending)(struct cpu *c);
+	/* acknowledge (INTA): returns the vector and moves it IRR -> ISR */
+	int (*irq_ack)(struct cpu *c);
+	/* APIC_BASE (0x1b) and x2APIC MSRs (0x800-0x8ff), TSC_DEADLINE (0x6e0):
+	 * return 0, or -1 to make RDMSR/WRMSR raise #GP(0) */
+	int (*msr_read)(struct cpu *c, u32 msr, u64 *val);
+	int (*msr_write)(struct cpu *c, u32 msr, u64 val);
+	/* CR8 <-> TPR[7:4] (SDM Vol.3A "Task Priority in IA-32e Mode") */
+	u64 (*get_cr8)(struct cpu *c);
+	void (*set_cr8)(struct cpu *c, u64 val);
+};
+
+struct cpu {
+	/* --- hot state first --- */
+	u64 gpr[16];
+	u64 rip;
+	u64 next_rip;
+	u64 rflags;            /* arithmetic bits valid only when lf.op == LAZY_NONE */
+	struct lazy_flags lf;
+	u64 icount;            /* instructions retired (the virtual clock's source) */
+	u64 deadline;          /* leave the fast loop when icount >= deadline; 0 = now */
+	u8 mode;               /* enum cpu_mode */
+	u8 cpl;
+	u8 shadow;             /* SHADOW_* for the next instruction boundary */
+	u8 activity;           /* enum cpu_activity */
+
+	struct seg_cache seg[8]; /* ES CS SS DS FS GS LDTR TR */
+	struct dtr gdtr, idtr;
+	u64 cr0, cr2, cr3, cr4, efer, xcr0;
+	u8 tpr;                /* CR8 = TPR[7:4] when no local APIC claims it */
+	u64 dr[8];             /* DR4/DR5 alias DR6/DR7 when CR4.DE=0 */
+
+	struct fpu fpu;
+	struct msr_state msr;
+
+	/* --- events (cpu/event.c) --- */
+	u8 nmi_pending;
+	u8 nmi_blocked;        /* from NMI delivery until the next IRET */
+	u8 smi_pending;
+	u8 init_pending;
+	u8 sipi_pending;
+	u8 sipi_vector;
+	u8 in_event;           /* nesting depth of exception delivery (double fault) */
+	u8 first_vector;       /* vector being delivered when a second fault hit */
+	u8 pending_db;         /* a trap-class #DB (single step/data bp) is due after this insn */
+	u64 pending_dr6;
+	/* the local APIC, wired by the machine (NULL: none) */
+	const struct apic_ops *apic_ops;
+
+	/* --- fault unwinding (cpu/fault.c, cpu/step.c) --- */
+	jmp_buf *unwind;
+	u8 fault_vector;
+	u8 fault_has_error;
+	u32 fault_error;
+
+	/* --- memory --- */
+	struct tlb_entry tlb[TLB_SIZE];
+	struct icache *icache;
+	struct machine *machine;
+	const struct cpu_model *model;
+	struct lapic *apic;
+	u32 index;             /* vCPU number (APIC ID by default) */
+	u64 rng_state;         /* RDRAND/RDSEED: deterministic per-run seed */
+};
+
+/* --- mode helpers --- */
+static inline bool cpu_is_long64(const struct cpu *c) { return c->mode == MODE_LONG64; }
+static inline bool cpu_lma(const struct cpu *c) { return (c->efer & EFER_LMA) != 0; }
+/* recompute c->mode and c->cpl after CR0/EFER/CS/RFLAGS.VM change */
+void cpu_update_mode(struct cpu *c);
+
+/* --- RFLAGS (cpu/flags.c) --- */
+u64 cpu_rflags(struct cpu *c);
+void cpu_set_rflags(struct cpu *c, u64 v); /* raw: no privilege checks */
+
+/* --- registers of a given size (byte regs 16..19 are AH CH DH BH) --- */
+static inline u64 reg_read(const struct cpu *c, unsigned r, unsigned size)
+{
+	if (size == 1 && r >= 16)
+		return (c->gpr[r - 16] >> 8) & 0xff;
+	return c->gpr[r] & size_mask(size);
+}
+
+/* SDM Vol.1 "General-Purpose Registers in 64-Bit Mode": 32-bit results are
+ * zero-extended to 64 bits; 8- and 16-bit results leave the rest untouched. */
+static inline void reg_write(struct cpu *c, unsigned r, unsigned size, u64 v)
+{
+	switch (size) {
+	case 1:
+		if (r >= 16)
+			c->gpr[r - 16] = (c->gpr[r - 16] & ~0xff00ull) | ((v & 0xff) << 8);
+		else
+			c->gpr[r] = (c->gpr[r] & ~0xffull) | (v & 0xff);
+		break;
+	case 2: c->gpr[r] = (c->gpr[r] & ~0xffffull) | (v & 0xffff); break;
+	case 4: c->gpr[r] = (u32)v; break;
+	default: c->gpr[r] = v; break;
+	}
+}
+
+/* --- lifecycle (cpu/cpu.c) --- */
+/* power-on / RESET state (SDM Vol.3A "Processor State After Reset") */
+void cpu_reset(struct cpu *c);
+/* INIT: as RESET but keeps x87/SSE, MSRs and caches (SDM "INIT" column) */
+void cpu_init_signal(struct cpu *c);
+
+#endif

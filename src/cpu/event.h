@@ -1,0 +1,37 @@
+/* cpu/event.h: exception and interrupt delivery (SDM Vol.3A "Interrupt and
+ * Exception Handling"), owned by cpu/event.c. */
+#ifndef NESTBOX_CPU_EVENT_H
+#define NESTBOX_CPU_EVENT_H
+
+#include "cpu/cpu.h"
+
+/* Event types, numbered as the VMX interruption-type field (SDM Vol.3C
+ * "VM-Entry Controls for Event Injection") so VMX code can use them as is. */
+enum event_type {
+	EV_EXT_INTR = 0,
+	EV_NMI = 2,
+	EV_HW_EXC = 3,     /* fault/trap raised by the CPU */
+	EV_SW_INT = 4,     /* INT n */
+	EV_PRIV_SW_EXC = 5, /* INT1 (ICEBP) */
+	EV_SW_EXC = 6,     /* INT3, INTO */
+};
+
+/* Deliver an event through the IDT in the current mode (real, protected,
+ * long; with privilege change, IST, error code). For EV_HW_EXC, applies the
+ * double-fault rules ("Interrupt 8—Double Fault Exception (#DF)") using
+ * c->in_event; a fault during #DF delivery shuts the CPU down (triple
+ * fault). For software events the return address is c->next_rip.
+ * May unwind through cpu_fault() if delivery itself faults. */
+void cpu_deliver(struct cpu *c, u8 vector, enum event_type type, bool has_err, u32 err);
+
+/* At an instruction boundary: deliver the highest-priority pending event
+ * (SDM "Priority Among Simultaneous Exceptions and Interrupts"): pending
+ * trap #DB, SMI, INIT, NMI, maskable interrupt (c->irq_pending/irq_ack),
+ * honouring RFLAGS.IF, the STI/MOV SS shadow and NMI blocking. Wakes a
+ * HLTed CPU. Returns true if an event was delivered or the CPU woke. */
+bool cpu_handle_events(struct cpu *c);
+
+/* true if cpu_handle_events would do something now */
+bool cpu_event_ready(struct cpu *c);
+
+#endif

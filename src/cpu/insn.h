@@ -1,0 +1,91 @@
+/* cpu/insn.h: the compact decoded instruction (our own form; Zydis is only
+ * consulted once, at decode time, in cpu/decode.c) and operand access. */
+#ifndef NESTBOX_CPU_INSN_H
+#define NESTBOX_CPU_INSN_H
+
+#include "cpu/cpu.h"
+
+struct insn;
+typedef void insn_fn(struct cpu *c, const struct insn *i);
+
+enum opnd_kind {
+	OPK_NONE,
+	OPK_REG,  /* general register: reg 0-15, or 16-19 = AH CH DH BH */
+	OPK_MEM,  /* memory at insn_ea(): size bytes */
+	OPK_IMM,  /* i->imm (op 0/1) or i->imm2 (the second immediate) */
+	OPK_SREG, /* segment register: reg = enum seg_reg */
+	OPK_CR,   /* control register n */
+	OPK_DR,   /* debug register n */
+	OPK_XMM,  /* xmm n */
+	OPK_ST,   /* x87 ST(n) */
+	OPK_MMX,  /* mm n */
+	OPK_PTR,  /* far pointer immediate: offset in imm, selector in imm2 */
+};
+
+struct opnd {
+	u8 kind; /* enum opnd_kind */
+	u8 reg;
+	u16 size; /* bytes */
+};
+
+#define INSN_MAX_OPS 4
+#define REG_NONE 0xff
+#define REG_RIP  16 /* i->base for RIP-relative addressing */
+
+/* prefixes that matter to semantics */
+#define PFX_REP   1 /* F3: REP / REPE / REPZ */
+#define PFX_REPNE 2 /* F2 */
+
+struct insn {
+	insn_fn *fn;
+	u8 len;
+	u8 osize;  /* operand size in bytes: 2, 4, 8 (byte forms use op[].size = 1) */
+	u8 asize;  /* address size in bytes: 2, 4, 8 */
+	u8 nops;   /* explicit operands in op[] */
+	u8 seg;    /* segment of the memory operand (default or override) */
+	u8 base, index, scale; /* REG_NONE when absent; scale is log2 */
+	u8 rep;    /* PFX_* */
+	u8 lock;
+	u8 cc;     /* condition code (Jcc/SETcc/CMOVcc) or a handler-defined sub-op */
+	u8 flags;  /* INSN_F_* */
+	u16 mnemonic; /* ZydisMnemonic, for traces and coverage */
+	struct opnd op[INSN_MAX_OPS];
+	i64 disp;
+	u64 imm;   /* first immediate, sign-extended where the encoding says so;
+	            * for relative branches the displacement */
+	u64 imm2;  /* second immediate (ENTER nesting level, far selector) */
+};
+
+#define INSN_F_BRANCH   BIT(0) /* may change control flow: ends a decoded block */
+#define INSN_F_HAS_MEM  BIT(1)
+#define INSN_F_ENDBLOCK BIT(2) /* ends a block for other reasons (mode/state change) */
+
+/* --- effective address (SDM Vol.1 "Specifying an Offset") --- */
+static inline u64 insn_ea(const struct cpu *c, const struct insn *i)
+{
+	u64 ea = (u64)i->disp;
+	if (i->base == REG_RIP)
+		ea += c->next_rip;
+	else if (i->base != REG_NONE)
+		ea += c->gpr[i->base];
+	if (i->index != REG_NONE)
+		ea += c->gpr[i->index] << i->scale;
+	return ea & size_mask(i->asize);
+}
+
+/* --- generic operand access (cpu/operand.c) ---
+ * op_read: value of explicit operand n, zero-extended (immediates are
+ * returned as decoded: sign-extended to 64 bits, callers mask).
+ * op_write: stores size bytes with the register-write rules of reg_write(). */
+u64 op_read(struct cpu *c, const struct insn *i, int n);
+void op_write(struct cpu *c, const struct insn *i, int n, u64 v);
+
+/* Handler tables: each cpu/handlers_*.def holds rows
+ *   H(MNEMONIC, handler)      -- MNEMONIC is the ZYDIS_MNEMONIC_ suffix
+ * A handler may inspect i->op[] to distinguish forms. Mnemonics with no row
+ * raise #UD. The decoder (cpu/decode.c) includes every table. */
+#define H(m, fn) insn_fn fn;
+#include "cpu/handlers_all.def"
+#undef H
+
+#endif

@@ -1,0 +1,17 @@
+/* dev/dev.h: device constructors. Each device: xxx_init(machine, ...),
+ * registering its port/MMIO ranges with mem/physmem; private state is static
+ * or allocated and hung in machine->devs. */
+#ifndef NESTBOX_DEV_DEV_H
+#define NESTBOX_DEV_DEV_H
+
+#include "machine/machine.h"
+
+void uart_init(struct machine *m, u16 base);          /* 16550 on COM1 */
+void debug_exit_init(struct machine *m, u16 port);    /* isa-debug-exit */
+void shutdown_port_init(struct machine *m);           /* 0x8900 "Shutdown" */
+void fw_cfg_init(struct machine *m);                  /* 0x510/0x511 */
+void pic_stub_init(struct machine *m);                /* 8259 ports accepted */
+void misc_ports_init(struct machine *m);              /* 0x80, 0x92, 0x61, 0x4d0, 0x60/0x64, 0xcf9 */
+void testdev_init(struct machine *m);                 /* 0xe0-0xe4, 0x2000+n, 0xff000000 MMIO */
+
+#endif

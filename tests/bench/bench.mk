@@ -1,0 +1,3 @@
+# benchmarks (tests/bench/)
+bench:
+	@echo "no benchmarks yet"

@@ -1,0 +1,40 @@
+#!/bin/sh
+# Run every test tier and print one closing line: "N passed, N failed".
+# Each tier prints lines beginning "PASS:" or "FAIL:" (cmocka's "[       OK ]"
+# and "[  FAILED  ]" lines are counted too). Exit status 0 only if none failed.
+O=${O:-o/dbg}
+log=$O/test.log
+mkdir -p "$O"
+: > "$log"
+
+tier() { # name command...
+	name=$1; shift
+	echo "== $name" | tee -a "$log"
+	"$@" 2>&1 | tee -a "$log" | grep -E '^(PASS|FAIL|SKIP):|^\[  (FAILED|     OK) |^\[  PASSED|^\[==========\]' || true
+}
+
+# T0/T1: unit tests (cmocka)
+for t in "$O"/tests/unit/*_test; do
+	[ -x "$t" ] || continue
+	tier "unit $(basename "$t")" env CMOCKA_MESSAGE_OUTPUT=stdout "$t"
+done
+# T2: differential tests against the host CPU
+for t in "$O"/tests/diff/*_diff; do
+	[ -x "$t" ] || continue
+	tier "diff $(basename "$t")" "$t"
+done
+# T3: guest kernels and command-line behaviour
+for t in tests/guest/run.sh tests/cli/run.sh; do
+	[ -f "$t" ] || continue
+	tier "$t" env O="$O" sh "$t"
+done
+
+pass=$(grep -cE '^PASS:|^\[       OK \]' "$log")
+fail=$(grep -cE '^FAIL:|^\[  FAILED  \] [A-Za-z_]' "$log")
+skip=$(grep -cE '^SKIP:' "$log")
+if [ "$fail" -ne 0 ]; then
+	echo "failures:"
+	grep -E '^FAIL:|^\[  FAILED  \] [A-Za-z_]' "$log" | sed 's/^/  /'
+fi
+echo "$pass passed, $fail failed, $skip skipped"
+[ "$fail" -eq 0 ] && [ "$pass" -gt 0 ]
