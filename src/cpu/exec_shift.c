@@ -57,8 +57,10 @@ void exec_shl(struct cpu *c, const struct insn *i)
 	unsigned n = shift_count(c, i, 1, size);
 	u64 r, cf;
 
-	if (n == 0)
-		return shift_by_zero(c, i, a);
+	if (n == 0) {
+		shift_by_zero(c, i, a);
+		return;
+	}
 	r = (a << n) & size_mask(size);
 	cf = n <= bits ? (a >> (bits - n)) & 1 : 0;
 	opnd_put(c, i, 0, r);
@@ -74,8 +76,10 @@ void exec_shr(struct cpu *c, const struct insn *i)
 	unsigned n = shift_count(c, i, 1, size);
 	u64 r, cf;
 
-	if (n == 0)
-		return shift_by_zero(c, i, a);
+	if (n == 0) {
+		shift_by_zero(c, i, a);
+		return;
+	}
 	r = a >> n;
 	cf = (a >> (n - 1)) & 1;
 	opnd_put(c, i, 0, r);
@@ -91,8 +95,10 @@ void exec_sar(struct cpu *c, const struct insn *i)
 	i64 sa = (i64)sext(a, size * 8);
 	u64 r, cf;
 
-	if (n == 0)
-		return shift_by_zero(c, i, a);
+	if (n == 0) {
+		shift_by_zero(c, i, a);
+		return;
+	}
 	r = (u64)(sa >> n) & size_mask(size);
 	cf = (u64)(sa >> (n - 1)) & 1;
 	opnd_put(c, i, 0, r);
@@ -116,8 +122,10 @@ void exec_rol(struct cpu *c, const struct insn *i)
 	unsigned n = shift_count(c, i, 1, size);
 	u64 r, cf;
 
-	if (n == 0)
-		return shift_by_zero(c, i, a);
+	if (n == 0) {
+		shift_by_zero(c, i, a);
+		return;
+	}
 	r = rotl(a, n % bits, bits);
 	cf = r & 1;
 	opnd_put(c, i, 0, r);
@@ -132,8 +140,10 @@ void exec_ror(struct cpu *c, const struct insn *i)
 	unsigned n = shift_count(c, i, 1, size);
 	u64 r, cf;
 
-	if (n == 0)
-		return shift_by_zero(c, i, a);
+	if (n == 0) {
+		shift_by_zero(c, i, a);
+		return;
+	}
 	r = rotl(a, (bits - n % bits) % bits, bits);
 	cf = msb(r, size);
 	opnd_put(c, i, 0, r);
@@ -161,8 +171,10 @@ static void rcx(struct cpu *c, const struct insn *i, bool left)
 	u128 v, rv;
 	u64 r, cf, of;
 
-	if (n == 0)
-		return shift_by_zero(c, i, a);
+	if (n == 0) {
+		shift_by_zero(c, i, a);
+		return;
+	}
 	v = ((u128)flags_cf(c) << bits) | a;
 	if (!left)
 		n = w - n;
@@ -189,8 +201,10 @@ void exec_shld(struct cpu *c, const struct insn *i)
 	unsigned n = shift_count(c, i, 2, size);
 	u64 r, cf;
 
-	if (n == 0)
-		return shift_by_zero(c, i, d);
+	if (n == 0) {
+		shift_by_zero(c, i, d);
+		return;
+	}
 	if (bits == 16) {
 		u64 v = (d << 32) | (s << 16) | d;
 		r = (v << n >> 32) & 0xffff;
@@ -210,8 +224,10 @@ void exec_shrd(struct cpu *c, const struct insn *i)
 	unsigned n = shift_count(c, i, 2, size);
 	u64 r, cf;
 
-	if (n == 0)
-		return shift_by_zero(c, i, d);
+	if (n == 0) {
+		shift_by_zero(c, i, d);
+		return;
+	}
 	if (bits == 16) {
 		u64 v = (d << 32) | (s << 16) | d;
 		r = (v >> n) & 0xffff;
