@@ -39,9 +39,12 @@ struct opnd {
 struct insn {
 	insn_fn *fn;
 	u8 len;
-	u8 osize;  /* operand size in bytes: 2, 4, 8 (byte forms use op[].size = 1) */
+	u8 osize;  /* operand size in bytes: 1 (byte forms), 2, 4, 8 */
 	u8 asize;  /* address size in bytes: 2, 4, 8 */
-	u8 nops;   /* explicit operands in op[] */
+	u8 nops;   /* visible operands in op[]: those Intel syntax prints, i.e.
+	            * Zydis EXPLICIT and IMPLICIT ones (AL in `add al, 5`, the 1 in
+	            * `shl eax, 1`, DX in `in al, dx`); HIDDEN ones (RAX/RDX of
+	            * MUL, RSI/RDI of MOVS, RSP of PUSH) are not listed */
 	u8 seg;    /* segment of the memory operand (default or override) */
 	u8 base, index, scale; /* REG_NONE when absent; scale is log2 */
 	u8 rep;    /* PFX_* */
@@ -59,6 +62,7 @@ struct insn {
 #define INSN_F_BRANCH   BIT(0) /* may change control flow: ends a decoded block */
 #define INSN_F_HAS_MEM  BIT(1)
 #define INSN_F_ENDBLOCK BIT(2) /* ends a block for other reasons (mode/state change) */
+#define INSN_F_FAR      BIT(3) /* far form of JMP/CALL/RET (Zydis branch type FAR) */
 
 /* --- effective address (SDM Vol.1 "Specifying an Offset") --- */
 static inline u64 insn_ea(const struct cpu *c, const struct insn *i)
@@ -80,12 +84,21 @@ static inline u64 insn_ea(const struct cpu *c, const struct insn *i)
 u64 op_read(struct cpu *c, const struct insn *i, int n);
 void op_write(struct cpu *c, const struct insn *i, int n, u64 v);
 
+/* Forms of core mnemonics handled elsewhere; exec_core.c dispatches:
+ *   MOV with a CRn operand -> exec_mov_cr, with a DRn operand -> exec_mov_dr
+ *   (cpu/exec_sys.c); segment/far forms -> cpu/seg.h. */
+insn_fn exec_mov_cr;
+insn_fn exec_mov_dr;
+
 /* Handler tables: each cpu/handlers_*.def holds rows
  *   H(MNEMONIC, handler)      -- MNEMONIC is the ZYDIS_MNEMONIC_ suffix
  * A handler may inspect i->op[] to distinguish forms. Mnemonics with no row
  * raise #UD. The decoder (cpu/decode.c) includes every table. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wredundant-decls" /* one handler may serve many rows */
 #define H(m, fn) insn_fn fn;
 #include "cpu/handlers_all.def"
 #undef H
+#pragma GCC diagnostic pop
 
 #endif

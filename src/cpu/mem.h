@@ -12,6 +12,23 @@
 #define ACC_X      BIT(1)
 #define ACC_SUPER  BIT(2) /* implicit supervisor access (descriptor tables, TSS, IDT) */
 
+/* --- the TLB fast path (cpu/mmu.c fills it) --- */
+#include "cpu/mmu.h"
+static inline u8 mem_need_perm(const struct cpu *c, unsigned acc)
+{
+	unsigned k = (acc & ACC_W) ? 1 : (acc & ACC_X) ? 2 : 0;
+	bool user = c->cpl == 3 && !(acc & ACC_SUPER);
+	return (u8)((user ? TLBP_R_USER : TLBP_R_SUP) << k);
+}
+/* translate one page-contained access (may fault); host may be NULL (MMIO) */
+static inline struct tlb_entry *mem_translate(struct cpu *c, u64 lin, unsigned acc)
+{
+	struct tlb_entry *e = &c->tlb[(lin >> 12) & (TLB_SIZE - 1)];
+	if (likely(e->tag == (lin >> 12) + 1 && (e->perm & mem_need_perm(c, acc))))
+		return e;
+	return mmu_translate(c, lin, acc);
+}
+
 /* --- data access through a segment (SDM Vol.3A "Segment-Level Protection") --- */
 u64 cpu_read(struct cpu *c, unsigned seg, u64 off, unsigned size);
 void cpu_write(struct cpu *c, unsigned seg, u64 off, unsigned size, u64 val);

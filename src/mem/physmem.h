@@ -32,6 +32,10 @@ struct physmem {
 	int nr_mmio;
 	struct io_range pio[PHYSMEM_MAX_RANGES];
 	int nr_pio;
+	/* called when a store invalidates decoded code (the machine stops the
+	 * running CPU's block so it re-decodes) */
+	void (*on_code_write)(void *opaque);
+	void *on_code_write_opaque;
 };
 
 /* returns 0, or -1 if the host cannot provide `size` bytes */

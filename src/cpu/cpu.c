@@ -1,0 +1,93 @@
+/* cpu/cpu.c: processor reset/INIT state and mode tracking. */
+#include "cpu/cpu.h"
+
+#include <string.h>
+
+#include "cpu/mmu.h"
+
+/* SDM Vol.3A "Processor State After Reset" ("Power up"/"Reset"/"INIT"). */
+static void reset_common(struct cpu *c)
+{
+	memset(c->gpr, 0, sizeof(c->gpr));
+	c->gpr[RDX] = 0x600; /* family/model/stepping signature, as a P6-class part */
+	c->rip = c->next_rip = 0xfff0;
+	cpu_set_rflags(c, RFLAGS_FIXED);
+	c->cr0 = CR0_ET | CR0_CD | CR0_NW;
+	c->cr2 = c->cr3 = c->cr4 = 0;
+	c->efer = 0;
+	c->xcr0 = 1;
+	c->tpr = 0;
+	for (int s = SEG_ES; s <= SEG_GS; s++) {
+		c->seg[s] = (struct seg_cache){ .sel = 0, .base = 0, .limit = 0xffff,
+						.ar = AR_P | AR_S | SEG_TYPE_WR | SEG_TYPE_ACCESSED };
+	}
+	c->seg[SEG_CS] = (struct seg_cache){ .sel = 0xf000, .base = 0xffff0000, .limit = 0xffff,
+					     .ar = AR_P | AR_S | SEG_TYPE_CODE | SEG_TYPE_WR |
+						   SEG_TYPE_ACCESSED };
+	c->seg[SEG_LDTR] = (struct seg_cache){ .limit = 0xffff, .ar = AR_P | DESC_LDT };
+	c->seg[SEG_TR] = (struct seg_cache){ .limit = 0xffff, .ar = AR_P | DESC_TSS16_BUSY };
+	c->gdtr = (struct dtr){ 0, 0xffff };
+	c->idtr = (struct dtr){ 0, 0xffff };
+	memset(c->dr, 0, sizeof(c->dr));
+	c->dr[6] = DR6_FIXED1;
+	c->dr[7] = DR7_FIXED1;
+	c->shadow = 0;
+	c->activity = ACT_ACTIVE;
+	c->nmi_pending = c->nmi_blocked = c->smi_pending = 0;
+	c->init_pending = c->sipi_pending = 0;
+	c->in_event = 0;
+	c->pending_db = 0;
+	c->pending_dr6 = 0;
+	cpu_update_mode(c);
+	tlb_flush_all(c);
+}
+
+void cpu_reset(struct cpu *c)
+{
+	reset_common(c);
+	memset(&c->fpu, 0, sizeof(c->fpu));
+	c->fpu.fcw = 0x40;
+	c->fpu.ftw = 0xffff; /* full tag word: 11b = empty */
+	c->fpu.mxcsr = 0x1f80;
+	memset(&c->msr, 0, sizeof(c->msr));
+	c->msr.pat = 0x0007040600070406ull;
+	c->msr.apic_base = 0xfee00000ull | BIT(11) | (c->index == 0 ? BIT(8) : 0);
+}
+
+/* INIT keeps x87/SSE state, MSRs (except as noted) and caches. */
+void cpu_init_signal(struct cpu *c)
+{
+	u64 apic_base = c->msr.apic_base;
+	reset_common(c);
+	c->msr.apic_base = apic_base;
+}
+
+/* SDM Vol.3A "IA-32e Mode Operation" / "Real-Address Mode Operation":
+ * the operating mode follows CR0.PE, RFLAGS.VM, EFER.LMA and CS.L/CS.D. */
+void cpu_update_mode(struct cpu *c)
+{
+	const struct seg_cache *cs = &c->seg[SEG_CS];
+	if (!(c->cr0 & CR0_PE)) {
+		c->mode = MODE_REAL;
+		c->cpl = 0;
+		return;
+	}
+	if (c->rflags & RFLAGS_VM) {
+		c->mode = MODE_VM86;
+		c->cpl = 3;
+		return;
+	}
+	/* CPL is tracked as SS.DPL, which the architecture keeps equal to CPL
+	 * (SDM Vol.3A "Privilege Levels"); unlike CS.RPL it stays right across
+	 * the real->protected switch before CS is reloaded. So every CS/SS load
+	 * that changes privilege must set SS.DPL (SYSRET/SYSEXIT/IRET/far RET). */
+	c->cpl = (u8)AR_DPL(c->seg[SEG_SS].ar);
+	if (c->efer & EFER_LMA) {
+		if (cs->ar & AR_L)
+			c->mode = MODE_LONG64;
+		else
+			c->mode = (cs->ar & AR_DB) ? MODE_COMPAT32 : MODE_COMPAT16;
+	} else {
+		c->mode = (cs->ar & AR_DB) ? MODE_PROT32 : MODE_PROT16;
+	}
+}

@@ -1,0 +1,117 @@
+/* cpu/step.c: the fetch-decode-execute loop.
+ *
+ * Fast path: run a decoded block (cpu/decode.c) instruction after
+ * instruction while nothing needs per-instruction attention. Slow path: one
+ * instruction at a time when RFLAGS.TF, DR7 breakpoints or an interrupt
+ * shadow are in effect. A fault unwinds here (cpu_fault -> longjmp) with
+ * c->rip still at the faulting instruction, and is delivered as an event. */
+#include "cpu/step.h"
+
+#include "cpu/decode.h"
+#include "cpu/event.h"
+#include "cpu/fault.h"
+
+/* Debug-exception hooks, implemented with event delivery (cpu/event.c).
+ * Weak no-op defaults keep the core linkable on its own (unit tests of
+ * the core); the real definitions override them. */
+void cpu_debug_check_insn(struct cpu *c);
+void cpu_debug_after_insn(struct cpu *c, u64 rflags_before);
+__attribute__((weak)) void cpu_debug_check_insn(struct cpu *c) {}
+__attribute__((weak)) void cpu_debug_after_insn(struct cpu *c, u64 rflags_before) {}
+
+static inline u64 ip_mask(const struct cpu *c)
+{
+	return c->mode == MODE_LONG64 ? ~0ull : 0xffffffffull;
+}
+
+static inline void exec_insn(struct cpu *c, const struct insn *in)
+{
+	c->next_rip = (c->rip + in->len) & ip_mask(c);
+	in->fn(c, in);
+	c->rip = c->next_rip;
+	c->icount++;
+}
+
+static inline bool needs_slow_path(const struct cpu *c)
+{
+	return (c->rflags & RFLAGS_TF) || (c->dr[7] & 0xff) || c->shadow;
+}
+
+/* one instruction with every per-instruction rule applied */
+static void step_slow(struct cpu *c)
+{
+	const struct block *b = icache_lookup(c);
+	u64 rflags_before = c->rflags;
+	if (c->dr[7] & 0xff)
+		cpu_debug_check_insn(c); /* instruction breakpoints are faults */
+	c->shadow = 0;
+	exec_insn(c, &b->insns[0]);
+	cpu_debug_after_insn(c, rflags_before);
+}
+
+static void run_block(struct cpu *c)
+{
+	const struct block *b = icache_lookup(c);
+	const struct insn *in = b->insns, *end = b->insns + b->n;
+	do {
+		u64 fall = (c->rip + in->len) & ip_mask(c);
+		exec_insn(c, in);
+		if (c->rip != fall)
+			return; /* control transfer */
+	} while (++in < end && c->icount < c->deadline);
+}
+
+static void deliver_fault(struct cpu *c)
+{
+	cpu_deliver(c, c->fault_vector, EV_HW_EXC, c->fault_has_error, c->fault_error);
+	c->in_event = 0;
+}
+
+/* returns false when the CPU cannot run now (halted, waiting, shut down) */
+static bool boundary(struct cpu *c)
+{
+	if (c->activity == ACT_SHUTDOWN)
+		return false;
+	if (cpu_event_ready(c))
+		cpu_handle_events(c);
+	return c->activity == ACT_ACTIVE;
+}
+
+void cpu_run(struct cpu *c)
+{
+	jmp_buf jb;
+	jmp_buf *volatile saved = c->unwind;
+	c->unwind = &jb;
+	if (setjmp(jb)) {
+		/* an instruction or an event delivery faulted */
+		if (c->activity == ACT_SHUTDOWN)
+			goto out;
+		deliver_fault(c);
+	}
+	while (c->icount < c->deadline) {
+		if (!boundary(c))
+			break;
+		if (unlikely(needs_slow_path(c)))
+			step_slow(c);
+		else
+			run_block(c);
+	}
+out:
+	c->unwind = saved;
+}
+
+void cpu_step(struct cpu *c)
+{
+	jmp_buf jb;
+	jmp_buf *volatile saved = c->unwind;
+	c->unwind = &jb;
+	if (setjmp(jb)) {
+		if (c->activity != ACT_SHUTDOWN)
+			deliver_fault(c);
+		goto out;
+	}
+	if (boundary(c))
+		step_slow(c);
+out:
+	c->unwind = saved;
+}

@@ -1,0 +1,178 @@
+/* machine/machine.c: assemble the PC and run it. */
+#include "machine/machine.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/log.h"
+#include "cpu/step.h"
+#include "dev/dev.h"
+#include "dev/lapic.h"
+#include "machine/loader.h"
+
+/* instructions a vCPU runs before the scheduler looks around */
+#define QUANTUM 100000
+
+static void code_written(void *opaque)
+{
+	struct machine *m = opaque;
+	if (m->cur)
+		cpu_stop(m->cur);
+}
+
+int machine_init(struct machine *m, const struct machine_config *cfg)
+{
+	char err[200];
+
+	memset(m, 0, sizeof(*m));
+	m->cfg = *cfg;
+	m->clock.ns_per_insn_shift = cfg->icount_shift;
+	m->clock.tsc_hz = 1000000000ull; /* 1 GHz: one TSC tick per virtual ns */
+	if (cpu_model_parse(&m->model, cfg->cpu_spec ? cfg->cpu_spec : "max", err,
+			    sizeof(err)) < 0) {
+		fprintf(stderr, "nestbox: -cpu: %s\n", err);
+		return -1;
+	}
+	if (physmem_init(&m->mem, cfg->ram_size) < 0) {
+		fprintf(stderr, "nestbox: cannot allocate %llu bytes of guest RAM\n",
+			(unsigned long long)cfg->ram_size);
+		return -1;
+	}
+	m->mem.on_code_write = code_written;
+	m->mem.on_code_write_opaque = m;
+	m->nr_cpus = cfg->smp > 0 ? cfg->smp : 1;
+	for (int i = 0; i < m->nr_cpus; i++) {
+		struct cpu *c = calloc(1, sizeof(*c));
+		if (!c) {
+			fprintf(stderr, "nestbox: out of host memory\n");
+			return -1;
+		}
+		c->machine = m;
+		c->model = &m->model;
+		c->index = (u32)i;
+		c->rng_state = cfg->seed * 0x9e3779b97f4a7c15ull + (u64)i + 1;
+		m->cpus[i] = c;
+		cpu_reset(c);
+		lapic_create(m, c);
+		if (i > 0)
+			c->activity = ACT_WAIT_SIPI;
+	}
+	m->cur = m->cpus[0];
+	/* the ordered device list (DESIGN.md: no constructor registration) */
+	uart_init(m, 0x3f8);
+	debug_exit_init(m, cfg->debug_exit_port ? cfg->debug_exit_port : 0xf4);
+	shutdown_port_init(m);
+	fw_cfg_init(m);
+	pic_stub_init(m);
+	misc_ports_init(m);
+	testdev_init(m);
+	return 0;
+}
+
+int machine_load(struct machine *m)
+{
+	return loader_load(m);
+}
+
+void machine_end(struct machine *m, enum run_end why, int status, const char *msg)
+{
+	if (m->end != RUN_GOING)
+		return;
+	m->end = why;
+	m->exit_status = status;
+	snprintf(m->end_msg, sizeof(m->end_msg), "%s", msg ? msg : "");
+	for (int i = 0; i < m->nr_cpus; i++)
+		cpu_stop(m->cpus[i]);
+}
+
+u64 machine_icount(const struct machine *m)
+{
+	u64 n = 0;
+	for (int i = 0; i < m->nr_cpus; i++)
+		n += m->cpus[i]->icount;
+	return n;
+}
+
+static bool cpu_can_run(struct cpu *c)
+{
+	return c->activity == ACT_ACTIVE || c->activity == ACT_HLT;
+}
+
+/* Run one vCPU for at most a quantum, or until the next timer is due. */
+static void run_quantum(struct machine *m, struct cpu *c)
+{
+	u64 now = clock_ns(m);
+	u64 next = clock_next_deadline(m);
+	u64 budget = QUANTUM;
+	if (next != UINT64_MAX) {
+		u64 ns = next > now ? next - now : 0;
+		u64 insns = (ns + (1ull << m->clock.ns_per_insn_shift) - 1) >> m->clock.ns_per_insn_shift;
+		if (insns < budget)
+			budget = insns ? insns : 1;
+	}
+	if (m->cfg.max_insns) {
+		u64 total = machine_icount(m);
+		if (total >= m->cfg.max_insns) {
+			machine_end(m, RUN_LIMIT, 3, "instruction limit reached");
+			return;
+		}
+		if (m->cfg.max_insns - total < budget)
+			budget = m->cfg.max_insns - total;
+	}
+	m->cur = c;
+	m->clock.icount_base = c->icount;
+	c->deadline = c->icount + budget;
+	cpu_run(c);
+	m->clock.ns += (c->icount - m->clock.icount_base) << m->clock.ns_per_insn_shift;
+	m->clock.icount_base = c->icount;
+	if (c->activity == ACT_SHUTDOWN) {
+		char msg[120];
+		snprintf(msg, sizeof(msg), "guest triple fault (shutdown) on CPU %u at RIP %#llx",
+			 c->index, (unsigned long long)c->rip);
+		machine_end(m, RUN_TRIPLE_FAULT, 2, msg);
+	}
+}
+
+/* Deterministic round-robin over the vCPUs; when every vCPU waits, virtual
+ * time jumps to the next timer (nothing can happen before it). */
+int machine_run(struct machine *m)
+{
+	while (m->end == RUN_GOING) {
+		clock_run_timers(m);
+		bool busy = false;
+		for (int i = 0; i < m->nr_cpus && m->end == RUN_GOING; i++) {
+			struct cpu *c = m->cpus[i];
+			if (!cpu_can_run(c))
+				continue;
+			u64 before = c->icount;
+			u8 act = c->activity;
+			run_quantum(m, c);
+			if (c->icount != before || c->activity != act || c->activity == ACT_ACTIVE)
+				busy = true;
+		}
+		if (busy || m->end != RUN_GOING)
+			continue;
+		u64 next = clock_next_deadline(m);
+		if (next == UINT64_MAX) {
+			machine_end(m, RUN_HALTED, 2,
+				    "every CPU is halted with nothing left to wake it");
+			break;
+		}
+		if (next > m->clock.ns)
+			m->clock.ns = next;
+	}
+	if (m->end != RUN_DEBUG_EXIT && m->end != RUN_SHUTDOWN && m->end_msg[0])
+		fprintf(stderr, "nestbox: %s\n", m->end_msg);
+	return m->exit_status;
+}
+
+void machine_free(struct machine *m)
+{
+	for (int i = 0; i < m->nr_cpus; i++) {
+		free(m->cpus[i]->icache);
+		free(m->cpus[i]);
+		m->cpus[i] = NULL;
+	}
+	physmem_free(&m->mem);
+}
