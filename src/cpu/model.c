@@ -1,0 +1,639 @@
+/* cpu/model.c: CPU models as data. A model is a set of CPUID leaves; the
+ * feature bitmap used by cpu_has() is derived from those leaves, so CPUID is
+ * the single source of truth. "-cpu NAME[,+feat,-feat,feat=on|off,prop=val]"
+ * follows QEMU's spelling (target/i386 "-cpu help").
+ *
+ * Leaf layouts: SDM Vol.2A "CPUID—CPU Identification". */
+#include "cpu/model.h"
+
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/bits.h"
+#include "base/compiler.h"
+#include "base/log.h"
+
+struct feat_desc {
+	const char *name;
+	u32 leaf, sub;
+	u8 reg, bit;
+};
+
+static const struct feat_desc feat_table[FEAT_NR] = {
+#define FEAT(n, l, s, r, b) [FEAT_##n] = { #n, l, s, r, b },
+#include "cpu/features.def"
+#undef FEAT
+};
+
+/* What nestbox implements; "max" advertises exactly this set and every
+ * other model is intersected with it (a feature a model does not advertise
+ * must behave as absent: PLATFORM.md "CPU models").
+ *  - fpu fxsr sse sse2: compiled 64-bit code assumes them; advertised on the
+ *    strength of the x87/SSE engineer's work (cpu/exec_x87*.c, exec_sse*.c).
+ *  - mmx, sse3+, avx: not advertised until those instructions exist.
+ *  - vme: not advertised until INT n redirection in virtual-8086 mode exists
+ *    (PUSHF/POPF/CLI/STI already follow CR4.VME, cpu/exec_sys_flags.c).
+ *  - vmx, svm: added here when the VMX / SVM layers land.
+ *  - xsave: XGETBV/XSETBV and leaf 0xd (x87+SSE only) are in
+ *    cpu/exec_sys.c; XSAVE/XRSTOR themselves belong to the x87/SSE work. */
+static const char nestbox_implemented[] =
+	"fpu de pse tsc msr pae mce cx8 apic sep mtrr pge mca cmov pat pse36 clflush fxsr sse sse2 "
+	"monitor cx16 pcid x2apic tsc_deadline rdrand hypervisor "
+	"fsgsbase tsc_adjust erms invpcid rdseed clflushopt umip rdpid "
+	"spec_ctrl stibp ssbd arch_capabilities md_clear "
+	"lahf_lm syscall nx pdpe1gb rdtscp lm arat invtsc";
+
+enum model_vendor { INTEL, AMD };
+
+struct model_def {
+	const char *name;
+	enum model_vendor vendor;
+	u32 family, model, stepping;
+	const char *features; /* "*" = everything implemented */
+	const char *desc;
+};
+
+static const struct model_def model_defs[] = {
+#define M(n, v, f, m, s, feats, d) { n, v, f, m, s, feats, d },
+#include "cpu/models.def"
+#undef M
+};
+
+/* QEMU aliases that "_"/"-"/"." folding does not cover */
+static const struct {
+	const char *alias, *name;
+} feat_aliases[] = {
+	{ "pni", "sse3" }, { "pclmuldq", "pclmulqdq" }, { "xd", "nx" }, { "i64", "lm" },
+};
+
+#define MAX_BASIC_LEAF 0xd
+#define MAX_EXT_LEAF   0x80000008u
+#define XSAVE_LEGACY_SIZE 576 /* 512-byte legacy region + 64-byte header */
+
+static void err_set(char *err, unsigned errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void err_set(char *err, unsigned errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err || !errlen)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+/* Leaves whose output depends on ECX (SDM: "sub-leaf index"). */
+static bool leaf_indexed(u32 leaf)
+{
+	return leaf == 4 || leaf == 7 || leaf == 0xb || leaf == 0xd || leaf == 0xf ||
+	       leaf == 0x10 || leaf == 0x12 || leaf == 0x14 || leaf == 0x17 || leaf == 0x18 ||
+	       leaf == 0x1f || leaf == 0x8000001d;
+}
+
+static struct cpuid_leaf *leaf_find(const struct cpu_model *m, u32 leaf, u32 sub)
+{
+	if (!leaf_indexed(leaf))
+		sub = 0;
+	for (int k = 0; k < m->nr_leaves; k++) {
+		const struct cpuid_leaf *l = &m->leaves[k];
+		if (l->leaf == leaf && l->subleaf == sub)
+			return (struct cpuid_leaf *)l;
+	}
+	return NULL;
+}
+
+static struct cpuid_leaf *leaf_get(struct cpu_model *m, u32 leaf, u32 sub)
+{
+	struct cpuid_leaf *l = leaf_find(m, leaf, sub);
+
+	if (l)
+		return l;
+	if (m->nr_leaves >= MODEL_MAX_LEAVES)
+		die("cpu model: more than %d CPUID leaves", MODEL_MAX_LEAVES);
+	l = &m->leaves[m->nr_leaves++];
+	memset(l, 0, sizeof(*l));
+	l->leaf = leaf;
+	l->subleaf = leaf_indexed(leaf) ? sub : 0;
+	return l;
+}
+
+static void leaf_set(struct cpu_model *m, u32 leaf, u32 sub, u32 a, u32 b, u32 c, u32 d)
+{
+	struct cpuid_leaf *l = leaf_get(m, leaf, sub);
+
+	l->r[CPUID_EAX] = a;
+	l->r[CPUID_EBX] = b;
+	l->r[CPUID_ECX] = c;
+	l->r[CPUID_EDX] = d;
+}
+
+static void feat_write(struct cpu_model *m, enum cpu_feature f, bool on)
+{
+	const struct feat_desc *d = &feat_table[f];
+	struct cpuid_leaf *l = leaf_get(m, d->leaf, d->sub);
+
+	if (on)
+		l->r[d->reg] |= (u32)BIT(d->bit);
+	else
+		l->r[d->reg] &= ~(u32)BIT(d->bit);
+}
+
+static bool feat_read(const struct cpu_model *m, enum cpu_feature f)
+{
+	const struct feat_desc *d = &feat_table[f];
+	const struct cpuid_leaf *l = leaf_find(m, d->leaf, d->sub);
+
+	return l && (l->r[d->reg] & BIT(d->bit));
+}
+
+/* fold QEMU spellings: lower case, '-' and '.' become '_' */
+static void feat_fold(char *dst, const char *src, size_t len)
+{
+	size_t k;
+
+	for (k = 0; k + 1 < len && src[k]; k++) {
+		char ch = (char)tolower((unsigned char)src[k]);
+		dst[k] = (ch == '-' || ch == '.') ? '_' : ch;
+	}
+	dst[k] = 0;
+}
+
+/* features.def index for a QEMU feature name, or -1 */
+static int feat_lookup(const char *name)
+{
+	char folded[48];
+
+	feat_fold(folded, name, sizeof(folded));
+	for (size_t k = 0; k < ARRAY_SIZE(feat_aliases); k++) {
+		if (!strcmp(folded, feat_aliases[k].alias)) {
+			snprintf(folded, sizeof(folded), "%s", feat_aliases[k].name);
+			break;
+		}
+	}
+	for (int f = 0; f < FEAT_NR; f++)
+		if (!strcmp(folded, feat_table[f].name))
+			return f;
+	return -1;
+}
+
+/* parse a space-separated feature list into a bitmap; built-in data, so an
+ * unknown name is a nestbox bug */
+static void feat_list_bits(const char *list, u64 *bits)
+{
+	char name[48];
+	const char *p = list;
+
+	memset(bits, 0, sizeof(u64) * ((FEAT_NR + 63) / 64));
+	while (*p) {
+		size_t n = strcspn(p, " ");
+		if (n && n < sizeof(name)) {
+			memcpy(name, p, n);
+			name[n] = 0;
+			int f = feat_lookup(name);
+			if (f < 0)
+				die("cpu model table names unknown feature '%s'", name);
+			bits[f / 64] |= BIT(f % 64);
+		}
+		p += n;
+		while (*p == ' ')
+			p++;
+	}
+}
+
+static bool bits_test(const u64 *bits, int f)
+{
+	return (bits[f / 64] >> (f % 64)) & 1;
+}
+
+static u32 signature(u32 family, u32 model, u32 stepping)
+{
+	/* SDM "CPUID—CPU Identification", Figure "Version Information Returned
+	 * by CPUID in EAX": Extended Family/Model used for family 0FH / 06H. */
+	u32 fam = family > 15 ? 15 : family;
+	u32 ext_fam = family > 15 ? family - 15 : 0;
+
+	return (stepping & 0xf) | ((model & 0xf) << 4) | (fam << 8) | (((model >> 4) & 0xf) << 16) |
+	       (ext_fam << 20);
+}
+
+static void put_vendor(struct cpu_model *m, enum model_vendor v)
+{
+	const char *s = v == AMD ? "AuthenticAMD" : "GenuineIntel";
+	struct cpuid_leaf *l = leaf_get(m, 0, 0);
+
+	/* vendor string order: EBX, EDX, ECX */
+	l->r[CPUID_EBX] = load_le32(s);
+	l->r[CPUID_EDX] = load_le32(s + 4);
+	l->r[CPUID_ECX] = load_le32(s + 8);
+	m->vendor_amd = v == AMD;
+}
+
+static void put_brand(struct cpu_model *m, const char *brand)
+{
+	char buf[48] = { 0 };
+
+	snprintf(buf, sizeof(buf), "%s", brand);
+	for (u32 k = 0; k < 3; k++)
+		leaf_set(m, 0x80000002 + k, 0, load_le32(buf + 16 * k), load_le32(buf + 16 * k + 4),
+			 load_le32(buf + 16 * k + 8), load_le32(buf + 16 * k + 12));
+}
+
+/* deterministic cache parameters, leaf 4 (Intel): type, level, ways,
+ * line size, sets */
+static void put_cache_leaf4(struct cpu_model *m, u32 sub, u32 type, u32 level, u32 ways, u32 sets)
+{
+	u32 eax = type | (level << 5) | BIT(8); /* self-initialising */
+	u32 ebx = (63u) | ((ways - 1) << 22);   /* 64-byte lines, 1 partition */
+
+	leaf_set(m, 4, sub, eax, ebx, sets - 1, level == 3 ? BIT(1) : 0);
+}
+
+static void model_base_leaves(struct cpu_model *m, const struct model_def *d)
+{
+	put_vendor(m, d->vendor);
+	leaf_get(m, 0, 0)->r[CPUID_EAX] = MAX_BASIC_LEAF;
+	/* leaf 1 EBX: CLFLUSH line size in 8-byte units (bits 15:8); the
+	 * initial APIC ID (31:24) is filled per CPU by the CPUID instruction */
+	leaf_set(m, 1, 0, signature(d->family, d->model, d->stepping), 8u << 8, 0, 0);
+	/* leaf 2: descriptor 0xff = "use leaf 4" */
+	leaf_set(m, 2, 0, 0x0000ff01, 0, 0, 0);
+	put_cache_leaf4(m, 0, 1, 1, 8, 64);     /* L1d 32 KiB */
+	put_cache_leaf4(m, 1, 2, 1, 8, 64);     /* L1i 32 KiB */
+	put_cache_leaf4(m, 2, 3, 2, 8, 512);    /* L2 256 KiB */
+	put_cache_leaf4(m, 3, 3, 3, 16, 16384); /* L3 16 MiB */
+	leaf_set(m, 7, 0, 0, 0, 0, 0);
+	/* leaf 0xb (x2APIC topology): one thread per core, all CPUs as cores of
+	 * one package; counts and IDs are filled per CPU */
+	leaf_set(m, 0xb, 0, 0, 1, 0 | (1u << 8), 0);
+	leaf_set(m, 0xb, 1, 0, 1, 1 | (2u << 8), 0);
+	leaf_set(m, 0x80000000, 0, MAX_EXT_LEAF, 0, 0, 0);
+	if (d->vendor == AMD) {
+		const char *s = "AuthenticAMD";
+		struct cpuid_leaf *l = leaf_get(m, 0x80000000, 0);
+		l->r[CPUID_EBX] = load_le32(s);
+		l->r[CPUID_EDX] = load_le32(s + 4);
+		l->r[CPUID_ECX] = load_le32(s + 8);
+	}
+	leaf_set(m, 0x80000001, 0, signature(d->family, d->model, d->stepping), 0, 0, 0);
+	/* leaf 0x80000006 ECX: L2 size KiB [31:16], associativity code 6 = 8-way, line 64 */
+	leaf_set(m, 0x80000006, 0, 0, 0, (256u << 16) | (6u << 12) | 64, 0);
+	leaf_set(m, 0x80000007, 0, 0, 0, 0, 0);
+	m->phys_addr_bits = 40; /* QEMU's TCG default phys-bits */
+	m->lin_addr_bits = 48;
+}
+
+/* Leaves that follow from the feature bits (called after all edits). */
+static void model_finish(struct cpu_model *m)
+{
+	/* leaf 5 (MONITOR/MWAIT): 64-byte monitor line; ECX[0] enumeration of
+	 * extensions, ECX[1] interrupts as break events even when IF=0 */
+	if (feat_read(m, FEAT_monitor))
+		leaf_set(m, 5, 0, 64, 64, 3, 0);
+	else
+		leaf_set(m, 5, 0, 0, 0, 0, 0);
+	/* leaf 6: ARAT is a feature row; the rest is zero */
+	leaf_get(m, 6, 0);
+	/* leaf 0xd (XSAVE): x87 and SSE state only; EBX is per CPU (XCR0) */
+	if (feat_read(m, FEAT_xsave)) {
+		leaf_set(m, 0xd, 0, 3, XSAVE_LEGACY_SIZE, XSAVE_LEGACY_SIZE, 0);
+		struct cpuid_leaf *l = leaf_get(m, 0xd, 1);
+		l->r[CPUID_EAX] &= 0xf;
+		l->r[CPUID_EBX] = feat_read(m, FEAT_xsaves) ? XSAVE_LEGACY_SIZE : 0;
+	} else {
+		leaf_set(m, 0xd, 0, 0, 0, 0, 0);
+		leaf_set(m, 0xd, 1, 0, 0, 0, 0);
+	}
+	/* leaf 0x80000008: MAXPHYADDR [7:0], linear address bits [15:8] */
+	leaf_set(m, 0x80000008, 0, m->phys_addr_bits | ((u32)m->lin_addr_bits << 8), 0, 0, 0);
+	/* AMD mirrors most leaf-1 EDX bits in 0x80000001 EDX (APM Vol.3
+	 * "CPUID Fn8000_0001_EDX"): bits 0-9, 12-17, 23, 24 */
+	if (m->vendor_amd) {
+		u32 mirror = (u32)(GENMASK(9, 0) | GENMASK(17, 12) | BIT(23) | BIT(24));
+		struct cpuid_leaf *e = leaf_get(m, 0x80000001, 0);
+		e->r[CPUID_EDX] = (e->r[CPUID_EDX] & ~mirror) | (leaf_get(m, 1, 0)->r[CPUID_EDX] & mirror);
+	}
+	/* SVM leaf 0x8000000A: revision 1, 16 ASIDs; the extended level grows to it */
+	if (feat_read(m, FEAT_svm)) {
+		struct cpuid_leaf *l = leaf_get(m, 0x8000000a, 0);
+		l->r[CPUID_EAX] = 1;
+		l->r[CPUID_EBX] = 16;
+		struct cpuid_leaf *x = leaf_get(m, 0x80000000, 0);
+		if (x->r[CPUID_EAX] < 0x8000000a)
+			x->r[CPUID_EAX] = 0x8000000a;
+	}
+	memset(m->features, 0, sizeof(m->features));
+	for (int f = 0; f < FEAT_NR; f++)
+		if (feat_read(m, (enum cpu_feature)f))
+			m->features[f / 64] |= BIT(f % 64);
+}
+
+static const struct model_def *model_def_find(const char *name, size_t len)
+{
+	for (size_t k = 0; k < ARRAY_SIZE(model_defs); k++)
+		if (strlen(model_defs[k].name) == len && !strncasecmp(model_defs[k].name, name, len))
+			return &model_defs[k];
+	return NULL;
+}
+
+static int parse_bool(const char *v)
+{
+	if (!strcmp(v, "on") || !strcmp(v, "yes") || !strcmp(v, "true") || !strcmp(v, "y"))
+		return 1;
+	if (!strcmp(v, "off") || !strcmp(v, "no") || !strcmp(v, "false") || !strcmp(v, "n"))
+		return 0;
+	return -1;
+}
+
+static bool parse_u32(const char *v, u32 *out)
+{
+	char *end;
+	unsigned long x;
+
+	if (!*v)
+		return false;
+	x = strtoul(v, &end, 0);
+	if (*end || x > 0xffffffffu)
+		return false;
+	*out = (u32)x;
+	return true;
+}
+
+#define FEAT_WORDS ((FEAT_NR + 63) / 64)
+
+/* what the option list asked for; applied by model_apply() */
+struct parse_state {
+	const struct model_def *def;
+	u64 implemented[FEAT_WORDS];
+	u64 on[FEAT_WORDS], off[FEAT_WORDS];     /* feat=on|off, in order */
+	u64 plus[FEAT_WORDS], minus[FEAT_WORDS]; /* +feat / -feat: applied last, "-" wins (QEMU) */
+	u32 family, model, stepping;
+	u32 level, xlevel; /* 0 = model default */
+	u32 phys_bits;
+	char model_id[49];
+	char vendor[13];
+	bool enforce;
+};
+
+static void feat_request(struct parse_state *ps, int f, bool on, bool plusminus)
+{
+	u64 bit = BIT(f % 64);
+	u64 *set = plusminus ? (on ? ps->plus : ps->minus) : (on ? ps->on : ps->off);
+	u64 *clr = plusminus ? NULL : (on ? ps->off : ps->on);
+
+	set[f / 64] |= bit;
+	if (clr)
+		clr[f / 64] &= ~bit;
+}
+
+/* Properties QEMU accepts on -cpu that tune nothing nestbox models. */
+static bool prop_ignored(const char *key)
+{
+	static const char *const ignored[] = {
+		"check", "migratable", "pmu", "l3-cache", "host-cache-info", "host-phys-bits",
+		"kvm", "lmce", "full-cpuid-auto-level", "tcg-cpuid", "hv-passthrough",
+	};
+
+	for (size_t k = 0; k < ARRAY_SIZE(ignored); k++)
+		if (!strcmp(key, ignored[k]))
+			return true;
+	/* Hyper-V enlightenments (hv-*), QEMU experimental (x-*), and the VMX
+	 * capability names (vmx-*) belong to the virtualization layers; until
+	 * those land they are accepted and have no effect. */
+	return !strncmp(key, "hv-", 3) || !strncmp(key, "hv_", 3) || !strncmp(key, "x-", 2) ||
+	       !strncmp(key, "vmx-", 4);
+}
+
+/* key=value properties other than features; returns 1 handled, 0 not a
+ * property, -1 bad value */
+static int parse_prop(struct parse_state *ps, const char *key, const char *val)
+{
+	u32 *num = NULL;
+
+	if (!strcmp(key, "family"))
+		num = &ps->family;
+	else if (!strcmp(key, "model"))
+		num = &ps->model;
+	else if (!strcmp(key, "stepping"))
+		num = &ps->stepping;
+	else if (!strcmp(key, "level") || !strcmp(key, "min-level"))
+		num = &ps->level;
+	else if (!strcmp(key, "xlevel") || !strcmp(key, "min-xlevel"))
+		num = &ps->xlevel;
+	else if (!strcmp(key, "phys-bits"))
+		num = &ps->phys_bits;
+	if (num) {
+		if (!val || !parse_u32(val, num))
+			return -1;
+		if (num == &ps->phys_bits && (ps->phys_bits < 32 || ps->phys_bits > 52))
+			return -1;
+		return 1;
+	}
+	if (!strcmp(key, "model-id")) {
+		snprintf(ps->model_id, sizeof(ps->model_id), "%s", val ? val : "");
+		return 1;
+	}
+	if (!strcmp(key, "vendor")) {
+		if (!val || strlen(val) != 12)
+			return -1;
+		memcpy(ps->vendor, val, 13);
+		return 1;
+	}
+	if (!strcmp(key, "enforce")) {
+		ps->enforce = !val || parse_bool(val) == 1;
+		return 1;
+	}
+	return prop_ignored(key) ? 1 : 0;
+}
+
+static int parse_option(struct parse_state *ps, char *opt, char *err, unsigned errlen)
+{
+	char *val = strchr(opt, '=');
+	int f, on;
+
+	if (opt[0] == '+' || opt[0] == '-') {
+		f = feat_lookup(opt + 1);
+		if (f < 0) {
+			if (prop_ignored(opt + 1))
+				return 0;
+			err_set(err, errlen, "unknown CPU feature '%s'", opt + 1);
+			return -1;
+		}
+		feat_request(ps, f, opt[0] == '+', true);
+		return 0;
+	}
+	if (val)
+		*val++ = 0;
+	f = feat_lookup(opt);
+	if (f >= 0) {
+		/* QEMU: a bare feature name means feat=on */
+		on = val ? parse_bool(val) : 1;
+		if (on < 0) {
+			err_set(err, errlen, "CPU feature '%s': bad value '%s' (use on or off)", opt, val);
+			return -1;
+		}
+		feat_request(ps, f, on, false);
+		return 0;
+	}
+	switch (parse_prop(ps, opt, val)) {
+	case 1:
+		return 0;
+	case -1:
+		err_set(err, errlen, "CPU property '%s': bad value '%s'", opt, val ? val : "");
+		return -1;
+	default:
+		err_set(err, errlen, "unknown CPU feature '%s'", opt);
+		return -1;
+	}
+}
+
+/* turn feature f on, unless nestbox does not implement it */
+static int feat_enable(struct cpu_model *m, const struct parse_state *ps, int f, char *err,
+		       unsigned errlen)
+{
+	if (!bits_test(ps->implemented, f)) {
+		if (ps->enforce) {
+			err_set(err, errlen, "CPU feature '%s' is not implemented by nestbox",
+				feat_table[f].name);
+			return -1;
+		}
+		LOG(cpu, "cpu: feature '%s' is not implemented; not advertised", feat_table[f].name);
+		return 0;
+	}
+	feat_write(m, (enum cpu_feature)f, true);
+	return 0;
+}
+
+static int model_apply(struct cpu_model *m, struct parse_state *ps, char *err, unsigned errlen)
+{
+	const struct model_def *d = ps->def;
+	u64 model_bits[FEAT_WORDS];
+
+	if (!strcmp(d->features, "*"))
+		memcpy(model_bits, ps->implemented, sizeof(model_bits));
+	else
+		feat_list_bits(d->features, model_bits);
+	for (int f = 0; f < FEAT_NR; f++)
+		if (bits_test(model_bits, f) && bits_test(ps->implemented, f))
+			feat_write(m, (enum cpu_feature)f, true);
+	for (int f = 0; f < FEAT_NR; f++) {
+		if (bits_test(ps->on, f) && feat_enable(m, ps, f, err, errlen))
+			return -1;
+		if (bits_test(ps->off, f))
+			feat_write(m, (enum cpu_feature)f, false);
+	}
+	for (int f = 0; f < FEAT_NR; f++)
+		if (bits_test(ps->plus, f) && feat_enable(m, ps, f, err, errlen))
+			return -1;
+	for (int f = 0; f < FEAT_NR; f++)
+		if (bits_test(ps->minus, f))
+			feat_write(m, (enum cpu_feature)f, false);
+
+	u32 sig = signature(ps->family, ps->model, ps->stepping);
+	leaf_get(m, 1, 0)->r[CPUID_EAX] = sig;
+	leaf_get(m, 0x80000001, 0)->r[CPUID_EAX] = sig;
+	if (ps->level)
+		leaf_get(m, 0, 0)->r[CPUID_EAX] = ps->level;
+	if (ps->xlevel)
+		leaf_get(m, 0x80000000, 0)->r[CPUID_EAX] = ps->xlevel;
+	if (ps->phys_bits)
+		m->phys_addr_bits = (u8)ps->phys_bits;
+	if (ps->vendor[0]) {
+		struct cpuid_leaf *l = leaf_get(m, 0, 0);
+		l->r[CPUID_EBX] = load_le32(ps->vendor);
+		l->r[CPUID_EDX] = load_le32(ps->vendor + 4);
+		l->r[CPUID_ECX] = load_le32(ps->vendor + 8);
+		m->vendor_amd = !strcmp(ps->vendor, "AuthenticAMD");
+	}
+	put_brand(m, ps->model_id);
+	model_finish(m);
+	return 0;
+}
+
+int cpu_model_parse(struct cpu_model *m, const char *spec, char *err, unsigned errlen)
+{
+	struct parse_state ps;
+	char buf[1024];
+	char *save = NULL, *tok;
+	size_t namelen;
+
+	memset(m, 0, sizeof(*m));
+	memset(&ps, 0, sizeof(ps));
+	if (!spec || !*spec)
+		spec = "max";
+	if (strlen(spec) >= sizeof(buf)) {
+		err_set(err, errlen, "-cpu option too long");
+		return -1;
+	}
+	namelen = strcspn(spec, ",");
+	ps.def = model_def_find(spec, namelen);
+	if (!ps.def) {
+		err_set(err, errlen, "unable to find CPU model '%.*s'", (int)namelen, spec);
+		return -1;
+	}
+	feat_list_bits(nestbox_implemented, ps.implemented);
+	ps.family = ps.def->family;
+	ps.model = ps.def->model;
+	ps.stepping = ps.def->stepping;
+	snprintf(ps.model_id, sizeof(ps.model_id), "nestbox Virtual CPU (%s)", ps.def->name);
+	snprintf(m->name, sizeof(m->name), "%s", ps.def->name);
+
+	snprintf(buf, sizeof(buf), "%s", spec + namelen);
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
+		if (parse_option(&ps, tok, err, errlen))
+			return -1;
+	model_base_leaves(m, ps.def);
+	return model_apply(m, &ps, err, errlen);
+}
+
+bool cpu_has(const struct cpu_model *m, enum cpu_feature f)
+{
+	return (unsigned)f < FEAT_NR && bits_test(m->features, f);
+}
+
+/* SDM "CPUID—CPU Identification": "If a value entered for CPUID.EAX is
+ * higher than the maximum input value for basic or extended function for
+ * that processor then the data for the highest basic information leaf is
+ * returned" (Intel). AMD returns zeros for leaves beyond its maxima. */
+void cpu_model_cpuid(const struct cpu_model *m, u32 leaf, u32 subleaf, u32 out[4])
+{
+	const struct cpuid_leaf *l0 = leaf_find(m, 0, 0);
+	const struct cpuid_leaf *x0 = leaf_find(m, 0x80000000, 0);
+	u32 max_basic = l0 ? l0->r[CPUID_EAX] : 0;
+	u32 max_ext = x0 ? x0->r[CPUID_EAX] : 0;
+	bool out_of_range;
+
+	memset(out, 0, 4 * sizeof(u32));
+	if (leaf >= 0x40000000 && leaf < 0x50000000)
+		return; /* no hypervisor-interface leaves */
+	if (leaf >= 0x80000000)
+		out_of_range = leaf > max_ext;
+	else
+		out_of_range = leaf > max_basic;
+	if (out_of_range) {
+		if (m->vendor_amd)
+			return;
+		leaf = max_basic;
+	}
+	const struct cpuid_leaf *l = leaf_find(m, leaf, subleaf);
+	if (l)
+		memcpy(out, l->r, 4 * sizeof(u32));
+	else if (leaf == 0xb)
+		/* SDM "Extended Topology Enumeration Leaf": an invalid level
+		 * returns EAX=EBX=0 and ECX[7:0] = the input ECX[7:0] */
+		out[CPUID_ECX] = subleaf & 0xff;
+}
+
+void cpu_model_list(void)
+{
+	printf("Available CPUs:\n");
+	for (size_t k = 0; k < ARRAY_SIZE(model_defs); k++)
+		printf("x86 %-24s %s\n", model_defs[k].name, model_defs[k].desc);
+	printf("\nRecognized CPUID flags:\n ");
+	for (int f = 0; f < FEAT_NR; f++)
+		printf(" %s", feat_table[f].name);
+	printf("\n");
+}
