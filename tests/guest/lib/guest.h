@@ -58,6 +58,7 @@ extern int envc;
 extern char *envp[];
 const char *getenv(const char *name);
 extern u32 mb_mem_upper; /* multiboot mem_upper (KiB above 1 MiB) */
+extern u64 mb_ram_end;   /* end of the mmap RAM region holding 1 MiB (0: no mmap) */
 
 int main(int argc, char **argv);
 

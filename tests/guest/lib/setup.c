@@ -9,12 +9,18 @@ struct multiboot_info {
 	u32 syms[4];
 	u32 mmap_length, mmap_addr;
 };
+struct multiboot_mmap_entry {
+	u32 size;
+	u64 addr, len;
+	u32 type;
+} __attribute__((packed));
 struct multiboot_module {
 	u32 start, end, string, reserved;
 };
 #define MB_INFO_MEM     BIT(0)
 #define MB_INFO_CMDLINE BIT(2)
 #define MB_INFO_MODS    BIT(3)
+#define MB_INFO_MMAP    BIT(6)
 #define MB_BOOT_MAGIC   0x2badb002
 
 #define MAX_ARGS 64
@@ -32,6 +38,7 @@ static int argc;
 char *envp[MAX_ENV + 1];
 int envc;
 u32 mb_mem_upper;
+u64 mb_ram_end;
 
 static void parse_args(void)
 {
@@ -84,6 +91,23 @@ const char *getenv(const char *name)
 	return NULL;
 }
 
+/* end of the RAM (type 1) region of the memory map that contains 1 MiB */
+static u64 mmap_ram_end(const struct multiboot_info *mbi)
+{
+	u64 p = mbi->mmap_addr, end = p + mbi->mmap_length;
+
+	if (!(mbi->flags & MB_INFO_MMAP))
+		return 0;
+	while (p + sizeof(struct multiboot_mmap_entry) <= end) {
+		const struct multiboot_mmap_entry *e = (const void *)p;
+
+		if (e->type == 1 && e->addr <= (1ull << 20) && e->addr + e->len > (1ull << 20))
+			return e->addr + e->len;
+		p += e->size + 4;
+	}
+	return 0;
+}
+
 static void multiboot_setup(u32 mbi_addr)
 {
 	const struct multiboot_info *mbi = (const void *)(u64)mbi_addr;
@@ -111,6 +135,7 @@ static void multiboot_setup(u32 mbi_addr)
 	if (!(mbi->flags & MB_INFO_MEM))
 		abort_test("multiboot info without mem_upper");
 	mb_mem_upper = mbi->mem_upper;
+	mb_ram_end = mmap_ram_end(mbi);
 	pool_end = (1ull << 20) + (u64)mbi->mem_upper * 1024;
 	if (pool_end > (3ull << 30))
 		pool_end = 3ull << 30; /* below the identity-mapped MMIO hole */
