@@ -130,6 +130,11 @@ void stk_push(struct cpu *c, struct stk *s, unsigned size, u64 val)
 	lin_write(c, lin, size, val, ACC_W | s->acc);
 }
 
+void stk_room(struct cpu *c, struct stk *s, unsigned n)
+{
+	stk_lin(c, s, (s->sp - n) & size_mask(s->asize), n);
+}
+
 u64 stk_pop(struct cpu *c, struct stk *s, unsigned size)
 {
 	u64 lin = stk_lin(c, s, s->sp, size);

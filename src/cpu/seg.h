@@ -93,6 +93,8 @@ struct stk {
 /* the current SS:RSP in the current mode */
 void stk_current(struct cpu *c, struct stk *s, u32 err);
 void stk_push(struct cpu *c, struct stk *s, unsigned size, u64 val);
+/* the SDM's "IF stack does not have room for n bytes": limit check only */
+void stk_room(struct cpu *c, struct stk *s, unsigned n);
 u64 stk_pop(struct cpu *c, struct stk *s, unsigned size);
 /* write the stack pointer of an asize-byte stack (16-bit keeps RSP[63:16]) */
 void seg_set_sp(struct cpu *c, unsigned asize, u64 sp);
