@@ -24,6 +24,7 @@ struct msr_state {
 	u64 mcg_status;
 	u64 tsc_deadline;     /* mirrored to the local APIC */
 	u64 xss;
+	u64 mcg_ctl;
 };
 
 #endif
