@@ -20,8 +20,15 @@ enum event_type {
  * long; with privilege change, IST, error code). For EV_HW_EXC, applies the
  * double-fault rules ("Interrupt 8—Double Fault Exception (#DF)") using
  * c->in_event; a fault during #DF delivery shuts the CPU down (triple
- * fault). For software events the return address is c->next_rip.
- * May unwind through cpu_fault() if delivery itself faults. */
+ * fault: c->activity = ACT_SHUTDOWN, cpu_stop(c)). For software events
+ * (EV_SW_INT, EV_SW_EXC, EV_PRIV_SW_EXC) the return address is
+ * c->next_rip, else c->rip. On return c->rip and c->next_rip both hold the
+ * handler's entry point.
+ * May unwind through cpu_fault() if delivery itself faults; c->in_event
+ * then stays nonzero (1 + enum event_type of the event being delivered,
+ * c->first_vector its vector) so the next cpu_deliver() call applies the
+ * double-fault rules. Whoever abandons a delivery otherwise (a VM exit)
+ * must clear c->in_event. */
 void cpu_deliver(struct cpu *c, u8 vector, enum event_type type, bool has_err, u32 err);
 
 /* At an instruction boundary: deliver the highest-priority pending event
