@@ -85,11 +85,15 @@ void x87_prologue(struct cpu *c, const struct insn *i, enum x87_kind k)
 	if (k != X87_DATA)
 		return;
 	/* SDM Vol.1 "Last Instruction Opcode/Pointers": non-control
-	 * instructions record their address and their memory operand's. */
-	c->fpu.fip = c->mode == MODE_LONG64 ? c->rip : (u32)c->rip;
+	 * instructions record their address and their memory operand's; in
+	 * real-address and virtual-8086 mode as linear addresses. */
+	bool real = c->mode == MODE_REAL || c->mode == MODE_VM86;
+	c->fpu.fip = c->mode == MODE_LONG64 ? c->rip
+		   : (u32)(c->rip + (real ? c->seg[SEG_CS].base : 0));
 	c->fpu.fcs = c->seg[SEG_CS].sel;
 	if (i->flags & INSN_F_HAS_MEM) {
-		c->fpu.fdp = insn_ea(c, i);
+		u64 ea = insn_ea(c, i);
+		c->fpu.fdp = real ? x87_linear(c, i, ea) : ea;
 		c->fpu.fds = c->seg[i->seg].sel;
 	}
 }
