@@ -1,0 +1,185 @@
+#!/bin/sh
+# tests/cli/run.sh: the command line and the image loader, seen from outside.
+#   O=o/dbg sh tests/cli/run.sh
+# Env: O (build dir), EMU (default $O/nestbox), TIMEOUT (seconds, default 30).
+# Fixtures are generated into $O/tests/cli/ by tests/cli/mkimage.py.
+# Prints one "PASS: cli: NAME" or "FAIL: cli: NAME: why" line per check.
+O=${O:-o/dbg}
+EMU=${EMU:-$O/nestbox}
+TIMEOUT=${TIMEOUT:-30}
+dir=$O/tests/cli
+here=$(dirname "$0")
+
+if [ ! -x "$EMU" ]; then
+	echo "FAIL: cli: emulator $EMU not found"
+	exit 1
+fi
+mkdir -p "$dir" || exit 1
+if ! python3 "$here/mkimage.py" "$dir"; then
+	echo "FAIL: cli: cannot generate fixtures"
+	exit 1
+fi
+
+pass() { echo "PASS: cli: $1"; }
+fail() { echo "FAIL: cli: $1: $2"; }
+
+run() { # emulator args...: sets $status, fills $dir/out and $dir/err
+	timeout "$TIMEOUT" "$EMU" "$@" > "$dir/out" 2> "$dir/err" < /dev/null
+	status=$?
+}
+
+# stderr of a passing run may carry only lines containing "warning"
+stderr_clean() { ! grep -v -i 'warning' "$dir/err" | grep -q .; }
+
+first_err() { head -n 1 "$dir/err"; }
+
+# expect_error NAME TEXT args...: non-zero exit and TEXT in stderr
+expect_error() {
+	name=$1 text=$2
+	shift 2
+	run "$@"
+	if [ "$status" -eq 0 ]; then
+		fail "$name" "exit status 0, want an error"
+	elif [ "$status" -eq 124 ]; then
+		fail "$name" "timed out"
+	elif ! grep -q -F -- "$text" "$dir/err"; then
+		fail "$name" "stderr lacks '$text': $(first_err)"
+	else
+		pass "$name"
+	fi
+}
+
+# expect_load_error NAME IMAGE REASON: "could not load kernel" plus the reason
+expect_load_error() {
+	expect_error "$1" "could not load kernel '$dir/$2'" -kernel "$dir/$2"
+	if [ "$status" -ne 0 ] && ! grep -q -F -- "$3" "$dir/err"; then
+		fail "$1 reason" "stderr lacks '$3': $(first_err)"
+	fi
+}
+
+# expect_probe NAME TEXT args...: exit 0 and TEXT on stdout
+expect_probe() {
+	name=$1 text=$2
+	shift 2
+	run "$@"
+	if [ "$status" -ne 0 ]; then
+		fail "$name" "exit status $status: $(first_err)"
+	elif ! grep -q -F -- "$text" "$dir/out"; then
+		fail "$name" "stdout lacks '$text'"
+	else
+		pass "$name"
+	fi
+}
+
+# expect_boot NAME STATUS OUTPUT args...: the guest ran, exited with STATUS,
+# printed OUTPUT (empty: nothing) on stdout and nothing but warnings on stderr
+expect_boot() {
+	name=$1 want=$2 text=$3
+	shift 3
+	run "$@"
+	if [ "$status" -ne "$want" ]; then
+		fail "$name" "exit status $status, want $want: $(first_err)"
+	elif [ -n "$text" ] && [ "$(cat "$dir/out")" != "$text" ]; then
+		fail "$name" "stdout '$(head -c 80 "$dir/out")', want '$text'"
+	elif [ -z "$text" ] && [ -s "$dir/out" ]; then
+		fail "$name" "stdout should be empty: '$(head -c 80 "$dir/out")'"
+	elif ! stderr_clean; then
+		fail "$name" "stderr: $(first_err)"
+	else
+		pass "$name"
+	fi
+}
+
+# --- images the loader must refuse ---
+expect_error missing-image "could not load kernel" -kernel "$dir/does-not-exist.elf"
+expect_load_error empty-image empty.elf "empty"
+expect_load_error truncated-elf truncated.elf "truncated ELF header"
+expect_load_error not-elf notelf.bin "not a multiboot or ELF image"
+expect_load_error phdr-past-eof phoff.elf "program headers"
+expect_load_error segment-past-eof phdrpast.elf "past the end of the file"
+expect_load_error oversized-image bigbss.elf "outside RAM"
+expect_load_error overlaps-boot-info lowload.elf "overlaps the boot information"
+expect_load_error vga-hole vgaload.elf "VGA/BIOS"
+expect_load_error wrong-machine badmachine.elf "not i386"
+expect_load_error aout-truncated aouttrunc.bin "truncated"
+expect_error missing-initrd "could not load initrd" \
+	-kernel "$dir/exit0.elf" -initrd "$dir/no-such-env"
+expect_error directory-image "not a regular file" -kernel "$dir"
+
+# --- bad option values name the option ---
+expect_error bad-m-text "-m" -kernel "$dir/exit0.elf" -m lots
+expect_error bad-m-small "too small" -kernel "$dir/exit0.elf" -m 1k
+expect_error bad-m-large "too large" -kernel "$dir/exit0.elf" -m 2T
+expect_error bad-m-suffix "-m" -kernel "$dir/exit0.elf" -m 4Q
+expect_error bad-smp-zero "-smp" -kernel "$dir/exit0.elf" -smp 0
+expect_error bad-smp-65 "out of range" -kernel "$dir/exit0.elf" -smp 65
+expect_error bad-smp-topology "topology" -kernel "$dir/exit0.elf" -smp 2,cores=3
+expect_error bad-smp-key "-smp" -kernel "$dir/exit0.elf" -smp 2,bogus=1
+expect_error unknown-option "unknown option '-foo'" -foo
+expect_error unknown-option-dashdash "unknown option '--frobnicate'" --frobnicate
+expect_error missing-argument "needs an argument" -kernel
+expect_error stray-argument "unexpected argument" disk.img
+expect_error no-kvm-accel "KVM" -kernel "$dir/exit0.elf" -machine accel=kvm
+expect_error no-enable-kvm "KVM" -kernel "$dir/exit0.elf" -enable-kvm
+expect_error machine-q35 "q35" -kernel "$dir/exit0.elf" -machine q35
+expect_error unknown-device "'virtio-net-pci' is not a device" -device virtio-net-pci
+expect_error serial-tcp "-serial" -kernel "$dir/exit0.elf" -serial tcp:localhost:4444
+expect_error display-gtk "-display" -kernel "$dir/exit0.elf" -display gtk
+expect_error debug-exit-prop "iosize" -device isa-debug-exit,iosize=9
+expect_error log-unknown "unknown log category" -kernel "$dir/exit0.elf" -d bogus
+expect_error icount-shift "-icount" -kernel "$dir/exit0.elf" -icount shift=99
+
+# --- probes runners make ---
+expect_probe help QEMU --help
+expect_probe help-single-dash QEMU -help
+expect_probe help-h QEMU -h
+expect_probe version "QEMU emulator version 7.2.0" --version
+expect_probe version-single-dash "nestbox version" -version
+for d in isa-debug-exit pc-testdev pci-testdev; do
+	expect_probe "device-list-$d" "name \"$d\"" -device '?'
+done
+expect_probe device-help-isa "bus ISA" -device help
+expect_probe device-help-pci 'name "pci-testdev", bus PCI' -device help
+expect_probe device-props "iobase" -device isa-debug-exit,help
+expect_probe machine-list "pc " -machine '?'
+expect_probe machine-help "i440FX" -machine help
+expect_probe log-help "exec" -d help
+run -cpu '?'
+if [ "$status" -eq 0 ] && [ -s "$dir/out" ]; then pass cpu-list; else fail cpu-list "status $status"; fi
+
+# --- booting (needs the CPU core) ---
+hello=nestbox-cli
+expect_boot runner-command-line 1 "$hello" \
+	--no-reboot -nodefaults -global kvm-pit.lost_tick_policy=discard \
+	-device pc-testdev -device isa-debug-exit,iobase=0xf4,iosize=0x4 -display none \
+	-serial stdio -device pci-testdev -machine accel=tcg -kernel "$dir/exit0.elf" -smp 2 \
+	-cpu max,+svm -m 4g -append "test filters ..." -initrd "$dir/env"
+for code in 0 1 3; do
+	expect_boot "exit-status-code-$code" $(( (code << 1) | 1 )) "$hello" \
+		-kernel "$dir/exit$code.elf"
+done
+expect_boot dashdash-options 3 "$hello" --kernel "$dir/exit1.elf" --m 64M --smp 1 --no-reboot
+expect_boot boot-state 1 "" -kernel "$dir/bootstate.elf" -m 128M -initrd "$dir/env" \
+	-append "hello"
+expect_boot aout-kludge 7 "$hello" -kernel "$dir/aout.bin"
+expect_boot elf64-plain 3 "$hello" -kernel "$dir/elf64.elf"
+expect_boot elf64-multiboot 3 "$hello" -kernel "$dir/elf64mb.elf"
+expect_boot elf32-no-multiboot-header 1 "$hello" -kernel "$dir/plain32.elf"
+expect_boot qemu-accepted-extras 1 "$hello" -kernel "$dir/exit0.elf" -name t -vga none \
+	-monitor none -nographic -overcommit cpu-pm=on -machine pc,accel=kvm:tcg -accel tcg \
+	-icount shift=2 -seed 7 -m 1.5G -smp 4,cores=2,threads=1
+rm -f "$dir/serial.txt"
+expect_boot serial-file 1 "" -kernel "$dir/exit0.elf" -serial "file:$dir/serial.txt"
+if [ "$(cat "$dir/serial.txt" 2>/dev/null)" = "$hello" ]; then
+	pass serial-file-content
+else
+	fail serial-file-content "file has '$(head -c 80 "$dir/serial.txt" 2>/dev/null)'"
+fi
+expect_boot serial-none 1 "" -kernel "$dir/exit0.elf" -serial none
+run -kernel "$dir/exit0.elf" -counters
+if [ "$status" -eq 1 ] && grep -q 'counters: .*instructions=' "$dir/err"; then
+	pass counters
+else
+	fail counters "status $status: $(first_err)"
+fi
+exit 0
