@@ -5,6 +5,7 @@
 #include "cpu/event.h"
 
 #include "base/log.h"
+#include "cpu/debug.h"
 #include "cpu/desc.h"
 #include "cpu/fault.h"
 #include "cpu/mem.h"
@@ -453,9 +454,7 @@ bool cpu_handle_events(struct cpu *c)
 	if (c->activity == ACT_SHUTDOWN)
 		return false;
 	if (db_ready(c)) {
-		c->pending_db = 0;
-		c->dr[6] = (c->dr[6] & ~0xfull) | (c->pending_dr6 & ~DR6_FIXED1) | DR6_FIXED1;
-		c->pending_dr6 = 0;
+		cpu_debug_commit_dr6(c);
 		wake(c);
 		cpu_deliver(c, VEC_DB, EV_HW_EXC, false, 0);
 		return true;
