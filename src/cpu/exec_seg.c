@@ -306,8 +306,8 @@ void exec_call_far(struct cpu *c, const struct insn *i)
 	far_call_prot(c, sel, off, i->osize);
 }
 
-/* SDM "RET" Operation, checks on the return code segment */
-static u64 ret_code_desc(struct cpu *c, u16 sel)
+/* SDM "RET" / "IRET" Operation, checks on the return code segment */
+u64 seg_ret_code_desc(struct cpu *c, u16 sel)
 {
 	if (sel_null(sel))
 		cpu_gp0(c);
@@ -381,7 +381,7 @@ void exec_ret_far(struct cpu *c, const struct insn *i)
 		c->next_rip = ip;
 		return;
 	}
-	u64 d = ret_code_desc(c, sel);
+	u64 d = seg_ret_code_desc(c, sel);
 	if ((sel & 3u) > c->cpl) {
 		ret_outer(c, &s, sel, d, ip, osize, imm);
 		return;

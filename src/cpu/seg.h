@@ -104,7 +104,8 @@ void seg_set_sp(struct cpu *c, unsigned asize, u64 sp);
  * ist != 0 selects IST[ist] of a 64-bit TSS. Limit faults: #TS(TR | ext). */
 void seg_tss_stack(struct cpu *c, unsigned dpl, unsigned ist, u32 ext, u16 *ss, u64 *sp);
 
-/* flags on return (IRET rules, SDM "IRET" Operation) */
-u64 seg_iret_flags(struct cpu *c, u64 tmp, unsigned osize, unsigned cpl);
+/* SDM "RET"/"IRET": checks on a popped return CS (null, limit, type, RPL
+ * vs CPL and DPL, L+D in IA-32e mode, presence); returns its descriptor */
+u64 seg_ret_code_desc(struct cpu *c, u16 sel);
 
 #endif
