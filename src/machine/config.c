@@ -154,9 +154,46 @@ static int smp_key(const char *key, u64 val, u64 *topo, u64 *cpus, u64 *maxcpus)
 	return -1;
 }
 
+enum { SOCKETS, DIES, CLUSTERS, CORES, THREADS };
+
+/* Fill in the missing levels of topo[]; returns their product. */
+static u64 smp_topology(u64 *topo, u64 cpus, u64 *maxcpus)
+{
+	u64 product = 1;
+	/* QEMU 7.2 (machine-smp.c, "prefer cores over sockets since 6.2"): with
+	 * a CPU count, a missing cores (else sockets, then threads) count is
+	 * derived from maxcpus (else cpus); others count 1. The product of the
+	 * hierarchy must then equal maxcpus. */
+	u64 total = *maxcpus ? *maxcpus : cpus;
+	if (!total) {
+		for (int i = 0; i < 5; i++)
+			topo[i] = topo[i] ? topo[i] : 1;
+	} else {
+		*maxcpus = total;
+		topo[DIES] = topo[DIES] ? topo[DIES] : 1;
+		topo[CLUSTERS] = topo[CLUSTERS] ? topo[CLUSTERS] : 1;
+		if (!topo[CORES]) {
+			topo[SOCKETS] = topo[SOCKETS] ? topo[SOCKETS] : 1;
+			topo[THREADS] = topo[THREADS] ? topo[THREADS] : 1;
+			topo[CORES] = total / (topo[SOCKETS] * topo[DIES] * topo[CLUSTERS] *
+					       topo[THREADS]);
+		} else if (!topo[SOCKETS]) {
+			topo[THREADS] = topo[THREADS] ? topo[THREADS] : 1;
+			topo[SOCKETS] = total / (topo[DIES] * topo[CLUSTERS] * topo[CORES] *
+						 topo[THREADS]);
+		}
+		if (!topo[THREADS])
+			topo[THREADS] = total / (topo[SOCKETS] * topo[DIES] * topo[CLUSTERS] *
+						 topo[CORES]);
+	}
+	for (int i = 0; i < 5; i++)
+		product *= topo[i];
+	return product;
+}
+
 int config_parse_smp(const char *s, int *cpus_out, int *max_out, char *err, unsigned errlen)
 {
-	u64 topo[5] = { 0 }, cpus = 0, maxcpus = 0, product = 1, v;
+	u64 topo[5] = { 0 }, cpus = 0, maxcpus = 0, v;
 	char *copy = xstrdup(s), *rest = copy, *item, *val;
 	int ret = -1;
 
@@ -175,17 +212,7 @@ int config_parse_smp(const char *s, int *cpus_out, int *max_out, char *err, unsi
 			goto out;
 		}
 	}
-	/* QEMU's rule: a missing sockets (else cores) count is derived from
-	 * maxcpus (else cpus); other missing levels count 1; the product of
-	 * the hierarchy must then equal maxcpus. */
-	u64 total = maxcpus ? maxcpus : cpus;
-	int derive = !topo[0] ? 0 : !topo[3] ? 3 : -1;
-	for (int i = 0; i < 5; i++)
-		product *= i == derive || !topo[i] ? 1 : topo[i];
-	if (derive >= 0) {
-		topo[derive] = total / product ? total / product : 1;
-		product *= topo[derive];
-	}
+	u64 product = smp_topology(topo, cpus, &maxcpus);
 	if (!maxcpus)
 		maxcpus = product;
 	if (!cpus)

@@ -152,7 +152,8 @@ def main():
         # e_phoff pointing far past the end of the file
         "phoff.elf": ok[:28] + struct.pack("<I", 0x10000) + ok[32:],
         # the segment's file data (p_filesz) reaching past EOF
-        "phdrpast.elf": ok[:52 + 16] + struct.pack("<I", len(ok) + 4096) + ok[52 + 20:],
+        "phdrpast.elf": ok[:52 + 16] + struct.pack("<II", len(ok) + 4096, len(ok) + 4096)
+        + ok[52 + 24:],
         "bigbss.elf": elf32(0, exit_with(0), memsz_extra=1 << 30),
         "lowload.elf": elf32(0, exit_with(0), paddr=0x9000),
         "vgaload.elf": elf32(0, exit_with(0), paddr=0xb8000),
