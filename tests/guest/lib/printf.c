@@ -103,14 +103,16 @@ int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 			continue;
 		}
 		char pad = ' ';
-		bool left = false;
+		bool left = false, alt = false;
 		int width = 0, prec = -1, lng = 0;
 
-		for (fmt++; *fmt == '0' || *fmt == '-'; fmt++) {
+		for (fmt++; *fmt == '0' || *fmt == '-' || *fmt == '#'; fmt++) {
 			if (*fmt == '0')
 				pad = '0';
-			else
+			else if (*fmt == '-')
 				left = true;
+			else
+				alt = true;
 		}
 		if (*fmt == '*') {
 			width = va_arg(ap, int);
@@ -139,6 +141,10 @@ int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 			break;
 		case 'x':
 		case 'X':
+			if (alt) {
+				out_c(&o, '0');
+				out_c(&o, *fmt);
+			}
 			out_num(&o, lng ? va_arg(ap, u64) : va_arg(ap, unsigned), 16, false, width,
 				pad, left, *fmt == 'X');
 			break;
