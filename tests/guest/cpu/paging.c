@@ -2,7 +2,12 @@
  * every kind of #PF with its error code and CR2 ("Page-Fault Exception
  * (#PF)", "Access Rights", "Reserved bits"), accessed/dirty flags, 2 MiB and
  * 1 GiB pages, and TLB invalidation by INVLPG, MOV to CR3, CR4.PGE and PCIDs
- * ("Invalidation of TLBs and Paging-Structure Caches"). */
+ * ("Invalidation of TLBs and Paging-Structure Caches").
+ *
+ * Reserved-bit faults expect P|RSVD: SDM "Page-Fault Exceptions": "reserved
+ * bits are not checked in a paging-structure entry whose P flag is 0, bit 3
+ * of the error code can be set only if bit 0 is also set". QEMU 7.2 TCG
+ * reports RSVD without P (error code 8); real CPUs and KVM give 9. */
 #include "guest.h"
 
 #define TEST_VA    ((volatile u64 *)0x8000001000ull) /* PML4[1]: off the identity map */
