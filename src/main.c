@@ -69,16 +69,21 @@ int main(int argc, char **argv)
 	char *demo = NULL;
 
 	int r = config_parse_ex(&cfg, &ex, argc, argv);
-	if (r != CONFIG_RUN)
+	if (r != CONFIG_RUN) {
+		config_free(&cfg);
 		return r == CONFIG_DONE ? 0 : 1;
-	if (ex.log_list && log_enable_list(ex.log_list) < 0)
+	}
+	if (ex.log_list && log_enable_list(ex.log_list) < 0) {
+		config_free(&cfg);
 		return 1;
+	}
 	if (!cfg.kernel) {
 		demo = demo_path(argc > 0 ? argv[0] : "nestbox");
 		if (access(demo, R_OK) != 0) {
 			fprintf(stderr, "nestbox: no -kernel IMAGE given, and the bundled demo "
 				"guest '%s' is missing (build it with 'make guests')\n", demo);
 			free(demo);
+			config_free(&cfg);
 			return 1;
 		}
 		cfg.kernel = demo;
@@ -97,5 +102,6 @@ int main(int argc, char **argv)
 	machine_free(m);
 	free(m);
 	free(demo);
+	config_free(&cfg);
 	return status;
 }

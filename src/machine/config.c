@@ -308,7 +308,7 @@ static int opt_initrd(struct parse *p, const char *a)
 	char *buf = malloc(strlen(a) + 1);
 	if (!buf)
 		die("out of host memory");
-	cfg->nr_initrd = 0;
+	config_free(cfg);
 	for (const char *s = a;;) {
 		char *d = buf;
 		for (; *s && !(s[0] == ',' && s[1] != ','); s++) {
@@ -743,6 +743,15 @@ int config_parse_ex(struct machine_config *cfg, struct config_extra *ex, int arg
 	if (ex->max_cpus < cfg->smp)
 		ex->max_cpus = cfg->smp;
 	return CONFIG_RUN;
+}
+
+void config_free(struct machine_config *cfg)
+{
+	for (int i = 0; i < cfg->nr_initrd; i++) {
+		free((char *)cfg->initrd[i]);
+		cfg->initrd[i] = NULL;
+	}
+	cfg->nr_initrd = 0;
 }
 
 int config_parse(struct machine_config *cfg, int argc, char **argv)

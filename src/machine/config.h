@@ -41,6 +41,9 @@ must_check int config_parse(struct machine_config *cfg, int argc, char **argv);
 must_check int config_parse_ex(struct machine_config *cfg, struct config_extra *ex, int argc,
 			       char **argv);
 
+/* release what config_parse() allocated (the -initrd list) */
+void config_free(struct machine_config *cfg);
+
 /* QEMU size syntax ("128", "1.5G", "512M", "4096k", "0x1000B"): a number
  * with an optional B/K/M/G/T/P/E suffix (binary multiples); no suffix means
  * `unit` bytes. Returns 0, or -1 if s is not a size or overflows. */

@@ -16,6 +16,7 @@ static struct config_extra ex;
 #define PARSE(...)                                                                  \
 	({                                                                          \
 		const char *argv_[] = { "nestbox", __VA_ARGS__, NULL };             \
+		config_free(&cfg);                                                  \
 		config_parse_ex(&cfg, &ex, (int)ARRAY_SIZE(argv_) - 1,              \
 				(char **)argv_);                                    \
 	})
@@ -97,6 +98,7 @@ static void test_smp_errors(void **state)
 static void test_defaults(void **state)
 {
 	char *argv[] = { (char *)"nestbox", NULL };
+	config_free(&cfg);
 	assert_int_equal(config_parse_ex(&cfg, &ex, 1, argv), CONFIG_RUN);
 	assert_null(cfg.kernel);
 	assert_true(ex.demo);
@@ -265,5 +267,7 @@ int main(void)
 		cmocka_unit_test(test_nestbox_options),
 		cmocka_unit_test(test_spellings_and_errors),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	int r = cmocka_run_group_tests(tests, NULL, NULL);
+	config_free(&cfg);
+	return r;
 }
