@@ -37,14 +37,16 @@ static const struct feat_desc feat_table[FEAT_NR] = {
  *  - vme: not advertised until INT n redirection in virtual-8086 mode exists
  *    (PUSHF/POPF/CLI/STI already follow CR4.VME, cpu/exec_sys_flags.c).
  *  - vmx, svm: added here when the VMX / SVM layers land.
- *  - xsave: XGETBV/XSETBV and leaf 0xd (x87+SSE only) are in
- *    cpu/exec_sys.c; XSAVE/XRSTOR themselves belong to the x87/SSE work. */
+ *  - xsave: not advertised until XSAVE/XRSTOR exist (x87/SSE work);
+ *    XGETBV/XSETBV and leaf 0xd (x87+SSE only) are ready in exec_sys.c.
+ *  - integer extensions (movbe popcnt bmi1 bmi2 adx abm cx16 lahf_lm):
+ *    cpu/exec_alu*.c, exec_bit.c; smep smap pcid: cpu/mmu.c. */
 static const char nestbox_implemented[] =
 	"fpu de pse tsc msr pae mce cx8 apic sep mtrr pge mca cmov pat pse36 clflush fxsr sse sse2 "
-	"monitor cx16 pcid x2apic tsc_deadline rdrand hypervisor "
-	"fsgsbase tsc_adjust erms invpcid rdseed clflushopt umip rdpid "
+	"monitor cx16 pcid x2apic movbe popcnt tsc_deadline rdrand hypervisor "
+	"fsgsbase tsc_adjust bmi1 smep bmi2 erms invpcid rdseed adx smap clflushopt umip rdpid "
 	"spec_ctrl stibp ssbd arch_capabilities md_clear "
-	"lahf_lm syscall nx pdpe1gb rdtscp lm arat invtsc";
+	"lahf_lm abm syscall nx pdpe1gb rdtscp lm arat invtsc";
 
 enum model_vendor { INTEL, AMD };
 
