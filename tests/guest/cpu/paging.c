@@ -77,6 +77,58 @@ static void test_not_present(void)
 	       "the #PF frame holds the user CS (cs %llx)", last_exception.cs);
 }
 
+/* accesses and instructions that span two pages, the second not present */
+static void test_page_split(void)
+{
+	u8 *first = (u8 *)TEST_VA, *second = first + PAGE_SIZE;
+	u64 rcx, rsi, rdi;
+	int v;
+
+	map(TEST_VA, frame_a, PT_WRITABLE_MASK);
+	*get_pte_level(root, second, 1) = 0;
+	invlpg(second);
+	memset(frame_a, 0x5a, PAGE_SIZE);
+	v = try_read((volatile u64 *)(second - 4), NULL);
+	report(is_pf(v, 0, second), "8-byte read across into a not-present page: CR2 = the "
+	       "first byte of that page (cr2 %llx)", exception_cr2());
+	v = try_write((volatile u64 *)(second - 4), 0);
+	report(is_pf(v, PFERR_WRITE_MASK, second) && *(u32 *)((u8 *)frame_a + PAGE_SIZE - 4) ==
+							     0x5a5a5a5a,
+	       "a split write that faults changes neither page (ec %x)", exception_error_code());
+
+	/* a 5-byte instruction whose last 3 bytes are on the missing page */
+	u8 *insn = second - 2;
+	insn[0] = 0xb8; /* mov $imm32, %eax: opcode and one byte on the present page */
+	insn[1] = 0x01;
+	v = try_exec(insn);
+	report(is_pf(v, 0, second) && exception_rip() == (u64)insn,
+	       "instruction fetch across into a not-present page: CR2 = page start, RIP = the "
+	       "instruction (cr2 %llx rip %llx)", exception_cr2(), exception_rip());
+
+	/* REP MOVSB stops at the faulting element with RCX/RSI/RDI updated */
+	static u8 src[256];
+	u8 *dst = second - 100;
+	for (int i = 0; i < 256; i++)
+		src[i] = (u8)i;
+	rcx = 256;
+	rsi = (u64)src;
+	rdi = (u64)dst;
+	asm volatile(ASM_TRY("1f") "rep movsb\n1:"
+		     : "+c"(rcx), "+S"(rsi), "+D"(rdi) : : "memory");
+	v = exception_vector();
+	report(is_pf(v, PFERR_WRITE_MASK, second) && rcx == 156 && rsi == (u64)src + 100 &&
+		       rdi == (u64)second && !memcmp((u8 *)frame_a + PAGE_SIZE - 100, src, 100),
+	       "REP MOVSB faults at the first byte of the missing page with RCX=156, RSI/RDI "
+	       "advanced (rcx %llu)", rcx);
+	map((volatile u64 *)second, frame_b, PT_WRITABLE_MASK);
+	asm volatile("rep movsb" : "+c"(rcx), "+S"(rsi), "+D"(rdi) : : "memory");
+	report(rcx == 0 && !memcmp(frame_b, src + 100, 156), "and resumes to completion");
+
+	v = try_read((volatile u64 *)0x0000800000000000ull, NULL);
+	report(v == GP_VECTOR && exception_error_code() == 0,
+	       "non-canonical address: #GP(0), not #PF (vec %d)", v);
+}
+
 static void test_read_only(void)
 {
 	u64 cr0 = read_cr0();
@@ -472,6 +524,7 @@ int main(int argc, char **argv)
 	assert(frame_a && frame_b);
 
 	test_not_present();
+	test_page_split();
 	test_read_only();
 	test_user_supervisor();
 	test_nx();

@@ -56,3 +56,31 @@ smc_alias_fn:
 	movl $0xa1, %eax
 	ret
 	.balign 4096
+
+	.text
+/* u32 smc_rep_next(void): a REP STOSB that turns the 5-byte instruction
+ * after it into NOPs; returns 7 if the NOPs ran, 1 if the old code did */
+	.globl smc_rep_next
+smc_rep_next:
+	movl $7, %eax
+	pushq %rdi
+	pushq %rcx
+	pushq %rax
+	leaq 1f(%rip), %rdi
+	movl $5, %ecx
+	movb $0x90, %al
+	rep stosb
+	popq %rax
+1:	movl $1, %eax
+	popq %rcx
+	popq %rdi
+	ret
+
+/* u32 smc_ahead(u32 v): patches an instruction two instructions ahead */
+	.globl smc_ahead
+smc_ahead:
+	movl %edi, 2f + 1(%rip)
+	xorl %eax, %eax
+	incl %ecx
+2:	movl $0, %eax
+	ret

@@ -11,6 +11,8 @@ u32 smc_counter_fn(void);
 u32 smc_loop(void);
 u32 smc_cross_fn(void);
 u32 smc_alias_fn(void);
+u32 smc_rep_next(void);
+u32 smc_ahead(u32 v);
 
 #define ALIAS_VA 0x8000002000ull
 
@@ -42,6 +44,11 @@ static void test_next_insn(void)
 
 	report(a == 0xdead && b == 0xbeef,
 	       "a store into the next instruction is seen by it (got %x %x)", a, b);
+	a = smc_ahead(0x4242);
+	report(a == 0x4242, "a store two instructions ahead is seen (got %x)", a);
+	a = smc_rep_next();
+	report(a == 7, "REP STOSB rewriting the instruction after it: the new bytes run (got %u)",
+	       a);
 }
 
 static void test_counter(void)
@@ -91,6 +98,30 @@ static void test_alias(void)
 	report(alias() == 0xc3c3, "and the other way round (got %x)", alias());
 }
 
+/* the decoded-instruction cache must follow the page tables: the same linear
+ * address remapped to another frame runs that frame's code */
+static void test_remap(void)
+{
+	u8 *fa = alloc_page(), *fb = alloc_page();
+	u32 (*fn)(void) = (u32(*)(void))(ALIAS_VA + 0x1000);
+	u32 a, b, c;
+
+	assert(fa && fb);
+	fa[0] = fb[0] = 0xb8; /* mov $imm32, %eax; ret */
+	fa[1] = 0xaa;
+	fb[1] = 0xbb;
+	fa[5] = fb[5] = 0xc3;
+	install_page(current_page_table(), virt_to_phys(fa), (void *)fn, PT_WRITABLE_MASK);
+	a = fn();
+	install_page(current_page_table(), virt_to_phys(fb), (void *)fn, PT_WRITABLE_MASK);
+	b = fn();
+	install_page(current_page_table(), virt_to_phys(fa), (void *)fn, PT_WRITABLE_MASK);
+	fa[1] = 0xcc; /* written through the identity map while unmapped here */
+	c = fn();
+	report(a == 0xaa && b == 0xbb && c == 0xcc,
+	       "remapping a code page runs the new frame's code (%x %x %x)", a, b, c);
+}
+
 static const u8 body_a[] = { 0xb8, 0x11, 0x00, 0x00, 0x00, 0xc3 };             /* mov $0x11,%eax; ret */
 static const u8 body_b[] = { 0x31, 0xc0, 0x83, 0xc0, 0x22, 0xff, 0xc0, 0xc3 }; /* xor; add $0x22; inc; ret */
 
@@ -127,6 +158,7 @@ int main(int argc, char **argv)
 	test_counter();
 	test_cross_page();
 	test_alias();
+	test_remap();
 	test_buffer();
 	return report_summary();
 }
