@@ -59,6 +59,25 @@ static inline bool apic_base_write_faults(u64 val)
 	return wrmsr_safe(MSR_IA32_APICBASE, val) == GP_VECTOR;
 }
 
+/* mask both 8259s: only the local APIC interrupts in these tests */
+static inline void pic_mask_all(void)
+{
+	outb(0xff, 0x21);
+	outb(0xff, 0xa1);
+}
+
+/* with interrupts enabled, wait until *v >= n or the TSC advanced `cycles` */
+static inline bool wait_for(volatile int *v, int n, u64 cycles)
+{
+	u64 start = rdtsc();
+
+	irq_enable();
+	while (*v < n && rdtsc() - start < cycles)
+		cpu_relax();
+	irq_disable();
+	return *v >= n;
+}
+
 /* back to the xAPIC mode at the default base, software-enabled */
 static inline void xapic_reset(void)
 {

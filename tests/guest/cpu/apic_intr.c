@@ -32,28 +32,13 @@ static void timer_handler(struct ex_regs *r)
 	xapic_write(APIC_EOI, 0);
 }
 
-/* spin with interrupts on until *v >= n or the TSC has advanced `cycles` */
-static bool wait_for(volatile int *v, int n, u64 cycles)
-{
-	u64 start = rdtsc();
-
-	irq_enable();
-	while (*v < n && rdtsc() - start < cycles)
-		cpu_relax();
-	irq_disable();
-	return *v >= n;
-}
-
 static void test_self_ipi(void)
 {
 	ipi_count = 0;
 	xapic_write(APIC_ICR, APIC_DEST_SELF | IPI_VEC);
 	report(xapic_vec_bit(APIC_IRR, IPI_VEC) && ipi_count == 0, "self-IPI pending in IRR with IF=0");
 	report((xapic_read(APIC_ICR) & BIT(12)) == 0, "ICR delivery status idle");
-	irq_enable();
-	asm volatile("nop");
-	irq_disable();
-	report(ipi_count == 1, "self-IPI delivered after STI");
+	report(wait_for(&ipi_count, 1, 1000000), "self-IPI delivered after STI");
 	report(isr_seen, "ISR bit set (IRR clear) while the handler runs");
 	report(!xapic_vec_bit(APIC_ISR, IPI_VEC), "EOI cleared ISR");
 }
@@ -70,10 +55,7 @@ static void test_tpr_blocks(void)
 	report(ipi_count == 0 && xapic_vec_bit(APIC_IRR, IPI_VEC),
 	       "vector 0x50 held while TPR class is 5");
 	write_cr8(4);
-	irq_enable();
-	asm volatile("nop");
-	irq_disable();
-	report(ipi_count == 1, "delivered once CR8 lowers the priority");
+	report(wait_for(&ipi_count, 1, 1000000), "delivered once CR8 lowers the priority");
 	write_cr8(0);
 }
 
@@ -85,9 +67,7 @@ static void test_priority_order(void)
 	xapic_write(APIC_ICR, APIC_DEST_SELF | 0x51);
 	xapic_write(APIC_ICR, APIC_DEST_SELF | 0x61);
 	xapic_write(APIC_ICR, APIC_DEST_SELF | 0x41);
-	irq_enable();
-	asm volatile("nop; nop; nop");
-	irq_disable();
+	wait_for(&ipi_count, 3, 1000000);
 	report(norder == 3 && order[0] == 0x61 && order[1] == 0x51 && order[2] == 0x41,
 	       "pending vectors taken highest first (%x %x %x)", order[0], order[1], order[2]);
 }
@@ -167,6 +147,7 @@ static void test_tsc_deadline(void)
 
 int main(int argc, char **argv)
 {
+	pic_mask_all();
 	handle_exception_vector(IPI_VEC, ipi_handler);
 	handle_exception_vector(0x41, ipi_handler);
 	handle_exception_vector(0x51, ipi_handler);
