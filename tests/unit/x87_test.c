@@ -467,6 +467,236 @@ static void test_fxsave_faults(void **state)
 	assert_int_equal(RUN(0x0f, 0xae, 0x00), VEC_NM);
 }
 
+/* ---------------- SSE ---------------- */
+
+static double xmm_f64(unsigned r, unsigned half)
+{
+	double d;
+	memcpy(&d, &h->c->fpu.xmm[r][half], 8);
+	return d;
+}
+
+static void set_xmm_f64(unsigned r, double lo, double hi)
+{
+	memcpy(&h->c->fpu.xmm[r][0], &lo, 8);
+	memcpy(&h->c->fpu.xmm[r][1], &hi, 8);
+}
+
+/* double arithmetic as gcc emits it for 64-bit code, vs the host */
+static void test_sse_double_math(void **state)
+{
+	volatile double a = 1.1, b = 3.7;
+	volatile double expect = sqrt(((a + b) * (a + b)) / b);
+
+	put_f64(0, a);
+	put_f64(8, b);
+	assert_int_equal(RUN(0xf2, 0x0f, 0x10, 0x00,       /* movsd xmm0, [rax] */
+			     0xf2, 0x0f, 0x58, 0x40, 0x08, /* addsd xmm0, [rax+8] */
+			     0xf2, 0x0f, 0x59, 0xc0,       /* mulsd xmm0, xmm0 */
+			     0xf2, 0x0f, 0x5e, 0x40, 0x08, /* divsd xmm0, [rax+8] */
+			     0xf2, 0x0f, 0x51, 0xc8,       /* sqrtsd xmm1, xmm0 */
+			     0xf2, 0x0f, 0x11, 0x48, 0x10), /* movsd [rax+16], xmm1 */
+			 -1);
+	assert_true(get_f64(16) == expect);
+	assert_true(h->c->fpu.mxcsr & MXCSR_PE);
+	/* float: cvtss2sd / cvtsd2ss */
+	float f = 0.1f;
+	h_poke(h, H_DATA, &f, 4);
+	assert_int_equal(RUN(0xf3, 0x0f, 0x5a, 0x00), -1); /* cvtss2sd xmm0, [rax] */
+	assert_true(xmm_f64(0, 0) == (double)0.1f);
+	assert_int_equal(RUN(0xf2, 0x0f, 0x5a, 0xc0), -1); /* cvtsd2ss xmm0, xmm0 */
+	float g;
+	memcpy(&g, &h->c->fpu.xmm[0][0], 4);
+	assert_true(g == 0.1f);
+	/* min/max */
+	set_xmm_f64(0, 3.0, 0);
+	set_xmm_f64(1, -4.0, 0);
+	assert_int_equal(RUN(0xf2, 0x0f, 0x5d, 0xc1), -1); /* minsd xmm0, xmm1 */
+	assert_true(xmm_f64(0, 0) == -4.0);
+	set_xmm_f64(0, 3.0, 0);
+	assert_int_equal(RUN(0xf2, 0x0f, 0x5f, 0xc1), -1); /* maxsd xmm0, xmm1 */
+	assert_true(xmm_f64(0, 0) == 3.0);
+}
+
+static void test_sse_convert(void **state)
+{
+	set_xmm_f64(0, -2.7, 0);
+	assert_int_equal(RUN(0xf2, 0x0f, 0x2c, 0xc8), -1); /* cvttsd2si ecx, xmm0 */
+	assert_int_equal(h->c->gpr[RCX], (u32)-2);
+	set_xmm_f64(0, 2.5, 0);
+	assert_int_equal(RUN(0xf2, 0x48, 0x0f, 0x2d, 0xc8), -1); /* cvtsd2si rcx, xmm0 */
+	assert_int_equal(h->c->gpr[RCX], 2); /* round to nearest even */
+	h->c->gpr[RCX] = (u64)-123456789;
+	set_xmm_f64(2, 0, 7.0);
+	assert_int_equal(RUN(0xf2, 0x48, 0x0f, 0x2a, 0xd1), -1); /* cvtsi2sd xmm2, rcx */
+	assert_true(xmm_f64(2, 0) == -123456789.0 && xmm_f64(2, 1) == 7.0);
+	set_xmm_f64(0, 1e30, 0);
+	assert_int_equal(RUN(0xf2, 0x0f, 0x2c, 0xc8), -1); /* out of range */
+	assert_int_equal(h->c->gpr[RCX], 0x80000000u);
+	assert_true(h->c->fpu.mxcsr & MXCSR_IE);
+}
+
+static void test_sse_compare(void **state)
+{
+	set_xmm_f64(0, 1.0, 0);
+	set_xmm_f64(1, 2.0, 0);
+	cpu_set_rflags(h->c, RFLAGS_FIXED | RFLAGS_OF | RFLAGS_SF);
+	assert_int_equal(RUN(0x66, 0x0f, 0x2e, 0xc1), -1); /* ucomisd xmm0, xmm1 */
+	assert_int_equal(cpu_rflags(h->c) & RFLAGS_ARITH, RFLAGS_CF);
+	set_xmm_f64(1, NAN, 0);
+	assert_int_equal(RUN(0x66, 0x0f, 0x2e, 0xc1), -1);
+	assert_int_equal(cpu_rflags(h->c) & RFLAGS_ARITH, RFLAGS_ZF | RFLAGS_PF | RFLAGS_CF);
+	assert_int_equal(h->c->fpu.mxcsr & MXCSR_IE, 0); /* quiet */
+	assert_int_equal(RUN(0x66, 0x0f, 0x2f, 0xc1), -1); /* comisd: signals on QNaN */
+	assert_true(h->c->fpu.mxcsr & MXCSR_IE);
+	set_xmm_f64(0, 1.0, 5.0);
+	set_xmm_f64(1, 2.0, 0);
+	assert_int_equal(RUN(0xf2, 0x0f, 0xc2, 0xc1, 0x01), -1); /* cmpsd xmm0, xmm1, lt */
+	assert_int_equal(h->c->fpu.xmm[0][0], ~0ull);
+	assert_true(xmm_f64(0, 1) == 5.0);
+}
+
+static void test_sse_moves(void **state)
+{
+	for (unsigned k = 0; k < 32; k++)
+		h_poke(h, H_DATA + k, (u8[]){ (u8)k }, 1);
+	assert_int_equal(RUN(0x0f, 0x28, 0x00,        /* movaps xmm0, [rax] */
+			     0x0f, 0x29, 0x40, 0x20), /* movaps [rax+32], xmm0 */
+			 -1);
+	assert_int_equal(get_u64(32), 0x0706050403020100ull);
+	assert_int_equal(get_u64(40), 0x0f0e0d0c0b0a0908ull);
+	assert_int_equal(RUN(0x0f, 0x10, 0x40, 0x08), -1); /* movups xmm0, [rax+8] */
+	assert_int_equal(h->c->fpu.xmm[0][0], 0x0f0e0d0c0b0a0908ull);
+	assert_int_equal(RUN(0x0f, 0x28, 0x40, 0x08), VEC_GP); /* movaps misaligned */
+	h->c->rip = H_CODE;
+	assert_int_equal(RUN(0x66, 0x0f, 0xef, 0x40, 0x08), VEC_GP); /* pxor m128 misaligned */
+	h->c->rip = H_CODE;
+	/* movsd: load clears the high half, register move keeps it */
+	set_xmm_f64(0, 1.0, 2.0);
+	set_xmm_f64(1, 3.0, 4.0);
+	assert_int_equal(RUN(0xf2, 0x0f, 0x10, 0xc1), -1); /* movsd xmm0, xmm1 */
+	assert_true(xmm_f64(0, 0) == 3.0 && xmm_f64(0, 1) == 2.0);
+	assert_int_equal(RUN(0xf2, 0x0f, 0x10, 0x00), -1); /* movsd xmm0, [rax] */
+	assert_int_equal(h->c->fpu.xmm[0][0], 0x0706050403020100ull);
+	assert_int_equal(h->c->fpu.xmm[0][1], 0);
+	/* movss xmm0, [rax]: zero-extends; movss xmm0, xmm1: low dword only */
+	h->c->fpu.xmm[0][0] = ~0ull;
+	h->c->fpu.xmm[0][1] = ~0ull;
+	assert_int_equal(RUN(0xf3, 0x0f, 0x10, 0x00), -1);
+	assert_int_equal(h->c->fpu.xmm[0][0], 0x03020100ull);
+	h->c->fpu.xmm[0][0] = ~0ull;
+	h->c->fpu.xmm[1][0] = 0x1234;
+	assert_int_equal(RUN(0xf3, 0x0f, 0x10, 0xc1), -1);
+	assert_int_equal(h->c->fpu.xmm[0][0], 0xffffffff00001234ull);
+	/* movq xmm0, rcx zero-extends; movq rdx, xmm0; movd ecx, xmm1 */
+	h->c->gpr[RCX] = 0x8877665544332211ull;
+	h->c->fpu.xmm[0][1] = ~0ull;
+	assert_int_equal(RUN(0x66, 0x48, 0x0f, 0x6e, 0xc1,  /* movq xmm0, rcx */
+			     0x66, 0x48, 0x0f, 0x7e, 0xc2), /* movq rdx, xmm0 */
+			 -1);
+	assert_int_equal(h->c->fpu.xmm[0][1], 0);
+	assert_int_equal(h->c->gpr[RDX], 0x8877665544332211ull);
+	h->c->fpu.xmm[1][0] = 0xaaaaaaaabbbbbbbbull;
+	assert_int_equal(RUN(0x66, 0x0f, 0x7e, 0xc9), -1); /* movd ecx, xmm1 */
+	assert_int_equal(h->c->gpr[RCX], 0xbbbbbbbbull);
+	/* movlhps / movhlps / movhps / movlps */
+	h->c->fpu.xmm[0][0] = 1;
+	h->c->fpu.xmm[0][1] = 2;
+	h->c->fpu.xmm[1][0] = 3;
+	h->c->fpu.xmm[1][1] = 4;
+	assert_int_equal(RUN(0x0f, 0x16, 0xc1), -1); /* movlhps xmm0, xmm1 */
+	assert_true(h->c->fpu.xmm[0][0] == 1 && h->c->fpu.xmm[0][1] == 3);
+	assert_int_equal(RUN(0x0f, 0x12, 0xc1), -1); /* movhlps xmm0, xmm1 */
+	assert_true(h->c->fpu.xmm[0][0] == 4 && h->c->fpu.xmm[0][1] == 3);
+	assert_int_equal(RUN(0x0f, 0x16, 0x00), -1); /* movhps xmm0, [rax] */
+	assert_true(h->c->fpu.xmm[0][0] == 4 && h->c->fpu.xmm[0][1] == 0x0706050403020100ull);
+	assert_int_equal(RUN(0x0f, 0x13, 0x40, 0x30), -1); /* movlps [rax+48], xmm0 */
+	assert_int_equal(get_u64(48), 4);
+}
+
+static void test_sse_integer(void **state)
+{
+	h->c->fpu.xmm[0][0] = 0x1111111111111111ull;
+	h->c->fpu.xmm[0][1] = 0x2222222222222222ull;
+	h->c->fpu.xmm[1][0] = 0x1111111100000011ull;
+	h->c->fpu.xmm[1][1] = 0x2222222222222222ull;
+	assert_int_equal(RUN(0x66, 0x0f, 0x74, 0xc1,  /* pcmpeqb xmm0, xmm1 */
+			     0x66, 0x0f, 0xd7, 0xc8), /* pmovmskb ecx, xmm0 */
+			 -1);
+	assert_int_equal(h->c->gpr[RCX], 0xfff1);
+	h->c->fpu.xmm[0][0] = 0x0000000100000000ull;
+	h->c->fpu.xmm[0][1] = 0x0000000300000002ull;
+	assert_int_equal(RUN(0x66, 0x0f, 0x70, 0xc8, 0x1b), -1); /* pshufd xmm1, xmm0, 0x1b */
+	assert_int_equal(h->c->fpu.xmm[1][0], 0x0000000200000003ull);
+	assert_int_equal(h->c->fpu.xmm[1][1], 0x0000000000000001ull);
+	assert_int_equal(RUN(0x66, 0x0f, 0x6c, 0xc1), -1); /* punpcklqdq xmm0, xmm1 */
+	assert_int_equal(h->c->fpu.xmm[0][1], 0x0000000200000003ull);
+	h->c->fpu.xmm[0][0] = ~0ull;
+	h->c->fpu.xmm[1][0] = 2;
+	assert_int_equal(RUN(0x66, 0x0f, 0xd4, 0xc1), -1); /* paddq xmm0, xmm1 */
+	assert_int_equal(h->c->fpu.xmm[0][0], 1);
+	assert_int_equal(RUN(0x66, 0x0f, 0xfb, 0xc1), -1); /* psubq xmm0, xmm1 */
+	assert_int_equal(h->c->fpu.xmm[0][0], ~0ull);
+	set_xmm_f64(0, -1.0, 2.0);
+	assert_int_equal(RUN(0x66, 0x0f, 0x50, 0xc8), -1); /* movmskpd ecx, xmm0 */
+	assert_int_equal(h->c->gpr[RCX], 1);
+	assert_int_equal(RUN(0x66, 0x0f, 0xef, 0xc0, 0x0f, 0x57, 0xc9), -1); /* pxor; xorps */
+	assert_true(!h->c->fpu.xmm[0][0] && !h->c->fpu.xmm[0][1] && !h->c->fpu.xmm[1][0]);
+	/* andnpd: ~dst & src */
+	h->c->fpu.xmm[0][0] = 0xff00;
+	h->c->fpu.xmm[1][0] = 0x0ff0;
+	assert_int_equal(RUN(0x66, 0x0f, 0x55, 0xc1), -1);
+	assert_int_equal(h->c->fpu.xmm[0][0], 0x00f0);
+}
+
+/* SDM Vol.3A "SIMD Floating-Point Exception (#XM)" */
+static void test_sse_exceptions(void **state)
+{
+	/* masked: infinity and ZE */
+	set_xmm_f64(0, 1.0, 0);
+	set_xmm_f64(1, 0.0, 0);
+	assert_int_equal(RUN(0xf2, 0x0f, 0x5e, 0xc1), -1); /* divsd xmm0, xmm1 */
+	assert_true(isinf(xmm_f64(0, 0)));
+	assert_true(h->c->fpu.mxcsr & MXCSR_ZE);
+	/* unmasked: #XM, destination unchanged, flag set */
+	put_u32(0, MXCSR_INIT & ~MXCSR_ZM);
+	set_xmm_f64(0, 1.0, 0);
+	assert_int_equal(RUN(0x0f, 0xae, 0x10, 0xf2, 0x0f, 0x5e, 0xc1), VEC_XM);
+	assert_true(xmm_f64(0, 0) == 1.0);
+	assert_true(h->c->fpu.mxcsr & MXCSR_ZE);
+	/* CR4.OSXMMEXCPT = 0: #UD instead */
+	h->c->cr4 &= ~CR4_OSXMMEXCPT;
+	h->c->rip = H_CODE;
+	assert_int_equal(RUN(0xf2, 0x0f, 0x5e, 0xc1), VEC_UD);
+	h->c->cr4 |= CR4_OSXMMEXCPT;
+	/* rounding control: 1 + 2^-60 rounds up to the next double with RC=up */
+	put_u32(0, MXCSR_INIT | (2u << 13));
+	set_xmm_f64(0, 1.0, 0);
+	set_xmm_f64(1, ldexp(1.0, -60), 0);
+	h->c->rip = H_CODE;
+	assert_int_equal(RUN(0x0f, 0xae, 0x10, 0xf2, 0x0f, 0x58, 0xc1), -1);
+	assert_true(xmm_f64(0, 0) == nextafter(1.0, 2.0));
+	/* FTZ: a tiny product flushes to zero with UE and PE */
+	put_u32(0, MXCSR_INIT | MXCSR_FZ);
+	set_xmm_f64(0, 1e-200, 0);
+	set_xmm_f64(1, 1e-200, 0);
+	assert_int_equal(RUN(0x0f, 0xae, 0x10, 0xf2, 0x0f, 0x59, 0xc1), -1);
+	assert_true(xmm_f64(0, 0) == 0.0);
+	assert_int_equal(h->c->fpu.mxcsr & (MXCSR_UE | MXCSR_PE), MXCSR_UE | MXCSR_PE);
+}
+
+static void test_sse_availability(void **state)
+{
+	h->c->cr4 &= ~CR4_OSFXSR;
+	assert_int_equal(RUN(0x0f, 0x57, 0xc0), VEC_UD); /* xorps */
+	h->c->cr4 |= CR4_OSFXSR;
+	h->c->cr0 |= CR0_TS;
+	h->c->rip = H_CODE;
+	assert_int_equal(RUN(0x0f, 0x57, 0xc0), VEC_NM);
+	h->c->rip = H_CODE;
+	assert_int_equal(RUN(0xf2, 0x0f, 0x10, 0xc1), VEC_NM); /* movsd via exec_string */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -491,6 +721,13 @@ int main(void)
 		T(test_fnsave_frstor),
 		T(test_fxsave_layout),
 		T(test_fxsave_faults),
+		T(test_sse_double_math),
+		T(test_sse_convert),
+		T(test_sse_compare),
+		T(test_sse_moves),
+		T(test_sse_integer),
+		T(test_sse_exceptions),
+		T(test_sse_availability),
 #undef T
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
