@@ -33,8 +33,8 @@ struct lapic_reg_info {
 	u8 xapic, x2apic; /* enum lapic_access */
 };
 
-/* indexed by offset / 16 */
-static const struct lapic_reg_info lapic_regs[64] = {
+/* indexed by offset / 16 over the whole 4 KiB page (beyond 0x3f0: NA) */
+static const struct lapic_reg_info lapic_regs[256] = {
 #define R(name, off, xa, x2a) [(off) >> 4] = { #name, xa, x2a },
 #include "dev/lapic_regs.def"
 #undef R
@@ -661,9 +661,11 @@ static u32 lapic_lvt_writable(const struct lapic *a, int n)
 
 u32 lapic_peek(const struct lapic *a, u32 offset)
 {
-	unsigned idx = (offset >> 4) & 63;
+	unsigned idx = offset >> 4;
 
-	switch (offset & 0x3f0) {
+	if (offset > 0x3f0 || (offset & 0xf))
+		return 0;
+	switch (offset) {
 	case APIC_ID:
 		return lapic_x2apic_mode(a) ? lapic_id(a) : (u32)a->xapic_id << 24;
 	case APIC_VERSION:
@@ -952,7 +954,7 @@ static int lapic_msr_read(struct cpu *c, u32 msr, u64 *val)
 	if (msr < MSR_X2APIC_FIRST || msr > MSR_X2APIC_LAST || !lapic_x2apic_mode(a))
 		return -1;
 	off = (msr - MSR_X2APIC_FIRST) << 4;
-	acc = off < 0x400 ? lapic_regs[off >> 4].x2apic : NA;
+	acc = lapic_regs[off >> 4].x2apic;
 	if (!(acc & RO))
 		return -1;
 	*val = lapic_reg_read(a, off);
@@ -983,7 +985,7 @@ static int lapic_msr_write(struct cpu *c, u32 msr, u64 val)
 	if (msr < MSR_X2APIC_FIRST || msr > MSR_X2APIC_LAST || !lapic_x2apic_mode(a))
 		return -1;
 	off = (msr - MSR_X2APIC_FIRST) << 4;
-	acc = off < 0x400 ? lapic_regs[off >> 4].x2apic : NA;
+	acc = lapic_regs[off >> 4].x2apic;
 	if (!(acc & WO))
 		return -1;
 	if (off == APIC_ICR_LO) {

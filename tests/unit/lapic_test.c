@@ -666,6 +666,11 @@ static void test_mmio_sizes(void **state)
 	assert_int_equal(phys_read(&f->m.mem, BASE + 0x34, 4), 0);
 	phys_write(&f->m.mem, BASE + 0x80, 1, 0x40); /* sub-dword writes dropped */
 	assert_int_equal(rd(f, 0x80), 0);
+	/* beyond the register map: reads 0, flags an illegal register address */
+	assert_int_equal(rd(f, 0xff0), 0);
+	wr(f, 0x800, 1);
+	wr(f, 0x280, 0);
+	assert_int_equal(rd(f, 0x280), 0x80);
 }
 
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
