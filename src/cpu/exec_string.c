@@ -15,6 +15,8 @@
  * interrupts in between chunks). */
 #include "cpu/exec_alu.h"
 
+#include <string.h>
+
 #define STR_CHUNK 4096
 
 enum str_op { STR_MOVS, STR_CMPS, STR_SCAS, STR_LODS, STR_STOS };
@@ -68,23 +70,100 @@ static always_inline void str_once(struct cpu *c, const struct insn *i, enum str
 	}
 }
 
+/* elements of `size` bytes, stepping up or down from lin, that lie wholly
+ * in lin's page (0 if the first one crosses into the next page) */
+static u64 elems_in_page(u64 lin, unsigned size, bool down)
+{
+	unsigned off = (unsigned)(lin & 0xfff);
+
+	if (off + size > 0x1000)
+		return 0;
+	return down ? off / size + 1 : (0x1000 - off) / size;
+}
+
+static inline bool canonical(u64 lin) { return (u64)((i64)(lin << 16) >> 16) == lin; }
+
+/* REP MOVS/STOS fast path: up to `max` iterations that stay inside one source
+ * and one destination page of plain RAM, done on host memory element by
+ * element in the architectural order (so overlapping MOVS behave as on
+ * hardware). Only in 64-bit mode with 64-bit addresses, where segmentation
+ * is just the canonical check and the FS/GS base, and without data
+ * breakpoints. Returns the iterations done; 0 = take the per-element path
+ * (which raises any fault at the right iteration). Page faults raised here
+ * happen on the first element, exactly where the slow path would raise them. */
+static u64 str_fast(struct cpu *c, const struct insn *i, enum str_op op, unsigned size, u64 max)
+{
+	bool down = (c->rflags & RFLAGS_DF) != 0;
+	u64 dlin = c->gpr[RDI], slin = 0, n;
+	u8 *src = NULL, *dst;
+	struct tlb_entry *e;
+	i64 step = down ? -(i64)size : (i64)size;
+
+	if (c->mode != MODE_LONG64 || i->asize != 8 || (c->dr[7] & 0xff))
+		return 0;
+	n = c->gpr[RCX] < max ? c->gpr[RCX] : max;
+	if (n > elems_in_page(dlin, size, down))
+		n = elems_in_page(dlin, size, down);
+	if (op == STR_MOVS) {
+		slin = c->gpr[RSI];
+		if (i->seg == SEG_FS || i->seg == SEG_GS)
+			slin += c->seg[i->seg].base;
+		if (n > elems_in_page(slin, size, down))
+			n = elems_in_page(slin, size, down);
+		if (n == 0 || !canonical(slin) || !canonical(dlin))
+			return 0;
+		e = mem_translate(c, slin, ACC_R);
+		if (!e->host)
+			return 0;
+		src = e->host + (slin & 0xfff);
+	} else if (n == 0 || !canonical(dlin)) {
+		return 0;
+	}
+	e = mem_translate(c, dlin, ACC_W);
+	/* no host pointer (MMIO) or no direct write (a page holding decoded code) */
+	if (!e->host || !(e->perm & (TLBP_W_SUP | TLBP_W_USER)))
+		return 0;
+	dst = e->host + (dlin & 0xfff);
+	if (op == STR_MOVS) {
+		for (u64 k = 0; k < n; k++)
+			store_le(dst + (i64)k * step, size, load_le(src + (i64)k * step, size));
+		c->gpr[RSI] += (u64)((i64)n * step);
+	} else if (size == 1) {
+		memset(down ? dst - (n - 1) : dst, (int)(c->gpr[RAX] & 0xff), n);
+	} else {
+		for (u64 k = 0; k < n; k++)
+			store_le(dst + (i64)k * step, size, c->gpr[RAX]);
+	}
+	c->gpr[RDI] += (u64)((i64)n * step);
+	c->gpr[RCX] -= n;
+	return n;
+}
+
 static always_inline void string_op(struct cpu *c, const struct insn *i, enum str_op op,
 				    unsigned size)
 {
 	bool cond = op == STR_CMPS || op == STR_SCAS;
-	unsigned n;
+	unsigned n = 0;
 
 	if (!i->rep) {
 		str_once(c, i, op, size);
 		return;
 	}
-	for (n = 0; (c->gpr[RCX] & addr_mask(i)) != 0; n++) {
-		if (n == STR_CHUNK) {
+	while ((c->gpr[RCX] & addr_mask(i)) != 0) {
+		if (n >= STR_CHUNK) {
 			c->next_rip = c->rip; /* more to do: come back */
 			return;
 		}
+		if (op == STR_MOVS || op == STR_STOS) {
+			u64 done = str_fast(c, i, op, size, STR_CHUNK - n);
+			if (done) {
+				n += (unsigned)done;
+				continue;
+			}
+		}
 		str_once(c, i, op, size);
 		reg_write(c, RCX, i->asize, c->gpr[RCX] - 1);
+		n++;
 		/* REPE stops when ZF = 0, REPNE when ZF = 1 (CMPS/SCAS only; for
 		 * the others F2 repeats like F3) */
 		if (cond && flags_zf(c) != (i->rep == PFX_REP))

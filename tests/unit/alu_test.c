@@ -589,6 +589,45 @@ static void test_string_rep_chunks(void **state)
 	assert_int_equal(peek(D + 9999, 1), 0xab);
 }
 
+/* element order is architectural even when source and destination overlap
+ * (the page-wise fast path must not behave like memmove), and elements that
+ * straddle a page boundary are copied whole */
+static void test_string_overlap_and_page_cross(void **state)
+{
+	struct cpu *c = fresh(0);
+
+	poke(D + 0x1000, 1, 0xab);
+	c->gpr[RSI] = D + 0x1000;
+	c->gpr[RDI] = D + 0x1001;
+	c->gpr[RCX] = 100;
+	assert_int_equal(RUN(0xf3, 0xa4), -1); /* rep movsb, dst = src + 1 */
+	for (unsigned k = 0; k <= 100; k++)
+		assert_int_equal(peek(D + 0x1000 + k, 1), 0xab);
+
+	/* rep movsd downwards across a page boundary, misaligned so that one
+	 * element straddles the boundary */
+	for (unsigned k = 0; k < 64; k++)
+		poke(D + 0x1fe0 + k, 1, (u8)k);
+	c->gpr[RSI] = D + 0x2012; /* last element first; 0x1ffe straddles */
+	c->gpr[RDI] = D + 0x3012;
+	c->gpr[RCX] = 12;
+	assert_int_equal(RUN(0xfd, 0xf3, 0xa5, 0xfc), -1);
+	for (unsigned k = 0; k < 48; k++)
+		assert_int_equal(peek(D + 0x2016 - 48 + k + 0x1000, 1), (u8)(0x2016 - 48 + k - 0x1fe0));
+	assert_int_equal(c->gpr[RSI], D + 0x2012 - 48);
+	assert_int_equal(c->gpr[RDI], D + 0x3012 - 48);
+
+	/* rep stosq over three pages */
+	c->gpr[RAX] = 0x0102030405060708ull;
+	c->gpr[RDI] = D + 0x4ffc;
+	c->gpr[RCX] = 1025;
+	assert_int_equal(RUN(0xf3, 0x48, 0xab), -1);
+	assert_int_equal(peek(D + 0x4ffc, 8), 0x0102030405060708ull);
+	assert_int_equal(peek(D + 0x4ffc + 8 * 1024, 8), 0x0102030405060708ull);
+	assert_int_equal(peek(D + 0x4ffc + 8 * 1025, 4), 0);
+	assert_int_equal(c->gpr[RDI], D + 0x4ffc + 8 * 1025);
+}
+
 /* a fault in the middle of a REP leaves rCX/rDI at the faulting iteration */
 static void test_string_rep_fault_state(void **state)
 {
@@ -882,6 +921,7 @@ int main(void)
 		cmocka_unit_test(test_string_addr_size_and_segments),
 		cmocka_unit_test(test_string_addr16),
 		cmocka_unit_test(test_string_rep_chunks),
+		cmocka_unit_test(test_string_overlap_and_page_cross),
 		cmocka_unit_test(test_string_rep_fault_state),
 		cmocka_unit_test(test_xlat),
 		cmocka_unit_test(test_enter_leave),
