@@ -35,7 +35,7 @@ static void cpuid_fixup(struct cpu *c, u32 leaf, u32 sub, u32 r[4])
 	switch (leaf) {
 	case 0:
 		/* IA32_MISC_ENABLE "Limit CPUID Maxval": leaf 0 reports at most 2 */
-		if (intel && (c->msr.misc_enable & MISC_ENABLE_LIMIT_CPUID) && r[CPUID_EAX] > 2)
+		if (intel && (msr_misc_enable(c) & MISC_ENABLE_LIMIT_CPUID) && r[CPUID_EAX] > 2)
 			r[CPUID_EAX] = 2;
 		break;
 	case 1:
@@ -47,7 +47,7 @@ static void cpuid_fixup(struct cpu *c, u32 leaf, u32 sub, u32 r[4])
 		if (!(c->msr.apic_base & BIT(11)))
 			r[CPUID_EDX] &= ~(u32)BIT(9);
 		/* IA32_MISC_ENABLE[18] = 0 hides MONITOR/MWAIT */
-		if (intel && !(c->msr.misc_enable & MISC_ENABLE_MWAIT))
+		if (intel && !(msr_misc_enable(c) & MISC_ENABLE_MWAIT))
 			r[CPUID_ECX] &= ~(u32)BIT(3);
 		break;
 	case 7:
@@ -293,7 +293,7 @@ void exec_pause(struct cpu *c, const struct insn *i)
 static void monitor_check(struct cpu *c)
 {
 	if (!sys_has(c, FEAT_monitor) || c->cpl != 0 ||
-	    (!c->model->vendor_amd && !(c->msr.misc_enable & MISC_ENABLE_MWAIT)))
+	    (!c->model->vendor_amd && !(msr_misc_enable(c) & MISC_ENABLE_MWAIT)))
 		cpu_ud(c);
 }
 

@@ -360,6 +360,24 @@ static int wr_feature_control(struct cpu *c, u32 idx, u64 val)
 	return 0;
 }
 
+u64 msr_misc_enable(struct cpu *c)
+{
+	/* BTS/PEBS-unavailable read as 1, so 0 means "not set up since a
+	 * reset that did not run msr_reset()": take the reset value */
+	if (!c->msr.misc_enable) {
+		c->msr.misc_enable = MISC_ENABLE_RESET;
+		if (!has(c, FEAT_monitor))
+			c->msr.misc_enable &= ~MISC_ENABLE_MWAIT;
+	}
+	return c->msr.misc_enable;
+}
+
+static int rd_misc_enable(struct cpu *c, u32 idx, u64 *val)
+{
+	*val = msr_misc_enable(c);
+	return 0;
+}
+
 /* IA32_MISC_ENABLE: fast strings, MWAIT enable and limit-CPUID-maxval are
  * writable; BTS/PEBS unavailable are read-only 1; other bits reserved: a
  * write must leave them as they read */
@@ -367,7 +385,7 @@ static int wr_misc_enable(struct cpu *c, u32 idx, u64 val)
 {
 	u64 rw = MISC_ENABLE_FAST_STRING | MISC_ENABLE_MWAIT | MISC_ENABLE_LIMIT_CPUID;
 
-	if ((val ^ c->msr.misc_enable) & ~rw)
+	if ((val ^ msr_misc_enable(c)) & ~rw)
 		return -1;
 	c->msr.misc_enable = val;
 	return 0;
