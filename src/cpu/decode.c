@@ -203,6 +203,11 @@ enum decode_status decode_insn(unsigned mode, const u8 *bytes, unsigned len, str
 			break;
 		case ZYDIS_OPERAND_TYPE_MEMORY:
 			o->kind = OPK_MEM;
+			/* SDM "Page-Fault Exceptions": the read of a read-modify-write
+			 * operand already faults as a write */
+			if ((op->actions & ZYDIS_OPERAND_ACTION_MASK_READ) &&
+			    (op->actions & ZYDIS_OPERAND_ACTION_MASK_WRITE))
+				out->flags |= INSN_F_RMW;
 			if (!have_mem) {
 				convert_mem(out, op);
 				have_mem = true;

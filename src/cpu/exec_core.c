@@ -5,6 +5,7 @@
 #include "cpu/flags.h"
 #include "cpu/insn.h"
 #include "cpu/mem.h"
+#include "cpu/model.h"
 #include "cpu/seg.h"
 
 void exec_mov(struct cpu *c, const struct insn *i)
@@ -185,3 +186,14 @@ void exec_pop(struct cpu *c, const struct insn *i)
 	cpu_write(c, i->seg, ea, o->size, v);
 	c->gpr[RSP] = new_sp;
 }
+
+/* SDM "CLAC"/"STAC": #UD unless SMAP is supported and CPL = 0 */
+static void set_ac(struct cpu *c, bool on)
+{
+	if (!cpu_has(c->model, FEAT_smap) || c->cpl > 0)
+		cpu_ud(c);
+	flags_set(c, RFLAGS_AC, on ? RFLAGS_AC : 0);
+}
+
+void exec_stac(struct cpu *c, const struct insn *i) { set_ac(c, true); }
+void exec_clac(struct cpu *c, const struct insn *i) { set_ac(c, false); }

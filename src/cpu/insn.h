@@ -63,6 +63,8 @@ struct insn {
 #define INSN_F_HAS_MEM  BIT(1)
 #define INSN_F_ENDBLOCK BIT(2) /* ends a block for other reasons (mode/state change) */
 #define INSN_F_FAR      BIT(3) /* far form of JMP/CALL/RET (Zydis branch type FAR) */
+#define INSN_F_RMW      BIT(4) /* the memory operand is read and written: op_read
+                                * of it checks write access (a fault reports W=1) */
 
 /* --- effective address (SDM Vol.1 "Specifying an Offset") --- */
 static inline u64 insn_ea(const struct cpu *c, const struct insn *i)

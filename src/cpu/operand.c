@@ -9,7 +9,12 @@ u64 op_read(struct cpu *c, const struct insn *i, int n)
 	const struct opnd *o = &i->op[n];
 	switch (o->kind) {
 	case OPK_REG: return reg_read(c, o->reg, o->size);
-	case OPK_MEM: return cpu_read(c, i->seg, insn_ea(c, i), o->size);
+	case OPK_MEM:
+		if (i->flags & INSN_F_RMW) {
+			u64 lin = seg_check(c, i->seg, insn_ea(c, i), o->size, ACC_W);
+			return lin_read(c, lin, o->size, ACC_W);
+		}
+		return cpu_read(c, i->seg, insn_ea(c, i), o->size);
 	case OPK_IMM: return o->reg ? i->imm2 : i->imm;
 	case OPK_SREG: return c->seg[o->reg].sel;
 	default: cpu_ud(c);

@@ -10,6 +10,7 @@
 #include "cpu/decode.h"
 #include "cpu/desc.h"
 #include "cpu/flags.h"
+#include "cpu/mem.h"
 #include "cpu/mmu.h"
 #include "harness.h"
 

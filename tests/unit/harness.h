@@ -12,6 +12,7 @@
 #ifndef NESTBOX_TESTS_HARNESS_H
 #define NESTBOX_TESTS_HARNESS_H
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "cpu/cpu.h"
