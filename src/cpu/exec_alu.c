@@ -38,7 +38,12 @@ static always_inline void alu2(struct cpu *c, const struct insn *i, const enum a
 
 	if (op == ALU_ADC || op == ALU_SBB)
 		cin = flags_cf(c);
-	a = likely(d->kind == OPK_REG) ? reg_read(c, d->reg, size) : op_read(c, i, 0);
+	if (likely(d->kind == OPK_REG))
+		a = reg_read(c, d->reg, size);
+	else if (op == ALU_CMP || op == ALU_TEST)
+		a = op_read(c, i, 0);
+	else
+		a = mem_read_rmw(c, i->seg, insn_ea(c, i), size);
 	switch (op) {
 	case ALU_ADD: r = a + b; break;
 	case ALU_ADC: r = a + b + cin; break;
@@ -80,7 +85,7 @@ static always_inline void incdec(struct cpu *c, const struct insn *i, int delta)
 {
 	const struct opnd *d = &i->op[0];
 	unsigned size = d->size;
-	u64 a = likely(d->kind == OPK_REG) ? reg_read(c, d->reg, size) : op_read(c, i, 0);
+	u64 a = opnd_get_rmw(c, i, 0);
 	u64 r = (a + (u64)(i64)delta) & size_mask(size);
 	u8 cf = flags_cf(c);
 
@@ -99,7 +104,7 @@ void exec_dec(struct cpu *c, const struct insn *i) { incdec(c, i, -1); }
 void exec_neg(struct cpu *c, const struct insn *i)
 {
 	unsigned size = i->op[0].size;
-	u64 a = opnd_get(c, i, 0);
+	u64 a = opnd_get_rmw(c, i, 0);
 	u64 r = (0 - a) & size_mask(size);
 
 	opnd_put(c, i, 0, r);
@@ -109,7 +114,7 @@ void exec_neg(struct cpu *c, const struct insn *i)
 /* SDM Vol.2B "NOT—One's Complement Negation": no flags. */
 void exec_not(struct cpu *c, const struct insn *i)
 {
-	opnd_put(c, i, 0, ~opnd_get(c, i, 0));
+	opnd_put(c, i, 0, ~opnd_get_rmw(c, i, 0));
 }
 
 /* --- CMOVcc / SETcc: one handler per condition (the cc is a constant) --- */

@@ -26,6 +26,28 @@ static always_inline u64 opnd_get(struct cpu *c, const struct insn *i, int n)
 	return op_read(c, i, n);
 }
 
+/* Read-modify-write instructions read their memory operand with write
+ * intent: a page or segment that is not writable faults on that read with
+ * the write-access error code, as on hardware (the access is one locked or
+ * unlocked read/write pair; SDM Vol.3A "Page-Fault Error Code": W/R is set
+ * for the write of such an access). */
+static inline u64 mem_read_rmw(struct cpu *c, unsigned seg, u64 off, unsigned size)
+{
+	u64 lin = seg_check(c, seg, off, size, ACC_W);
+
+	return lin_read(c, lin, size, ACC_W);
+}
+
+/* operand n of a read-modify-write instruction (see mem_read_rmw) */
+static always_inline u64 opnd_get_rmw(struct cpu *c, const struct insn *i, int n)
+{
+	const struct opnd *o = &i->op[n];
+
+	if (likely(o->kind == OPK_REG))
+		return reg_read(c, o->reg, o->size);
+	return mem_read_rmw(c, i->seg, insn_ea(c, i), o->size);
+}
+
 /* Store v into explicit operand n with the register-write rules of
  * reg_write() (SDM Vol.1 "General-Purpose Registers in 64-Bit Mode"). */
 static always_inline void opnd_put(struct cpu *c, const struct insn *i, int n, u64 v)

@@ -48,7 +48,8 @@ static void bt_common(struct cpu *c, const struct insn *i, enum bt_op op)
 			ea &= addr_mask(i);
 		}
 		bit = (unsigned)off & (bits - 1);
-		v = cpu_read(c, i->seg, ea, size);
+		v = op == BT_TEST ? cpu_read(c, i->seg, ea, size)
+				  : mem_read_rmw(c, i->seg, ea, size);
 		nv = bt_apply(v, bit, op);
 		if (op != BT_TEST)
 			cpu_write(c, i->seg, ea, size, nv);
@@ -275,4 +276,25 @@ void exec_pext(struct cpu *c, const struct insn *i)
 		if (s & m & -m)
 			r |= k;
 	opnd_put(c, i, 0, r);
+}
+
+/* SDM Vol.2A "CRC32—Accumulate CRC32 Value": the CRC-32C (Castagnoli,
+ * reflected polynomial 82F63B78H) of the source bytes, least significant
+ * first, accumulated onto DEST[31:0] with no pre- or post-inversion; the
+ * result is zero-extended into a 64-bit destination. No flags. */
+void exec_crc32(struct cpu *c, const struct insn *i)
+{
+	unsigned n = i->op[1].size;
+	u64 s;
+	u32 crc;
+
+	need_feature(c, FEAT_sse4_2);
+	s = opnd_get(c, i, 1);
+	crc = (u32)opnd_get(c, i, 0);
+	for (unsigned k = 0; k < n; k++) {
+		crc ^= (u8)(s >> (8 * k));
+		for (int b = 0; b < 8; b++)
+			crc = (crc >> 1) ^ (0x82f63b78u & (0u - (crc & 1)));
+	}
+	opnd_put(c, i, 0, crc);
 }

@@ -11,7 +11,7 @@
 /* SDM Vol.2B "XCHG—Exchange Register/Memory With Register" */
 void exec_xchg(struct cpu *c, const struct insn *i)
 {
-	u64 a = opnd_get(c, i, 0), b = opnd_get(c, i, 1);
+	u64 b = opnd_get(c, i, 1), a = opnd_get_rmw(c, i, 0);
 
 	if (i->op[0].kind == OPK_MEM) {
 		op_write(c, i, 0, b);
@@ -27,7 +27,7 @@ void exec_xchg(struct cpu *c, const struct insn *i)
 void exec_xadd(struct cpu *c, const struct insn *i)
 {
 	unsigned size = i->op[0].size;
-	u64 d = opnd_get(c, i, 0), s = opnd_get(c, i, 1);
+	u64 s = opnd_get(c, i, 1), d = opnd_get_rmw(c, i, 0);
 	u64 r = (d + s) & size_mask(size);
 
 	if (i->op[0].kind == OPK_MEM) {
@@ -49,8 +49,8 @@ void exec_cmpxchg(struct cpu *c, const struct insn *i)
 {
 	unsigned size = i->op[0].size;
 	u64 acc = c->gpr[RAX] & size_mask(size);
-	u64 d = opnd_get(c, i, 0);
 	u64 s = opnd_get(c, i, 1);
+	u64 d = opnd_get_rmw(c, i, 0);
 
 	if (acc == d) {
 		opnd_put(c, i, 0, s);
@@ -71,7 +71,7 @@ void exec_cmpxchg8b(struct cpu *c, const struct insn *i)
 	u64 ea = insn_ea(c, i), m, cmp;
 
 	need_feature(c, FEAT_cx8);
-	m = cpu_read(c, i->seg, ea, 8);
+	m = mem_read_rmw(c, i->seg, ea, 8);
 	cmp = (c->gpr[RDX] << 32) | (u32)c->gpr[RAX];
 	if (m == cmp) {
 		cpu_write(c, i->seg, ea, 8, (c->gpr[RCX] << 32) | (u32)c->gpr[RBX]);
@@ -86,12 +86,14 @@ void exec_cmpxchg8b(struct cpu *c, const struct insn *i)
 
 void exec_cmpxchg16b(struct cpu *c, const struct insn *i)
 {
-	u64 ea = insn_ea(c, i), m[2], nv[2];
+	u64 ea = insn_ea(c, i), lin, m[2], nv[2];
 
 	need_feature(c, FEAT_cx16);
-	if (seg_check(c, i->seg, ea, 16, ACC_W) & 15)
+	lin = seg_check(c, i->seg, ea, 16, ACC_W);
+	if (lin & 15)
 		cpu_gp0(c);
-	cpu_read_bytes(c, i->seg, ea, m, 16);
+	m[0] = lin_read(c, lin, 8, ACC_W);
+	m[1] = lin_read(c, lin + 8, 8, ACC_W);
 	if (m[0] == c->gpr[RAX] && m[1] == c->gpr[RDX]) {
 		nv[0] = c->gpr[RBX];
 		nv[1] = c->gpr[RCX];

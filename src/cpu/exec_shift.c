@@ -53,7 +53,7 @@ static always_inline void shift_flags(struct cpu *c, u64 r, unsigned size, u64 c
 void exec_shl(struct cpu *c, const struct insn *i)
 {
 	unsigned size = i->op[0].size, bits = size * 8;
-	u64 a = opnd_get(c, i, 0);
+	u64 a = opnd_get_rmw(c, i, 0);
 	unsigned n = shift_count(c, i, 1, size);
 	u64 r, cf;
 
@@ -72,7 +72,7 @@ void exec_shl(struct cpu *c, const struct insn *i)
 void exec_shr(struct cpu *c, const struct insn *i)
 {
 	unsigned size = i->op[0].size;
-	u64 a = opnd_get(c, i, 0);
+	u64 a = opnd_get_rmw(c, i, 0);
 	unsigned n = shift_count(c, i, 1, size);
 	u64 r, cf;
 
@@ -90,7 +90,7 @@ void exec_shr(struct cpu *c, const struct insn *i)
 void exec_sar(struct cpu *c, const struct insn *i)
 {
 	unsigned size = i->op[0].size;
-	u64 a = opnd_get(c, i, 0);
+	u64 a = opnd_get_rmw(c, i, 0);
 	unsigned n = shift_count(c, i, 1, size);
 	i64 sa = (i64)sext(a, size * 8);
 	u64 r, cf;
@@ -118,7 +118,7 @@ static always_inline u64 rotl(u64 a, unsigned n, unsigned bits)
 void exec_rol(struct cpu *c, const struct insn *i)
 {
 	unsigned size = i->op[0].size, bits = size * 8;
-	u64 a = opnd_get(c, i, 0);
+	u64 a = opnd_get_rmw(c, i, 0);
 	unsigned n = shift_count(c, i, 1, size);
 	u64 r, cf;
 
@@ -136,7 +136,7 @@ void exec_rol(struct cpu *c, const struct insn *i)
 void exec_ror(struct cpu *c, const struct insn *i)
 {
 	unsigned size = i->op[0].size, bits = size * 8;
-	u64 a = opnd_get(c, i, 0);
+	u64 a = opnd_get_rmw(c, i, 0);
 	unsigned n = shift_count(c, i, 1, size);
 	u64 r, cf;
 
@@ -165,7 +165,7 @@ static unsigned rc_count(unsigned n, unsigned bits)
 static void rcx(struct cpu *c, const struct insn *i, bool left)
 {
 	unsigned size = i->op[0].size, bits = size * 8, w = bits + 1;
-	u64 a = opnd_get(c, i, 0);
+	u64 a = opnd_get_rmw(c, i, 0);
 	unsigned n = rc_count(shift_count(c, i, 1, size), bits);
 	u128 wmask = ((u128)1 << w) - 1;
 	u128 v, rv;
@@ -197,7 +197,7 @@ void exec_rcr(struct cpu *c, const struct insn *i) { rcx(c, i, false); }
 void exec_shld(struct cpu *c, const struct insn *i)
 {
 	unsigned size = i->op[0].size, bits = size * 8;
-	u64 d = opnd_get(c, i, 0), s = opnd_get(c, i, 1);
+	u64 s = opnd_get(c, i, 1), d = opnd_get_rmw(c, i, 0);
 	unsigned n = shift_count(c, i, 2, size);
 	u64 r, cf;
 
@@ -220,7 +220,7 @@ void exec_shld(struct cpu *c, const struct insn *i)
 void exec_shrd(struct cpu *c, const struct insn *i)
 {
 	unsigned size = i->op[0].size, bits = size * 8;
-	u64 d = opnd_get(c, i, 0), s = opnd_get(c, i, 1);
+	u64 s = opnd_get(c, i, 1), d = opnd_get_rmw(c, i, 0);
 	unsigned n = shift_count(c, i, 2, size);
 	u64 r, cf;
 
