@@ -1,6 +1,7 @@
 /* cpu/mem.c: segmented and linear memory access. */
 #include "cpu/mem.h"
 
+#include "cpu/debug.h"
 #include "cpu/fault.h"
 #include "cpu/mmu.h"
 #include "machine/machine.h"
@@ -105,16 +106,23 @@ u64 seg_check(struct cpu *c, unsigned seg, u64 off, u64 len, unsigned acc)
 	return (s->base + off) & 0xffffffffull;
 }
 
+/* SDM Vol.3B "Debug Exception Conditions": data breakpoints are traps
+ * checked after the access (cpu/debug.c records them for the boundary) */
 u64 cpu_read(struct cpu *c, unsigned seg, u64 off, unsigned size)
 {
 	u64 lin = seg_check(c, seg, off, size, ACC_R);
-	return lin_read(c, lin, size, ACC_R);
+	u64 v = lin_read(c, lin, size, ACC_R);
+	if (unlikely(c->dr[7] & 0xff) && cpu_debug_data_enabled(c))
+		cpu_debug_check_data(c, lin, size, false);
+	return v;
 }
 
 void cpu_write(struct cpu *c, unsigned seg, u64 off, unsigned size, u64 val)
 {
 	u64 lin = seg_check(c, seg, off, size, ACC_W);
 	lin_write(c, lin, size, val, ACC_W);
+	if (unlikely(c->dr[7] & 0xff) && cpu_debug_data_enabled(c))
+		cpu_debug_check_data(c, lin, size, true);
 }
 
 void cpu_read_bytes(struct cpu *c, unsigned seg, u64 off, void *buf, unsigned len)
@@ -172,10 +180,15 @@ u64 cpu_peek(struct cpu *c, unsigned size, unsigned depth_bytes)
 
 u64 cpu_in(struct cpu *c, u16 port, unsigned size)
 {
-	return pio_read(&c->machine->mem, port, size);
+	u64 v = pio_read(&c->machine->mem, port, size);
+	if (unlikely(c->dr[7] & 0xff))
+		cpu_debug_check_io(c, port, size);
+	return v;
 }
 
 void cpu_out(struct cpu *c, u16 port, unsigned size, u64 val)
 {
 	pio_write(&c->machine->mem, port, size, val);
+	if (unlikely(c->dr[7] & 0xff))
+		cpu_debug_check_io(c, port, size);
 }

@@ -7,17 +7,10 @@
  * c->rip still at the faulting instruction, and is delivered as an event. */
 #include "cpu/step.h"
 
+#include "cpu/debug.h"
 #include "cpu/decode.h"
 #include "cpu/event.h"
 #include "cpu/fault.h"
-
-/* Debug-exception hooks, implemented with event delivery (cpu/event.c).
- * Weak no-op defaults keep the core linkable on its own (unit tests of
- * the core); the real definitions override them. */
-void cpu_debug_check_insn(struct cpu *c);
-void cpu_debug_after_insn(struct cpu *c, u64 rflags_before);
-__attribute__((weak)) void cpu_debug_check_insn(struct cpu *c) {}
-__attribute__((weak)) void cpu_debug_after_insn(struct cpu *c, u64 rflags_before) {}
 
 static inline u64 ip_mask(const struct cpu *c)
 {
@@ -34,7 +27,7 @@ static inline void exec_insn(struct cpu *c, const struct insn *in)
 
 static inline bool needs_slow_path(const struct cpu *c)
 {
-	return (c->rflags & RFLAGS_TF) || (c->dr[7] & 0xff) || c->shadow;
+	return (c->rflags & (RFLAGS_TF | RFLAGS_RF)) || (c->dr[7] & 0xff) || c->shadow;
 }
 
 /* one instruction with every per-instruction rule applied */
@@ -42,8 +35,8 @@ static void step_slow(struct cpu *c)
 {
 	const struct block *b = icache_lookup(c);
 	u64 rflags_before = c->rflags;
-	if (c->dr[7] & 0xff)
-		cpu_debug_check_insn(c); /* instruction breakpoints are faults */
+	if ((c->dr[7] & 0xff) || (c->rflags & RFLAGS_RF))
+		cpu_debug_check_insn(c); /* instruction breakpoints are faults; consumes RF */
 	c->shadow = 0;
 	exec_insn(c, &b->insns[0]);
 	cpu_debug_after_insn(c, rflags_before);
