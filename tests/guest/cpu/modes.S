@@ -160,11 +160,28 @@ rm_entry:
 	movl RM(big_dst_addr), %edi
 	addr32 movl $0xcafef00d, %fs:(%edi)
 
+	/* INT n in real mode goes through the IVT at 0: FLAGS, CS, IP pushed */
+	movw $RM(rm_int_handler), 0x30 * 4
+	movw $0, 0x30 * 4 + 2
+	movw %sp, RM(rm_sp_before)
+	int $0x30
+rm_after_int:
+	movw %sp, RM(rm_sp_after)
+
 	/* back to protected mode, 32-bit code */
 	movl %cr0, %eax
 	orl $1, %eax
 	movl %eax, %cr0
 	ljmpl $KERNEL_CS32, $pm32_up
+
+rm_int_handler:
+	movw %sp, RM(rm_int_sp)
+	movw %sp, %bx
+	movw (%bx), %ax
+	movw %ax, RM(rm_int_ip)
+	movw 2(%bx), %ax
+	movw %ax, RM(rm_int_cs)
+	iret
 
 rm_times3:
 	movw %ax, %bx
@@ -185,6 +202,13 @@ rm_out_msw:	.word 0xffff
 rm_out_pushsz:	.word 0
 rm_out_seg:	.word 0
 rm_scratch:	.word 0
+	.globl rm_sp_before, rm_sp_after, rm_int_sp, rm_int_ip, rm_int_cs, rm_after_int_off
+rm_sp_before:	.word 0
+rm_sp_after:	.word 0
+rm_int_sp:	.word 0
+rm_int_ip:	.word 0
+rm_int_cs:	.word 0xffff
+rm_after_int_off: .word RM(rm_after_int)
 	.balign 4
 rm_out_big:	.long 0
 rm_efer_down:	.long 0

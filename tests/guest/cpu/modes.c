@@ -19,6 +19,7 @@ u32 realmode_call(u32 x);
 extern u32 compat_out[8];
 extern u8 rm_start[], rm_end[];
 extern u16 rm_input, rm_out_calc, rm_out_cs, rm_out_msw, rm_out_pushsz, rm_out_seg;
+extern u16 rm_sp_before, rm_sp_after, rm_int_sp, rm_int_ip, rm_int_cs, rm_after_int_off;
 extern u32 rm_out_big, rm_efer_down, rm_cr0_pm, rm_efer_up, big_src, big_dst;
 
 /* the low copy of a trampoline variable */
@@ -93,6 +94,26 @@ static void test_long_mode(void)
 	report(rip > 0x400000 && rip < 0x800000, "RIP-relative addressing (rip %llx)", rip);
 }
 
+/* last in main: QEMU 7.2 TCG does not raise #GP for clearing CR0.PG in
+ * 64-bit mode and loses the kernel there (see README.md) */
+static void test_leave_long_mode_rules(void)
+{
+	u64 cr0 = read_cr0(), cr4 = read_cr4();
+	int v;
+
+	/* SDM "MOV—Move to/from Control Registers", 64-bit mode exceptions;
+	 * "Model Specific Registers" IA32_EFER.LME */
+	v = write_cr4_safe(cr4 & ~X86_CR4_PAE);
+	report(v == GP_VECTOR && read_cr4() == cr4,
+	       "clearing CR4.PAE in IA-32e mode: #GP (vec %d)", v);
+	v = wrmsr_safe(MSR_EFER, rdmsr(MSR_EFER) & ~EFER_LME);
+	report(v == GP_VECTOR && (rdmsr(MSR_EFER) & EFER_LME),
+	       "clearing EFER.LME while paging is on: #GP (vec %d)", v);
+	v = write_cr0_safe(cr0 & ~X86_CR0_PG);
+	report(v == GP_VECTOR && read_cr0() == cr0,
+	       "clearing CR0.PG in 64-bit mode: #GP (vec %d)", v);
+}
+
 static void test_compat(void)
 {
 	u32 r = compat_call(100);
@@ -135,6 +156,11 @@ static void test_real_mode(void)
 	       RMV(u16, rm_out_msw));
 	report(RMV(u16, rm_out_pushsz) == 2, "push in real mode moves SP by 2 (got %u)",
 	       RMV(u16, rm_out_pushsz));
+	report(RMV(u16, rm_int_sp) == RMV(u16, rm_sp_before) - 6 &&
+		       RMV(u16, rm_int_ip) == RMV(u16, rm_after_int_off) && RMV(u16, rm_int_cs) == 0,
+	       "real-mode INT n: IVT handler runs with FLAGS, CS, IP pushed (sp %x -> %x, ip %x)",
+	       RMV(u16, rm_sp_before), RMV(u16, rm_int_sp), RMV(u16, rm_int_ip));
+	report(RMV(u16, rm_sp_after) == RMV(u16, rm_sp_before), "real-mode IRET pops them again");
 	report(RMV(u16, rm_out_seg) == 0x5a5a, "real-mode address = segment*16 + offset");
 	report(RMV(u32, rm_out_big) == 0x13579bdf,
 	       "big real mode: read above 1 MiB through a 4 GiB-limit FS (got %x)",
@@ -153,5 +179,6 @@ int main(int argc, char **argv)
 	test_long_mode();
 	test_compat();
 	test_real_mode();
+	test_leave_long_mode_rules();
 	return report_summary();
 }
