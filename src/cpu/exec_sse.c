@@ -56,8 +56,8 @@ static struct v128 vread(struct cpu *c, const struct insn *i, unsigned n, unsign
 
 	switch (o->kind) {
 	case OPK_XMM:
-		v.q[0] = c->fpu.xmm[o->reg][0];
-		v.q[1] = c->fpu.xmm[o->reg][1];
+		v.q[0] = c->fpu.xmm[o->reg & 15][0];
+		v.q[1] = c->fpu.xmm[o->reg & 15][1];
 		break;
 	case OPK_MMX:
 		v.q[0] = c->fpu.st[o->reg & 7].mant;
@@ -98,8 +98,8 @@ static void vwrite(struct cpu *c, const struct insn *i, unsigned n, unsigned siz
 
 	switch (o->kind) {
 	case OPK_XMM:
-		c->fpu.xmm[o->reg][0] = v.q[0];
-		c->fpu.xmm[o->reg][1] = v.q[1];
+		c->fpu.xmm[o->reg & 15][0] = v.q[0];
+		c->fpu.xmm[o->reg & 15][1] = v.q[1];
 		break;
 	case OPK_MMX:
 		mmx_set(c, o->reg, v.q[0]);
@@ -168,7 +168,7 @@ static void mov_scalar(struct cpu *c, const struct insn *i, unsigned size)
 		vwrite(c, i, 0, size, false, v);
 		return;
 	}
-	u64 *d = c->fpu.xmm[i->op[0].reg];
+	u64 *d = c->fpu.xmm[i->op[0].reg & 15];
 	if (i->op[1].kind == OPK_MEM) {
 		d[0] = v.q[0];
 		d[1] = 0;
@@ -193,7 +193,7 @@ static void mov_half(struct cpu *c, const struct insn *i, unsigned half)
 		return;
 	}
 	v = vread(c, i, 1, 8, false);
-	c->fpu.xmm[i->op[0].reg][half] = v.q[0];
+	c->fpu.xmm[i->op[0].reg & 15][half] = v.q[0];
 }
 
 void exec_movlps(struct cpu *c, const struct insn *i) { mov_half(c, i, 0); }
@@ -205,13 +205,13 @@ void exec_movhpd(struct cpu *c, const struct insn *i) { mov_half(c, i, 1); }
 void exec_movlhps(struct cpu *c, const struct insn *i)
 {
 	sse_prologue(c);
-	c->fpu.xmm[i->op[0].reg][1] = c->fpu.xmm[i->op[1].reg][0];
+	c->fpu.xmm[i->op[0].reg & 15][1] = c->fpu.xmm[i->op[1].reg & 15][0];
 }
 
 void exec_movhlps(struct cpu *c, const struct insn *i)
 {
 	sse_prologue(c);
-	c->fpu.xmm[i->op[0].reg][0] = c->fpu.xmm[i->op[1].reg][1];
+	c->fpu.xmm[i->op[0].reg & 15][0] = c->fpu.xmm[i->op[1].reg & 15][1];
 }
 
 /* --- packed bitwise and integer operations: dst <- dst op src --- */
@@ -357,7 +357,7 @@ static void scalar(struct cpu *c, const struct insn *i, enum hsse_op op, unsigne
 		   unsigned src_size)
 {
 	struct hsse s = { 0 };
-	unsigned d = i->op[0].reg;
+	unsigned d = i->op[0].reg & 15;
 	u32 exc;
 
 	sse_prologue(c);
@@ -398,7 +398,7 @@ void exec_sse_cmpsd(struct cpu *c, const struct insn *i) { scalar(c, i, HS_CMPSD
 /* CVTSI2SS/CVTSI2SD xmm, r/m32|r/m64: the low element only */
 static void cvt_from_int(struct cpu *c, const struct insn *i, bool dbl)
 {
-	unsigned size = i->op[1].size == 8 ? 8 : 4, d = i->op[0].reg;
+	unsigned size = i->op[1].size == 8 ? 8 : 4, d = i->op[0].reg & 15;
 	static const enum hsse_op ops[2][2] = {
 		{ HS_CVTSI2SS32, HS_CVTSI2SS64 }, { HS_CVTSI2SD32, HS_CVTSI2SD64 },
 	};
@@ -454,7 +454,7 @@ static void comi(struct cpu *c, const struct insn *i, enum hsse_op op, unsigned 
 
 	sse_prologue(c);
 	s.b[0] = vread(c, i, 1, esize, false).q[0];
-	s.a[0] = c->fpu.xmm[i->op[0].reg][0];
+	s.a[0] = c->fpu.xmm[i->op[0].reg & 15][0];
 	sse_exceptions(c, hsse_run(op, c->fpu.mxcsr, &s), false);
 	flags_set(c, RFLAGS_ARITH, (s.zf ? RFLAGS_ZF : 0) | (s.pf ? RFLAGS_PF : 0) |
 					   (s.cf ? RFLAGS_CF : 0));

@@ -349,7 +349,7 @@ void exec_fxam(struct cpu *c, const struct insn *i)
 /* FCMOVcc ST(0), ST(i): the condition is read from EFLAGS as for CMOVcc */
 static void fcmov(struct cpu *c, const struct insn *i, unsigned cc)
 {
-	unsigned r = i->op[i->nops - 1].reg;
+	unsigned r = i->nops ? i->op[i->nops - 1].reg : 1;
 	u16 exc = 0;
 	struct f80 src, dst;
 
