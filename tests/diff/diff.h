@@ -73,7 +73,12 @@ struct diff_case {
 	u64 undef;      /* RFLAGS bits + DIFF_UD_* */
 	u8 dest_reg;    /* register number for DIFF_UD_DEST_REG (0-15) */
 	u8 dest_rm;     /* register number for DIFF_UD_DEST_RM (0-15) */
+	u8 tags;        /* DIFF_TAG_*: encoding features, for -skip-known */
 };
+
+/* 67h + SIB with base 101b, mod 00 and REX.B=1 ([index*s+disp32]): Zydis
+ * 4.0.0 decodes it as [r13d+...] (zyantific/zydis#592) */
+#define DIFF_TAG_A32_NOBASE_REXB 1
 
 /* one run's outcome */
 struct diff_out {

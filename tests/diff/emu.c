@@ -64,7 +64,7 @@ static void build_tables(void)
 	put64(PA_PML4 + 8 * ((DIFF_CODE_VA >> 39) & 511), PA_PDPT | PTE_P | PTE_W | PTE_U);
 	put64(PA_PDPT + 8 * ((DIFF_CODE_VA >> 30) & 511), PA_PD | PTE_P | PTE_W | PTE_U);
 	put64(PA_PD + 8 * ((DIFF_CODE_VA >> 21) & 511), PA_PT | PTE_P | PTE_W | PTE_U);
-	map_page(DIFF_CODE_VA, PA_CODE, PTE_P | PTE_U);
+	map_page(DIFF_CODE_VA, PA_CODE, PTE_P | PTE_W | PTE_U); /* RWX, as on the host */
 	for (u64 k = 0; k < DIFF_DATA_SIZE / DIFF_PAGE; k++)
 		map_page(DIFF_DATA_VA + k * DIFF_PAGE, PA_DATA + k * DIFF_PAGE,
 			 PTE_P | PTE_W | PTE_U);

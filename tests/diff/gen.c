@@ -187,9 +187,15 @@ static u64 pick_target(struct gctx *g, bool canon_only)
 		return DIFF_GUARD_HI - 1 - rn(g, 12);
 	if (p < 6)
 		return DIFF_DATA_VA - 1 - rn(g, 8);
-	if (p < 8 && !canon_only && !g->a32)
-		return (rn(g, 2) ? 0x0000800000000000ull : 0x8000000000000000ull) +
-		       DIFF_DATA_VA + rn(g, DIFF_DATA_SIZE);
+	if (p < 8 && !canon_only && !g->a32) {
+		u64 t = (rn(g, 2) ? 0x0000800000000000ull : 0x8000000000000000ull) + DIFF_DATA_VA +
+			rn(g, DIFF_DATA_SIZE);
+		/* CMPXCHG16B: misaligned and non-canonical: the host (AMD) gives the
+		 * alignment #GP priority over the stack #SS; the SDM does not say */
+		if ((g->f->fl & F_CMPX) && g->f->mo == M_N(1) && g->size == 8)
+			t &= ~15ull;
+		return t;
+	}
 	u64 off = rn(g, DIFF_DATA_SIZE - 16);
 	unsigned align = g->size ? g->size : 1;
 	if ((g->f->fl & F_CMPX) && g->f->mo == M_N(1))
@@ -470,8 +476,9 @@ static void gen_constraints(struct gctx *g)
 			mem_patch(g, at, 8, v);
 		}
 	}
-	if (f->fl & F_POPF)
-		mem_patch(g, gpr[RSP], 8, rnd(g) & ~(RFL_TF | RFL_AC));
+	if (f->fl & F_POPF) /* a pop that does not fault must not set TF or AC */
+		if (in_scratch(gpr[RSP], g->size))
+			mem_patch(g, gpr[RSP], g->size, rnd(g) & ~(RFL_TF | RFL_AC));
 	if (f->fl & F_RET)
 		mem_patch(g, gpr[RSP], 8, DIFF_TAKEN_VA);
 	if (f->fl & F_IND) {
@@ -542,7 +549,9 @@ static void gen_operands(struct gctx *g)
 	if (g->mem) {
 		gen_mem(g);
 	} else if (modrm || f->mo == M_OPR) {
-		g->rm = (int)rn(g, 16);
+		do /* CALL/JMP through RSP would push into the code page */
+			g->rm = (int)rn(g, 16);
+		while ((f->fl & F_IND) && g->rm == RSP);
 		g->b = (u8)(g->rm >> 3);
 	} else {
 		g->x = (u8)rn(g, 2);
@@ -599,4 +608,6 @@ void gen_case(const struct form *f, u64 *rng, struct diff_case *k)
 
 	gen_constraints(&g);
 	gen_undef(&g);
+	if (g.a32 && g.mem && g.sib >= 0 && (g.sib & 7) == 5 && g.mod == 0 && g.b)
+		k->tags |= DIFF_TAG_A32_NOBASE_REXB;
 }
