@@ -10,56 +10,22 @@
 
 enum alu_op { ALU_ADD, ALU_OR, ALU_ADC, ALU_SBB, ALU_AND, ALU_SUB, ALU_XOR, ALU_CMP, ALU_TEST };
 
-/* Source operand of a two-operand instruction, masked to `size`. The
- * immediate of "op r/m, imm8" is already sign-extended by the decoder
- * (SDM Vol.2A "ADD—Add": "imm8 sign-extended"). */
-static always_inline u64 alu_src(struct cpu *c, const struct insn *i, unsigned size)
+static always_inline u64 alu_compute(enum alu_op op, u64 a, u64 b, u8 cin)
 {
-	const struct opnd *s = &i->op[1];
-	u64 v;
-
-	if (s->kind == OPK_IMM)
-		v = i->imm;
-	else if (likely(s->kind == OPK_REG))
-		v = reg_read(c, s->reg, s->size);
-	else
-		v = op_read(c, i, 1);
-	return v & size_mask(size);
+	switch (op) {
+	case ALU_ADD: return a + b;
+	case ALU_ADC: return a + b + cin;
+	case ALU_SUB: case ALU_CMP: return a - b;
+	case ALU_SBB: return a - b - cin;
+	case ALU_AND: case ALU_TEST: return a & b;
+	case ALU_OR: return a | b;
+	default: return a ^ b;
+	}
 }
 
-static always_inline void alu2(struct cpu *c, const struct insn *i, const enum alu_op op)
+static always_inline void alu_flags(struct cpu *c, enum alu_op op, unsigned size, u64 a, u64 b,
+				    u64 r, u8 cin)
 {
-	const struct opnd *d = &i->op[0];
-	unsigned size = d->size;
-	u64 m = size_mask(size);
-	u64 b = alu_src(c, i, size);
-	u8 cin = 0;
-	u64 a, r;
-
-	if (op == ALU_ADC || op == ALU_SBB)
-		cin = flags_cf(c);
-	if (likely(d->kind == OPK_REG))
-		a = reg_read(c, d->reg, size);
-	else if (op == ALU_CMP || op == ALU_TEST)
-		a = op_read(c, i, 0);
-	else
-		a = mem_read_rmw(c, i->seg, insn_ea(c, i), size);
-	switch (op) {
-	case ALU_ADD: r = a + b; break;
-	case ALU_ADC: r = a + b + cin; break;
-	case ALU_SUB: case ALU_CMP: r = a - b; break;
-	case ALU_SBB: r = a - b - cin; break;
-	case ALU_AND: case ALU_TEST: r = a & b; break;
-	case ALU_OR: r = a | b; break;
-	default: r = a ^ b; break;
-	}
-	r &= m;
-	if (op != ALU_CMP && op != ALU_TEST) {
-		if (likely(d->kind == OPK_REG))
-			reg_write(c, d->reg, size, r);
-		else
-			op_write(c, i, 0, r);
-	}
 	switch (op) {
 	case ALU_ADD: flags_lazy(c, LAZY_ADD, size, a, b, r, 0); break;
 	case ALU_ADC: flags_lazy(c, LAZY_ADC, size, a, b, r, cin); break;
@@ -69,15 +35,78 @@ static always_inline void alu2(struct cpu *c, const struct insn *i, const enum a
 	}
 }
 
-void exec_add(struct cpu *c, const struct insn *i) { alu2(c, i, ALU_ADD); }
-void exec_or(struct cpu *c, const struct insn *i) { alu2(c, i, ALU_OR); }
-void exec_adc(struct cpu *c, const struct insn *i) { alu2(c, i, ALU_ADC); }
-void exec_sbb(struct cpu *c, const struct insn *i) { alu2(c, i, ALU_SBB); }
-void exec_and(struct cpu *c, const struct insn *i) { alu2(c, i, ALU_AND); }
-void exec_sub(struct cpu *c, const struct insn *i) { alu2(c, i, ALU_SUB); }
-void exec_xor(struct cpu *c, const struct insn *i) { alu2(c, i, ALU_XOR); }
-void exec_cmp(struct cpu *c, const struct insn *i) { alu2(c, i, ALU_CMP); }
-void exec_test(struct cpu *c, const struct insn *i) { alu2(c, i, ALU_TEST); }
+/* The general form: any operand kinds. The source is read first, then the
+ * destination (with write intent when it is memory and gets written).
+ * The immediate of "op r/m, imm8" is already sign-extended by the decoder
+ * (SDM Vol.2A "ADD—Add": "imm8 sign-extended"). */
+static void alu2_general(struct cpu *c, const struct insn *i, const enum alu_op op)
+{
+	const struct opnd *d = &i->op[0];
+	unsigned size = d->size;
+	u64 m = size_mask(size);
+	u64 b = (i->op[1].kind == OPK_IMM ? i->imm : opnd_get(c, i, 1)) & m;
+	u8 cin = (op == ALU_ADC || op == ALU_SBB) ? flags_cf(c) : 0;
+	u64 a, r;
+
+	if (d->kind == OPK_REG)
+		a = reg_read(c, d->reg, size);
+	else if (op == ALU_CMP || op == ALU_TEST)
+		a = op_read(c, i, 0);
+	else
+		a = mem_read_rmw(c, i->seg, insn_ea(c, i), size);
+	r = alu_compute(op, a, b, cin) & m;
+	if (op != ALU_CMP && op != ALU_TEST)
+		opnd_put(c, i, 0, r);
+	alu_flags(c, op, size, a, b, r, cin);
+}
+
+#define ALU_GENERAL(name, op) \
+	static __attribute__((noinline)) void name##_general(struct cpu *c, const struct insn *i) \
+	{ alu2_general(c, i, op); }
+ALU_GENERAL(add, ALU_ADD) ALU_GENERAL(or, ALU_OR) ALU_GENERAL(adc, ALU_ADC)
+ALU_GENERAL(sbb, ALU_SBB) ALU_GENERAL(and, ALU_AND) ALU_GENERAL(sub, ALU_SUB)
+ALU_GENERAL(xor, ALU_XOR) ALU_GENERAL(cmp, ALU_CMP) ALU_GENERAL(test, ALU_TEST)
+#undef ALU_GENERAL
+
+/* The hot path: a low-byte/word/dword/qword register destination and a
+ * register (not AH-BH) or immediate source, read straight from c->gpr. */
+static always_inline bool alu2_fast(struct cpu *c, const struct insn *i, const enum alu_op op)
+{
+	const struct opnd *d = &i->op[0], *s = &i->op[1];
+	unsigned size = d->size;
+	u64 m, a, b, r;
+	u8 cin = 0;
+
+	if (unlikely(d->kind != OPK_REG || d->reg >= 16))
+		return false;
+	if (s->kind == OPK_IMM)
+		b = i->imm;
+	else if (likely(s->kind == OPK_REG && s->reg < 16))
+		b = c->gpr[s->reg];
+	else
+		return false;
+	m = size_mask(size);
+	b &= m;
+	a = c->gpr[d->reg] & m;
+	if (op == ALU_ADC || op == ALU_SBB)
+		cin = flags_cf(c);
+	r = alu_compute(op, a, b, cin) & m;
+	if (op != ALU_CMP && op != ALU_TEST)
+		reg_write(c, d->reg, size, r);
+	alu_flags(c, op, size, a, b, r, cin);
+	return true;
+}
+
+#define ALU_HANDLER(name, op)                                       \
+	void exec_##name(struct cpu *c, const struct insn *i)       \
+	{                                                           \
+		if (!alu2_fast(c, i, op))                           \
+			name##_general(c, i);                       \
+	}
+ALU_HANDLER(add, ALU_ADD) ALU_HANDLER(or, ALU_OR) ALU_HANDLER(adc, ALU_ADC)
+ALU_HANDLER(sbb, ALU_SBB) ALU_HANDLER(and, ALU_AND) ALU_HANDLER(sub, ALU_SUB)
+ALU_HANDLER(xor, ALU_XOR) ALU_HANDLER(cmp, ALU_CMP) ALU_HANDLER(test, ALU_TEST)
+#undef ALU_HANDLER
 
 /* SDM Vol.2A "INC—Increment by 1" / "DEC—Decrement by 1": CF is not
  * affected; the other five arithmetic flags follow the result. */
@@ -85,14 +114,19 @@ static always_inline void incdec(struct cpu *c, const struct insn *i, int delta)
 {
 	const struct opnd *d = &i->op[0];
 	unsigned size = d->size;
-	u64 a = opnd_get_rmw(c, i, 0);
-	u64 r = (a + (u64)(i64)delta) & size_mask(size);
-	u8 cf = flags_cf(c);
+	u64 a, r;
+	u8 cf;
 
-	if (likely(d->kind == OPK_REG))
+	if (likely(d->kind == OPK_REG)) {
+		a = reg_read(c, d->reg, size);
+		r = (a + (u64)(i64)delta) & size_mask(size);
 		reg_write(c, d->reg, size, r);
-	else
-		op_write(c, i, 0, r);
+	} else {
+		a = opnd_get_rmw(c, i, 0);
+		r = (a + (u64)(i64)delta) & size_mask(size);
+		opnd_put(c, i, 0, r);
+	}
+	cf = flags_cf(c);
 	flags_lazy(c, delta > 0 ? LAZY_INC : LAZY_DEC, size, a, 1, r, cf);
 }
 
