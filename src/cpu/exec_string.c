@@ -17,6 +17,8 @@
 
 #include <string.h>
 
+#include "cpu/sse.h"
+
 #define STR_CHUNK 4096
 
 enum str_op { STR_MOVS, STR_CMPS, STR_SCAS, STR_LODS, STR_STOS };
@@ -188,29 +190,22 @@ void exec_lodsd(struct cpu *c, const struct insn *i) { lods_d(c, i); }
 void exec_stosd(struct cpu *c, const struct insn *i) { stos_d(c, i); }
 
 /* Zydis names the SSE2 MOVSD/CMPSD (which have explicit operands) like the
- * dword string instructions (which have none). The SSE forms go to their
- * executor if one is linked in, else #UD. */
-extern insn_fn exec_sse_movsd __attribute__((weak));
-extern insn_fn exec_sse_cmpsd __attribute__((weak));
-
+ * dword string instructions (which have none): the SSE forms go to
+ * cpu/exec_sse.c (cpu/sse.h). */
 void exec_movsd(struct cpu *c, const struct insn *i)
 {
 	if (likely(i->nops == 0))
 		movs_d(c, i);
-	else if (exec_sse_movsd)
-		exec_sse_movsd(c, i);
 	else
-		cpu_ud(c);
+		exec_sse_movsd(c, i);
 }
 
 void exec_cmpsd(struct cpu *c, const struct insn *i)
 {
 	if (likely(i->nops == 0))
 		cmps_d(c, i);
-	else if (exec_sse_cmpsd)
-		exec_sse_cmpsd(c, i);
 	else
-		cpu_ud(c);
+		exec_sse_cmpsd(c, i);
 }
 
 /* XLAT: AL := [seg:rBX + ZeroExtend(AL)], address-size wrap */
