@@ -158,7 +158,8 @@ static void stack_store(struct cpu *c, u64 sp, unsigned size, u64 v)
  * Pushes go through SS with the stack-address size (ss) for the pointer
  * arithmetic and the operand size (os) for the data. The display copy reads
  * the old frame through a temporary frame pointer decremented by os. All
- * stores happen before RSP/RBP change, so a fault leaves them untouched. */
+ * stores, and a final write check of the new stack top, happen before
+ * RSP/RBP change, so a fault leaves them untouched. */
 void exec_enter(struct cpu *c, const struct insn *i)
 {
 	unsigned os = i->osize, ss = cpu_stack_size(c);
@@ -181,6 +182,9 @@ void exec_enter(struct cpu *c, const struct insn *i)
 		sp = (sp - os) & sm;
 		stack_store(c, sp, os, frame_temp);
 	}
+	/* processors finish with a write check of the new stack top
+	 * (RSP - AllocSize): a fault there is raised before anything commits */
+	mem_read_rmw(c, SEG_SS, (sp - alloc) & sm, os);
 	/* commit */
 	if (level > 1)
 		reg_write(c, RBP, ss, bp);

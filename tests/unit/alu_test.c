@@ -723,6 +723,13 @@ static void test_enter_fault(void **state)
 	c->gpr[RBP] = 0x600010;
 	assert_int_equal(RUN(0xc8, 0x00, 0x00, 0x02), VEC_PF);
 	assert_int_equal(c->gpr[RBP], 0x600010);
+	/* the new stack top (RSP - AllocSize) is write-checked last */
+	c->gpr[RSP] = 0x800800;
+	c->gpr[RBP] = 0x1234;
+	assert_int_equal(RUN(0xc8, 0x00, 0x10, 0x00), VEC_PF); /* enter 0x1000, 0 */
+	assert_int_equal(c->cr2, 0x800800 - 8 - 0x1000);
+	assert_int_equal(c->fault_error & PFEC_W, PFEC_W);
+	assert_int_equal(c->gpr[RBP], 0x1234);
 	set_2m_present(0x600000, true);
 }
 
