@@ -1,16 +1,27 @@
 #!/bin/sh
-# Run each benchmark kernel and print instructions retired, host seconds and
-# guest MIPS. Usage: tools/bench.sh o/rel
+# Run each benchmark kernel and print instructions retired, host CPU seconds
+# (user+sys of the nestbox process, so other load on the machine does not
+# count) and guest MIPS. Usage: tools/bench.sh o/rel
 O=${1:-o/rel}
-printf '%-12s %14s %9s %9s\n' workload instructions seconds MIPS
+printf '%-12s %14s %9s %9s\n' workload instructions cpu-sec MIPS
 for k in "$O"/tests/bench/*.elf; do
 	name=$(basename "$k" .elf)
-	start=$(date +%s.%N)
-	out=$("$O/nestbox" -kernel "$k" -serial none -display none -no-reboot -counters 2>&1 >/dev/null)
-	end=$(date +%s.%N)
-	insns=$(echo "$out" | sed -n 's/.*counters: end=.* instructions=\([0-9]*\).*/\1/p')
-	status=$(echo "$out" | sed -n 's/.*exit_status=\([0-9]*\).*/\1/p')
-	awk -v n="$name" -v i="$insns" -v s="$start" -v e="$end" -v st="$status" 'BEGIN {
-		t = e - s; printf "%-12s %14d %9.3f %9.1f%s\n", n, i, t, i / t / 1e6,
+	tf=$(mktemp)
+	if [ -x /usr/bin/time ]; then
+		/usr/bin/time -f 'cpu %U %S' -o "$tf" "$O/nestbox" -kernel "$k" -serial none \
+			-display none -no-reboot -counters 2>"$tf.err" >/dev/null
+		secs=$(awk '/^cpu/ { print $2 + $3 }' "$tf")
+	else
+		start=$(date +%s.%N)
+		"$O/nestbox" -kernel "$k" -serial none -display none -no-reboot -counters \
+			2>"$tf.err" >/dev/null
+		secs=$(awk -v s="$start" -v e="$(date +%s.%N)" 'BEGIN { print e - s }')
+	fi
+	insns=$(sed -n 's/.*counters: end=.* instructions=\([0-9]*\).*/\1/p' "$tf.err")
+	status=$(sed -n 's/.*exit_status=\([0-9]*\).*/\1/p' "$tf.err")
+	rm -f "$tf" "$tf.err"
+	awk -v n="$name" -v i="$insns" -v t="$secs" -v st="$status" 'BEGIN {
+		if (t <= 0) t = 0.001
+		printf "%-12s %14d %9.3f %9.1f%s\n", n, i, t, i / t / 1e6,
 		(st == 1 ? "" : "  (guest reported failure, status " st ")") }'
 done

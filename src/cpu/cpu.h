@@ -152,6 +152,7 @@ struct cpu {
 
 	/* --- memory --- */
 	struct tlb_entry tlb[TLB_SIZE];
+	u32 tlb_epoch;         /* bumped by every TLB flush (validates the jump cache) */
 	struct icache *icache;
 	struct machine *machine;
 	const struct cpu_model *model;
@@ -174,8 +175,8 @@ void cpu_set_rflags(struct cpu *c, u64 v); /* raw: no privilege checks */
 static inline u64 reg_read(const struct cpu *c, unsigned r, unsigned size)
 {
 	if (size == 1 && r >= 16)
-		return (c->gpr[r - 16] >> 8) & 0xff;
-	return c->gpr[r] & size_mask(size);
+		return (c->gpr[(r - 16) & 3] >> 8) & 0xff;
+	return c->gpr[r & 15] & size_mask(size);
 }
 
 /* SDM Vol.1 "General-Purpose Registers in 64-Bit Mode": 32-bit results are
@@ -185,13 +186,13 @@ static inline void reg_write(struct cpu *c, unsigned r, unsigned size, u64 v)
 	switch (size) {
 	case 1:
 		if (r >= 16)
-			c->gpr[r - 16] = (c->gpr[r - 16] & ~0xff00ull) | ((v & 0xff) << 8);
+			c->gpr[(r - 16) & 3] = (c->gpr[(r - 16) & 3] & ~0xff00ull) | ((v & 0xff) << 8);
 		else
-			c->gpr[r] = (c->gpr[r] & ~0xffull) | (v & 0xff);
+			c->gpr[r & 15] = (c->gpr[r & 15] & ~0xffull) | (v & 0xff);
 		break;
-	case 2: c->gpr[r] = (c->gpr[r] & ~0xffffull) | (v & 0xffff); break;
-	case 4: c->gpr[r] = (u32)v; break;
-	default: c->gpr[r] = v; break;
+	case 2: c->gpr[r & 15] = (c->gpr[r & 15] & ~0xffffull) | (v & 0xffff); break;
+	case 4: c->gpr[r & 15] = (u32)v; break;
+	default: c->gpr[r & 15] = v; break;
 	}
 }
 

@@ -324,7 +324,45 @@ static void decode_uncached(struct cpu *c, struct block *b)
 	b->gen = UINT32_MAX; /* never matches: not cached */
 }
 
+static inline struct jump_entry *jump_slot(struct icache *ic, u64 rip)
+{
+	return &ic->jc[(rip ^ (rip >> JCACHE_BITS)) & ((1u << JCACHE_BITS) - 1)];
+}
+
+static const struct block *lookup_slow(struct cpu *c);
+
 const struct block *icache_lookup(struct cpu *c)
+{
+	struct icache *ic = c->icache;
+	if (likely(ic != NULL)) {
+		const struct seg_cache *cs = &c->seg[SEG_CS];
+		struct jump_entry *j = jump_slot(ic, c->rip);
+		if (likely(j->rip == c->rip && j->epoch == c->tlb_epoch && j->mode == c->mode &&
+			   j->cpl == c->cpl && j->cs_base == cs->base && j->cs_limit == cs->limit)) {
+			const struct block *b = j->b;
+			if (likely(b->gpa == j->gpa && b->mode == j->mode &&
+				   b->gen == c->machine->mem.code_gen[j->page]))
+				return b;
+		}
+	}
+	return lookup_slow(c);
+}
+
+static void jump_fill(struct cpu *c, struct block *b, i64 page)
+{
+	struct jump_entry *j = jump_slot(c->icache, c->rip);
+	j->rip = c->rip;
+	j->cs_base = c->seg[SEG_CS].base;
+	j->cs_limit = c->seg[SEG_CS].limit;
+	j->epoch = c->tlb_epoch;
+	j->mode = c->mode;
+	j->cpl = c->cpl;
+	j->gpa = b->gpa;
+	j->page = page;
+	j->b = b;
+}
+
+static const struct block *lookup_slow(struct cpu *c)
 {
 	static struct block scratch; /* single-threaded: one uncached block at a time */
 	struct physmem *pm = &c->machine->mem;
@@ -343,8 +381,10 @@ const struct block *icache_lookup(struct cpu *c)
 	}
 	unsigned slot = (unsigned)((gpa ^ (gpa >> ICACHE_BITS) ^ c->mode) & ((1u << ICACHE_BITS) - 1));
 	struct block *b = &c->icache->blocks[slot];
-	if (likely(b->gpa == gpa && b->mode == c->mode && b->gen == pm->code_gen[page] && b->n))
+	if (likely(b->gpa == gpa && b->mode == c->mode && b->gen == pm->code_gen[page] && b->n)) {
+		jump_fill(c, b, page);
 		return b;
+	}
 
 	/* decode a new block: up to BLOCK_MAX_INSNS, within this page */
 	const u8 *host = e->host;
@@ -385,5 +425,6 @@ const struct block *icache_lookup(struct cpu *c)
 		for (int k = 0; k < c->machine->nr_cpus; k++)
 			tlb_protect_code(c->machine->cpus[k], gpa);
 	}
+	jump_fill(c, b, page);
 	return b;
 }

@@ -30,9 +30,22 @@ struct block {
 	struct insn insns[BLOCK_MAX_INSNS];
 };
 
+/* The jump cache maps a linear RIP straight to its block, skipping the
+ * fetch translation and the physical hash while nothing that could change
+ * the answer has happened: same TLB epoch (no flush), mode, CPL and CS. */
+struct jump_entry {
+	u64 rip, cs_base, gpa;
+	u32 cs_limit, epoch;
+	u8 mode, cpl;
+	i64 page;
+	struct block *b;
+};
+
 #define ICACHE_BITS 11
+#define JCACHE_BITS 10
 struct icache {
 	struct block blocks[1u << ICACHE_BITS];
+	struct jump_entry jc[1u << JCACHE_BITS];
 };
 
 /* The block starting at c->rip (decoding it if needed). May fault (#PF on

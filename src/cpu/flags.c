@@ -98,7 +98,10 @@ bool flags_cond(struct cpu *c, unsigned cc)
 
 void flags_set(struct cpu *c, u64 mask, u64 val)
 {
-	flags_materialise(c);
+	if ((mask & RFLAGS_ARITH) == RFLAGS_ARITH)
+		c->lf.op = LAZY_NONE; /* every lazy flag is overwritten */
+	else
+		flags_materialise(c);
 	c->rflags = (c->rflags & ~mask) | (val & mask);
 }
 

@@ -247,10 +247,12 @@ struct tlb_entry *mmu_translate(struct cpu *c, u64 lin, unsigned acc)
 void tlb_flush_all(struct cpu *c)
 {
 	memset(c->tlb, 0, sizeof(c->tlb));
+	c->tlb_epoch++;
 }
 
 void tlb_flush_nonglobal(struct cpu *c)
 {
+	c->tlb_epoch++;
 	for (unsigned i = 0; i < TLB_SIZE; i++)
 		if (!c->tlb[i].global)
 			c->tlb[i].tag = 0;

@@ -42,7 +42,7 @@ static void step_slow(struct cpu *c)
 	cpu_debug_after_insn(c, rflags_before);
 }
 
-static void run_block(struct cpu *c)
+static inline void run_block(struct cpu *c)
 {
 	const struct block *b = icache_lookup(c);
 	const struct insn *in = b->insns, *end = b->insns + b->n;
@@ -70,6 +70,20 @@ static bool boundary(struct cpu *c)
 	return c->activity == ACT_ACTIVE;
 }
 
+/* The loop proper, outside cpu_run so that setjmp's frame does not force
+ * every local to the stack. */
+static __attribute__((noinline)) void run_loop(struct cpu *c)
+{
+	while (c->icount < c->deadline) {
+		if (!boundary(c))
+			break;
+		if (unlikely(needs_slow_path(c)))
+			step_slow(c);
+		else
+			run_block(c);
+	}
+}
+
 void cpu_run(struct cpu *c)
 {
 	jmp_buf jb;
@@ -81,14 +95,7 @@ void cpu_run(struct cpu *c)
 			goto out;
 		deliver_fault(c);
 	}
-	while (c->icount < c->deadline) {
-		if (!boundary(c))
-			break;
-		if (unlikely(needs_slow_path(c)))
-			step_slow(c);
-		else
-			run_block(c);
-	}
+	run_loop(c);
 out:
 	c->unwind = saved;
 }
