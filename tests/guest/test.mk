@@ -12,7 +12,7 @@ GUEST_OBJCOPY ?= objcopy
 GUEST_CFLAGS := -std=gnu11 -m64 -ffreestanding -nostdlib -fno-pic -fno-pie \
 	-fno-stack-protector -mno-red-zone -mno-sse -mno-mmx -mno-sse2 -mno-80387 \
 	-mcmodel=small -O2 -g -fno-asynchronous-unwind-tables -fcf-protection=none \
-	-fno-tree-loop-distribute-patterns -fno-strict-aliasing -fno-common \
+	-fno-tree-loop-distribute-patterns -fno-strict-aliasing -fno-common -fno-delete-null-pointer-checks \
 	-Wall -Wextra -Wno-unused-parameter -Wmissing-prototypes \
 	-Itests/guest/lib -MMD -MP
 ifneq ($(WERROR),0)

@@ -12,6 +12,7 @@
 #include "desc.h"
 #include "vm.h"
 #include "boot_state.h"
+#include "smp.h"
 
 /* console (COM1 16550, polled) */
 void serial_putc(char c);

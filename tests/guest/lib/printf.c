@@ -191,6 +191,8 @@ int snprintf(char *buf, size_t size, const char *fmt, ...)
 	return n;
 }
 
+static struct spinlock print_lock;
+
 int printf(const char *fmt, ...)
 {
 	char buf[512];
@@ -200,7 +202,9 @@ int printf(const char *fmt, ...)
 	va_start(ap, fmt);
 	n = vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
+	spin_lock(&print_lock);
 	puts(buf);
+	spin_unlock(&print_lock);
 	return n;
 }
 
