@@ -111,7 +111,8 @@ static void convert_reg(ZydisRegister r, struct opnd *o)
 	}
 }
 
-static void convert_mem(struct insn *out, const ZydisDecodedOperand *op)
+static void convert_mem(struct insn *out, const ZydisDecodedInstruction *zi,
+			const ZydisDecodedOperand *op)
 {
 	out->flags |= INSN_F_HAS_MEM;
 	out->base = gpr_of(op->mem.base);
@@ -119,6 +120,19 @@ static void convert_mem(struct insn *out, const ZydisDecodedOperand *op)
 	out->scale = op->mem.scale ? (u8)__builtin_ctz(op->mem.scale) : 0;
 	out->disp = op->mem.disp.has_displacement ? op->mem.disp.value : 0;
 	out->seg = seg_of(op->mem.segment);
+	/* SDM Vol.2A "32-Bit Addressing Forms with the SIB Byte" and "Special
+	 * Cases of REX Encodings": SIB.base = 101b with ModRM.mod = 00b means
+	 * disp32 and no base, whatever REX.B says. Zydis 4.0 gets this wrong
+	 * with a 67h prefix in 64-bit mode (it reports base R13D and no
+	 * displacement; found by the differential tier), so decode it here. */
+	if (zi->machine_mode == ZYDIS_MACHINE_MODE_LONG_64 && zi->raw.sib.offset &&
+	    zi->raw.modrm.mod == 0 && zi->raw.sib.base == 5 && zi->raw.disp.size == 32) {
+		unsigned idx = zi->raw.sib.index | (zi->raw.rex.X ? 8u : 0u);
+		out->base = REG_NONE;
+		out->index = idx == 4 ? REG_NONE : (u8)idx;
+		out->scale = zi->raw.sib.scale;
+		out->disp = zi->raw.disp.value;
+	}
 }
 
 /* instructions after which the block must end: they may change what the
@@ -185,7 +199,7 @@ enum decode_status decode_insn(unsigned mode, const u8 *bytes, unsigned len, str
 			 * instructions prefer the source (DS:rSI, overridable) */
 			u8 b = gpr_of(op->mem.base);
 			if (visible || b != RDI || k + 1 == zi.operand_count) {
-				convert_mem(out, op);
+				convert_mem(out, &zi, op);
 				have_mem = true;
 			}
 		}
@@ -209,7 +223,7 @@ enum decode_status decode_insn(unsigned mode, const u8 *bytes, unsigned len, str
 			    (op->actions & ZYDIS_OPERAND_ACTION_MASK_WRITE))
 				out->flags |= INSN_F_RMW;
 			if (!have_mem) {
-				convert_mem(out, op);
+				convert_mem(out, &zi, op);
 				have_mem = true;
 			}
 			break;

@@ -110,6 +110,26 @@ static void test_decode_forms(void **state)
 	assert_int_equal(in.imm2, 8);
 }
 
+/* SDM "Special Cases of REX Encodings": SIB base 101b with mod 00b is
+ * disp32 without a base even with REX.B (Zydis 4.0 gets the 67h form wrong) */
+static void test_decode_sib_disp32_rex_b(void **state)
+{
+	struct insn in;
+	static const u8 a[] = { 0x66, 0x67, 0x45, 0x8d, 0x1c, 0x65, 0xd1, 0x06, 0x00, 0x00 };
+	assert_int_equal(decode_insn(MODE_LONG64, a, sizeof(a), &in), DECODE_OK);
+	assert_int_equal(in.len, 10);
+	assert_int_equal(in.base, REG_NONE);
+	assert_int_equal(in.index, REG_NONE);
+	assert_int_equal(in.disp, 0x6d1);
+	/* with an index (REX.X: r12*4) */
+	static const u8 b[] = { 0x67, 0x47, 0x8a, 0x3c, 0xa5, 0x10, 0x00, 0x00, 0x00 };
+	assert_int_equal(decode_insn(MODE_LONG64, b, sizeof(b), &in), DECODE_OK);
+	assert_int_equal(in.base, REG_NONE);
+	assert_int_equal(in.index, R12);
+	assert_int_equal(in.scale, 2);
+	assert_int_equal(in.disp, 0x10);
+}
+
 static void test_decode_errors(void **state)
 {
 	struct insn in;
@@ -281,6 +301,7 @@ int main(void)
 		cmocka_unit_test(test_flags_add_sub),
 		cmocka_unit_test(test_flags_conditions),
 		cmocka_unit_test(test_decode_forms),
+		cmocka_unit_test(test_decode_sib_disp32_rex_b),
 		cmocka_unit_test(test_decode_errors),
 		cmocka_unit_test(test_desc_unpack),
 		cmocka_unit_test(test_page_walk),
