@@ -58,8 +58,13 @@ void cpu_reset(struct cpu *c)
 void cpu_init_signal(struct cpu *c)
 {
 	u64 apic_base = c->msr.apic_base;
+	/* a SIPI that arrived right behind the INIT stays latched for the
+	 * wait-for-SIPI state the INIT puts an AP in */
+	u8 sipi = c->sipi_pending, vec = c->sipi_vector;
 	reset_common(c);
 	c->msr.apic_base = apic_base;
+	c->sipi_pending = sipi;
+	c->sipi_vector = vec;
 }
 
 /* SDM Vol.3A "IA-32e Mode Operation" / "Real-Address Mode Operation":

@@ -125,9 +125,14 @@ static void convert_mem(struct insn *out, const ZydisDecodedInstruction *zi,
 	 * disp32 and no base, whatever REX.B says. Zydis 4.0 gets this wrong
 	 * with a 67h prefix in 64-bit mode (it reports base R13D and no
 	 * displacement; found by the differential tier), so decode it here. */
-	if (zi->machine_mode == ZYDIS_MACHINE_MODE_LONG_64 && zi->raw.sib.offset &&
+	bool legacy = zi->encoding == ZYDIS_INSTRUCTION_ENCODING_LEGACY;
+	bool vex = zi->encoding == ZYDIS_INSTRUCTION_ENCODING_VEX;
+	if (zi->machine_mode == ZYDIS_MACHINE_MODE_LONG_64 && zi->address_width == 32 &&
+	    (legacy || vex) && zi->raw.sib.offset &&
 	    zi->raw.modrm.mod == 0 && zi->raw.sib.base == 5 && zi->raw.disp.size == 32) {
-		unsigned idx = zi->raw.sib.index | (zi->raw.rex.X ? 8u : 0u);
+		/* raw VEX.X is stored as encoded, i.e. inverted */
+		bool x = legacy ? zi->raw.rex.X != 0 : zi->raw.vex.X == 0;
+		unsigned idx = zi->raw.sib.index | (x ? 8u : 0u);
 		out->base = REG_NONE;
 		out->index = idx == 4 ? REG_NONE : (u8)idx;
 		out->scale = zi->raw.sib.scale;

@@ -94,9 +94,11 @@ u64 machine_icount(const struct machine *m)
 	return n;
 }
 
+/* a vCPU that is not shut down gets its turn: cpu_run() returns at once
+ * if it is halted or waiting for a SIPI and no event is ready */
 static bool cpu_can_run(struct cpu *c)
 {
-	return c->activity == ACT_ACTIVE || c->activity == ACT_HLT;
+	return c->activity != ACT_SHUTDOWN;
 }
 
 /* Run one vCPU for at most a quantum, or until the next timer is due. */
