@@ -171,3 +171,13 @@ void uart_init(struct machine *m, u16 base)
 	m->uart = u;
 	physmem_add_pio(&m->mem, base, 8, uart_read, uart_write, u, "uart16550");
 }
+
+void uart_close(struct machine *m)
+{
+	struct uart *u = m->uart;
+
+	if (u && u->out && u->out != stdout)
+		fclose(u->out);
+	if (u)
+		u->out = NULL;
+}

@@ -171,10 +171,16 @@ int machine_run(struct machine *m)
 
 void machine_free(struct machine *m)
 {
+	uart_close(m);
 	for (int i = 0; i < m->nr_cpus; i++) {
 		free(m->cpus[i]->icache);
+		free(m->cpus[i]->apic); /* plain calloc'd state (dev/lapic.c) */
 		free(m->cpus[i]);
 		m->cpus[i] = NULL;
+	}
+	for (size_t k = 0; k < ARRAY_SIZE(m->devs); k++) {
+		free(m->devs[k]); /* dev/devpriv.h: every slot is one calloc */
+		m->devs[k] = NULL;
 	}
 	physmem_free(&m->mem);
 }
