@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cpu/mmu.h"
+#include "cpu/msr.h"
 
 /* SDM Vol.3A "Processor State After Reset" ("Power up"/"Reset"/"INIT"). */
 static void reset_common(struct cpu *c)
@@ -50,8 +51,9 @@ void cpu_reset(struct cpu *c)
 	c->fpu.ftw = 0xffff; /* full tag word: 11b = empty */
 	c->fpu.mxcsr = 0x1f80;
 	memset(&c->msr, 0, sizeof(c->msr));
-	c->msr.pat = 0x0007040600070406ull;
 	c->msr.apic_base = 0xfee00000ull | BIT(11) | (c->index == 0 ? BIT(8) : 0);
+	if (c->model)
+		msr_reset(c); /* the table's power-up values (cpu/msr.def) */
 }
 
 /* INIT keeps x87/SSE state, MSRs (except as noted) and caches. */

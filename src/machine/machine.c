@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "base/log.h"
+#include "cpu/msr.h"
 #include "cpu/step.h"
 #include "dev/dev.h"
 #include "dev/lapic.h"
@@ -72,6 +73,9 @@ int machine_init(struct machine *m, const struct machine_config *cfg)
 
 int machine_load(struct machine *m)
 {
+	/* what firmware leaves before a -kernel image runs */
+	for (int i = 0; i < m->nr_cpus; i++)
+		msr_firmware_init(m->cpus[i]);
 	return loader_load(m);
 }
 
