@@ -113,6 +113,8 @@ bool native_has(unsigned feat);
 /* --- emulator side (emu.c) --- */
 int emu_init(char *err, unsigned errlen);
 void emu_run(const struct diff_case *k, struct diff_out *out);
+/* does nestbox's CPU model advertise feature `feat` (enum diff_feat)? */
+bool emu_has(unsigned feat);
 void emu_free(void);
 
 #endif

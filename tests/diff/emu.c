@@ -114,6 +114,19 @@ int emu_init(char *err, unsigned errlen)
 	return 0;
 }
 
+/* does the "max" model advertise what form feature `feat` needs? */
+bool emu_has(unsigned feat)
+{
+	static const int map[FT_NR] = {
+		[FT_NONE] = -1, [FT_LZCNT] = FEAT_abm, [FT_POPCNT] = FEAT_popcnt,
+		[FT_BMI1] = FEAT_bmi1, [FT_BMI2] = FEAT_bmi2, [FT_ADX] = FEAT_adx,
+		[FT_MOVBE] = FEAT_movbe, [FT_CX16] = FEAT_cx16, [FT_SSE42] = FEAT_sse4_2,
+	};
+	if (feat >= FT_NR || map[feat] < 0)
+		return true;
+	return cpu_has(&emu_m.model, (enum cpu_feature)map[feat]);
+}
+
 void emu_free(void)
 {
 	if (emu_ready)

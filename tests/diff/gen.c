@@ -309,6 +309,10 @@ static void gen_roles(struct gctx *g)
 		g->reserved |= 1u << RCX;
 	if (f->fl & (F_DIV | F_CMPX))
 		g->reserved |= (1u << RAX) | (1u << RDX);
+	/* the stack must stay in the scratch area: an RSP computed as a base
+	 * register could point anywhere in the host process */
+	if (f->fl & (F_D64 | F_IND | F_RET))
+		g->reserved |= 1u << RSP;
 }
 
 static void gen_prefixes(struct gctx *g)
