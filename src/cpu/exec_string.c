@@ -145,19 +145,23 @@ static always_inline void string_op(struct cpu *c, const struct insn *i, enum st
 				    unsigned size)
 {
 	bool cond = op == STR_CMPS || op == STR_SCAS;
-	unsigned n = 0;
+	unsigned n = 0, limit = STR_CHUNK;
 
 	if (!i->rep) {
 		str_once(c, i, op, size);
 		return;
 	}
+	/* SDM Vol.3B "Single-Step Exception Condition": with TF set, a
+	 * repeated string instruction traps after each iteration */
+	if (unlikely(c->rflags & RFLAGS_TF))
+		limit = 1;
 	while ((c->gpr[RCX] & addr_mask(i)) != 0) {
-		if (n >= STR_CHUNK) {
+		if (n >= limit) {
 			c->next_rip = c->rip; /* more to do: come back */
 			return;
 		}
 		if (op == STR_MOVS || op == STR_STOS) {
-			u64 done = str_fast(c, i, op, size, STR_CHUNK - n);
+			u64 done = str_fast(c, i, op, size, limit - n);
 			if (done) {
 				n += (unsigned)done;
 				continue;

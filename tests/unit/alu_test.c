@@ -630,6 +630,18 @@ static void test_string_overlap_and_page_cross(void **state)
 	assert_int_equal(c->gpr[RDI], D + 0x4ffc + 8 * 1025);
 }
 
+/* single-stepping a REP string instruction traps after every iteration */
+static void test_string_rep_single_step(void **state)
+{
+	struct cpu *c = fresh(RFLAGS_TF);
+
+	c->gpr[RDI] = D;
+	c->gpr[RCX] = 3;
+	assert_int_equal(RUN(0xf3, 0xaa), VEC_DB);
+	assert_int_equal(c->gpr[RCX], 2);
+	assert_int_equal(c->gpr[RDI], D + 1);
+}
+
 /* a fault in the middle of a REP leaves rCX/rDI at the faulting iteration */
 static void test_string_rep_fault_state(void **state)
 {
@@ -932,6 +944,7 @@ int main(void)
 		cmocka_unit_test(test_string_rep_chunks),
 		cmocka_unit_test(test_string_overlap_and_page_cross),
 		cmocka_unit_test(test_string_rep_fault_state),
+		cmocka_unit_test(test_string_rep_single_step),
 		cmocka_unit_test(test_xlat),
 		cmocka_unit_test(test_enter_leave),
 		cmocka_unit_test(test_enter_fault),
