@@ -89,9 +89,14 @@ void exec_cmpxchg16b(struct cpu *c, const struct insn *i)
 	u64 ea = insn_ea(c, i), lin, m[2], nv[2];
 
 	need_feature(c, FEAT_cx16);
-	lin = seg_check(c, i->seg, ea, 16, ACC_W);
+	/* the alignment #GP(0) comes before the segment/canonical checks (what
+	 * processors do when both apply; the SDM does not order them) */
+	lin = ea;
+	if (!cpu_is_long64(c) || i->seg == SEG_FS || i->seg == SEG_GS)
+		lin += c->seg[i->seg].base;
 	if (lin & 15)
 		cpu_gp0(c);
+	lin = seg_check(c, i->seg, ea, 16, ACC_W);
 	m[0] = lin_read(c, lin, 8, ACC_W);
 	m[1] = lin_read(c, lin + 8, 8, ACC_W);
 	if (m[0] == c->gpr[RAX] && m[1] == c->gpr[RDX]) {

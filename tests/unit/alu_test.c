@@ -373,6 +373,12 @@ static void test_cmpxchg_memory(void **state)
 	c->gpr[RBX] = D + 0x28;
 	assert_int_equal(RUN(0x48, 0x0f, 0xc7, 0x0b), VEC_GP);
 	assert_int_equal(c->fault_error, 0);
+	/* misaligned and non-canonical through SS: the alignment #GP(0) wins
+	 * over the stack-segment #SS(0), as on hardware */
+	c->gpr[RBP] = 0x8000000000000008ull;
+	assert_int_equal(RUN(0x48, 0x0f, 0xc7, 0x4d, 0x00), VEC_GP);
+	c->gpr[RBP] = 0x8000000000000010ull;
+	assert_int_equal(RUN(0x48, 0x0f, 0xc7, 0x4d, 0x00), VEC_SS);
 	/* without CPUID.01H:ECX.CX16 it is #UD */
 	c->gpr[RBX] = D + 0x20;
 	feat(FEAT_cx16, false);
