@@ -87,6 +87,7 @@ void exec_cmpxchg8b(struct cpu *c, const struct insn *i)
 void exec_cmpxchg16b(struct cpu *c, const struct insn *i)
 {
 	u64 ea = insn_ea(c, i), lin, m[2], nv[2];
+	bool eq;
 
 	need_feature(c, FEAT_cx16);
 	/* the alignment #GP(0) comes before the segment/canonical checks (what
@@ -99,17 +100,22 @@ void exec_cmpxchg16b(struct cpu *c, const struct insn *i)
 	lin = seg_check(c, i->seg, ea, 16, ACC_W);
 	m[0] = lin_read(c, lin, 8, ACC_W);
 	m[1] = lin_read(c, lin + 8, 8, ACC_W);
-	if (m[0] == c->gpr[RAX] && m[1] == c->gpr[RDX]) {
+	eq = m[0] == c->gpr[RAX] && m[1] == c->gpr[RDX];
+	if (eq) {
 		nv[0] = c->gpr[RBX];
 		nv[1] = c->gpr[RCX];
-		cpu_write_bytes(c, i->seg, ea, nv, 16);
-		flags_set(c, RFLAGS_ZF, RFLAGS_ZF);
-		return;
+	} else {
+		nv[0] = m[0];
+		nv[1] = m[1];
 	}
-	cpu_write_bytes(c, i->seg, ea, m, 16);
-	c->gpr[RAX] = m[0];
-	c->gpr[RDX] = m[1];
-	flags_set(c, RFLAGS_ZF, 0);
+	/* aligned: both halves are in one page, already checked for writing */
+	lin_write(c, lin, 8, nv[0], ACC_W);
+	lin_write(c, lin + 8, 8, nv[1], ACC_W);
+	if (!eq) {
+		c->gpr[RAX] = m[0];
+		c->gpr[RDX] = m[1];
+	}
+	flags_set(c, RFLAGS_ZF, eq ? RFLAGS_ZF : 0);
 }
 
 /* SDM Vol.2B "MOVBE—Move Data After Swapping Bytes": one operand is memory */
