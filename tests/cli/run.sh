@@ -182,4 +182,20 @@ if [ "$status" -eq 1 ] && grep -q 'counters: .*instructions=' "$dir/err"; then
 else
 	fail counters "status $status: $(first_err)"
 fi
+
+# --- no -kernel: the bundled demo guest beside the binary ---
+if [ -f "$O/tests/guest/demo.elf" ]; then
+	run
+	if [ "$status" -eq 1 ] && grep -q '^PASS:' "$dir/out" && stderr_clean; then
+		pass demo-guest
+	else
+		fail demo-guest "exit status $status: $(first_err)"
+	fi
+fi
+# a copy of the binary with no demo guest beside it says so
+mkdir -p "$dir/bin" && cp "$EMU" "$dir/bin/nestbox"
+real_emu=$EMU
+EMU=$dir/bin/nestbox
+expect_error demo-guest-missing "bundled demo guest" -m 64M
+EMU=$real_emu
 exit 0
