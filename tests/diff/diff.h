@@ -14,7 +14,7 @@
 #include "base/types.h"
 
 /* --- the shared linear layout --- */
-#define DIFF_CODE_VA   0x10000000ull /* one code page */
+#define DIFF_CODE_VA   0x10000000ull /* one code page; the next one is not present */
 #define DIFF_INSN_OFF  0x800u        /* the instruction under test starts here */
 #define DIFF_TAKEN_OFF 0x880u        /* "taken" stub for branch forms */
 #define DIFF_GUARD_LO  0x10010000ull /* not present */
@@ -23,7 +23,6 @@
 #define DIFF_GUARD_HI  (DIFF_DATA_VA + DIFF_DATA_SIZE) /* not present */
 #define DIFF_PAGE      0x1000u
 
-#define DIFF_INSN_VA   (DIFF_CODE_VA + DIFF_INSN_OFF)
 #define DIFF_TAKEN_VA  (DIFF_CODE_VA + DIFF_TAKEN_OFF)
 
 /* RFLAGS bits the harness compares (CF PF AF ZF SF DF OF NT ID): the ones
@@ -61,6 +60,8 @@ struct diff_case {
 	u8 code[24]; /* may exceed 15 bytes: then #GP(0) is expected */
 	u8 len;
 	u8 taken_stub; /* branch form: a stub sits at DIFF_TAKEN_VA */
+	u16 insn_off;  /* where the instruction starts in the code page (0: DIFF_INSN_OFF);
+			* near the end it runs into the not-present next page */
 	struct diff_regs in;
 	u64 mem_seed; /* scratch contents = diff_fill(mem_seed) + patches */
 	struct {
@@ -89,6 +90,11 @@ struct diff_out {
 	struct diff_regs r; /* registers after (or at the fault) */
 	u8 mem[DIFF_DATA_SIZE];
 };
+
+static inline u64 diff_insn_va(const struct diff_case *k)
+{
+	return DIFF_CODE_VA + (k->insn_off ? k->insn_off : DIFF_INSN_OFF);
+}
 
 /* --- common helpers (runner.c) --- */
 static inline u64 diff_splitmix(u64 *s)

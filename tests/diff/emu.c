@@ -151,7 +151,7 @@ static void reset_cpu(struct cpu *c, const struct diff_case *k)
 	c->seg[SEG_TR] = (struct seg_cache){ SEL_TSS, 0x67, K_TSS, 0x8b };
 	c->seg[SEG_LDTR] = (struct seg_cache){ 0, 0, 0, AR_UNUSABLE };
 	memcpy(c->gpr, k->in.gpr, sizeof(c->gpr));
-	c->rip = c->next_rip = DIFF_INSN_VA;
+	c->rip = c->next_rip = diff_insn_va(k);
 	cpu_set_rflags(c, k->in.rflags);
 	c->activity = ACT_ACTIVE;
 	c->shadow = 0;

@@ -320,10 +320,29 @@ static void gen_prefixes(struct gctx *g)
 	const struct form *f = g->f;
 	static const u8 segs[] = { 0x26, 0x2e, 0x36, 0x3e };
 
+	/* SDM Vol.2 "REX Prefixes": a REX not immediately before the opcode
+	 * is ignored, so one followed by a legacy prefix changes nothing */
+	if (!g->vex && chance(g, 2)) {
+		emit(g, (u8)(0x40 | rn(g, 16)));
+		emit(g, segs[rn(g, 4)]);
+	}
+	/* Redundant prefixes; past 15 bytes the instruction is #GP(0). Not
+	 * with an invalid encoding: "instruction length > 15 bytes" and
+	 * "invalid opcode" have the same priority (SDM Vol.3A "Priority Among
+	 * Simultaneous Exceptions and Interrupts"), so either may win. (No
+	 * F2/F3 on instructions that do not define them: the SDM reserves
+	 * that, and the AMD host does odd things, e.g. F2 LOOPE never jumps.) */
+	bool bad = !(f->fl & F_FEW) && chance(g, 2);
+	if (!bad && !(f->fl & F_FEW) && chance(g, 2))
+		for (unsigned n = 1 + (unsigned)rn(g, 10); n; n--)
+			emit(g, segs[rn(g, 4)]);
 	if (chance(g, 4))
 		emit(g, segs[rn(g, 4)]);
-	if (((f->fl & F_LOCK) && g->mem && chance(g, 30)) || chance(g, 2))
-		emit(g, 0xf0);
+	/* SDM Vol.2 "VEX Prefix": 66/F2/F3 before VEX is #UD */
+	if (g->vex && bad && chance(g, 50))
+		emit(g, (u8[]){ 0x66, 0xf2, 0xf3 }[rn(g, 3)]);
+	else if (((f->fl & F_LOCK) && g->mem && chance(g, 30)) || bad)
+		emit(g, 0xf0); /* "bad": #UD unless a lockable memory form */
 	if (g->size == 2 && !g->vex)
 		emit(g, 0x66);
 	if (g->a32)
@@ -602,12 +621,16 @@ void gen_case(const struct form *f, u64 *rng, struct diff_case *k)
 	gen_opcode(&g);
 	gen_modrm(&g);
 	gen_imm(&g);
+	/* now and then the instruction runs into the not-present next page
+	 * (SDM Vol.3A "Page-Fault Exception (#PF)": fetch, I/D = 1 with NXE) */
+	if (k->len >= 2 && chance(&g, 2))
+		k->insn_off = (u16)(DIFF_PAGE - 1 - rn(&g, k->len - 1));
 	if (g.riprel)
-		patch_le(&g, g.disp_pos, g.target - (DIFF_INSN_VA + k->len), 4);
+		patch_le(&g, g.disp_pos, g.target - (diff_insn_va(k) + k->len), 4);
 	if (f->imm == IREL8)
-		patch_le(&g, g.imm_pos, DIFF_TAKEN_VA - (DIFF_INSN_VA + k->len), 1);
+		patch_le(&g, g.imm_pos, DIFF_TAKEN_VA - (diff_insn_va(k) + k->len), 1);
 	if (f->imm == IREL32)
-		patch_le(&g, g.imm_pos, DIFF_TAKEN_VA - (DIFF_INSN_VA + k->len), 4);
+		patch_le(&g, g.imm_pos, DIFF_TAKEN_VA - (diff_insn_va(k) + k->len), 4);
 	k->taken_stub = f->imm == IREL8 || f->imm == IREL32 || (f->fl & (F_RET | F_IND));
 
 	gen_constraints(&g);

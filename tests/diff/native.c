@@ -79,8 +79,9 @@ static void *map_fixed(u64 va, u64 len, int prot)
 
 int native_init(char *err, unsigned errlen)
 {
-	code_page = map_fixed(DIFF_CODE_VA, DIFF_PAGE, PROT_READ | PROT_WRITE | PROT_EXEC);
-	if (!code_page) {
+	/* the code page, then a reserved page that stays not present */
+	code_page = map_fixed(DIFF_CODE_VA, 2 * DIFF_PAGE, PROT_NONE);
+	if (!code_page || mprotect(code_page, DIFF_PAGE, PROT_READ | PROT_WRITE | PROT_EXEC)) {
 		snprintf(err, errlen, "cannot map an RWX page at %#llx",
 			 (unsigned long long)DIFF_CODE_VA);
 		return -1;
@@ -123,10 +124,10 @@ void native_run(const struct diff_case *k, struct diff_out *out)
 	out->cr2 = 0;
 	if (sigsetjmp(native_jb, 0) == 0) {
 		native_armed = 1;
-		diff_native_enter(&native_st, (const void *)(uintptr_t)DIFF_INSN_VA);
+		diff_native_enter(&native_st, (const void *)(uintptr_t)diff_insn_va(k));
 		native_armed = 0;
 		out->r = native_st;
-		out->rip = diff_native_which ? DIFF_TAKEN_VA : DIFF_INSN_VA + k->len;
+		out->rip = diff_native_which ? DIFF_TAKEN_VA : diff_insn_va(k) + k->len;
 	}
 	memcpy(out->mem, data_page, DIFF_DATA_SIZE);
 }
