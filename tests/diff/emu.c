@@ -137,7 +137,7 @@ void emu_free(void)
 /* CPL 3, 64-bit mode, the state a Linux process runs in */
 static void reset_cpu(struct cpu *c, const struct diff_case *k)
 {
-	c->cr0 = CR0_PE | CR0_MP | CR0_ET | CR0_NE | CR0_WP | CR0_PG;
+	c->cr0 = CR0_PE | CR0_MP | CR0_ET | CR0_NE | CR0_WP | CR0_AM | CR0_PG; /* as Linux */
 	c->cr2 = 0;
 	c->cr3 = PA_PML4;
 	c->cr4 = CR4_PAE | CR4_PGE | CR4_OSFXSR | CR4_OSXMMEXCPT;

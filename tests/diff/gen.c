@@ -18,6 +18,7 @@ const struct form diff_forms[] = {
 #undef X
 };
 const unsigned diff_nforms = ARRAY_SIZE(diff_forms);
+unsigned gen_ac_pct;
 
 enum { W_ALWAYS, W_CNT_NZ, W_CNT_GT1, W_CNT_GE_W, W_CNT_GT_W, W_SRC_ZERO };
 static const struct {
@@ -604,7 +605,8 @@ void gen_case(const struct form *f, u64 *rng, struct diff_case *k)
 	for (int r = 0; r < 16; r++)
 		k->in.gpr[r] = rand_val(&g);
 	k->in.rflags = (rnd(&g) & 0x8d5) | 0x2 | RFL_IF | (chance(&g, 35) ? DIFF_FL_DF : 0) |
-		       (chance(&g, 5) ? RFL_NT : 0) | (chance(&g, 5) ? RFL_ID : 0);
+		       (chance(&g, 5) ? RFL_NT : 0) | (chance(&g, 5) ? RFL_ID : 0) |
+		       (gen_ac_pct && chance(&g, gen_ac_pct) ? RFL_AC : 0);
 	k->mem_seed = rnd(&g);
 	diff_fill(k, g.scratch);
 

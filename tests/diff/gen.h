@@ -61,6 +61,9 @@ struct form {
 extern const struct form diff_forms[];
 extern const unsigned diff_nforms;
 
+/* percent of cases that start with RFLAGS.AC=1 (alignment checks; -ac) */
+extern unsigned gen_ac_pct;
+
 /* Build one random case of form f from the generator state *rng. */
 void gen_case(const struct form *f, u64 *rng, struct diff_case *k);
 

@@ -53,6 +53,8 @@ static void on_signal(int sig, siginfo_t *si, void *ucv)
 		return;
 	}
 	native_armed = 0;
+	/* the test may have set RFLAGS.AC: C code must not run with it */
+	__asm__ volatile("pushfq; andq $~0x40000, (%%rsp); popfq" ::: "memory", "cc");
 	o->vec = (u8)g[REG_TRAPNO];
 	o->err = (u32)g[REG_ERR];
 	o->cr2 = o->vec == 14 ? (u64)g[REG_CR2] : 0;

@@ -1,7 +1,7 @@
 /* tests/diff/runner.c: T2 differential tests against the host CPU.
  *
  *   cpu_diff [-n CASES] [-seed S] [-form SUBSTRING] [-case N] [-v] [-record]
- *            [-check-vectors] [-skip-known] [-list]
+ *            [-check-vectors] [-skip-known] [-ac] [-list]
  *
  * For every form in forms.def, CASES random cases (NESTBOX_DIFF_CASES or
  * -n; fixed seed unless -seed) run natively and in nestbox; one line per
@@ -11,6 +11,7 @@
  * host. -record prints a vectors.inc row for each form's first mismatch
  * (with -case N: for that case even if it matches). -skip-known skips cases
  * that hit an open bug listed in MISMATCHES.md (to look for other ones).
+ * -ac starts 10% of cases with RFLAGS.AC=1 (alignment checking, #AC).
  * On a host that is not x86-64 Linux: one "SKIP:" line (and the vectors). */
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,11 +37,24 @@ void diff_fill(const struct diff_case *k, u8 *mem)
 			memcpy(mem + k->patch[p].off, k->patch[p].bytes, k->patch[p].len);
 }
 
-/* int3 filler; the instruction at DIFF_INSN_OFF; "jmp [rip+0]; .quad exit"
+/* "jmp [rip+d]; .quad target" at page + at, the quad 8-byte aligned (no #AC
+ * when the test leaves RFLAGS.AC set); returns false if it does not fit */
+static bool put_stub(u8 *page, unsigned at, u64 target)
+{
+	unsigned q = (at + 6 + 7) & ~7u;
+	if (q + 8 > DIFF_PAGE)
+		return false;
+	page[at] = 0xff;
+	page[at + 1] = 0x25;
+	store_le32(page + at + 2, q - (at + 6));
+	store_le64(page + q, target);
+	return true;
+}
+
+/* int3 filler; the instruction at DIFF_INSN_OFF (or k->insn_off); exit
  * stubs after it and (branch forms) at DIFF_TAKEN_OFF */
 void diff_code_page(const struct diff_case *k, u8 *page, u64 exit_fall, u64 exit_taken)
 {
-	static const u8 jmp_abs[6] = { 0xff, 0x25, 0, 0, 0, 0 };
 	unsigned at = k->insn_off ? k->insn_off : DIFF_INSN_OFF, n = k->len;
 	memset(page, 0xcc, DIFF_PAGE);
 	if (at >= DIFF_PAGE)
@@ -48,14 +62,9 @@ void diff_code_page(const struct diff_case *k, u8 *page, u64 exit_fall, u64 exit
 	if (at + n > DIFF_PAGE) /* runs into the next (not-present) page */
 		n = DIFF_PAGE - at;
 	memcpy(page + at, k->code, n);
-	if (at + k->len + 14 <= DIFF_PAGE) {
-		memcpy(page + at + k->len, jmp_abs, 6);
-		store_le64(page + at + k->len + 6, exit_fall);
-	}
-	if (k->taken_stub && (at + k->len <= DIFF_TAKEN_OFF || at >= DIFF_TAKEN_OFF + 14)) {
-		memcpy(page + DIFF_TAKEN_OFF, jmp_abs, 6);
-		store_le64(page + DIFF_TAKEN_OFF + 6, exit_taken);
-	}
+	put_stub(page, at + k->len, exit_fall);
+	if (k->taken_stub && (at + k->len + 24 <= DIFF_TAKEN_OFF || at >= DIFF_TAKEN_OFF + 24))
+		put_stub(page, DIFF_TAKEN_OFF, exit_taken);
 }
 
 static const char *const reg_names[16] = {
@@ -428,13 +437,15 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			o->record = true;
 		else if (!strcmp(a, "-check-vectors"))
 			o->check_vectors = true;
+		else if (!strcmp(a, "-ac"))
+			gen_ac_pct = 10;
 		else if (!strcmp(a, "-skip-known"))
 			o->skip_known = true;
 		else if (!strcmp(a, "-list"))
 			o->list = true;
 		else {
 			fprintf(stderr, "usage: %s [-n CASES] [-seed S] [-form SUBSTRING] [-case N] "
-					"[-v] [-record] [-check-vectors] [-skip-known] [-list]\n", argv[0]);
+					"[-v] [-record] [-check-vectors] [-skip-known] [-ac] [-list]\n", argv[0]);
 			return -1;
 		}
 	}

@@ -84,7 +84,8 @@ diff_native_exit_fall:
 	mov	%rcx, 128(%rax)
 	mov	out_rsp(%rip), %rcx
 	mov	%rcx, 32(%rax)
-	cld
+	pushq	$0x202			/* AC and DF off again for C code */
+	popfq
 	pop	%r15
 	pop	%r14
 	pop	%r13
