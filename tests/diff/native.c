@@ -5,6 +5,9 @@
  * the kernel's trap number, error code and CR2 in the ucontext give the
  * architectural vector, and siglongjmp returns to native_run(). */
 #define _GNU_SOURCE
+#include "diff.h"
+
+#if defined(__x86_64__) && defined(__linux__)
 #include <cpuid.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -12,10 +15,6 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <ucontext.h>
-
-#include "diff.h"
-
-#if defined(__x86_64__) && defined(__linux__)
 
 void diff_native_enter(struct diff_regs *st, const void *code);
 void diff_native_exit_fall(void);
