@@ -152,6 +152,7 @@ static void dump_state(const char *tag, const struct diff_regs *r)
 	printf("\n    rflags=%#llx\n", (unsigned long long)r->rflags);
 }
 
+__attribute__((unused)) /* only with a native side */
 static void dump_out(const char *tag, const struct diff_out *o)
 {
 	char v[64];
@@ -263,6 +264,7 @@ static void vector_load(const struct vector *v, struct diff_case *k, struct diff
 }
 
 /* print a vectors.inc row for case k with host result exp */
+__attribute__((unused)) /* only with a native side */
 static void vector_record(const char *name, const struct diff_case *k, const struct diff_out *exp)
 {
 	static u8 init[DIFF_DATA_SIZE];
@@ -312,6 +314,7 @@ static int run_vectors(bool check_native)
 	static struct diff_out exp, got;
 	int fails = 0;
 	char why[256], code[80];
+	UNUSED(check_native);
 	for (const struct vector *v = vectors; v->name; v++) {
 		vector_load(v, &k, &exp);
 		fmt_bytes(code, sizeof(code), k.code, k.len);
@@ -342,6 +345,7 @@ struct opts {
 	bool verbose, record, check_vectors, list, skip_known;
 };
 
+__attribute__((unused)) /* only with a native side */
 static u64 case_seed(u64 seed, unsigned fi, unsigned ci)
 {
 	u64 s = seed ^ ((u64)fi << 32) ^ ci;
