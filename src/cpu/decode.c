@@ -329,7 +329,13 @@ static void decode_uncached(struct cpu *c, struct block *b)
 	u64 lin = cs_linear(c, c->rip);
 	unsigned n = fetch_page(c, lin, buf, 15, &gpa);
 	enum decode_status st = decode_insn(c->mode, buf, n, &b->insns[0]);
-	if (st == DECODE_NEED_MORE && n < 15) {
+	/* The CPU fetches the whole instruction before it can find it
+	 * invalid, so an invalid encoding that runs into the next page takes
+	 * that page's #PF first (seen on hardware by the differential tier).
+	 * XXX(sdm): Zydis gives no length for invalid encodings, so a short
+	 * invalid instruction ending exactly at a page end followed by an
+	 * unmapped page also fetches (and faults on) the next page. */
+	if ((st == DECODE_NEED_MORE || st == DECODE_INVALID) && n < 15) {
 		fetch_page(c, cs_linear(c, c->rip + n), buf + n, 15 - n, &gpa2);
 		st = decode_insn(c->mode, buf, 15, &b->insns[0]);
 	}
@@ -418,7 +424,7 @@ static const struct block *lookup_slow(struct cpu *c)
 		if (st != DECODE_OK) {
 			if (b->n)
 				break; /* later instructions are decoded when reached */
-			if (st == DECODE_NEED_MORE) {
+			if (st == DECODE_NEED_MORE || (st == DECODE_INVALID && avail < 15)) {
 				decode_uncached(c, &scratch); /* crosses the page */
 				return &scratch;
 			}

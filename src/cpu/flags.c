@@ -77,7 +77,7 @@ void flags_materialise(struct cpu *c)
 }
 
 /* SDM Vol.1 Appendix "EFLAGS Condition Codes": tttn encoding */
-bool flags_cond(struct cpu *c, unsigned cc)
+bool flags_cond_slow(struct cpu *c, unsigned cc)
 {
 	bool r;
 	switch ((cc >> 1) & 7) {

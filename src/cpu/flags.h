@@ -20,7 +20,28 @@ static inline void flags_lazy(struct cpu *c, enum lazy_op op, unsigned size, u64
 bool flags_cf(const struct cpu *c);
 bool flags_zf(const struct cpu *c);
 /* condition code cc (0-15, the Jcc/SETcc/CMOVcc encoding) */
-bool flags_cond(struct cpu *c, unsigned cc);
+bool flags_cond_slow(struct cpu *c, unsigned cc);
+static inline bool flags_cond(struct cpu *c, unsigned cc)
+{
+	/* the common CMP/SUB case, straight from the lazy operands (SDM Vol.1
+	 * "EFLAGS Condition Codes": B/BE unsigned, L/LE signed) */
+	if (likely(c->lf.op == LAZY_SUB)) {
+		unsigned sh = 64 - 8 * c->lf.size;
+		u64 a = c->lf.src1, b = c->lf.src2;
+		i64 sa = (i64)(a << sh) >> sh, sb = (i64)(b << sh) >> sh;
+		bool r;
+		switch (cc >> 1) {
+		case 1: r = a < b; break;
+		case 2: r = a == b; break;
+		case 3: r = a <= b; break;
+		case 6: r = sa < sb; break;
+		case 7: r = sa <= sb; break;
+		default: return flags_cond_slow(c, cc);
+		}
+		return (cc & 1) ? !r : r;
+	}
+	return flags_cond_slow(c, cc);
+}
 /* compute the six arithmetic flags of the lazy state into c->rflags */
 void flags_materialise(struct cpu *c);
 /* set the arithmetic flags in `mask` to the bits in `val` (eager form) */

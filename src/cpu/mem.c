@@ -72,7 +72,26 @@ static inline bool canonical(u64 lin) { return (u64)((i64)(lin << 16) >> 16) == 
 
 /* SDM Vol.3A "Limit Checking" and "Type Checking"; in 64-bit mode only the
  * canonical-address rule applies ("Segmentation in IA-32e Mode"). */
+/* SDM Vol.3A "Alignment Check Exception (#AC)": with CR0.AM and RFLAGS.AC
+ * set, a misaligned word/dword/qword data access at CPL 3 raises #AC(0),
+ * before any paging check */
+static inline void check_alignment(struct cpu *c, u64 lin, u64 len)
+{
+	if (unlikely(c->cpl == 3) && (len == 2 || len == 4 || len == 8) && (lin & (len - 1)) &&
+	    (c->cr0 & CR0_AM) && (c->rflags & RFLAGS_AC))
+		cpu_fault(c, VEC_AC, 0);
+}
+
+static u64 seg_check_inner(struct cpu *c, unsigned seg, u64 off, u64 len, unsigned acc);
+
 u64 seg_check(struct cpu *c, unsigned seg, u64 off, u64 len, unsigned acc)
+{
+	u64 lin = seg_check_inner(c, seg, off, len, acc);
+	check_alignment(c, lin, len);
+	return lin;
+}
+
+static u64 seg_check_inner(struct cpu *c, unsigned seg, u64 off, u64 len, unsigned acc)
 {
 	const struct seg_cache *s = &c->seg[seg];
 	u8 vec = seg == SEG_SS ? VEC_SS : VEC_GP;

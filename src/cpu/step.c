@@ -63,6 +63,11 @@ static void deliver_fault(struct cpu *c)
 /* returns false when the CPU cannot run now (halted, waiting, shut down) */
 static bool boundary(struct cpu *c)
 {
+	/* nothing can be pending without one of these (cpu/event.c decides) */
+	if (likely(c->activity == ACT_ACTIVE && !(c->rflags & RFLAGS_IF) &&
+		   !(c->nmi_pending | c->init_pending | c->smi_pending | c->sipi_pending |
+		     c->pending_db)))
+		return true;
 	if (c->activity == ACT_SHUTDOWN)
 		return false;
 	if (cpu_event_ready(c))
