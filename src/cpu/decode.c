@@ -316,8 +316,15 @@ static void check_cs_limit(struct cpu *c, u64 rip, unsigned len)
 
 static void raise_decode_error(struct cpu *c, enum decode_status st)
 {
-	if (st == DECODE_TOO_LONG)
-		cpu_gp0(c); /* SDM: instructions longer than 15 bytes -> #GP(0) */
+	if (st == DECODE_TOO_LONG) {
+		/* SDM: an instruction longer than 15 bytes raises #GP(0); the CPU
+		 * has fetched its 16th byte by then, so a not-present page there
+		 * faults first (found by the differential tier) */
+		u64 lin0 = cs_linear(c, c->rip), lin16 = cs_linear(c, c->rip + 15);
+		if ((lin16 >> 12) != (lin0 >> 12))
+			mem_translate(c, lin16 & ~0xfffull, ACC_X); /* CR2 = the page start */
+		cpu_gp0(c);
+	}
 	cpu_ud(c);
 }
 

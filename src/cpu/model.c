@@ -237,8 +237,10 @@ static void put_vendor(struct cpu_model *m, enum model_vendor v)
 static void put_brand(struct cpu_model *m, const char *brand)
 {
 	char buf[48] = { 0 };
+	size_t n = strlen(brand);
 
-	snprintf(buf, sizeof(buf), "%s", brand);
+	/* at most 47 characters: the 48th byte is the terminating NUL */
+	memcpy(buf, brand, n < sizeof(buf) - 1 ? n : sizeof(buf) - 1);
 	for (u32 k = 0; k < 3; k++)
 		leaf_set(m, 0x80000002 + k, 0, load_le32(buf + 16 * k), load_le32(buf + 16 * k + 4),
 			 load_le32(buf + 16 * k + 8), load_le32(buf + 16 * k + 12));
