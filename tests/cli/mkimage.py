@@ -144,6 +144,13 @@ def main():
     good["elf64.elf"] = elf64(serial_hello() + exit_with(1))
     good["elf64mb.elf"] = elf64(serial_hello() + exit_with(1), mb=True)
     good["plain32.elf"] = elf32(0, serial_hello() + exit_with(0), mb=False)
+    # guests that end badly: the run must end cleanly with a message
+    good["jump-unmapped.elf"] = elf32(0, b"\xb8\x00\x00\x00\xf0"   # mov eax, 0xf0000000
+                                      + b"\xff\xe0")                    # jmp eax
+    good["triple.elf"] = elf32(0, b"\x0f\x01\x1d" + struct.pack("<I", 0)  # lidt [0]: limit 0xffff...
+                               + b"\x31\xc0\x0f\x00\xd8"               # xor eax,eax; ltr ax (#GP)
+                               + b"\xcc")                                 # int3
+    good["hlt-forever.elf"] = elf32(0, serial_hello() + b"\xfa\xf4\xeb\xfd")  # cli; hlt; jmp
     ok = good["exit0.elf"]
     bad = {
         "empty.elf": b"",

@@ -90,6 +90,23 @@ expect_boot() {
 	fi
 }
 
+# expect_guest_end NAME IMAGE TEXT: a guest that dies ends the run with
+# status 2 and a message naming what happened (never a host crash or hang)
+expect_guest_end() {
+	run -kernel "$dir/$2" -serial none -display none -no-reboot
+	if [ "$status" -ne 2 ]; then
+		fail "$1" "exit status $status, want 2: $(first_err)"
+	elif ! grep -q -F -- "$3" "$dir/err"; then
+		fail "$1" "stderr lacks '$3': $(first_err)"
+	else
+		pass "$1"
+	fi
+}
+
+expect_guest_end guest-jumps-to-unmapped jump-unmapped.elf "guest triple fault"
+expect_guest_end guest-triple-fault triple.elf "guest triple fault (shutdown) on CPU 0 at RIP 0x40006"
+expect_guest_end guest-halts-forever hlt-forever.elf "every CPU is halted"
+
 # --- images the loader must refuse ---
 expect_error missing-image "could not load kernel" -kernel "$dir/does-not-exist.elf"
 expect_load_error empty-image empty.elf "empty"
