@@ -46,12 +46,17 @@ static inline void run_block(struct cpu *c)
 {
 	const struct block *b = icache_lookup(c);
 	const struct insn *in = b->insns, *end = b->insns + b->n;
+	/* a block is one mode: anything that changes the mode ends it */
+	const u64 mask = ip_mask(c);
+	u64 rip = c->rip, fall;
 	do {
-		u64 fall = (c->rip + in->len) & ip_mask(c);
-		exec_insn(c, in);
-		if (c->rip != fall)
-			return; /* control transfer */
-	} while (++in < end && c->icount < c->deadline);
+		fall = (rip + in->len) & mask;
+		c->next_rip = fall;
+		in->fn(c, in);
+		rip = c->next_rip;
+		c->rip = rip;
+		c->icount++;
+	} while (rip == fall && ++in < end && c->icount < c->deadline);
 }
 
 static void deliver_fault(struct cpu *c)
