@@ -10,7 +10,7 @@
 #include "cpu/msr.h"
 #include "sys_harness.h"
 
-static struct harness H;
+SH_FIXTURE
 
 static int rdmsr(struct harness *h, u32 idx, u64 *val)
 {
@@ -28,18 +28,6 @@ static int wrmsr(struct harness *h, u32 idx, u64 val)
 	h->c->gpr[RAX] = (val & 0xffffffffull) | 0xaaaaaaaa00000000ull; /* upper halves ignored */
 	h->c->gpr[RDX] = (val >> 32) | 0x5555555500000000ull;
 	return sh_run(h, CODE(0x0f, 0x30));
-}
-
-static int setup(void **s)
-{
-	sh_init(&H, NULL);
-	return 0;
-}
-
-static int teardown(void **s)
-{
-	h_free(&H);
-	return 0;
 }
 
 /* the table is sorted (binary search) and its names are unique */

@@ -11,20 +11,9 @@
 
 #include "sys_harness.h"
 
-static struct harness H;
+SH_FIXTURE
 #define C (H.c)
 
-static int setup(void **s)
-{
-	sh_init(&H, NULL);
-	return 0;
-}
-
-static int teardown(void **s)
-{
-	h_free(&H);
-	return 0;
-}
 
 static void set_flags(u64 f) { cpu_set_rflags(C, f | RFLAGS_FIXED); }
 

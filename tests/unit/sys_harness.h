@@ -17,6 +17,21 @@
 /* code bytes inline: sh_run(h, CODE(0x0f, 0x32)) */
 #define CODE(...) ((const u8[]){ __VA_ARGS__ }), sizeof((const u8[]){ __VA_ARGS__ })
 
+/* SH_FIXTURE: the one machine a test file drives (H, with C its CPU) and
+ * the cmocka setup/teardown that give each test a fresh one */
+#define SH_FIXTURE                                                      \
+	static struct harness H;                                        \
+	static int setup(void **s)                                      \
+	{                                                               \
+		sh_init(&H, NULL);                                      \
+		return 0;                                               \
+	}                                                               \
+	static int teardown(void **s)                                   \
+	{                                                               \
+		h_free(&H);                                             \
+		return 0;                                               \
+	}
+
 static inline void sh_init(struct harness *h, const char *spec)
 {
 	h_init(h, spec);

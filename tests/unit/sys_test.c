@@ -13,20 +13,9 @@
 #include "cpu/msr.h"
 #include "sys_harness.h"
 
-static struct harness H;
+SH_FIXTURE
 #define C (H.c)
 
-static int setup(void **s)
-{
-	sh_init(&H, NULL);
-	return 0;
-}
-
-static int teardown(void **s)
-{
-	h_free(&H);
-	return 0;
-}
 
 static void reinit(const char *spec)
 {
