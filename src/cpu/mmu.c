@@ -181,16 +181,14 @@ static void set_ad_bits(struct cpu *c, const struct walk *w, bool write)
 	}
 }
 
-u64 mmu_walk(struct cpu *c, u64 lin, unsigned acc, bool user, bool probe, gpa_t *gpa)
+/* walk with paging on, check the access and (unless probing) set A/D:
+ * returns 0 with *w filled, or the #PF error code with bit 31 set */
+static u64 walk_checked(struct cpu *c, u64 lin, unsigned acc, bool user, bool probe,
+			struct walk *w)
 {
-	struct walk w = { 0 };
-	if (!(c->cr0 & CR0_PG)) {
-		*gpa = (c->efer & EFER_LMA) ? lin : (lin & 0xffffffffull);
-		return 0;
-	}
 	if (!(c->efer & EFER_LMA))
 		lin &= 0xffffffffull;
-	u32 err = walk_tables(c, lin, &w);
+	u32 err = walk_tables(c, lin, w);
 	/* SDM "Page-Fault Exceptions": I/D is reported for fetches when
 	 * EFER.NXE (with PAE/4-level paging) or CR4.SMEP is 1 */
 	bool fetch_i = (acc & ACC_X) &&
@@ -199,12 +197,24 @@ u64 mmu_walk(struct cpu *c, u64 lin, unsigned acc, bool user, bool probe, gpa_t 
 	if (err)
 		return (err | extra) | BIT(31);
 	bool ac = (c->rflags & RFLAGS_AC) != 0;
-	if (!access_ok(c, &w, acc, user, ac))
+	if (!access_ok(c, w, acc, user, ac))
 		return BIT(31) | PFEC_P | extra;
 	if (!probe)
-		set_ad_bits(c, &w, (acc & ACC_W) != 0);
-	*gpa = w.gpa;
+		set_ad_bits(c, w, (acc & ACC_W) != 0);
 	return 0;
+}
+
+u64 mmu_walk(struct cpu *c, u64 lin, unsigned acc, bool user, bool probe, gpa_t *gpa)
+{
+	struct walk w = { 0 };
+	if (!(c->cr0 & CR0_PG)) {
+		*gpa = (c->efer & EFER_LMA) ? lin : (lin & 0xffffffffull);
+		return 0;
+	}
+	u64 r = walk_checked(c, lin, acc, user, probe, &w);
+	if (!r)
+		*gpa = w.gpa;
+	return r;
 }
 
 static inline bool canonical(u64 lin) { return (u64)((i64)(lin << 16) >> 16) == lin; }
@@ -218,14 +228,10 @@ struct tlb_entry *mmu_translate(struct cpu *c, u64 lin, unsigned acc)
 		lin &= 0xffffffffull;
 	struct walk w = { .dirty = true, .user_all = true, .write_all = true };
 	if (c->cr0 & CR0_PG) {
-		gpa_t gpa;
-		u64 r = mmu_walk(c, lin, acc, user, false, &gpa);
+		u64 r = walk_checked(c, lin, acc, user, false, &w);
 		if (r)
 			cpu_page_fault(c, lin, (u32)r & 0x7fffffff);
-		/* recompute the page's rights for the TLB (a probe walk) */
-		walk_tables(c, lin, &w);
 		w.dirty |= (acc & ACC_W) != 0; /* D was just set */
-		w.gpa = gpa;
 	} else {
 		w.gpa = lin;
 	}
