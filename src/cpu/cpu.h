@@ -164,6 +164,13 @@ struct cpu {
 /* --- mode helpers --- */
 static inline bool cpu_is_long64(const struct cpu *c) { return c->mode == MODE_LONG64; }
 static inline bool cpu_lma(const struct cpu *c) { return (c->efer & EFER_LMA) != 0; }
+/* canonical for the current paging mode (SDM Vol.1 "Canonical Addressing"):
+ * bits 63:48 (63:57 with CR4.LA57) copy the bit below them */
+static inline bool cpu_canonical(const struct cpu *c, u64 v)
+{
+	unsigned s = (c->cr4 & CR4_LA57) ? 7 : 16;
+	return (u64)((i64)(v << s) >> s) == v;
+}
 /* recompute c->mode and c->cpl after CR0/EFER/CS/RFLAGS.VM change */
 void cpu_update_mode(struct cpu *c);
 

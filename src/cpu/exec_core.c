@@ -60,11 +60,20 @@ static inline u64 near_target(struct cpu *c, const struct insn *i)
 static inline void check_target(struct cpu *c, u64 t)
 {
 	if (c->mode == MODE_LONG64) {
-		if ((u64)((i64)(t << 16) >> 16) != t)
+		if (!cpu_canonical(c, t))
 			cpu_gp0(c);
 	} else if (t > c->seg[SEG_CS].limit) {
 		cpu_gp0(c);
 	}
+}
+
+/* a taken relative branch (Jcc, JrCXZ, LOOPcc): target from the next
+ * instruction, truncated to the operand size, checked before it commits */
+static inline void branch_rel(struct cpu *c, const struct insn *i)
+{
+	u64 t = (c->next_rip + i->imm) & size_mask(i->osize);
+	check_target(c, t);
+	c->next_rip = t;
 }
 
 void exec_jmp(struct cpu *c, const struct insn *i)
@@ -81,9 +90,7 @@ void exec_jmp(struct cpu *c, const struct insn *i)
 void exec_jcc(struct cpu *c, const struct insn *i)
 {
 	if (flags_cond(c, i->cc)) {
-		u64 t = (c->next_rip + i->imm) & size_mask(i->osize);
-		check_target(c, t);
-		c->next_rip = t;
+		branch_rel(c, i);
 	}
 }
 
@@ -96,9 +103,7 @@ static inline u64 count_reg(const struct cpu *c, const struct insn *i)
 void exec_jcxz(struct cpu *c, const struct insn *i)
 {
 	if (count_reg(c, i) == 0) {
-		u64 t = (c->next_rip + i->imm) & size_mask(i->osize);
-		check_target(c, t);
-		c->next_rip = t;
+		branch_rel(c, i);
 	}
 }
 
@@ -114,9 +119,7 @@ void exec_loop(struct cpu *c, const struct insn *i)
 	else if (i->cc == 0)
 		take = take && !flags_zf(c);
 	if (take) {
-		u64 t = (c->next_rip + i->imm) & size_mask(i->osize);
-		check_target(c, t);
-		c->next_rip = t;
+		branch_rel(c, i);
 	}
 	reg_write(c, RCX, i->asize, cnt);
 }

@@ -83,8 +83,6 @@ static u64 elems_in_page(u64 lin, unsigned size, bool down)
 	return down ? off / size + 1 : (0x1000 - off) / size;
 }
 
-static inline bool canonical(u64 lin) { return (u64)((i64)(lin << 16) >> 16) == lin; }
-
 /* REP MOVS/STOS fast path: up to `max` iterations that stay inside one source
  * and one destination page of plain RAM, done on host memory element by
  * element in the architectural order (so overlapping MOVS behave as on
@@ -112,13 +110,13 @@ static u64 str_fast(struct cpu *c, const struct insn *i, enum str_op op, unsigne
 			slin += c->seg[i->seg].base;
 		if (n > elems_in_page(slin, size, down))
 			n = elems_in_page(slin, size, down);
-		if (n == 0 || !canonical(slin) || !canonical(dlin))
+		if (n == 0 || !cpu_canonical(c, slin) || !cpu_canonical(c, dlin))
 			return 0;
 		e = mem_translate(c, slin, ACC_R);
 		if (!e->host)
 			return 0;
 		src = e->host + (slin & 0xfff);
-	} else if (n == 0 || !canonical(dlin)) {
+	} else if (n == 0 || !cpu_canonical(c, dlin)) {
 		return 0;
 	}
 	e = mem_translate(c, dlin, ACC_W);

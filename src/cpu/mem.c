@@ -68,8 +68,6 @@ void lin_write(struct cpu *c, u64 lin, unsigned size, u64 val, unsigned acc)
 	}
 }
 
-static inline bool canonical(u64 lin) { return (u64)((i64)(lin << 16) >> 16) == lin; }
-
 /* SDM Vol.3A "Limit Checking" and "Type Checking"; in 64-bit mode only the
  * canonical-address rule applies ("Segmentation in IA-32e Mode"). */
 /* SDM Vol.3A "Alignment Check Exception (#AC)": with CR0.AM and RFLAGS.AC
@@ -97,7 +95,7 @@ static u64 seg_check_inner(struct cpu *c, unsigned seg, u64 off, u64 len, unsign
 	u8 vec = seg == SEG_SS ? VEC_SS : VEC_GP;
 	if (c->mode == MODE_LONG64) {
 		u64 lin = off + ((seg == SEG_FS || seg == SEG_GS) ? s->base : 0);
-		if (!canonical(lin) || !canonical(lin + len - 1))
+		if (!cpu_canonical(c, lin) || !cpu_canonical(c, lin + len - 1))
 			cpu_fault(c, vec, 0);
 		return lin;
 	}

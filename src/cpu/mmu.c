@@ -217,12 +217,10 @@ u64 mmu_walk(struct cpu *c, u64 lin, unsigned acc, bool user, bool probe, gpa_t 
 	return r;
 }
 
-static inline bool canonical(u64 lin) { return (u64)((i64)(lin << 16) >> 16) == lin; }
-
 struct tlb_entry *mmu_translate(struct cpu *c, u64 lin, unsigned acc)
 {
 	bool user = c->cpl == 3 && !(acc & ACC_SUPER);
-	if ((c->efer & EFER_LMA) && !canonical(lin))
+	if ((c->efer & EFER_LMA) && !cpu_canonical(c, lin))
 		cpu_fault(c, VEC_GP, 0);
 	if (!(c->efer & EFER_LMA))
 		lin &= 0xffffffffull;

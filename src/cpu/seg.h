@@ -58,8 +58,7 @@ static inline unsigned gate_ist(u64 d) { return (unsigned)(d >> 32) & 7; }
 /* canonical for the current paging mode (SDM Vol.1 "Canonical Addressing") */
 static inline bool seg_canonical(const struct cpu *c, u64 v)
 {
-	unsigned bits = (c->cr4 & CR4_LA57) ? 57 : 48;
-	return sext(v, bits) == v;
+	return cpu_canonical(c, v);
 }
 
 /* true if sel's descriptor lies inside the GDT/LDT limit (no fault) */
