@@ -15,6 +15,8 @@
 #include "base/bits.h"
 #include "base/compiler.h"
 #include "base/log.h"
+#include "cpu/sse_features.h"
+#include "cpu/xsave_features.h"
 
 struct feat_desc {
 	const char *name;
@@ -46,7 +48,8 @@ static const char nestbox_implemented[] =
 	"monitor cx16 pcid x2apic movbe popcnt tsc_deadline rdrand hypervisor "
 	"fsgsbase tsc_adjust bmi1 smep bmi2 erms invpcid rdseed adx smap clflushopt umip rdpid "
 	"spec_ctrl stibp ssbd arch_capabilities md_clear "
-	"lahf_lm abm syscall nx pdpe1gb rdtscp lm arat invtsc";
+	"lahf_lm abm syscall nx pdpe1gb rdtscp lm arat invtsc "
+	SSE_IMPLEMENTED " " XSAVE_IMPLEMENTED;
 
 enum model_vendor { INTEL, AMD };
 

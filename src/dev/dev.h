@@ -12,7 +12,15 @@ void debug_exit_init(struct machine *m, u16 port);    /* isa-debug-exit */
 void shutdown_port_init(struct machine *m);           /* 0x8900 "Shutdown" */
 void fw_cfg_init(struct machine *m);                  /* 0x510/0x511 */
 void pic_stub_init(struct machine *m);                /* 8259 ports accepted */
-void misc_ports_init(struct machine *m);              /* 0x80, 0x92, 0x61, 0x4d0, 0x60/0x64, 0xcf9 */
+void misc_ports_init(struct machine *m);              /* 0x80, 0x92, 0x4d0, 0x60/0x64 */
 void testdev_init(struct machine *m);                 /* 0xe0-0xe4, 0x2000+n, 0xff000000 MMIO */
+void irq_init(struct machine *m);                     /* ISA IRQ routing (dev/irq.h) */
+void ioapic_init(struct machine *m);                  /* 0xfec00000 */
+void pit_init(struct machine *m);                     /* 0x40-0x43, 0x61 */
+void rtc_init(struct machine *m);                     /* 0x70/0x71 */
+void hpet_init(struct machine *m);                    /* 0xfed00000 */
+void acpi_init(struct machine *m);                    /* tables in 0xe0000-0xfffff, PM block */
+void pci_init(struct machine *m);                     /* 0xcf8/0xcfc, 0xcf9 */
+void apm_init(struct machine *m);                     /* 0xb2/0xb3 */
 
 #endif

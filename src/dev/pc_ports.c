@@ -1,7 +1,8 @@
 /* dev/pc_ports.c: the small PC ports test images touch but do not depend
  * on: a stand-in for the two 8259 PICs (until dev/pic8259.c exists), the
- * POST delay port, system control ports A (0x92) and B (0x61), the ELCR,
- * the keyboard controller's reset line, and the reset control register. */
+ * POST delay port, system control port A (0x92), the ELCR and the keyboard
+ * controller's reset line. Port 0x61 lives with the PIT (dev/pit8254.c),
+ * the reset control register 0xcf9 with PCI (dev/pci.c). */
 #include "dev/dev.h"
 #include "dev/devpriv.h"
 
@@ -73,17 +74,12 @@ struct misc_ports {
 	struct dev_hdr hdr;
 	struct machine *m;
 	u8 port92;      /* system control port A */
-	u8 port61;      /* system control port B, bits 3:0 */
-	u8 refresh;     /* port B bit 4: toggles on each read */
 	u8 elcr[2];
-	u8 rst_cnt;     /* reset control register 0xcf9, bit 1 */
 };
 
 #define PORT92_RESET BIT(0)
 #define PORT92_A20   BIT(1)
 #define KBC_CMD_RESET 0xfe
-#define RST_CNT_SYS_RST BIT(1)
-#define RST_CNT_RST_CPU BIT(2)
 /* ELCR: IRQ 0, 1, 2, 8 and 13 are always edge-triggered (bits read 0) */
 static const u8 elcr_writable[2] = { 0xf8, 0xde };
 
@@ -98,10 +94,6 @@ static u64 misc_read(void *opaque, u64 off, unsigned size)
 	u16 port = (u16)off;
 
 	switch (port) {
-	case 0x61:
-		/* refresh request toggles so delay loops on it make progress */
-		s->refresh ^= 1;
-		return s->port61 | (s->refresh << 4);
 	case 0x92:
 		return s->port92;
 	case 0x4d0:
@@ -110,8 +102,6 @@ static u64 misc_read(void *opaque, u64 off, unsigned size)
 	case 0x60:
 	case 0x64:
 		return 0; /* keyboard controller: no data, input buffer empty */
-	case 0xcf9:
-		return s->rst_cnt;
 	default:
 		return size_mask(size); /* 0x80 */
 	}
@@ -124,9 +114,6 @@ static void misc_write(void *opaque, u64 off, u64 val, unsigned size)
 	u8 v = (u8)val;
 
 	switch (port) {
-	case 0x61:
-		s->port61 = v & 0x0f;
-		break;
 	case 0x92:
 		/* A20 stays enabled in nestbox; the bit is latched for reads */
 		s->port92 = v & ~PORT92_RESET;
@@ -141,11 +128,6 @@ static void misc_write(void *opaque, u64 off, u64 val, unsigned size)
 		if (v == KBC_CMD_RESET)
 			misc_reset(s, "reset through the keyboard controller");
 		break;
-	case 0xcf9:
-		s->rst_cnt = v & RST_CNT_SYS_RST;
-		if (v & RST_CNT_RST_CPU)
-			misc_reset(s, "reset through port 0xcf9");
-		break;
 	default:
 		break; /* 0x80 (POST/delay), 0x60 */
 	}
@@ -157,8 +139,7 @@ struct misc_range {
 	u16 base, len;
 };
 static const struct misc_range misc_ranges[] = {
-	{ 0x60, 1 }, { 0x61, 1 }, { 0x64, 1 }, { 0x80, 1 }, { 0x92, 1 },
-	{ 0x4d0, 2 }, { 0xcf9, 1 },
+	{ 0x60, 1 }, { 0x64, 1 }, { 0x80, 1 }, { 0x92, 1 }, { 0x4d0, 2 },
 };
 
 struct misc_window {

@@ -10,6 +10,7 @@
 #include "cpu/step.h"
 #include "dev/dev.h"
 #include "dev/lapic.h"
+#include "machine/bios.h"
 #include "machine/loader.h"
 
 /* instructions a vCPU runs before the scheduler looks around */
@@ -68,6 +69,14 @@ int machine_init(struct machine *m, const struct machine_config *cfg)
 	pic_stub_init(m);
 	misc_ports_init(m);
 	testdev_init(m);
+	irq_init(m);
+	ioapic_init(m);
+	pit_init(m);
+	rtc_init(m);
+	hpet_init(m);
+	acpi_init(m);
+	pci_init(m);
+	apm_init(m);
 	return 0;
 }
 
@@ -76,6 +85,7 @@ int machine_load(struct machine *m)
 	/* what firmware leaves before a -kernel image runs */
 	for (int i = 0; i < m->nr_cpus; i++)
 		msr_firmware_init(m->cpus[i]);
+	bios_init(m);
 	return loader_load(m);
 }
 

@@ -52,7 +52,7 @@ struct machine {
 	int exit_status;     /* host exit status when end != RUN_GOING */
 	char end_msg[160];
 	struct uart *uart;
-	void *devs[16];      /* device-private state, owned by dev/ */
+	void *devs[32];      /* device-private state, owned by dev/ */
 };
 
 /* create RAM, CPUs and devices from cfg; returns 0 or -1 (message printed) */

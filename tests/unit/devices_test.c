@@ -42,6 +42,8 @@ static int setup(void **state)
 	pic_stub_init(&f->m);
 	misc_ports_init(&f->m);
 	testdev_init(&f->m);
+	pit_init(&f->m);
+	pci_init(&f->m);
 	*state = f;
 	return 0;
 }
