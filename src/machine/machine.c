@@ -115,12 +115,13 @@ static bool cpu_can_run(struct cpu *c)
 	return c->activity != ACT_SHUTDOWN;
 }
 
-/* Run one vCPU for at most a quantum, or until the next timer is due. */
-static void run_quantum(struct machine *m, struct cpu *c)
+/* Run one vCPU for at most `quantum` instructions, or until the next timer
+ * is due. */
+static void run_quantum(struct machine *m, struct cpu *c, u64 quantum)
 {
 	u64 now = clock_ns(m);
 	u64 next = clock_next_deadline(m);
-	u64 budget = QUANTUM;
+	u64 budget = quantum;
 	if (next != UINT64_MAX) {
 		u64 ns = next > now ? next - now : 0;
 		u64 insns = (ns + (1ull << m->clock.ns_per_insn_shift) - 1) >> m->clock.ns_per_insn_shift;
@@ -150,24 +151,104 @@ static void run_quantum(struct machine *m, struct cpu *c)
 	}
 }
 
-/* Deterministic round-robin over the vCPUs; when every vCPU waits, virtual
- * time jumps to the next timer (nothing can happen before it). */
+/* --- the scheduler (DESIGN.md: "vCPUs are scheduled deterministically on
+ * one host thread ... a quantum of instructions each, seeded") ---
+ *
+ * A round gives every vCPU one turn. With -seed 0, or one vCPU, the order
+ * is 0..n-1 and every turn is QUANTUM instructions. With another seed, a
+ * PRNG seeded from it draws each round's order (a uniform permutation) and
+ * each turn's length: usually QUANTUM/2..3*QUANTUM/2, one turn in
+ * SCHED_SHORT_ODDS a short one of 1..SCHED_SHORT_MAX, so that the switch
+ * from one vCPU to another falls at varied points (inside critical
+ * sections, between an IPI and its handler). The same seed gives the same
+ * schedule, hence the same run, byte for byte. Every instruction, including
+ * LOCK-prefixed ones and XCHG, runs to completion inside one turn, so a
+ * switch never splits one (REP string instructions run in chunks that each
+ * count as one instruction; a switch between chunks is an interrupt window
+ * the SDM allows: Vol.3A "Interrupts and Repeated String Instructions"). */
+#define SCHED_SHORT_ODDS 4
+#define SCHED_SHORT_MAX  1024
+
+struct sched {
+	u64 rng;        /* splitmix64 state; 0 with -seed 0 */
+	bool seeded;
+	u8 order[MACHINE_MAX_CPUS];
+};
+
+/* splitmix64 (a public-domain PRNG): every state gives a good next value */
+static u64 sched_next(struct sched *s)
+{
+	u64 z = (s->rng += 0x9e3779b97f4a7c15ull);
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+static void sched_init(struct sched *s, const struct machine *m)
+{
+	/* a stream of its own: RDRAND (cpu->rng_state) uses the seed otherwise */
+	s->rng = m->cfg.seed ^ 0x5eed5c4ed0000000ull;
+	s->seeded = m->cfg.seed != 0 && m->nr_cpus > 1;
+	for (int i = 0; i < m->nr_cpus; i++)
+		s->order[i] = (u8)i;
+}
+
+/* the order of the next round (Fisher-Yates over the identity) */
+static void sched_round(struct sched *s, int n)
+{
+	if (!s->seeded)
+		return;
+	for (int i = 0; i < n; i++)
+		s->order[i] = (u8)i;
+	for (int i = n - 1; i > 0; i--) {
+		int j = (int)(sched_next(s) % (u64)(i + 1));
+		u8 t = s->order[i];
+		s->order[i] = s->order[j];
+		s->order[j] = t;
+	}
+}
+
+static u64 sched_quantum(struct sched *s)
+{
+	u64 r;
+
+	if (!s->seeded)
+		return QUANTUM;
+	r = sched_next(s);
+	if (r % SCHED_SHORT_ODDS == 0)
+		return 1 + (r >> 8) % SCHED_SHORT_MAX;
+	return QUANTUM / 2 + (r >> 8) % QUANTUM;
+}
+
+/* One round; returns true if some vCPU ran or changed state. */
+static bool run_round(struct machine *m, struct sched *s)
+{
+	bool busy = false;
+
+	sched_round(s, m->nr_cpus);
+	for (int k = 0; k < m->nr_cpus && m->end == RUN_GOING; k++) {
+		struct cpu *c = m->cpus[s->order[k]];
+		if (!cpu_can_run(c))
+			continue;
+		u64 before = c->icount;
+		u8 act = c->activity;
+		run_quantum(m, c, sched_quantum(s));
+		if (c->icount != before || c->activity != act || c->activity == ACT_ACTIVE)
+			busy = true;
+	}
+	return busy;
+}
+
+/* Rounds until the run ends; when every vCPU waits, virtual time jumps to
+ * the next timer (nothing can happen before it). */
 int machine_run(struct machine *m)
 {
+	struct sched s;
+
+	sched_init(&s, m);
 	while (m->end == RUN_GOING) {
 		clock_run_timers(m);
-		bool busy = false;
-		for (int i = 0; i < m->nr_cpus && m->end == RUN_GOING; i++) {
-			struct cpu *c = m->cpus[i];
-			if (!cpu_can_run(c))
-				continue;
-			u64 before = c->icount;
-			u8 act = c->activity;
-			run_quantum(m, c);
-			if (c->icount != before || c->activity != act || c->activity == ACT_ACTIVE)
-				busy = true;
-		}
-		if (busy || m->end != RUN_GOING)
+		if (run_round(m, &s) || m->end != RUN_GOING)
 			continue;
 		u64 next = clock_next_deadline(m);
 		if (next == UINT64_MAX) {
