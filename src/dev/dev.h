@@ -11,7 +11,7 @@ void uart_close(struct machine *m);                   /* flush and close its out
 void debug_exit_init(struct machine *m, u16 port);    /* isa-debug-exit */
 void shutdown_port_init(struct machine *m);           /* 0x8900 "Shutdown" */
 void fw_cfg_init(struct machine *m);                  /* 0x510/0x511 */
-void pic_stub_init(struct machine *m);                /* 8259 ports accepted */
+void pic_init(struct machine *m);                     /* 8259 pair 0x20/0xa0, ELCR 0x4d0 */
 void misc_ports_init(struct machine *m);              /* 0x80, 0x92, 0x4d0, 0x60/0x64 */
 void testdev_init(struct machine *m);                 /* 0xe0-0xe4, 0x2000+n, 0xff000000 MMIO */
 void irq_init(struct machine *m);                     /* ISA IRQ routing (dev/irq.h) */

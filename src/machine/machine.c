@@ -66,7 +66,7 @@ int machine_init(struct machine *m, const struct machine_config *cfg)
 	debug_exit_init(m, cfg->debug_exit_port ? cfg->debug_exit_port : 0xf4);
 	shutdown_port_init(m);
 	fw_cfg_init(m);
-	pic_stub_init(m);
+	pic_init(m);
 	misc_ports_init(m);
 	testdev_init(m);
 	irq_init(m);

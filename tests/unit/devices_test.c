@@ -39,7 +39,7 @@ static int setup(void **state)
 	debug_exit_init(&f->m, 0xf4);
 	shutdown_port_init(&f->m);
 	fw_cfg_init(&f->m);
-	pic_stub_init(&f->m);
+	pic_init(&f->m);
 	misc_ports_init(&f->m);
 	testdev_init(&f->m);
 	pit_init(&f->m);
