@@ -159,6 +159,26 @@ static u8 lapic_ppr(const struct lapic *a)
 	return isrv8 & 0xf0;
 }
 
+/* SDM "Arbitration Priority Register (APR)": the priority lowest-priority
+ * delivery arbitrates with. "If (TPR[7:4] >= IRRV[7:4]) and (TPR[7:4] >
+ * ISRV[7:4]), APR = TPR; otherwise APR[7:4] = max(TPR[7:4], ISRV[7:4],
+ * IRRV[7:4]) and APR[3:0] = 0." (The APR register itself reads 0, as in
+ * QEMU; only the arbitration uses it.) */
+static u8 lapic_apr(const struct lapic *a)
+{
+	int isrv = vec_highest(a->isr), irrv = vec_highest(a->irr);
+	u8 tpr = a->tpr, isr8 = isrv < 0 ? 0 : (u8)isrv, irr8 = irrv < 0 ? 0 : (u8)irrv;
+	u8 hi = tpr & 0xf0;
+
+	if ((tpr >> 4) >= (irr8 >> 4) && (tpr >> 4) > (isr8 >> 4))
+		return tpr;
+	if ((isr8 & 0xf0) > hi)
+		hi = isr8 & 0xf0;
+	if ((irr8 & 0xf0) > hi)
+		hi = irr8 & 0xf0;
+	return hi;
+}
+
 /* highest IRR vector the processor may take now, or -1 */
 static int lapic_deliverable(const struct lapic *a)
 {
@@ -585,9 +605,11 @@ void lapic_deliver(struct machine *m, struct lapic *src, const struct apic_msg *
 		if (msg->shorthand == APIC_SH_NONE && !lapic_match(t, msg))
 			continue;
 		if (msg->delivery_mode == APIC_DM_LOWEST) {
-			/* SDM "Lowest Priority Delivery Mode": the lowest TPR wins;
-			 * ties go to the lowest-numbered vCPU */
-			if (!lowest || t->tpr < lowest->tpr)
+			/* SDM "Interrupt Acceptance for Fixed Interrupts" / "Lowest
+			 * Priority Delivery Mode": the destination with the lowest
+			 * arbitration priority takes it; on a tie the lowest-numbered
+			 * vCPU (the hardware's tie-break is model specific) */
+			if (!lowest || lapic_apr(t) < lapic_apr(lowest))
 				lowest = t;
 			continue;
 		}
@@ -626,6 +648,12 @@ static void lapic_send_icr(struct lapic *a)
 		break;
 	}
 	lapic_deliver(a->m, a, &msg);
+	/* One host thread runs the vCPUs in turn (machine/machine.c): an IPI
+	 * to another vCPU ends the sender's turn, so the targets take it
+	 * soon rather than after the sender's whole quantum (QEMU's
+	 * round-robin TCG kicks the running vCPU likewise). */
+	if (msg.shorthand != APIC_SH_SELF && a->m->nr_cpus > 1)
+		cpu_stop(a->c);
 }
 
 static void lapic_self_ipi(struct lapic *a, u8 vector)

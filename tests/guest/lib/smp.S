@@ -2,7 +2,7 @@
  * An AP leaves INIT-SIPI (vector 0) in real mode at 0000:0000, where smp.c
  * copied ap_tramp; it loads the kernel GDT, enters protected mode, then
  * IA-32e mode on the BSP's boot page tables (SDM Vol.3A "Initializing
- * IA-32e Mode"), takes the next AP index and stack, and calls ap_main(). */
+ * IA-32e Mode"), takes the stack of its APIC ID, and calls ap_main(APIC ID). */
 #include "segs.h"
 #include "smp.h"
 
@@ -51,11 +51,15 @@ ap_start32:
 
 	.code64
 ap_start64:
-	movl $1, %edi
-	lock xaddl %edi, ap_next_index(%rip)
-	cmpl $SMP_MAX_CPUS, %edi
+	/* the stack slot is chosen by the initial APIC ID, so a restarted
+	 * AP gets the same one back */
+	movl $1, %eax
+	cpuid
+	shrl $24, %ebx
+	cmpl $SMP_MAX_CPUS, %ebx
 	jae 2f
-	movl %edi, %eax
+	movl %ebx, %edi
+	movl %ebx, %eax
 	incl %eax
 	shlq $14, %rax			/* 16 KiB per AP */
 	leaq ap_stacks(%rip), %rsp
@@ -65,11 +69,6 @@ ap_start64:
 	hlt
 	jmp 2b
 
-	.data
-	.balign 4
-	.globl ap_next_index
-ap_next_index:
-	.long 1
 	.bss
 	.balign 16
 ap_stacks:
