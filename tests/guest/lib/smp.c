@@ -150,11 +150,15 @@ void ap_main(u32 apic_id)
 
 static void copy_trampoline(void)
 {
+	u8 *low = NULL;
 	u16 *desc;
 
+	/* hide the null pointer from the compiler, which would otherwise drop
+	 * the stores through it */
+	asm("" : "+r"(low));
 	/* the trampoline runs at 0000:0000 with the GDT pointer inside it */
-	memcpy((void *)0, ap_tramp, ap_tramp_end - ap_tramp);
-	desc = (u16 *)(u64)(ap_gdt_desc - ap_tramp);
+	memcpy(low, ap_tramp, ap_tramp_end - ap_tramp);
+	desc = (u16 *)(low + (ap_gdt_desc - ap_tramp));
 	desc[0] = gdt_desc.limit;
 	*(u32 *)(desc + 1) = (u32)gdt_desc.base;
 }
