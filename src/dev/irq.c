@@ -1,27 +1,41 @@
-/* dev/irq.c: ISA IRQ routing to the 8259 pair and the IOAPIC. */
+/* dev/irq.c: interrupt lines from the devices to the 8259 pair and the
+ * IOAPIC. ISA IRQ n is 8259 input n and IOAPIC pin (GSI) n, except IRQ 0,
+ * which reaches GSI 2 (the MADT interrupt source override QEMU's tables
+ * carry, and nestbox's); ISA IRQ 2 does not exist at the 8259s, where
+ * master IR2 is the cascade from the slave. */
 #include "dev/irq.h"
 
 #include "dev/dev.h"
 #include "dev/devpriv.h"
 
+#define ISA_NR_IRQS  16
+#define GSI_NR       24
+
 void isa_set_irq(struct machine *m, int irq, int level)
 {
-	if (irq < 0 || irq > 15)
+	if (irq < 0 || irq >= ISA_NR_IRQS)
 		return;
+	level = level != 0;
 	pic_set_irq(m, irq, level);
-	/* MADT interrupt source override: ISA IRQ 0 is GSI 2 */
 	gsi_set_irq(m, irq == 0 ? 2 : irq, level);
 }
 
 void gsi_set_irq(struct machine *m, int gsi, int level)
 {
-	ioapic_set_irq(m, gsi, level);
+	if (gsi < 0 || gsi >= GSI_NR)
+		return;
+	ioapic_set_irq(m, gsi, level != 0);
 }
 
-/* testdev's 0x2000+n ports are ISA IRQ lines */
+/* testdev's ports 0x2000+n: n < 16 are ISA IRQ lines; 16-23 (which QEMU's
+ * ISA bus does not have) drive IOAPIC pins 16-23 directly, like PCI
+ * interrupt lines */
 static void testdev_irq(struct machine *m, int irq, int level)
 {
-	isa_set_irq(m, irq, level);
+	if (irq < ISA_NR_IRQS)
+		isa_set_irq(m, irq, level);
+	else
+		gsi_set_irq(m, irq, level);
 }
 
 void irq_init(struct machine *m)
