@@ -10,6 +10,7 @@
 #include "cpu/fault.h"
 #include "cpu/mem.h"
 #include "cpu/seg.h"
+#include "cpu/smm.h"
 #include "cpu/step.h"
 
 /* the event being delivered, and what its delivery pushes */
@@ -396,7 +397,7 @@ static bool intr_ready(struct cpu *c)
 
 bool cpu_event_ready(struct cpu *c)
 {
-	if (c->init_pending || c->smi_pending)
+	if (c->init_pending || smm_smi_ready(c))
 		return true;
 	if (c->activity == ACT_WAIT_SIPI)
 		return c->sipi_pending;
@@ -428,12 +429,16 @@ static void wake(struct cpu *c)
  * (debug traps), then NMI, then maskable interrupts. */
 bool cpu_handle_events(struct cpu *c)
 {
-	if (c->smi_pending) {
-		/* XXX(sdm): "System Management Mode" is not implemented; the
-		 * SMI is recorded (logged) and dropped. */
-		LOG(int, "cpu%u SMI ignored (no SMM)", c->index);
-		c->smi_pending = 0;
+	/* SDM "System Management Interrupt (SMI)": taken at the next
+	 * instruction boundary (wakes HLT); latched while in SMM ("SMI
+	 * Handler Execution Environment") and taken after RSM */
+	if (smm_smi_ready(c)) {
+		smm_enter(c);
+		return true;
 	}
+	/* an INIT inside SMM leaves SMM (as QEMU's INIT does) */
+	if (c->init_pending && c->smm.in_smm)
+		smm_init_signal(c);
 	if (c->init_pending) {
 		/* SDM "INIT": the BSP restarts at the reset vector, APs wait
 		 * for a SIPI */

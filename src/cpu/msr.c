@@ -444,6 +444,25 @@ static int wr_xss(struct cpu *c, u32 idx, u64 val)
 	return 0;
 }
 
+/* --- system-management mode (cpu/smm.c) --- */
+/* SDM Vol.4 "MSR_SMI_COUNT": read-only count of SMIs taken (QEMU TCG reads
+ * it on every model) */
+static int rd_smi_count(struct cpu *c, u32 idx, u64 *val)
+{
+	*val = (u32)c->smm.smi_count;
+	return 0;
+}
+
+/* SDM Vol.4 "IA32_SMBASE": read-only, "only accessible in SMM"; exists when
+ * IA32_VMX_MISC[15] is set, so only on models with VMX */
+static int rd_smbase(struct cpu *c, u32 idx, u64 *val)
+{
+	if (!c->smm.in_smm)
+		return -1;
+	*val = smm_smbase(c);
+	return 0;
+}
+
 /* --- the table --- */
 static const struct msr_desc msr_table[] = {
 #define X(idx, nm, rdf, wrf, rst, gt) { idx, idx, #nm, rdf, wrf, rst, gt },

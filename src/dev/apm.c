@@ -1,10 +1,63 @@
-/* dev/apm.c: APM control ports 0xb2/0xb3 (software SMI).
+/* dev/apm.c: the APM control ports (software SMI), as QEMU's "apm" device
+ * behind the PIIX4 power-management function.
  *
- * Skeleton: not implemented yet (platform issue). */
+ *   0xb2  APM control (APMC): a write stores the command byte and raises an
+ *         SMI on the boot processor; a read returns the last command
+ *   0xb3  APM status (APMS): a scratch byte, read/write, no side effect
+ *
+ * QEMU's PIIX4 raises the SMI only when APMC_EN is set in its GLB_SMI
+ * enable register (which the firmware sets); nestbox has no such register
+ * yet and always raises it. Each byte of a wider access goes to its port. */
 #include "dev/dev.h"
 #include "dev/devpriv.h"
+#include "cpu/step.h"
+
+#define APM_PORT 0xb2
+
+struct apm {
+	struct dev_hdr hdr;
+	struct machine *m;
+	u8 reg[2]; /* APMC, APMS */
+};
+
+static u64 apm_read(void *opaque, u64 off, unsigned size)
+{
+	struct apm *a = opaque;
+	u64 v = 0;
+
+	for (unsigned k = 0; k < size; k++)
+		v |= (u64)(off + k < 2 ? a->reg[off + k] : 0xff) << (8 * k);
+	return v;
+}
+
+/* the SMI goes to the BSP (QEMU: first_cpu) at its next instruction
+ * boundary: right after the OUT when the BSP wrote the port */
+static void apm_raise_smi(struct apm *a)
+{
+	struct cpu *bsp = a->m->cpus[0];
+
+	LOG(dev, "apm: command %#x -> SMI on cpu%u", a->reg[0], bsp->index);
+	bsp->smi_pending = 1;
+	cpu_stop(bsp);
+}
+
+static void apm_write(void *opaque, u64 off, u64 val, unsigned size)
+{
+	struct apm *a = opaque;
+
+	for (unsigned k = 0; k < size; k++) {
+		if (off + k >= 2)
+			break;
+		a->reg[off + k] = (u8)(val >> (8 * k));
+		if (off + k == 0)
+			apm_raise_smi(a);
+	}
+}
 
 void apm_init(struct machine *m)
 {
-	(void)m;
+	struct apm *a = dev_state_new(m, sizeof(*a), "apm");
+
+	a->m = m;
+	physmem_add_pio(&m->mem, APM_PORT, 2, apm_read, apm_write, a, "apm");
 }
