@@ -169,16 +169,98 @@ void exec_frstor(struct cpu *c, const struct insn *i)
 }
 
 /* --- FXSAVE/FXRSTOR (SDM Vol.2 FXSAVE, table "Layout of the 64-bit-mode
- * FXSAVE64 Map" and the non-64-bit-mode map) --- */
-#define FX_ST    32
-#define FX_XMM   160
+ * FXSAVE64 Map" and the non-64-bit-mode map). The pieces are shared with
+ * the XSAVE family (exec_xsave.c), whose legacy region has this layout:
+ * x87 state is bytes 23:0 and 159:32, SSE state bytes 31:24 and 415:160
+ * (SDM Vol.1 "Legacy Region of an XSAVE Area"). --- */
 #define FX_MAXLEN (FX_XMM + 16 * 16)
+
+void fx_store_x87(const struct cpu *c, u8 *b, bool rex_w)
+{
+	const struct fpu *f = &c->fpu;
+	u8 ftw = 0;
+
+	for (unsigned p = 0; p < 8; p++) /* abridged tag: 1 = not empty */
+		if (x87_tag(c, p) != TAG_EMPTY)
+			ftw |= (u8)(1u << p);
+	memset(b, 0, 24);
+	memset(b + FX_ST, 0, 128);
+	store_le16(b + 0, f->fcw);
+	store_le16(b + 2, f->fsw);
+	b[4] = ftw;
+	store_le16(b + 6, f->fop);
+	if (rex_w) {
+		store_le64(b + 8, f->fip);
+		store_le64(b + 16, f->fdp);
+	} else {
+		store_le32(b + 8, (u32)f->fip);
+		store_le16(b + 12, f->fcs);
+		store_le32(b + 16, (u32)f->fdp);
+		store_le16(b + 20, f->fds);
+	}
+	for (unsigned k = 0; k < 8; k++) {
+		const struct f80 *r = &f->st[(x87_top(c) + k) & 7];
+		store_le64(b + FX_ST + 16 * k, r->mant);
+		store_le16(b + FX_ST + 16 * k + 8, r->se);
+	}
+}
+
+void fx_load_x87(struct cpu *c, const u8 *b, bool rex_w)
+{
+	struct fpu *f = &c->fpu;
+
+	f->fcw = (u16)((load_le16(b + 0) & FCW_WRITABLE) | FCW_ONES);
+	f->fsw = load_le16(b + 2);
+	f->ftw = 0;
+	for (unsigned p = 0; p < 8; p++)
+		if (!(b[4] & (1u << p)))
+			x87_set_tag(c, p, TAG_EMPTY);
+	f->fop = load_le16(b + 6) & 0x7ff;
+	if (rex_w) {
+		f->fip = load_le64(b + 8);
+		f->fdp = load_le64(b + 16);
+	} else {
+		f->fip = load_le32(b + 8);
+		f->fcs = load_le16(b + 12);
+		f->fdp = load_le32(b + 16);
+		f->fds = load_le16(b + 20);
+	}
+	for (unsigned k = 0; k < 8; k++) {
+		x87_st(c, k)->mant = load_le64(b + FX_ST + 16 * k);
+		x87_st(c, k)->se = load_le16(b + FX_ST + 16 * k + 8);
+	}
+	x87_update_es(c);
+}
+
+void fx_store_xmm(const struct cpu *c, u8 *b, unsigned n)
+{
+	for (unsigned k = 0; k < n; k++) {
+		store_le64(b + FX_XMM + 16 * k, c->fpu.xmm[k][0]);
+		store_le64(b + FX_XMM + 16 * k + 8, c->fpu.xmm[k][1]);
+	}
+}
+
+void fx_load_xmm(struct cpu *c, const u8 *b, unsigned n)
+{
+	for (unsigned k = 0; k < n; k++) {
+		c->fpu.xmm[k][0] = load_le64(b + FX_XMM + 16 * k);
+		c->fpu.xmm[k][1] = load_le64(b + FX_XMM + 16 * k + 8);
+	}
+}
 
 /* XMM registers in the image: 16 in 64-bit mode, 8 elsewhere; none with
  * AMD's fast FXSAVE/FXRSTOR (APM Vol.2 "FFXSR": EFER.FFXSR, 64-bit mode,
- * CPL 0). */
+ * CPL 0) or when CR4.OSFXSR = 0: SDM Vol.2 FXSAVE "Operation": "If the
+ * OSFXSR bit in control register CR4 is not set, the FXSAVE instruction
+ * may not save these registers. This behavior is implementation dependent"
+ * (and likewise FXRSTOR); nestbox, like QEMU, then leaves MXCSR, MXCSR_MASK
+ * and the XMM area alone. */
+static bool fx_sse(const struct cpu *c) { return (c->cr4 & CR4_OSFXSR) != 0; }
+
 static unsigned fx_nxmm(const struct cpu *c)
 {
+	if (!fx_sse(c))
+		return 0;
 	if (c->mode != MODE_LONG64)
 		return 8;
 	if ((c->efer & EFER_FFXSR) && c->cpl == 0)
@@ -198,84 +280,38 @@ static u64 fx_prologue(struct cpu *c, const struct insn *i)
 	return ea;
 }
 
+/* The image is read, updated and written back whole, so bytes FXSAVE does
+ * not own (reserved, and MXCSR/XMM when not saved) keep their contents. */
 static void fxsave(struct cpu *c, const struct insn *i, bool rex_w)
 {
-	const struct fpu *f = &c->fpu;
 	u8 b[FX_MAXLEN];
-	unsigned nxmm = fx_nxmm(c), len = FX_XMM + 16 * nxmm;
 	u64 ea = fx_prologue(c, i);
-	u8 ftw = 0;
 
-	memset(b, 0, sizeof(b));
-	for (unsigned p = 0; p < 8; p++) /* abridged tag: 1 = not empty */
-		if (x87_tag(c, p) != TAG_EMPTY)
-			ftw |= (u8)(1u << p);
-	store_le16(b + 0, f->fcw);
-	store_le16(b + 2, f->fsw);
-	b[4] = ftw;
-	store_le16(b + 6, f->fop);
-	if (rex_w) {
-		store_le64(b + 8, f->fip);
-		store_le64(b + 16, f->fdp);
-	} else {
-		store_le32(b + 8, (u32)f->fip);
-		store_le16(b + 12, f->fcs);
-		store_le32(b + 16, (u32)f->fdp);
-		store_le16(b + 20, f->fds);
+	cpu_read_bytes(c, i->seg, ea, b, sizeof(b));
+	fx_store_x87(c, b, rex_w);
+	if (fx_sse(c)) {
+		store_le32(b + 24, c->fpu.mxcsr);
+		store_le32(b + 28, MXCSR_MASK_VALUE);
 	}
-	store_le32(b + 24, f->mxcsr);
-	store_le32(b + 28, MXCSR_MASK_VALUE);
-	for (unsigned k = 0; k < 8; k++) {
-		const struct f80 *r = x87_st(c, k);
-		store_le64(b + FX_ST + 16 * k, r->mant);
-		store_le16(b + FX_ST + 16 * k + 8, r->se);
-	}
-	for (unsigned n = 0; n < nxmm; n++) {
-		store_le64(b + FX_XMM + 16 * n, f->xmm[n][0]);
-		store_le64(b + FX_XMM + 16 * n + 8, f->xmm[n][1]);
-	}
-	cpu_write_bytes(c, i->seg, ea, b, len);
+	fx_store_xmm(c, b, fx_nxmm(c));
+	cpu_write_bytes(c, i->seg, ea, b, sizeof(b));
 }
 
 static void fxrstor(struct cpu *c, const struct insn *i, bool rex_w)
 {
-	struct fpu *f = &c->fpu;
 	u8 b[FX_MAXLEN];
-	unsigned nxmm = fx_nxmm(c);
 	u64 ea = fx_prologue(c, i);
 	u32 mxcsr;
 
-	cpu_read_bytes(c, i->seg, ea, b, FX_XMM + 16 * nxmm);
+	cpu_read_bytes(c, i->seg, ea, b, FX_XMM + 16 * fx_nxmm(c));
 	/* FXRSTOR "Exceptions": #GP(0) if the image sets a reserved MXCSR bit */
 	mxcsr = load_le32(b + 24);
-	if (mxcsr & ~MXCSR_MASK_VALUE)
+	if (fx_sse(c) && (mxcsr & ~MXCSR_MASK_VALUE))
 		cpu_gp0(c);
-	f->fcw = (u16)((load_le16(b + 0) & FCW_WRITABLE) | FCW_ONES);
-	f->fsw = load_le16(b + 2);
-	f->ftw = 0;
-	for (unsigned p = 0; p < 8; p++)
-		if (!(b[4] & (1u << p)))
-			x87_set_tag(c, p, TAG_EMPTY);
-	f->fop = load_le16(b + 6) & 0x7ff;
-	if (rex_w) {
-		f->fip = load_le64(b + 8);
-		f->fdp = load_le64(b + 16);
-	} else {
-		f->fip = load_le32(b + 8);
-		f->fcs = load_le16(b + 12);
-		f->fdp = load_le32(b + 16);
-		f->fds = load_le16(b + 20);
-	}
-	f->mxcsr = mxcsr;
-	for (unsigned k = 0; k < 8; k++) {
-		x87_st(c, k)->mant = load_le64(b + FX_ST + 16 * k);
-		x87_st(c, k)->se = load_le16(b + FX_ST + 16 * k + 8);
-	}
-	for (unsigned n = 0; n < nxmm; n++) {
-		f->xmm[n][0] = load_le64(b + FX_XMM + 16 * n);
-		f->xmm[n][1] = load_le64(b + FX_XMM + 16 * n + 8);
-	}
-	x87_update_es(c);
+	fx_load_x87(c, b, rex_w);
+	if (fx_sse(c))
+		c->fpu.mxcsr = mxcsr;
+	fx_load_xmm(c, b, fx_nxmm(c));
 }
 
 void exec_fxsave(struct cpu *c, const struct insn *i) { fxsave(c, i, false); }

@@ -10,6 +10,8 @@
 #include "cpu/mmu.h"
 #include "cpu/msr.h"
 #include "cpu/step.h"
+#include "cpu/x87.h"
+#include "cpu/xsave_features.h"
 #include "machine/clock.h"
 #include "machine/machine.h"
 
@@ -196,17 +198,26 @@ void exec_rdseed(struct cpu *c, const struct insn *i)
 	rng_insn(c, i);
 }
 
-/* --- XCR0 (SDM "XGETBV", "XSETBV"): x87 (bit 0) and SSE (bit 1) only --- */
-#define XCR0_SUPPORTED 3ull
-
+/* --- XCR0 (SDM "XGETBV", "XSETBV"; Vol.1 "Enabling the XSAVE Feature Set
+ * and XSAVE-Enabled Features"): the XCR0 bits that may be set are those
+ * CPUID.(EAX=0DH,ECX=0):EDX:EAX reports, XSAVE_XCR0_SUPPORTED (x87, SSE). --- */
 void exec_xgetbv(struct cpu *c, const struct insn *i)
 {
+	u32 xcr = (u32)c->gpr[RCX];
+	u64 v;
+
 	if (!(c->cr4 & CR4_OSXSAVE))
 		cpu_ud(c);
-	if ((u32)c->gpr[RCX] != 0)
-		cpu_gp0(c); /* XCR1 (XINUSE) only with CPUID.(0DH,1):EAX[2] */
-	c->gpr[RAX] = (u32)c->xcr0;
-	c->gpr[RDX] = c->xcr0 >> 32;
+	/* ECX = 0: XCR0; ECX = 1: XCR0 AND XINUSE when CPUID.(EAX=0DH,
+	 * ECX=1):EAX[2] (XGETBV1); anything else #GP(0) */
+	if (xcr == 0)
+		v = c->xcr0;
+	else if (xcr == 1 && sys_has(c, FEAT_xgetbv1))
+		v = c->xcr0 & xsave_xinuse(c);
+	else
+		cpu_gp0(c);
+	c->gpr[RAX] = (u32)v;
+	c->gpr[RDX] = v >> 32;
 }
 
 void exec_xsetbv(struct cpu *c, const struct insn *i)
@@ -219,9 +230,12 @@ void exec_xsetbv(struct cpu *c, const struct insn *i)
 	sys_need_cpl0(c);
 	if ((u32)c->gpr[RCX] != 0)
 		cpu_gp0(c);
-	/* "If an attempt is made to clear bit 0 of XCR0" / set an
-	 * unsupported bit -> #GP(0) */
-	if (!(val & 1) || (val & ~XCR0_SUPPORTED))
+	/* "If an attempt is made to clear bit 0 of XCR0", to set a bit that
+	 * CPUID does not report, or "XCR0[2:1] = 10b" (AVX state without SSE
+	 * state) -> #GP(0) */
+	if (!(val & 1) || (val & ~XSAVE_XCR0_SUPPORTED))
+		cpu_gp0(c);
+	if ((val & 6) == 4)
 		cpu_gp0(c);
 	c->xcr0 = val;
 }

@@ -76,12 +76,10 @@ void x87_status(struct cpu *c, const struct insn *i, u16 exc, u16 cc_mask, u16 c
  * modelled: the pending exception stays pending and the instruction runs. */
 void x87_prologue(struct cpu *c, const struct insn *i, enum x87_kind k)
 {
-	if (c->cr0 & (CR0_EM | CR0_TS))
-		cpu_fault(c, VEC_NM, 0);
+	x87_check_nm(c);
 	if (k == X87_NOWAIT)
 		return;
-	if ((c->fpu.fsw & FSW_ES) && (c->cr0 & CR0_NE))
-		cpu_fault(c, VEC_MF, 0);
+	x87_check_mf(c);
 	if (k != X87_DATA)
 		return;
 	/* SDM Vol.1 "Last Instruction Opcode/Pointers": non-control
@@ -96,31 +94,6 @@ void x87_prologue(struct cpu *c, const struct insn *i, enum x87_kind k)
 		c->fpu.fdp = real ? x87_linear(c, i, ea) : ea;
 		c->fpu.fds = c->seg[i->seg].sel;
 	}
-}
-
-void sse_prologue(struct cpu *c)
-{
-	/* SSE/SSE2 "Exceptions": #UD if CR0.EM = 1 or CR4.OSFXSR = 0; #NM if
-	 * CR0.TS = 1 (#UD has priority). */
-	if ((c->cr0 & CR0_EM) || !(c->cr4 & CR4_OSFXSR))
-		cpu_ud(c);
-	if (c->cr0 & CR0_TS)
-		cpu_fault(c, VEC_NM, 0);
-}
-
-void mmx_prologue(struct cpu *c)
-{
-	/* MMX "Exceptions": #UD if CR0.EM; #NM if CR0.TS; #MF if an x87
-	 * exception is pending. SDM Vol.1 "MMX Instructions and the x87 FPU
-	 * Tag Word": TOP <- 0 and every tag becomes valid. */
-	if (c->cr0 & CR0_EM)
-		cpu_ud(c);
-	if (c->cr0 & CR0_TS)
-		cpu_fault(c, VEC_NM, 0);
-	if ((c->fpu.fsw & FSW_ES) && (c->cr0 & CR0_NE))
-		cpu_fault(c, VEC_MF, 0);
-	x87_set_top(c, 0);
-	c->fpu.ftw = 0;
 }
 
 static struct f80 host_load(enum hx87_op op, u16 fcw, u64 bits, u16 *exc)
@@ -416,10 +389,8 @@ void exec_fnop_nowait(struct cpu *c, const struct insn *i)
  * exception is delivered. */
 void exec_fwait(struct cpu *c, const struct insn *i)
 {
-	if ((c->cr0 & (CR0_MP | CR0_TS)) == (CR0_MP | CR0_TS))
-		cpu_fault(c, VEC_NM, 0);
-	if ((c->fpu.fsw & FSW_ES) && (c->cr0 & CR0_NE))
-		cpu_fault(c, VEC_MF, 0);
+	wait_check_nm(c);
+	x87_check_mf(c);
 }
 
 /* FNINIT: SDM Vol.2 FINIT "Operation" */
@@ -477,11 +448,6 @@ void exec_fldcw(struct cpu *c, const struct insn *i)
 /* EMMS: SDM Vol.2 EMMS: every tag becomes empty */
 void exec_emms(struct cpu *c, const struct insn *i)
 {
-	if (c->cr0 & CR0_EM)
-		cpu_ud(c);
-	if (c->cr0 & CR0_TS)
-		cpu_fault(c, VEC_NM, 0);
-	if ((c->fpu.fsw & FSW_ES) && (c->cr0 & CR0_NE))
-		cpu_fault(c, VEC_MF, 0);
+	mmx_check(c);
 	c->fpu.ftw = 0xffff;
 }

@@ -39,8 +39,9 @@ static const struct feat_desc feat_table[FEAT_NR] = {
  *  - vme: not advertised until INT n redirection in virtual-8086 mode exists
  *    (PUSHF/POPF/CLI/STI already follow CR4.VME, cpu/exec_sys_flags.c).
  *  - vmx, svm: added here when the VMX / SVM layers land.
- *  - xsave: not advertised until XSAVE/XRSTOR exist (x87/SSE work);
- *    XGETBV/XSETBV and leaf 0xd (x87+SSE only) are ready in exec_sys.c.
+ *  - xsave xsaveopt xsavec xgetbv1 (XSAVE_IMPLEMENTED): XSAVE/XSAVEOPT/
+ *    XSAVEC/XRSTOR for x87 and SSE state (cpu/exec_xsave.c), XGETBV/XSETBV
+ *    (exec_sys.c), leaf 0xd below; not xsaves (no IA32_XSS).
  *  - integer extensions (movbe popcnt bmi1 bmi2 adx abm cx16 lahf_lm):
  *    cpu/exec_alu*.c, exec_bit.c; smep smap pcid: cpu/mmu.c. */
 static const char nestbox_implemented[] =
@@ -306,7 +307,8 @@ static void model_finish(struct cpu_model *m)
 	leaf_get(m, 6, 0);
 	/* leaf 0xd (XSAVE): x87 and SSE state only; EBX is per CPU (XCR0) */
 	if (feat_read(m, FEAT_xsave)) {
-		leaf_set(m, 0xd, 0, 3, XSAVE_LEGACY_SIZE, XSAVE_LEGACY_SIZE, 0);
+		leaf_set(m, 0xd, 0, (u32)XSAVE_XCR0_SUPPORTED, XSAVE_LEGACY_SIZE, XSAVE_LEGACY_SIZE,
+			 (u32)(XSAVE_XCR0_SUPPORTED >> 32));
 		struct cpuid_leaf *l = leaf_get(m, 0xd, 1);
 		l->r[CPUID_EAX] &= 0xf;
 		l->r[CPUID_EBX] = feat_read(m, FEAT_xsaves) ? XSAVE_LEGACY_SIZE : 0;

@@ -5,6 +5,7 @@
 #define NESTBOX_CPU_X87_H
 
 #include "cpu/cpu.h"
+#include "cpu/fault.h"
 #include "cpu/fpu_host.h"
 #include "cpu/insn.h"
 
@@ -123,10 +124,98 @@ struct f80 x87_read_int(struct cpu *c, const struct insn *i, unsigned size);
 /* FNINIT state (SDM Vol.2 FINIT "Operation") */
 void x87_init_state(struct fpu *f);
 
-/* --- SSE/MMX availability (SDM Vol.3A "Device Not Available Exception (#NM)"
- * and each SSE instruction's "Exceptions" table) --- */
-void sse_prologue(struct cpu *c);
-void mmx_prologue(struct cpu *c);
+/* --- availability rules (SDM Vol.3A "Device Not Available Exception (#NM)",
+ * table "Action Taken By x87 FPU Instructions for Different Combinations of
+ * EM, MP, and TS", and each instruction's "Exceptions" table). Small
+ * helpers for every executor that touches x87/MMX/SSE/XSAVE state:
+ *   x87_check_nm(c)  x87 instruction (also FXSAVE/FXRSTOR): #NM if CR0.EM
+ *                    or CR0.TS
+ *   wait_check_nm(c) WAIT/FWAIT: #NM only if CR0.MP and CR0.TS
+ *   mmx_check(c)     MMX: #UD if CR0.EM; #NM if CR0.TS; pending x87 #MF
+ *   sse_check(c)     SSE..SSE4.2: #UD if CR0.EM or CR4.OSFXSR = 0 (#UD has
+ *                    priority); #NM if CR0.TS
+ *   xsave_check(c)   XSAVE family: #UD if CR4.OSXSAVE = 0 (CR4.OSXSAVE is
+ *                    only settable when CPUID advertises XSAVE); #NM if
+ *                    CR0.TS (CR0.EM does not matter)
+ * sse_prologue()/mmx_prologue() are the forms the SSE executors call. */
+static inline void x87_check_nm(struct cpu *c)
+{
+	if (c->cr0 & (CR0_EM | CR0_TS))
+		cpu_fault(c, VEC_NM, 0);
+}
+
+static inline void wait_check_nm(struct cpu *c)
+{
+	if ((c->cr0 & (CR0_MP | CR0_TS)) == (CR0_MP | CR0_TS))
+		cpu_fault(c, VEC_NM, 0);
+}
+
+/* SDM Vol.1 "x87 FPU Exception Synchronization": a waiting instruction
+ * delivers a pending unmasked x87 exception as #MF when CR0.NE = 1 */
+static inline void x87_check_mf(struct cpu *c)
+{
+	if ((c->fpu.fsw & FSW_ES) && (c->cr0 & CR0_NE))
+		cpu_fault(c, VEC_MF, 0);
+}
+
+static inline void mmx_check(struct cpu *c)
+{
+	if (c->cr0 & CR0_EM)
+		cpu_ud(c);
+	if (c->cr0 & CR0_TS)
+		cpu_fault(c, VEC_NM, 0);
+	x87_check_mf(c);
+}
+
+/* SDM Vol.1 "MMX Instructions and the x87 FPU Tag Word": an MMX
+ * instruction (not EMMS) sets TOP to 0 and every tag to valid; call after
+ * the instruction's memory accesses succeeded */
+static inline void mmx_enter(struct cpu *c)
+{
+	c->fpu.fsw &= (u16)~FSW_TOP;
+	c->fpu.ftw = 0;
+}
+
+static inline void sse_check(struct cpu *c)
+{
+	if ((c->cr0 & CR0_EM) || !(c->cr4 & CR4_OSFXSR))
+		cpu_ud(c);
+	if (c->cr0 & CR0_TS)
+		cpu_fault(c, VEC_NM, 0);
+}
+
+static inline void xsave_check(struct cpu *c)
+{
+	if (!(c->cr4 & CR4_OSXSAVE))
+		cpu_ud(c);
+	if (c->cr0 & CR0_TS)
+		cpu_fault(c, VEC_NM, 0);
+}
+
+static inline void sse_prologue(struct cpu *c) { sse_check(c); }
+
+/* mmx_check, then the tag-word effect (before the memory operand is read:
+ * prefer mmx_check + mmx_enter after the accesses) */
+static inline void mmx_prologue(struct cpu *c)
+{
+	mmx_check(c);
+	mmx_enter(c);
+}
+
+/* --- the FXSAVE image (exec_fxsave.c), also the XSAVE legacy region --- */
+#define FX_ST  32  /* ST0..ST7, 16 bytes each */
+#define FX_XMM 160 /* XMM0..XMM15, 16 bytes each */
+/* x87 state: bytes 23:0 and 159:32 (REX.W: 64-bit FIP/FDP, no selectors) */
+void fx_store_x87(const struct cpu *c, u8 *b, bool rex_w);
+void fx_load_x87(struct cpu *c, const u8 *b, bool rex_w);
+/* XMM0..XMM(n-1) at bytes 160.. */
+void fx_store_xmm(const struct cpu *c, u8 *b, unsigned n);
+void fx_load_xmm(struct cpu *c, const u8 *b, unsigned n);
+
+/* XINUSE (SDM Vol.1 "Processor Tracking of XSAVE-Managed State"), computed
+ * from the registers: bit 0 = x87 state not in its initial configuration,
+ * bit 1 = an XMM register is not zero (exec_xsave.c) */
+u64 xsave_xinuse(const struct cpu *c);
 
 /* linear address of the memory operand (alignment checks) */
 u64 x87_linear(const struct cpu *c, const struct insn *i, u64 off);
