@@ -109,6 +109,36 @@ static void wake_handler(struct ex_regs *r)
 	apic_eoi();
 }
 
+/* Each AP gets a TSS of its own (IST1 for NMI/#DF/#MC, as the BSP's):
+ * the shared GDT has one TSS slot, so the AP writes its descriptor there
+ * just long enough for LTR to load it into TR (under a lock), then puts
+ * the BSP's (busy) descriptor back. */
+static struct tss64 ap_tss[SMP_MAX_CPUS] __aligned(16);
+static u8 ap_ist[SMP_MAX_CPUS][4096] __aligned(16);
+static u8 ap_rsp0[SMP_MAX_CPUS][4096] __aligned(16);
+static struct spinlock gdt_lock;
+
+static void ap_load_tss(int idx)
+{
+	struct tss64 *t = &ap_tss[idx];
+	u64 a = (u64)t, save0, save1;
+
+	t->rsp0 = (u64)(ap_rsp0[idx] + sizeof(ap_rsp0[idx]));
+	t->ist[0] = (u64)(ap_ist[idx] + sizeof(ap_ist[idx]));
+	t->iomap_base = sizeof(*t);
+	spin_lock(&gdt_lock);
+	save0 = gdt[TSS_SEL >> 3];
+	save1 = gdt[(TSS_SEL >> 3) + 1];
+	/* SDM Vol.3A "TSS Descriptor in 64-bit mode": 16 bytes, type 9 */
+	gdt[TSS_SEL >> 3] = (sizeof(*t) - 1) | (a & 0xffffff) << 16 | 0x89ull << 40 |
+			    ((a >> 24) & 0xff) << 56;
+	gdt[(TSS_SEL >> 3) + 1] = a >> 32;
+	asm volatile("ltr %w0" : : "r"(TSS_SEL) : "memory"); /* desc.h's ltr() has no clobber */
+	gdt[TSS_SEL >> 3] = save0;
+	gdt[(TSS_SEL >> 3) + 1] = save1;
+	spin_unlock(&gdt_lock);
+}
+
 void ap_main(u32 apic_id)
 {
 	struct desc_ptr idtr = { sizeof(idt) - 1, (u64)idt };
@@ -128,6 +158,7 @@ void ap_main(u32 apic_id)
 		__atomic_fetch_add(&online, 1, __ATOMIC_RELEASE);
 	}
 	m = &mbox[idx];
+	ap_load_tss(idx);
 	/* software-enable the APIC so that the wake IPI is accepted */
 	if (!x2apic_on())
 		apic_write(APIC_SPIV, apic_read(APIC_SPIV) | 0x1ff);

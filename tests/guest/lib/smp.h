@@ -2,7 +2,7 @@
  * smp_init() sends INIT then one SIPI (vector 0) to all but self and waits
  * for the APs (count from fw_cfg key 0x05, else NR_CPUS from the
  * environment); they run in 64-bit mode on the boot page tables and the
- * shared IDT (no TSS: no CPL 3 or IST on APs) and wait for work in
+ * shared IDT with a TSS each (IST1 for NMI/#DF/#MC) and wait for work in
  * `sti; hlt` (PLATFORM.md "SMP"): on_cpu() posts work in the AP's mailbox
  * and wakes it with a fixed IPI (SMP_WAKE_VECTOR, physical destination).
  * The exception-capture state of desc.h is global: use it on one CPU at a time. */

@@ -1,0 +1,80 @@
+/* tests/guest/smp/ipi.h: per-CPU interrupt counters for the IPI kernels. */
+#include "guest.h"
+#include "../cpu/apic.h"
+
+#define V_FIXED 0x40
+#define NR_SLOTS 4
+/* TSC cycles the targets get to take an IPI (nestbox: 1 GHz virtual TSC;
+ * enough for QEMU's threads too) */
+#define SETTLE_TSC 1000000 /* counted vectors: V_FIXED + slot */
+
+static volatile int hits[SMP_MAX_CPUS][NR_SLOTS];
+static volatile int nmis[SMP_MAX_CPUS];
+
+static void count_irq(struct ex_regs *r)
+{
+	__atomic_fetch_add(&hits[smp_id()][r->vector - V_FIXED], 1, __ATOMIC_RELAXED);
+	apic_eoi();
+}
+
+static void count_nmi(struct ex_regs *r)
+{
+	__atomic_fetch_add(&nmis[smp_id()], 1, __ATOMIC_RELAXED);
+}
+
+static volatile int stray[SMP_MAX_CPUS];
+/* an interrupt on a vector that should never arrive */
+static void count_stray(struct ex_regs *r)
+{
+	__atomic_fetch_add(&stray[smp_id()], 1, __ATOMIC_RELAXED);
+	apic_eoi();
+}
+
+static void ipi_setup(void)
+{
+	handle_exception_vector(5, count_stray);
+	for (int s = 0; s < NR_SLOTS; s++)
+		handle_exception_vector(V_FIXED + s, count_irq);
+	handle_exception_vector(NMI_VECTOR, count_nmi);
+}
+
+static void clear_hits(void)
+{
+	memset((void *)hits, 0, sizeof(hits));
+	memset((void *)nmis, 0, sizeof(nmis));
+}
+
+/* let pending interrupts in on the calling CPU, give the others time to
+ * take theirs (idle APs wait in sti;hlt), and return the bitmap of CPUs
+ * that counted vector slot `s` (exactly once each; -1 if one counted more) */
+static int who_got(int s, int ncpu)
+{
+	int mask = 0;
+
+	u64 t0 = rdtsc();
+
+	irq_enable();
+	while (rdtsc() - t0 < SETTLE_TSC)
+		cpu_relax();
+	irq_disable();
+	for (int c = 0; c < ncpu; c++) {
+		if (hits[c][s] > 1)
+			return -1;
+		if (hits[c][s])
+			mask |= 1 << c;
+	}
+	return mask;
+}
+
+static int who_got_nmi(int ncpu)
+{
+	int mask = 0;
+	u64 t0 = rdtsc();
+
+	while (rdtsc() - t0 < SETTLE_TSC)
+		cpu_relax();
+	for (int c = 0; c < ncpu; c++)
+		if (nmis[c])
+			mask |= 1 << c;
+	return mask;
+}
