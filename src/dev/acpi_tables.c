@@ -273,7 +273,7 @@ u32 acpi_build_tables(struct machine *m)
 	u8 body[64];
 	u32 body_len = dsdt_body(body);
 
-	layout(&t, m->nr_cpus, body_len);
+	layout(&t, m->nr_cpus, SDT_HDR_LEN + body_len);
 	if (t.end > ACPI_TABLES_END)
 		die("acpi: tables overflow the BIOS area (%d CPUs)", m->nr_cpus);
 	u8 *mem = physmem_ram_ptr(&m->mem, t.rsdp, t.end - t.rsdp);
