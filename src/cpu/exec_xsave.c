@@ -134,10 +134,10 @@ void exec_xsaveopt64(struct cpu *c, const struct insn *i) { xsave(c, i, XS_OPT, 
 void exec_xsavec(struct cpu *c, const struct insn *i) { xsave(c, i, XS_COMPACTED, false); }
 void exec_xsavec64(struct cpu *c, const struct insn *i) { xsave(c, i, XS_COMPACTED, true); }
 
-/* bytes [from, 64) of the header are zero */
-static bool xs_header_zero(const u8 *b, unsigned from)
+/* bytes [from, to] of the header are zero */
+static bool xs_header_zero(const u8 *b, unsigned from, unsigned to)
 {
-	for (unsigned k = from; k < 64; k++)
+	for (unsigned k = from; k <= to; k++)
 		if (b[XS_HDR + k])
 			return false;
 	return true;
@@ -151,14 +151,14 @@ static bool xs_header_zero(const u8 *b, unsigned from)
 static bool xrstor_header_ok(const struct cpu *c, u64 xstate_bv, u64 xcomp_bv, const u8 *b)
 {
 	if (!(xcomp_bv & XS_COMPACT))
-		return !(xstate_bv & ~c->xcr0) && xs_header_zero(b, 8);
+		return !(xstate_bv & ~c->xcr0) && xs_header_zero(b, 8, 23);
 	if (!xs_has(c, FEAT_xsavec))
 		return false;
 	if (xcomp_bv & ~XS_COMPACT & ~c->xcr0)
 		return false;
 	if (xstate_bv & ~xcomp_bv)
 		return false;
-	return xs_header_zero(b, 16);
+	return xs_header_zero(b, 16, 63);
 }
 
 /* XRSTOR (SDM Vol.1 "Operation of XRSTOR"): for RFBM[i] = 1, component i
