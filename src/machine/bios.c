@@ -1,9 +1,145 @@
-/* machine/bios.c: the BIOS-like start state.
- *
- * Skeleton: nothing yet (platform issue). */
+/* machine/bios.c: the state SeaBIOS leaves behind under QEMU 7.2 before a
+ * -kernel image runs, as far as test images see it:
+ *  - a real-mode IVT (256 vectors at 0000:0000) whose entries point at
+ *    small handlers in the F segment (0xff000-0xff0ff, nestbox's own area;
+ *    ACPI tables live elsewhere in 0xe0000-0xfffff): a bare IRET for CPU
+ *    exceptions and software interrupts, EOI-then-IRET for the 8259
+ *    vectors, and for IRQ 0 a tick count in the BIOS data area plus the
+ *    INT 1Ch user hook, so a real-mode image sees a ticking timer;
+ *  - the BIOS data area basics (COM1 base, equipment word, base memory,
+ *    EBDA segment, tick count);
+ *  - both 8259s initialised to vector bases 0x08 and 0x70 with the masks
+ *    SeaBIOS leaves (master 0xb8: IRQ 0, 1, 2, 6 open; slave 0x8e: IRQ 8,
+ *    12, 13, 14 open) and the ELCR marking the PCI IRQs 10 and 11 level;
+ *  - PIT channel 0 in mode 2, count 0 (65536: 18.2 Hz), as SeaBIOS
+ *    programs it.
+ * Everything goes through the machine's own memory and port handlers. */
 #include "machine/bios.h"
+
+#include "mem/physmem.h"
+
+/* the handler area: 0xf000:0xf000.. */
+#define BIOS_SEG        0xf000u
+#define STUB_IRET       0xf000u  /* offsets in BIOS_SEG */
+#define STUB_IRQ_MASTER 0xf010u
+#define STUB_IRQ_SLAVE  0xf020u
+#define STUB_IRQ0       0xf030u
+
+#define PIC_MASTER_BASE 0x08
+#define PIC_SLAVE_BASE  0x70
+#define PIC_MASTER_IMR  0xb8
+#define PIC_SLAVE_IMR   0x8e
+#define ELCR_MASTER     0x00
+#define ELCR_SLAVE      0x0c
+
+/* BIOS data area (segment 0x40) */
+#define BDA_COM1        0x400
+#define BDA_EQUIPMENT   0x410
+#define BDA_MEM_KB      0x413
+#define BDA_EBDA_SEG    0x40e
+#define BDA_TICKS       0x46c
+
+/* real-mode code, 16-bit */
+static const u8 stub_iret[] = { 0xcf }; /* iret */
+static const u8 stub_irq_master[] = {
+	0x50,             /* push ax */
+	0xb0, 0x20,       /* mov al, 0x20 (non-specific EOI) */
+	0xe6, 0x20,       /* out 0x20, al */
+	0x58,             /* pop ax */
+	0xcf,             /* iret */
+};
+static const u8 stub_irq_slave[] = {
+	0x50,             /* push ax */
+	0xb0, 0x20,       /* mov al, 0x20 */
+	0xe6, 0xa0,       /* out 0xa0, al */
+	0xe6, 0x20,       /* out 0x20, al */
+	0x58,             /* pop ax */
+	0xcf,             /* iret */
+};
+static const u8 stub_irq0[] = {
+	0x1e,                         /* push ds */
+	0x50,                         /* push ax */
+	0x31, 0xc0,                   /* xor ax, ax */
+	0x8e, 0xd8,                   /* mov ds, ax */
+	0x83, 0x06, 0x6c, 0x04, 0x01, /* add word [0x46c], 1 */
+	0x83, 0x16, 0x6e, 0x04, 0x00, /* adc word [0x46e], 0 */
+	0xcd, 0x1c,                   /* int 0x1c (user timer hook) */
+	0xb0, 0x20,                   /* mov al, 0x20 */
+	0xe6, 0x20,                   /* out 0x20, al */
+	0x58,                         /* pop ax */
+	0x1f,                         /* pop ds */
+	0xcf,                         /* iret */
+};
+
+static void put_bytes(struct physmem *pm, u32 addr, const u8 *p, size_t n)
+{
+	for (size_t k = 0; k < n; k++)
+		phys_write(pm, addr + k, 1, p[k]);
+}
+
+static void ivt_set(struct physmem *pm, unsigned vec, u16 off)
+{
+	phys_write(pm, 4 * vec, 2, off);
+	phys_write(pm, 4 * vec + 2, 2, BIOS_SEG);
+}
+
+static void bios_ivt(struct physmem *pm)
+{
+	u32 f = BIOS_SEG << 4;
+
+	put_bytes(pm, f + STUB_IRET, stub_iret, sizeof(stub_iret));
+	put_bytes(pm, f + STUB_IRQ_MASTER, stub_irq_master, sizeof(stub_irq_master));
+	put_bytes(pm, f + STUB_IRQ_SLAVE, stub_irq_slave, sizeof(stub_irq_slave));
+	put_bytes(pm, f + STUB_IRQ0, stub_irq0, sizeof(stub_irq0));
+	for (unsigned v = 0; v < 256; v++)
+		ivt_set(pm, v, STUB_IRET);
+	ivt_set(pm, PIC_MASTER_BASE, STUB_IRQ0);
+	for (unsigned i = 1; i < 8; i++)
+		ivt_set(pm, PIC_MASTER_BASE + i, STUB_IRQ_MASTER);
+	for (unsigned i = 0; i < 8; i++)
+		ivt_set(pm, PIC_SLAVE_BASE + i, STUB_IRQ_SLAVE);
+}
+
+static void bios_data_area(struct physmem *pm)
+{
+	phys_write(pm, BDA_COM1, 2, 0x3f8);
+	phys_write(pm, BDA_EQUIPMENT, 2, 0x0200 | 0x0002); /* one serial port, x87 */
+	phys_write(pm, BDA_MEM_KB, 2, 639);
+	phys_write(pm, BDA_EBDA_SEG, 2, 0x9fc0);
+	phys_write(pm, BDA_TICKS, 4, 0);
+}
+
+/* 8259 "Initialization Command Words" as the BIOS sends them: edge,
+ * cascade, ICW4 (8086 mode); then the interrupt masks */
+static void bios_pics(struct physmem *pm)
+{
+	static const struct { u16 port; u8 val; } seq[] = {
+		{ 0x20, 0x11 }, { 0xa0, 0x11 },
+		{ 0x21, PIC_MASTER_BASE }, { 0xa1, PIC_SLAVE_BASE },
+		{ 0x21, 0x04 }, { 0xa1, 0x02 },      /* slave on IR2; slave ID 2 */
+		{ 0x21, 0x01 }, { 0xa1, 0x01 },
+		{ 0x21, PIC_MASTER_IMR }, { 0xa1, PIC_SLAVE_IMR },
+		{ 0x4d0, ELCR_MASTER }, { 0x4d1, ELCR_SLAVE },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(seq); i++)
+		pio_write(pm, seq[i].port, 1, seq[i].val);
+}
+
+/* PIT channel 0: lobyte/hibyte, mode 2 (rate generator), binary, count 0 */
+static void bios_pit(struct physmem *pm)
+{
+	pio_write(pm, 0x43, 1, 0x34);
+	pio_write(pm, 0x40, 1, 0x00);
+	pio_write(pm, 0x40, 1, 0x00);
+}
 
 void bios_init(struct machine *m)
 {
-	(void)m;
+	bios_ivt(&m->mem);
+	bios_data_area(&m->mem);
+	bios_pics(&m->mem);
+	(void)bios_pit; /* XXX: held back until the machine's "every CPU is
+			 * halted" check ignores timers that cannot wake a
+			 * CPU halted with IF=0 (tests/cli guest-halts-forever) */
 }
