@@ -489,6 +489,7 @@ void pit_init(struct machine *m)
 	struct pit *p = dev_state_new(m, sizeof(*p), "pit");
 
 	p->m = m;
+	p->irq0.legacy = true;
 	for (int i = 0; i < 3; i++) {
 		struct pit_chan *ch = &p->ch[i];
 

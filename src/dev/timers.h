@@ -14,7 +14,12 @@ struct irq_probe {
 	int level;  /* last level driven */
 	u64 rises;  /* 0 -> 1 transitions */
 	u64 falls;  /* 1 -> 0 transitions */
+	bool legacy; /* the PIT's IRQ 0 / the RTC's IRQ 8: muted while the HPET's
+		      * legacy replacement route owns the line */
 };
+
+/* HPET LEG_RT_CNF is set (dev/hpet.c) */
+bool hpet_legacy(struct machine *m);
 
 /* drive ISA IRQ `irq` (0-15) or, when gsi is true, IOAPIC input `irq` */
 static inline void irq_probe_set(struct machine *m, struct irq_probe *p, int irq, bool gsi,
@@ -26,6 +31,8 @@ static inline void irq_probe_set(struct machine *m, struct irq_probe *p, int irq
 	if (!level && p->level)
 		p->falls++;
 	p->level = level;
+	if (p->legacy && hpet_legacy(m))
+		return;
 	if (gsi)
 		gsi_set_irq(m, irq, level);
 	else
