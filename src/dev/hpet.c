@@ -164,7 +164,7 @@ static void timer_arm(struct hpet_timer *t)
 	t->wrap_event = false;
 	/* 32-bit one-shot: an interrupt also when the counter wraps (QEMU) */
 	if ((t->conf & TN_32BIT) && !(t->conf & TN_PERIODIC)) {
-		wrap = 0xffffffffull - (u32)cur;
+		wrap = 0x100000000ull - (u32)cur;
 		if (wrap < d) {
 			d = wrap;
 			t->wrap_event = true;
