@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "base/log.h"
+#include "cpu/fastpath.h"
 #include "cpu/fault.h"
 #include "cpu/mem.h"
 #include "machine/machine.h"
@@ -261,6 +262,7 @@ enum decode_status decode_insn(unsigned mode, const u8 *bytes, unsigned len, str
 	default:
 		break;
 	}
+	insn_specialise(out, mode);
 	return DECODE_OK;
 }
 
@@ -356,45 +358,20 @@ static void decode_uncached(struct cpu *c, struct block *b)
 	b->gen = UINT32_MAX; /* never matches: not cached */
 }
 
-static inline struct jump_entry *jump_slot(struct icache *ic, u64 rip)
-{
-	return &ic->jc[(rip ^ (rip >> JCACHE_BITS)) & ((1u << JCACHE_BITS) - 1)];
-}
-
-static const struct block *lookup_slow(struct cpu *c);
-
-const struct block *icache_lookup(struct cpu *c)
-{
-	struct icache *ic = c->icache;
-	if (likely(ic != NULL)) {
-		const struct seg_cache *cs = &c->seg[SEG_CS];
-		struct jump_entry *j = jump_slot(ic, c->rip);
-		if (likely(j->rip == c->rip && j->epoch == c->tlb_epoch && j->mode == c->mode &&
-			   j->cpl == c->cpl && j->cs_base == cs->base && j->cs_limit == cs->limit)) {
-			const struct block *b = j->b;
-			if (likely(b->gpa == j->gpa && b->mode == j->mode &&
-				   b->gen == c->machine->mem.code_gen[j->page]))
-				return b;
-		}
-	}
-	return lookup_slow(c);
-}
-
 static void jump_fill(struct cpu *c, struct block *b, i64 page)
 {
 	struct jump_entry *j = jump_slot(c->icache, c->rip);
 	j->rip = c->rip;
+	j->key = jump_key(c);
 	j->cs_base = c->seg[SEG_CS].base;
 	j->cs_limit = c->seg[SEG_CS].limit;
-	j->epoch = c->tlb_epoch;
-	j->mode = c->mode;
-	j->cpl = c->cpl;
-	j->gpa = b->gpa;
-	j->page = page;
+	j->serial = b->serial;
+	j->gen = &c->machine->mem.code_gen[page];
+	j->want_gen = b->gen;
 	j->b = b;
 }
 
-static const struct block *lookup_slow(struct cpu *c)
+const struct block *icache_lookup_slow(struct cpu *c)
 {
 	static struct block scratch; /* single-threaded: one uncached block at a time */
 	struct physmem *pm = &c->machine->mem;
@@ -424,6 +401,7 @@ static const struct block *lookup_slow(struct cpu *c)
 	u64 rip = c->rip;
 	b->n = 0;
 	b->bytes = 0;
+	b->serial = ++c->icache->serial; /* stale jump-cache entries stop matching */
 	while (b->n < BLOCK_MAX_INSNS) {
 		unsigned avail = 0x1000 - off < 15 ? 0x1000 - off : 15;
 		struct insn *in = &b->insns[b->n];

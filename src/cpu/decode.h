@@ -3,6 +3,7 @@
 #ifndef NESTBOX_CPU_DECODE_H
 #define NESTBOX_CPU_DECODE_H
 
+#include "base/compiler.h"
 #include "cpu/insn.h"
 
 enum decode_status {
@@ -24,6 +25,7 @@ void decode_disasm(unsigned mode, u64 rip, const u8 *bytes, unsigned len, char *
 struct block {
 	u64 gpa;      /* physical address of the first instruction */
 	u32 gen;      /* code_gen of its page when decoded */
+	u32 serial;   /* changes whenever the slot is decoded again */
 	u8 mode;      /* enum cpu_mode it was decoded for */
 	u8 n;         /* instructions */
 	u16 bytes;    /* total length */
@@ -32,13 +34,16 @@ struct block {
 
 /* The jump cache maps a linear RIP straight to its block, skipping the
  * fetch translation and the physical hash while nothing that could change
- * the answer has happened: same TLB epoch (no flush), mode, CPL and CS. */
+ * the answer has happened: same TLB epoch (no flush), mode and CPL (packed
+ * in `key`), the same CS base and limit outside 64-bit mode (64-bit mode
+ * ignores both), and the block still the one decoded then (serial) from an
+ * unwritten page (gen). */
 struct jump_entry {
-	u64 rip, cs_base, gpa;
-	u32 cs_limit, epoch;
-	u8 mode, cpl;
-	i64 page;
+	u64 rip, key, cs_base;
+	u32 cs_limit, serial;
+	const u32 *gen;       /* the page's code_gen counter */
 	struct block *b;
+	u32 want_gen;
 };
 
 #define ICACHE_BITS 11
@@ -46,10 +51,37 @@ struct jump_entry {
 struct icache {
 	struct block blocks[1u << ICACHE_BITS];
 	struct jump_entry jc[1u << JCACHE_BITS];
+	u32 serial;
 };
+
+static always_inline u64 jump_key(const struct cpu *c)
+{
+	return (u64)c->tlb_epoch | ((u64)c->mode << 32) | ((u64)c->cpl << 40);
+}
+
+static always_inline struct jump_entry *jump_slot(struct icache *ic, u64 rip)
+{
+	return &ic->jc[(rip ^ (rip >> JCACHE_BITS)) & ((1u << JCACHE_BITS) - 1)];
+}
+
+/* the lookup behind icache_lookup's fast path */
+const struct block *icache_lookup_slow(struct cpu *c);
 
 /* The block starting at c->rip (decoding it if needed). May fault (#PF on
  * fetch, #GP on CS limit, #UD for an invalid first instruction). */
-const struct block *icache_lookup(struct cpu *c);
+static always_inline const struct block *icache_lookup(struct cpu *c)
+{
+	struct icache *ic = c->icache;
+
+	if (likely(ic != NULL)) {
+		const struct jump_entry *j = jump_slot(ic, c->rip);
+		if (likely(j->rip == c->rip && j->key == jump_key(c) &&
+			   j->b->serial == j->serial && *j->gen == j->want_gen &&
+			   (c->mode == MODE_LONG64 || (j->cs_base == c->seg[SEG_CS].base &&
+						       j->cs_limit == c->seg[SEG_CS].limit))))
+			return j->b;
+	}
+	return icache_lookup_slow(c);
+}
 
 #endif

@@ -1,6 +1,7 @@
 /* cpu/exec_core.c: MOV, LEA, NOP, near JMP/CALL/RET, Jcc, JrCXZ, LOOPcc,
  * PUSH and POP (SDM Vol.2 instruction pages of the same names). Segment
  * and far forms are passed on to cpu/seg.c; CR/DR moves to cpu/exec_sys.c. */
+#include "cpu/branch.h"
 #include "cpu/fault.h"
 #include "cpu/flags.h"
 #include "cpu/insn.h"
@@ -53,27 +54,6 @@ static inline u64 near_target(struct cpu *c, const struct insn *i)
 {
 	u64 t = i->op[0].kind == OPK_IMM ? c->next_rip + i->imm : op_read(c, i, 0);
 	return t & size_mask(i->osize);
-}
-
-/* SDM "JMP" / "CALL" / "RET": a near target outside the CS limit (legacy)
- * or non-canonical (64-bit mode) raises #GP(0) before anything commits */
-static inline void check_target(struct cpu *c, u64 t)
-{
-	if (c->mode == MODE_LONG64) {
-		if (!cpu_canonical(c, t))
-			cpu_gp0(c);
-	} else if (t > c->seg[SEG_CS].limit) {
-		cpu_gp0(c);
-	}
-}
-
-/* a taken relative branch (Jcc, JrCXZ, LOOPcc): target from the next
- * instruction, truncated to the operand size, checked before it commits */
-static inline void branch_rel(struct cpu *c, const struct insn *i)
-{
-	u64 t = (c->next_rip + i->imm) & size_mask(i->osize);
-	check_target(c, t);
-	c->next_rip = t;
 }
 
 void exec_jmp(struct cpu *c, const struct insn *i)

@@ -40,6 +40,19 @@ static inline bool flags_cond(struct cpu *c, unsigned cc)
 		}
 		return (cc & 1) ? !r : r;
 	}
+	/* AND/OR/XOR/TEST: CF = OF = 0 (SDM Vol.2A "AND") */
+	if (likely(c->lf.op == LAZY_LOGIC)) {
+		u64 res = c->lf.res;
+		bool sf = (res >> (8 * c->lf.size - 1)) & 1, r;
+		switch (cc >> 1) {
+		case 0: case 1: r = false; break;
+		case 2: case 3: r = res == 0; break;
+		case 4: case 6: r = sf; break;
+		case 7: r = res == 0 || sf; break;
+		default: return flags_cond_slow(c, cc);
+		}
+		return (cc & 1) ? !r : r;
+	}
 	return flags_cond_slow(c, cc);
 }
 /* compute the six arithmetic flags of the lazy state into c->rflags */

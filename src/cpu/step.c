@@ -49,14 +49,18 @@ static inline void run_block(struct cpu *c)
 	/* a block is one mode: anything that changes the mode ends it */
 	const u64 mask = ip_mask(c);
 	u64 rip = c->rip, fall;
-	do {
+	for (;;) {
 		fall = (rip + in->len) & mask;
 		c->next_rip = fall;
 		in->fn(c, in);
 		rip = c->next_rip;
 		c->rip = rip;
 		c->icount++;
-	} while (rip == fall && ++in < end && c->icount < c->deadline);
+		/* only a block's last instruction branches, but REP and I/O
+		 * string instructions come back to themselves */
+		if (unlikely(rip != fall) || ++in == end || unlikely(c->icount >= c->deadline))
+			break;
+	}
 }
 
 static void deliver_fault(struct cpu *c)

@@ -214,8 +214,8 @@ static u32 elf_phdr(const u8 *p, u8 cls, struct loader_seg *s)
 static int parse_elf(const u8 *buf, u64 len, struct loader_image *img, char *err,
 		     unsigned errlen)
 {
-	struct elf_info e;
-	u8 cls;
+	struct elf_info e = { 0 };
+	u8 cls = 0;
 	if (elf_header(buf, len, &e, &cls, err, errlen) < 0)
 		return -1;
 	img->elf_class = cls;
