@@ -5,7 +5,7 @@
  *
  * Pin levels are logical (1 = asserted): the polarity bit is kept for
  * reads but not applied, as QEMU and KVM do. An edge-triggered pin
- * delivers on a rising edge while unmasked (a masked edge is lost). A
+ * delivers on each assertion while unmasked (a masked edge is lost). A
  * level-triggered pin delivers while asserted, unmasked and without a
  * remote IRR; the delivery sets remote IRR, which an EOI of its vector
  * (the local APICs' broadcast or the EOI register) clears, after which a
@@ -112,11 +112,9 @@ static void ioapic_service_level(struct ioapic *s, int pin)
 void ioapic_set_irq(struct machine *m, int gsi, int level)
 {
 	struct ioapic *s = ioapic_of(m);
-	bool was;
 
 	if (!s || gsi < 0 || gsi >= IOAPIC_PINS)
 		return;
-	was = s->lines & BIT(gsi);
 	if (level)
 		s->lines |= (u32)BIT(gsi);
 	else
@@ -125,8 +123,10 @@ void ioapic_set_irq(struct machine *m, int gsi, int level)
 		ioapic_service_level(s, gsi);
 		return;
 	}
-	/* 82093AA: "the interrupt is ignored" while the pin is masked */
-	if (level && !was && !(s->rte[gsi] & RTE_MASK))
+	/* 82093AA: a masked edge is ignored. Every assertion is an edge,
+	 * even of a line already high (QEMU and KVM do so: a device that
+	 * raises its line again interrupts again). */
+	if (level && !(s->rte[gsi] & RTE_MASK))
 		ioapic_send(s, gsi);
 }
 
