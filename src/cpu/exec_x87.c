@@ -269,6 +269,69 @@ void exec_fist(struct cpu *c, const struct insn *i) { fist_common(c, i, false, f
 void exec_fistp(struct cpu *c, const struct insn *i) { fist_common(c, i, true, false); }
 void exec_fisttp(struct cpu *c, const struct insn *i) { fist_common(c, i, true, true); }
 
+/* --- packed BCD (SDM Vol.1 "Packed Decimal Integers"): 18 digits, two per
+ * byte from byte 0 (least significant; low nibble first), sign in bit 7 of
+ * byte 9. The packed BCD indefinite is FFFFC000000000000000H. --- */
+#define BCD_MAX 999999999999999999ull
+
+/* FBLD m80bcd: exact conversion. SDM Vol.2 FBLD: "If the source value is
+ * not a valid packed BCD integer, the result is undefined"; nestbox weighs
+ * such a nibble by its binary value (at most 15 * (10^18 - 1) / 9 < 2^63). */
+void exec_fbld(struct cpu *c, const struct insn *i)
+{
+	u8 b[10];
+	u64 n = 0;
+	u16 exc = 0;
+	struct f80 v;
+
+	x87_prologue(c, i, X87_DATA);
+	cpu_read_bytes(c, i->seg, insn_ea(c, i), b, 10);
+	for (int k = 8; k >= 0; k--)
+		n = n * 100 + (b[k] >> 4) * 10 + (b[k] & 15);
+	v = host_load(HX_ILD64, c->fpu.fcw, n, &exc);
+	if (b[9] & 0x80)
+		v.se |= 0x8000; /* -0 stays -0 */
+	push_commit(c, i, v, exc);
+}
+
+/* FBSTP m80bcd: ST(0) rounded to an integer per FCW.RC, then stored and
+ * popped. NaN, infinity, empty ST(0) or |value| > 10^18 - 1 is an invalid
+ * operation: masked, the packed BCD indefinite is stored (FBSTP "FPU Flags
+ * Affected" / "Floating-Point Exceptions"). The sign comes from ST(0), so a
+ * negative value that rounds to zero stores -0. */
+void exec_fbstp(struct cpu *c, const struct insn *i)
+{
+	u16 exc = 0, sw = 0;
+	struct hx87 s = { 0 };
+	u8 b[10] = { 0 };
+
+	x87_prologue(c, i, X87_DATA);
+	s.a = x87_get(c, 0, &exc);
+	if (!(exc & FSW_SF)) {
+		sw = hx87_run(HX_IST64, c->fpu.fcw, &s);
+		exc |= sw & FSW_EXC;
+		u64 mag = (s.a.se & 0x8000) ? -s.mem : s.mem;
+		if (!(exc & FSW_IE) && mag > BCD_MAX)
+			exc = (u16)((exc & ~FSW_PE) | FSW_IE);
+		for (unsigned k = 0; k < 9 && !(exc & FSW_IE); k++, mag /= 100)
+			b[k] = (u8)((mag % 10) | ((mag / 10 % 10) << 4));
+		b[9] = (s.a.se & 0x8000) ? 0x80 : 0;
+	}
+	if (exc & FSW_IE) {
+		memset(b, 0, 7);
+		b[7] = 0xc0;
+		b[8] = b[9] = 0xff;
+		sw = 0;
+	}
+	if (x87_blocked(c, exc, X87_PRE)) {
+		x87_status(c, i, exc, FSW_C1, 0);
+		return;
+	}
+	cpu_write_bytes(c, i->seg, insn_ea(c, i), b, 10);
+	x87_pop(c);
+	x87_status(c, i, exc, FSW_C1, sw);
+}
+
 /* FXCH ST(i) (ST(1) when no operand is given) */
 void exec_fxch(struct cpu *c, const struct insn *i)
 {
