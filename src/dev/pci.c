@@ -98,9 +98,8 @@ static u8 td_read_byte(struct pci *p, u64 addr)
 static void td_write_byte(struct pci *p, int bar, u64 addr, u8 val)
 {
 	if (addr == 0) {
-		/* select test `val` of this BAR */
-		if (val < PCI_TESTDEV_PER_BAR)
-			p->td_current = bar * PCI_TESTDEV_PER_BAR + val;
+		/* select test `val` of this BAR; any other number deselects */
+		p->td_current = val < PCI_TESTDEV_PER_BAR ? bar * PCI_TESTDEV_PER_BAR + val : -1;
 		return;
 	}
 	if (p->td_current < 0)

@@ -92,7 +92,7 @@ static void test_bus0_functions(void **state)
 		{ PCI_DEVFN(1, 0), 0x70008086, 0x06010000, 0x80 },
 		{ PCI_DEVFN(1, 1), 0x70108086, 0x01018000, 0x00 },
 		{ PCI_DEVFN(1, 3), 0x71138086, 0x06800003, 0x00 },
-		{ PCI_DEVFN(2, 0), 0x00051b36, 0xff000000, 0x00 },
+		{ PCI_DEVFN(2, 0), 0x00051b36, 0x00ff0000, 0x00 },
 	};
 	int found = 0;
 
@@ -130,7 +130,7 @@ static void test_readonly_fields(void **state)
 	cfg_write(f, TESTDEV, 0, 4, 0);
 	assert_int_equal(cfg_read(f, TESTDEV, 0, 4), 0x00051b36);
 	cfg_write(f, TESTDEV, 8, 4, 0);
-	assert_int_equal(cfg_read(f, TESTDEV, 8, 4), 0xff000000);
+	assert_int_equal(cfg_read(f, TESTDEV, 8, 4), 0x00ff0000);
 	cfg_write(f, TESTDEV, PCI_INTERRUPT_LINE, 2, 0xffff);
 	assert_int_equal(cfg_read(f, TESTDEV, PCI_INTERRUPT_LINE, 2), 0x00ff); /* pin RO */
 	cfg_write(f, TESTDEV, 0x40, 4, 0xffffffff);  /* no device-specific space */
@@ -264,9 +264,12 @@ static void test_testdev_protocol(void **state)
 			assert_int_equal(count, n == 0 ? 16 : 0);
 		}
 	}
-	/* test 3 does not exist in a BAR: the selection stays */
+	/* test 3 does not exist in a BAR: nothing is selected any more */
+	phys_write(&f->m.mem, MEMBAR, 1, 2);
+	assert_int_equal(phys_read(&f->m.mem, MEMBAR, 1), 2);
 	phys_write(&f->m.mem, MEMBAR, 1, 3);
-	assert_int_equal(phys_read(&f->m.mem, MEMBAR, 1), 5);
+	assert_int_equal(phys_read(&f->m.mem, MEMBAR, 4), 0);
+	assert_int_equal(phys_read(&f->m.mem, MEMBAR + 4, 4), 0);
 	/* the selection is shared by both BARs */
 	phys_write(&f->m.mem, MEMBAR, 1, 0);
 	assert_int_equal(in(f, IOBAR + 12, 4), 16);
