@@ -30,6 +30,7 @@ enum {
 #define B_PIE   BIT(6)
 #define B_AIE   BIT(5)
 #define B_UIE   BIT(4)
+#define B_SQWE  BIT(3)
 #define B_DM    BIT(2)  /* 1: binary, 0: BCD */
 #define B_24H   BIT(1)
 #define C_IRQF  BIT(7)
@@ -240,12 +241,13 @@ static u64 sec_ns(const struct rtc *r, i64 s)
 
 /* periodic interrupt period in 32.768 kHz cycles (data sheet "Periodic
  * Interrupt Rate"; RS 1 and 2 repeat RS 8 and 9 with the 32.768 kHz base),
- * or 0 if off */
+ * or 0 if off. As in QEMU 7.2, the divider tap runs (and PF is set) only
+ * while PIE or SQWE is on; the data sheet sets PF regardless of PIE. */
 static u64 periodic_cycles(const struct rtc *r)
 {
 	unsigned rs = r->cmos[R_A] & A_RS;
 
-	if (!rs || (r->cmos[R_A] & 0x60) == 0x60)
+	if (!rs || (r->cmos[R_A] & 0x60) == 0x60 || !(r->cmos[R_B] & (B_PIE | B_SQWE)))
 		return 0;
 	if (rs <= 2)
 		rs += 7;

@@ -26,6 +26,15 @@ u64 timers_tsc_per_ms(unsigned ms)
 	return (t1 - t0) * PIT_HZ / ((u64)count * 1000);
 }
 
+u64 timers_us(void)
+{
+	u64 fs = hpet_read(0) >> 32;
+
+	if (!(hpet_read(0x10) & 1))
+		hpet_write(0x10, hpet_read(0x10) | 1);
+	return hpet_read(0xf0) * fs / 1000000000ull;
+}
+
 void timers_irq_setup(void)
 {
 	u64 base = rdmsr(MSR_IA32_APICBASE);

@@ -62,6 +62,10 @@ static inline void hpet_write(u32 off, u64 v) { *(volatile u64 *)(HPET_BASE + of
 static inline u32 hpet_read32(u32 off) { return *(volatile u32 *)(HPET_BASE + off); }
 static inline void hpet_write32(u32 off, u32 v) { *(volatile u32 *)(HPET_BASE + off) = v; }
 
+/* microseconds of the HPET main counter (started if halted): the time
+ * reference of the rate checks, on the same clock as the devices in QEMU */
+u64 timers_us(void);
+
 /* --- interrupts: xAPIC at its default base, IOAPIC pins to this CPU --- */
 /* software-enable the local APIC, mask the 8259s and every IOAPIC pin */
 void timers_irq_setup(void);
