@@ -210,8 +210,8 @@ static void test_fw_cfg(void **state)
 	assert_int_equal(fw_read(f, 2), 2);
 }
 
-/* --- 8259 stand-in --- */
-static void test_pic_stub(void **state)
+/* --- 8259 ports (the full model: tests/unit/pic_test.c) --- */
+static void test_pic_ports(void **state)
 {
 	struct fix *f = *state;
 
@@ -353,7 +353,7 @@ int main(void)
 		T(test_debug_exit),
 		T(test_shutdown_port),
 		T(test_fw_cfg),
-		T(test_pic_stub),
+		T(test_pic_ports),
 		T(test_misc_ports),
 		T(test_resets),
 		T(test_testdev_scratch),
