@@ -243,6 +243,36 @@ static void test_auto_eoi(void **state)
 	assert_int_equal(ack(h), MBASE + 6);
 }
 
+/* special fully nested mode (master ICW4 bit 4): a higher slave request
+ * nests while the cascade input is in service; without it, it waits */
+static void test_special_fully_nested(void **state)
+{
+	struct harness *h = *state;
+
+	isa_set_irq(&h->m, 12, 1);
+	assert_int_equal(ack(h), SBASE + 4);
+	isa_set_irq(&h->m, 9, 1);
+	assert_int_equal(pending(h), -1);
+	outb(h, 0xa0, 0x20);
+	outb(h, 0x20, 0x20);
+	assert_int_equal(ack(h), SBASE + 1);
+	outb(h, 0xa0, 0x20);
+	outb(h, 0x20, 0x20);
+	isa_set_irq(&h->m, 9, 0);
+	isa_set_irq(&h->m, 12, 0);
+
+	outb(h, 0x20, 0x11); /* master: SFNM */
+	outb(h, 0x21, MBASE);
+	outb(h, 0x21, 0x04);
+	outb(h, 0x21, 0x11);
+	isa_set_irq(&h->m, 12, 1);
+	assert_int_equal(ack(h), SBASE + 4);
+	isa_set_irq(&h->m, 9, 1);
+	assert_int_equal(pending(h), SBASE + 1);
+	assert_int_equal(ack(h), SBASE + 1);
+	assert_int_equal(read_isr(h, 0xa0), 0x12);
+}
+
 /* poll command: the next read acknowledges and returns 0x80 | IR */
 static void test_poll(void **state)
 {
@@ -336,6 +366,7 @@ int main(void)
 		T(test_level_and_spurious),
 		T(test_rotation),
 		T(test_auto_eoi),
+		T(test_special_fully_nested),
 		T(test_poll),
 		T(test_special_mask),
 		T(test_edge_sense_reset),
