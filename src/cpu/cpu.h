@@ -19,7 +19,6 @@
 #include "cpu/arch.h"
 #include "cpu/fpu_state.h"
 #include "cpu/msr_state.h"
-#include "cpu/smm.h"
 
 struct machine;
 struct cpu_model;
@@ -121,6 +120,7 @@ struct cpu {
 	u8 cpl;
 	u8 shadow;             /* SHADOW_* for the next instruction boundary */
 	u8 activity;           /* enum cpu_activity */
+	u8 single;             /* the step loop runs one instruction (cpu/step.c) */
 
 	struct seg_cache seg[8]; /* ES CS SS DS FS GS LDTR TR */
 	struct dtr gdtr, idtr;
@@ -142,7 +142,6 @@ struct cpu {
 	u8 first_vector;       /* vector being delivered when a second fault hit */
 	u8 pending_db;         /* a trap-class #DB (single step/data bp) is due after this insn */
 	u64 pending_dr6;
-	struct smm_state smm;   /* system-management mode (cpu/smm.c) */
 	/* the local APIC, wired by the machine (NULL: none) */
 	const struct apic_ops *apic_ops;
 

@@ -142,11 +142,14 @@ static void convert_mem(struct insn *out, const ZydisDecodedInstruction *zi,
 }
 
 /* instructions after which the block must end: they may change what the
- * step loop checks only at block boundaries (IF, TF, DR7, shadows, mode) */
+ * step loop checks only at block boundaries (IF, TF, DR7, shadows, mode),
+ * or always leave the straight line. A conditional branch does not end a
+ * block: when it is not taken, execution goes on in the same block (the
+ * step loop leaves a block whenever RIP is not the fall-through). */
 static bool ends_block(const ZydisDecodedInstruction *zi)
 {
 	switch (zi->meta.category) {
-	case ZYDIS_CATEGORY_COND_BR: case ZYDIS_CATEGORY_UNCOND_BR:
+	case ZYDIS_CATEGORY_UNCOND_BR:
 	case ZYDIS_CATEGORY_CALL: case ZYDIS_CATEGORY_RET:
 	case ZYDIS_CATEGORY_INTERRUPT: case ZYDIS_CATEGORY_SYSCALL:
 	case ZYDIS_CATEGORY_SYSRET: case ZYDIS_CATEGORY_SYSTEM:
@@ -420,10 +423,12 @@ const struct block *icache_lookup_slow(struct cpu *c)
 				break;
 			cpu_gp0(c);
 		}
-		b->n++;
 		b->bytes = (u16)(b->bytes + in->len);
 		off += in->len;
 		rip += in->len;
+		/* a compare and the Jcc after it become one dispatch */
+		if (!(b->n && insn_fuse(&b->insns[b->n - 1], in, c->mode)))
+			b->n++;
 		if (in->flags & (INSN_F_BRANCH | INSN_F_ENDBLOCK) || off >= 0x1000)
 			break;
 	}

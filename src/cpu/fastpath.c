@@ -271,6 +271,60 @@ static insn_fn *const jcc_table[16] = {
 	fp_jcc_8, fp_jcc_9, fp_jcc_10, fp_jcc_11, fp_jcc_12, fp_jcc_13, fp_jcc_14, fp_jcc_15,
 };
 
+/* --- compare-and-branch pairs --------------------------------------------
+ * The flag-setting instruction runs first (a fault there leaves RIP at it,
+ * nothing counted), then the Jcc with RIP and the instruction count moved
+ * past the first instruction, as if dispatched separately. */
+static always_inline void fused(struct cpu *c, const struct insn *i, insn_fn *first, unsigned cc)
+{
+	u64 jcc_rip = c->rip + i->fused_len;
+
+	c->next_rip = jcc_rip;
+	first(c, i);
+	if (unlikely(c->icount + 1 >= c->deadline || c->single))
+		return; /* the Jcc becomes the next instruction on its own */
+	c->rip = jcc_rip;
+	c->icount++;
+	c->next_rip = jcc_rip + (u8)(i->len - i->fused_len);
+	if (flags_cond(c, cc)) {
+		u64 t = c->next_rip + i->imm2;
+		check_target(c, t); /* 64-bit mode: canonical */
+		c->next_rip = t;
+	}
+}
+
+#define FUSABLE(X) \
+	X(cmp_rr4) X(cmp_rr8) X(cmp_ri4) X(cmp_ri8) X(cmp_rm4) X(cmp_rm8) \
+	X(cmp_mi1) X(cmp_mi4) X(cmp_mi8) X(sub_ri4) X(sub_ri8) X(sub_rr4) X(sub_rr8) \
+	X(test_rr4) X(test_rr8) X(test_ri4) X(test_ri8) X(test_mi1) \
+	X(add_ri4) X(add_ri8) X(and_ri4) X(and_ri8)
+#define FUSED_CC(form, cc) \
+	static void fz_##form##_##cc(struct cpu *c, const struct insn *i) \
+	{ \
+		fused(c, i, fp_##form, cc); \
+	}
+#define FUSED_FORM(form) \
+	FUSED_CC(form, 0) FUSED_CC(form, 1) FUSED_CC(form, 2) FUSED_CC(form, 3) \
+	FUSED_CC(form, 4) FUSED_CC(form, 5) FUSED_CC(form, 6) FUSED_CC(form, 7) \
+	FUSED_CC(form, 8) FUSED_CC(form, 9) FUSED_CC(form, 10) FUSED_CC(form, 11) \
+	FUSED_CC(form, 12) FUSED_CC(form, 13) FUSED_CC(form, 14) FUSED_CC(form, 15)
+FUSABLE(FUSED_FORM)
+#undef FUSED_FORM
+#undef FUSED_CC
+
+static const struct {
+	insn_fn *first;
+	insn_fn *pair[16];
+} fuse_table[] = {
+#define FUSE_ROW(form) \
+	{ fp_##form, { fz_##form##_0, fz_##form##_1, fz_##form##_2, fz_##form##_3, \
+		       fz_##form##_4, fz_##form##_5, fz_##form##_6, fz_##form##_7, \
+		       fz_##form##_8, fz_##form##_9, fz_##form##_10, fz_##form##_11, \
+		       fz_##form##_12, fz_##form##_13, fz_##form##_14, fz_##form##_15 } },
+	FUSABLE(FUSE_ROW)
+#undef FUSE_ROW
+};
+
 /* --- choosing a form ------------------------------------------------------ */
 static bool is_gpr(const struct opnd *o, unsigned size)
 {
@@ -428,6 +482,31 @@ static insn_fn *specialise(const struct insn *in, unsigned mode)
 	default:
 		return NULL;
 	}
+}
+
+static bool is_jcc(const struct insn *in)
+{
+	for (unsigned k = 0; k < 16; k++)
+		if (in->fn == jcc_table[k])
+			return true;
+	return false;
+}
+
+bool insn_fuse(struct insn *prev, const struct insn *jcc, unsigned mode)
+{
+	if (mode != MODE_LONG64 || prev->fused_len || !is_jcc(jcc) || jcc->osize != 8 ||
+	    prev->len + jcc->len > 0xff)
+		return false;
+	for (size_t k = 0; k < ARRAY_SIZE(fuse_table); k++) {
+		if (prev->fn == fuse_table[k].first) {
+			prev->fn = fuse_table[k].pair[jcc->cc & 15];
+			prev->fused_len = prev->len;
+			prev->len = (u8)(prev->len + jcc->len);
+			prev->imm2 = jcc->imm;
+			return true;
+		}
+	}
+	return false;
 }
 
 void insn_specialise(struct insn *in, unsigned mode)

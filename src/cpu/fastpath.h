@@ -9,4 +9,12 @@
  * (for decoding mode `mode`, enum cpu_mode); otherwise leave it. */
 void insn_specialise(struct insn *in, unsigned mode);
 
+/* Fuse a flag-setting instruction with the Jcc that follows it in a block,
+ * so both run in one dispatch: on success `prev` becomes the pair and true
+ * is returned (the caller drops `jcc`). Both must already be specialised
+ * (insn_specialise) for 64-bit mode. The pair still retires as two
+ * instructions: the Jcc runs on its own when only one instruction is left
+ * before c->deadline or the step loop runs a single instruction (c->single). */
+bool insn_fuse(struct insn *prev, const struct insn *jcc, unsigned mode);
+
 #endif

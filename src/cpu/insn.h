@@ -51,6 +51,9 @@ struct insn {
 	u8 lock;
 	u8 cc;     /* condition code (Jcc/SETcc/CMOVcc) or a handler-defined sub-op */
 	u8 flags;  /* INSN_F_* */
+	u8 fused_len; /* a compare fused with the Jcc after it (cpu/fastpath.c):
+	               * the compare's length; len covers both; imm2 is the
+	               * Jcc displacement. 0 for a single instruction. */
 	u16 mnemonic; /* ZydisMnemonic, for traces and coverage */
 	struct opnd op[INSN_MAX_OPS];
 	i64 disp;

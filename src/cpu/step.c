@@ -38,7 +38,11 @@ static void step_slow(struct cpu *c)
 	if ((c->dr[7] & 0xff) || (c->rflags & RFLAGS_RF))
 		cpu_debug_check_insn(c); /* instruction breakpoints are faults; consumes RF */
 	c->shadow = 0;
+	/* exactly one instruction: a fused compare-and-branch runs only its
+	 * first half (cpu/fastpath.c) */
+	c->single = 1;
 	exec_insn(c, &b->insns[0]);
+	c->single = 0;
 	cpu_debug_after_insn(c, rflags_before);
 }
 
@@ -65,6 +69,7 @@ static inline void run_block(struct cpu *c)
 
 static void deliver_fault(struct cpu *c)
 {
+	c->single = 0;
 	cpu_deliver(c, c->fault_vector, EV_HW_EXC, c->fault_has_error, c->fault_error);
 	c->in_event = 0;
 }
