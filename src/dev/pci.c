@@ -292,6 +292,13 @@ static void fn_init(struct pci_fn *f, unsigned devfn, u16 vendor, u16 device, u8
 		f->bar[i].range = -1;
 }
 
+/* `size` bytes (1-4) of firmware-set config space, little-endian */
+static void cfg_init(struct pci_fn *f, unsigned reg, unsigned size, u32 val)
+{
+	for (unsigned i = 0; i < size && reg + i < PCI_CONFIG_SIZE; i++)
+		f->cfg[reg + i] = (u8)(val >> (8 * i));
+}
+
 static void bar_init(struct pci *p, int fn, int idx, enum pci_bar_kind kind, u32 size, u32 addr)
 {
 	struct pci_fn *f = &p->fn[fn];
@@ -324,7 +331,7 @@ void pci_init(struct machine *m)
 	fn_init(&p->fn[PCI_FN_##name], PCI_DEVFN(slot, func), ven, dev, rev, cls, ht, cmd, \
 		pin, line, chip);
 #define PCI_BAR(name, idx, kind, size, addr) bar_init(p, PCI_FN_##name, idx, kind, size, addr);
-#define PCI_CFG(name, off, size, val) store_le(p->fn[PCI_FN_##name].cfg + (off), size, val);
+#define PCI_CFG(name, off, size, val) cfg_init(&p->fn[PCI_FN_##name], off, size, val);
 #include "dev/pci.def"
 	for (int i = 0; i < PCI_NR_FNS; i++)
 		bar_remap(p, &p->fn[i]);

@@ -121,6 +121,14 @@ static void test_bus0_functions(void **state)
 	/* PIIX4 PM: PMBA = 0x600, SCI line 9 */
 	assert_int_equal(cfg_read(f, PCI_DEVFN(1, 3), 0x40, 4), 0x601);
 	assert_int_equal(cfg_read(f, PCI_DEVFN(1, 3), PCI_INTERRUPT_LINE, 2), 0x0109);
+	/* what QEMU + SeaBIOS leave elsewhere (read back from QEMU 7.2) */
+	assert_int_equal(cfg_read(f, PCI_DEVFN(1, 3), 0x58, 4), 0x02000000); /* APMC_EN */
+	assert_int_equal(cfg_read(f, PCI_DEVFN(1, 3), 0x90, 4), 0x701);      /* SMBBA */
+	assert_int_equal(cfg_read(f, PCI_DEVFN(1, 3), PCI_STATUS, 2), 0x0280);
+	assert_int_equal(cfg_read(f, PCI_DEVFN(0, 0), 0x58, 4), 0x11111000); /* PAM */
+	assert_int_equal(cfg_read(f, PCI_DEVFN(0, 0), 0x5c, 4), 0x33111111);
+	assert_int_equal(cfg_read(f, PCI_DEVFN(0, 0), 0x60, 4), 0);
+	assert_int_equal(cfg_read(f, PCI_DEVFN(1, 0), 0x4c, 4), 0x0003004d);
 }
 
 static void test_readonly_fields(void **state)
