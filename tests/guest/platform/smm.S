@@ -9,6 +9,8 @@
  *   0 count      4 smbase seen     8 revision ID    12 set-RAX flag
  *   16/20 new RAX low/high          24 relocate-to (0 = no)
  *   28 saved RIP low               32 saved CS selector   36 saved EFER low
+ *   40 nest: raise an SMI from inside the handler (cleared)
+ *   44 the count right after that nested OUT
  */
 	.text
 	.code16
@@ -39,6 +41,12 @@ smm_handler_mailbox:
 	jz 2f
 	movl %eax, %cs:0xff00		/* SMBASE relocation */
 	addr32 movl $0, 24(%ebx)
-2:	rsm
+2:	addr32 cmpl $0, 40(%ebx)
+	je 3f
+	addr32 movl $0, 40(%ebx)
+	outb %al, $0xb2			/* an SMI inside SMM: latched */
+	addr32 movl (%ebx), %eax
+	addr32 movl %eax, 44(%ebx)	/* the count after that OUT */
+3:	rsm
 smm_handler_end:
 	.code64

@@ -23,6 +23,7 @@
 #define APIC_ICR2      0x310
 #define APIC_ID        0x020
 #define APIC_DM_SMI    (2u << 8)
+#define APIC_DEST_ALLINC (2u << 18)
 #define MSR_SMI_COUNT  0x34
 
 /* i440FX host bridge SMRAM register (QEMU's pc machine) */
@@ -33,7 +34,7 @@
 struct smm_mailbox {
 	u32 count, smbase, revision, set_rax;
 	u32 rax_lo, rax_hi, reloc, rip;
-	u32 cs, efer;
+	u32 cs, efer, nest, nest_count;
 } __attribute__((packed));
 
 extern const u8 smm_handler_start[], smm_handler_end[];
@@ -165,6 +166,24 @@ static void test_status_port(void)
 	report(inb(0xb3) == 0xa5 && mb.count == before, "port 0xb3: scratch byte, no SMI");
 }
 
+/* SDM "SMI Handler Execution Environment": an SMI while in SMM is latched
+ * and taken after RSM (the handler writes port 0xb2 itself) */
+static void test_latched(void)
+{
+	u64 after_out;
+	bool ok;
+	u32 before = mb.count;
+
+	mb.nest = 1;
+	apm_smi(0x44, &after_out, &ok);
+	report(mb.nest_count == before + 1, "SMI raised inside SMM did not nest (count %u)",
+	       mb.nest_count - before);
+	report(mb.count == before + 2, "latched SMI taken after RSM (count %u)", mb.count - before);
+	report(ok && mb.rip >= (u32)after_out && mb.rip < (u32)after_out + 64,
+	       "latched SMI interrupted the resumed 64-bit code");
+	check_back_in_long_mode("latched SMI");
+}
+
 static void self_smi_ipi(void)
 {
 	volatile u32 *apic = (volatile u32 *)APIC_BASE;
@@ -183,6 +202,18 @@ static void test_ipi(void)
 	       "SMI IPI to the own APIC ID: the handler ran once");
 	report(mb.cs == KERNEL_CS, "SMI IPI: saved CS selector %#x", mb.cs);
 	check_back_in_long_mode("SMI IPI");
+}
+
+/* destination shorthand "all including self" with delivery mode SMI */
+static void test_ipi_all(void)
+{
+	volatile u32 *apic = (volatile u32 *)APIC_BASE;
+	u32 before = mb.count;
+
+	apic[APIC_ICR / 4] = APIC_DEST_ALLINC | APIC_DM_SMI;
+	report(wait_count(before + 1) && mb.count == before + 1,
+	       "SMI IPI to all including self: the handler ran once");
+	check_back_in_long_mode("SMI IPI all-including-self");
 }
 
 static void test_relocation(void)
@@ -214,7 +245,9 @@ int main(int argc, char **argv)
 	install_handlers();
 	test_apm();
 	test_status_port();
+	test_latched();
 	test_ipi();
+	test_ipi_all();
 	test_relocation();
 	u64 count1 = smi_count_msr();
 	if (count0 == ~0ull || count1 == ~0ull)
