@@ -19,6 +19,7 @@
 #include "cpu/arch.h"
 #include "cpu/fpu_state.h"
 #include "cpu/msr_state.h"
+#include "cpu/smm.h"
 
 struct machine;
 struct cpu_model;
@@ -142,6 +143,7 @@ struct cpu {
 	u8 first_vector;       /* vector being delivered when a second fault hit */
 	u8 pending_db;         /* a trap-class #DB (single step/data bp) is due after this insn */
 	u64 pending_dr6;
+	struct smm_state smm;   /* system-management mode (cpu/smm.c) */
 	/* the local APIC, wired by the machine (NULL: none) */
 	const struct apic_ops *apic_ops;
 
