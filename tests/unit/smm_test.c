@@ -426,6 +426,21 @@ static void test_apm_port(void **state)
 	assert_int_equal(pio_read(&H.m.mem, 0xb3, 1), 0x5a);
 }
 
+/* with two CPUs, the SMI of port 0xb2 goes to the BSP whoever writes it */
+static void test_apm_smi_to_bsp(void **state)
+{
+	struct machine m;
+	struct machine_config cfg = { .ram_size = 16ull << 20, .smp = 2, .cpu_spec = "max",
+				      .debug_exit_port = 0xf4 };
+	memset(&m, 0, sizeof(m));
+	assert_int_equal(machine_init(&m, &cfg), 0);
+	m.cur = m.cpus[1];
+	pio_write(&m.mem, 0xb2, 1, 0x10);
+	assert_int_equal(m.cpus[0]->smi_pending, 1);
+	assert_int_equal(m.cpus[1]->smi_pending, 0);
+	machine_free(&m);
+}
+
 /* OUT to 0xb2 runs the handler at the next boundary and resumes after it */
 static void test_apm_out_runs_handler(void **state)
 {
@@ -496,6 +511,7 @@ int main(void)
 		T(test_shutdown_efer_reserved),
 		T(test_auto_halt),
 		T(test_apm_port),
+		T(test_apm_smi_to_bsp),
 		T(test_apm_out_runs_handler),
 		T(test_msrs),
 		T(test_init_leaves_smm),
