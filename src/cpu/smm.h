@@ -8,7 +8,8 @@
  * and the handler at SMBASE + 0x8000 are plain physical memory that code
  * outside SMM can read and write. Where the SDM leaves a choice, nestbox
  * does what QEMU 7.2 TCG does (the AMD64 state-save map on models with long
- * mode, IDTR, SMBASE relocation on any alignment). */
+ * mode, SMBASE relocation to any alignment, INIT leaves SMM); the IDTR is
+ * left invalid (base 0, limit 0) on entry, as KVM does. */
 #ifndef NESTBOX_CPU_SMM_H
 #define NESTBOX_CPU_SMM_H
 

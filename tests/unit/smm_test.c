@@ -349,6 +349,26 @@ static void test_nmi_blocking_restored(void **state)
 	assert_int_equal(c->nmi_blocked, 1);
 }
 
+/* SMI outranks a pending #DB trap and the STI shadow; both are held over
+ * SMM and are back after RSM */
+static void test_db_and_shadow_held(void **state)
+{
+	struct cpu *c = H.c;
+	rsm_at(SMBASE0);
+	c->pending_db = 1;
+	c->pending_dr6 = BIT(14);
+	c->shadow = SHADOW_STI;
+	take_smi(c);
+	assert_int_equal(c->pending_db, 0);
+	assert_int_equal(c->shadow, 0);
+	cpu_step(c); /* RSM */
+	assert_false(c->smm.in_smm);
+	assert_int_equal(c->pending_db, 1);
+	assert_int_equal(c->pending_dr6, BIT(14));
+	assert_int_equal(c->shadow, SHADOW_STI);
+	assert_int_equal(h_run(&H, 0, 1), VEC_DB);
+}
+
 static void expect_shutdown(unsigned off, unsigned n, u64 v)
 {
 	struct cpu *c = H.c;
@@ -503,6 +523,7 @@ int main(void)
 		T(test_rsm_ud),
 		T(test_smi_latched),
 		T(test_nmi_blocking_restored),
+		T(test_db_and_shadow_held),
 		T(test_shutdown_cr0_pg_no_pe),
 		T(test_shutdown_cr0_nw_no_cd),
 		T(test_shutdown_cr4_reserved),
