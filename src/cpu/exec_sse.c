@@ -118,6 +118,7 @@ void vwrite(struct cpu *c, const struct insn *i, unsigned n, unsigned size, bool
 /* --- moves --- */
 static void mov_full(struct cpu *c, const struct insn *i, bool align)
 {
+	sse_need(c, FEAT_sse);
 	sse_prologue(c);
 	vwrite(c, i, 0, 16, align, vread(c, i, 1, 16, align));
 }
@@ -131,7 +132,12 @@ void exec_movntdq(struct cpu *c, const struct insn *i) { mov_full(c, i, true); }
 void exec_movups(struct cpu *c, const struct insn *i) { mov_full(c, i, false); }
 void exec_movupd(struct cpu *c, const struct insn *i) { mov_full(c, i, false); }
 void exec_movdqu(struct cpu *c, const struct insn *i) { mov_full(c, i, false); }
-void exec_lddqu(struct cpu *c, const struct insn *i) { mov_full(c, i, false); }
+/* LDDQU xmm, m128 (SSE3): an unaligned load */
+void exec_lddqu(struct cpu *c, const struct insn *i)
+{
+	sse_need(c, FEAT_sse3);
+	mov_full(c, i, false);
+}
 
 /* MOVD/MOVQ: the low 4/8 bytes; an XMM destination is zero-extended to 128
  * bits, a GPR destination as any 32/64-bit GPR write. */
@@ -139,6 +145,7 @@ static void mov_low(struct cpu *c, const struct insn *i, unsigned size)
 {
 	struct v128 v;
 
+	sse_need(c, sse_is_mmx(i) ? FEAT_mmx : FEAT_sse2);
 	vec_prologue(c, i);
 	v = vread(c, i, 1, size, false);
 	v.q[0] &= size_mask(size);
@@ -210,8 +217,12 @@ void exec_movhlps(struct cpu *c, const struct insn *i)
 /* sign bits of each esize-byte element of operand 1 into a GPR */
 static void movmsk(struct cpu *c, const struct insn *i, unsigned esize)
 {
-	unsigned w = vec_prologue(c, i);
-	struct v128 s = vread(c, i, 1, w, false);
+	unsigned w;
+	struct v128 s;
+
+	sse_need(c, esize == 4 ? FEAT_sse : sse_is_mmx(i) ? FEAT_sse : FEAT_sse2);
+	w = vec_prologue(c, i);
+	s = vread(c, i, 1, w, false);
 	u8 b[16];
 	u64 m = 0;
 
@@ -245,6 +256,20 @@ void sse_exceptions(struct cpu *c, u32 exc, bool tiny)
 		exc = pre;
 	else if (tiny && (unmasked & MXCSR_UE))
 		exc |= MXCSR_UE;
+	c->fpu.mxcsr |= exc;
+	if (exc & unmasked) {
+		if (c->cr4 & CR4_OSXMMEXCPT)
+			cpu_fault(c, VEC_XM, 0);
+		cpu_ud(c);
+	}
+}
+
+/* flags already combined by the caller (multi-step instructions): merge
+ * them and fault for an unmasked one */
+void sse_raise(struct cpu *c, u32 exc)
+{
+	u32 unmasked = ~(c->fpu.mxcsr >> MXCSR_MASKS_SHIFT) & MXCSR_EXC;
+
 	c->fpu.mxcsr |= exc;
 	if (exc & unmasked) {
 		if (c->cr4 & CR4_OSXMMEXCPT)

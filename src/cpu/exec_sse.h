@@ -56,6 +56,8 @@ static inline u64 *xmm_of(struct cpu *c, const struct insn *i, unsigned k)
  * Floating-Point Exception Conditions"). `tiny`: a computed result element
  * is denormal (underflow is signalled for exact tiny results when UM = 0). */
 void sse_exceptions(struct cpu *c, u32 exc, bool tiny);
+/* merge flags the caller combined itself; #XM/#UD for an unmasked one */
+void sse_raise(struct cpu *c, u32 exc);
 
 /* --- the host SSE unit (cpu/exec_sse_host.c) --- */
 enum sse_hop {

@@ -31,6 +31,167 @@ static bool tiny_in(const u64 r[2], enum tiny_kind t)
 	return false;
 }
 
+/* --- overflow or underflow unmasked ---
+ * SDM Vol.1 "Numeric Underflow Exception (#U)": with underflow unmasked, a
+ * tiny result signals UE even when exact, and PE reflects rounding to the
+ * destination precision with an unbounded exponent, not the denormalized
+ * result the host's masked run computed (measured: a product exact in 53
+ * bits but not as a denormal gives UE without PE; likewise an overflow
+ * with OM unmasked sets PE only if the rounded significand is inexact).
+ * For the lanes of the
+ * basic operations this recomputes the post-computation flags lane by lane:
+ * the host's scalar operation for OE/UE/PE, and for a tiny lane the x87 unit
+ * at 24/53-bit precision (15-bit exponent) for PE. */
+struct lane_ops {
+	enum sse_hop op;         /* the instruction */
+	enum sse_hop scalar;     /* the scalar form of its lane operation */
+	enum hx87_op x87;        /* the same on the x87 unit (HX_ADD with b = 0:
+				  * a narrowing conversion) */
+	u8 es, n;                /* result element size, computed lanes */
+	u8 src_es;               /* source element size (conversions), else 0 */
+};
+
+static const struct lane_ops lane_table[] = {
+	{ SH_ADDPS, SH_ADDSS, HX_ADD, 4, 4, 0 }, { SH_SUBPS, SH_SUBSS, HX_SUB, 4, 4, 0 },
+	{ SH_MULPS, SH_MULSS, HX_MUL, 4, 4, 0 }, { SH_DIVPS, SH_DIVSS, HX_DIV, 4, 4, 0 },
+	{ SH_ADDPD, SH_ADDSD, HX_ADD, 8, 2, 0 }, { SH_SUBPD, SH_SUBSD, HX_SUB, 8, 2, 0 },
+	{ SH_MULPD, SH_MULSD, HX_MUL, 8, 2, 0 }, { SH_DIVPD, SH_DIVSD, HX_DIV, 8, 2, 0 },
+	{ SH_ADDSS, SH_ADDSS, HX_ADD, 4, 1, 0 }, { SH_SUBSS, SH_SUBSS, HX_SUB, 4, 1, 0 },
+	{ SH_MULSS, SH_MULSS, HX_MUL, 4, 1, 0 }, { SH_DIVSS, SH_DIVSS, HX_DIV, 4, 1, 0 },
+	{ SH_ADDSD, SH_ADDSD, HX_ADD, 8, 1, 0 }, { SH_SUBSD, SH_SUBSD, HX_SUB, 8, 1, 0 },
+	{ SH_MULSD, SH_MULSD, HX_MUL, 8, 1, 0 }, { SH_DIVSD, SH_DIVSD, HX_DIV, 8, 1, 0 },
+	/* ADDSUB: the odd lanes add, the even ones subtract (below) */
+	{ SH_ADDSUBPS, SH_ADDSS, HX_ADD, 4, 4, 0 }, { SH_ADDSUBPD, SH_ADDSD, HX_ADD, 8, 2, 0 },
+	{ SH_CVTPD2PS, SH_CVTSD2SS, HX_ADD, 4, 2, 8 }, { SH_CVTSD2SS, SH_CVTSD2SS, HX_ADD, 4, 1, 8 },
+};
+
+static const struct lane_ops *lane_ops_of(enum sse_hop op)
+{
+	for (unsigned k = 0; k < ARRAY_SIZE(lane_table); k++)
+		if (lane_table[k].op == op)
+			return &lane_table[k];
+	return NULL;
+}
+
+static struct f80 to_f80(u64 v, unsigned es, u32 mxcsr)
+{
+	struct hx87 x = { .mem = v };
+	/* DAZ: denormal inputs are zeros of the same sign */
+	if ((mxcsr & MXCSR_DAZ) && (es == 4 ? !(v & 0x7f800000u) : !(v & 0x7ff0000000000000ull)))
+		x.mem = v & (es == 4 ? 0x80000000u : 0x8000000000000000ull);
+	hx87_run(es == 4 ? HX_LD32 : HX_LD64, FCW_INIT, &x);
+	return x.r0;
+}
+
+static bool full_precision_inexact(const struct lane_ops *lo, enum hx87_op op, u64 a, u64 b,
+				   u32 mxcsr)
+{
+	struct hx87 x = { 0 };
+	u16 fcw = (u16)(FCW_INIT & ~(FCW_PC | FCW_RC)) | (u16)(((mxcsr >> 13) & 3) << 10) |
+		  (lo->es == 4 ? 0 : 2u << 8);
+
+	if (lo->src_es) { /* b + 0 rounded to the destination precision */
+		x.a = to_f80(b, lo->src_es, mxcsr);
+	} else {
+		x.a = to_f80(a, lo->es, mxcsr);
+		x.b = to_f80(b, lo->es, mxcsr);
+	}
+	return hx87_run(op, fcw, &x) & FSW_PE;
+}
+
+/* one scalar step x op y: its result in *r and its flags, with OE/UE/PE as
+ * they are when OE or UE is unmasked */
+static u32 step_flags(enum sse_hop scalar, enum hx87_op x87, const struct lane_ops *lo, u64 x,
+		      u64 y, u32 mxcsr, u64 *r)
+{
+	struct sse_hargs h = { 0 };
+	u32 f, unmasked = ~(mxcsr >> MXCSR_MASKS_SHIFT) & MXCSR_EXC;
+	bool tiny, ovf;
+
+	h.a[0] = x;
+	h.b[0] = y;
+	f = sse_host(scalar, 0, mxcsr, &h);
+	*r = h.a[0] & size_mask(lo->es);
+	tiny = (f & MXCSR_UE) || (lo->es == 4 ? !(*r & 0x7f800000u) && (*r & 0x7fffffu)
+				  : !(*r & 0x7ff0000000000000ull) && (*r << 12));
+	ovf = f & MXCSR_OE;
+	if (f & unmasked & (MXCSR_IE | MXCSR_DE | MXCSR_ZE))
+		return f & (MXCSR_IE | MXCSR_DE | MXCSR_ZE);
+	if (!((tiny && (unmasked & MXCSR_UE)) || (ovf && (unmasked & MXCSR_OE))))
+		return f;
+	f &= ~MXCSR_PE;
+	if (tiny)
+		f |= MXCSR_UE;
+	if (full_precision_inexact(lo, x87, x, y, mxcsr))
+		f |= MXCSR_PE;
+	return f;
+}
+
+static u32 unmasked_post_flags(const struct lane_ops *lo, u32 exc, u32 mxcsr, const u64 a[2],
+			       const u64 b[2])
+{
+	const struct v128 va = { { a[0], a[1] } }, vb = { { b[0], b[1] } };
+	bool addsub = lo->op == SH_ADDSUBPS || lo->op == SH_ADDSUBPD;
+	unsigned ses = lo->src_es ? lo->src_es : lo->es;
+	u32 post = 0;
+	u64 r;
+
+	for (unsigned k = 0; k < lo->n; k++) {
+		bool sub = addsub && !(k & 1);
+		/* SUBxx follows ADDxx in sse_host_ops.def */
+		post |= step_flags(sub ? lo->scalar + 1 : lo->scalar, sub ? HX_SUB : lo->x87, lo,
+				   v_get(&va, k, lo->es), v_get(&vb, k, ses), mxcsr, &r);
+	}
+	return (exc & (MXCSR_IE | MXCSR_DE | MXCSR_ZE)) | (post & (MXCSR_OE | MXCSR_UE | MXCSR_PE));
+}
+
+/* DPPS/DPPD (SDM Vol.2 DPPS "Operation"): the selected products (others
+ * +0.0), then t0 + t1 and t2 + t3, then their sum, each step rounded;
+ * "exceptions are determined separately for each add and multiply
+ * operation". Measured on the host, the steps run in stages (products,
+ * pair sums, final sum): a stage with an unmasked pre-computation exception
+ * reports its IE/DE/ZE; after each stage an unmasked flag among those
+ * gathered so far ends the instruction (#XM) with them. So a denormal
+ * product is a DE of the add stage, and an unmasked UE of a product hides
+ * the adds' PE. Returns the flags to merge. */
+static bool dp_stage(const struct lane_ops *lo, enum sse_hop op, enum hx87_op x87,
+		     const u64 *x, const u64 *y, u64 *r, unsigned n, u32 sel, u32 mxcsr, u32 *acc)
+{
+	u32 unmasked = ~(mxcsr >> MXCSR_MASKS_SHIFT) & MXCSR_EXC, f = 0;
+	const u32 pre = MXCSR_IE | MXCSR_DE | MXCSR_ZE;
+
+	for (unsigned k = 0; k < n; k++) {
+		r[k] = 0;
+		if (sel & (1u << k))
+			f |= step_flags(op, x87, lo, x[k], y[k], mxcsr, &r[k]);
+	}
+	*acc |= (f & pre & unmasked) ? f & pre : f;
+	return *acc & unmasked;
+}
+
+static u32 dp_flags(bool dbl, unsigned imm, u32 mxcsr, const u64 a[2], const u64 b[2])
+{
+	const struct v128 va = { { a[0], a[1] } }, vb = { { b[0], b[1] } };
+	const struct lane_ops lo = { 0, 0, HX_ADD, dbl ? 8 : 4, 1, 0 };
+	enum sse_hop mul = dbl ? SH_MULSD : SH_MULSS, add = dbl ? SH_ADDSD : SH_ADDSS;
+	unsigned n = dbl ? 2 : 4, es = dbl ? 8 : 4;
+	u64 x[4], y[4], t[4], p[2], q[2], s[1];
+	u32 acc = 0;
+
+	for (unsigned k = 0; k < n; k++) {
+		x[k] = v_get(&va, k, es);
+		y[k] = v_get(&vb, k, es);
+	}
+	if (dp_stage(&lo, mul, HX_MUL, x, y, t, n, (imm >> 4) & ((1u << n) - 1), mxcsr, &acc))
+		return acc;
+	p[0] = t[0], q[0] = t[1];
+	p[1] = t[2], q[1] = t[3];
+	if (dp_stage(&lo, add, HX_ADD, p, q, t, dbl ? 1 : 2, 3, mxcsr, &acc) || dbl)
+		return acc;
+	dp_stage(&lo, add, HX_ADD, &t[0], &t[1], s, 1, 1, mxcsr, &acc);
+	return acc;
+}
+
 /* op xmm1, xmm2/m: xmm1 <- xmm1 op source (src_size bytes; 16-byte memory
  * operands must be aligned) */
 static void fp2(struct cpu *c, const struct insn *i, enum sse_hop op, unsigned src_size,
@@ -49,6 +210,15 @@ static void fp2(struct cpu *c, const struct insn *i, enum sse_hop op, unsigned s
 	h.a[0] = d[0];
 	h.a[1] = d[1];
 	exc = sse_host(op, (unsigned)i->imm, c->fpu.mxcsr, &h);
+	if ((op == SH_DPPS || op == SH_DPPD) &&
+	    (~(c->fpu.mxcsr >> MXCSR_MASKS_SHIFT) & MXCSR_EXC)) {
+		/* an intermediate can fault even when the masked run shows
+		 * nothing (an exact tiny product with UM = 0) */
+		sse_raise(c, dp_flags(op == SH_DPPD, (u8)i->imm, c->fpu.mxcsr, d, h.b));
+	} else if (((!(c->fpu.mxcsr & MXCSR_UM) && ((exc & MXCSR_UE) || tiny_in(h.a, t))) ||
+		    (!(c->fpu.mxcsr & MXCSR_OM) && (exc & MXCSR_OE))) && lane_ops_of(op)) {
+		exc = unmasked_post_flags(lane_ops_of(op), exc, c->fpu.mxcsr, d, h.b);
+	}
 	sse_exceptions(c, exc, tiny_in(h.a, t));
 	d[0] = h.a[0];
 	d[1] = h.a[1];

@@ -353,18 +353,25 @@ void exec_movnti(struct cpu *c, const struct insn *i)
 
 /* MASKMOVQ mm1, mm2 / MASKMOVDQU xmm1, xmm2: the bytes of operand 1 whose
  * mask byte (operand 2) has bit 7 set are stored at DS:rDI (segment
- * overridable). XXX(sdm): bytes are stored one by one, so a fault part way
- * leaves the earlier bytes written. */
+ * overridable). The whole 8/16-byte destination is
+ * checked for write access first, as one access (measured on the host: a
+ * #PF reports the first byte of the destination in the faulting page even
+ * when that byte is not selected, and an all-zero mask still faults; the
+ * SDM allows either for a zero mask). */
 void exec_maskmovq(struct cpu *c, const struct insn *i)
 {
 	struct v128 d, m;
 	unsigned w, seg = (i->flags & INSN_F_HAS_MEM) ? i->seg : SEG_DS;
-	u64 ea = c->gpr[RDI] & size_mask(i->asize);
+	u64 ea = c->gpr[RDI] & size_mask(i->asize), lin;
 
 	sse_need(c, sse_is_mmx(i) ? FEAT_sse : FEAT_sse2);
 	w = vec_prologue(c, i);
 	d = vread(c, i, 0, w, false);
 	m = vread(c, i, 1, w, false);
+	lin = seg_check(c, seg, ea, w, ACC_W);
+	mem_translate(c, lin, ACC_W);
+	if ((lin ^ (lin + w - 1)) >> 12)
+		mem_translate(c, (lin + w - 1) & ~0xfffull, ACC_W);
 	for (unsigned k = 0; k < w; k++)
 		if (v_get(&m, k, 1) & 0x80)
 			cpu_write(c, seg, (ea + k) & size_mask(i->asize), 1, v_get(&d, k, 1));

@@ -47,13 +47,19 @@
 /* host/model features a form may need (native_has) */
 enum diff_feat {
 	FT_NONE, FT_LZCNT, FT_POPCNT, FT_BMI1, FT_BMI2, FT_ADX, FT_MOVBE, FT_CX16, FT_SSE42,
+	FT_MMX, FT_SSE3, FT_SSSE3, FT_SSE41,
 	FT_NR
 };
 
-/* register file as the trampoline loads and stores it */
+/* register file as the trampoline loads and stores it (offsets are used by
+ * trampoline.S: gpr 0, rflags 128, xmm 136, mm 392, mxcsr 456) */
 struct diff_regs {
 	u64 gpr[16]; /* encoding order RAX..R15 */
 	u64 rflags;
+	u64 xmm[16][2]; /* [n][0] = bits 63:0 */
+	u64 mm[8];      /* MM0..MM7 (x87 TOP = 0, every tag valid) */
+	u32 mxcsr;
+	u32 pad;
 };
 
 /* one test input: instruction bytes plus the state to run them from */

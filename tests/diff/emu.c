@@ -121,6 +121,8 @@ bool emu_has(unsigned feat)
 		[FT_NONE] = -1, [FT_LZCNT] = FEAT_abm, [FT_POPCNT] = FEAT_popcnt,
 		[FT_BMI1] = FEAT_bmi1, [FT_BMI2] = FEAT_bmi2, [FT_ADX] = FEAT_adx,
 		[FT_MOVBE] = FEAT_movbe, [FT_CX16] = FEAT_cx16, [FT_SSE42] = FEAT_sse4_2,
+		[FT_MMX] = FEAT_mmx, [FT_SSE3] = FEAT_sse3, [FT_SSSE3] = FEAT_ssse3,
+		[FT_SSE41] = FEAT_sse4_1,
 	};
 	if (feat >= FT_NR || map[feat] < 0)
 		return true;
@@ -158,6 +160,18 @@ static void reset_cpu(struct cpu *c, const struct diff_case *k)
 	c->in_event = 0;
 	c->pending_db = 0;
 	c->dr[7] = DR7_FIXED1;
+	/* the SIMD state as the trampoline leaves it: MXCSR, XMM0-15, and
+	 * MM0-7 loaded by MMX moves (TOP = 0, every tag valid, bits 79:64 of
+	 * each register ones: SDM Vol.1 "MMX Registers") */
+	memcpy(c->fpu.xmm, k->in.xmm, sizeof(c->fpu.xmm));
+	c->fpu.mxcsr = k->in.mxcsr;
+	c->fpu.fcw = 0x37f;
+	c->fpu.fsw = 0;
+	c->fpu.ftw = 0;
+	for (int r = 0; r < 8; r++) {
+		c->fpu.st[r].mant = k->in.mm[r];
+		c->fpu.st[r].se = 0xffff;
+	}
 	cpu_update_mode(c);
 }
 
@@ -179,6 +193,10 @@ void emu_run(const struct diff_case *k, struct diff_out *out)
 	memcpy(out->mem, data, DIFF_DATA_SIZE);
 	memcpy(out->r.gpr, c->gpr, sizeof(c->gpr));
 	out->r.rflags = cpu_rflags(c);
+	memcpy(out->r.xmm, c->fpu.xmm, sizeof(out->r.xmm));
+	for (int r = 0; r < 8; r++)
+		out->r.mm[r] = c->fpu.st[r].mant;
+	out->r.mxcsr = c->fpu.mxcsr;
 	out->vec = DIFF_NO_FAULT;
 	out->rip = c->rip;
 	if (c->activity == ACT_SHUTDOWN) {

@@ -15,6 +15,7 @@ const struct form diff_forms[] = {
 #define X(nm, uf, pfx, map, opc, mo, sz, imm, fl, ft) \
 	{ nm, uf, pfx, map, (u8)(opc), mo, sz, imm, fl, ft },
 #include "forms.def"
+#include "sse_forms.def"
 #undef X
 };
 const unsigned diff_nforms = ARRAY_SIZE(diff_forms);
@@ -96,6 +97,88 @@ static u64 rand_val(struct gctx *g)
 	}
 }
 
+/* --- SIMD values: floating-point specials (zeros, denormals, infinities,
+ * QNaN/SNaN, conversion limits), values that overflow or underflow when
+ * combined, integer edges, or anything --- */
+static u64 rand_f32(struct gctx *g)
+{
+	static const u32 sp[] = {
+		0, 0x80000000, 0x3f800000, 0xbf800000, 0x7f800000, 0xff800000, 0x7fc00000,
+		0xffc00000, 0x7f800001, 0x7fa00000, 0x00000001, 0x007fffff, 0x80000001,
+		0x00800000, 0x7f7fffff, 0x4f000000, 0xcf000000, 0x4effffff, 0x5f000000,
+		0xdf000000, 0x3f000000, 0x3fc00000, 0x40200000, 0xbfc00000,
+	};
+	u32 sign = (u32)rn(g, 2) << 31, m = (u32)rnd(g) & 0x7fffff;
+	switch (rn(g, 5)) {
+	case 0: case 1: return sp[rn(g, ARRAY_SIZE(sp))];
+	case 2: return sign | (u32)(97 + rn(g, 60)) << 23 | m;              /* ordinary */
+	case 3: return sign | (u32)(rn(g, 2) ? 1 + rn(g, 40) : 214 + rn(g, 40)) << 23 | m;
+	default: return (u32)rnd(g);
+	}
+}
+
+static u64 rand_f64(struct gctx *g)
+{
+	static const u64 sp[] = {
+		0, 0x8000000000000000ull, 0x3ff0000000000000ull, 0xbff0000000000000ull,
+		0x7ff0000000000000ull, 0xfff0000000000000ull, 0x7ff8000000000000ull,
+		0x7ff0000000000001ull, 0x7ff4000000000000ull, 1, 0x000fffffffffffffull,
+		0x8000000000000001ull, 0x0010000000000000ull, 0x7fefffffffffffffull,
+		0x41e0000000000000ull, 0xc1e0000000000000ull, 0x41dfffffffc00000ull,
+		0x43e0000000000000ull, 0xc3e0000000000000ull, 0x3fe0000000000000ull,
+		0x3ff8000000000000ull, 0x4004000000000000ull, 0x47efffffe0000000ull,
+		0x3810000000000000ull, 0x36a0000000000000ull,
+	};
+	u64 sign = rn(g, 2) << 63, m = rnd(g) & 0xfffffffffffffull;
+	switch (rn(g, 5)) {
+	case 0: case 1: return sp[rn(g, ARRAY_SIZE(sp))];
+	case 2: return sign | (1023 - 60 + rn(g, 120)) << 52 | m;
+	case 3: return sign | (rn(g, 2) ? 1 + rn(g, 80) : 1900 + rn(g, 146)) << 52 | m;
+	default: return rnd(g);
+	}
+}
+
+static void rand_v128(struct gctx *g, u8 *p)
+{
+	unsigned kind = (unsigned)rn(g, 100);
+	for (unsigned k = 0; k < 16; k += kind < 40 ? 4 : 8) {
+		if (kind < 40)
+			store_le32(p + k, (u32)rand_f32(g));
+		else if (kind < 80)
+			store_le64(p + k, rand_f64(g));
+		else
+			store_le64(p + k, rand_val(g));
+	}
+}
+
+/* SDM Vol.1 "MXCSR Control and Status Register": mostly the default with a
+ * random rounding mode, sometimes DAZ/FZ, unmasked exceptions, set flags */
+static u32 rand_mxcsr(struct gctx *g)
+{
+	u32 m = 0x1f80 | (u32)rn(g, 4) << 13;
+	if (chance(g, 15))
+		m |= BIT(6);
+	if (chance(g, 15))
+		m |= BIT(15);
+	if (chance(g, 30))
+		for (unsigned b = 7; b <= 12; b++)
+			if (chance(g, 35))
+				m &= ~BIT(b);
+	if (chance(g, 20))
+		m |= (u32)rnd(g) & 0x3f;
+	return m;
+}
+
+static void gen_sse_state(struct gctx *g)
+{
+	struct diff_case *k = g->k;
+	for (int r = 0; r < 16; r++)
+		rand_v128(g, (u8 *)k->in.xmm[r]);
+	for (int r = 0; r < 8; r++)
+		k->in.mm[r] = chance(g, 50) ? rand_val(g) : rnd(g);
+	k->in.mxcsr = rand_mxcsr(g);
+}
+
 /* --- registers as the encoding names them (AH..BH without REX) --- */
 static bool is_high8(const struct gctx *g, int r, unsigned size)
 {
@@ -145,6 +228,17 @@ static void mem_patch(struct gctx *g, u64 a, unsigned n, u64 v)
 	store_le(k->patch[k->npatch].bytes, n, v);
 	k->npatch++;
 	store_le(g->scratch + (a - DIFF_DATA_VA), n, v);
+}
+
+/* a 16-byte memory operand with SIMD values (two 8-byte patches) */
+static void gen_sse_mem(struct gctx *g)
+{
+	u8 v[16];
+	if (!(g->f->fl & F_SSE) || !g->mem || chance(g, 20))
+		return;
+	rand_v128(g, v);
+	for (unsigned h = 0; h < 2; h++)
+		mem_patch(g, g->target + 8 * h, 8, load_le64(v + 8 * h));
 }
 
 /* the ModRM.rm operand's value at the operand size, if known */
@@ -199,6 +293,8 @@ static u64 pick_target(struct gctx *g, bool canon_only)
 	}
 	u64 off = rn(g, DIFF_DATA_SIZE - 16);
 	unsigned align = g->size ? g->size : 1;
+	if (g->f->fl & F_A16)
+		return DIFF_DATA_VA + (chance(g, 85) ? off & ~15ull : off);
 	if ((g->f->fl & F_CMPX) && g->f->mo == M_N(1))
 		align = g->size * 2; /* CMPXCHG16B needs 16-byte alignment */
 	if (chance(g, 60))
@@ -609,6 +705,9 @@ void gen_case(const struct form *f, u64 *rng, struct diff_case *k)
 		       (gen_ac_pct && chance(&g, gen_ac_pct) ? RFL_AC : 0);
 	k->mem_seed = rnd(&g);
 	diff_fill(k, g.scratch);
+	k->in.mxcsr = 0x1f80;
+	if (f->fl & F_SSE)
+		gen_sse_state(&g);
 
 	gen_operands(&g);
 	/* REX.W: 64-bit operand size; where the size is fixed (byte forms,
@@ -636,6 +735,7 @@ void gen_case(const struct form *f, u64 *rng, struct diff_case *k)
 	k->taken_stub = f->imm == IREL8 || f->imm == IREL32 || (f->fl & (F_RET | F_IND));
 
 	gen_constraints(&g);
+	gen_sse_mem(&g);
 	gen_undef(&g);
 	if (g.a32 && g.mem && g.sib >= 0 && (g.sib & 7) == 5 && g.mod == 0 && g.b)
 		k->tags |= DIFF_TAG_A32_NOBASE_REXB;

@@ -41,6 +41,8 @@ enum { I0, IB, IW, IZ, IV, IWB, IMOFF, IREL8, IREL32 };
 #define F_RCX    BIT(24) /* RCX small (LOOP/JRCXZ) */
 #define F_ZSRC   BIT(25) /* the source is zero in some cases */
 #define F_CMPX   BIT(26) /* the comparand equals the destination in some cases */
+#define F_SSE    BIT(27) /* random XMM/MM/MXCSR state, FP special values */
+#define F_A16    BIT(28) /* 16-byte memory operand: mostly 16-aligned */
 
 enum uf_class {
 #define C(n) n,

@@ -61,6 +61,16 @@ static void on_signal(int sig, siginfo_t *si, void *ucv)
 	for (int r = 0; r < 16; r++)
 		o->r.gpr[r] = (u64)g[greg_of[r]];
 	o->r.rflags = (u64)g[REG_EFL];
+	/* SIMD state at the fault (the FXSAVE image the kernel saved): ST(i)
+	 * is MM i since the trampoline's MMX loads left TOP = 0 */
+	const struct _libc_fpstate *fp = uc->uc_mcontext.fpregs;
+	if (fp) {
+		o->r.mxcsr = fp->mxcsr;
+		for (int r = 0; r < 16; r++)
+			memcpy(o->r.xmm[r], fp->_xmm[r].element, 16);
+		for (int r = 0; r < 8; r++)
+			memcpy(&o->r.mm[r], fp->_st[r].significand, 8);
+	}
 	(void)si;
 	siglongjmp(native_jb, 1);
 }
@@ -141,10 +151,19 @@ bool native_has(unsigned feat)
 	case FT_NONE:
 		return true;
 	case FT_POPCNT: case FT_MOVBE: case FT_CX16: case FT_SSE42:
+	case FT_MMX: case FT_SSE3: case FT_SSSE3: case FT_SSE41:
 		if (!__get_cpuid(1, &a, &b, &c, &d))
 			return false;
-		return feat == FT_POPCNT ? (c >> 23) & 1 : feat == FT_MOVBE ? (c >> 22) & 1 :
-		       feat == FT_CX16 ? (c >> 13) & 1 : (c >> 20) & 1;
+		switch (feat) {
+		case FT_POPCNT: return (c >> 23) & 1;
+		case FT_MOVBE: return (c >> 22) & 1;
+		case FT_CX16: return (c >> 13) & 1;
+		case FT_MMX: return (d >> 23) & 1;
+		case FT_SSE3: return c & 1;
+		case FT_SSSE3: return (c >> 9) & 1;
+		case FT_SSE41: return (c >> 19) & 1;
+		default: return (c >> 20) & 1;
+		}
 	case FT_LZCNT:
 		if (!__get_cpuid(0x80000001, &a, &b, &c, &d))
 			return false;

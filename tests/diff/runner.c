@@ -118,6 +118,24 @@ static int diff_compare(const struct diff_case *k, const struct diff_out *exp,
 			return 1;
 		}
 	}
+	for (int r = 0; r < 16; r++)
+		if (exp->r.xmm[r][0] != got->r.xmm[r][0] || exp->r.xmm[r][1] != got->r.xmm[r][1]) {
+			snprintf(why, n, "xmm%d: expected %016llx_%016llx, got %016llx_%016llx", r,
+				 (unsigned long long)exp->r.xmm[r][1], (unsigned long long)exp->r.xmm[r][0],
+				 (unsigned long long)got->r.xmm[r][1], (unsigned long long)got->r.xmm[r][0]);
+			return 1;
+		}
+	for (int r = 0; r < 8; r++)
+		if (exp->r.mm[r] != got->r.mm[r]) {
+			snprintf(why, n, "mm%d: expected %#llx, got %#llx", r,
+				 (unsigned long long)exp->r.mm[r], (unsigned long long)got->r.mm[r]);
+			return 1;
+		}
+	if (exp->r.mxcsr != got->r.mxcsr) {
+		snprintf(why, n, "mxcsr: expected %#x, got %#x (input %#x)", exp->r.mxcsr,
+			 got->r.mxcsr, k->in.mxcsr);
+		return 1;
+	}
 	u64 mask = DIFF_FLAGS_CMP & ~k->undef;
 	if ((exp->r.rflags ^ got->r.rflags) & mask) {
 		snprintf(why, n, "rflags: expected %#llx, got %#llx (compared bits %#llx, input %#llx)",
@@ -149,7 +167,13 @@ static void dump_state(const char *tag, const struct diff_regs *r)
 	printf("  %s:", tag);
 	for (int i = 0; i < 16; i++)
 		printf("%s %s=%#llx", i % 4 ? "" : "\n   ", reg_names[i], (unsigned long long)r->gpr[i]);
-	printf("\n    rflags=%#llx\n", (unsigned long long)r->rflags);
+	printf("\n    rflags=%#llx mxcsr=%#x\n", (unsigned long long)r->rflags, r->mxcsr);
+	for (int i = 0; i < 16; i++)
+		printf("%sxmm%d=%016llx_%016llx", i % 2 ? " " : "\n    ", i,
+		       (unsigned long long)r->xmm[i][1], (unsigned long long)r->xmm[i][0]);
+	for (int i = 0; i < 8; i++)
+		printf("%smm%d=%016llx", i % 4 ? " " : "\n    ", i, (unsigned long long)r->mm[i]);
+	printf("\n");
 }
 
 __attribute__((unused)) /* only with a native side */
@@ -259,6 +283,7 @@ static void vector_load(const struct vector *v, struct diff_case *k, struct diff
 	exp->rip = v->rip;
 	memcpy(exp->r.gpr, v->out, sizeof(exp->r.gpr));
 	exp->r.rflags = v->out_rflags;
+	k->in.mxcsr = exp->r.mxcsr = 0x1f80; /* integer rows: SIMD state at reset */
 	diff_fill(k, exp->mem);
 	parse_runs(v->memdiff, apply_run, exp->mem);
 }

@@ -2,15 +2,18 @@
  *
  *   void diff_native_enter(struct diff_regs *st, const void *code);
  *
- * Saves the host's callee-saved registers and stack pointer, loads RFLAGS
- * (popfq) and all sixteen GPRs (RSP included) from *st, and jumps to code.
+ * Saves the host's callee-saved registers, stack pointer and MXCSR, loads
+ * MXCSR, XMM0-15, MM0-7 (which leaves x87 TOP = 0 and every tag valid),
+ * RFLAGS (popfq) and all sixteen GPRs (RSP included) from *st, and jumps to
+ * code.
  * The code page ends the instruction with an absolute jump to
  * diff_native_exit_fall (fall-through) or diff_native_exit_taken (a branch's
- * target), which store every GPR and RFLAGS (pushfq) back into *st and
- * return to the caller. A fault never gets there: native.c's signal handler
+ * target), which store every GPR, RFLAGS (pushfq), XMM/MM register and MXCSR
+ * back into *st, EMMS, restore the host MXCSR and return to the caller. A fault never gets there: native.c's signal handler
  * (on an alternate stack) records the state and siglongjmps out instead.
  *
- * struct diff_regs layout: gpr[16] at 0..120, rflags at 128.
+ * struct diff_regs layout: gpr[16] at 0..120, rflags at 128, xmm[16][2] at
+ * 136, mm[8] at 392, mxcsr at 456.
  */
 #if defined(__x86_64__) && defined(__linux__)
 	.text
@@ -27,6 +30,32 @@ diff_native_enter:
 	mov	%rsp, host_rsp(%rip)
 	mov	%rdi, st_ptr(%rip)
 	mov	%rsi, code_ptr(%rip)
+	stmxcsr	host_mxcsr(%rip)
+	ldmxcsr	456(%rdi)
+	movdqu	136(%rdi), %xmm0
+	movdqu	152(%rdi), %xmm1
+	movdqu	168(%rdi), %xmm2
+	movdqu	184(%rdi), %xmm3
+	movdqu	200(%rdi), %xmm4
+	movdqu	216(%rdi), %xmm5
+	movdqu	232(%rdi), %xmm6
+	movdqu	248(%rdi), %xmm7
+	movdqu	264(%rdi), %xmm8
+	movdqu	280(%rdi), %xmm9
+	movdqu	296(%rdi), %xmm10
+	movdqu	312(%rdi), %xmm11
+	movdqu	328(%rdi), %xmm12
+	movdqu	344(%rdi), %xmm13
+	movdqu	360(%rdi), %xmm14
+	movdqu	376(%rdi), %xmm15
+	movq	392(%rdi), %mm0
+	movq	400(%rdi), %mm1
+	movq	408(%rdi), %mm2
+	movq	416(%rdi), %mm3
+	movq	424(%rdi), %mm4
+	movq	432(%rdi), %mm5
+	movq	440(%rdi), %mm6
+	movq	448(%rdi), %mm7
 	pushq	128(%rdi)
 	popfq
 	mov	0(%rdi), %rax
@@ -84,6 +113,33 @@ diff_native_exit_fall:
 	mov	%rcx, 128(%rax)
 	mov	out_rsp(%rip), %rcx
 	mov	%rcx, 32(%rax)
+	movdqu	%xmm0, 136(%rax)
+	movdqu	%xmm1, 152(%rax)
+	movdqu	%xmm2, 168(%rax)
+	movdqu	%xmm3, 184(%rax)
+	movdqu	%xmm4, 200(%rax)
+	movdqu	%xmm5, 216(%rax)
+	movdqu	%xmm6, 232(%rax)
+	movdqu	%xmm7, 248(%rax)
+	movdqu	%xmm8, 264(%rax)
+	movdqu	%xmm9, 280(%rax)
+	movdqu	%xmm10, 296(%rax)
+	movdqu	%xmm11, 312(%rax)
+	movdqu	%xmm12, 328(%rax)
+	movdqu	%xmm13, 344(%rax)
+	movdqu	%xmm14, 360(%rax)
+	movdqu	%xmm15, 376(%rax)
+	movq	%mm0, 392(%rax)
+	movq	%mm1, 400(%rax)
+	movq	%mm2, 408(%rax)
+	movq	%mm3, 416(%rax)
+	movq	%mm4, 424(%rax)
+	movq	%mm5, 432(%rax)
+	movq	%mm6, 440(%rax)
+	movq	%mm7, 448(%rax)
+	stmxcsr	456(%rax)
+	emms
+	ldmxcsr	host_mxcsr(%rip)
 	pushq	$0x202			/* AC and DF off again for C code */
 	popfq
 	pop	%r15
@@ -101,6 +157,7 @@ host_rsp:	.quad	0
 st_ptr:		.quad	0
 code_ptr:	.quad	0
 out_rsp:	.quad	0
+host_mxcsr:	.long	0
 	.globl	diff_native_which
 diff_native_which:	.byte	0
 
