@@ -227,6 +227,25 @@ static void test_xsaveopt_xsavec(void **s)
 	assert_int_equal(run_mask(3, CODE(XSAVEOPT)), VEC_UD);
 }
 
+/* outside 64-bit mode only XMM0-7 belong to SSE state (SDM Vol.1 "SSE
+ * State"); LOCK is #UD */
+static void test_xsave_legacy_mode(void **s)
+{
+	xs_on();
+	set_state();
+	sh_prot32(&H);
+	C->cr4 = CR4_OSFXSR | CR4_OSXSAVE;
+	C->gpr[RBX] = S_AREA;
+	fill(0xaa);
+	wr(512, 8, 0);
+	assert_int_equal(run_mask(3, CODE(XSAVE)), -1);
+	assert_int_equal(rd(160 + 48, 8), 0x1111222233334444ull);
+	assert_int_equal(rd(160 + 192, 8), 0xaaaaaaaaaaaaaaaaull); /* XMM12 not saved */
+	assert_int_equal(rd(8, 4), (u32)C->fpu.fip);               /* 32-bit FIP, FCS */
+	assert_int_equal(rd(12, 2), C->fpu.fcs);
+	assert_int_equal(run_mask(3, CODE(0xf0, XSAVE)), VEC_UD);
+}
+
 /* --- XRSTOR (SDM Vol.1 "Operation of XRSTOR") --- */
 static void test_xrstor_roundtrip(void **s)
 {
@@ -411,6 +430,7 @@ int main(void)
 		T(test_xsave_standard),
 		T(test_xsave_rfbm),
 		T(test_xsaveopt_xsavec),
+		T(test_xsave_legacy_mode),
 		T(test_xrstor_roundtrip),
 		T(test_xrstor_init),
 		T(test_xrstor_faults),
