@@ -24,6 +24,18 @@ void log_write(enum log_cat cat, const char *fmt, ...) __attribute__((format(pri
 /* a fatal host-side error: prints "nestbox: <msg>" and exits with status 1 */
 noreturn_fn void die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* an internal invariant of nestbox (not a guest error), checked in debug
+ * builds only: a violation is a nestbox bug and stops the run */
+#ifdef DEBUG
+#define DEBUG_ASSERT(x) \
+	do { \
+		if (!(x)) \
+			die("%s:%d: internal check failed: %s", __FILE__, __LINE__, #x); \
+	} while (0)
+#else
+#define DEBUG_ASSERT(x) do { } while (0)
+#endif
+
 #define LOG(cat, ...)                                                   \
 	do {                                                            \
 		if (unlikely(log_mask & (1u << LOG_##cat)))             \

@@ -193,7 +193,10 @@ enum decode_status decode_insn(unsigned mode, const u8 *bytes, unsigned len, str
 	else if (zi.attributes & (ZYDIS_ATTRIB_HAS_REP | ZYDIS_ATTRIB_HAS_REPE))
 		out->rep = PFX_REP;
 	if (ends_block(&zi))
-		out->flags |= INSN_F_BRANCH;
+		out->flags |= INSN_F_BRANCH | INSN_F_JUMPS;
+	if (zi.meta.category == ZYDIS_CATEGORY_COND_BR || (out->rep &&
+	    zi.meta.category == ZYDIS_CATEGORY_STRINGOP))
+		out->flags |= INSN_F_JUMPS;
 	if (zi.meta.branch_type == ZYDIS_BRANCH_TYPE_FAR)
 		out->flags |= INSN_F_FAR;
 
@@ -265,6 +268,8 @@ enum decode_status decode_insn(unsigned mode, const u8 *bytes, unsigned len, str
 	default:
 		break;
 	}
+	if (out->flags & INSN_F_ENDBLOCK)
+		out->flags |= INSN_F_JUMPS;
 	insn_specialise(out, mode);
 	return DECODE_OK;
 }

@@ -503,6 +503,7 @@ bool insn_fuse(struct insn *prev, const struct insn *jcc, unsigned mode)
 			prev->fused_len = prev->len;
 			prev->len = (u8)(prev->len + jcc->len);
 			prev->imm2 = jcc->imm;
+			prev->flags |= INSN_F_JUMPS;
 			return true;
 		}
 	}

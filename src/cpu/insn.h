@@ -68,6 +68,10 @@ struct insn {
 #define INSN_F_FAR      BIT(3) /* far form of JMP/CALL/RET (Zydis branch type FAR) */
 #define INSN_F_RMW      BIT(4) /* the memory operand is read and written: op_read
                                 * of it checks write access (a fault reports W=1) */
+#define INSN_F_JUMPS    BIT(5) /* the handler may write c->next_rip (branches,
+                                * REP/I/O strings, software interrupts, fused
+                                * compare-and-branch pairs, block enders): the
+                                * step loop re-reads next_rip only after these */
 
 /* --- effective address (SDM Vol.1 "Specifying an Offset") --- */
 static inline u64 insn_ea(const struct cpu *c, const struct insn *i)

@@ -7,6 +7,8 @@
  * c->rip still at the faulting instruction, and is delivered as an event. */
 #include "cpu/step.h"
 
+#include "base/log.h"
+
 #include "cpu/debug.h"
 #include "cpu/decode.h"
 #include "cpu/event.h"
@@ -46,24 +48,40 @@ static void step_slow(struct cpu *c)
 	cpu_debug_after_insn(c, rflags_before);
 }
 
+/* The block loop keeps RIP and the instruction count in registers: only
+ * instructions marked INSN_F_JUMPS may write c->next_rip (or, for a fused
+ * compare-and-branch, count an instruction of their own), so only after
+ * those are the two read back from memory. The stores stay: handlers and
+ * fault delivery read c->rip and c->icount. */
 static inline void run_block(struct cpu *c)
 {
 	const struct block *b = icache_lookup(c);
 	const struct insn *in = b->insns, *end = b->insns + b->n;
 	/* a block is one mode: anything that changes the mode ends it */
 	const u64 mask = ip_mask(c);
-	u64 rip = c->rip, fall;
+	u64 rip = c->rip, ic = c->icount;
 	for (;;) {
-		fall = (rip + in->len) & mask;
+		u64 fall = (rip + in->len) & mask;
+		u8 flags = in->flags;
 		c->next_rip = fall;
 		in->fn(c, in);
-		rip = c->next_rip;
-		c->rip = rip;
-		c->icount++;
-		/* only a block's last instruction branches, but REP and I/O
-		 * string instructions come back to themselves */
-		if (unlikely(rip != fall) || ++in == end || unlikely(c->icount >= c->deadline))
-			break;
+		if (unlikely(flags & INSN_F_JUMPS)) {
+			rip = c->next_rip;
+			ic = c->icount + 1;
+			c->rip = rip;
+			c->icount = ic;
+			/* a taken branch, or a REP/I/O string instruction
+			 * coming back to itself */
+			if (rip != fall)
+				return;
+		} else {
+			DEBUG_ASSERT(c->next_rip == fall && c->icount == ic);
+			rip = fall;
+			c->rip = rip;
+			c->icount = ++ic;
+		}
+		if (++in == end || unlikely(ic >= c->deadline))
+			return;
 	}
 }
 
