@@ -210,6 +210,31 @@ static const struct vector vectors[] = {
 	{ NULL, NULL, 0, { 0 }, 0, 0, NULL, 0, 0, 0, 0, 0, 0, 0, { 0 }, 0, NULL },
 };
 
+/* SSE vectors (sse_vectors.inc): the integer row plus the SIMD state in
+ * and out: XMM0-15 as 32 quadwords (low, high), MM0-7, MXCSR */
+struct svector {
+	const char *name, *code;
+	u64 in[16], rflags, mem_seed;
+	const char *patches;
+	u64 xin[32], mmin[8];
+	u32 mxin;
+	u8 vec;
+	u32 err;
+	u64 cr2, rip, out[16], out_rflags, xout[32], mmout[8];
+	u32 mxout;
+	const char *memdiff;
+};
+
+static const struct svector svectors[] = {
+#define SV(name, code, in, rfl, seed, patches, xin, mmin, mxin, vec, err, cr2, rip, out, orfl, \
+	   xout, mmout, mxout, memdiff)                                                       \
+	{ name, code, in, rfl, seed, patches, xin, mmin, mxin, vec, err, cr2, rip, out, orfl,   \
+	  xout, mmout, mxout, memdiff },
+#include "sse_vectors.inc"
+#undef SV
+	{ NULL, NULL, { 0 }, 0, 0, NULL, { 0 }, { 0 }, 0, 0, 0, 0, 0, { 0 }, 0, { 0 }, { 0 }, 0, NULL },
+};
+
 static unsigned parse_hex(const char *s, u8 *out, unsigned max)
 {
 	unsigned n = 0;
@@ -288,6 +313,31 @@ static void vector_load(const struct vector *v, struct diff_case *k, struct diff
 	parse_runs(v->memdiff, apply_run, exp->mem);
 }
 
+static void svector_load(const struct svector *v, struct diff_case *k, struct diff_out *exp)
+{
+	const struct vector iv = {
+		v->name, v->code, 0, { 0 }, v->rflags, v->mem_seed, v->patches, 0, 0, 0, v->vec,
+		v->err, v->cr2, v->rip, { 0 }, v->out_rflags, v->memdiff,
+	};
+	vector_load(&iv, k, exp);
+	memcpy(k->in.gpr, v->in, sizeof(k->in.gpr));
+	memcpy(exp->r.gpr, v->out, sizeof(exp->r.gpr));
+	memcpy(k->in.xmm, v->xin, sizeof(k->in.xmm));
+	memcpy(k->in.mm, v->mmin, sizeof(k->in.mm));
+	k->in.mxcsr = v->mxin;
+	memcpy(exp->r.xmm, v->xout, sizeof(exp->r.xmm));
+	memcpy(exp->r.mm, v->mmout, sizeof(exp->r.mm));
+	exp->r.mxcsr = v->mxout;
+}
+
+static void print_u64s(const u64 *p, unsigned n)
+{
+	printf("R(");
+	for (unsigned i = 0; i < n; i++)
+		printf("%s%#llx", i ? ", " : "", (unsigned long long)p[i]);
+	printf(")");
+}
+
 /* print a vectors.inc row for case k with host result exp */
 __attribute__((unused)) /* only with a native side */
 static void vector_record(const char *name, const struct diff_case *k, const struct diff_out *exp)
@@ -333,6 +383,56 @@ static void vector_record(const char *name, const struct diff_case *k, const str
 	printf("\")\n");
 }
 
+/* print a sse_vectors.inc row (forms with F_SSE) */
+__attribute__((unused)) /* only with a native side */
+static void svector_record(const char *name, const struct diff_case *k, const struct diff_out *exp)
+{
+	static u8 init[DIFF_DATA_SIZE];
+	char code[80];
+	fmt_bytes(code, sizeof(code), k->code, k->len);
+	printf("SV(\"%s\", \"", name);
+	if (k->insn_off)
+		printf("@%x ", k->insn_off);
+	printf("%s\",\n  ", code);
+	print_u64s(k->in.gpr, 16);
+	printf(",\n  %#llx, %#llx, \"", (unsigned long long)k->in.rflags,
+	       (unsigned long long)k->mem_seed);
+	for (unsigned p = 0; p < k->npatch; p++) {
+		char b[32];
+		fmt_bytes(b, sizeof(b), k->patch[p].bytes, k->patch[p].len);
+		printf("%s%x:%s", p ? "," : "", k->patch[p].off, b);
+	}
+	printf("\",\n  ");
+	print_u64s(&k->in.xmm[0][0], 32);
+	printf(",\n  ");
+	print_u64s(k->in.mm, 8);
+	printf(", %#x,\n  %u, %#x, %#llx, %#llx,\n  ", k->in.mxcsr, exp->vec, exp->err,
+	       (unsigned long long)exp->cr2, (unsigned long long)exp->rip);
+	print_u64s(exp->r.gpr, 16);
+	printf(",\n  %#llx,\n  ", (unsigned long long)exp->r.rflags);
+	print_u64s(&exp->r.xmm[0][0], 32);
+	printf(",\n  ");
+	print_u64s(exp->r.mm, 8);
+	printf(", %#x, \"", exp->r.mxcsr);
+	diff_fill(k, init);
+	bool first = true;
+	for (unsigned i = 0; i < DIFF_DATA_SIZE;) {
+		if (init[i] == exp->mem[i]) {
+			i++;
+			continue;
+		}
+		unsigned j = i;
+		while (j < DIFF_DATA_SIZE && j - i < 32 && init[j] != exp->mem[j])
+			j++;
+		char b[100];
+		fmt_bytes(b, sizeof(b), exp->mem + i, j - i);
+		printf("%s%x:%s", first ? "" : ",", i, b);
+		first = false;
+		i = j;
+	}
+	printf("\")\n");
+}
+
 static int run_vectors(bool check_native)
 {
 	static struct diff_case k;
@@ -342,6 +442,25 @@ static int run_vectors(bool check_native)
 	UNUSED(check_native);
 	for (const struct vector *v = vectors; v->name; v++) {
 		vector_load(v, &k, &exp);
+		fmt_bytes(code, sizeof(code), k.code, k.len);
+#if DIFF_NATIVE
+		if (check_native) {
+			native_run(&k, &got);
+			if (diff_compare(&k, &exp, &got, why, sizeof(why)))
+				printf("INFO: vector %s [%s] disagrees with this host: %s\n", v->name, code,
+				       why);
+		}
+#endif
+		emu_run(&k, &got);
+		if (diff_compare(&k, &exp, &got, why, sizeof(why))) {
+			printf("FAIL: diff vector %s [%s]: %s\n", v->name, code, why);
+			fails++;
+		} else {
+			printf("PASS: diff vector %s [%s]\n", v->name, code);
+		}
+	}
+	for (const struct svector *v = svectors; v->name; v++) {
+		svector_load(v, &k, &exp);
 		fmt_bytes(code, sizeof(code), k.code, k.len);
 #if DIFF_NATIVE
 		if (check_native) {
@@ -422,7 +541,7 @@ static int run_form(unsigned fi, const struct opts *o)
 			dump_out("nestbox", &got);
 		}
 		if (o->record && o->one_case >= 0 && !d)
-			vector_record(f->name, &k, &exp); /* -case N -record: freeze it anyway */
+			((f->fl & F_SSE) ? svector_record : vector_record)(f->name, &k, &exp); /* -case N -record: freeze it anyway */
 		if (!d)
 			continue;
 		if (!bad++) {
@@ -430,7 +549,7 @@ static int run_form(unsigned fi, const struct opts *o)
 			fmt_bytes(code, sizeof(code), k.code, k.len);
 			snprintf(first, sizeof(first), "[%s] %s (case %u)", code, why, ci);
 			if (o->record)
-				vector_record(f->name, &k, &exp);
+				((f->fl & F_SSE) ? svector_record : vector_record)(f->name, &k, &exp);
 		}
 	}
 	if (bad)
