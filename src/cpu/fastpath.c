@@ -29,17 +29,10 @@
  * fast path needs: a hit with the access right for this CPL, RAM behind it,
  * the access within the page, no data breakpoints armed and RFLAGS.AC clear
  * (so no #AC can apply). Everything else takes cpu_read/cpu_write. */
+/* 64-bit addressing: no truncation */
 static always_inline u64 ea64(const struct cpu *c, const struct insn *i)
 {
-	u64 ea = (u64)i->disp;
-
-	if (i->base == REG_RIP)
-		ea += c->next_rip;
-	else if (i->base != REG_NONE)
-		ea += c->gpr[i->base];
-	if (i->index != REG_NONE)
-		ea += c->gpr[i->index] << i->scale;
-	return ea;
+	return insn_ea_raw(c, i);
 }
 
 static always_inline bool fast_ok(const struct cpu *c, const struct tlb_entry *e, u64 lin,

@@ -74,7 +74,8 @@ struct insn {
                                 * step loop re-reads next_rip only after these */
 
 /* --- effective address (SDM Vol.1 "Specifying an Offset") --- */
-static inline u64 insn_ea(const struct cpu *c, const struct insn *i)
+/* base + index * scale + displacement, before the address-size truncation */
+static always_inline u64 insn_ea_raw(const struct cpu *c, const struct insn *i)
 {
 	u64 ea = (u64)i->disp;
 	if (i->base == REG_RIP)
@@ -83,7 +84,12 @@ static inline u64 insn_ea(const struct cpu *c, const struct insn *i)
 		ea += c->gpr[i->base];
 	if (i->index != REG_NONE)
 		ea += c->gpr[i->index] << i->scale;
-	return ea & size_mask(i->asize);
+	return ea;
+}
+
+static inline u64 insn_ea(const struct cpu *c, const struct insn *i)
+{
+	return insn_ea_raw(c, i) & size_mask(i->asize);
 }
 
 /* --- generic operand access (cpu/operand.c) ---

@@ -200,17 +200,9 @@ static void test_real_mode_ivt(void **state)
 	struct harness h;
 	h_init(&h, NULL);
 	struct cpu *c = h.c;
-	c->cr0 = CR0_ET;
-	c->cr4 = 0;
-	c->efer = 0;
-	c->seg[SEG_CS] = (struct seg_cache){ 0x0700, 0xffff, 0x7000, 0x9b };
-	for (int s = SEG_ES; s <= SEG_GS; s++)
-		if (s != SEG_CS)
-			c->seg[s] = (struct seg_cache){ 0, 0xffff, 0, 0x93 };
-	c->idtr = (struct dtr){ 0, 0x3ff };
+	h_real_mode(&h, 0x0700);
 	c->gpr[RSP] = 0x6000;
 	cpu_set_rflags(c, RFLAGS_FIXED | RFLAGS_IF);
-	cpu_update_mode(c);
 	h_poke(&h, 0x10 * 4, (const u8[]){ 0x34, 0x12, 0x00, 0x09 }, 4); /* 0900:1234 */
 	h_poke(&h, 0x7100, (const u8[]){ 0xcd, 0x10 }, 2);
 	c->rip = 0x100;
@@ -231,26 +223,13 @@ static void test_real_mode_ivt(void **state)
 static void setup_prot32(struct harness *h)
 {
 	struct cpu *c = h->c;
-	c->cr0 = CR0_PE | CR0_ET;
-	c->cr4 = 0;
-	c->efer = 0;
-	h_poke64(h, H_GDT + 0x30, 0x00cffb000000ffffull); /* ring-3 32-bit code */
-	h_poke64(h, H_GDT + 0x38, 0x00cf0b000000ffffull | (0x89ull << 40) | TSS << 16 | 0x67);
-	c->gdtr.limit = 0x3f;
-	c->seg[SEG_CS] = (struct seg_cache){ 0x33, 0xffffffff, 0, 0xc0fb };
-	for (int s = SEG_ES; s <= SEG_GS; s++)
-		if (s != SEG_CS)
-			c->seg[s] = (struct seg_cache){ 0x23, 0xffffffff, 0, 0xc0f3 };
-	c->seg[SEG_TR] = (struct seg_cache){ 0x38, 0x67, TSS, 0x8b };
-	phys_write(&h->m.mem, TSS + 4, 4, 0x1f0000);
-	phys_write(&h->m.mem, TSS + 8, 2, 0x10);
+	h_prot32_ring3(h, TSS);
 	c->idtr = (struct dtr){ 0x3000, 0x7ff };
 	/* vector 0x80: 32-bit interrupt gate DPL 3 -> 0x18:0x310000 */
 	h_poke64(h, 0x3000 + 8 * 0x80, 0x0031ee0000180000ull);
 	u8 hlt = 0xf4;
 	h_poke(h, 0x310000, &hlt, 1);
 	cpu_set_rflags(c, RFLAGS_FIXED | RFLAGS_IF);
-	cpu_update_mode(c);
 }
 
 static void test_prot32_inner(void **state)

@@ -131,6 +131,45 @@ static inline int h_exec(struct harness *h, const void *code, size_t len)
 	return h_run(h, H_CODE + len, 10000);
 }
 
+/* Real-address mode with CS = cs_sel (base cs_sel * 16), data segments at
+ * 0 and the IVT at 0 (SDM Vol.3A "Real-Address Mode Operation"). */
+static inline void h_real_mode(struct harness *h, u16 cs_sel)
+{
+	struct cpu *c = h->c;
+	c->cr0 = CR0_ET;
+	c->cr4 = 0;
+	c->efer = 0;
+	c->seg[SEG_CS] = (struct seg_cache){ cs_sel, 0xffff, (u64)cs_sel << 4, 0x9b };
+	for (int s = SEG_ES; s <= SEG_GS; s++)
+		if (s != SEG_CS)
+			c->seg[s] = (struct seg_cache){ 0, 0xffff, 0, 0x93 };
+	c->idtr = (struct dtr){ 0, 0x3ff };
+	cpu_update_mode(c);
+}
+
+/* Legacy 32-bit protected mode at CPL 3 (flat ring-3 code 0x33 at GDT slot
+ * 6, data 0x23), with a 32-bit TSS at `tss` (GDT slot 7, selector 0x38)
+ * giving the ring-0 stack 0x10:0x1f0000. GDT limit 0x3f. */
+static inline void h_prot32_ring3(struct harness *h, u64 tss)
+{
+	struct cpu *c = h->c;
+	c->cr0 = CR0_PE | CR0_ET;
+	c->cr4 = 0;
+	c->efer = 0;
+	h_poke64(h, H_GDT + 0x30, 0x00cffb000000ffffull); /* ring-3 32-bit code */
+	h_poke64(h, H_GDT + 0x38, (0x89ull << 40) | (tss << 16) | 0x67);
+	c->gdtr.limit = 0x3f;
+	c->seg[SEG_CS] = (struct seg_cache){ 0x33, 0xffffffff, 0, 0xc0fb };
+	for (int s = SEG_ES; s <= SEG_GS; s++)
+		if (s != SEG_CS)
+			c->seg[s] = (struct seg_cache){ 0x23, 0xffffffff, 0, 0xc0f3 };
+	c->seg[SEG_TR] = (struct seg_cache){ 0x38, 0x67, tss, 0x8b };
+	phys_write(&h->m.mem, tss + 4, 4, 0x1f0000);
+	phys_write(&h->m.mem, tss + 8, 2, 0x10);
+	cpu_set_rflags(c, RFLAGS_FIXED);
+	cpu_update_mode(c);
+}
+
 static inline void h_free(struct harness *h) { machine_free(&h->m); }
 
 #endif

@@ -411,24 +411,10 @@ static void test_sysenter_sysexit(void **state)
  * then RETF 8 back to ring 3 */
 static void setup_prot32(struct harness *h)
 {
-	struct cpu *c = h->c;
-	c->cr0 = CR0_PE | CR0_ET;
-	c->cr4 = 0;
-	c->efer = 0;
-	h_poke64(h, H_GDT + 0x30, 0x00cffb000000ffffull); /* ring-3 32-bit code */
-	h_poke64(h, H_GDT + 0x38, (0x89ull << 40) | (TSS << 16) | 0x67);
+	h_prot32_ring3(h, TSS);
 	/* 0x40: 32-bit call gate, DPL 3, 2 params -> 0x18:0x340000 */
 	h_poke64(h, H_GDT + 0x40, (0x34ull << 48) | (0xecull << 40) | (2ull << 32) | (0x18ull << 16));
-	c->gdtr.limit = 0x47;
-	c->seg[SEG_CS] = (struct seg_cache){ 0x33, 0xffffffff, 0, 0xc0fb };
-	for (int s = SEG_ES; s <= SEG_GS; s++)
-		if (s != SEG_CS)
-			c->seg[s] = (struct seg_cache){ 0x23, 0xffffffff, 0, 0xc0f3 };
-	c->seg[SEG_TR] = (struct seg_cache){ 0x38, 0x67, TSS, 0x8b };
-	wr32(h, TSS + 4, 0x1f0000);
-	wr16(h, TSS + 8, 0x10);
-	cpu_set_rflags(c, RFLAGS_FIXED);
-	cpu_update_mode(c);
+	h->c->gdtr.limit = 0x47;
 }
 
 static void test_call_gate32_params(void **state)
@@ -484,11 +470,7 @@ static void test_far_jmp_real(void **state)
 	struct harness h;
 	h_init(&h, NULL);
 	struct cpu *c = h.c;
-	c->cr0 = CR0_ET;
-	c->cr4 = 0;
-	c->efer = 0;
-	c->seg[SEG_CS] = (struct seg_cache){ 0x0700, 0xffff, 0x7000, 0x9b };
-	cpu_update_mode(c);
+	h_real_mode(&h, 0x0700);
 	h_poke(&h, 0x7000, (const u8[]){ 0xea, 0x78, 0x56, 0x34, 0x12 }, 5);
 	c->rip = 0;
 	cpu_step(c);
