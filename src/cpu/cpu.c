@@ -5,6 +5,7 @@
 
 #include "cpu/mmu.h"
 #include "cpu/msr.h"
+#include "cpu/smm.h"
 
 /* SDM Vol.3A "Processor State After Reset" ("Power up"/"Reset"/"INIT"). */
 static void reset_common(struct cpu *c)
@@ -54,6 +55,7 @@ void cpu_reset(struct cpu *c)
 	c->msr.apic_base = 0xfee00000ull | BIT(11) | (c->index == 0 ? BIT(8) : 0);
 	if (c->model)
 		msr_reset(c); /* the table's power-up values (cpu/msr.def) */
+	smm_reset(c); /* SMBASE back to its default, out of SMM */
 }
 
 /* INIT keeps x87/SSE state, MSRs (except as noted) and caches. */
@@ -67,6 +69,7 @@ void cpu_init_signal(struct cpu *c)
 	c->msr.apic_base = apic_base;
 	c->sipi_pending = sipi;
 	c->sipi_vector = vec;
+	smm_init_signal(c);
 }
 
 /* SDM Vol.3A "IA-32e Mode Operation" / "Real-Address Mode Operation":

@@ -167,7 +167,7 @@ static void pm_write(void *opaque, u64 off, u64 val, unsigned size)
 static u64 gpe_read(void *opaque, u64 off, unsigned size)
 {
 	struct acpi *a = opaque;
-	u8 regs[ACPI_GPE0_LEN];
+	u8 regs[8] = { 0 }; /* room for any access size load_le may do */
 
 	store_le16(regs, a->gpe0_sts);
 	store_le16(regs + 2, a->gpe0_en);

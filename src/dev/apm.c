@@ -9,6 +9,7 @@
  * enable register (which the firmware sets); nestbox has no such register
  * yet and always raises it. Each byte of a wider access goes to its port. */
 #include "dev/dev.h"
+#include "dev/acpi.h"
 #include "dev/devpriv.h"
 #include "cpu/step.h"
 
@@ -49,8 +50,12 @@ static void apm_write(void *opaque, u64 off, u64 val, unsigned size)
 		if (off + k >= 2)
 			break;
 		a->reg[off + k] = (u8)(val >> (8 * k));
-		if (off + k == 0)
+		if (off + k == 0) {
+			/* PIIX4: ACPI_ENABLE/DISABLE written here set or clear
+			 * SCI_EN whether or not the SMI is taken */
+			acpi_smi_cmd(a->m, a->reg[0]);
 			apm_raise_smi(a);
+		}
 	}
 }
 

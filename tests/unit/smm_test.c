@@ -446,6 +446,16 @@ static void test_apm_port(void **state)
 	assert_int_equal(pio_read(&H.m.mem, 0xb3, 1), 0x5a);
 }
 
+/* PIIX4: ACPI_ENABLE (0xf1) / ACPI_DISABLE (0xf0) on the APMC port set and
+ * clear PM1a_CNT.SCI_EN (the FADT's SMI_CMD values) */
+static void test_apm_acpi_enable(void **state)
+{
+	pio_write(&H.m.mem, 0xb2, 1, 0xf1);
+	assert_true(pio_read(&H.m.mem, 0x604, 2) & 1);
+	pio_write(&H.m.mem, 0xb2, 1, 0xf0);
+	assert_false(pio_read(&H.m.mem, 0x604, 2) & 1);
+}
+
 /* with two CPUs, the SMI of port 0xb2 goes to the BSP whoever writes it */
 static void test_apm_smi_to_bsp(void **state)
 {
@@ -507,6 +517,18 @@ static void test_init_leaves_smm(void **state)
 	assert_int_equal(smm_smbase(c), 0x70000);
 }
 
+/* RESET (power-up) leaves SMM and puts SMBASE back to 0x30000 (SDM
+ * "SMBASE Relocation": the default SMBASE after RESET) */
+static void test_reset_restores_smbase(void **state)
+{
+	struct cpu *c = H.c;
+	smm_set_smbase(c, 0x70000);
+	take_smi(c);
+	cpu_reset(c);
+	assert_false(c->smm.in_smm);
+	assert_int_equal(smm_smbase(c), 0x30000);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -532,10 +554,12 @@ int main(void)
 		T(test_shutdown_efer_reserved),
 		T(test_auto_halt),
 		T(test_apm_port),
+		T(test_apm_acpi_enable),
 		T(test_apm_smi_to_bsp),
 		T(test_apm_out_runs_handler),
 		T(test_msrs),
 		T(test_init_leaves_smm),
+		T(test_reset_restores_smbase),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
