@@ -232,6 +232,10 @@ static bool run_round(struct machine *m, struct sched *s)
 			continue;
 		u64 before = c->icount;
 		u8 act = c->activity;
+		/* timers due by now fire before the turn: otherwise a vCPU that
+		 * follows one which ran up to a deadline would get a budget of
+		 * one instruction, round after round */
+		clock_run_timers(m);
 		run_quantum(m, c, sched_quantum(s));
 		if (c->icount != before || c->activity != act || c->activity == ACT_ACTIVE)
 			busy = true;
