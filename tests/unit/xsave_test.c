@@ -126,6 +126,7 @@ static void test_xgetbv_xinuse(void **s)
  * bit 27 mirrors it; leaf 0DH sizes */
 static void test_osxsave_cpuid(void **s)
 {
+	sh_feat(&H, FEAT_xsave, false);
 	C->gpr[RAX] = C->cr4 | CR4_OSXSAVE;
 	assert_int_equal(sh_run(&H, CODE(0x0f, 0x22, 0xe0)), VEC_GP);
 	assert_false(C->cr4 & CR4_OSXSAVE);
