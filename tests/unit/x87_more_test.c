@@ -274,6 +274,42 @@ static void test_mf_fnclex(void **s)
 	assert_int_equal(run64(CODE(FLD1)), -1);
 }
 
+/* real-address mode FNSAVE/FRSTOR, 16-bit format: 14-byte environment
+ * then ST0..ST7; FNSAVE reinitializes */
+static void test_fnsave_real16(void **s)
+{
+	sh_real(&H);
+	C->seg[SEG_DS] = (struct seg_cache){ 0x5000, 0xffff, 0x50000, 0x93 };
+	/* fninit; fld1; fldpi; fnsave [0x400]; frstor [0x400] */
+	assert_int_equal(sh_run(&H, CODE(FNINIT, FLD1, FLDPI, 0xdd, 0x36, 0x00, 0x04)), -1);
+	assert_int_equal(phys_read(&H.m.mem, 0x50400 + 0, 2), 0x037f);
+	assert_int_equal(phys_read(&H.m.mem, 0x50400 + 2, 2), 6u << 11);
+	assert_int_equal(phys_read(&H.m.mem, 0x50400 + 4, 2), 0x0fff);
+	assert_int_equal(phys_read(&H.m.mem, 0x50400 + 14, 8), 0xc90fdaa22168c235ull);
+	assert_int_equal(phys_read(&H.m.mem, 0x50400 + 24 + 8, 2), 0x3fff);
+	assert_int_equal(x87_top(C), 0);
+	assert_int_equal(C->fpu.ftw, 0xffff);
+	assert_int_equal(sh_run(&H, CODE(0xdd, 0x26, 0x00, 0x04)), -1);
+	assert_int_equal(x87_top(C), 6);
+	assert_true(st(1) == 1.0L);
+	assert_int_equal(x87_st(C, 0)->mant, 0xc90fdaa22168c235ull);
+}
+
+/* CR0.NE = 0: no #MF; the pending exception stays pending (the PC-style
+ * FERR#/IRQ 13 report is not modelled) */
+static void test_ne0_no_mf(void **s)
+{
+	u16 cw = 0x037b;
+
+	poke(0, &cw, 2);
+	C->cr0 &= ~CR0_NE;
+	assert_int_equal(run64(CODE(FNINIT, 0xd9, 0x28, FLD1, FLDZ, 0xde, 0xf9, FLD1, 0x9b)), -1);
+	assert_true(C->fpu.fsw & FSW_ES);
+	assert_int_equal(x87_top(C), 5);
+	C->cr0 |= CR0_NE;
+	assert_int_equal(run64(CODE(0x9b)), VEC_MF);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -287,6 +323,8 @@ int main(void)
 		T(test_fisttp),
 		T(test_stack_management),
 		T(test_mf_fnclex),
+		T(test_fnsave_real16),
+		T(test_ne0_no_mf),
 #undef T
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
