@@ -24,7 +24,7 @@ for t in "$O"/tests/diff/*_diff; do
 	tier "diff $(basename "$t")" "$t"
 done
 # T3: guest kernels and command-line behaviour
-for t in tests/guest/run.sh tests/cli/run.sh; do
+for t in tests/guest/run.sh tests/guest/determinism.sh tests/cli/run.sh; do
 	[ -f "$t" ] || continue
 	tier "$t" env O="$O" sh "$t"
 done
