@@ -56,6 +56,7 @@ static u64 xhi(unsigned r) { return h->c->fpu.xmm[r][1]; }
 static void test_xm_vs_ud(void **state)
 {
 	for (int osxmm = 1; osxmm >= 0; osxmm--) {
+		teardown(state);
 		setup(state);
 		if (!osxmm)
 			h->c->cr4 &= ~CR4_OSXMMEXCPT;
@@ -71,9 +72,7 @@ static void test_xm_vs_ud(void **state)
 		assert_int_equal(xlo(0), 0x7f800000);
 		assert_int_equal(xhi(0), 7);
 		assert_int_equal(h->c->fpu.mxcsr & MXCSR_EXC, MXCSR_ZE);
-		teardown(state);
 	}
-	setup(state);
 }
 
 /* SDM Vol.1 "Exception Priority": an unmasked pre-computation exception
