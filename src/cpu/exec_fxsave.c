@@ -173,7 +173,7 @@ void exec_frstor(struct cpu *c, const struct insn *i)
  * the XSAVE family (exec_xsave.c), whose legacy region has this layout:
  * x87 state is bytes 23:0 and 159:32, SSE state bytes 31:24 and 415:160
  * (SDM Vol.1 "Legacy Region of an XSAVE Area"). --- */
-#define FX_MAXLEN (FX_XMM + 16 * 16)
+#define FX_MAXLEN 512 /* the m512byte operand, checked and accessed whole */
 
 void fx_store_x87(const struct cpu *c, u8 *b, bool rex_w)
 {
@@ -303,7 +303,7 @@ static void fxrstor(struct cpu *c, const struct insn *i, bool rex_w)
 	u64 ea = fx_prologue(c, i);
 	u32 mxcsr;
 
-	cpu_read_bytes(c, i->seg, ea, b, FX_XMM + 16 * fx_nxmm(c));
+	cpu_read_bytes(c, i->seg, ea, b, sizeof(b));
 	/* FXRSTOR "Exceptions": #GP(0) if the image sets a reserved MXCSR bit */
 	mxcsr = load_le32(b + 24);
 	if (fx_sse(c) && (mxcsr & ~MXCSR_MASK_VALUE))

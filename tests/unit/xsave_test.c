@@ -396,6 +396,20 @@ static void test_fxsave_osfxsr(void **s)
 	assert_int_equal(rd(160 + 48, 8), 0x1111222233334444ull);
 }
 
+/* FXSAVE's operand is m512byte: the segment limit covers all 512 bytes,
+ * although the last 96 are not written */
+static void test_fxsave_limit(void **s)
+{
+	sh_prot32(&H);
+	C->cr4 = CR4_OSFXSR;
+	C->gpr[RBX] = S_AREA;
+	C->seg[SEG_DS].limit = (u32)(S_AREA + 500);
+	assert_int_equal(sh_run(&H, CODE(0x0f, 0xae, 0x03)), VEC_GP);
+	assert_int_equal(sh_run(&H, CODE(0x0f, 0xae, 0x0b)), VEC_GP);
+	C->seg[SEG_DS].limit = (u32)(S_AREA + 511);
+	assert_int_equal(sh_run(&H, CODE(0x0f, 0xae, 0x03)), -1);
+}
+
 /* #NM / #UD table (SDM Vol.3A "Device Not Available Exception (#NM)"):
  * x87 -> #NM on EM or TS; WAIT -> #NM only on MP and TS; SSE -> #UD on EM
  * or !OSFXSR, else #NM on TS; FXSAVE -> #NM on EM or TS */
@@ -437,6 +451,7 @@ int main(void)
 		T(test_xrstor_faults),
 		T(test_xsave_availability),
 		T(test_fxsave_osfxsr),
+		T(test_fxsave_limit),
 		T(test_nm_table),
 #undef T
 	};
