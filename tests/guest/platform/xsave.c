@@ -4,9 +4,9 @@
  * CPUID mirror, XSETBV/XGETBV faults, the standard and compacted layouts,
  * XRSTOR's init behaviour and #GP rules, #UD/#NM availability.
  * Skips everything when CPUID does not report XSAVE.
- * QEMU 7.2 TCG deviates from the SDM in three checks here: its XSAVE and
- * XRSTOR ignore CR0.TS (SDM: #NM), and its XRSTOR loads a reserved MXCSR
- * bit instead of raising #GP.
+ * QEMU 7.2 TCG deviates from the SDM in three checks here, reported as
+ * XFAIL under TCG: its XSAVE and XRSTOR ignore CR0.TS (SDM: #NM), and its
+ * XRSTOR loads a reserved MXCSR bit instead of raising #GP.
  */
 #include "guest.h"
 #include "fpu.h"
@@ -16,6 +16,7 @@ static u8 area[XS_SIZE] __attribute__((aligned(64)));
 static u8 area2[XS_SIZE] __attribute__((aligned(64)));
 
 static u32 xs_sub0_eax, xs_sub1_eax;
+static bool tcg;
 
 static int xsave_op(int op, u8 *p, u64 mask)
 {
@@ -227,7 +228,7 @@ static void test_xrstor_faults(void)
 	report(XRSTOR(area2, 3) == GP_VECTOR, "standard form, XCOMP_BV[62:0] != 0: #GP");
 	memcpy(area2, area, sizeof(area));
 	wr32(area2, 24, 0x10000 | 0x1f80);
-	report(XRSTOR(area2, 3) == GP_VECTOR, "reserved MXCSR bit: #GP");
+	report_xfail(tcg, XRSTOR(area2, 3) == GP_VECTOR, "reserved MXCSR bit: #GP");
 	clobber_state();
 	report(XRSTOR(area2, 1) == NO_EXCEPTION, "... not loaded with RFBM = 1: no fault");
 	get_xmm3(x);
@@ -294,8 +295,8 @@ static void test_xsaveopt(void)
 static void test_nm(void)
 {
 	write_cr0(read_cr0() | X86_CR0_TS);
-	report(XSAVE(area, 3) == NM_VECTOR, "XSAVE with CR0.TS: #NM");
-	report(XRSTOR(area, 3) == NM_VECTOR, "XRSTOR with CR0.TS: #NM");
+	report_xfail(tcg, XSAVE(area, 3) == NM_VECTOR, "XSAVE with CR0.TS: #NM");
+	report_xfail(tcg, XRSTOR(area, 3) == NM_VECTOR, "XRSTOR with CR0.TS: #NM");
 	asm volatile("clts");
 	write_cr0(read_cr0() | X86_CR0_EM);
 	memset(area, 0, sizeof(area));
@@ -306,6 +307,7 @@ static void test_nm(void)
 int main(int argc, char **argv)
 {
 	fpu_enable();
+	tcg = fpu_qemu_tcg();
 	if (!this_cpu_has(X86_FEATURE_XSAVE)) {
 		report_skip("XSAVE not enumerated");
 		return report_summary();
