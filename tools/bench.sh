@@ -6,14 +6,17 @@ O=${1:-o/rel}
 printf '%-12s %14s %9s %9s\n' workload instructions cpu-sec MIPS
 for k in "$O"/tests/bench/*.elf; do
 	name=$(basename "$k" .elf)
+	# extra options from the kernel source's "run-args:" line (bench_smp: -smp 4);
+	# MIPS then counts the instructions of every vCPU
+	args=$(sed -n 's/.*run-args:[[:space:]]*\([^*]*\).*$/\1/p' "tests/bench/$name.c" 2>/dev/null)
 	tf=$(mktemp)
 	if [ -x /usr/bin/time ]; then
-		/usr/bin/time -f 'cpu %U %S' -o "$tf" "$O/nestbox" -kernel "$k" -serial none \
+		/usr/bin/time -f 'cpu %U %S' -o "$tf" "$O/nestbox" -kernel "$k" $args -serial none \
 			-display none -no-reboot -counters 2>"$tf.err" >/dev/null
 		secs=$(awk '/^cpu/ { print $2 + $3 }' "$tf")
 	else
 		start=$(date +%s.%N)
-		"$O/nestbox" -kernel "$k" -serial none -display none -no-reboot -counters \
+		"$O/nestbox" -kernel "$k" $args -serial none -display none -no-reboot -counters \
 			2>"$tf.err" >/dev/null
 		secs=$(awk -v s="$start" -v e="$(date +%s.%N)" 'BEGIN { print e - s }')
 	fi
