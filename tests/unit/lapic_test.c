@@ -540,6 +540,66 @@ static void test_ipi_destinations(void **state)
 	assert_false(irr(f, 0x60));
 }
 
+/* SDM "Arbitration Priority Register (APR)": lowest-priority delivery goes
+ * to the destination with the lowest APR (TPR, or the class of the
+ * highest IRR/ISR vector when above it); ties to the lowest vCPU */
+static void test_lowest_priority(void **state)
+{
+	struct fix *f = *state;
+	struct cpu *c0 = f->c[0], *c1 = f->c[1];
+
+	f->m.cur = c1;
+	sw_enable(f);
+	wr(f, 0xd0, 0x02000000);
+	wr(f, 0x80, 0x20);
+	f->m.cur = c0;
+	sw_enable(f);
+	wr(f, 0xd0, 0x01000000);
+	wr(f, 0x80, 0x30);
+	wr(f, 0x310, 0x03u << 24);
+	wr(f, 0x300, 0x4941); /* lowest priority, logical 0x03 */
+	assert_int_equal(c1->apic_ops->irq_pending(c1), 0x41);
+	assert_false(irr(f, 0x41));
+	/* c1's pending 0x41 (class 4) now outranks c0's TPR 0x30 */
+	f->m.cur = c1;
+	wr(f, 0x80, 0);
+	f->m.cur = c0;
+	wr(f, 0x300, 0x4942);
+	assert_true(irr(f, 0x42));
+	/* equal APRs: the lowest-numbered vCPU */
+	c0->apic_ops->irq_ack(c0);
+	wr(f, 0xb0, 0);
+	c1->apic_ops->irq_ack(c1);
+	f->m.cur = c1;
+	wr(f, 0xb0, 0);
+	f->m.cur = c0;
+	wr(f, 0x80, 0);
+	wr(f, 0x300, 0x4943);
+	assert_true(irr(f, 0x43));
+	assert_int_equal(c1->apic_ops->irq_pending(c1), -1);
+}
+
+/* an IPI to another vCPU ends the sender's turn (machine/machine.c runs
+ * the vCPUs in turns); a self-IPI does not */
+static void test_ipi_ends_turn(void **state)
+{
+	struct fix *f = *state;
+	struct cpu *c0 = f->c[0], *c1 = f->c[1];
+
+	f->m.cur = c1;
+	sw_enable(f);
+	f->m.cur = c0;
+	sw_enable(f);
+	wr(f, 0x80, 0xf0); /* held in IRR: nothing to take at once */
+	c0->deadline = c1->deadline = ~0ull;
+	self_ipi(f, 0x50);
+	assert_int_equal(c0->deadline, ~0ull);
+	wr(f, 0x310, 1u << 24);
+	wr(f, 0x300, 0x4051);
+	assert_int_equal(c0->deadline, 0);
+	assert_int_equal(c1->deadline, 0); /* the target looks at once */
+}
+
 static void test_ipi_nmi_init_sipi(void **state)
 {
 	struct fix *f = *state;
@@ -696,6 +756,8 @@ int main(void)
 		T(test_timer_tsc_deadline),
 		TN(test_tsc_deadline_absent),
 		T(test_ipi_destinations),
+		T(test_lowest_priority),
+		T(test_ipi_ends_turn),
 		T(test_ipi_nmi_init_sipi),
 		T(test_esr),
 		T(test_level_eoi),
