@@ -13,6 +13,7 @@ static void reset_common(struct cpu *c)
 	memset(c->gpr, 0, sizeof(c->gpr));
 	c->gpr[RDX] = 0x600; /* family/model/stepping signature, as a P6-class part */
 	c->rip = c->next_rip = 0xfff0;
+	c->irq_hint = 1; /* the APIC is asked at the first chance */
 	cpu_set_rflags(c, RFLAGS_FIXED);
 	c->cr0 = CR0_ET | CR0_CD | CR0_NW;
 	c->cr2 = c->cr3 = c->cr4 = 0;

@@ -142,6 +142,11 @@ struct cpu {
 	u8 in_event;           /* nesting depth of exception delivery (double fault) */
 	u8 first_vector;       /* vector being delivered when a second fault hit */
 	u8 pending_db;         /* a trap-class #DB (single step/data bp) is due after this insn */
+	u8 irq_hint;           /* an external interrupt may be deliverable: the
+	                        * step loop asks the APIC only while this is set.
+	                        * Set by cpu_stop(), at every cpu_run(), by any
+	                        * MMIO or port access, APIC MSR and CR8 writes;
+	                        * cleared when the APIC has nothing to give. */
 	u64 pending_dr6;
 	struct smm_state smm;   /* system-management mode (cpu/smm.c) */
 	/* the local APIC, wired by the machine (NULL: none) */

@@ -390,9 +390,12 @@ static bool intr_ready(struct cpu *c)
 {
 	if (!(c->rflags & RFLAGS_IF) || (c->shadow & (SHADOW_STI | SHADOW_MOVSS)))
 		return false;
-	if (!c->apic_ops || !c->apic_ops->irq_pending)
+	if (!c->apic_ops || !c->apic_ops->irq_pending || !c->irq_hint)
 		return false;
-	return c->apic_ops->irq_pending(c) >= 0;
+	if (c->apic_ops->irq_pending(c) >= 0)
+		return true;
+	c->irq_hint = 0; /* nothing until an APIC, PIC or device access */
+	return false;
 }
 
 bool cpu_event_ready(struct cpu *c)

@@ -13,6 +13,7 @@ static u64 read_in_page(struct cpu *c, u64 lin, unsigned size, unsigned acc)
 	struct tlb_entry *e = translate(c, lin, acc);
 	if (likely(e->host != NULL))
 		return load_le(e->host + (lin & 0xfff), size);
+	c->irq_hint = 1; /* MMIO may change what the APIC has to deliver */
 	return phys_read(&c->machine->mem, e->gpa | (lin & 0xfff), size);
 }
 
@@ -37,10 +38,12 @@ u64 lin_read(struct cpu *c, u64 lin, unsigned size, unsigned acc)
 
 static void write_in_page(struct cpu *c, struct tlb_entry *e, u64 lin, unsigned size, u64 val)
 {
-	if (likely(e->host != NULL && (e->perm & (TLBP_W_SUP | TLBP_W_USER))))
+	if (likely(e->host != NULL && (e->perm & (TLBP_W_SUP | TLBP_W_USER)))) {
 		store_le(e->host + (lin & 0xfff), size, val);
-	else
+	} else {
+		c->irq_hint = 1; /* MMIO may change what the APIC has to deliver */
 		phys_write(&c->machine->mem, e->gpa | (lin & 0xfff), size, val);
+	}
 }
 
 void lin_write(struct cpu *c, u64 lin, unsigned size, u64 val, unsigned acc)
@@ -197,6 +200,7 @@ u64 cpu_peek(struct cpu *c, unsigned size, unsigned depth_bytes)
 
 u64 cpu_in(struct cpu *c, u16 port, unsigned size)
 {
+	c->irq_hint = 1; /* device state may change what is deliverable */
 	u64 v = pio_read(&c->machine->mem, port, size);
 	if (unlikely(c->dr[7] & 0xff))
 		cpu_debug_check_io(c, port, size);
@@ -205,6 +209,7 @@ u64 cpu_in(struct cpu *c, u16 port, unsigned size)
 
 void cpu_out(struct cpu *c, u16 port, unsigned size, u64 val)
 {
+	c->irq_hint = 1; /* device state may change what is deliverable */
 	pio_write(&c->machine->mem, port, size, val);
 	if (unlikely(c->dr[7] & 0xff))
 		cpu_debug_check_io(c, port, size);

@@ -96,7 +96,7 @@ static void deliver_fault(struct cpu *c)
 static bool boundary(struct cpu *c)
 {
 	/* nothing can be pending without one of these (cpu/event.c decides) */
-	if (likely(c->activity == ACT_ACTIVE && !(c->rflags & RFLAGS_IF) &&
+	if (likely(c->activity == ACT_ACTIVE && (!(c->rflags & RFLAGS_IF) || !c->irq_hint) &&
 		   !(c->nmi_pending | c->init_pending | c->smi_pending | c->sipi_pending |
 		     c->pending_db)))
 		return true;
@@ -126,6 +126,7 @@ void cpu_run(struct cpu *c)
 	jmp_buf jb;
 	jmp_buf *volatile saved = c->unwind;
 	c->unwind = &jb;
+	c->irq_hint = 1; /* timers and other vCPUs ran since the last turn */
 	if (setjmp(jb)) {
 		/* an instruction or an event delivery faulted */
 		if (c->activity == ACT_SHUTDOWN)

@@ -8,7 +8,11 @@
  * something calls cpu_stop(). Handles faults and events at boundaries. */
 void cpu_run(struct cpu *c);
 /* make cpu_run return at the next instruction boundary */
-static inline void cpu_stop(struct cpu *c) { c->deadline = 0; }
+static inline void cpu_stop(struct cpu *c)
+{
+	c->deadline = 0;
+	c->irq_hint = 1; /* whatever stopped it may have raised an interrupt */
+}
 /* execute exactly one instruction (or deliver one event): tests, debugger */
 void cpu_step(struct cpu *c);
 

@@ -265,8 +265,12 @@ static void test_prot32_inner(void **state)
 }
 
 /* --- boundary events --- */
-static int fake_vec = -1;
-static int fake_pending(struct cpu *c) { return fake_vec; }
+static int fake_vec = -1, fake_asked;
+static int fake_pending(struct cpu *c)
+{
+	fake_asked++;
+	return fake_vec;
+}
 static int fake_ack(struct cpu *c)
 {
 	int v = fake_vec;
@@ -320,6 +324,40 @@ static void test_intr_if_and_shadow(void **state)
 	assert_int_equal(fake_vec, -1);
 	/* external interrupt: RF not forced, return RIP = the boundary */
 	assert_int_equal(frame(&h, 0), H_CODE);
+	h_free(&h);
+}
+
+/* c->irq_hint: once the APIC had nothing, it is not asked again until
+ * something that could give it an interrupt happened (cpu_stop, a port or
+ * MMIO access, a new cpu_run turn) -- and then it is */
+static void test_irq_hint(void **state)
+{
+	struct harness h;
+	h_init(&h, NULL);
+	struct cpu *c = h.c;
+	c->apic_ops = &fake_apic;
+	cpu_set_rflags(c, RFLAGS_FIXED | RFLAGS_IF);
+	fake_vec = -1;
+	fake_asked = 0;
+	assert_false(cpu_event_ready(c));
+	assert_int_equal(fake_asked, 1);
+	assert_false(cpu_event_ready(c));
+	assert_int_equal(fake_asked, 1); /* not asked again */
+	fake_vec = 0x40;                 /* raised behind the CPU's back */
+	assert_false(cpu_event_ready(c));
+	cpu_stop(c);                     /* as every device that raises a line does */
+	assert_true(cpu_event_ready(c));
+	assert_int_equal(fake_asked, 2);
+	/* a port access sets it too: out 0x80, al */
+	fake_vec = -1;
+	assert_false(cpu_event_ready(c));
+	fake_vec = 0x41;
+	assert_false(cpu_event_ready(c));
+	cpu_set_rflags(c, RFLAGS_FIXED);
+	h_exec(&h, (const u8[]){ 0xe6, 0x80 }, 2);
+	cpu_set_rflags(c, RFLAGS_FIXED | RFLAGS_IF);
+	assert_true(cpu_event_ready(c));
+	fake_vec = -1;
 	h_free(&h);
 }
 
@@ -439,6 +477,7 @@ int main(void)
 		cmocka_unit_test(test_prot32_inner),
 		cmocka_unit_test(test_nmi_wakes_hlt_and_blocks),
 		cmocka_unit_test(test_intr_if_and_shadow),
+		cmocka_unit_test(test_irq_hint),
 		cmocka_unit_test(test_single_step),
 		cmocka_unit_test(test_single_step_mov_ss),
 		cmocka_unit_test(test_single_step_int3),
