@@ -574,10 +574,27 @@ static int opt_seed(struct parse *p, const char *a)
 	return CONFIG_RUN;
 }
 
+/* QEMU's on/off spelling: 1 = on, 0 = off, -1 = neither */
+static int on_off(const char *v)
+{
+	if (v && (!strcmp(v, "on") || !strcmp(v, "yes") || !strcmp(v, "true")))
+		return 1;
+	if (v && (!strcmp(v, "off") || !strcmp(v, "no") || !strcmp(v, "false")))
+		return 0;
+	return -1;
+}
+
+/* -icount [shift=]N|auto[,align=on|off][,sleep=on|off], as QEMU. Virtual
+ * time always follows the instruction count in nestbox: shift=N makes each
+ * instruction 2^N ns; shift=auto (QEMU: adapt to host speed) keeps the
+ * default rate, since host speed must not leak into guest time; align and
+ * sleep only pace QEMU against the host clock and are accepted (with
+ * QEMU's check that align=on needs sleep=on). Record/replay (rr=) is not
+ * available. */
 static int opt_icount(struct parse *p, const char *a)
 {
 	char *copy = xstrdup(a), *rest = copy, *item, *val;
-	int ret = CONFIG_RUN;
+	int ret = CONFIG_RUN, align = 0, sleep = 1;
 	u64 v;
 	for (int n = 0; ret == CONFIG_RUN && (item = next_item(&rest)); n++) {
 		char *key = split_kv(item, &val);
@@ -586,15 +603,29 @@ static int opt_icount(struct parse *p, const char *a)
 			key = (char *)"shift";
 		}
 		if (!strcmp(key, "shift") && val && !strcmp(val, "auto"))
-			continue; /* nestbox's time always follows the instruction count */
+			continue;
 		if (!strcmp(key, "shift") && val && !parse_u64(val, &v) &&
 		    v <= CONFIG_MAX_ICOUNT_SHIFT)
 			p->cfg->icount_shift = (u32)v;
 		else if (!strcmp(key, "shift"))
 			ret = bad(p, "shift must be 0..%d or auto", CONFIG_MAX_ICOUNT_SHIFT);
-		else if (strcmp(key, "align") && strcmp(key, "sleep"))
-			ret = bad(p, "parameter '%s' is not supported", key);
+		else if (!strcmp(key, "align") || !strcmp(key, "sleep")) {
+			int b = on_off(val);
+			if (b < 0)
+				ret = bad(p, "%s must be on or off", key);
+			else if (!strcmp(key, "align"))
+				align = b;
+			else
+				sleep = b;
+		} else if (!strncmp(key, "rr", 2))
+			ret = bad(p, "record/replay (%s=) is not supported by nestbox (its runs are "
+				  "deterministic without it)", key);
+		else
+			ret = bad(p, "parameter '%s' is not supported (shift=N|auto, align=, sleep=)",
+				  key);
 	}
+	if (ret == CONFIG_RUN && align && !sleep)
+		ret = bad(p, "align=on and sleep=off are incompatible");
 	free(copy);
 	return ret;
 }
@@ -656,7 +687,8 @@ static int opt_version(struct parse *p, const char *a)
 	O("name", "NAME", opt_name, "guest name (accepted)") \
 	O("enable-kvm", NULL, opt_enable_kvm, "not available: nestbox is a software emulator") \
 	O("seed", "N", opt_seed, "nestbox: seed of every deterministic choice") \
-	O("icount", "shift=N", opt_icount, "nestbox: each instruction takes 2^N virtual ns") \
+	O("icount", "shift=N|auto", opt_icount, "each instruction takes 2^N virtual ns (0..10; " \
+					    "auto: default 0)") \
 	O("d", "CAT[,CAT]", opt_d, "nestbox: log categories to stderr (help lists)") \
 	O("max-insns", "N", opt_max_insns, "nestbox: stop after N instructions") \
 	O("counters", NULL, opt_counters, "nestbox: print end-of-run counters on stderr") \

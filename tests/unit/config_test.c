@@ -231,6 +231,26 @@ static void test_nestbox_options(void **state)
 	assert_int_equal(PARSE("-max-insns", "-5"), CONFIG_ERROR);
 }
 
+/* -icount as QEMU 7.2 parses it: [shift=]N|auto, align=, sleep= */
+static void test_icount_forms(void **state)
+{
+	assert_int_equal(PARSE("-icount", "shift=0"), CONFIG_RUN);
+	assert_int_equal(cfg.icount_shift, 0);
+	assert_int_equal(PARSE("-icount", "shift=10"), CONFIG_RUN);
+	assert_int_equal(cfg.icount_shift, 10);
+	assert_int_equal(PARSE("-icount", "auto"), CONFIG_RUN);
+	assert_int_equal(cfg.icount_shift, 0); /* auto: the default rate */
+	assert_int_equal(PARSE("-icount", "shift=auto,align=on"), CONFIG_RUN);
+	assert_int_equal(PARSE("-icount", "shift=2,align=off,sleep=on"), CONFIG_RUN);
+	assert_int_equal(cfg.icount_shift, 2);
+	assert_int_equal(PARSE("-icount", "shift=2,align=on,sleep=off"), CONFIG_ERROR);
+	assert_int_equal(PARSE("-icount", "shift=2,sleep=maybe"), CONFIG_ERROR);
+	assert_int_equal(PARSE("-icount", "shift=-1"), CONFIG_ERROR);
+	assert_int_equal(PARSE("-icount", "shift=x"), CONFIG_ERROR);
+	assert_int_equal(PARSE("-icount", "shift=3,rr=replay,rrfile=f"), CONFIG_ERROR);
+	assert_int_equal(PARSE("-icount", "junk=1"), CONFIG_ERROR);
+}
+
 static void test_spellings_and_errors(void **state)
 {
 	assert_int_equal(PARSE("--kernel", "k", "--m", "64", "--smp", "3", "-no-reboot"),
@@ -265,6 +285,7 @@ int main(void)
 		cmocka_unit_test(test_devices),
 		cmocka_unit_test(test_machine_and_accel),
 		cmocka_unit_test(test_nestbox_options),
+		cmocka_unit_test(test_icount_forms),
 		cmocka_unit_test(test_spellings_and_errors),
 	};
 	int r = cmocka_run_group_tests(tests, NULL, NULL);
