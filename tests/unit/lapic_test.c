@@ -600,6 +600,31 @@ static void test_ipi_ends_turn(void **state)
 	assert_int_equal(c1->deadline, 0); /* the target looks at once */
 }
 
+/* SDM "Interrupt Command Register (ICR)": SMI reaches the target as an
+ * SMI; delivery modes 011 and 111 are reserved in the ICR (ExtINT exists
+ * only in LVT entries) and send nothing */
+static void test_ipi_smi_reserved(void **state)
+{
+	struct fix *f = *state;
+	struct cpu *c1 = f->c[1];
+
+	f->m.cur = c1;
+	sw_enable(f);
+	f->m.cur = f->c[0];
+	sw_enable(f);
+	wr(f, 0x310, 1u << 24);
+	wr(f, 0x300, 0x4200); /* SMI */
+	assert_int_equal(c1->smi_pending, 1);
+	c1->smi_pending = 0;
+	wr(f, 0x300, 0x4770); /* 111 */
+	wr(f, 0x300, 0x4371); /* 011 */
+	wr(f, 0x300, 0xc4772); /* 111, all excluding self */
+	assert_int_equal(c1->apic_ops->irq_pending(c1), -1);
+	assert_int_equal(c1->smi_pending | c1->nmi_pending | c1->init_pending, 0);
+	wr(f, 0x280, 0); /* latch: no error either */
+	assert_int_equal(rd(f, 0x280), 0);
+}
+
 static void test_ipi_nmi_init_sipi(void **state)
 {
 	struct fix *f = *state;
@@ -758,6 +783,7 @@ int main(void)
 		T(test_ipi_destinations),
 		T(test_lowest_priority),
 		T(test_ipi_ends_turn),
+		T(test_ipi_smi_reserved),
 		T(test_ipi_nmi_init_sipi),
 		T(test_esr),
 		T(test_level_eoi),
