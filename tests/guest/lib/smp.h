@@ -9,7 +9,7 @@
 #ifndef GUEST_SMP_H
 #define GUEST_SMP_H
 
-#define SMP_MAX_CPUS 16
+#define SMP_MAX_CPUS 64
 /* the IPI that wakes an idle AP (priority class 15: no TPR blocks it) */
 #define SMP_WAKE_VECTOR 0xfd
 
