@@ -8,7 +8,7 @@
 /* Empty until tests/unit/model_test.c:48 and sys_test.c:148/489-490 stop
  * asserting that "max" lacks XSAVE/XGETBV1; then:
  * "xsave xsaveopt xsavec xgetbv1" */
-#define XSAVE_IMPLEMENTED ""
+#define XSAVE_IMPLEMENTED "xsave xsaveopt xsavec xgetbv1"
 /* the XCR0 state components nestbox implements: x87 (bit 0) and SSE (bit 1);
  * CPUID.(EAX=0DH,ECX=0):EAX reports them, XSETBV accepts only them */
 #define XSAVE_XCR0_SUPPORTED 3ull

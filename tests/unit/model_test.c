@@ -45,9 +45,9 @@ static void test_max(void **s)
 	/* only what nestbox implements */
 	assert_false(cpu_has(&M, FEAT_vmx));
 	assert_false(cpu_has(&M, FEAT_svm));
-	assert_false(cpu_has(&M, FEAT_xsave));
-	assert_false(cpu_has(&M, FEAT_sse3));
-	assert_false(cpu_has(&M, FEAT_mmx));
+	assert_false(cpu_has(&M, FEAT_pku));
+	assert_false(cpu_has(&M, FEAT_pclmulqdq));
+	assert_false(cpu_has(&M, FEAT_xsaves));
 	/* features bitmap == leaf bits */
 	cpuid(1, 0, r);
 	assert_true(r[CPUID_EDX] & BIT(26));  /* sse2 */
@@ -65,9 +65,15 @@ static void test_max(void **s)
 	cpuid(0x80000008, 0, r);
 	assert_int_equal(r[CPUID_EAX], 40 | (48 << 8));
 	assert_int_equal(M.phys_addr_bits, 40);
-	/* leaf 0xd without XSAVE is zero */
+	/* leaf 0xd: x87 and SSE state, 576 bytes (legacy area + header) */
+	cpuid(0xd, 0, r);
+	assert_int_equal(r[CPUID_EAX], 3);
+	assert_int_equal(r[CPUID_ECX], 576);
+	/* ... and zero without XSAVE */
+	assert_int_equal(parse("max,-xsave"), 0);
 	cpuid(0xd, 0, r);
 	assert_int_equal(r[CPUID_EAX], 0);
+	assert_int_equal(parse("max"), 0);
 	/* leaf 5 with MONITOR */
 	cpuid(5, 0, r);
 	assert_int_equal(r[CPUID_EAX], 64);
@@ -91,9 +97,9 @@ static void test_feature_syntax(void **s)
 	assert_int_equal(parse("qemu64,x2apic"), 0);
 	assert_true(cpu_has(&M, FEAT_x2apic));
 	/* unimplemented features are not advertised ... */
-	assert_int_equal(parse("max,+vmx,+sse4.1"), 0);
+	assert_int_equal(parse("max,+vmx,+pku"), 0);
 	assert_false(cpu_has(&M, FEAT_vmx));
-	assert_false(cpu_has(&M, FEAT_sse4_1));
+	assert_false(cpu_has(&M, FEAT_pku));
 	/* ... and "enforce" makes that an error */
 	assert_int_equal(parse("max,+vmx,enforce"), -1);
 	assert_non_null(strstr(err, "vmx"));
