@@ -29,13 +29,26 @@ unsigned vec_prologue(struct cpu *c, const struct insn *i)
 }
 
 /* SDM Vol.1 "Data Alignment": legacy-SSE 128-bit memory operands must be
- * 16-byte aligned (#GP(0)) except for the explicitly unaligned moves. */
-static u64 mem_ea(struct cpu *c, const struct insn *i, unsigned size, bool align)
+ * 16-byte aligned (#GP(0)) except for the explicitly unaligned forms
+ * (MOVUPS, MOVDQU, LDDQU, PCMPxSTRx...), which raise #AC(0) instead when
+ * alignment checking is on at CPL 3 (their "Exceptions" tables; measured on
+ * the host), after the segment checks. */
+static u64 mem_ea(struct cpu *c, const struct insn *i, unsigned size, bool align, unsigned acc)
 {
 	u64 ea = insn_ea(c, i);
-	if (align && size == 16 && (x87_linear(c, i, ea) & 15))
+	if (size != 16)
+		return ea;
+	if (align && (x87_linear(c, i, ea) & 15))
 		cpu_gp0(c);
+	if (!align)
+		sse_check_ac16(c, seg_check(c, i->seg, ea, 16, acc));
 	return ea;
+}
+
+void sse_check_ac16(struct cpu *c, u64 lin)
+{
+	if (c->cpl == 3 && (lin & 15) && (c->cr0 & CR0_AM) && (c->rflags & RFLAGS_AC))
+		cpu_fault(c, VEC_AC, 0);
 }
 
 /* Operand n: XMM registers in full, MMX registers and GPRs in q[0], memory
@@ -59,7 +72,7 @@ struct v128 vread(struct cpu *c, const struct insn *i, unsigned n, unsigned size
 		v.q[0] = reg_read(c, o->reg, size);
 		break;
 	case OPK_MEM:
-		ea = mem_ea(c, i, size, align);
+		ea = mem_ea(c, i, size, align, ACC_R);
 		if (size == 16) {
 			cpu_read_bytes(c, i->seg, ea, b, 16);
 			v.q[0] = load_le64(b);
@@ -101,7 +114,7 @@ void vwrite(struct cpu *c, const struct insn *i, unsigned n, unsigned size, bool
 		reg_write(c, o->reg, size, v.q[0]);
 		break;
 	case OPK_MEM:
-		ea = mem_ea(c, i, size, align);
+		ea = mem_ea(c, i, size, align, ACC_W);
 		if (size == 16) {
 			store_le64(b, v.q[0]);
 			store_le64(b + 8, v.q[1]);

@@ -43,6 +43,9 @@ unsigned vec_prologue(struct cpu *c, const struct insn *i);
 struct v128 vread(struct cpu *c, const struct insn *i, unsigned n, unsigned size, bool align);
 void vwrite(struct cpu *c, const struct insn *i, unsigned n, unsigned size, bool align,
 	    struct v128 v);
+/* #AC(0) for a misaligned 16-byte access of an unaligned-form instruction
+ * when alignment checking is on (CPL 3, CR0.AM, RFLAGS.AC) */
+void sse_check_ac16(struct cpu *c, u64 lin);
 /* an MMX register write (bits 79:64 become ones) */
 void mmx_set(struct cpu *c, unsigned r, u64 v);
 /* XMM register n of operand k */

@@ -113,6 +113,9 @@ diff_native_exit_fall:
 	mov	%rcx, 128(%rax)
 	mov	out_rsp(%rip), %rcx
 	mov	%rcx, 32(%rax)
+	pushq	$0x202			/* AC and DF off again for C code */
+	popfq
+	mov	st_ptr(%rip), %rax	/* SIMD state: with AC off (MOVDQU can #AC) */
 	movdqu	%xmm0, 136(%rax)
 	movdqu	%xmm1, 152(%rax)
 	movdqu	%xmm2, 168(%rax)
@@ -140,8 +143,6 @@ diff_native_exit_fall:
 	stmxcsr	456(%rax)
 	emms
 	ldmxcsr	host_mxcsr(%rip)
-	pushq	$0x202			/* AC and DF off again for C code */
-	popfq
 	pop	%r15
 	pop	%r14
 	pop	%r13
