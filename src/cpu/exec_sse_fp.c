@@ -202,8 +202,8 @@ static void fp2(struct cpu *c, const struct insn *i, enum sse_hop op, unsigned s
 	u64 *d = xmm_of(c, i, 0);
 	u32 exc;
 
-	sse_prologue(c);
 	sse_need(c, feat);
+	sse_prologue(c);
 	s = vread(c, i, 1, src_size, true);
 	h.b[0] = s.q[0];
 	h.b[1] = s.q[1];
@@ -305,8 +305,8 @@ static void cvt_from_int(struct cpu *c, const struct insn *i, bool dbl)
 	struct sse_hargs h = { 0 };
 	u64 *d = xmm_of(c, i, 0);
 
-	sse_prologue(c);
 	sse_need(c, dbl ? FEAT_sse2 : FEAT_sse);
+	sse_prologue(c);
 	h.gpr = vread(c, i, 1, size, false).q[0];
 	h.a[0] = d[0];
 	h.a[1] = d[1];
@@ -324,8 +324,8 @@ static void cvt_to_int(struct cpu *c, const struct insn *i, enum sse_hop op32, u
 	unsigned size = i->op[0].size == 8 ? 8 : 4;
 	struct sse_hargs h = { 0 };
 
-	sse_prologue(c);
 	sse_need(c, src_size == 8 ? FEAT_sse2 : FEAT_sse);
+	sse_prologue(c);
 	h.b[0] = vread(c, i, 1, src_size, false).q[0];
 	sse_exceptions(c, sse_host(op32 + (size == 8), 0, c->fpu.mxcsr, &h), false);
 	reg_write(c, i->op[0].reg, size, h.gpr);
@@ -342,8 +342,8 @@ static void comi(struct cpu *c, const struct insn *i, enum sse_hop op, unsigned 
 {
 	struct sse_hargs h = { 0 };
 
-	sse_prologue(c);
 	sse_need(c, esize == 8 ? FEAT_sse2 : FEAT_sse);
+	sse_prologue(c);
 	h.b[0] = vread(c, i, 1, esize, false).q[0];
 	h.a[0] = xmm_of(c, i, 0)[0];
 	sse_exceptions(c, sse_host(op, 0, c->fpu.mxcsr, &h), false);
@@ -368,8 +368,8 @@ static void cvt_mmx(struct cpu *c, const struct insn *i, enum sse_hop op, unsign
 	bool mm_dst = i->op[0].kind == OPK_MMX;
 	u64 *d = mm_dst ? NULL : xmm_of(c, i, 0);
 
-	sse_prologue(c);
 	sse_need(c, feat);
+	sse_prologue(c);
 	if (sse_is_mmx(i))
 		mmx_prologue(c);
 	s = vread(c, i, 1, src_size, true);
