@@ -1,10 +1,12 @@
-/* cpu/exec_sse.c: the SSE/SSE2 subset compiled 64-bit C code uses: data
- * movement, bitwise logic, a few integer ops, scalar float/double
- * arithmetic, comparisons and conversions (SDM Vol.1 "Programming with
- * Intel SSE" and "... SSE2"; Vol.2 pages). MMX register forms of the
- * integer instructions share the code (SDM Vol.1 "Programming with Intel
- * MMX Technology"). Floating-point arithmetic runs on the host SSE unit
- * under the guest MXCSR (cpu/fpu_host.h). */
+/* cpu/exec_sse.c: the shared part of the MMX/SSE..SSE4.2 executors
+ * (operand access for MMX/XMM registers and memory, alignment, the SIMD
+ * floating-point exception rules) and the data-movement instructions
+ * (SDM Vol.1 "Programming with Intel SSE", "... SSE2"; Vol.2 pages).
+ * The rest: exec_sse_fp.c (floating point, on the host SSE unit through
+ * exec_sse_host.c), exec_sse_int.c (packed integer), exec_sse_shuf.c
+ * (rearrangement, inserts/extracts, special moves), exec_sse_str.c
+ * (SSE4.2 string compares). MMX register forms share the code (SDM Vol.1
+ * "Programming with Intel MMX Technology"). */
 #include "cpu/exec_sse.h"
 #include "cpu/mem.h"
 #include "cpu/sse.h"
