@@ -6,7 +6,7 @@
 #define NR_SLOTS 4
 /* TSC cycles the targets get to take an IPI (nestbox: 1 GHz virtual TSC;
  * enough for QEMU's threads too) */
-#define SETTLE_TSC 1000000 /* counted vectors: V_FIXED + slot */
+#define SETTLE_TSC 500000 /* counted vectors: V_FIXED + slot */
 
 static volatile int hits[SMP_MAX_CPUS][NR_SLOTS];
 static volatile int nmis[SMP_MAX_CPUS];
@@ -44,19 +44,16 @@ static void clear_hits(void)
 	memset((void *)nmis, 0, sizeof(nmis));
 }
 
-/* let pending interrupts in on the calling CPU, give the others time to
- * take theirs (idle APs wait in sti;hlt), and return the bitmap of CPUs
- * that counted vector slot `s` (exactly once each; -1 if one counted more) */
-static int who_got(int s, int ncpu)
+/* let pending interrupts in on the calling CPU and give the others time
+ * to take theirs (idle APs wait in sti;hlt): until every CPU in `expect`
+ * counted slot `s` (or a long timeout: QEMU's threads may be slow to
+ * run), then SETTLE_TSC more for any CPU that should not get it. Returns
+ * the bitmap of CPUs that counted it (exactly once each; -1 if one
+ * counted more). */
+static int who_got_mask(int s, int ncpu)
 {
 	int mask = 0;
 
-	u64 t0 = rdtsc();
-
-	irq_enable();
-	while (rdtsc() - t0 < SETTLE_TSC)
-		cpu_relax();
-	irq_disable();
 	for (int c = 0; c < ncpu; c++) {
 		if (hits[c][s] > 1)
 			return -1;
@@ -66,15 +63,46 @@ static int who_got(int s, int ncpu)
 	return mask;
 }
 
-static int who_got_nmi(int ncpu)
+static int who_got_expect(int s, int ncpu, int expect)
+{
+	u64 t0 = rdtsc();
+
+	irq_enable();
+	while (expect && (who_got_mask(s, ncpu) & expect) != expect &&
+	       rdtsc() - t0 < (1ull << 32))
+		cpu_relax();
+	t0 = rdtsc();
+	while (rdtsc() - t0 < SETTLE_TSC)
+		cpu_relax();
+	irq_disable();
+	return who_got_mask(s, ncpu);
+}
+
+#define who_got(s, ncpu) who_got_expect(s, ncpu, 0)
+
+/* CPUs that took an NMI: waits for `expect` as who_got_expect() */
+static int who_got_nmi_expect(int ncpu, int expect)
 {
 	int mask = 0;
 	u64 t0 = rdtsc();
 
+	for (;;) {
+		mask = 0;
+		for (int c = 0; c < ncpu; c++)
+			if (nmis[c])
+				mask |= 1 << c;
+		if (!expect || (mask & expect) == expect || rdtsc() - t0 >= (1ull << 32))
+			break;
+		cpu_relax();
+	}
+	t0 = rdtsc();
 	while (rdtsc() - t0 < SETTLE_TSC)
 		cpu_relax();
+	mask = 0;
 	for (int c = 0; c < ncpu; c++)
 		if (nmis[c])
 			mask |= 1 << c;
 	return mask;
 }
+
+#define who_got_nmi(ncpu) who_got_nmi_expect(ncpu, 0)
