@@ -20,10 +20,18 @@ bool sse_is_mmx(const struct insn *i)
 }
 
 /* #UD/#NM (and for MMX forms #MF and the tag-word effect) */
+/* SDM Vol.1 "MMX Instructions and the x87 FPU Tag Word": executing an MMX
+ * instruction sets TOP to 0 and every tag valid. A faulting instruction has
+ * not executed, so here only mmx_prologue()'s checks (#UD, #NM, #MF) take
+ * effect; its tag-word/TOP change is undone and redone by mmx_commit() when
+ * the instruction completes (vwrite(), mmx_set(), or explicitly). */
 unsigned vec_prologue(struct cpu *c, const struct insn *i)
 {
 	if (sse_is_mmx(i)) {
+		u16 fsw = c->fpu.fsw, ftw = c->fpu.ftw;
 		mmx_prologue(c);
+		c->fpu.fsw = fsw;
+		c->fpu.ftw = ftw;
 		return 8;
 	}
 	sse_prologue(c);
@@ -89,11 +97,18 @@ struct v128 vread(struct cpu *c, const struct insn *i, unsigned n, unsigned size
 	return v;
 }
 
+void mmx_commit(struct cpu *c)
+{
+	x87_set_top(c, 0);
+	c->fpu.ftw = 0;
+}
+
 void mmx_set(struct cpu *c, unsigned r, u64 v)
 {
 	/* SDM Vol.1 "MMX Registers": a write sets bits 79:64 to ones */
 	c->fpu.st[r & 7].mant = v;
 	c->fpu.st[r & 7].se = 0xffff;
+	mmx_commit(c);
 }
 
 /* store `size` bytes of v to operand n (register or memory) */
@@ -128,6 +143,8 @@ void vwrite(struct cpu *c, const struct insn *i, unsigned n, unsigned size, bool
 	default:
 		cpu_ud(c);
 	}
+	if (sse_is_mmx(i))
+		mmx_commit(c);
 }
 
 /* --- moves --- */
@@ -245,6 +262,8 @@ static void movmsk(struct cpu *c, const struct insn *i, unsigned esize)
 	for (unsigned k = 0; k < w / esize; k++)
 		m |= (u64)(b[k * esize + esize - 1] >> 7) << k;
 	reg_write(c, i->op[0].reg, i->op[0].size >= 8 ? 8 : 4, m);
+	if (w == 8)
+		mmx_commit(c);
 }
 
 void exec_pmovmskb(struct cpu *c, const struct insn *i) { movmsk(c, i, 1); }

@@ -46,8 +46,11 @@ void vwrite(struct cpu *c, const struct insn *i, unsigned n, unsigned size, bool
 /* #AC(0) for a misaligned 16-byte access of an unaligned-form instruction
  * when alignment checking is on (CPL 3, CR0.AM, RFLAGS.AC) */
 void sse_check_ac16(struct cpu *c, u64 lin);
-/* an MMX register write (bits 79:64 become ones) */
+/* an MMX register write (bits 79:64 become ones); completes the MMX
+ * instruction's x87 transition (mmx_commit) */
 void mmx_set(struct cpu *c, unsigned r, u64 v);
+/* an MMX instruction completed: TOP = 0, every tag valid */
+void mmx_commit(struct cpu *c);
 /* XMM register n of operand k */
 static inline u64 *xmm_of(struct cpu *c, const struct insn *i, unsigned k)
 {

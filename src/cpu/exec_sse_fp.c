@@ -371,7 +371,7 @@ static void cvt_mmx(struct cpu *c, const struct insn *i, enum sse_hop op, unsign
 	sse_need(c, feat);
 	sse_prologue(c);
 	if (sse_is_mmx(i))
-		mmx_prologue(c);
+		vec_prologue(c, i); /* the MMX checks; the transition at the end */
 	s = vread(c, i, 1, src_size, true);
 	h.b[0] = s.q[0];
 	h.b[1] = src_size == 16 ? s.q[1] : 0;
@@ -384,6 +384,8 @@ static void cvt_mmx(struct cpu *c, const struct insn *i, enum sse_hop op, unsign
 		d[0] = h.a[0];
 		d[1] = h.a[1];
 	}
+	if (sse_is_mmx(i))
+		mmx_commit(c);
 }
 
 void exec_cvtpi2ps(struct cpu *c, const struct insn *i) { cvt_mmx(c, i, SH_CVTDQ2PS, 8, FEAT_sse); }

@@ -209,10 +209,13 @@ static void pextr(struct cpu *c, const struct insn *i, unsigned es, enum cpu_fea
 	w = vec_prologue(c, i);
 	s = vread(c, i, 1, w, false);
 	r.q[0] = v_get(&s, (unsigned)i->imm & (w / es - 1), es);
-	if (i->op[0].kind == OPK_MEM)
+	if (i->op[0].kind == OPK_MEM) {
 		vwrite(c, i, 0, es, false, r);
-	else
+	} else {
 		reg_write(c, i->op[0].reg, i->op[0].size == 8 ? 8 : 4, r.q[0]);
+		if (mm)
+			mmx_commit(c);
+	}
 }
 
 void exec_pextrb(struct cpu *c, const struct insn *i) { pextr(c, i, 1, FEAT_sse4_1); }
@@ -319,6 +322,7 @@ void exec_movq2dq(struct cpu *c, const struct insn *i)
 	mmx_prologue(c);
 	d[0] = c->fpu.st[i->op[1].reg & 7].mant;
 	d[1] = 0;
+	mmx_commit(c);
 }
 
 void exec_movdq2q(struct cpu *c, const struct insn *i)
@@ -385,4 +389,6 @@ void exec_maskmovq(struct cpu *c, const struct insn *i)
 	for (unsigned k = 0; k < w; k++)
 		if (v_get(&m, k, 1) & 0x80)
 			cpu_write(c, seg, (ea + k) & size_mask(i->asize), 1, v_get(&d, k, 1));
+	if (w == 8)
+		mmx_commit(c);
 }

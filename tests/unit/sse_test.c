@@ -176,6 +176,22 @@ static void test_mmx_tags(void **state)
 	assert_int_equal(x87_top(h->c), 0);
 }
 
+/* ... but an MMX instruction that faults has not executed: the x87 tag
+ * word and TOP keep their values (here a #PF on the memory operand) */
+static void test_mmx_fault_keeps_tags(void **state)
+{
+	h->c->fpu.ftw = 0xffff;
+	h->c->fpu.fsw = 5u << FSW_TOP_SHIFT;
+	h->c->gpr[RBX] = 0x80000000ull; /* beyond the 1 GiB identity map */
+	assert_int_equal(RUN(0x0f, 0xfc, 0x03), VEC_PF); /* paddb mm0, [rbx] */
+	assert_int_equal(h->c->fpu.ftw, 0xffff);
+	assert_int_equal(x87_top(h->c), 5);
+	/* a GPR destination completes the transition too */
+	assert_int_equal(RUN(0x0f, 0xd7, 0xc1), -1); /* pmovmskb eax, mm1 */
+	assert_int_equal(h->c->fpu.ftw, 0);
+	assert_int_equal(x87_top(h->c), 0);
+}
+
 /* known answers (SDM Vol.2 "Operation" of each) */
 static void test_known_answers(void **state)
 {
@@ -245,6 +261,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_feature_gating, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ldmxcsr, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mmx_tags, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_mmx_fault_keeps_tags, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_known_answers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_maskmov, setup, teardown),
 	};
