@@ -15,7 +15,7 @@
 #define ITER 20000
 /* a ticket lock hands over in ticket order: a waiter whose turn has come
  * while it is not scheduled stalls the others for whole turns */
-#define TICKET_ITER 300
+#define TICKET_ITER 40
 
 static volatile u64 counter, atomic_sum;
 static volatile int xchg_lock, cmpxchg_lock;
