@@ -415,6 +415,10 @@ static void start_from_sipi(struct cpu *c)
 {
 	u8 v = c->sipi_vector;
 	c->sipi_pending = 0;
+	/* XXX(sdm): the SDM does not say what becomes of an NMI sent while an
+	 * AP waits for its SIPI. nestbox drops it here rather than deliver it
+	 * to start-up code that runs on a real-mode IVT it has not set up. */
+	c->nmi_pending = 0;
 	c->seg[SEG_CS].sel = (u16)(v << 8);
 	c->seg[SEG_CS].base = (u64)v << 12;
 	set_ip(c, 0);

@@ -297,9 +297,14 @@ void exec_hlt(struct cpu *c, const struct insn *i)
 	cpu_stop(c);
 }
 
+/* SDM "PAUSE": a hint that the code is a spin-wait loop. With more than
+ * one vCPU, the vCPU's turn ends here, so the one holding the lock gets to
+ * run instead of this one spinning out its whole turn. */
 void exec_pause(struct cpu *c, const struct insn *i)
 {
 	/* (VMX: PAUSE exiting / PAUSE-loop exiting; SVM: PAUSE filter) */
+	if (c->machine && c->machine->nr_cpus > 1)
+		cpu_stop(c);
 }
 
 /* SDM "MONITOR"/"MWAIT": #UD if CPUID.01H:ECX.MONITOR[bit 3] = 0 (which

@@ -139,7 +139,5 @@ void bios_init(struct machine *m)
 	bios_ivt(&m->mem);
 	bios_data_area(&m->mem);
 	bios_pics(&m->mem);
-	(void)bios_pit; /* XXX: held back until the machine's "every CPU is
-			 * halted" check ignores timers that cannot wake a
-			 * CPU halted with IF=0 (tests/cli guest-halts-forever) */
+	bios_pit(&m->mem);
 }

@@ -245,19 +245,37 @@ static bool run_round(struct machine *m, struct sched *s)
 
 /* Rounds until the run ends; when every vCPU waits, virtual time jumps to
  * the next timer (nothing can happen before it). */
+/* how long the machine may idle-skip with no vCPU running before the run
+ * ends as "halted for ever" (virtual time) */
+#define IDLE_GIVE_UP_NS (60ull * 1000000000ull)
+
 int machine_run(struct machine *m)
 {
 	struct sched s;
 
+	u64 idle_since = UINT64_MAX; /* virtual time since which no vCPU ran */
+
 	sched_init(&s, m);
 	while (m->end == RUN_GOING) {
 		clock_run_timers(m);
-		if (run_round(m, &s) || m->end != RUN_GOING)
+		if (run_round(m, &s) || m->end != RUN_GOING) {
+			idle_since = UINT64_MAX;
 			continue;
+		}
 		u64 next = clock_next_deadline(m);
 		if (next == UINT64_MAX) {
 			machine_end(m, RUN_HALTED, 2,
 				    "every CPU is halted with nothing left to wake it");
+			break;
+		}
+		/* Timers that wake nobody (a PIT ticking behind a masked PIC,
+		 * CPUs halted with IF=0) would skip time for ever: give up
+		 * after IDLE_GIVE_UP_NS of virtual time in which no vCPU ran. */
+		if (idle_since == UINT64_MAX) {
+			idle_since = m->clock.ns;
+		} else if (m->clock.ns - idle_since >= IDLE_GIVE_UP_NS) {
+			machine_end(m, RUN_HALTED, 2,
+				    "every CPU is halted and nothing woke one for 60 s of virtual time");
 			break;
 		}
 		if (next > m->clock.ns)

@@ -361,6 +361,43 @@ static void test_irq_hint(void **state)
 	h_free(&h);
 }
 
+/* an NMI that reached an AP waiting for its SIPI is not delivered once the
+ * SIPI starts it (start-up code has no IDT for it yet) */
+static void test_nmi_dropped_at_sipi(void **state)
+{
+	struct harness h;
+	h_init(&h, NULL);
+	struct cpu *c = h.c;
+	c->activity = ACT_WAIT_SIPI;
+	c->nmi_pending = 1;
+	assert_false(cpu_event_ready(c)); /* wait-for-SIPI: NMI not taken */
+	c->sipi_pending = 1;
+	c->sipi_vector = 0x08;
+	assert_true(cpu_event_ready(c));
+	cpu_handle_events(c);
+	assert_int_equal(c->activity, ACT_ACTIVE);
+	assert_int_equal(c->seg[SEG_CS].base, 0x8000);
+	assert_int_equal(c->rip, 0);
+	assert_false(c->nmi_pending);
+	h_free(&h);
+}
+
+/* PAUSE ends the vCPU's turn when there are other vCPUs to run */
+static void test_pause_ends_turn(void **state)
+{
+	static const u8 code[] = { 0xf3, 0x90, 0x90, 0x90, 0xf4 }; /* pause; nop; nop; hlt */
+	for (int n = 1; n <= 2; n++) {
+		struct harness h;
+		h_init_smp(&h, NULL, n);
+		struct cpu *c = h.c;
+		h_code(&h, code, sizeof(code));
+		c->deadline = 1000;
+		cpu_run(c);
+		assert_int_equal(c->icount, n == 1 ? 4 : 1);
+		h_free(&h);
+	}
+}
+
 /* --- debug exceptions --- */
 
 /* SDM "Single-Step Exception Condition": no trap after the POPF that sets
@@ -478,6 +515,8 @@ int main(void)
 		cmocka_unit_test(test_nmi_wakes_hlt_and_blocks),
 		cmocka_unit_test(test_intr_if_and_shadow),
 		cmocka_unit_test(test_irq_hint),
+		cmocka_unit_test(test_nmi_dropped_at_sipi),
+		cmocka_unit_test(test_pause_ends_turn),
 		cmocka_unit_test(test_single_step),
 		cmocka_unit_test(test_single_step_mov_ss),
 		cmocka_unit_test(test_single_step_int3),

@@ -66,12 +66,13 @@ static inline void h_setup_idt(struct harness *h)
 	}
 }
 
-static inline void h_init(struct harness *h, const char *cpu_spec)
+/* a machine with `ncpus` vCPUs; h->c (vCPU 0) is set up as described above */
+static inline void h_init_smp(struct harness *h, const char *cpu_spec, int ncpus)
 {
 	struct machine_config cfg = { 0 };
 	memset(h, 0, sizeof(*h));
 	cfg.ram_size = 64ull << 20;
-	cfg.smp = 1;
+	cfg.smp = ncpus;
 	cfg.cpu_spec = cpu_spec ? cpu_spec : "max";
 	cfg.debug_exit_port = 0xf4;
 	if (machine_init(&h->m, &cfg) < 0)
@@ -100,6 +101,11 @@ static inline void h_init(struct harness *h, const char *cpu_spec)
 	c->gpr[RSP] = H_STACK;
 	cpu_set_rflags(c, RFLAGS_FIXED);
 	cpu_update_mode(c);
+}
+
+static inline void h_init(struct harness *h, const char *cpu_spec)
+{
+	h_init_smp(h, cpu_spec, 1);
 }
 
 static inline void h_code(struct harness *h, const void *code, size_t len)
