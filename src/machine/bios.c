@@ -134,10 +134,30 @@ static void bios_pit(struct physmem *pm)
 	pio_write(pm, 0x40, 1, 0x00);
 }
 
+/* The BSP's local APIC as SeaBIOS leaves it: software-enabled (SPIV 0x1ff),
+ * LINT0 in ExtINT mode so the 8259 reaches the CPU, LINT1 as NMI (the
+ * virtual-wire mode of the MP specification). The xAPIC page is routed to
+ * m->cur, which is the BSP while the machine is being set up. */
+static void bios_lapic(struct machine *m)
+{
+	static const struct { u32 off, val; } regs[] = {
+		{ 0x0f0, 0x1ff },  /* SPIV: enabled, spurious vector 0xff */
+		{ 0x350, 0x8700 }, /* LVT LINT0: ExtINT, level */
+		{ 0x360, 0x8400 }, /* LVT LINT1: NMI, level */
+	};
+	struct cpu *saved = m->cur;
+
+	m->cur = m->cpus[0];
+	for (size_t i = 0; i < ARRAY_SIZE(regs); i++)
+		phys_write(&m->mem, 0xfee00000ull + regs[i].off, 4, regs[i].val);
+	m->cur = saved;
+}
+
 void bios_init(struct machine *m)
 {
 	bios_ivt(&m->mem);
 	bios_data_area(&m->mem);
 	bios_pics(&m->mem);
 	bios_pit(&m->mem);
+	bios_lapic(m);
 }

@@ -4,7 +4,8 @@
  * checked from 64-bit mode (IVT entries, PIT channel 0 mode and motion)
  * and from real mode, reached by dropping out of long mode (a software
  * INT through the IVT returns; IRQ 0 ticks through the PIC at vector 0x08,
- * whose BIOS handler counts in the BIOS data area and sends the EOI).
+ * whose BIOS handler counts in the BIOS data area and sends the EOI), and
+ * the BSP's local APIC in virtual-wire mode (SPIV, LINT0 ExtINT, LINT1 NMI).
  * run-args: -smp 1
  */
 #include "guest.h"
@@ -80,11 +81,23 @@ static bool test_pit(void)
 	return c1 != c2;
 }
 
+/* the BSP's local APIC in virtual-wire mode, as SeaBIOS leaves it */
+static void test_lapic(void)
+{
+	volatile u32 *apic = (volatile u32 *)0xfee00000ul;
+	u32 spiv = apic[0xf0 / 4], lint0 = apic[0x350 / 4], lint1 = apic[0x360 / 4];
+
+	report(spiv == 0x1ff, "BSP APIC software-enabled, spurious vector 0xff (SPIV %x)", spiv);
+	report(lint0 == 0x8700, "BSP LINT0 in ExtINT mode: the 8259 reaches the CPU (%x)", lint0);
+	report(lint1 == 0x8400, "BSP LINT1 as NMI (%x)", lint1);
+}
+
 int main(int argc, char **argv)
 {
 	bool ticking;
 
 	test_ivt();
+	test_lapic();
 	report(pic_get_imr() == 0x8eb8, "PIC masks as the BIOS leaves them (IRQ 0 open)");
 	outb(PIC_OCW3_ISR, PIC_MASTER_CMD);
 	report(inb(PIC_MASTER_CMD) == 0, "nothing in service at entry");
