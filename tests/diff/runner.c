@@ -3,13 +3,15 @@
  *   cpu_diff [-n CASES] [-seed S] [-form SUBSTRING] [-case N] [-v] [-record]
  *            [-check-vectors] [-skip-known] [-ac] [-list]
  *
- * For every form in forms.def, CASES random cases (NESTBOX_DIFF_CASES or
- * -n; fixed seed unless -seed) run natively and in nestbox; one line per
- * form: "PASS: diff <form>" or "FAIL: diff <form>: <first mismatch>".
- * Then every frozen vector in vectors.inc is replayed in nestbox against its
- * recorded host result ("PASS/FAIL: diff vector ..."), which works on any
- * host. -record prints a vectors.inc row for each form's first mismatch
- * (with -case N: for that case even if it matches). -skip-known skips cases
+ * For every form in forms.def and sse_forms.def, CASES random cases
+ * (NESTBOX_DIFF_CASES or -n; fixed seed unless -seed) run natively and in
+ * nestbox, comparing GPRs, RFLAGS, XMM0-15, MM0-7, MXCSR, memory and the
+ * exception; one line per form: "PASS: diff <form>" or "FAIL: diff <form>:
+ * <first mismatch>". Then every frozen vector in vectors.inc and
+ * sse_vectors.inc is replayed in nestbox against its recorded host result
+ * ("PASS/FAIL: diff vector ..."), which works on any host. -record prints a
+ * vectors.inc row (an sse_vectors.inc SV row for SSE forms) for each form's
+ * first mismatch (with -case N: for that case even if it matches). -skip-known skips cases
  * that hit an open bug listed in MISMATCHES.md (to look for other ones).
  * -ac starts 10% of cases with RFLAGS.AC=1 (alignment checking, #AC).
  * On a host that is not x86-64 Linux: one "SKIP:" line (and the vectors). */

@@ -1,7 +1,9 @@
 # T2 differential tests (tests/diff/): built by diff-tests.
-# o/$(MODE)/tests/diff/cpu_diff runs every form in tests/diff/forms.def on the
-# host CPU and in nestbox, then replays tests/diff/vectors.inc. On hosts that
-# are not x86-64 Linux it prints one SKIP line (the vectors still run).
+# o/$(MODE)/tests/diff/cpu_diff runs every form in tests/diff/forms.def (the
+# integer tier) and tests/diff/sse_forms.def (MMX/SSE..SSE4.2, with random
+# XMM/MM/MXCSR state) on the host CPU and in nestbox, then replays
+# tests/diff/vectors.inc and sse_vectors.inc. On hosts that are not x86-64
+# Linux it prints one SKIP line (the vectors still run).
 DIFF_CSRCS := tests/diff/runner.c tests/diff/gen.c tests/diff/native.c tests/diff/emu.c
 DIFF_OBJS  := $(patsubst %.c,$(O)/%.o,$(DIFF_CSRCS)) $(O)/tests/diff/trampoline.o
 
