@@ -102,6 +102,7 @@ struct lapic {
 	u32 lvt[NR_LVT];
 	u32 isr[8], tmr[8], irr[8];
 	u8 lint_level[2];
+	bool extint_msg;  /* an ExtINT message (IOAPIC/IPI) awaits its INTA */
 	/* timer */
 	u32 tmict, tdcr;
 	u64 tsc_deadline; /* IA32_TSC_DEADLINE while in TSC-deadline mode */
@@ -309,7 +310,7 @@ static int lapic_irq_pending(struct cpu *c)
 
 	if (v >= 0)
 		return v;
-	if (a->bus->extint_pending && lapic_extint_open(a))
+	if (a->bus->extint_pending && (lapic_extint_open(a) || a->extint_msg))
 		return a->bus->extint_pending(a->m);
 	return -1;
 }
@@ -328,9 +329,11 @@ static int lapic_irq_ack(struct cpu *c)
 		vec_set(a->isr, (u8)v);
 		return v;
 	}
-	if (a->bus->extint_ack && lapic_extint_open(a) && a->bus->extint_pending &&
-	    a->bus->extint_pending(a->m) >= 0)
+	if (a->bus->extint_ack && (lapic_extint_open(a) || a->extint_msg) &&
+	    a->bus->extint_pending && a->bus->extint_pending(a->m) >= 0) {
+		a->extint_msg = false;
 		return a->bus->extint_ack(a->m);
+	}
 	return a->spiv & 0xff;
 }
 
@@ -571,6 +574,13 @@ static void lapic_accept(struct lapic *t, const struct apic_msg *msg)
 		if (msg->trigger_level && !msg->level)
 			break;
 		lapic_init_signal(t);
+		break;
+	case APIC_DM_EXTINT:
+		/* an ExtINT message: the CPU fetches the vector from the 8259
+		 * with an INTA cycle, whatever LINT0 says (82093AA "Delivery
+		 * Mode: ExtINT") */
+		t->extint_msg = true;
+		cpu_stop(c);
 		break;
 	case APIC_DM_STARTUP:
 		/* SDM "INIT and SIPI": a SIPI is taken only in wait-for-SIPI; an

@@ -215,6 +215,27 @@ static void test_destinations(void **state)
 	assert_true(h->c->nmi_pending);
 }
 
+/* 82093AA "Delivery Mode: ExtINT": the CPU takes the vector from the 8259
+ * with an INTA cycle, even with LINT0 masked */
+static void test_extint(void **state)
+{
+	struct harness *h = *state;
+	static const struct { u16 port; u8 val; } icw[] = {
+		{ 0x20, 0x11 }, { 0x21, 0x30 }, { 0x21, 0x04 }, { 0x21, 0x01 }, /* base 0x30 */
+		{ 0x21, 0xfd },                                                 /* IRQ 1 only */
+	};
+	for (size_t k = 0; k < ARRAY_SIZE(icw); k++)
+		pio_write(&h->m.mem, icw[k].port, 1, icw[k].val);
+	assert_int_equal(h->c->apic_ops->irq_pending(h->c), -1);
+	set_rte(h, 1, 7u << 8); /* ExtINT, physical destination 0 */
+	isa_set_irq(&h->m, 1, 1);
+	assert_int_equal(h->c->apic_ops->irq_pending(h->c), 0x31);
+	assert_int_equal(ack(h), 0x31);
+	isa_set_irq(&h->m, 1, 0);
+	/* the message was consumed by the INTA */
+	assert_int_equal(h->c->apic_ops->irq_pending(h->c), -1);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -227,6 +248,7 @@ int main(void)
 		T(test_directed_eoi),
 		T(test_level_unmask),
 		T(test_destinations),
+		T(test_extint),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
