@@ -38,10 +38,10 @@ static bool tiny_in(const u64 r[2], enum tiny_kind t)
  * result the host's masked run computed (measured: a product exact in 53
  * bits but not as a denormal gives UE without PE; likewise an overflow
  * with OM unmasked sets PE only if the rounded significand is inexact).
- * For the lanes of the
- * basic operations this recomputes the post-computation flags lane by lane:
- * the host's scalar operation for OE/UE/PE, and for a tiny lane the x87 unit
- * at 24/53-bit precision (15-bit exponent) for PE. */
+ * For the lanes of the basic operations this recomputes the
+ * post-computation flags lane by lane: the host's scalar operation for
+ * OE/UE/PE, and for a tiny or overflowing lane the x87 unit at 24/53-bit
+ * precision (15-bit exponent) for PE. */
 struct lane_ops {
 	enum sse_hop op;         /* the instruction */
 	enum sse_hop scalar;     /* the scalar form of its lane operation */
@@ -175,7 +175,7 @@ static u32 dp_flags(bool dbl, unsigned imm, u32 mxcsr, const u64 a[2], const u64
 	const struct lane_ops lo = { 0, 0, HX_ADD, dbl ? 8 : 4, 1, 0 };
 	enum sse_hop mul = dbl ? SH_MULSD : SH_MULSS, add = dbl ? SH_ADDSD : SH_ADDSS;
 	unsigned n = dbl ? 2 : 4, es = dbl ? 8 : 4;
-	u64 x[4], y[4], t[4], p[2], q[2], s[1];
+	u64 x[4] = { 0 }, y[4] = { 0 }, t[4] = { 0 }, p[2], q[2], s[1];
 	u32 acc = 0;
 
 	for (unsigned k = 0; k < n; k++) {
