@@ -61,9 +61,15 @@ enum lazy_op {
 
 struct lazy_flags {
 	u64 res, src1, src2; /* result and operands, masked to size */
-	u8 op;               /* enum lazy_op */
-	u8 size;             /* bytes: 1, 2, 4, 8 */
-	u8 cf_in;            /* ADC/SBB carry-in; INC/DEC preserved CF */
+	union {
+		struct {
+			u8 op;       /* enum lazy_op */
+			u8 size;     /* bytes: 1, 2, 4, 8 */
+			u8 cf_in;    /* ADC/SBB carry-in; INC/DEC preserved CF */
+			u8 unused;
+		};
+		u32 meta;    /* the bytes above, stored at once by flags_lazy() */
+	};
 };
 
 /* Activity state (named as in the SDM's VMX "Guest Non-Register State"). */

@@ -8,12 +8,12 @@
 static inline void flags_lazy(struct cpu *c, enum lazy_op op, unsigned size, u64 src1, u64 src2,
 			      u64 res, u8 cf_in)
 {
-	c->lf.op = (u8)op;
-	c->lf.size = (u8)size;
+	/* op, size and cf_in in one store (little-endian host: cpu/fpu_host.c
+	 * already requires x86-64) */
+	c->lf.meta = (u32)op | (u32)size << 8 | (u32)cf_in << 16;
 	c->lf.src1 = src1;
 	c->lf.src2 = src2;
 	c->lf.res = res;
-	c->lf.cf_in = cf_in;
 }
 
 /* CF for the current lazy state (materialises nothing) */
