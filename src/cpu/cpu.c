@@ -75,7 +75,7 @@ void cpu_init_signal(struct cpu *c)
 
 /* SDM Vol.3A "IA-32e Mode Operation" / "Real-Address Mode Operation":
  * the operating mode follows CR0.PE, RFLAGS.VM, EFER.LMA and CS.L/CS.D. */
-void cpu_update_mode(struct cpu *c)
+static void update_mode_cpl(struct cpu *c)
 {
 	const struct seg_cache *cs = &c->seg[SEG_CS];
 	if (!(c->cr0 & CR0_PE)) {
@@ -101,4 +101,10 @@ void cpu_update_mode(struct cpu *c)
 	} else {
 		c->mode = (cs->ar & AR_DB) ? MODE_PROT32 : MODE_PROT16;
 	}
+}
+
+void cpu_update_mode(struct cpu *c)
+{
+	update_mode_cpl(c);
+	cpu_update_fetch_key(c);
 }

@@ -167,6 +167,8 @@ struct cpu {
 	/* --- memory --- */
 	struct tlb_entry tlb[TLB_SIZE];
 	u32 tlb_epoch;         /* bumped by every TLB flush (validates the jump cache) */
+	u64 fetch_key;         /* tlb_epoch, mode and CPL packed: what a jump-cache
+	                        * entry must match (cpu_update_fetch_key) */
 	struct icache *icache;
 	struct machine *machine;
 	const struct cpu_model *model;
@@ -187,6 +189,12 @@ static inline bool cpu_canonical(const struct cpu *c, u64 v)
 }
 /* recompute c->mode and c->cpl after CR0/EFER/CS/RFLAGS.VM change */
 void cpu_update_mode(struct cpu *c);
+/* after a change of tlb_epoch, mode or CPL (cpu_update_mode and the TLB
+ * flushes call it) */
+static inline void cpu_update_fetch_key(struct cpu *c)
+{
+	c->fetch_key = (u64)c->tlb_epoch | ((u64)c->mode << 32) | ((u64)c->cpl << 40);
+}
 
 /* --- RFLAGS (cpu/flags.c) --- */
 u64 cpu_rflags(struct cpu *c);

@@ -4,6 +4,7 @@
 #define NESTBOX_CPU_DECODE_H
 
 #include "base/compiler.h"
+#include "base/log.h"
 #include "cpu/insn.h"
 
 enum decode_status {
@@ -56,7 +57,9 @@ struct icache {
 
 static always_inline u64 jump_key(const struct cpu *c)
 {
-	return (u64)c->tlb_epoch | ((u64)c->mode << 32) | ((u64)c->cpl << 40);
+	DEBUG_ASSERT(c->fetch_key ==
+		     ((u64)c->tlb_epoch | ((u64)c->mode << 32) | ((u64)c->cpl << 40)));
+	return c->fetch_key;
 }
 
 static always_inline struct jump_entry *jump_slot(struct icache *ic, u64 rip)

@@ -252,11 +252,13 @@ void tlb_flush_all(struct cpu *c)
 {
 	memset(c->tlb, 0, sizeof(c->tlb));
 	c->tlb_epoch++;
+	cpu_update_fetch_key(c);
 }
 
 void tlb_flush_nonglobal(struct cpu *c)
 {
 	c->tlb_epoch++;
+	cpu_update_fetch_key(c);
 	for (unsigned i = 0; i < TLB_SIZE; i++)
 		if (!c->tlb[i].global)
 			c->tlb[i].tag = 0;
