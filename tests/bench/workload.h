@@ -5,20 +5,21 @@
 
 #include "guest.h"
 
-#define SIEVE_N 200000
-#define SIEVE_PRIMES 17984 /* primes below SIEVE_N */
-static u8 composite[SIEVE_N];
+#define PRIMES_BELOW_100000 9592
+#define PRIMES_BELOW_200000 17984
 
-static u32 sieve(void)
+/* marks the composites below n in a[]; returns the number of primes */
+static u32 sieve(u8 *a, u32 n)
 {
 	u32 count = 0;
-	memset(composite, 0, sizeof(composite));
-	for (u32 i = 2; i < SIEVE_N; i++) {
-		if (composite[i])
+
+	memset(a, 0, n);
+	for (u32 i = 2; i < n; i++) {
+		if (a[i])
 			continue;
 		count++;
-		for (u32 j = i * 2; j < SIEVE_N; j += i)
-			composite[j] = 1;
+		for (u32 j = i * 2; j < n; j += i)
+			a[j] = 1;
 	}
 	return count;
 }
@@ -34,14 +35,16 @@ static u32 crc32(const u8 *p, u32 n, u32 crc)
 	return ~crc;
 }
 
-/* `rounds` rounds of sieve + CRC; returns the prime count, CRC in *crc */
-static u32 workload(int rounds, u32 *crc)
+/* `rounds` rounds of sieve + CRC over a[0..n); returns the prime count and
+ * the running CRC in *crc */
+static u32 workload(u8 *a, u32 n, int rounds, u32 *crc)
 {
 	u32 primes = 0;
+
 	*crc = 0;
 	for (int round = 0; round < rounds; round++) {
-		primes = sieve();
-		*crc = crc32(composite, SIEVE_N, *crc);
+		primes = sieve(a, n);
+		*crc = crc32(a, n, *crc);
 	}
 	return primes;
 }
