@@ -340,11 +340,36 @@ static void print_u64s(const u64 *p, unsigned n)
 	printf(")");
 }
 
+/* the bytes of the data area the case changed, as "off:bytes,..." and the
+ * closing of a vectors row */
+__attribute__((unused)) /* only with a native side */
+static void print_mem_changes(const struct diff_case *k, const struct diff_out *exp)
+{
+	static u8 init[DIFF_DATA_SIZE];
+
+	diff_fill(k, init);
+	bool first = true;
+	for (unsigned i = 0; i < DIFF_DATA_SIZE;) {
+		if (init[i] == exp->mem[i]) {
+			i++;
+			continue;
+		}
+		unsigned j = i;
+		while (j < DIFF_DATA_SIZE && j - i < 32 && init[j] != exp->mem[j])
+			j++;
+		char b[100];
+		fmt_bytes(b, sizeof(b), exp->mem + i, j - i);
+		printf("%s%x:%s", first ? "" : ",", i, b);
+		first = false;
+		i = j;
+	}
+	printf("\")\n");
+}
+
 /* print a vectors.inc row for case k with host result exp */
 __attribute__((unused)) /* only with a native side */
 static void vector_record(const char *name, const struct diff_case *k, const struct diff_out *exp)
 {
-	static u8 init[DIFF_DATA_SIZE];
 	char code[80];
 	fmt_bytes(code, sizeof(code), k->code, k->len);
 	printf("V(\"%s\", \"", name);
@@ -366,30 +391,13 @@ static void vector_record(const char *name, const struct diff_case *k, const str
 	for (int r = 0; r < 16; r++)
 		printf("%s%#llx", r ? ", " : "", (unsigned long long)exp->r.gpr[r]);
 	printf("),\n  %#llx, \"", (unsigned long long)exp->r.rflags);
-	diff_fill(k, init);
-	bool first = true;
-	for (unsigned i = 0; i < DIFF_DATA_SIZE;) {
-		if (init[i] == exp->mem[i]) {
-			i++;
-			continue;
-		}
-		unsigned j = i;
-		while (j < DIFF_DATA_SIZE && j - i < 32 && init[j] != exp->mem[j])
-			j++;
-		char b[100];
-		fmt_bytes(b, sizeof(b), exp->mem + i, j - i);
-		printf("%s%x:%s", first ? "" : ",", i, b);
-		first = false;
-		i = j;
-	}
-	printf("\")\n");
+	print_mem_changes(k, exp);
 }
 
 /* print a sse_vectors.inc row (forms with F_SSE) */
 __attribute__((unused)) /* only with a native side */
 static void svector_record(const char *name, const struct diff_case *k, const struct diff_out *exp)
 {
-	static u8 init[DIFF_DATA_SIZE];
 	char code[80];
 	fmt_bytes(code, sizeof(code), k->code, k->len);
 	printf("SV(\"%s\", \"", name);
@@ -416,23 +424,7 @@ static void svector_record(const char *name, const struct diff_case *k, const st
 	printf(",\n  ");
 	print_u64s(exp->r.mm, 8);
 	printf(", %#x, \"", exp->r.mxcsr);
-	diff_fill(k, init);
-	bool first = true;
-	for (unsigned i = 0; i < DIFF_DATA_SIZE;) {
-		if (init[i] == exp->mem[i]) {
-			i++;
-			continue;
-		}
-		unsigned j = i;
-		while (j < DIFF_DATA_SIZE && j - i < 32 && init[j] != exp->mem[j])
-			j++;
-		char b[100];
-		fmt_bytes(b, sizeof(b), exp->mem + i, j - i);
-		printf("%s%x:%s", first ? "" : ",", i, b);
-		first = false;
-		i = j;
-	}
-	printf("\")\n");
+	print_mem_changes(k, exp);
 }
 
 static int run_vectors(bool check_native)
