@@ -11,46 +11,27 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "harness.h"
+
 #include "base/bits.h"
 #include "dev/acpi.h"
 #include "machine/machine.h"
 
 #define NR_CPUS 3
 
-struct fix {
-	struct machine m;
-};
-
-static struct fix *fix_new(int smp)
-{
-	struct fix *f = calloc(1, sizeof(*f));
-	struct machine_config cfg = { 0 };
-
-	assert_non_null(f);
-	cfg.ram_size = 128ull << 20;
-	cfg.smp = smp;
-	cfg.cpu_spec = "max";
-	cfg.debug_exit_port = 0xf4;
-	assert_int_equal(machine_init(&f->m, &cfg), 0);
-	return f;
-}
-
 static int setup(void **state)
 {
-	*state = fix_new(NR_CPUS);
+	*state = h_new(NR_CPUS);
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	struct fix *f = *state;
-
-	machine_free(&f->m);
-	free(f);
+	h_delete(*state);
 	return 0;
 }
 
-static const u8 *gpa(struct fix *f, u64 a, u64 len)
+static const u8 *gpa(struct harness *f, u64 a, u64 len)
 {
 	const u8 *p = physmem_ram_ptr(&f->m.mem, a, len);
 
@@ -69,7 +50,7 @@ static u8 sum(const u8 *p, u32 len)
 
 /* the RSDP as an OS finds it: "RSD PTR " on a 16-byte boundary in the
  * BIOS area 0xe0000-0xfffff with a valid ACPI 1.0 checksum */
-static u64 find_rsdp(struct fix *f)
+static u64 find_rsdp(struct harness *f)
 {
 	for (u64 a = 0xe0000; a < 0x100000; a += 16) {
 		const u8 *p = gpa(f, a, 20);
@@ -81,7 +62,7 @@ static u64 find_rsdp(struct fix *f)
 }
 
 /* a table by signature through the RSDT (xsdt false) or the XSDT */
-static u64 find_table(struct fix *f, const char *sig, bool xsdt)
+static u64 find_table(struct harness *f, const char *sig, bool xsdt)
 {
 	const u8 *rsdp = gpa(f, find_rsdp(f), 36);
 	u64 root = xsdt ? load_le64(rsdp + 24) : load_le32(rsdp + 16);
@@ -103,7 +84,7 @@ static u64 find_table(struct fix *f, const char *sig, bool xsdt)
 
 static void test_rsdp(void **state)
 {
-	struct fix *f = *state;
+	struct harness *f = *state;
 	u64 a = find_rsdp(f);
 
 	assert_int_equal(a, ACPI_RSDP_ADDR);
@@ -119,7 +100,7 @@ static void test_rsdp(void **state)
 
 static void test_every_table_checksums(void **state)
 {
-	struct fix *f = *state;
+	struct harness *f = *state;
 	static const char *const sigs[] = { "FACP", "APIC", "HPET", "WAET" };
 
 	for (size_t i = 0; i < 4; i++) {
@@ -137,7 +118,7 @@ static void test_every_table_checksums(void **state)
 
 static void test_madt(void **state)
 {
-	struct fix *f = *state;
+	struct harness *f = *state;
 	u64 a = find_table(f, "APIC", true);
 	const u8 *t = gpa(f, a, load_le32(gpa(f, a, 8) + 4));
 	u32 len = load_le32(t + 4);
@@ -199,7 +180,7 @@ static void test_madt(void **state)
 
 static void test_fadt_facs_dsdt(void **state)
 {
-	struct fix *f = *state;
+	struct harness *f = *state;
 	u64 a = find_table(f, "FACP", false);
 	const u8 *t = gpa(f, a, 244);
 
@@ -239,7 +220,7 @@ static void test_fadt_facs_dsdt(void **state)
 }
 
 /* the \_Sx package's SLP_TYPa, parsed from the DSDT's AML */
-static int dsdt_sleep_type(struct fix *f, const char *name)
+static int dsdt_sleep_type(struct harness *f, const char *name)
 {
 	u32 dsdt = load_le32(gpa(f, find_table(f, "FACP", false), 44) + 40);
 	const u8 *d = gpa(f, dsdt, load_le32(gpa(f, dsdt, 8) + 4));
@@ -257,7 +238,7 @@ static int dsdt_sleep_type(struct fix *f, const char *name)
 
 static void test_dsdt_sleep_states(void **state)
 {
-	struct fix *f = *state;
+	struct harness *f = *state;
 
 	assert_int_equal(dsdt_sleep_type(f, "_S5_"), 0);
 	assert_int_equal(dsdt_sleep_type(f, "_S4_"), 2);
@@ -267,7 +248,7 @@ static void test_dsdt_sleep_states(void **state)
 
 static void test_deterministic_and_cpu_count(void **state)
 {
-	struct fix *f = *state, *g = fix_new(NR_CPUS), *h = fix_new(9);
+	struct harness *f = *state, *g = h_new(NR_CPUS), *h = h_new(9);
 
 	assert_memory_equal(gpa(f, 0xf0000, 0xf000), gpa(g, 0xf0000, 0xf000), 0xf000);
 	u64 a = find_table(h, "APIC", false);
@@ -280,21 +261,21 @@ static void test_deterministic_and_cpu_count(void **state)
 	/* more than 8 CPUs: FORCE_APIC_CLUSTER_MODEL, as QEMU */
 	assert_true(load_le32(gpa(h, find_table(h, "FACP", false) + 112, 4)) & BIT(18));
 	assert_false(load_le32(gpa(f, find_table(f, "FACP", false) + 112, 4)) & BIT(18));
-	teardown((void **)&g);
-	teardown((void **)&h);
+	h_delete(g);
+	h_delete(h);
 }
 
 /* --- the PM block --- */
 
-static u64 in(struct fix *f, u16 port, unsigned size) { return pio_read(&f->m.mem, port, size); }
-static void out(struct fix *f, u16 port, unsigned size, u64 v) { pio_write(&f->m.mem, port, size, v); }
+static u64 in(struct harness *f, u16 port, unsigned size) { return pio_read(&f->m.mem, port, size); }
+static void out(struct harness *f, u16 port, unsigned size, u64 v) { pio_write(&f->m.mem, port, size, v); }
 
 /* virtual ns at which the PM timer reaches `ticks` */
 static u64 ns_at(u64 ticks) { return (ticks * 1000000000ull + ACPI_PM_TIMER_HZ - 1) / ACPI_PM_TIMER_HZ; }
 
 static void test_pm_timer_rate(void **state)
 {
-	struct fix *f = *state;
+	struct harness *f = *state;
 
 	f->m.clock.ns = 0;
 	assert_int_equal(in(f, 0x608, 4), 0);
@@ -311,7 +292,7 @@ static void test_pm_timer_rate(void **state)
 	assert_int_equal(in(f, 0x608, 4), 0xabcdef);
 }
 
-static u8 slave_irr(struct fix *f)
+static u8 slave_irr(struct harness *f)
 {
 	out(f, 0xa0, 1, 0x0a);
 	return (u8)in(f, 0xa0, 1);
@@ -319,7 +300,7 @@ static u8 slave_irr(struct fix *f)
 
 static void test_tmr_sts_and_sci(void **state)
 {
-	struct fix *f = *state;
+	struct harness *f = *state;
 
 	out(f, 0x4d1, 1, 0x02);                      /* ELCR: IRQ 9 level */
 	f->m.clock.ns = 0;
@@ -350,7 +331,7 @@ static void test_tmr_sts_and_sci(void **state)
 
 static void test_sleep_and_sci_en(void **state)
 {
-	struct fix *f = *state;
+	struct harness *f = *state;
 
 	assert_int_equal(in(f, 0x604, 2), 0);
 	acpi_smi_cmd(&f->m, 0xf1);                    /* ACPI_ENABLE */
@@ -372,7 +353,7 @@ static void test_sleep_and_sci_en(void **state)
 
 static void test_gpe0(void **state)
 {
-	struct fix *f = *state;
+	struct harness *f = *state;
 
 	assert_int_equal(in(f, 0xafe0, 4), 0);
 	out(f, 0xafe2, 2, 0x1234);

@@ -178,4 +178,21 @@ static inline void h_prot32_ring3(struct harness *h, u64 tss)
 
 static inline void h_free(struct harness *h) { machine_free(&h->m); }
 
+/* a harness on the heap with `ncpus` vCPUs (cmocka fixtures keep it in *state) */
+static inline struct harness *h_new(int ncpus)
+{
+	struct harness *h = calloc(1, sizeof(*h));
+
+	if (!h)
+		abort();
+	h_init_smp(h, NULL, ncpus);
+	return h;
+}
+
+static inline void h_delete(struct harness *h)
+{
+	h_free(h);
+	free(h);
+}
+
 #endif

@@ -51,10 +51,8 @@ static void lapic_eoi(struct harness *h) { phys_write(&h->m.mem, LAPIC + 0xb0, 4
 
 static int setup(void **state)
 {
-	struct harness *h = calloc(1, sizeof(*h));
+	struct harness *h = h_new(1);
 
-	assert_non_null(h);
-	h_init(h, "max");
 	/* software-enable the local APIC; no 8259 interrupts (LINT0 masked) */
 	phys_write(&h->m.mem, LAPIC + 0xf0, 4, 0x1ff);
 	phys_write(&h->m.mem, LAPIC + 0x350, 4, BIT(16));
@@ -64,10 +62,7 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	struct harness *h = *state;
-
-	h_free(h);
-	free(h);
+	h_delete(*state);
 	return 0;
 }
 

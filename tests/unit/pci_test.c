@@ -11,6 +11,8 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "harness.h"
+
 #include "dev/pci.h"
 #include "machine/machine.h"
 
@@ -18,44 +20,28 @@
 #define MEMBAR  0xfebff000u
 #define IOBAR   0xc000u
 
-struct fix {
-	struct machine m;
-};
-
 static int setup(void **state)
 {
-	struct fix *f = calloc(1, sizeof(*f));
-	struct machine_config cfg = { 0 };
-
-	assert_non_null(f);
-	cfg.ram_size = 128ull << 20;
-	cfg.smp = 1;
-	cfg.cpu_spec = "max";
-	cfg.debug_exit_port = 0xf4;
-	assert_int_equal(machine_init(&f->m, &cfg), 0);
-	*state = f;
+	*state = h_new(1);
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	struct fix *f = *state;
-
-	machine_free(&f->m);
-	free(f);
+	h_delete(*state);
 	return 0;
 }
 
-static u64 in(struct fix *f, u16 port, unsigned size) { return pio_read(&f->m.mem, port, size); }
-static void out(struct fix *f, u16 port, unsigned size, u64 v) { pio_write(&f->m.mem, port, size, v); }
+static u64 in(struct harness *f, u16 port, unsigned size) { return pio_read(&f->m.mem, port, size); }
+static void out(struct harness *f, u16 port, unsigned size, u64 v) { pio_write(&f->m.mem, port, size, v); }
 
-static u32 cfg_read(struct fix *f, unsigned devfn, unsigned reg, unsigned size)
+static u32 cfg_read(struct harness *f, unsigned devfn, unsigned reg, unsigned size)
 {
 	out(f, 0xcf8, 4, pci_conf1_addr(devfn, reg));
 	return (u32)in(f, (u16)(0xcfc + (reg & 3)), size);
 }
 
-static void cfg_write(struct fix *f, unsigned devfn, unsigned reg, unsigned size, u32 v)
+static void cfg_write(struct harness *f, unsigned devfn, unsigned reg, unsigned size, u32 v)
 {
 	out(f, 0xcf8, 4, pci_conf1_addr(devfn, reg));
 	out(f, (u16)(0xcfc + (reg & 3)), size, v);
@@ -63,7 +49,7 @@ static void cfg_write(struct fix *f, unsigned devfn, unsigned reg, unsigned size
 
 static void test_address_register(void **state)
 {
-	struct fix *f = *state;
+	struct harness *f = *state;
 
 	out(f, 0xcf8, 4, 0x80001234);
 	assert_int_equal(in(f, 0xcf8, 4), 0x80001234);
@@ -86,7 +72,7 @@ static void test_address_register(void **state)
 
 static void test_bus0_functions(void **state)
 {
-	struct fix *f = *state;
+	struct harness *f = *state;
 	static const struct { unsigned devfn; u32 id, class_rev; u8 ht; } fns[] = {
 		{ PCI_DEVFN(0, 0), 0x12378086, 0x06000002, 0x00 },
 		{ PCI_DEVFN(1, 0), 0x70008086, 0x06010000, 0x80 },
@@ -133,7 +119,7 @@ static void test_bus0_functions(void **state)
 
 static void test_readonly_fields(void **state)
 {
-	struct fix *f = *state;
+	struct harness *f = *state;
 
 	cfg_write(f, TESTDEV, 0, 4, 0);
 	assert_int_equal(cfg_read(f, TESTDEV, 0, 4), 0x00051b36);
@@ -151,7 +137,7 @@ static void test_readonly_fields(void **state)
 
 static void test_bar_sizing(void **state)
 {
-	struct fix *f = *state;
+	struct harness *f = *state;
 
 	assert_int_equal(cfg_read(f, TESTDEV, PCI_COMMAND, 2), 0x0103);
 	assert_int_equal(cfg_read(f, TESTDEV, 0x10, 4), MEMBAR);
@@ -181,14 +167,14 @@ static void test_bar_sizing(void **state)
 }
 
 /* select test n of a BAR and read its header through that BAR */
-static u32 td_mem(struct fix *f, u32 base, u32 off, unsigned size)
+static u32 td_mem(struct harness *f, u32 base, u32 off, unsigned size)
 {
 	return (u32)phys_read(&f->m.mem, base + off, size);
 }
 
 static void test_relocation_and_decode(void **state)
 {
-	struct fix *f = *state;
+	struct harness *f = *state;
 
 	phys_write(&f->m.mem, MEMBAR, 1, 0);          /* select mmio test 0 */
 	assert_int_equal(td_mem(f, MEMBAR, 1, 1), 1);
@@ -221,7 +207,7 @@ static const char *const td_names[6] = {
 
 /* kvm-unit-tests' protocol: select, check count 0 and width, write data
  * at offset 16 times, read the count back */
-static void td_run(struct fix *f, bool io, unsigned n, u32 *count)
+static void td_run(struct harness *f, bool io, unsigned n, u32 *count)
 {
 	u64 base = io ? IOBAR : MEMBAR;
 #define RD(off, sz) (io ? in(f, (u16)(base + (off)), sz) : phys_read(&f->m.mem, base + (off), sz))
@@ -259,7 +245,7 @@ static void td_run(struct fix *f, bool io, unsigned n, u32 *count)
 
 static void test_testdev_protocol(void **state)
 {
-	struct fix *f = *state;
+	struct harness *f = *state;
 	u32 count;
 
 	/* nothing selected: reads are 0 */

@@ -43,10 +43,8 @@ static int ack(struct harness *h) { return h->c->apic_ops->irq_ack(h->c); }
 
 static int setup(void **state)
 {
-	struct harness *h = calloc(1, sizeof(*h));
+	struct harness *h = h_new(1);
 
-	assert_non_null(h);
-	h_init(h, "max");
 	pic_program(h, 0x01);
 	*state = h;
 	return 0;
@@ -54,10 +52,7 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	struct harness *h = *state;
-
-	h_free(h);
-	free(h);
+	h_delete(*state);
 	return 0;
 }
 
