@@ -327,12 +327,13 @@ static void check_cs_limit(struct cpu *c, u64 rip, unsigned len)
 static void raise_decode_error(struct cpu *c, enum decode_status st)
 {
 	if (st == DECODE_TOO_LONG) {
-		/* SDM: an instruction longer than 15 bytes raises #GP(0); the CPU
-		 * has fetched its 16th byte by then, so a not-present page there
-		 * faults first (found by the differential tier) */
-		u64 lin0 = cs_linear(c, c->rip), lin16 = cs_linear(c, c->rip + 15);
-		if ((lin16 >> 12) != (lin0 >> 12))
-			mem_translate(c, lin16 & ~0xfffull, ACC_X); /* CR2 = the page start */
+		/* SDM: an instruction longer than 15 bytes raises #GP(0). The CPU
+		 * fetches at most 15 bytes: a not-present page holding any of
+		 * them faults first, one holding only the 16th never does (both
+		 * seen on hardware by the differential tier) */
+		u64 lin0 = cs_linear(c, c->rip), lin15 = cs_linear(c, c->rip + 14);
+		if ((lin15 >> 12) != (lin0 >> 12))
+			mem_translate(c, lin15 & ~0xfffull, ACC_X); /* CR2 = the page start */
 		cpu_gp0(c);
 	}
 	cpu_ud(c);

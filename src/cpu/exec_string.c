@@ -87,8 +87,10 @@ static u64 elems_in_page(u64 lin, unsigned size, bool down)
  * and one destination page of plain RAM, done on host memory element by
  * element in the architectural order (so overlapping MOVS behave as on
  * hardware). Only in 64-bit mode with 64-bit addresses, where segmentation
- * is just the canonical check and the FS/GS base, and without data
- * breakpoints. Returns the iterations done; 0 = take the per-element path
+ * is just the canonical check and the FS/GS base, without data breakpoints
+ * and without alignment checking (SDM "Alignment Check Exception (#AC)":
+ * each misaligned element of a string instruction is checked, which the
+ * per-element path does). Returns the iterations done; 0 = take the per-element path
  * (which raises any fault at the right iteration). Page faults raised here
  * happen on the first element, exactly where the slow path would raise them. */
 static u64 str_fast(struct cpu *c, const struct insn *i, enum str_op op, unsigned size, u64 max)
@@ -100,6 +102,8 @@ static u64 str_fast(struct cpu *c, const struct insn *i, enum str_op op, unsigne
 	i64 step = down ? -(i64)size : (i64)size;
 
 	if (c->mode != MODE_LONG64 || i->asize != 8 || (c->dr[7] & 0xff))
+		return 0;
+	if (c->cpl == 3 && (c->cr0 & CR0_AM) && (c->rflags & RFLAGS_AC))
 		return 0;
 	n = c->gpr[RCX] < max ? c->gpr[RCX] : max;
 	if (n > elems_in_page(dlin, size, down))
