@@ -57,6 +57,7 @@ enum cpu_mode {
 enum lazy_op {
 	LAZY_NONE, /* flags are in c->rflags */
 	LAZY_ADD, LAZY_ADC, LAZY_SUB, LAZY_SBB, LAZY_LOGIC, LAZY_INC, LAZY_DEC,
+	LAZY_SHIFT, /* CF = cf_in and OF = src2 as computed by the shift, AF = 0 */
 };
 
 struct lazy_flags {

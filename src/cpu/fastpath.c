@@ -151,20 +151,12 @@ ALU_MEM_FIRST(test, a & b, LAZY_LOGIC, 8)
 UNARY_FORMS(4) UNARY_FORMS(8)
 #undef UNARY_FORMS
 
-/* SHR/SHL/SAR r, imm (or by 1) with a non-zero masked count: the flags of
- * exec_shift.c (CF last bit out, OF per count-1 rule, AF cleared) */
+/* SHR/SHL r, imm (or by 1) with a non-zero masked count: the flags of
+ * exec_shift.c (CF the last bit out, OF per the count-1 rule, SF/ZF/PF from
+ * the result, AF cleared), recorded lazily (LAZY_SHIFT) */
 static always_inline void shift_flags_fast(struct cpu *c, u64 r, unsigned size, u64 cf, u64 of)
 {
-	u64 f = (cf ? RFLAGS_CF : 0) | (of ? RFLAGS_OF : 0);
-
-	if (r == 0)
-		f |= RFLAGS_ZF;
-	if (r >> (size * 8 - 1))
-		f |= RFLAGS_SF;
-	if (parity8(r))
-		f |= RFLAGS_PF;
-	c->lf.op = LAZY_NONE;
-	c->rflags = (c->rflags & ~RFLAGS_ARITH) | f;
+	flags_lazy(c, LAZY_SHIFT, size, 0, of, r, (u8)cf);
 }
 
 #define SHIFT_FORMS(size) \

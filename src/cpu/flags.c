@@ -13,7 +13,8 @@ bool flags_cf(const struct cpu *c)
 	case LAZY_SBB: return f->cf_in ? f->src1 <= f->src2 : f->src1 < f->src2;
 	case LAZY_LOGIC: return false;
 	case LAZY_INC:
-	case LAZY_DEC: return f->cf_in;
+	case LAZY_DEC:
+	case LAZY_SHIFT: return f->cf_in;
 	default: return (c->rflags & RFLAGS_CF) != 0;
 	}
 }
@@ -44,6 +45,7 @@ static bool lazy_of(const struct cpu *c)
 	case LAZY_LOGIC: return false;
 	case LAZY_INC: return f->res == s;
 	case LAZY_DEC: return f->res == s - 1;
+	case LAZY_SHIFT: return f->src2 != 0;
 	default: return (c->rflags & RFLAGS_OF) != 0;
 	}
 }
@@ -54,7 +56,7 @@ static bool lazy_af(const struct cpu *c)
 	switch (f->op) {
 	case LAZY_ADD: case LAZY_ADC: case LAZY_SUB: case LAZY_SBB:
 		return ((f->src1 ^ f->src2 ^ f->res) & 0x10) != 0;
-	case LAZY_LOGIC: return false;
+	case LAZY_LOGIC: case LAZY_SHIFT: return false;
 	case LAZY_INC: return (f->res & 0xf) == 0;
 	case LAZY_DEC: return (f->res & 0xf) == 0xf;
 	default: return (c->rflags & RFLAGS_AF) != 0;

@@ -38,6 +38,15 @@ static void test_flags_add_sub(void **state)
 	assert_int_equal(cpu_rflags(&c) & RFLAGS_ARITH, RFLAGS_CF | RFLAGS_OF | RFLAGS_SF | RFLAGS_AF);
 	flags_lazy(&c, LAZY_DEC, 1, 0x80, 1, 0x7f, 0);
 	assert_int_equal(cpu_rflags(&c) & RFLAGS_ARITH, RFLAGS_OF | RFLAGS_AF);
+	/* a shift: CF and OF as the shift computed them, AF 0, SZP from the result */
+	flags_lazy(&c, LAZY_SHIFT, 4, 0, 1, 0x80000000, 1);
+	assert_int_equal(cpu_rflags(&c) & RFLAGS_ARITH, RFLAGS_CF | RFLAGS_OF | RFLAGS_SF | RFLAGS_PF);
+	flags_lazy(&c, LAZY_SHIFT, 8, 0, 0, 0, 0);
+	assert_int_equal(cpu_rflags(&c) & RFLAGS_ARITH, RFLAGS_ZF | RFLAGS_PF);
+	flags_lazy(&c, LAZY_SHIFT, 2, 0, 0, 0x0001, 1);
+	assert_true(flags_cond_slow(&c, 2 * 1));     /* B: CF */
+	assert_false(flags_cond_slow(&c, 2 * 0));    /* O */
+	assert_true(flags_cond_slow(&c, 2 * 2 + 1)); /* NZ */
 	flags_lazy(&c, LAZY_LOGIC, 2, 0, 0, 0x8000, 0);
 	assert_int_equal(cpu_rflags(&c) & RFLAGS_ARITH, RFLAGS_SF | RFLAGS_PF);
 }
