@@ -83,44 +83,83 @@ static u64 elems_in_page(u64 lin, unsigned size, bool down)
 	return down ? off / size + 1 : (0x1000 - off) / size;
 }
 
+/* The linear address of element 0 of a REP run through segment `seg` at
+ * offset `off`, and in *n how many of the run's elements (stepping `step`)
+ * pass the segment checks without the offset wrapping in the address size.
+ * Returns false when the fast path should stand aside (the per-element path
+ * then raises whatever fault is due, at the right iteration). In 64-bit mode
+ * only the FS/GS base and the canonical check apply ("Segmentation in IA-32e
+ * Mode"); elsewhere an expand-up data segment (writable for a store, SDM
+ * Vol.3A "Limit Checking" / "Type Checking") whose limit covers the run. */
+static bool str_seg(const struct cpu *c, const struct insn *i, unsigned seg, u64 off, i64 step,
+		    unsigned size, bool write, u64 *n, u64 *lin)
+{
+	const struct seg_cache *s = &c->seg[seg];
+	u64 amask = addr_mask(i), span;
+
+	if (c->mode == MODE_LONG64 && i->asize == 8) {
+		*lin = off + ((seg == SEG_FS || seg == SEG_GS) ? s->base : 0);
+		return cpu_canonical(c, *lin);
+	}
+	if (c->mode == MODE_LONG64)
+		return false; /* 32-bit addressing in 64-bit mode: rare, take the slow path */
+	if (c->mode != MODE_REAL) {
+		u32 type = AR_TYPE(s->ar);
+		if ((s->ar & AR_UNUSABLE) || !(s->ar & AR_P) || !(s->ar & AR_S) ||
+		    (type & (SEG_TYPE_CODE | SEG_TYPE_EC)) || (write && !(type & SEG_TYPE_WR)))
+			return false;
+	}
+	off &= amask;
+	/* elements before the run would leave [0, min(limit, address-size top)] */
+	u64 top = s->limit < amask ? s->limit : amask;
+	if (off > top || off + size - 1 > top)
+		return false;
+	span = step < 0 ? off / size + 1 : (top - off + 1) / size;
+	if (*n > span)
+		*n = span;
+	*lin = (s->base + off) & 0xffffffffull;
+	return true;
+}
+
 /* REP MOVS/STOS fast path: up to `max` iterations that stay inside one source
- * and one destination page of plain RAM, done on host memory element by
- * element in the architectural order (so overlapping MOVS behave as on
- * hardware). Only in 64-bit mode with 64-bit addresses, where segmentation
- * is just the canonical check and the FS/GS base, without data breakpoints
- * and without alignment checking (SDM "Alignment Check Exception (#AC)":
- * each misaligned element of a string instruction is checked, which the
- * per-element path does). Returns the iterations done; 0 = take the per-element path
- * (which raises any fault at the right iteration). Page faults raised here
- * happen on the first element, exactly where the slow path would raise them. */
+ * and one destination page of plain RAM and pass the segment checks, done on
+ * host memory element by element in the architectural order (so overlapping
+ * MOVS behave as on hardware). Not with data breakpoints armed, nor with
+ * alignment checking on (SDM "Alignment Check Exception (#AC)": each
+ * misaligned element of a string instruction is checked, which the
+ * per-element path does). Returns the iterations done; 0 = take the
+ * per-element path (which raises any fault at the right iteration). Page
+ * faults raised here happen on the first element, exactly where the slow
+ * path would raise them. */
 static u64 str_fast(struct cpu *c, const struct insn *i, enum str_op op, unsigned size, u64 max)
 {
 	bool down = (c->rflags & RFLAGS_DF) != 0;
-	u64 dlin = c->gpr[RDI], slin = 0, n;
+	u64 dlin, slin = 0, n;
 	u8 *src = NULL, *dst;
 	struct tlb_entry *e;
 	i64 step = down ? -(i64)size : (i64)size;
 
-	if (c->mode != MODE_LONG64 || i->asize != 8 || (c->dr[7] & 0xff))
+	if (c->dr[7] & 0xff)
 		return 0;
 	if (c->cpl == 3 && (c->cr0 & CR0_AM) && (c->rflags & RFLAGS_AC))
 		return 0;
-	n = c->gpr[RCX] < max ? c->gpr[RCX] : max;
+	n = (c->gpr[RCX] & addr_mask(i)) < max ? (c->gpr[RCX] & addr_mask(i)) : max;
+	if (!str_seg(c, i, SEG_ES, c->gpr[RDI], step, size, true, &n, &dlin))
+		return 0;
 	if (n > elems_in_page(dlin, size, down))
 		n = elems_in_page(dlin, size, down);
 	if (op == STR_MOVS) {
-		slin = c->gpr[RSI];
-		if (i->seg == SEG_FS || i->seg == SEG_GS)
-			slin += c->seg[i->seg].base;
+		if (!str_seg(c, i, i->seg, c->gpr[RSI], step, size, false, &n, &slin))
+			return 0;
 		if (n > elems_in_page(slin, size, down))
 			n = elems_in_page(slin, size, down);
-		if (n == 0 || !cpu_canonical(c, slin) || !cpu_canonical(c, dlin))
+		if (n == 0)
 			return 0;
 		e = mem_translate(c, slin, ACC_R);
 		if (!e->host)
 			return 0;
 		src = e->host + (slin & 0xfff);
-	} else if (n == 0 || !cpu_canonical(c, dlin)) {
+	} else if (n == 0) {
 		return 0;
 	}
 	e = mem_translate(c, dlin, ACC_W);
@@ -131,15 +170,15 @@ static u64 str_fast(struct cpu *c, const struct insn *i, enum str_op op, unsigne
 	if (op == STR_MOVS) {
 		for (u64 k = 0; k < n; k++)
 			store_le(dst + (i64)k * step, size, load_le(src + (i64)k * step, size));
-		c->gpr[RSI] += (u64)((i64)n * step);
+		reg_write(c, RSI, i->asize, c->gpr[RSI] + (u64)((i64)n * step));
 	} else if (size == 1) {
 		memset(down ? dst - (n - 1) : dst, (int)(c->gpr[RAX] & 0xff), n);
 	} else {
 		for (u64 k = 0; k < n; k++)
 			store_le(dst + (i64)k * step, size, c->gpr[RAX]);
 	}
-	c->gpr[RDI] += (u64)((i64)n * step);
-	c->gpr[RCX] -= n;
+	reg_write(c, RDI, i->asize, c->gpr[RDI] + (u64)((i64)n * step));
+	reg_write(c, RCX, i->asize, c->gpr[RCX] - n);
 	return n;
 }
 
