@@ -167,7 +167,8 @@ struct cpu {
 
 	/* --- memory --- */
 	struct tlb_entry tlb[TLB_SIZE];
-	u32 tlb_epoch;         /* bumped by every TLB flush (validates the jump cache) */
+	u32 tlb_epoch;         /* bumped by every TLB flush and every invalidation of
+	                        * decoded code (validates the jump cache) */
 	u64 fetch_key;         /* tlb_epoch, mode and CPL packed: what a jump-cache
 	                        * entry must match (cpu_update_fetch_key) */
 	struct icache *icache;
@@ -195,6 +196,13 @@ void cpu_update_mode(struct cpu *c);
 static inline void cpu_update_fetch_key(struct cpu *c)
 {
 	c->fetch_key = (u64)c->tlb_epoch | ((u64)c->mode << 32) | ((u64)c->cpl << 40);
+}
+/* decoded code somewhere changed (a store hit a page holding decoded blocks):
+ * every jump-cache entry of this CPU stops matching */
+static inline void cpu_code_changed(struct cpu *c)
+{
+	c->tlb_epoch++;
+	cpu_update_fetch_key(c);
 }
 
 /* --- RFLAGS (cpu/flags.c) --- */

@@ -410,7 +410,11 @@ const struct block *icache_lookup_slow(struct cpu *c)
 	u64 rip = c->rip;
 	b->n = 0;
 	b->bytes = 0;
-	b->serial = ++c->icache->serial; /* stale jump-cache entries stop matching */
+	b->serial = ++c->icache->serial;
+	/* the jump cache must not hand out this slot for its old contents */
+	for (unsigned k = 0; k < (1u << JCACHE_BITS); k++)
+		if (c->icache->jc[k].b == b)
+			c->icache->jc[k].key = ~0ull; /* matches no fetch key */
 	while (b->n < BLOCK_MAX_INSNS) {
 		unsigned avail = 0x1000 - off < 15 ? 0x1000 - off : 15;
 		struct insn *in = &b->insns[b->n];

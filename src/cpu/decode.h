@@ -35,10 +35,11 @@ struct block {
 
 /* The jump cache maps a linear RIP straight to its block, skipping the
  * fetch translation and the physical hash while nothing that could change
- * the answer has happened: same TLB epoch (no flush), mode and CPL (packed
- * in `key`), the same CS base and limit outside 64-bit mode (64-bit mode
- * ignores both), and the block still the one decoded then (serial) from an
- * unwritten page (gen). */
+ * the answer has happened: same TLB epoch (bumped by TLB flushes and by any
+ * invalidation of decoded code), mode and CPL (packed in `key`), and the same
+ * CS base and limit outside 64-bit mode (64-bit mode ignores both). Decoding
+ * a block slot again drops the entries that point at it. `serial` and `gen`
+ * let dbg builds check all that at every lookup. */
 struct jump_entry {
 	u64 rip, key, cs_base;
 	u32 cs_limit, serial;
@@ -79,10 +80,13 @@ static always_inline const struct block *icache_lookup(struct cpu *c)
 	if (likely(ic != NULL)) {
 		const struct jump_entry *j = jump_slot(ic, c->rip);
 		if (likely(j->rip == c->rip && j->key == jump_key(c) &&
-			   j->b->serial == j->serial && *j->gen == j->want_gen &&
 			   (c->mode == MODE_LONG64 || (j->cs_base == c->seg[SEG_CS].base &&
-						       j->cs_limit == c->seg[SEG_CS].limit))))
+						       j->cs_limit == c->seg[SEG_CS].limit)))) {
+			/* a re-decoded slot drops its entries, an invalidated
+			 * page moves the key (cpu_code_changed) */
+			DEBUG_ASSERT(j->b->serial == j->serial && *j->gen == j->want_gen);
 			return j->b;
+		}
 	}
 	return icache_lookup_slow(c);
 }

@@ -93,7 +93,7 @@ static void deliver_fault(struct cpu *c)
 }
 
 /* returns false when the CPU cannot run now (halted, waiting, shut down) */
-static bool boundary(struct cpu *c)
+static always_inline bool boundary(struct cpu *c)
 {
 	/* nothing can be pending without one of these (cpu/event.c decides) */
 	if (likely(c->activity == ACT_ACTIVE && (!(c->rflags & RFLAGS_IF) || !c->irq_hint) &&

@@ -16,9 +16,16 @@
 /* instructions a vCPU runs before the scheduler looks around */
 #define QUANTUM 100000
 
+/* a store hit a page holding decoded code: every vCPU's jump cache forgets
+ * its entries (the blocks themselves are checked against the page's
+ * generation when looked up again), and the running vCPU stops so that it
+ * does not go on in a stale block */
 static void code_written(void *opaque)
 {
 	struct machine *m = opaque;
+
+	for (int i = 0; i < m->nr_cpus; i++)
+		cpu_code_changed(m->cpus[i]);
 	if (m->cur)
 		cpu_stop(m->cur);
 }
