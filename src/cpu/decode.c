@@ -187,6 +187,14 @@ enum decode_status decode_insn(unsigned mode, const u8 *bytes, unsigned len, str
 	out->base = out->index = REG_NONE;
 	out->seg = SEG_DS;
 	out->cc = zi.opcode & 0xf;
+	out->opcode = zi.opcode;
+	switch (zi.opcode_map) {
+	case ZYDIS_OPCODE_MAP_DEFAULT: out->opmap = OPMAP_1BYTE; break;
+	case ZYDIS_OPCODE_MAP_0F: out->opmap = OPMAP_0F; break;
+	case ZYDIS_OPCODE_MAP_0F38: out->opmap = OPMAP_0F38; break;
+	case ZYDIS_OPCODE_MAP_0F3A: out->opmap = OPMAP_0F3A; break;
+	default: out->opmap = OPMAP_OTHER; break;
+	}
 	out->lock = (zi.attributes & ZYDIS_ATTRIB_HAS_LOCK) != 0;
 	if (zi.attributes & ZYDIS_ATTRIB_HAS_REPNE)
 		out->rep = PFX_REPNE;

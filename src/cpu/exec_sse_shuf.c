@@ -199,11 +199,8 @@ static void pextr(struct cpu *c, const struct insn *i, unsigned es, enum cpu_fea
 	struct v128 s, r = { { 0, 0 } };
 	unsigned w;
 
-	/* PEXTRW r32, xmm, imm8 is SSE2 (66 0F C5) or SSE4.1 (66 0F 3A 15);
-	 * struct insn does not say which, so look at the opcode byte: in both
-	 * register forms it precedes ModRM and imm8 */
-	if (es == 2 && !mm && i->op[0].kind == OPK_REG &&
-	    lin_read(c, c->seg[SEG_CS].base + c->next_rip - 3, 1, ACC_X) == 0xc5)
+	/* PEXTRW r32, xmm, imm8 is SSE2 (66 0F C5) or SSE4.1 (66 0F 3A 15) */
+	if (es == 2 && !mm && i->opmap == OPMAP_0F && i->opcode == 0xc5)
 		fx = FEAT_sse2;
 	sse_need(c, mm ? FEAT_sse : fx);
 	w = vec_prologue(c, i);

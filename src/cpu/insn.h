@@ -28,6 +28,15 @@ struct opnd {
 	u16 size; /* bytes */
 };
 
+/* opcode maps (SDM Vol.2 "Opcode Map"): legacy, VEX and EVEX encodings */
+enum insn_opmap {
+	OPMAP_1BYTE, /* one-byte opcodes */
+	OPMAP_0F,    /* 0F xx */
+	OPMAP_0F38,  /* 0F 38 xx */
+	OPMAP_0F3A,  /* 0F 3A xx */
+	OPMAP_OTHER, /* 3DNow!, XOP and the EVEX maps 5-7 */
+};
+
 #define INSN_MAX_OPS 4
 #define REG_NONE 0xff
 #define REG_RIP  16 /* i->base for RIP-relative addressing */
@@ -50,6 +59,8 @@ struct insn {
 	u8 rep;    /* PFX_* */
 	u8 lock;
 	u8 cc;     /* condition code (Jcc/SETcc/CMOVcc) or a handler-defined sub-op */
+	u8 opcode; /* the opcode byte (after any escape bytes) */
+	u8 opmap;  /* enum insn_opmap: which escape the opcode follows */
 	u8 flags;  /* INSN_F_* */
 	u8 fused_len; /* a compare fused with the Jcc after it (cpu/fastpath.c):
 	               * the compare's length; len covers both; imm2 is the

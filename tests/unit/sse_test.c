@@ -140,6 +140,9 @@ static void test_feature_gating(void **state)
 	h->c->fpu.mxcsr = MXCSR_INIT;
 	assert_int_equal(RUN(0x66, 0x0f, 0x38, 0x17, 0xc1), VEC_UD); /* ptest */
 	assert_int_equal(RUN(0x66, 0x0f, 0x38, 0x00, 0xc1), -1);     /* pshufb (SSSE3) */
+	/* PEXTRW: 66 0F C5 is SSE2, 66 0F 3A 15 the SSE4.1 form */
+	assert_int_equal(RUN(0x66, 0x0f, 0xc5, 0xc1, 0x01), -1);             /* pextrw eax, xmm1, 1 */
+	assert_int_equal(RUN(0x66, 0x0f, 0x3a, 0x15, 0xc8, 0x01), VEC_UD);   /* pextrw eax, xmm1, 1 */
 	/* an absent extension is an invalid opcode: #UD before CR0.TS's #NM */
 	h->c->cr0 |= CR0_TS;
 	assert_int_equal(RUN(0x66, 0x0f, 0x3a, 0x0b, 0xc1, 0x01), VEC_UD); /* roundsd */
