@@ -166,11 +166,11 @@ static void bar_remap(struct pci *p, struct pci_fn *f)
 
 		if (b->range < 0)
 			continue;
-		struct io_range *r = b->kind == PCI_BAR_IO ? &p->m->mem.pio[b->range]
-							  : &p->m->mem.mmio[b->range];
 		u64 base = bar_decode(f, b);
-		r->base = base;
-		r->len = base ? b->size : 0;
+		if (b->kind == PCI_BAR_IO)
+			physmem_move_pio(&p->m->mem, b->range, (u16)base, base ? (u16)b->size : 0);
+		else
+			physmem_move_mmio(&p->m->mem, b->range, base, base ? b->size : 0);
 	}
 }
 
@@ -312,13 +312,12 @@ static void bar_init(struct pci *p, int fn, int idx, enum pci_bar_kind kind, u32
 	store_le32(f->wmask + PCI_BAR0 + 4 * idx, ~(size - 1) & ~(kind == PCI_BAR_IO ? 3u : 0xfu));
 	if (fn != PCI_FN_pci_testdev)
 		return;         /* config space only: no behaviour behind it */
-	if (kind == PCI_BAR_IO) {
-		b->range = pm->nr_pio;
-		physmem_add_pio(pm, (u16)addr, (u16)size, bar_read, bar_write, b, "pci-testdev-io");
-	} else {
-		b->range = pm->nr_mmio;
-		physmem_add_mmio(pm, addr, size, bar_read, bar_write, b, "pci-testdev-mmio");
-	}
+	if (kind == PCI_BAR_IO)
+		b->range = physmem_add_pio(pm, (u16)addr, (u16)size, bar_read, bar_write, b,
+					   "pci-testdev-io");
+	else
+		b->range = physmem_add_mmio(pm, addr, size, bar_read, bar_write, b,
+					    "pci-testdev-mmio");
 }
 
 void pci_init(struct machine *m)

@@ -53,24 +53,41 @@ i64 physmem_page_index(const struct physmem *pm, gpa_t gpa)
 	return -1;
 }
 
-static void add_range(struct io_range *tab, int *nr, u64 base, u64 len, io_read_fn *rd,
-		      io_write_fn *wr, void *opaque, const char *name)
+static int add_range(struct io_range *tab, int *nr, u64 base, u64 len, io_read_fn *rd,
+		     io_write_fn *wr, void *opaque, const char *name)
 {
 	if (*nr >= PHYSMEM_MAX_RANGES)
 		die("too many I/O ranges registering %s", name);
-	tab[(*nr)++] = (struct io_range){ base, len, rd, wr, opaque, name };
+	tab[*nr] = (struct io_range){ base, len, rd, wr, opaque, name };
+	return (*nr)++;
 }
 
-void physmem_add_mmio(struct physmem *pm, u64 base, u64 len, io_read_fn *rd, io_write_fn *wr,
-		      void *opaque, const char *name)
-{
-	add_range(pm->mmio, &pm->nr_mmio, base, len, rd, wr, opaque, name);
-}
-
-void physmem_add_pio(struct physmem *pm, u16 base, u16 len, io_read_fn *rd, io_write_fn *wr,
+int physmem_add_mmio(struct physmem *pm, u64 base, u64 len, io_read_fn *rd, io_write_fn *wr,
 		     void *opaque, const char *name)
 {
-	add_range(pm->pio, &pm->nr_pio, base, len, rd, wr, opaque, name);
+	return add_range(pm->mmio, &pm->nr_mmio, base, len, rd, wr, opaque, name);
+}
+
+int physmem_add_pio(struct physmem *pm, u16 base, u16 len, io_read_fn *rd, io_write_fn *wr,
+		    void *opaque, const char *name)
+{
+	return add_range(pm->pio, &pm->nr_pio, base, len, rd, wr, opaque, name);
+}
+
+void physmem_move_mmio(struct physmem *pm, int range, u64 base, u64 len)
+{
+	if (range < 0 || range >= pm->nr_mmio)
+		die("physmem_move_mmio: no range %d", range);
+	pm->mmio[range].base = base;
+	pm->mmio[range].len = len;
+}
+
+void physmem_move_pio(struct physmem *pm, int range, u16 base, u16 len)
+{
+	if (range < 0 || range >= pm->nr_pio)
+		die("physmem_move_pio: no range %d", range);
+	pm->pio[range].base = base;
+	pm->pio[range].len = len;
 }
 
 static const struct io_range *find_range(const struct io_range *tab, int nr, u64 addr)

@@ -55,10 +55,15 @@ static inline u8 *physmem_ram_ptr(const struct physmem *pm, gpa_t gpa, u64 len)
 /* index of the RAM page holding gpa into code_pages/code_gen, or -1 */
 i64 physmem_page_index(const struct physmem *pm, gpa_t gpa);
 
-void physmem_add_mmio(struct physmem *pm, u64 base, u64 len, io_read_fn *rd, io_write_fn *wr,
-		      void *opaque, const char *name);
-void physmem_add_pio(struct physmem *pm, u16 base, u16 len, io_read_fn *rd, io_write_fn *wr,
+/* register an MMIO or port range; returns its handle for physmem_move_* */
+int physmem_add_mmio(struct physmem *pm, u64 base, u64 len, io_read_fn *rd, io_write_fn *wr,
 		     void *opaque, const char *name);
+int physmem_add_pio(struct physmem *pm, u16 base, u16 len, io_read_fn *rd, io_write_fn *wr,
+		    void *opaque, const char *name);
+/* move (or, with len 0, unmap) a registered range, e.g. a PCI BAR the guest
+ * reprograms; the handler still sees offsets from the new base */
+void physmem_move_mmio(struct physmem *pm, int range, u64 base, u64 len);
+void physmem_move_pio(struct physmem *pm, int range, u16 base, u16 len);
 
 /* physical access of size 1/2/4/8 bytes; RAM or MMIO */
 u64 phys_read(struct physmem *pm, gpa_t gpa, unsigned size);

@@ -304,6 +304,43 @@ static void test_page_fault_delivery(void **state)
 	h_free(&h);
 }
 
+/* physmem_move_*: a range answers at its new base (with offsets from it),
+ * no longer at the old one, and not at all with length 0 */
+static u64 probe_off;
+static u64 probe_read(void *opaque, u64 off, unsigned size)
+{
+	probe_off = off;
+	return 0x5a;
+}
+
+static void probe_write(void *opaque, u64 off, u64 val, unsigned size)
+{
+	probe_off = off;
+}
+
+static void test_physmem_move(void **state)
+{
+	struct harness h;
+	h_init(&h, NULL);
+	struct physmem *pm = &h.m.mem;
+	int r = physmem_add_mmio(pm, 0xe0000000ull, 0x1000, probe_read, probe_write, NULL, "probe");
+	int p = physmem_add_pio(pm, 0x7000, 0x10, probe_read, probe_write, NULL, "probe");
+	assert_int_equal(phys_read(pm, 0xe0000010ull, 1), 0x5a);
+	assert_int_equal(probe_off, 0x10);
+	physmem_move_mmio(pm, r, 0xe0100000ull, 0x1000);
+	assert_int_equal(phys_read(pm, 0xe0000010ull, 1), 0xff); /* unclaimed */
+	assert_int_equal(phys_read(pm, 0xe0100020ull, 1), 0x5a);
+	assert_int_equal(probe_off, 0x20);
+	physmem_move_mmio(pm, r, 0xe0100000ull, 0);
+	assert_int_equal(phys_read(pm, 0xe0100020ull, 1), 0xff);
+	assert_int_equal(pio_read(pm, 0x7004, 1), 0x5a);
+	physmem_move_pio(pm, p, 0x7100, 0x10);
+	assert_int_equal(pio_read(pm, 0x7004, 1), 0xff);
+	assert_int_equal(pio_read(pm, 0x7108, 1), 0x5a);
+	assert_int_equal(probe_off, 8);
+	h_free(&h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -317,6 +354,7 @@ int main(void)
 		cmocka_unit_test(test_exec_stack_branches),
 		cmocka_unit_test(test_self_modifying_code),
 		cmocka_unit_test(test_page_fault_delivery),
+		cmocka_unit_test(test_physmem_move),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
