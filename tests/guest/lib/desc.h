@@ -114,13 +114,14 @@ void *idt_stub(int vec);
  * flags = high nibble of byte 6 (G D/B L AVL) */
 void set_gdt_entry(u16 sel, u32 base, u32 limit, u8 access, u8 flags);
 
-static inline void lgdt(const struct desc_ptr *p) { asm volatile("lgdt %0" : : "m"(*p)); }
+static inline void lgdt(const struct desc_ptr *p) { asm volatile("lgdt %0" : : "m"(*p) : "memory"); }
 static inline void sgdt(struct desc_ptr *p) { asm volatile("sgdt %0" : "=m"(*p)); }
 static inline void lidt(const struct desc_ptr *p) { asm volatile("lidt %0" : : "m"(*p)); }
 static inline void sidt(struct desc_ptr *p) { asm volatile("sidt %0" : "=m"(*p)); }
-static inline void ltr(u16 sel) { asm volatile("ltr %0" : : "rm"(sel)); }
+/* "memory": the descriptor stores before these must not be moved past them */
+static inline void ltr(u16 sel) { asm volatile("ltr %0" : : "rm"(sel) : "memory"); }
 static inline u16 str(void) { u16 s; asm volatile("str %0" : "=rm"(s)); return s; }
-static inline void lldt(u16 sel) { asm volatile("lldt %0" : : "rm"(sel)); }
+static inline void lldt(u16 sel) { asm volatile("lldt %0" : : "rm"(sel) : "memory"); }
 static inline u16 sldt(void) { u16 s; asm volatile("sldt %0" : "=rm"(s)); return s; }
 
 #define read_seg(s) ({ u16 __v; asm volatile("mov %%" #s ", %0" : "=rm"(__v)); __v; })
