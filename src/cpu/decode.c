@@ -163,6 +163,94 @@ static bool ends_block(const ZydisDecodedInstruction *zi)
 	return false;
 }
 
+/* the instruction-wide fields: handler, sizes, prefixes, block flags */
+static void convert_header(const ZydisDecodedInstruction *zi, struct insn *out)
+{
+	out->fn = decode_handler(zi->mnemonic);
+	out->mnemonic = (u16)zi->mnemonic;
+	out->len = zi->length;
+	out->osize = (u8)(zi->operand_width / 8);
+	out->asize = (u8)(zi->address_width / 8);
+	out->base = out->index = REG_NONE;
+	out->seg = SEG_DS;
+	out->cc = zi->opcode & 0xf;
+	out->opcode = zi->opcode;
+	switch (zi->opcode_map) {
+	case ZYDIS_OPCODE_MAP_DEFAULT: out->opmap = OPMAP_1BYTE; break;
+	case ZYDIS_OPCODE_MAP_0F: out->opmap = OPMAP_0F; break;
+	case ZYDIS_OPCODE_MAP_0F38: out->opmap = OPMAP_0F38; break;
+	case ZYDIS_OPCODE_MAP_0F3A: out->opmap = OPMAP_0F3A; break;
+	default: out->opmap = OPMAP_OTHER; break;
+	}
+	out->lock = (zi->attributes & ZYDIS_ATTRIB_HAS_LOCK) != 0;
+	if (zi->attributes & ZYDIS_ATTRIB_HAS_REPNE)
+		out->rep = PFX_REPNE;
+	else if (zi->attributes & (ZYDIS_ATTRIB_HAS_REP | ZYDIS_ATTRIB_HAS_REPE))
+		out->rep = PFX_REP;
+	if (ends_block(zi))
+		out->flags |= INSN_F_BRANCH | INSN_F_JUMPS;
+	if (zi->meta.category == ZYDIS_CATEGORY_COND_BR || (out->rep &&
+	    zi->meta.category == ZYDIS_CATEGORY_STRINGOP))
+		out->flags |= INSN_F_JUMPS;
+	if (zi->meta.branch_type == ZYDIS_BRANCH_TYPE_FAR)
+		out->flags |= INSN_F_FAR;
+	switch (zi->mnemonic) {
+	case ZYDIS_MNEMONIC_POPF: case ZYDIS_MNEMONIC_POPFD: case ZYDIS_MNEMONIC_POPFQ:
+	case ZYDIS_MNEMONIC_WRMSR: case ZYDIS_MNEMONIC_HLT: case ZYDIS_MNEMONIC_XSETBV:
+	case ZYDIS_MNEMONIC_RSM: case ZYDIS_MNEMONIC_SWAPGS:
+	case ZYDIS_MNEMONIC_LMSW: case ZYDIS_MNEMONIC_CLTS:
+	case ZYDIS_MNEMONIC_STI: case ZYDIS_MNEMONIC_CLI: case ZYDIS_MNEMONIC_PAUSE:
+		out->flags |= INSN_F_ENDBLOCK;
+		break;
+	default:
+		break;
+	}
+}
+
+/* one visible operand into out->op[out->nops - 1] (o) */
+static void convert_operand(const ZydisDecodedInstruction *zi, const ZydisDecodedOperand *op,
+			    struct insn *out, struct opnd *o, bool *have_mem, unsigned *nimm)
+{
+	o->size = (u16)(op->size / 8);
+	switch (op->type) {
+	case ZYDIS_OPERAND_TYPE_REGISTER:
+		convert_reg(op->reg.value, o);
+		/* MOV to SS / CRn / DRn / POP SS end the block */
+		if (out->nops == 1 && (o->kind == OPK_SREG || o->kind == OPK_CR ||
+				       o->kind == OPK_DR))
+			out->flags |= INSN_F_ENDBLOCK;
+		break;
+	case ZYDIS_OPERAND_TYPE_MEMORY:
+		o->kind = OPK_MEM;
+		/* SDM "Page-Fault Exceptions": the read of a read-modify-write
+		 * operand already faults as a write */
+		if ((op->actions & ZYDIS_OPERAND_ACTION_MASK_READ) &&
+		    (op->actions & ZYDIS_OPERAND_ACTION_MASK_WRITE))
+			out->flags |= INSN_F_RMW;
+		if (!*have_mem) {
+			convert_mem(out, zi, op);
+			*have_mem = true;
+		}
+		break;
+	case ZYDIS_OPERAND_TYPE_POINTER:
+		o->kind = OPK_PTR;
+		out->imm = op->ptr.offset;
+		out->imm2 = op->ptr.segment;
+		break;
+	case ZYDIS_OPERAND_TYPE_IMMEDIATE:
+		o->kind = OPK_IMM;
+		o->reg = (u8)*nimm; /* which immediate: 0 -> imm, 1 -> imm2 */
+		if ((*nimm)++ == 0)
+			out->imm = op->imm.value.u;
+		else
+			out->imm2 = op->imm.value.u;
+		break;
+	default:
+		o->kind = OPK_NONE;
+		break;
+	}
+}
+
 enum decode_status decode_insn(unsigned mode, const u8 *bytes, unsigned len, struct insn *out)
 {
 	ZydisDecodedInstruction zi;
@@ -179,34 +267,7 @@ enum decode_status decode_insn(unsigned mode, const u8 *bytes, unsigned len, str
 		return DECODE_INVALID;
 	}
 	memset(out, 0, sizeof(*out));
-	out->fn = decode_handler(zi.mnemonic);
-	out->mnemonic = (u16)zi.mnemonic;
-	out->len = zi.length;
-	out->osize = (u8)(zi.operand_width / 8);
-	out->asize = (u8)(zi.address_width / 8);
-	out->base = out->index = REG_NONE;
-	out->seg = SEG_DS;
-	out->cc = zi.opcode & 0xf;
-	out->opcode = zi.opcode;
-	switch (zi.opcode_map) {
-	case ZYDIS_OPCODE_MAP_DEFAULT: out->opmap = OPMAP_1BYTE; break;
-	case ZYDIS_OPCODE_MAP_0F: out->opmap = OPMAP_0F; break;
-	case ZYDIS_OPCODE_MAP_0F38: out->opmap = OPMAP_0F38; break;
-	case ZYDIS_OPCODE_MAP_0F3A: out->opmap = OPMAP_0F3A; break;
-	default: out->opmap = OPMAP_OTHER; break;
-	}
-	out->lock = (zi.attributes & ZYDIS_ATTRIB_HAS_LOCK) != 0;
-	if (zi.attributes & ZYDIS_ATTRIB_HAS_REPNE)
-		out->rep = PFX_REPNE;
-	else if (zi.attributes & (ZYDIS_ATTRIB_HAS_REP | ZYDIS_ATTRIB_HAS_REPE))
-		out->rep = PFX_REP;
-	if (ends_block(&zi))
-		out->flags |= INSN_F_BRANCH | INSN_F_JUMPS;
-	if (zi.meta.category == ZYDIS_CATEGORY_COND_BR || (out->rep &&
-	    zi.meta.category == ZYDIS_CATEGORY_STRINGOP))
-		out->flags |= INSN_F_JUMPS;
-	if (zi.meta.branch_type == ZYDIS_BRANCH_TYPE_FAR)
-		out->flags |= INSN_F_FAR;
+	convert_header(&zi, out);
 
 	bool have_mem = false;
 	unsigned nimm = 0;
@@ -226,55 +287,7 @@ enum decode_status decode_insn(unsigned mode, const u8 *bytes, unsigned len, str
 		if (!visible || out->nops >= INSN_MAX_OPS)
 			continue;
 		struct opnd *o = &out->op[out->nops++];
-		o->size = (u16)(op->size / 8);
-		switch (op->type) {
-		case ZYDIS_OPERAND_TYPE_REGISTER:
-			convert_reg(op->reg.value, o);
-			/* MOV to SS / CRn / DRn / POP SS end the block */
-			if (out->nops == 1 && (o->kind == OPK_SREG || o->kind == OPK_CR ||
-					       o->kind == OPK_DR))
-				out->flags |= INSN_F_ENDBLOCK;
-			break;
-		case ZYDIS_OPERAND_TYPE_MEMORY:
-			o->kind = OPK_MEM;
-			/* SDM "Page-Fault Exceptions": the read of a read-modify-write
-			 * operand already faults as a write */
-			if ((op->actions & ZYDIS_OPERAND_ACTION_MASK_READ) &&
-			    (op->actions & ZYDIS_OPERAND_ACTION_MASK_WRITE))
-				out->flags |= INSN_F_RMW;
-			if (!have_mem) {
-				convert_mem(out, &zi, op);
-				have_mem = true;
-			}
-			break;
-		case ZYDIS_OPERAND_TYPE_POINTER:
-			o->kind = OPK_PTR;
-			out->imm = op->ptr.offset;
-			out->imm2 = op->ptr.segment;
-			break;
-		case ZYDIS_OPERAND_TYPE_IMMEDIATE:
-			o->kind = OPK_IMM;
-			o->reg = (u8)nimm; /* which immediate: 0 -> imm, 1 -> imm2 */
-			if (nimm++ == 0)
-				out->imm = op->imm.value.u;
-			else
-				out->imm2 = op->imm.value.u;
-			break;
-		default:
-			o->kind = OPK_NONE;
-			break;
-		}
-	}
-	switch (zi.mnemonic) {
-	case ZYDIS_MNEMONIC_POPF: case ZYDIS_MNEMONIC_POPFD: case ZYDIS_MNEMONIC_POPFQ:
-	case ZYDIS_MNEMONIC_WRMSR: case ZYDIS_MNEMONIC_HLT: case ZYDIS_MNEMONIC_XSETBV:
-	case ZYDIS_MNEMONIC_RSM: case ZYDIS_MNEMONIC_SWAPGS:
-	case ZYDIS_MNEMONIC_LMSW: case ZYDIS_MNEMONIC_CLTS:
-	case ZYDIS_MNEMONIC_STI: case ZYDIS_MNEMONIC_CLI: case ZYDIS_MNEMONIC_PAUSE:
-		out->flags |= INSN_F_ENDBLOCK;
-		break;
-	default:
-		break;
+		convert_operand(&zi, op, out, o, &have_mem, &nimm);
 	}
 	if (out->flags & INSN_F_ENDBLOCK)
 		out->flags |= INSN_F_JUMPS;
