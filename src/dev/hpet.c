@@ -149,8 +149,16 @@ static void periodic_catch_up(struct hpet_timer *t, u64 cur)
 	t->cmp = (t->cmp + (behind / t->period + 1) * t->period) & cmp_mask(t);
 }
 
-/* arm the timer for its next match (or 32-bit one-shot wrap) */
-static void timer_arm(struct hpet_timer *t)
+/* Host guard: a periodic comparator re-arms at least this many ticks
+ * (10 us) ahead; matches in between coalesce into the next interrupt, as
+ * matches missed while time jumped already do. Without it a period of one
+ * tick (10 ns) would keep the host firing timers for ever while the CPUs
+ * are halted. */
+#define HPET_MIN_REARM_TICKS 1000
+
+/* arm the timer for its next match (or 32-bit one-shot wrap), at least
+ * `min_d` ticks from now */
+static void timer_arm_min(struct hpet_timer *t, u64 min_d)
 {
 	struct hpet *h = t->h;
 	u64 cur, d, wrap;
@@ -170,12 +178,19 @@ static void timer_arm(struct hpet_timer *t)
 			t->wrap_event = true;
 		}
 	}
+	if (d < min_d)
+		d = min_d;
 	t->next = cur + d;
 	if (d > (UINT64_MAX - clock_ns(h->m)) / HPET_NS - 1) {
 		timer_del(h->m, &t->timer);
 		return;
 	}
 	timer_mod(h->m, &t->timer, h->origin_ns + (t->next - h->counter) * HPET_NS);
+}
+
+static void timer_arm(struct hpet_timer *t)
+{
+	timer_arm_min(t, 0);
 }
 
 static void hpet_timer_cb(void *opaque)
@@ -186,7 +201,7 @@ static void hpet_timer_cb(void *opaque)
 
 	if ((t->conf & TN_PERIODIC) && t->period) {
 		periodic_catch_up(t, cur);
-		timer_arm(t);
+		timer_arm_min(t, HPET_MIN_REARM_TICKS);
 	} else if (t->wrap_event) {
 		t->wrap_event = false;
 		/* wrapped: the comparator match is still ahead */

@@ -110,6 +110,7 @@ struct lapic {
 	u64 timer_base_ns;   /* the counter held timer_base_count at this time */
 	u32 timer_base_count;
 	u64 timer_next_ns;   /* next expiry while running or deadline armed */
+	bool timer_parked;   /* periodic, not re-armed: its expiries change nothing */
 	struct timer timer;
 };
 
@@ -213,6 +214,7 @@ static void lapic_kick(struct lapic *a)
 /* --- accepting interrupts --- */
 static void lapic_error(struct lapic *a, u32 bits);
 static void lapic_regs_reset(struct lapic *a);
+static void lapic_timer_unpark(struct lapic *a);
 
 /* INIT: the APIC registers return to their RESET values except the APIC ID
  * and IA32_APIC_BASE (SDM "Local APIC State After an INIT Reset ("Wait-for-
@@ -327,6 +329,7 @@ static int lapic_irq_ack(struct cpu *c)
 	if (v >= 0) {
 		vec_clear(a->irr, (u8)v);
 		vec_set(a->isr, (u8)v);
+		lapic_timer_unpark(a);
 		return v;
 	}
 	if (a->bus->extint_ack && (lapic_extint_open(a) || a->extint_msg) &&
@@ -403,6 +406,7 @@ static void lapic_timer_start(struct lapic *a, u32 count)
 	u64 now = clock_ns(a->m);
 
 	a->timer_running = true;
+	a->timer_parked = false;
 	a->timer_base_ns = now;
 	a->timer_base_count = count;
 	a->timer_next_ns = now + (u64)count * lapic_timer_divisor(a);
@@ -412,7 +416,52 @@ static void lapic_timer_start(struct lapic *a, u32 count)
 static void lapic_timer_stop(struct lapic *a)
 {
 	a->timer_running = false;
+	a->timer_parked = false;
 	timer_del(a->m, &a->timer);
+}
+
+/* An expiry that cannot change anything: the entry is masked, the APIC
+ * disabled, or the vector already waits in IRR (SDM "Interrupt Acceptance
+ * for Fixed Interrupts": IRR holds one request per vector). */
+static bool lapic_timer_fire_lost(const struct lapic *a)
+{
+	u32 l = a->lvt[LVT_TIMER];
+	u8 v = l & LVT_VECTOR;
+
+	return (l & LVT_MASKED) || !lapic_hw_enabled(a) || !lapic_sw_enabled(a) ||
+	       (v >= 16 && vec_test(a->irr, v));
+}
+
+/* the first periodic expiry after now */
+static u64 lapic_timer_next_period(struct lapic *a, u64 now)
+{
+	u64 period = (u64)a->tmict * lapic_timer_divisor(a);
+	u64 next = a->timer_next_ns + period;
+
+	if (next <= now)
+		next += ((now - next) / period + 1) * period;
+	return next;
+}
+
+/* Host guard: a periodic timer whose expiries are lost (a tiny period
+ * behind a masked entry or interrupts the CPU does not take) is parked
+ * instead of firing every period, which with a period of a few ns would
+ * keep the host busy for ever while the CPUs are halted. Anything that
+ * could make an expiry count again (a register write, an interrupt
+ * acknowledge) re-arms it at the next period boundary, so what the guest
+ * sees is unchanged. */
+static void lapic_timer_unpark(struct lapic *a)
+{
+	u64 now;
+
+	if (!a->timer_parked)
+		return;
+	a->timer_parked = false;
+	if (!a->timer_running || !a->tmict || lapic_timer_mode(a) != TIMER_PERIODIC)
+		return;
+	now = clock_ns(a->m);
+	a->timer_next_ns = lapic_timer_next_period(a, now);
+	timer_mod(a->m, &a->timer, a->timer_next_ns);
 }
 
 static u64 lapic_guest_tsc(struct lapic *a)
@@ -465,18 +514,21 @@ static void lapic_timer_cb(void *opaque)
 	case TIMER_PERIODIC:
 		if (!a->timer_running || !a->tmict)
 			return;
+		if (lapic_timer_fire_lost(a)) {
+			a->timer_parked = true;
+			return;
+		}
 		lapic_lvt_fire(a, LVT_TIMER);
+		/* an illegal vector is reported once ("Received Illegal Vector"),
+		 * then the timer waits for the guest to change something */
+		if ((a->lvt[LVT_TIMER] & LVT_VECTOR) < 16) {
+			a->timer_parked = true;
+			return;
+		}
 		/* reload: the next expiry is one period on; expiries missed while
 		 * time jumped are coalesced (IRR holds one anyway) */
-		{
-			u64 period = (u64)a->tmict * lapic_timer_divisor(a);
-			u64 next = a->timer_next_ns + period;
-
-			if (next <= now)
-				next += ((now - next) / period + 1) * period;
-			a->timer_next_ns = next;
-			timer_mod(a->m, &a->timer, next);
-		}
+		a->timer_next_ns = lapic_timer_next_period(a, now);
+		timer_mod(a->m, &a->timer, a->timer_next_ns);
 		return;
 	default: /* one-shot */
 		if (!a->timer_running)
@@ -875,6 +927,7 @@ static void lapic_mmio_write(void *opaque, u64 off, u64 val, unsigned size)
 	if ((off & 0xf) || size < 4 || !(acc & WO))
 		return;
 	lapic_reg_write(a, reg, (u32)val, false);
+	lapic_timer_unpark(a);
 }
 
 /* make sure an MMIO window exists at page `base` */
@@ -1006,6 +1059,7 @@ static int lapic_msr_write(struct cpu *c, u32 msr, u64 val)
 	struct lapic *a = c->apic;
 	u32 off;
 	u8 acc;
+	int ret;
 
 	if (msr == MSR_IA32_APIC_BASE)
 		return lapic_write_base(a, val);
@@ -1037,7 +1091,9 @@ static int lapic_msr_write(struct cpu *c, u32 msr, u64 val)
 	/* bits 63:32 of every other x2APIC MSR are reserved */
 	if (val >> 32)
 		return -1;
-	return lapic_reg_write(a, off, (u32)val, true);
+	ret = lapic_reg_write(a, off, (u32)val, true);
+	lapic_timer_unpark(a);
+	return ret;
 }
 
 static const struct apic_ops lapic_ops = {
