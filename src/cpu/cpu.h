@@ -97,6 +97,7 @@ struct tlb_entry {
 	u16 pcid;
 	u8 perm;   /* TLBP_* */
 	u8 global;
+	u8 pshift; /* log2 of the size of the page this piece comes from */
 };
 
 /* What the CPU needs of its local APIC (dev/lapic.c implements it; the

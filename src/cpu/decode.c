@@ -388,9 +388,23 @@ static void decode_uncached(struct cpu *c, struct block *b)
 	b->gen = UINT32_MAX; /* never matches: not cached */
 }
 
-static void jump_fill(struct cpu *c, struct block *b, i64 page)
+void icache_forget_linear_page(struct cpu *c, u64 lin)
+{
+	if (!c->icache)
+		return;
+	for (unsigned k = 0; k < (1u << JCACHE_BITS); k++) {
+		struct jump_entry *j = &c->icache->jc[k];
+		unsigned mode = (unsigned)(j->key >> 32) & 0xff;
+		u64 l = mode == MODE_LONG64 ? j->rip : (j->cs_base + j->rip) & 0xffffffffull;
+		if (!((l ^ lin) >> j->pshift))
+			j->key = ~0ull; /* matches no fetch key */
+	}
+}
+
+static void jump_fill(struct cpu *c, struct block *b, i64 page, u8 pshift)
 {
 	struct jump_entry *j = jump_slot(c->icache, c->rip);
+	j->pshift = pshift;
 	j->rip = c->rip;
 	j->key = jump_key(c);
 	j->cs_base = c->seg[SEG_CS].base;
@@ -421,7 +435,7 @@ const struct block *icache_lookup_slow(struct cpu *c)
 	unsigned slot = (unsigned)((gpa ^ (gpa >> ICACHE_BITS) ^ c->mode) & ((1u << ICACHE_BITS) - 1));
 	struct block *b = &c->icache->blocks[slot];
 	if (likely(b->gpa == gpa && b->mode == c->mode && b->gen == pm->code_gen[page] && b->n)) {
-		jump_fill(c, b, page);
+		jump_fill(c, b, page, e->pshift);
 		return b;
 	}
 
@@ -471,6 +485,6 @@ const struct block *icache_lookup_slow(struct cpu *c)
 		for (int k = 0; k < c->machine->nr_cpus; k++)
 			tlb_protect_code(c->machine->cpus[k], gpa);
 	}
-	jump_fill(c, b, page);
+	jump_fill(c, b, page, e->pshift);
 	return b;
 }

@@ -46,6 +46,7 @@ struct jump_entry {
 	const u32 *gen;       /* the page's code_gen counter */
 	struct block *b;
 	u32 want_gen;
+	u8 pshift;            /* log2 of the size of the page RIP was fetched through */
 };
 
 #define ICACHE_BITS 11
@@ -67,6 +68,11 @@ static always_inline struct jump_entry *jump_slot(struct icache *ic, u64 rip)
 {
 	return &ic->jc[(rip ^ (rip >> JCACHE_BITS)) & ((1u << JCACHE_BITS) - 1)];
 }
+
+/* drop the jump-cache entries whose RIP lies in the same page as linear
+ * address lin, at the size of the page each was fetched through (INVLPG:
+ * the page may now map elsewhere) */
+void icache_forget_linear_page(struct cpu *c, u64 lin);
 
 /* the lookup behind icache_lookup's fast path */
 const struct block *icache_lookup_slow(struct cpu *c);

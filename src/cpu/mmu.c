@@ -1,6 +1,8 @@
 /* cpu/mmu.c: the page walker and TLB (SDM Vol.3A "Paging"). */
 #include "cpu/mmu.h"
 
+#include "cpu/decode.h"
+
 #include <string.h>
 
 #include "cpu/fault.h"
@@ -21,6 +23,7 @@ struct walk {
 	bool nx;       /* XD = 1 at some level (with EFER.NXE) */
 	bool dirty;    /* the final entry's D is set (or paging is off) */
 	bool global;
+	u8 pshift;     /* log2 of the page size: 12, 21, 22 or 30 */
 	/* physical addresses of the entries, to set A (and D) bits */
 	u64 entry_gpa[5];
 	int nr_entries;
@@ -40,6 +43,7 @@ static u32 walk_tables(struct cpu *c, u64 lin, struct walk *w)
 	w->user_all = w->write_all = true;
 	w->nx = false;
 	w->global = false;
+	w->pshift = 12;
 	w->nr_entries = 0;
 
 	if (!(c->cr4 & CR4_PAE)) {
@@ -59,6 +63,7 @@ static u32 walk_tables(struct cpu *c, u64 lin, struct walk *w)
 			w->gpa = (pde & 0xffc00000ull) | (hi << 32) | (lin & 0x3fffff);
 			w->dirty = (pde & PTE_D) != 0;
 			w->global = (pde & PTE_G) != 0;
+			w->pshift = 22;
 			return 0;
 		}
 		u64 pte_a = (pde & 0xfffff000ull) | ((lin >> 10) & 0xffc);
@@ -122,6 +127,7 @@ static u32 walk_tables(struct cpu *c, u64 lin, struct walk *w)
 			w->gpa = (e & phys_mask & ~page_mask) | (lin & page_mask);
 			w->dirty = (e & PTE_D) != 0;
 			w->global = (e & PTE_G) != 0;
+			w->pshift = (u8)shift;
 			return 0;
 		}
 		table = e & phys_mask;
@@ -241,6 +247,7 @@ struct tlb_entry *mmu_translate(struct cpu *c, u64 lin, unsigned acc)
 	e->host = physmem_ram_ptr(pm, page, 4096);
 	e->perm = (c->cr0 & CR0_PG) ? tlb_perm(c, &w) : 0x3f;
 	e->global = w.global && (c->cr4 & CR4_PGE);
+	e->pshift = (c->cr0 & CR0_PG) ? w.pshift : 12;
 	/* pages holding decoded code take writes through the slow path */
 	i64 idx = physmem_page_index(pm, page);
 	if (idx >= 0 && pm->code_pages[idx])
@@ -264,13 +271,21 @@ void tlb_flush_nonglobal(struct cpu *c)
 			c->tlb[i].tag = 0;
 }
 
+/* SDM "INVLPG": invalidate the translations of the page holding lin, global
+ * ones too, whatever the page's size. TLB entries are 4 KiB pieces that
+ * remember the size of the page they came from, so every piece of a large
+ * page holding lin goes; the jump cache forgets the blocks it reached
+ * through that page the same way. */
 void tlb_flush_page(struct cpu *c, u64 lin)
 {
-	/* Entries are 4 KiB-granular even for large pages, so INVLPG of one
-	 * address of a large page must drop every piece of it: flush all
-	 * (flushing more is always allowed). XXX: track large entries. */
-	UNUSED(lin);
-	tlb_flush_all(c);
+	if (!(c->efer & EFER_LMA))
+		lin &= 0xffffffffull;
+	for (unsigned i = 0; i < TLB_SIZE; i++) {
+		struct tlb_entry *e = &c->tlb[i];
+		if (e->tag && !((((e->tag - 1) << 12) ^ lin) >> e->pshift))
+			e->tag = 0;
+	}
+	icache_forget_linear_page(c, lin);
 }
 
 /* PCIDs are not kept apart in this TLB; flushing more than asked is

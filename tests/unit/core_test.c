@@ -304,6 +304,66 @@ static void test_page_fault_delivery(void **state)
 	h_free(&h);
 }
 
+/* SDM "INVLPG": the translation of the page (of any size) holding the
+ * address goes, and only that: other pages stay cached, and code reached
+ * through the old translation is not run again */
+#define INV_PT   0x30000ull             /* a page table for 6-8 MiB */
+#define INV_LIN  0x600000ull            /* 4 KiB pages from here */
+static void test_invlpg_precise(void **state)
+{
+	struct harness h;
+	h_init(&h, NULL);
+	struct cpu *c = h.c;
+	struct physmem *pm = &h.m.mem;
+	/* 6-8 MiB through 4 KiB pages: page k -> 0x800000 + k * 4 KiB */
+	for (u64 k = 0; k < 512; k++)
+		h_poke64(&h, INV_PT + 8 * k, (0x800000ull + (k << 12)) | 7);
+	h_poke64(&h, H_PT + 0x2000 + 8 * 3, INV_PT | 7);
+	phys_write(pm, 0x800000, 8, 0x1111);
+	phys_write(pm, 0x801000, 8, 0x2222);
+	phys_write(pm, 0x900000, 8, 0x3333);
+	assert_int_equal(cpu_read(c, SEG_DS, INV_LIN, 8), 0x1111);
+	assert_int_equal(cpu_read(c, SEG_DS, INV_LIN + 0x1000, 8), 0x2222);
+	/* remap page 0 to 0x900000: not seen until INVLPG */
+	h_poke64(&h, INV_PT, 0x900000ull | 7);
+	assert_int_equal(cpu_read(c, SEG_DS, INV_LIN, 8), 0x1111);
+	tlb_flush_page(c, INV_LIN + 0x123);
+	assert_int_equal(cpu_read(c, SEG_DS, INV_LIN, 8), 0x3333);
+	/* page 1 stayed cached: a PTE change there is not seen yet */
+	h_poke64(&h, INV_PT + 8, 0x900000ull | 7);
+	assert_int_equal(cpu_read(c, SEG_DS, INV_LIN + 0x1000, 8), 0x2222);
+
+	/* a 2 MiB page (2-4 MiB): INVLPG of one address drops every piece */
+	phys_write(pm, 0x200000, 8, 0xaaaa);
+	phys_write(pm, 0x3ff000, 8, 0xbbbb);
+	phys_write(pm, 0xa00000, 8, 0xcccc);
+	phys_write(pm, 0xbff000, 8, 0xdddd);
+	assert_int_equal(cpu_read(c, SEG_DS, 0x200000, 8), 0xaaaa);
+	assert_int_equal(cpu_read(c, SEG_DS, 0x3ff000, 8), 0xbbbb);
+	h_poke64(&h, H_PT + 0x2000 + 8 * 1, 0xa00000ull | 0x87);
+	tlb_flush_page(c, 0x200010);
+	assert_int_equal(cpu_read(c, SEG_DS, 0x200000, 8), 0xcccc);
+	assert_int_equal(cpu_read(c, SEG_DS, 0x3ff000, 8), 0xdddd);
+
+	/* code: run "mov eax, 1; hlt" at INV_LIN + 0x2000, remap that page to
+	 * "mov eax, 2; hlt", INVLPG, run again from the same RIP */
+	static const u8 one[] = { 0xb8, 0x01, 0, 0, 0, 0xf4 }, two[] = { 0xb8, 0x02, 0, 0, 0, 0xf4 };
+	h_poke(&h, 0x802000, one, sizeof(one));
+	h_poke(&h, 0x903000, two, sizeof(two));
+	for (int round = 0; round < 2; round++) {
+		if (round) {
+			h_poke64(&h, INV_PT + 8 * 2, 0x903000ull | 7);
+			tlb_flush_page(c, INV_LIN + 0x2000);
+		}
+		c->rip = INV_LIN + 0x2000;
+		c->activity = ACT_ACTIVE;
+		c->deadline = c->icount + 100;
+		cpu_run(c);
+		assert_int_equal(c->gpr[RAX], round ? 2 : 1);
+	}
+	h_free(&h);
+}
+
 /* physmem_move_*: a range answers at its new base (with offsets from it),
  * no longer at the old one, and not at all with length 0 */
 static u64 probe_off;
@@ -355,6 +415,7 @@ int main(void)
 		cmocka_unit_test(test_self_modifying_code),
 		cmocka_unit_test(test_page_fault_delivery),
 		cmocka_unit_test(test_physmem_move),
+		cmocka_unit_test(test_invlpg_precise),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
