@@ -42,17 +42,17 @@ static always_inline bool fast_ok(const struct cpu *c, const struct tlb_entry *e
 	       (e->perm & mem_need_perm(c, acc)) && !((c->rflags & RFLAGS_AC) | (c->dr[7] & 0xff));
 }
 
-static always_inline u64 fast_read(struct cpu *c, const struct insn *i, u64 lin, unsigned size)
+static always_inline u64 fast_read_seg(struct cpu *c, unsigned seg, u64 lin, unsigned size)
 {
 	const struct tlb_entry *e = &c->tlb[(lin >> 12) & (TLB_SIZE - 1)];
 
 	if (likely(fast_ok(c, e, lin, size, ACC_R)))
 		return load_le(e->host + (lin & 0xfff), size);
-	return cpu_read(c, i->seg, lin, size);
+	return cpu_read(c, seg, lin, size);
 }
 
-static always_inline void fast_write(struct cpu *c, const struct insn *i, u64 lin, unsigned size,
-				     u64 v)
+static always_inline void fast_write_seg(struct cpu *c, unsigned seg, u64 lin, unsigned size,
+					 u64 v)
 {
 	const struct tlb_entry *e = &c->tlb[(lin >> 12) & (TLB_SIZE - 1)];
 
@@ -61,7 +61,18 @@ static always_inline void fast_write(struct cpu *c, const struct insn *i, u64 li
 	if (likely(fast_ok(c, e, lin, size, ACC_W)))
 		store_le(e->host + (lin & 0xfff), size, v);
 	else
-		cpu_write(c, i->seg, lin, size, v);
+		cpu_write(c, seg, lin, size, v);
+}
+
+static always_inline u64 fast_read(struct cpu *c, const struct insn *i, u64 lin, unsigned size)
+{
+	return fast_read_seg(c, i->seg, lin, size);
+}
+
+static always_inline void fast_write(struct cpu *c, const struct insn *i, u64 lin, unsigned size,
+				     u64 v)
+{
+	fast_write_seg(c, i->seg, lin, size, v);
 }
 
 /* --- ALU: op dst, src with 32/64-bit register operands ------------------
@@ -239,6 +250,45 @@ static void fp_lea4(struct cpu *c, const struct insn *i)
 static void fp_lea8(struct cpu *c, const struct insn *i)
 {
 	c->gpr[i->op[0].reg] = ea64(c, i);
+}
+
+/* --- the stack in 64-bit mode (SS base 0, 64-bit stack pointer) ----------
+ * SDM "PUSH"/"POP": RSP moves only once the access succeeded; POP RSP ends
+ * with the popped value. "CALL"/"RET" (near): the target is checked for
+ * canonical form before anything commits. */
+static void fp_push_r8(struct cpu *c, const struct insn *i)
+{
+	u64 sp = c->gpr[RSP] - 8;
+
+	fast_write_seg(c, SEG_SS, sp, 8, c->gpr[i->op[0].reg]);
+	c->gpr[RSP] = sp;
+}
+
+static void fp_pop_r8(struct cpu *c, const struct insn *i)
+{
+	u64 v = fast_read_seg(c, SEG_SS, c->gpr[RSP], 8);
+
+	c->gpr[RSP] += 8;
+	c->gpr[i->op[0].reg] = v;
+}
+
+static void fp_call_rel8(struct cpu *c, const struct insn *i)
+{
+	u64 t = c->next_rip + i->imm, sp = c->gpr[RSP] - 8;
+
+	check_target(c, t);
+	fast_write_seg(c, SEG_SS, sp, 8, c->next_rip);
+	c->gpr[RSP] = sp;
+	c->next_rip = t;
+}
+
+static void fp_ret8(struct cpu *c, const struct insn *i)
+{
+	u64 t = fast_read_seg(c, SEG_SS, c->gpr[RSP], 8);
+
+	check_target(c, t);
+	c->gpr[RSP] += 8;
+	c->next_rip = t;
 }
 
 /* --- Jcc, one handler per condition so the test folds to a constant ---- */
@@ -457,6 +507,18 @@ static insn_fn *specialise(const struct insn *in, unsigned mode)
 		return shift_form(in, fp_shr_ri4, fp_shr_ri8);
 	case ZYDIS_MNEMONIC_SHL:
 		return shift_form(in, fp_shl_ri4, fp_shl_ri8);
+	case ZYDIS_MNEMONIC_PUSH:
+		return mode == MODE_LONG64 && in->nops == 1 && in->osize == 8 && is_gpr(d, 8) ?
+		       fp_push_r8 : NULL;
+	case ZYDIS_MNEMONIC_POP:
+		return mode == MODE_LONG64 && in->nops == 1 && in->osize == 8 && is_gpr(d, 8) ?
+		       fp_pop_r8 : NULL;
+	case ZYDIS_MNEMONIC_CALL:
+		return mode == MODE_LONG64 && !(in->flags & INSN_F_FAR) && in->nops == 1 &&
+		       in->osize == 8 && is_imm(d) ? fp_call_rel8 : NULL;
+	case ZYDIS_MNEMONIC_RET:
+		return mode == MODE_LONG64 && !(in->flags & INSN_F_FAR) && in->nops == 0 &&
+		       in->osize == 8 ? fp_ret8 : NULL;
 	case ZYDIS_MNEMONIC_JB: case ZYDIS_MNEMONIC_JBE: case ZYDIS_MNEMONIC_JL:
 	case ZYDIS_MNEMONIC_JLE: case ZYDIS_MNEMONIC_JNB: case ZYDIS_MNEMONIC_JNBE:
 	case ZYDIS_MNEMONIC_JNL: case ZYDIS_MNEMONIC_JNLE: case ZYDIS_MNEMONIC_JNO:
