@@ -81,5 +81,9 @@ void clock_run_timers(struct machine *m)
 		t->armed = false;
 		t->next = NULL;
 		t->cb(t->opaque);
+		/* a callback that re-arms its timer at or before now would fire
+		 * for ever: it waits for the next nanosecond instead */
+		if (t->armed && t->deadline <= now)
+			timer_mod(m, t, now + 1);
 	}
 }

@@ -253,20 +253,45 @@ static bool run_round(struct machine *m, struct sched *s)
 /* Rounds until the run ends; when every vCPU waits, virtual time jumps to
  * the next timer (nothing can happen before it). */
 /* how long the machine may idle-skip with no vCPU running before the run
- * ends as "halted for ever" (virtual time) */
-#define IDLE_GIVE_UP_NS (60ull * 1000000000ull)
+ * ends as "halted for ever" (virtual time): 60 s in general, 1 s when no
+ * vCPU can take an interrupt at all, and never more than IDLE_GIVE_UP_STEPS
+ * timer expiries (a device ticking every few hundred ns would otherwise cost
+ * minutes of host time) */
+#define IDLE_GIVE_UP_NS      (60ull * 1000000000ull)
+#define DEAF_GIVE_UP_NS      (1ull * 1000000000ull)
+#define IDLE_GIVE_UP_STEPS   10000000ull
+
+/* halted with IF=0 (or waiting for SIPI, or shut down) with no NMI, SMI or
+ * INIT pending: only an NMI/SMI/INIT a device sends could wake it */
+static bool cpu_deaf(const struct cpu *c)
+{
+	if (c->activity == ACT_SHUTDOWN || c->activity == ACT_WAIT_SIPI)
+		return true;
+	return c->activity == ACT_HLT && !(c->rflags & RFLAGS_IF) && !c->nmi_pending &&
+	       !c->smi_pending && !c->init_pending;
+}
+
+static bool all_deaf(const struct machine *m)
+{
+	for (int i = 0; i < m->nr_cpus; i++)
+		if (!cpu_deaf(m->cpus[i]))
+			return false;
+	return true;
+}
 
 int machine_run(struct machine *m)
 {
 	struct sched s;
 
 	u64 idle_since = UINT64_MAX; /* virtual time since which no vCPU ran */
+	u64 idle_steps = 0;
 
 	sched_init(&s, m);
 	while (m->end == RUN_GOING) {
 		clock_run_timers(m);
 		if (run_round(m, &s) || m->end != RUN_GOING) {
 			idle_since = UINT64_MAX;
+			idle_steps = 0;
 			continue;
 		}
 		u64 next = clock_next_deadline(m);
@@ -280,9 +305,10 @@ int machine_run(struct machine *m)
 		 * after IDLE_GIVE_UP_NS of virtual time in which no vCPU ran. */
 		if (idle_since == UINT64_MAX) {
 			idle_since = m->clock.ns;
-		} else if (m->clock.ns - idle_since >= IDLE_GIVE_UP_NS) {
+		} else if (m->clock.ns - idle_since >= (all_deaf(m) ? DEAF_GIVE_UP_NS : IDLE_GIVE_UP_NS) ||
+			   ++idle_steps >= IDLE_GIVE_UP_STEPS) {
 			machine_end(m, RUN_HALTED, 2,
-				    "every CPU is halted and nothing woke one for 60 s of virtual time");
+				    "every CPU is halted and the timers that still run woke none of them");
 			break;
 		}
 		if (next > m->clock.ns)

@@ -364,6 +364,50 @@ static void test_invlpg_precise(void **state)
 	h_free(&h);
 }
 
+/* clock_run_timers: a callback that re-arms its timer at "now" waits for the
+ * next nanosecond instead of firing for ever */
+static int rearm_count;
+static struct timer rearm_timer;
+static void rearm_now(void *opaque)
+{
+	struct machine *m = opaque;
+	rearm_count++;
+	timer_mod(m, &rearm_timer, clock_ns(m));
+}
+
+static void test_timer_rearm_now(void **state)
+{
+	struct harness h;
+	h_init(&h, NULL);
+	u64 now = clock_ns(&h.m);
+	timer_init(&rearm_timer, rearm_now, &h.m);
+	timer_mod(&h.m, &rearm_timer, now);
+	clock_run_timers(&h.m);
+	assert_int_equal(rearm_count, 1);
+	assert_true(rearm_timer.armed);
+	assert_int_equal(rearm_timer.deadline, now + 1);
+	timer_del(&h.m, &rearm_timer);
+	h_free(&h);
+}
+
+/* a CPU halted with IF=0 while the PIT ticks every 1.7 us: the run ends as
+ * "halted" after 1 s of virtual time (nothing can take the interrupt), not
+ * after 60 s of idle skipping */
+static void test_deaf_halt_ends_soon(void **state)
+{
+	static const u8 code[] = { 0xfa, 0xf4 }; /* cli; hlt */
+	struct harness h;
+	h_init(&h, NULL);
+	h_code(&h, code, sizeof(code));
+	pio_write(&h.m.mem, 0x43, 1, 0x34); /* channel 0, lo/hi, mode 2 */
+	pio_write(&h.m.mem, 0x40, 1, 2);
+	pio_write(&h.m.mem, 0x40, 1, 0);
+	assert_int_equal(machine_run(&h.m), 2);
+	assert_int_equal(h.m.end, RUN_HALTED);
+	assert_true(h.m.clock.ns < 2000000000ull);
+	h_free(&h);
+}
+
 /* physmem_move_*: a range answers at its new base (with offsets from it),
  * no longer at the old one, and not at all with length 0 */
 static u64 probe_off;
@@ -416,6 +460,8 @@ int main(void)
 		cmocka_unit_test(test_page_fault_delivery),
 		cmocka_unit_test(test_physmem_move),
 		cmocka_unit_test(test_invlpg_precise),
+		cmocka_unit_test(test_timer_rearm_now),
+		cmocka_unit_test(test_deaf_halt_ends_soon),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
