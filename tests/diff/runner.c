@@ -427,50 +427,43 @@ static void svector_record(const char *name, const struct diff_case *k, const st
 	print_mem_changes(k, exp);
 }
 
+/* replay one frozen vector in nestbox (and, with check_native, on this host);
+ * returns 1 on a mismatch */
+static int check_vector(const char *name, const struct diff_case *k, const struct diff_out *exp,
+			bool check_native)
+{
+	static struct diff_out got;
+	char why[256], code[80];
+	UNUSED(check_native);
+	fmt_bytes(code, sizeof(code), k->code, k->len);
+#if DIFF_NATIVE
+	if (check_native) {
+		native_run(k, &got);
+		if (diff_compare(k, exp, &got, why, sizeof(why)))
+			printf("INFO: vector %s [%s] disagrees with this host: %s\n", name, code, why);
+	}
+#endif
+	emu_run(k, &got);
+	if (diff_compare(k, exp, &got, why, sizeof(why))) {
+		printf("FAIL: diff vector %s [%s]: %s\n", name, code, why);
+		return 1;
+	}
+	printf("PASS: diff vector %s [%s]\n", name, code);
+	return 0;
+}
+
 static int run_vectors(bool check_native)
 {
 	static struct diff_case k;
-	static struct diff_out exp, got;
+	static struct diff_out exp;
 	int fails = 0;
-	char why[256], code[80];
-	UNUSED(check_native);
 	for (const struct vector *v = vectors; v->name; v++) {
 		vector_load(v, &k, &exp);
-		fmt_bytes(code, sizeof(code), k.code, k.len);
-#if DIFF_NATIVE
-		if (check_native) {
-			native_run(&k, &got);
-			if (diff_compare(&k, &exp, &got, why, sizeof(why)))
-				printf("INFO: vector %s [%s] disagrees with this host: %s\n", v->name, code,
-				       why);
-		}
-#endif
-		emu_run(&k, &got);
-		if (diff_compare(&k, &exp, &got, why, sizeof(why))) {
-			printf("FAIL: diff vector %s [%s]: %s\n", v->name, code, why);
-			fails++;
-		} else {
-			printf("PASS: diff vector %s [%s]\n", v->name, code);
-		}
+		fails += check_vector(v->name, &k, &exp, check_native);
 	}
 	for (const struct svector *v = svectors; v->name; v++) {
 		svector_load(v, &k, &exp);
-		fmt_bytes(code, sizeof(code), k.code, k.len);
-#if DIFF_NATIVE
-		if (check_native) {
-			native_run(&k, &got);
-			if (diff_compare(&k, &exp, &got, why, sizeof(why)))
-				printf("INFO: vector %s [%s] disagrees with this host: %s\n", v->name, code,
-				       why);
-		}
-#endif
-		emu_run(&k, &got);
-		if (diff_compare(&k, &exp, &got, why, sizeof(why))) {
-			printf("FAIL: diff vector %s [%s]: %s\n", v->name, code, why);
-			fails++;
-		} else {
-			printf("PASS: diff vector %s [%s]\n", v->name, code);
-		}
+		fails += check_vector(v->name, &k, &exp, check_native);
 	}
 	return fails;
 }
