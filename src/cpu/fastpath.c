@@ -162,6 +162,38 @@ ALU_MEM_FIRST(test, a & b, LAZY_LOGIC, 8)
 UNARY_FORMS(4) UNARY_FORMS(8)
 #undef UNARY_FORMS
 
+/* INC/DEC r: CF is kept (SDM "INC"/"DEC"), recorded as the lazy carry-in */
+#define INCDEC_FORMS(size) \
+	static void fp_inc_r##size(struct cpu *c, const struct insn *i) \
+	{ \
+		u64 a = c->gpr[i->op[0].reg] & size_mask(size); \
+		u64 r = (a + 1) & size_mask(size); \
+		u8 cf = flags_cf(c); \
+		c->gpr[i->op[0].reg] = r; \
+		flags_lazy(c, LAZY_INC, size, a, 1, r, cf); \
+	} \
+	static void fp_dec_r##size(struct cpu *c, const struct insn *i) \
+	{ \
+		u64 a = c->gpr[i->op[0].reg] & size_mask(size); \
+		u64 r = (a - 1) & size_mask(size); \
+		u8 cf = flags_cf(c); \
+		c->gpr[i->op[0].reg] = r; \
+		flags_lazy(c, LAZY_DEC, size, a, 1, r, cf); \
+	}
+INCDEC_FORMS(4) INCDEC_FORMS(8)
+#undef INCDEC_FORMS
+
+/* MOVZX/MOVSX r32/r64, r8 (not AH-BH) / r16 and MOVSXD r64, r32 */
+#define EXT_FORM(name, from, expr) \
+	static void fp_##name##_rr##from(struct cpu *c, const struct insn *i) \
+	{ \
+		u64 v = c->gpr[i->op[1].reg] & size_mask(from); \
+		c->gpr[i->op[0].reg] = (expr) & size_mask(i->op[0].size); \
+	}
+EXT_FORM(movzx, 1, v) EXT_FORM(movzx, 2, v)
+EXT_FORM(movsx, 1, sext(v, 8)) EXT_FORM(movsx, 2, sext(v, 16)) EXT_FORM(movsx, 4, sext(v, 32))
+#undef EXT_FORM
+
 /* SHR/SHL r, imm (or by 1) with a non-zero masked count: the flags of
  * exec_shift.c (CF the last bit out, OF per the count-1 rule, SF/ZF/PF from
  * the result, AF cleared), recorded lazily (LAZY_SHIFT) */
@@ -488,15 +520,32 @@ static insn_fn *specialise(const struct insn *in, unsigned mode)
 	case ZYDIS_MNEMONIC_MOV:
 		return mov_form(in, mode);
 	case ZYDIS_MNEMONIC_MOVZX:
-		if (in->nops == 2 && (sz == 4 || sz == 8) && is_gpr(d, sz) &&
-		    is_mem64(in, &in->op[1], mode))
+		if (in->nops != 2 || (sz != 4 && sz != 8) || !is_gpr(d, sz))
+			return NULL;
+		if (is_mem64(in, &in->op[1], mode))
 			return in->op[1].size == 1 ? fp_movzx_rm1 :
 			       in->op[1].size == 2 ? fp_movzx_rm2 : NULL;
+		if (is_gpr(&in->op[1], in->op[1].size))
+			return in->op[1].size == 1 ? fp_movzx_rr1 :
+			       in->op[1].size == 2 ? fp_movzx_rr2 : NULL;
 		return NULL;
 	case ZYDIS_MNEMONIC_LEA:
 		if (mode == MODE_LONG64 && in->asize == 8 && (sz == 4 || sz == 8) && is_gpr(d, sz))
 			return PICK(fp_lea4, fp_lea8);
 		return NULL;
+	case ZYDIS_MNEMONIC_INC:
+		return in->nops == 1 && (sz == 4 || sz == 8) && is_gpr(d, sz) ?
+		       PICK(fp_inc_r4, fp_inc_r8) : NULL;
+	case ZYDIS_MNEMONIC_DEC:
+		return in->nops == 1 && (sz == 4 || sz == 8) && is_gpr(d, sz) ?
+		       PICK(fp_dec_r4, fp_dec_r8) : NULL;
+	case ZYDIS_MNEMONIC_MOVSX:
+	case ZYDIS_MNEMONIC_MOVSXD:
+		if (in->nops != 2 || (sz != 4 && sz != 8) || !is_gpr(d, sz) ||
+		    !is_gpr(&in->op[1], in->op[1].size) || in->op[1].size >= sz)
+			return NULL;
+		return in->op[1].size == 1 ? fp_movsx_rr1 :
+		       in->op[1].size == 2 ? fp_movsx_rr2 : fp_movsx_rr4;
 	case ZYDIS_MNEMONIC_NEG:
 		return in->nops == 1 && (sz == 4 || sz == 8) && is_gpr(d, sz) ?
 		       PICK(fp_neg_r4, fp_neg_r8) : NULL;
