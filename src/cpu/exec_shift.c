@@ -40,14 +40,6 @@ static always_inline u64 msb(u64 v, unsigned size)
 	return (v >> (size * 8 - 1)) & 1;
 }
 
-/* SF/ZF/PF from the result plus CF and OF; AF is cleared (undefined) */
-static always_inline void shift_flags(struct cpu *c, u64 r, unsigned size, u64 cf, u64 of)
-{
-	u64 f = szp_bits(r, size) | (cf ? RFLAGS_CF : 0) | (of ? RFLAGS_OF : 0);
-
-	flags_set(c, RFLAGS_ARITH, f);
-}
-
 /* SAL/SHL: CF is the last bit shifted out (0 once the count passes the
  * width); OF = MSB(result) XOR CF. */
 void exec_shl(struct cpu *c, const struct insn *i)
@@ -64,7 +56,7 @@ void exec_shl(struct cpu *c, const struct insn *i)
 	r = (a << n) & size_mask(size);
 	cf = n <= bits ? (a >> (bits - n)) & 1 : 0;
 	opnd_put(c, i, 0, r);
-	shift_flags(c, r, size, cf, msb(r, size) ^ cf);
+	flags_shift(c, r, size, cf, msb(r, size) ^ cf);
 }
 
 /* SHR: CF is the last bit shifted out; OF = MSB of the original operand for
@@ -83,7 +75,7 @@ void exec_shr(struct cpu *c, const struct insn *i)
 	r = a >> n;
 	cf = (a >> (n - 1)) & 1;
 	opnd_put(c, i, 0, r);
-	shift_flags(c, r, size, cf, msb(r ^ (r << 1), size));
+	flags_shift(c, r, size, cf, msb(r ^ (r << 1), size));
 }
 
 /* SAR: the sign fills from the left; OF is cleared. */
@@ -102,7 +94,7 @@ void exec_sar(struct cpu *c, const struct insn *i)
 	r = (u64)(sa >> n) & size_mask(size);
 	cf = (u64)(sa >> (n - 1)) & 1;
 	opnd_put(c, i, 0, r);
-	shift_flags(c, r, size, cf, 0);
+	flags_shift(c, r, size, cf, 0);
 }
 
 static always_inline u64 rotl(u64 a, unsigned n, unsigned bits)
@@ -214,7 +206,7 @@ void exec_shld(struct cpu *c, const struct insn *i)
 		cf = (d >> (bits - n)) & 1;
 	}
 	opnd_put(c, i, 0, r);
-	shift_flags(c, r, size, cf, msb(r, size) ^ cf);
+	flags_shift(c, r, size, cf, msb(r, size) ^ cf);
 }
 
 void exec_shrd(struct cpu *c, const struct insn *i)
@@ -237,7 +229,7 @@ void exec_shrd(struct cpu *c, const struct insn *i)
 		cf = (d >> (n - 1)) & 1;
 	}
 	opnd_put(c, i, 0, r);
-	shift_flags(c, r, size, cf, msb(r ^ (r << 1), size));
+	flags_shift(c, r, size, cf, msb(r ^ (r << 1), size));
 }
 
 /* --- BMI2: no flags; op0 = dest, op1 = source (r/m), op2 = count register --- */

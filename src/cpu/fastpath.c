@@ -195,13 +195,7 @@ EXT_FORM(movsx, 1, sext(v, 8)) EXT_FORM(movsx, 2, sext(v, 16)) EXT_FORM(movsx, 4
 #undef EXT_FORM
 
 /* SHR/SHL r, imm (or by 1) with a non-zero masked count: the flags of
- * exec_shift.c (CF the last bit out, OF per the count-1 rule, SF/ZF/PF from
- * the result, AF cleared), recorded lazily (LAZY_SHIFT) */
-static always_inline void shift_flags_fast(struct cpu *c, u64 r, unsigned size, u64 cf, u64 of)
-{
-	flags_lazy(c, LAZY_SHIFT, size, 0, of, r, (u8)cf);
-}
-
+ * exec_shift.c (flags_shift) */
 #define SHIFT_FORMS(size) \
 	static void fp_shr_ri##size(struct cpu *c, const struct insn *i) \
 	{ \
@@ -214,7 +208,7 @@ static always_inline void shift_flags_fast(struct cpu *c, u64 r, unsigned size, 
 		} \
 		r = a >> n; \
 		c->gpr[i->op[0].reg] = r; \
-		shift_flags_fast(c, r, size, (a >> (n - 1)) & 1, ((r ^ (r << 1)) >> (size * 8 - 1)) & 1); \
+		flags_shift(c, r, size, (a >> (n - 1)) & 1, ((r ^ (r << 1)) >> (size * 8 - 1)) & 1); \
 	} \
 	static void fp_shl_ri##size(struct cpu *c, const struct insn *i) \
 	{ \
@@ -228,7 +222,7 @@ static always_inline void shift_flags_fast(struct cpu *c, u64 r, unsigned size, 
 		r = (a << n) & size_mask(size); \
 		cf = (a >> (size * 8 - n)) & 1; \
 		c->gpr[i->op[0].reg] = r; \
-		shift_flags_fast(c, r, size, cf, ((r >> (size * 8 - 1)) & 1) ^ cf); \
+		flags_shift(c, r, size, cf, ((r >> (size * 8 - 1)) & 1) ^ cf); \
 	}
 SHIFT_FORMS(4) SHIFT_FORMS(8)
 #undef SHIFT_FORMS

@@ -16,6 +16,14 @@ static inline void flags_lazy(struct cpu *c, enum lazy_op op, unsigned size, u64
 	c->lf.res = res;
 }
 
+/* the flags of a shift by a non-zero count (SHL/SHR/SAR/SHLD/SHRD): CF and
+ * OF as the shift computed them, SF/ZF/PF from the result r (masked to
+ * size), AF cleared (undefined) -- kept lazily (LAZY_SHIFT) */
+static inline void flags_shift(struct cpu *c, u64 r, unsigned size, u64 cf, u64 of)
+{
+	flags_lazy(c, LAZY_SHIFT, size, 0, of != 0, r, cf != 0);
+}
+
 /* CF for the current lazy state (materialises nothing) */
 bool flags_cf(const struct cpu *c);
 bool flags_zf(const struct cpu *c);
