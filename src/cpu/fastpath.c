@@ -86,65 +86,51 @@ static always_inline void fast_write(struct cpu *c, const struct insn *i, u64 li
 	X(xor, a ^ b, LAZY_LOGIC, 1) \
 	X(test, a & b, LAZY_LOGIC, 0)
 
-/* op r, r / op r, imm / op r, [mem] (64-bit mode) for size 4 and 8 */
-#define ALU_FORMS(name, expr, lazy, write, size) \
-	static void fp_##name##_rr##size(struct cpu *c, const struct insn *i) \
+/* One handler: the source b is read before the destination a (so a memory
+ * source faults before anything else, as in exec_alu.c's alu2_general), then
+ * r = expr, the register destination written when `write`, and the flags
+ * recorded lazily. */
+#define ALU_FN(name, form, size, b_src, a_src, expr, lazy, write) \
+	static void fp_##name##_##form##size(struct cpu *c, const struct insn *i) \
 	{ \
 		const u64 m = size_mask(size); \
-		u64 a = c->gpr[i->op[0].reg] & m, b = c->gpr[i->op[1].reg] & m; \
-		u64 r = (expr) & m; \
-		if (write) \
-			c->gpr[i->op[0].reg] = r; \
-		flags_lazy(c, lazy, size, a, b, r, 0); \
-	} \
-	static void fp_##name##_ri##size(struct cpu *c, const struct insn *i) \
-	{ \
-		const u64 m = size_mask(size); \
-		u64 a = c->gpr[i->op[0].reg] & m, b = i->imm & m; \
-		u64 r = (expr) & m; \
-		if (write) \
-			c->gpr[i->op[0].reg] = r; \
-		flags_lazy(c, lazy, size, a, b, r, 0); \
-	} \
-	static void fp_##name##_rm##size(struct cpu *c, const struct insn *i) \
-	{ \
-		const u64 m = size_mask(size); \
-		u64 b = fast_read(c, i, ea64(c, i), size); \
-		u64 a = c->gpr[i->op[0].reg] & m; \
+		u64 b = (b_src) & m; \
+		u64 a = (a_src) & m; \
 		u64 r = (expr) & m; \
 		if (write) \
 			c->gpr[i->op[0].reg] = r; \
 		flags_lazy(c, lazy, size, a, b, r, 0); \
 	}
+#define OPND_REG0 c->gpr[i->op[0].reg]
+#define OPND_REG1 c->gpr[i->op[1].reg]
+#define OPND_IMM i->imm
+#define OPND_MEM(size) fast_read(c, i, ea64(c, i), size)
+
+/* op r, r / op r, imm / op r, [mem] (64-bit mode) for size 4 and 8 */
+#define ALU_FORMS(name, expr, lazy, write, size) \
+	ALU_FN(name, rr, size, OPND_REG1, OPND_REG0, expr, lazy, write) \
+	ALU_FN(name, ri, size, OPND_IMM, OPND_REG0, expr, lazy, write) \
+	ALU_FN(name, rm, size, OPND_MEM(size), OPND_REG0, expr, lazy, write)
 #define ALU_BOTH(name, expr, lazy, write) \
 	ALU_FORMS(name, expr, lazy, write, 4) ALU_FORMS(name, expr, lazy, write, 8)
 ALU_OPS(ALU_BOTH)
 #undef ALU_BOTH
 #undef ALU_FORMS
 
-/* cmp/test [mem], imm and cmp [mem], r: read-only memory first operand */
+/* cmp/test [mem], imm and cmp/test [mem], r: read-only memory first operand */
 #define ALU_MEM_FIRST(name, expr, lazy, size) \
-	static void fp_##name##_mi##size(struct cpu *c, const struct insn *i) \
-	{ \
-		const u64 m = size_mask(size); \
-		u64 b = i->imm & m; \
-		u64 a = fast_read(c, i, ea64(c, i), size); \
-		u64 r = (expr) & m; \
-		flags_lazy(c, lazy, size, a, b, r, 0); \
-	} \
-	static void fp_##name##_mr##size(struct cpu *c, const struct insn *i) \
-	{ \
-		const u64 m = size_mask(size); \
-		u64 b = c->gpr[i->op[1].reg] & m; \
-		u64 a = fast_read(c, i, ea64(c, i), size); \
-		u64 r = (expr) & m; \
-		flags_lazy(c, lazy, size, a, b, r, 0); \
-	}
+	ALU_FN(name, mi, size, OPND_IMM, OPND_MEM(size), expr, lazy, 0) \
+	ALU_FN(name, mr, size, OPND_REG1, OPND_MEM(size), expr, lazy, 0)
 ALU_MEM_FIRST(cmp, a - b, LAZY_SUB, 1) ALU_MEM_FIRST(cmp, a - b, LAZY_SUB, 4)
 ALU_MEM_FIRST(cmp, a - b, LAZY_SUB, 8)
 ALU_MEM_FIRST(test, a & b, LAZY_LOGIC, 1) ALU_MEM_FIRST(test, a & b, LAZY_LOGIC, 4)
 ALU_MEM_FIRST(test, a & b, LAZY_LOGIC, 8)
 #undef ALU_MEM_FIRST
+#undef OPND_REG0
+#undef OPND_REG1
+#undef OPND_IMM
+#undef OPND_MEM
+#undef ALU_FN
 
 /* --- one-operand register forms ------------------------------------------ */
 #define UNARY_FORMS(size) \
