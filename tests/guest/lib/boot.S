@@ -7,6 +7,7 @@
  * "Initializing IA-32e Mode" describes: CR4.PAE, CR3, EFER.LME, then CR0.PG,
  * then a far jump to a 64-bit code segment. */
 #include "boot_state.h"
+#include "longmode.h"
 #include "segs.h"
 
 #define MB_MAGIC	0x1badb002
@@ -91,19 +92,7 @@ start:
 	cmpl $2048, %ecx
 	jb 3b
 
-	movl boot_state + BS_CR4, %eax
-	orl $0x20, %eax			/* CR4.PAE */
-	movl %eax, %cr4
-	movl $boot_pml4, %eax
-	movl %eax, %cr3
-	movl $0xc0000080, %ecx
-	rdmsr
-	orl $0x100, %eax		/* EFER.LME */
-	wrmsr
-	movl %cr0, %eax
-	orl $0x80010021, %eax		/* PG | WP | NE | PE */
-	movl %eax, %cr0
-	ljmp $KERNEL_CS, $start64
+	ENTER_LONG_MODE boot_state + BS_CR4, start64
 
 	.code64
 start64:

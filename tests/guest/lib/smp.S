@@ -3,6 +3,7 @@
  * copied ap_tramp; it loads the kernel GDT, enters protected mode, then
  * IA-32e mode on the BSP's boot page tables (SDM Vol.3A "Initializing
  * IA-32e Mode"), takes the stack of its APIC ID, and calls ap_main(APIC ID). */
+#include "longmode.h"
 #include "segs.h"
 #include "smp.h"
 
@@ -35,19 +36,7 @@ ap_start32:
 	movl %eax, %ss
 	movl %eax, %fs
 	movl %eax, %gs
-	movl %cr4, %eax
-	orl $0x20, %eax			/* CR4.PAE */
-	movl %eax, %cr4
-	movl $boot_pml4, %eax
-	movl %eax, %cr3
-	movl $0xc0000080, %ecx
-	rdmsr
-	orl $0x100, %eax		/* EFER.LME */
-	wrmsr
-	movl %cr0, %eax
-	orl $0x80010021, %eax		/* PG | WP | NE | PE */
-	movl %eax, %cr0
-	ljmp $KERNEL_CS, $ap_start64
+	ENTER_LONG_MODE %cr4, ap_start64
 
 	.code64
 ap_start64:
