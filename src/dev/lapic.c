@@ -22,12 +22,6 @@
 /* --- the register map, from lapic_regs.def --- */
 enum lapic_access { NA = 0, RO = 1, WO = 2, RW = 3 };
 
-enum lapic_reg {
-#define R(name, off, xa, x2a) APIC_##name = off,
-#include "dev/lapic_regs.def"
-#undef R
-};
-
 struct lapic_reg_info {
 	const char *name;
 	u8 xapic, x2apic; /* enum lapic_access */

@@ -15,6 +15,14 @@ struct lapic;
 
 #define APIC_DEFAULT_BASE 0xfee00000ull
 
+/* xAPIC register offsets (APIC_SPIV, APIC_LVT_LINT0, ...), from the one
+ * register table */
+enum lapic_reg {
+#define R(name, off, xa, x2a) APIC_##name = off,
+#include "dev/lapic_regs.def"
+#undef R
+};
+
 /* IA32_APIC_BASE (SDM Vol.3A "Local APIC Status and Location") */
 #define MSR_IA32_APIC_BASE   0x1b
 #define APIC_BASE_BSP        BIT(8)

@@ -16,6 +16,8 @@
  * Everything goes through the machine's own memory and port handlers. */
 #include "machine/bios.h"
 
+#include "dev/lapic.h"
+
 #include "mem/physmem.h"
 
 /* the handler area: 0xf000:0xf000.. */
@@ -141,15 +143,15 @@ static void bios_pit(struct physmem *pm)
 static void bios_lapic(struct machine *m)
 {
 	static const struct { u32 off, val; } regs[] = {
-		{ 0x0f0, 0x1ff },  /* SPIV: enabled, spurious vector 0xff */
-		{ 0x350, 0x8700 }, /* LVT LINT0: ExtINT, level */
-		{ 0x360, 0x8400 }, /* LVT LINT1: NMI, level */
+		{ APIC_SPIV, 0x1ff },       /* enabled, spurious vector 0xff */
+		{ APIC_LVT_LINT0, 0x8700 }, /* ExtINT, level */
+		{ APIC_LVT_LINT1, 0x8400 }, /* NMI, level */
 	};
 	struct cpu *saved = m->cur;
 
 	m->cur = m->cpus[0];
 	for (size_t i = 0; i < ARRAY_SIZE(regs); i++)
-		phys_write(&m->mem, 0xfee00000ull + regs[i].off, 4, regs[i].val);
+		phys_write(&m->mem, APIC_DEFAULT_BASE + regs[i].off, 4, regs[i].val);
 	m->cur = saved;
 }
 
