@@ -124,7 +124,8 @@ struct cpu {
 	u64 rflags;            /* arithmetic bits valid only when lf.op == LAZY_NONE */
 	struct lazy_flags lf;
 	u64 icount;            /* instructions retired (the virtual clock's source) */
-	u64 deadline;          /* leave the fast loop when icount >= deadline; 0 = now */
+	u64 deadline;          /* leave the block when icount >= deadline; 0 = now */
+	u64 turn_end;          /* cpu_run returns when icount >= turn_end (cpu/step.h) */
 	u8 mode;               /* enum cpu_mode */
 	u8 cpl;
 	u8 shadow;             /* SHADOW_* for the next instruction boundary */

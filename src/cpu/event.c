@@ -488,3 +488,37 @@ bool cpu_handle_events(struct cpu *c)
 	}
 	return false;
 }
+
+/* --- events raised by devices --- */
+void cpu_raise_nmi(struct cpu *c)
+{
+	c->nmi_pending = 1;
+	cpu_stop(c);
+}
+
+void cpu_raise_smi(struct cpu *c)
+{
+	c->smi_pending = 1;
+	cpu_stop(c);
+}
+
+void cpu_raise_init(struct cpu *c)
+{
+	c->init_pending = 1;
+	cpu_stop(c);
+}
+
+bool cpu_raise_sipi(struct cpu *c, u8 vector)
+{
+	if (c->activity != ACT_WAIT_SIPI && !c->init_pending)
+		return false;
+	c->sipi_pending = 1;
+	c->sipi_vector = vector;
+	cpu_stop(c);
+	return true;
+}
+
+void cpu_raise_intr(struct cpu *c)
+{
+	cpu_stop(c);
+}

@@ -31,6 +31,19 @@ enum event_type {
  * must clear c->in_event. */
 void cpu_deliver(struct cpu *c, u8 vector, enum event_type type, bool has_err, u32 err);
 
+/* --- what devices may do to a vCPU (the only way they change its state) ---
+ * Each latches an event the CPU takes at its next instruction boundary by
+ * the SDM's priority rules (cpu_handle_events), and ends the vCPU's turn so
+ * that the boundary comes at once. */
+void cpu_raise_nmi(struct cpu *c);
+void cpu_raise_smi(struct cpu *c);
+void cpu_raise_init(struct cpu *c);
+/* a SIPI is latched only in wait-for-SIPI or with an INIT still pending
+ * (SDM "INIT and SIPI"); returns whether it was */
+bool cpu_raise_sipi(struct cpu *c, u8 vector);
+/* a maskable interrupt may have become deliverable (the APIC is asked) */
+void cpu_raise_intr(struct cpu *c);
+
 /* At an instruction boundary: deliver the highest-priority pending event
  * (SDM "Priority Among Simultaneous Exceptions and Interrupts"): pending
  * trap #DB, SMI, INIT, NMI, maskable interrupt (c->irq_pending/irq_ack),

@@ -6,6 +6,7 @@
 
 #include "cpu/mem.h"
 #include "cpu/mmu.h"
+#include "cpu/step.h"
 #include "cpu/msr.h"
 #include "machine/machine.h"
 
@@ -184,7 +185,7 @@ static void write_cr8(struct cpu *c, u64 val)
 {
 	if (val & ~0xfull)
 		cpu_gp0(c);
-	c->irq_hint = 1; /* a lower TPR may unblock a pending interrupt */
+	cpu_kick(c); /* a lower TPR may unblock a pending interrupt */
 	if (c->apic_ops && c->apic_ops->set_cr8)
 		c->apic_ops->set_cr8(c, val);
 	else

@@ -4,6 +4,7 @@
 #include "cpu/debug.h"
 #include "cpu/fault.h"
 #include "cpu/mmu.h"
+#include "cpu/step.h"
 #include "machine/machine.h"
 
 #define translate mem_translate
@@ -13,7 +14,7 @@ static u64 read_in_page(struct cpu *c, u64 lin, unsigned size, unsigned acc)
 	struct tlb_entry *e = translate(c, lin, acc);
 	if (likely(e->host != NULL))
 		return load_le(e->host + (lin & 0xfff), size);
-	c->irq_hint = 1; /* MMIO may change what the APIC has to deliver */
+	cpu_kick(c); /* MMIO may change what is deliverable */
 	return phys_read(&c->machine->mem, e->gpa | (lin & 0xfff), size);
 }
 
@@ -41,7 +42,7 @@ static void write_in_page(struct cpu *c, struct tlb_entry *e, u64 lin, unsigned 
 	if (likely(e->host != NULL && (e->perm & (TLBP_W_SUP | TLBP_W_USER)))) {
 		store_le(e->host + (lin & 0xfff), size, val);
 	} else {
-		c->irq_hint = 1; /* MMIO may change what the APIC has to deliver */
+		cpu_kick(c); /* MMIO may change what is deliverable */
 		phys_write(&c->machine->mem, e->gpa | (lin & 0xfff), size, val);
 	}
 }
@@ -200,7 +201,7 @@ u64 cpu_peek(struct cpu *c, unsigned size, unsigned depth_bytes)
 
 u64 cpu_in(struct cpu *c, u16 port, unsigned size)
 {
-	c->irq_hint = 1; /* device state may change what is deliverable */
+	cpu_kick(c); /* device state may change what is deliverable */
 	u64 v = pio_read(&c->machine->mem, port, size);
 	if (unlikely(c->dr[7] & 0xff))
 		cpu_debug_check_io(c, port, size);
@@ -209,7 +210,7 @@ u64 cpu_in(struct cpu *c, u16 port, unsigned size)
 
 void cpu_out(struct cpu *c, u16 port, unsigned size, u64 val)
 {
-	c->irq_hint = 1; /* device state may change what is deliverable */
+	cpu_kick(c); /* device state may change what is deliverable */
 	pio_write(&c->machine->mem, port, size, val);
 	if (unlikely(c->dr[7] & 0xff))
 		cpu_debug_check_io(c, port, size);

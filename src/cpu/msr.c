@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cpu/mmu.h"
+#include "cpu/step.h"
 #include "machine/clock.h"
 #include "machine/machine.h"
 
@@ -168,7 +169,7 @@ static int rd_apic(struct cpu *c, u32 idx, u64 *val)
 
 static int wr_apic(struct cpu *c, u32 idx, u64 val)
 {
-	c->irq_hint = 1; /* TPR, EOI, ICR, APIC_BASE... */
+	cpu_kick(c); /* TPR, EOI, ICR, APIC_BASE... */
 	if (!c->apic_ops || !c->apic_ops->msr_write)
 		return -1;
 	return c->apic_ops->msr_write(c, idx, val) ? -1 : 0;

@@ -111,7 +111,8 @@ static always_inline bool boundary(struct cpu *c)
  * every local to the stack. */
 static __attribute__((noinline)) void run_loop(struct cpu *c)
 {
-	while (c->icount < c->deadline) {
+	while (c->icount < c->turn_end) {
+		c->deadline = c->turn_end; /* a kick (cpu_kick) ended the last block */
 		if (!boundary(c))
 			break;
 		if (unlikely(needs_slow_path(c)))
@@ -127,6 +128,7 @@ void cpu_run(struct cpu *c)
 	jmp_buf *volatile saved = c->unwind;
 	c->unwind = &jb;
 	c->irq_hint = 1; /* timers and other vCPUs ran since the last turn */
+	c->turn_end = c->deadline;
 	if (setjmp(jb)) {
 		/* an instruction or an event delivery faulted */
 		if (c->activity == ACT_SHUTDOWN)

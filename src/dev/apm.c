@@ -11,7 +11,7 @@
 #include "dev/dev.h"
 #include "dev/acpi.h"
 #include "dev/devpriv.h"
-#include "cpu/step.h"
+#include "cpu/event.h"
 
 #define APM_PORT 0xb2
 
@@ -38,8 +38,7 @@ static void apm_raise_smi(struct apm *a)
 	struct cpu *bsp = a->m->cpus[0];
 
 	LOG(dev, "apm: command %#x -> SMI on cpu%u", a->reg[0], bsp->index);
-	bsp->smi_pending = 1;
-	cpu_stop(bsp);
+	cpu_raise_smi(bsp);
 }
 
 static void apm_write(void *opaque, u64 off, u64 val, unsigned size)

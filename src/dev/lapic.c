@@ -8,14 +8,14 @@
  *
  * Messages are delivered at once: the ICR delivery-status bit always reads
  * idle, and an accepted interrupt sets IRR and stops the target's run loop
- * (cpu_stop) so it is noticed at the next instruction boundary.
+ * (cpu_raise_*, cpu/event.h) so it is noticed at the next instruction boundary.
  *
  * Timer: 1 GHz before the divider (one tick per virtual ns). */
 #include <stdio.h>
 
 #include "base/log.h"
 #include "cpu/model.h"
-#include "cpu/step.h"
+#include "cpu/event.h"
 #include "dev/devpriv.h"
 #include "dev/lapic.h"
 
@@ -202,7 +202,7 @@ static bool lapic_extint_open(const struct lapic *a)
 static void lapic_kick(struct lapic *a)
 {
 	if (lapic_deliverable(a) >= 0)
-		cpu_stop(a->c);
+		cpu_raise_intr(a->c);
 }
 
 /* --- accepting interrupts --- */
@@ -216,8 +216,7 @@ static void lapic_timer_unpark(struct lapic *a);
 static void lapic_init_signal(struct lapic *a)
 {
 	lapic_regs_reset(a);
-	a->c->init_pending = 1;
-	cpu_stop(a->c);
+	cpu_raise_init(a->c);
 }
 
 /* SDM "Interrupt Acceptance for Fixed Interrupts": a fixed interrupt is
@@ -268,18 +267,16 @@ static void lapic_lvt_fire(struct lapic *a, int n)
 		lapic_accept_fixed(a, l & LVT_VECTOR, (l & LVT_TRIGGER_LEVEL) && n >= LVT_LINT0);
 		break;
 	case APIC_DM_NMI:
-		a->c->nmi_pending = 1;
-		cpu_stop(a->c);
+		cpu_raise_nmi(a->c);
 		break;
 	case APIC_DM_SMI:
-		a->c->smi_pending = 1;
-		cpu_stop(a->c);
+		cpu_raise_smi(a->c);
 		break;
 	case APIC_DM_INIT:
 		lapic_init_signal(a);
 		break;
 	case APIC_DM_EXTINT:
-		cpu_stop(a->c); /* the CPU asks the 8259 through irq_pending */
+		cpu_raise_intr(a->c); /* the CPU asks the 8259 through irq_pending */
 		break;
 	default:
 		break; /* reserved delivery modes */
@@ -608,12 +605,10 @@ static void lapic_accept(struct lapic *t, const struct apic_msg *msg)
 		lapic_accept_fixed(t, msg->vector, msg->trigger_level);
 		break;
 	case APIC_DM_SMI:
-		c->smi_pending = 1;
-		cpu_stop(c);
+		cpu_raise_smi(c);
 		break;
 	case APIC_DM_NMI:
-		c->nmi_pending = 1;
-		cpu_stop(c);
+		cpu_raise_nmi(c);
 		break;
 	case APIC_DM_INIT:
 		/* INIT level de-assert only synchronizes arbitration IDs */
@@ -626,16 +621,12 @@ static void lapic_accept(struct lapic *t, const struct apic_msg *msg)
 		 * with an INTA cycle, whatever LINT0 says (82093AA "Delivery
 		 * Mode: ExtINT") */
 		t->extint_msg = true;
-		cpu_stop(c);
+		cpu_raise_intr(c);
 		break;
 	case APIC_DM_STARTUP:
 		/* SDM "INIT and SIPI": a SIPI is taken only in wait-for-SIPI; an
 		 * INIT still pending will put the CPU there first */
-		if (c->activity == ACT_WAIT_SIPI || c->init_pending) {
-			c->sipi_pending = 1;
-			c->sipi_vector = msg->vector;
-			cpu_stop(c);
-		}
+		cpu_raise_sipi(c, msg->vector);
 		break;
 	default:
 		break;
@@ -709,7 +700,7 @@ static void lapic_send_icr(struct lapic *a)
 	 * soon rather than after the sender's whole quantum (QEMU's
 	 * round-robin TCG kicks the running vCPU likewise). */
 	if (msg.shorthand != APIC_SH_SELF && a->m->nr_cpus > 1)
-		cpu_stop(a->c);
+		cpu_raise_intr(a->c);
 }
 
 static void lapic_self_ipi(struct lapic *a, u8 vector)

@@ -10,7 +10,7 @@
  * before (as QEMU's i8259 does; on the real part the request would be
  * lost and turn into a spurious IR7). A level-triggered input's IRR bit
  * follows the line. */
-#include "cpu/step.h"
+#include "cpu/event.h"
 #include "dev/dev.h"
 #include "dev/devpriv.h"
 #include "dev/irq.h"
@@ -153,7 +153,7 @@ static void pic_update(struct pic *s)
 	 * its INTR pin, so the CPU must look at its inputs again whatever the
 	 * (reset, masked) LVT says. */
 	if (intr)
-		cpu_stop(m->cpus[0]);
+		cpu_raise_intr(m->cpus[0]);
 }
 
 void pic_set_irq(struct machine *m, int irq, int level)

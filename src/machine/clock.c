@@ -1,6 +1,7 @@
 /* machine/clock.c: virtual time from the instruction count, and timers. */
 #include "machine/clock.h"
 
+#include "cpu/step.h"
 #include "machine/machine.h"
 
 u64 clock_ns(struct machine *m)
@@ -51,20 +52,41 @@ void timer_del(struct machine *m, struct timer *t)
 	t->next = NULL;
 }
 
-/* Timers with equal deadlines fire in arming order (stable): determinism. */
+/* the list is sorted by (deadline, seq) */
+static void timer_insert(struct machine *m, struct timer *t)
+{
+	struct timer **pp = &m->clock.timers;
+	while (*pp && ((*pp)->deadline < t->deadline ||
+		       ((*pp)->deadline == t->deadline && (*pp)->seq < t->seq)))
+		pp = &(*pp)->next;
+	t->next = *pp;
+	*pp = t;
+}
+
+/* Timers with equal deadlines fire in arming order (stable): determinism.
+ * The order is kept as a number (seq) so that a snapshot restores it. */
 void timer_mod(struct machine *m, struct timer *t, u64 deadline_ns)
 {
 	timer_del(m, t);
 	t->deadline = deadline_ns;
+	t->seq = m->clock.timer_seq++;
 	t->armed = true;
-	struct timer **pp = &m->clock.timers;
-	while (*pp && (*pp)->deadline <= deadline_ns)
-		pp = &(*pp)->next;
-	t->next = *pp;
-	*pp = t;
+	timer_insert(m, t);
 	/* the running CPU must come back to the loop in time to fire it */
 	if (m->cur)
-		m->cur->deadline = 0;
+		cpu_stop(m->cur);
+}
+
+void clock_forget_timers(struct machine *m)
+{
+	m->clock.timers = NULL;
+}
+
+void timer_restore(struct machine *m, struct timer *t)
+{
+	t->next = NULL;
+	if (t->armed)
+		timer_insert(m, t);
 }
 
 u64 clock_next_deadline(struct machine *m)

@@ -12,6 +12,7 @@ typedef void timer_cb(void *opaque);
 
 struct timer {
 	u64 deadline;  /* virtual ns */
+	u64 seq;       /* arming order: timers with equal deadlines fire by it */
 	timer_cb *cb;
 	void *opaque;
 	bool armed;
@@ -23,7 +24,8 @@ struct vclock {
 	u64 icount_base;     /* total instructions at that point */
 	u32 ns_per_insn_shift; /* -icount shift=N: each instruction is 2^N ns */
 	u64 tsc_hz;          /* TSC frequency (Hz), derived from virtual ns */
-	struct timer *timers; /* sorted by deadline */
+	struct timer *timers; /* sorted by (deadline, seq) */
+	u64 timer_seq;       /* seq of the next timer_mod */
 };
 
 /* current virtual time in ns */
@@ -38,6 +40,11 @@ void timer_init(struct timer *t, timer_cb *cb, void *opaque);
 /* arm (or re-arm) t to fire at virtual time `deadline_ns` */
 void timer_mod(struct machine *m, struct timer *t, u64 deadline_ns);
 void timer_del(struct machine *m, struct timer *t);
+/* snapshot load: forget every armed timer (their structs are about to be
+ * overwritten), then put back one whose deadline, seq and armed flag were
+ * loaded, in the place timer_mod gave it */
+void clock_forget_timers(struct machine *m);
+void timer_restore(struct machine *m, struct timer *t);
 /* run every timer whose deadline has passed */
 void clock_run_timers(struct machine *m);
 /* deadline of the earliest armed timer, or UINT64_MAX */

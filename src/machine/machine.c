@@ -27,7 +27,7 @@ static void code_written(void *opaque)
 	for (int i = 0; i < m->nr_cpus; i++)
 		cpu_code_changed(m->cpus[i]);
 	if (m->cur)
-		cpu_stop(m->cur);
+		cpu_kick(m->cur);
 }
 
 int machine_init(struct machine *m, const struct machine_config *cfg)
