@@ -36,7 +36,7 @@ endif
 
 CFLAGS  := $(CSTD) $(WARN) $(OPT) -Isrc -MMD -MP $(EXTRA_CFLAGS)
 LDFLAGS := $(LDOPT)
-LIBS    := -lZydis -lm
+LIBS    := -lZydis -lzstd -lm
 
 .PHONY: all run test bench deps clean guests tidy format
 all: deps $(O)/nestbox
@@ -46,7 +46,7 @@ deps:
 	@sh tools/deps.sh
 
 # --- the emulator library and binary ---
-LIB_SRCS := $(wildcard src/base/*.c src/mem/*.c src/cpu/*.c src/dev/*.c src/machine/*.c src/virt/*.c)
+LIB_SRCS := $(wildcard src/base/*.c src/mem/*.c src/cpu/*.c src/dev/*.c src/machine/*.c src/snap/*.c src/virt/*.c)
 LIB_OBJS := $(patsubst src/%.c,$(O)/src/%.o,$(LIB_SRCS))
 
 $(O)/src/%.o: src/%.c

@@ -4,6 +4,8 @@
 need=""
 [ -f /usr/include/Zydis/Zydis.h ] || need="$need libzydis-dev"
 [ -f /usr/include/cmocka.h ] || need="$need libcmocka-dev"
+[ -f /usr/include/zstd.h ] || need="$need libzstd-dev"
+command -v gdb >/dev/null 2>&1 || need="$need gdb"
 command -v gcc >/dev/null 2>&1 || need="$need gcc"
 command -v ld >/dev/null 2>&1 || need="$need binutils"
 command -v python3 >/dev/null 2>&1 || need="$need python3"
