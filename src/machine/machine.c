@@ -1,6 +1,7 @@
 /* machine/machine.c: assemble the PC and run it. */
 #include "machine/machine.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,8 @@
 
 /* instructions a vCPU runs before the scheduler looks around */
 #define QUANTUM 100000
+
+static void sched_init(struct machine *m);
 
 /* a store hit a page holding decoded code: every vCPU's jump cache forgets
  * its entries (the blocks themselves are checked against the page's
@@ -68,6 +71,8 @@ int machine_init(struct machine *m, const struct machine_config *cfg)
 			c->activity = ACT_WAIT_SIPI;
 	}
 	m->cur = m->cpus[0];
+	m->pause_at = UINT64_MAX;
+	sched_init(m);
 	/* the ordered device list (DESIGN.md: no constructor registration) */
 	uart_init(m, 0x3f8);
 	debug_exit_init(m, cfg->debug_exit_port ? cfg->debug_exit_port : 0xf4);
@@ -122,42 +127,6 @@ static bool cpu_can_run(struct cpu *c)
 	return c->activity != ACT_SHUTDOWN;
 }
 
-/* Run one vCPU for at most `quantum` instructions, or until the next timer
- * is due. */
-static void run_quantum(struct machine *m, struct cpu *c, u64 quantum)
-{
-	u64 now = clock_ns(m);
-	u64 next = clock_next_deadline(m);
-	u64 budget = quantum;
-	if (next != UINT64_MAX) {
-		u64 ns = next > now ? next - now : 0;
-		u64 insns = (ns + (1ull << m->clock.ns_per_insn_shift) - 1) >> m->clock.ns_per_insn_shift;
-		if (insns < budget)
-			budget = insns ? insns : 1;
-	}
-	if (m->cfg.max_insns) {
-		u64 total = machine_icount(m);
-		if (total >= m->cfg.max_insns) {
-			machine_end(m, RUN_LIMIT, 3, "instruction limit reached");
-			return;
-		}
-		if (m->cfg.max_insns - total < budget)
-			budget = m->cfg.max_insns - total;
-	}
-	m->cur = c;
-	m->clock.icount_base = c->icount;
-	c->deadline = c->icount + budget;
-	cpu_run(c);
-	m->clock.ns += (c->icount - m->clock.icount_base) << m->clock.ns_per_insn_shift;
-	m->clock.icount_base = c->icount;
-	if (c->activity == ACT_SHUTDOWN) {
-		char msg[120];
-		snprintf(msg, sizeof(msg), "guest triple fault (shutdown) on CPU %u at RIP %#llx",
-			 c->index, (unsigned long long)c->rip);
-		machine_end(m, RUN_TRIPLE_FAULT, 2, msg);
-	}
-}
-
 /* --- the scheduler (DESIGN.md: "vCPUs are scheduled deterministically on
  * one host thread ... a quantum of instructions each, seeded") ---
  *
@@ -172,15 +141,13 @@ static void run_quantum(struct machine *m, struct cpu *c, u64 quantum)
  * LOCK-prefixed ones and XCHG, runs to completion inside one turn, so a
  * switch never splits one (REP string instructions run in chunks that each
  * count as one instruction; a switch between chunks is an interrupt window
- * the SDM allows: Vol.3A "Interrupts and Repeated String Instructions"). */
+ * the SDM allows: Vol.3A "Interrupts and Repeated String Instructions").
+ *
+ * All of it lives in m->sched, and a turn is a state (in_turn, turn_end)
+ * rather than a stack frame, so a snapshot may stop the machine between
+ * any two instructions and a restored machine goes on with the same turn. */
 #define SCHED_SHORT_ODDS 4
 #define SCHED_SHORT_MAX  1024
-
-struct sched {
-	u64 rng;        /* splitmix64 state; 0 with -seed 0 */
-	bool seeded;
-	u8 order[MACHINE_MAX_CPUS];
-};
 
 /* splitmix64 (a public-domain PRNG): every state gives a good next value */
 static u64 sched_next(struct sched *s)
@@ -191,13 +158,18 @@ static u64 sched_next(struct sched *s)
 	return z ^ (z >> 31);
 }
 
-static void sched_init(struct sched *s, const struct machine *m)
+static void sched_init(struct machine *m)
 {
+	struct sched *s = &m->sched;
+
 	/* a stream of its own: RDRAND (cpu->rng_state) uses the seed otherwise */
 	s->rng = m->cfg.seed ^ 0x5eed5c4ed0000000ull;
 	s->seeded = m->cfg.seed != 0 && m->nr_cpus > 1;
 	for (int i = 0; i < m->nr_cpus; i++)
 		s->order[i] = (u8)i;
+	s->pos = (u32)m->nr_cpus; /* no round yet */
+	s->busy = true;
+	s->idle_since = UINT64_MAX;
 }
 
 /* the order of the next round (Fisher-Yates over the identity) */
@@ -227,27 +199,67 @@ static u64 sched_quantum(struct sched *s)
 	return QUANTUM / 2 + (r >> 8) % QUANTUM;
 }
 
-/* One round; returns true if some vCPU ran or changed state. */
-static bool run_round(struct machine *m, struct sched *s)
+/* Begin c's turn: at most `quantum` instructions, fewer to reach the next
+ * timer or -max-insns. Returns false if the run ended instead. */
+static bool turn_begin(struct machine *m, struct cpu *c, u64 quantum)
 {
-	bool busy = false;
-
-	sched_round(s, m->nr_cpus);
-	for (int k = 0; k < m->nr_cpus && m->end == RUN_GOING; k++) {
-		struct cpu *c = m->cpus[s->order[k]];
-		if (!cpu_can_run(c))
-			continue;
-		u64 before = c->icount;
-		u8 act = c->activity;
-		/* timers due by now fire before the turn: otherwise a vCPU that
-		 * follows one which ran up to a deadline would get a budget of
-		 * one instruction, round after round */
-		clock_run_timers(m);
-		run_quantum(m, c, sched_quantum(s));
-		if (c->icount != before || c->activity != act || c->activity == ACT_ACTIVE)
-			busy = true;
+	struct sched *s = &m->sched;
+	u64 now = clock_ns(m);
+	u64 next = clock_next_deadline(m);
+	u64 budget = quantum;
+	if (next != UINT64_MAX) {
+		u64 ns = next > now ? next - now : 0;
+		u64 insns = (ns + (1ull << m->clock.ns_per_insn_shift) - 1) >> m->clock.ns_per_insn_shift;
+		if (insns < budget)
+			budget = insns ? insns : 1;
 	}
-	return busy;
+	if (m->cfg.max_insns) {
+		u64 total = machine_icount(m);
+		if (total >= m->cfg.max_insns) {
+			machine_end(m, RUN_LIMIT, 3, "instruction limit reached");
+			return false;
+		}
+		if (m->cfg.max_insns - total < budget)
+			budget = m->cfg.max_insns - total;
+	}
+	s->turn_end = c->icount + budget;
+	s->in_turn = true;
+	return true;
+}
+
+/* Run the turn in progress until it ends or the machine reaches pause_at.
+ * Returns true if it paused (the turn goes on at the next call). */
+static bool turn_run(struct machine *m, struct cpu *c)
+{
+	struct sched *s = &m->sched;
+	u64 run_to = s->turn_end;
+	u64 total = machine_icount(m);
+
+	if (m->pause_at != UINT64_MAX && m->pause_at - total < run_to - c->icount)
+		run_to = c->icount + (m->pause_at - total);
+	m->cur = c;
+	s->cur = c->index;
+	m->clock.icount_base = c->icount;
+	c->deadline = run_to;
+	cpu_run(c);
+	m->clock.ns += (c->icount - m->clock.icount_base) << m->clock.ns_per_insn_shift;
+	m->clock.icount_base = c->icount;
+	/* cut short by pause_at alone: the vCPU neither stopped (cpu_stop
+	 * clears turn_end) nor halted before it */
+	if (run_to < s->turn_end && c->icount >= run_to && c->turn_end == run_to &&
+	    c->activity != ACT_SHUTDOWN)
+		return true;
+	s->in_turn = false;
+	if (c->activity == ACT_SHUTDOWN) {
+		char msg[120];
+		snprintf(msg, sizeof(msg), "guest triple fault (shutdown) on CPU %u at RIP %#llx",
+			 c->index, (unsigned long long)c->rip);
+		machine_end(m, RUN_TRIPLE_FAULT, 2, msg);
+	}
+	if (c->icount != s->turn_start || c->activity != s->turn_act || c->activity == ACT_ACTIVE)
+		s->busy = true;
+	s->pos++;
+	return false;
 }
 
 /* Rounds until the run ends; when every vCPU waits, virtual time jumps to
@@ -279,40 +291,88 @@ static bool all_deaf(const struct machine *m)
 	return true;
 }
 
+/* The round is over: when no vCPU ran, skip virtual time to the next timer
+ * (or end the run when nothing can happen any more). */
+static void round_over(struct machine *m)
+{
+	struct sched *s = &m->sched;
+
+	if (s->busy) {
+		s->idle_since = UINT64_MAX;
+		s->idle_steps = 0;
+		return;
+	}
+	u64 next = clock_next_deadline(m);
+	if (next == UINT64_MAX) {
+		machine_end(m, RUN_HALTED, 2, "every CPU is halted with nothing left to wake it");
+		return;
+	}
+	/* Timers that wake nobody (a PIT ticking behind a masked PIC, CPUs
+	 * halted with IF=0) would skip time for ever: give up after
+	 * IDLE_GIVE_UP_NS of virtual time in which no vCPU ran. */
+	if (s->idle_since == UINT64_MAX) {
+		s->idle_since = m->clock.ns;
+	} else if (m->clock.ns - s->idle_since >= (all_deaf(m) ? DEAF_GIVE_UP_NS : IDLE_GIVE_UP_NS) ||
+		   ++s->idle_steps >= IDLE_GIVE_UP_STEPS) {
+		machine_end(m, RUN_HALTED, 2,
+			    "every CPU is halted and the timers that still run woke none of them");
+		return;
+	}
+	if (next > m->clock.ns)
+		m->clock.ns = next;
+}
+
+static volatile sig_atomic_t pause_requested;
+
+void machine_request_pause(void)
+{
+	pause_requested = 1;
+}
+
 int machine_run(struct machine *m)
 {
-	struct sched s;
+	struct sched *s = &m->sched;
 
-	u64 idle_since = UINT64_MAX; /* virtual time since which no vCPU ran */
-	u64 idle_steps = 0;
-
-	sched_init(&s, m);
+	m->paused = false;
 	while (m->end == RUN_GOING) {
-		clock_run_timers(m);
-		if (run_round(m, &s) || m->end != RUN_GOING) {
-			idle_since = UINT64_MAX;
-			idle_steps = 0;
+		if (!s->in_turn && pause_requested) {
+			pause_requested = 0;
+			m->paused = true;
+			return 0;
+		}
+		if (m->pause_at != UINT64_MAX && machine_icount(m) >= m->pause_at) {
+			m->paused = true;
+			return 0;
+		}
+		if (s->pos >= (u32)m->nr_cpus) {
+			round_over(m);
+			if (m->end != RUN_GOING)
+				break;
+			clock_run_timers(m);
+			sched_round(s, m->nr_cpus);
+			s->pos = 0;
+			s->busy = false;
 			continue;
 		}
-		u64 next = clock_next_deadline(m);
-		if (next == UINT64_MAX) {
-			machine_end(m, RUN_HALTED, 2,
-				    "every CPU is halted with nothing left to wake it");
-			break;
+		struct cpu *c = m->cpus[s->order[s->pos]];
+		if (!s->in_turn) {
+			if (!cpu_can_run(c)) {
+				s->pos++;
+				continue;
+			}
+			s->turn_start = c->icount;
+			s->turn_act = c->activity;
+			/* timers due by now fire before the turn: otherwise a vCPU
+			 * that follows one which ran up to a deadline would get a
+			 * budget of one instruction, round after round */
+			clock_run_timers(m);
+			if (!turn_begin(m, c, sched_quantum(s)))
+				break;
 		}
-		/* Timers that wake nobody (a PIT ticking behind a masked PIC,
-		 * CPUs halted with IF=0) would skip time for ever: give up
-		 * after IDLE_GIVE_UP_NS of virtual time in which no vCPU ran. */
-		if (idle_since == UINT64_MAX) {
-			idle_since = m->clock.ns;
-		} else if (m->clock.ns - idle_since >= (all_deaf(m) ? DEAF_GIVE_UP_NS : IDLE_GIVE_UP_NS) ||
-			   ++idle_steps >= IDLE_GIVE_UP_STEPS) {
-			machine_end(m, RUN_HALTED, 2,
-				    "every CPU is halted and the timers that still run woke none of them");
-			break;
+		if (turn_run(m, c)) {
+			m->paused = true;
+			return 0;
 		}
-		if (next > m->clock.ns)
-			m->clock.ns = next;
 	}
 	if (m->end != RUN_DEBUG_EXIT && m->end != RUN_SHUTDOWN && m->end_msg[0])
 		fprintf(stderr, "nestbox: %s\n", m->end_msg);

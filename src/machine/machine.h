@@ -39,6 +39,25 @@ enum run_end {
 	RUN_ERROR,
 };
 
+/* The scheduler's state (machine/machine.c), kept in the machine so that a
+ * snapshot can stop the run between two instructions of a turn and go on
+ * exactly where it stopped. */
+struct sched {
+	u64 rng;        /* splitmix64 state */
+	u64 turn_end;   /* in a turn: the icount of its vCPU at which it ends */
+	u64 turn_start; /* in a turn: that vCPU's icount when the turn began */
+	u64 idle_since; /* virtual time since which no vCPU ran (UINT64_MAX: one did) */
+	u64 idle_steps; /* idle skips since then */
+	u32 pos;        /* index in order[] of the turn in progress or the next one;
+	                 * nr_cpus: the round is over */
+	u32 cur;        /* index of the vCPU m->cur points at */
+	bool seeded;    /* a non-zero -seed with more than one vCPU */
+	bool in_turn;   /* a turn was paused (snapshot) and goes on first */
+	bool busy;      /* some vCPU ran or changed state in this round */
+	u8 turn_act;    /* in a turn: its vCPU's activity when the turn began */
+	u8 order[MACHINE_MAX_CPUS];
+};
+
 struct uart;
 struct machine {
 	struct machine_config cfg;
@@ -48,6 +67,11 @@ struct machine {
 	int nr_cpus;
 	struct cpu *cur;     /* the vCPU executing now (device callbacks use it) */
 	struct vclock clock;
+	struct sched sched;
+	u64 pause_at;        /* machine_run pauses when the total icount reaches
+	                      * this (UINT64_MAX: never) */
+	bool paused;         /* machine_run returned because of pause_at or a
+	                      * machine_request_pause() */
 	enum run_end end;
 	int exit_status;     /* host exit status when end != RUN_GOING */
 	char end_msg[160];
@@ -59,8 +83,14 @@ struct machine {
 int machine_init(struct machine *m, const struct machine_config *cfg);
 /* load the kernel and set up the boot CPU state; returns 0 or -1 */
 int machine_load(struct machine *m);
-/* run until the guest ends the run; returns the host exit status */
+/* Run until the guest ends the run (returns the host exit status) or the
+ * run pauses (m->paused set, returns 0): at m->pause_at, which may fall in
+ * the middle of a vCPU's turn, or between two turns after
+ * machine_request_pause(). Calling it again after a pause goes on exactly
+ * as if it had never stopped. */
 int machine_run(struct machine *m);
+/* async-signal-safe: pause at the end of the current turn */
+void machine_request_pause(void);
 void machine_free(struct machine *m);
 
 /* end the run (devices call this): stops every CPU at the next boundary */
