@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cpu/mmu.h"
+#include "cpu/model.h"
 #include "cpu/msr.h"
 #include "cpu/smm.h"
 
@@ -71,6 +72,16 @@ void cpu_init_signal(struct cpu *c)
 	c->sipi_pending = sipi;
 	c->sipi_vector = vec;
 	smm_init_signal(c);
+}
+
+/* SDM Vol.3A "Physical Address Space" / CPUID "Linear/Physical Address
+ * size" (leaf 0x80000008 EAX[7:0]): cpu/model.c builds that leaf from
+ * phys_addr_bits, so the model field is the one source. A CPU without a
+ * model (some unit tests) gets 40, QEMU's TCG default, as every model
+ * does unless -cpu ...,phys-bits= says otherwise. */
+unsigned cpu_maxphyaddr(const struct cpu *c)
+{
+	return c->model && c->model->phys_addr_bits ? c->model->phys_addr_bits : 40;
 }
 
 /* SDM Vol.3A "IA-32e Mode Operation" / "Real-Address Mode Operation":

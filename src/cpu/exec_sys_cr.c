@@ -17,8 +17,7 @@
 
 static u64 maxphy_reserved(const struct cpu *c)
 {
-	unsigned bits = c->model && c->model->phys_addr_bits ? c->model->phys_addr_bits : 40;
-	return GENMASK(63, bits);
+	return GENMASK(63, cpu_maxphyaddr(c));
 }
 
 /* CR4 bits the model makes writable; the rest are reserved (#GP) */

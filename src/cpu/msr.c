@@ -40,8 +40,7 @@ bool msr_canonical(const struct cpu *c, u64 v)
 
 static u64 phys_reserved(const struct cpu *c)
 {
-	unsigned bits = c->model && c->model->phys_addr_bits ? c->model->phys_addr_bits : 40;
-	return GENMASK(63, bits);
+	return GENMASK(63, cpu_maxphyaddr(c));
 }
 
 /* storage in c->msr for MSRs that are plain registers */

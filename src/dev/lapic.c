@@ -967,7 +967,7 @@ static void lapic_regs_reset(struct lapic *a)
  * address bits at and above MAXPHYADDR */
 static u64 lapic_base_reserved(const struct lapic *a)
 {
-	unsigned maxphy = a->c->model && a->c->model->phys_addr_bits ? a->c->model->phys_addr_bits : 36;
+	unsigned maxphy = cpu_maxphyaddr(a->c);
 	u64 rsvd = GENMASK(7, 0) | BIT(9);
 
 	if (!model_has(a, FEAT_x2apic))
