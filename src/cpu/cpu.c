@@ -7,6 +7,7 @@
 #include "cpu/model.h"
 #include "cpu/msr.h"
 #include "cpu/smm.h"
+#include "machine/clock.h"
 
 /* SDM Vol.3A "Processor State After Reset" ("Power up"/"Reset"/"INIT"). */
 static void reset_common(struct cpu *c)
@@ -82,6 +83,15 @@ void cpu_init_signal(struct cpu *c)
 unsigned cpu_maxphyaddr(const struct cpu *c)
 {
 	return c->model && c->model->phys_addr_bits ? c->model->phys_addr_bits : 40;
+}
+
+/* SDM Vol.3B "Time-Stamp Counter": the machine's virtual TSC (1 GHz of
+ * virtual time) plus this processor's offset, which WRMSR to IA32_TSC and
+ * IA32_TSC_ADJUST move (cpu/msr.c). VMX/SVM TSC offsetting and scaling
+ * belong here too. */
+u64 cpu_tsc(struct cpu *c)
+{
+	return (c->machine ? clock_tsc(c->machine) : 0) + c->msr.tsc_offset;
 }
 
 /* SDM Vol.3A "IA-32e Mode Operation" / "Real-Address Mode Operation":

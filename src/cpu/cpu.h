@@ -239,6 +239,8 @@ static inline void reg_write(struct cpu *c, unsigned r, unsigned size, u64 v)
 /* --- facts about the processor, each computed in one place (cpu/cpu.c) --- */
 /* MAXPHYADDR: the physical-address width CPUID leaf 0x80000008 reports */
 unsigned cpu_maxphyaddr(const struct cpu *c);
+/* the guest's time-stamp counter now (RDTSC, IA32_TSC, TSC-deadline timer) */
+u64 cpu_tsc(struct cpu *c);
 
 /* --- lifecycle (cpu/cpu.c) --- */
 /* power-on / RESET state (SDM Vol.3A "Processor State After Reset") */

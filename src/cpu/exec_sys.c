@@ -12,7 +12,6 @@
 #include "cpu/step.h"
 #include "cpu/x87.h"
 #include "cpu/xsave_features.h"
-#include "machine/clock.h"
 #include "machine/machine.h"
 
 /* --- CPUID (SDM "CPUID—CPU Identification") --- */
@@ -128,11 +127,6 @@ void exec_wrmsr(struct cpu *c, const struct insn *i)
 
 /* --- time stamp counter (SDM "RDTSC", "RDTSCP", "RDPID") --- */
 
-static u64 tsc_read(struct cpu *c)
-{
-	return (c->machine ? clock_tsc(c->machine) : 0) + c->msr.tsc_offset;
-}
-
 /* "IF (CR4.TSD = 0) or (CPL = 0) or (CR0.PE = 0) THEN read ELSE #GP(0)" */
 static void tsd_check(struct cpu *c)
 {
@@ -144,7 +138,7 @@ void exec_rdtsc(struct cpu *c, const struct insn *i)
 {
 	sys_need(c, FEAT_tsc);
 	tsd_check(c);
-	u64 t = tsc_read(c);
+	u64 t = cpu_tsc(c);
 	c->gpr[RAX] = (u32)t;
 	c->gpr[RDX] = t >> 32;
 }
@@ -153,7 +147,7 @@ void exec_rdtscp(struct cpu *c, const struct insn *i)
 {
 	sys_need(c, FEAT_rdtscp);
 	tsd_check(c);
-	u64 t = tsc_read(c);
+	u64 t = cpu_tsc(c);
 	c->gpr[RAX] = (u32)t;
 	c->gpr[RDX] = t >> 32;
 	c->gpr[RCX] = (u32)c->msr.tsc_aux;

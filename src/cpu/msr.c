@@ -9,7 +9,6 @@
 
 #include "cpu/mmu.h"
 #include "cpu/step.h"
-#include "machine/clock.h"
 #include "machine/machine.h"
 
 typedef int msr_rd_fn(struct cpu *c, u32 idx, u64 *val);
@@ -119,14 +118,9 @@ static int wr_sfmask(struct cpu *c, u32 idx, u64 val)
 }
 
 /* --- time stamp counter (SDM Vol.3B "Time-Stamp Counter") --- */
-static u64 tsc_now(struct cpu *c)
-{
-	return (c->machine ? clock_tsc(c->machine) : 0) + c->msr.tsc_offset;
-}
-
 static int rd_tsc(struct cpu *c, u32 idx, u64 *val)
 {
-	*val = tsc_now(c);
+	*val = cpu_tsc(c);
 	return 0;
 }
 
@@ -135,7 +129,7 @@ static int rd_tsc(struct cpu *c, u32 idx, u64 *val)
  * of IA32_TSC_ADJUST to the TSC. */
 static int wr_tsc(struct cpu *c, u32 idx, u64 val)
 {
-	u64 old = tsc_now(c);
+	u64 old = cpu_tsc(c);
 
 	c->msr.tsc_offset += val - old;
 	c->msr.tsc_adjust += val - old;

@@ -455,11 +455,6 @@ static void lapic_timer_unpark(struct lapic *a)
 	timer_mod(a->m, &a->timer, a->timer_next_ns);
 }
 
-static u64 lapic_guest_tsc(struct lapic *a)
-{
-	return clock_tsc(a->m) + a->c->msr.tsc_offset;
-}
-
 /* SDM "TSC-Deadline Mode": the MSR is cleared when the timer fires */
 static void lapic_deadline_fire(struct lapic *a)
 {
@@ -471,7 +466,7 @@ static void lapic_deadline_fire(struct lapic *a)
 /* arm the TSC-deadline timer for a->tsc_deadline (fires at once if passed) */
 static void lapic_deadline_arm(struct lapic *a)
 {
-	u64 now_tsc = lapic_guest_tsc(a);
+	u64 now_tsc = cpu_tsc(a->c);
 	u64 delta;
 
 	timer_del(a->m, &a->timer);
@@ -496,7 +491,7 @@ static void lapic_timer_cb(void *opaque)
 	case TIMER_TSC_DEADLINE:
 		if (!a->tsc_deadline)
 			return;
-		if (lapic_guest_tsc(a) < a->tsc_deadline) { /* rounding: not yet */
+		if (cpu_tsc(a->c) < a->tsc_deadline) { /* rounding: not yet */
 			timer_mod(a->m, &a->timer, now + 1);
 			return;
 		}
