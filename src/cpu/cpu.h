@@ -241,6 +241,8 @@ static inline void reg_write(struct cpu *c, unsigned r, unsigned size, u64 v)
 unsigned cpu_maxphyaddr(const struct cpu *c);
 /* the guest's time-stamp counter now (RDTSC, IA32_TSC, TSC-deadline timer) */
 u64 cpu_tsc(struct cpu *c);
+/* IA32_APIC_BASE, which the local APIC holds (BSP flag, global enable) */
+u64 cpu_apic_base(struct cpu *c);
 
 /* --- lifecycle (cpu/cpu.c) --- */
 /* power-on / RESET state (SDM Vol.3A "Processor State After Reset") */

@@ -45,7 +45,7 @@ static void cpuid_fixup(struct cpu *c, u32 leaf, u32 sub, u32 r[4])
 		if ((c->cr4 & CR4_OSXSAVE) && sys_has(c, FEAT_xsave))
 			r[CPUID_ECX] |= (u32)BIT(27);
 		/* "the APIC on-chip" bit follows IA32_APIC_BASE[11] (global enable) */
-		if (!(c->msr.apic_base & BIT(11)))
+		if (!(cpu_apic_base(c) & BIT(11)))
 			r[CPUID_EDX] &= ~(u32)BIT(9);
 		/* IA32_MISC_ENABLE[18] = 0 hides MONITOR/MWAIT */
 		if (intel && !(msr_misc_enable(c) & MISC_ENABLE_MWAIT))
@@ -74,7 +74,7 @@ static void cpuid_fixup(struct cpu *c, u32 leaf, u32 sub, u32 r[4])
 			r[CPUID_EBX] = 576;
 		break;
 	case 0x80000001:
-		if (c->model->vendor_amd && !(c->msr.apic_base & BIT(11)))
+		if (c->model->vendor_amd && !(cpu_apic_base(c) & BIT(11)))
 			r[CPUID_EDX] &= ~(u32)BIT(9);
 		break;
 	default:

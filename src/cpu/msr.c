@@ -541,8 +541,6 @@ int msr_write(struct cpu *c, u32 idx, u64 val)
 
 void msr_reset(struct cpu *c)
 {
-	u64 apic_base = c->msr.apic_base;
-
 	for (size_t k = 0; k < ARRAY_SIZE(msr_table); k++) {
 		u64 *slot = msr_slot(c, msr_table[k].first);
 		if (slot)
@@ -551,10 +549,8 @@ void msr_reset(struct cpu *c)
 	memset(c->msr.mtrr_fixed, 0, sizeof(c->msr.mtrr_fixed));
 	memset(c->msr.mtrr_var, 0, sizeof(c->msr.mtrr_var));
 	c->msr.tsc_offset = 0;
-	c->msr.tsc_deadline = 0;
 	if (!has(c, FEAT_monitor))
 		c->msr.misc_enable &= ~MISC_ENABLE_MWAIT;
-	c->msr.apic_base = apic_base;
 }
 
 void msr_firmware_init(struct cpu *c)

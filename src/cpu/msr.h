@@ -50,7 +50,7 @@ bool msr_exists(const struct cpu *c, u32 idx);
 /* table name ("EFER") or NULL */
 const char *msr_name(u32 idx);
 /* power-up values of the MSRs stored in c->msr (SDM "Processor State After
- * Reset"); leaves c->msr.apic_base to the local APIC */
+ * Reset"); IA32_APIC_BASE and IA32_TSC_DEADLINE belong to the local APIC */
 void msr_reset(struct cpu *c);
 /* what firmware (SeaBIOS under QEMU) leaves before a -kernel image runs:
  * IA32_FEATURE_CONTROL locked with VMXON outside SMX when VMX is advertised */

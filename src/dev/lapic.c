@@ -86,7 +86,7 @@ struct lapic {
 	struct machine *m;
 	struct cpu *c;
 	struct lapic_bus *bus;
-	u64 base;         /* IA32_APIC_BASE */
+	u64 base;         /* IA32_APIC_BASE (the one copy: the CPU asks through cpu_apic_base) */
 	u8 xapic_id;      /* xAPIC ID register bits 31:24 */
 	u8 tpr;
 	u32 ldr, dfr, spiv;
@@ -99,7 +99,7 @@ struct lapic {
 	bool extint_msg;  /* an ExtINT message (IOAPIC/IPI) awaits its INTA */
 	/* timer */
 	u32 tmict, tdcr;
-	u64 tsc_deadline; /* IA32_TSC_DEADLINE while in TSC-deadline mode */
+	u64 tsc_deadline; /* IA32_TSC_DEADLINE while in TSC-deadline mode (the one copy) */
 	bool timer_running;
 	u64 timer_base_ns;   /* the counter held timer_base_count at this time */
 	u32 timer_base_count;
@@ -459,7 +459,6 @@ static void lapic_timer_unpark(struct lapic *a)
 static void lapic_deadline_fire(struct lapic *a)
 {
 	a->tsc_deadline = 0;
-	a->c->msr.tsc_deadline = 0;
 	lapic_lvt_fire(a, LVT_TIMER);
 }
 
@@ -562,7 +561,6 @@ static void lapic_write_lvt_timer(struct lapic *a, u32 val)
 		lapic_timer_stop(a);
 		a->tmict = 0;
 		a->tsc_deadline = 0;
-		a->c->msr.tsc_deadline = 0;
 	}
 }
 
@@ -953,7 +951,6 @@ static void lapic_regs_reset(struct lapic *a)
 	memset(a->irr, 0, sizeof(a->irr));
 	a->tmict = a->tdcr = 0;
 	a->tsc_deadline = 0;
-	a->c->msr.tsc_deadline = 0;
 	if (lapic_x2apic_mode(a))
 		a->ldr = lapic_x2apic_ldr(lapic_id(a));
 }
@@ -990,7 +987,6 @@ static int lapic_write_base(struct lapic *a, u64 val)
 		return -1;
 
 	a->base = val;
-	a->c->msr.apic_base = val;
 	if (old != 0 && new == 0) {
 		/* disabled: only the APIC ID survives ("x2APIC Transitions
 		 * From x2APIC Mode", "...From Disabled Mode") */
@@ -1049,7 +1045,6 @@ static int lapic_msr_write(struct cpu *c, u32 msr, u64 val)
 		/* writes are ignored outside TSC-deadline mode */
 		if (lapic_timer_mode(a) == TIMER_TSC_DEADLINE) {
 			a->tsc_deadline = val;
-			c->msr.tsc_deadline = val;
 			lapic_deadline_arm(a);
 		}
 		return 0;
@@ -1093,7 +1088,6 @@ void lapic_reset(struct lapic *a)
 	/* SDM "Local APIC State After Power-Up or Reset" and "x2APIC After
 	 * Reset": enabled, xAPIC mode, ID = initial APIC ID */
 	a->base = APIC_DEFAULT_BASE | APIC_BASE_EN | (c->index == 0 ? APIC_BASE_BSP : 0);
-	c->msr.apic_base = a->base;
 	a->xapic_id = (u8)c->index;
 	lapic_regs_reset(a);
 	/* As QEMU (standing in for the BIOS) leaves the boot CPU: LINT0 in
