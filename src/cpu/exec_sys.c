@@ -222,16 +222,17 @@ void exec_xsetbv(struct cpu *c, const struct insn *i)
 		cpu_ud(c);
 	/* (VMX: XSETBV exits unconditionally) */
 	sys_need_cpl0(c);
-	if ((u32)c->gpr[RCX] != 0)
-		cpu_gp0(c);
-	/* "If an attempt is made to clear bit 0 of XCR0", to set a bit that
-	 * CPUID does not report, or "XCR0[2:1] = 10b" (AVX state without SSE
-	 * state) -> #GP(0) */
-	if (!(val & 1) || (val & ~XSAVE_XCR0_SUPPORTED))
-		cpu_gp0(c);
-	if ((val & 6) == 4)
+	if ((u32)c->gpr[RCX] != 0 || !sys_xcr0_valid(val))
 		cpu_gp0(c);
 	c->xcr0 = val;
+}
+
+/* "If an attempt is made to clear bit 0 of XCR0", to set a bit that CPUID
+ * does not report, or "XCR0[2:1] = 10b" (AVX state without SSE state):
+ * XSETBV raises #GP(0) */
+bool sys_xcr0_valid(u64 val)
+{
+	return (val & 1) && !(val & ~XSAVE_XCR0_SUPPORTED) && (val & 6) != 4;
 }
 
 /* --- SWAPGS, RD/WR FS/GS BASE --- */

@@ -185,7 +185,7 @@ static int wr_seg_base(struct cpu *c, u32 idx, u64 val)
 
 /* --- IA32_EFER (SDM Vol.3A "Extended Feature Enable Register",
  * "IA32_EFER MSR"; AMD APM Vol.2 "Extended Feature Enable Register") --- */
-static u64 efer_writable(const struct cpu *c)
+u64 msr_efer_writable(const struct cpu *c)
 {
 	u64 ok = 0;
 
@@ -209,7 +209,7 @@ static int rd_efer(struct cpu *c, u32 idx, u64 *val)
 static int wr_efer(struct cpu *c, u32 idx, u64 val)
 {
 	/* reserved bits (features the model lacks) -> #GP(0) */
-	if (val & ~efer_writable(c))
+	if (val & ~msr_efer_writable(c))
 		return -1;
 	/* SDM "IA32_EFER": changing LME while paging is enabled -> #GP(0)
 	 * ("Initializing IA-32e Mode": LME is set with CR0.PG = 0) */

@@ -59,6 +59,9 @@ void msr_firmware_init(struct cpu *c);
 /* IA32_MISC_ENABLE as it reads now (CPUID and MONITOR/MWAIT depend on it) */
 u64 msr_misc_enable(struct cpu *c);
 
+/* IA32_EFER bits the model has (LMA included); the rest are reserved */
+u64 msr_efer_writable(const struct cpu *c);
+
 /* the linear-address width for canonical checks (cpu model, default 48) */
 bool msr_canonical(const struct cpu *c, u64 v);
 
