@@ -5,6 +5,7 @@
 #include "cpu/msr.h"
 
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "cpu/mmu.h"
@@ -551,6 +552,48 @@ void msr_reset(struct cpu *c)
 	c->msr.tsc_offset = 0;
 	if (!has(c, FEAT_monitor))
 		c->msr.misc_enable &= ~MISC_ENABLE_MWAIT;
+}
+
+/* The snapshot check (cpu/cpu_snap.c) of struct msr_state: each MSR kept
+ * there holds a value its WRMSR would have stored as it is, so the write
+ * handlers stay the one statement of what an MSR can hold. They run on a
+ * scratch copy of the CPU (they touch nothing outside it: no row kept in
+ * msr_state reaches the APIC or memory). MSRs the model lacks are skipped:
+ * the guest can neither see nor change what their slots hold. */
+const char *msr_state_check(const struct cpu *c, char *msg, size_t len)
+{
+	static struct cpu tmp; /* one host thread; struct cpu is large */
+	static char name[40];
+
+	tmp = *c;
+	for (size_t k = 0; k < ARRAY_SIZE(msr_table); k++) {
+		const struct msr_desc *d = &msr_table[k];
+
+		if (!d->wr || (d->rd != rd_plain && d->rd != rd_mtrr_fixed && d->rd != rd_mtrr_var &&
+			       d->rd != rd_misc_enable))
+			continue;
+		for (u32 idx = d->first; idx <= d->last; idx++) {
+			u64 v, back;
+
+			if (msr_read(&tmp, idx, &v))
+				continue; /* absent on this model */
+			/* the lock bit refuses later writes, not this value */
+			if (idx == MSR_FEATURE_CONTROL)
+				tmp.msr.feature_control = 0;
+			if (msr_write(&tmp, idx, v) || msr_read(&tmp, idx, &back) || back != v) {
+				size_t n = (size_t)snprintf(name, sizeof(name), "msr.");
+
+				for (size_t j = 0; d->name[j] && n + 1 < sizeof(name); j++, n++)
+					name[n] = (char)(d->name[j] >= 'A' && d->name[j] <= 'Z' ?
+							 d->name[j] - 'A' + 'a' : d->name[j]);
+				name[n] = 0;
+				snprintf(msg, len, "MSR %#x holds %#llx, which WRMSR would not store", idx,
+					 (unsigned long long)v);
+				return name;
+			}
+		}
+	}
+	return NULL;
 }
 
 void msr_firmware_init(struct cpu *c)

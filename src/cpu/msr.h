@@ -59,6 +59,11 @@ void msr_firmware_init(struct cpu *c);
 /* IA32_MISC_ENABLE as it reads now (CPUID and MONITOR/MWAIT depend on it) */
 u64 msr_misc_enable(struct cpu *c);
 
+/* snapshot check: NULL if every MSR kept in c->msr holds a value its WRMSR
+ * would store, else "msr." and the MSR's name in lower case ("msr.pat"),
+ * with the reason in msg */
+const char *msr_state_check(const struct cpu *c, char *msg, size_t len);
+
 /* IA32_EFER bits the model has (LMA included); the rest are reserved */
 u64 msr_efer_writable(const struct cpu *c);
 
