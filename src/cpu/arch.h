@@ -24,6 +24,8 @@
 #define RFLAGS_VIP  BIT(20)
 #define RFLAGS_ID   BIT(21)
 #define RFLAGS_ARITH (RFLAGS_CF | RFLAGS_PF | RFLAGS_AF | RFLAGS_ZF | RFLAGS_SF | RFLAGS_OF)
+/* bits that always read 0 (bit 1 always reads 1: RFLAGS_FIXED) */
+#define RFLAGS_RESERVED (BIT(3) | BIT(5) | BIT(15) | GENMASK(63, 22))
 
 /* CR0 (SDM Vol.3A "Control Registers") */
 #define CR0_PE BIT(0)
@@ -37,6 +39,11 @@
 #define CR0_NW BIT(29)
 #define CR0_CD BIT(30)
 #define CR0_PG BIT(31)
+/* the bits that exist; the others of CR0[31:0] ignore writes and read 0
+ * ("Attempting to set any reserved bits in CR0[31:0] is ignored"), those
+ * of CR0[63:32] make MOV to CR0 raise #GP(0) */
+#define CR0_DEFINED (CR0_PE | CR0_MP | CR0_EM | CR0_TS | CR0_ET | CR0_NE | CR0_WP | CR0_AM | \
+		     CR0_NW | CR0_CD | CR0_PG)
 
 #define CR4_VME        BIT(0)
 #define CR4_PVI        BIT(1)

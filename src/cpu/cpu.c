@@ -4,8 +4,10 @@
 #include <string.h>
 
 #include "cpu/mmu.h"
+#include "cpu/model.h"
 #include "cpu/msr.h"
 #include "cpu/smm.h"
+#include "machine/clock.h"
 
 /* SDM Vol.3A "Processor State After Reset" ("Power up"/"Reset"/"INIT"). */
 static void reset_common(struct cpu *c)
@@ -53,7 +55,6 @@ void cpu_reset(struct cpu *c)
 	c->fpu.ftw = 0xffff; /* full tag word: 11b = empty */
 	c->fpu.mxcsr = 0x1f80;
 	memset(&c->msr, 0, sizeof(c->msr));
-	c->msr.apic_base = 0xfee00000ull | BIT(11) | (c->index == 0 ? BIT(8) : 0);
 	if (c->model)
 		msr_reset(c); /* the table's power-up values (cpu/msr.def) */
 	smm_reset(c); /* SMBASE back to its default, out of SMM */
@@ -62,15 +63,45 @@ void cpu_reset(struct cpu *c)
 /* INIT keeps x87/SSE state, MSRs (except as noted) and caches. */
 void cpu_init_signal(struct cpu *c)
 {
-	u64 apic_base = c->msr.apic_base;
 	/* a SIPI that arrived right behind the INIT stays latched for the
 	 * wait-for-SIPI state the INIT puts an AP in */
 	u8 sipi = c->sipi_pending, vec = c->sipi_vector;
 	reset_common(c);
-	c->msr.apic_base = apic_base;
 	c->sipi_pending = sipi;
 	c->sipi_vector = vec;
 	smm_init_signal(c);
+}
+
+/* SDM Vol.3A "Physical Address Space" / CPUID "Linear/Physical Address
+ * size" (leaf 0x80000008 EAX[7:0]): cpu/model.c builds that leaf from
+ * phys_addr_bits, so the model field is the one source. A CPU without a
+ * model (some unit tests) gets 40, QEMU's TCG default, as every model
+ * does unless -cpu ...,phys-bits= says otherwise. */
+unsigned cpu_maxphyaddr(const struct cpu *c)
+{
+	return c->model && c->model->phys_addr_bits ? c->model->phys_addr_bits : 40;
+}
+
+/* SDM Vol.3B "Time-Stamp Counter": the machine's virtual TSC (1 GHz of
+ * virtual time) plus this processor's offset, which WRMSR to IA32_TSC and
+ * IA32_TSC_ADJUST move (cpu/msr.c). VMX/SVM TSC offsetting and scaling
+ * belong here too. */
+u64 cpu_tsc(struct cpu *c)
+{
+	return (c->machine ? clock_tsc(c->machine) : 0) + c->msr.tsc_offset;
+}
+
+/* SDM Vol.3A "Local APIC Status and Location": IA32_APIC_BASE lives in the
+ * local APIC (dev/lapic.c), the one copy. A CPU without a local APIC (unit
+ * tests that build one by hand) reads its power-up value: enabled at
+ * 0xfee00000, vCPU 0 the bootstrap processor. */
+u64 cpu_apic_base(struct cpu *c)
+{
+	u64 v;
+
+	if (c->apic_ops && c->apic_ops->msr_read && !c->apic_ops->msr_read(c, MSR_APIC_BASE, &v))
+		return v;
+	return 0xfee00000ull | BIT(11) | (c->index == 0 ? BIT(8) : 0);
 }
 
 /* SDM Vol.3A "IA-32e Mode Operation" / "Real-Address Mode Operation":

@@ -116,69 +116,80 @@ struct apic_ops {
 	void (*set_cr8)(struct cpu *c, u64 val);
 };
 
+/* One logical processor. The members before the "derived" line are its
+ * state: a snapshot saves exactly those (cpu/cpu_snap.c has one row per
+ * member and says which are derived), and two CPUs with the same values
+ * there run the same way. The members after it are caches, scratch and
+ * wiring, rebuilt from the state above by cpu_state_loaded(). Hot members
+ * of each part come first. */
 struct cpu {
-	/* --- hot state first --- */
+	/* === state (saved) === */
 	u64 gpr[16];
 	u64 rip;
-	u64 next_rip;
 	u64 rflags;            /* arithmetic bits valid only when lf.op == LAZY_NONE */
 	struct lazy_flags lf;
 	u64 icount;            /* instructions retired (the virtual clock's source) */
-	u64 deadline;          /* leave the block when icount >= deadline; 0 = now */
-	u64 turn_end;          /* cpu_run returns when icount >= turn_end (cpu/step.h) */
-	u8 mode;               /* enum cpu_mode */
-	u8 cpl;
 	u8 shadow;             /* SHADOW_* for the next instruction boundary */
 	u8 activity;           /* enum cpu_activity */
-	u8 single;             /* the step loop runs one instruction (cpu/step.c) */
 
-	struct seg_cache seg[8]; /* ES CS SS DS FS GS LDTR TR */
-	struct dtr gdtr, idtr;
-	u64 cr0, cr2, cr3, cr4, efer, xcr0;
-	u8 tpr;                /* CR8 = TPR[7:4] when no local APIC claims it */
-	u64 dr[8];             /* DR4/DR5 alias DR6/DR7 when CR4.DE=0 */
-
-	struct fpu fpu;
-	struct msr_state msr;
-
-	/* --- events (cpu/event.c) --- */
+	/* --- events (cpu/event.c), latched until a boundary takes them --- */
 	u8 nmi_pending;
 	u8 nmi_blocked;        /* from NMI delivery until the next IRET */
 	u8 smi_pending;
 	u8 init_pending;
 	u8 sipi_pending;
 	u8 sipi_vector;
-	u8 in_event;           /* nesting depth of exception delivery (double fault) */
-	u8 first_vector;       /* vector being delivered when a second fault hit */
 	u8 pending_db;         /* a trap-class #DB (single step/data bp) is due after this insn */
+	u8 tpr;                /* CR8 = TPR[7:4] when no local APIC claims it */
+	u64 pending_dr6;
+
+	struct seg_cache seg[8]; /* ES CS SS DS FS GS LDTR TR */
+	struct dtr gdtr, idtr;
+	u64 cr0, cr2, cr3, cr4, efer, xcr0;
+	u64 dr[8];             /* DR4/DR5 alias DR6/DR7 when CR4.DE=0 */
+	struct fpu fpu;
+	struct msr_state msr;
+	struct smm_state smm;  /* system-management mode (cpu/smm.c) */
+	u64 rng_state;         /* RDRAND/RDSEED: deterministic per-run seed */
+
+	/* === derived: not saved, rebuilt by cpu_state_loaded() === */
+	/* --- the step loop (cpu/step.c) --- */
+	u64 next_rip;          /* fall-through of the instruction executing; = rip between them */
+	u64 deadline;          /* leave the block when icount >= deadline; 0 = now */
+	u64 turn_end;          /* cpu_run returns when icount >= turn_end (cpu/step.h) */
+	u8 mode;               /* enum cpu_mode, from CR0/EFER/CS/RFLAGS.VM (cpu_update_mode) */
+	u8 cpl;                /* SS.DPL (cpu_update_mode) */
+	u8 single;             /* the step loop runs one instruction (cpu/step.c) */
 	u8 irq_hint;           /* an external interrupt may be deliverable: the
 	                        * step loop asks the APIC only while this is set.
 	                        * Set by cpu_stop(), at every cpu_run(), by any
 	                        * MMIO or port access, APIC MSR and CR8 writes;
 	                        * cleared when the APIC has nothing to give. */
-	u64 pending_dr6;
-	struct smm_state smm;   /* system-management mode (cpu/smm.c) */
-	/* the local APIC, wired by the machine (NULL: none) */
-	const struct apic_ops *apic_ops;
 
-	/* --- fault unwinding (cpu/fault.c, cpu/step.c) --- */
-	jmp_buf *unwind;
+	/* --- event delivery and fault unwinding (cpu/event.c, cpu/fault.c);
+	 * only meaningful inside one delivery, so zero between instructions --- */
+	u8 in_event;           /* nesting depth of exception delivery (double fault) */
+	u8 first_vector;       /* vector being delivered when a second fault hit */
 	u8 fault_vector;
 	u8 fault_has_error;
 	u32 fault_error;
+	jmp_buf *unwind;
 
-	/* --- memory --- */
-	struct tlb_entry tlb[TLB_SIZE];
+	/* --- memory: TLB and decoded code --- */
 	u32 tlb_epoch;         /* bumped by every TLB flush and every invalidation of
 	                        * decoded code (validates the jump cache) */
 	u64 fetch_key;         /* tlb_epoch, mode and CPL packed: what a jump-cache
 	                        * entry must match (cpu_update_fetch_key) */
 	struct icache *icache;
+
+	/* --- wiring (the machine sets it up) --- */
 	struct machine *machine;
 	const struct cpu_model *model;
-	struct lapic *apic;
+	struct lapic *apic;    /* the local APIC (NULL: none) ... */
+	const struct apic_ops *apic_ops; /* ... and what the CPU may ask of it */
 	u32 index;             /* vCPU number (APIC ID by default) */
-	u64 rng_state;         /* RDRAND/RDSEED: deterministic per-run seed */
+
+	struct tlb_entry tlb[TLB_SIZE];
 };
 
 /* --- mode helpers --- */
@@ -235,6 +246,14 @@ static inline void reg_write(struct cpu *c, unsigned r, unsigned size, u64 v)
 	default: c->gpr[r & 15] = v; break;
 	}
 }
+
+/* --- facts about the processor, each computed in one place (cpu/cpu.c) --- */
+/* MAXPHYADDR: the physical-address width CPUID leaf 0x80000008 reports */
+unsigned cpu_maxphyaddr(const struct cpu *c);
+/* the guest's time-stamp counter now (RDTSC, IA32_TSC, TSC-deadline timer) */
+u64 cpu_tsc(struct cpu *c);
+/* IA32_APIC_BASE, which the local APIC holds (BSP flag, global enable) */
+u64 cpu_apic_base(struct cpu *c);
 
 /* --- lifecycle (cpu/cpu.c) --- */
 /* power-on / RESET state (SDM Vol.3A "Processor State After Reset") */

@@ -401,6 +401,12 @@ void icache_forget_linear_page(struct cpu *c, u64 lin)
 	}
 }
 
+void icache_drop(struct cpu *c)
+{
+	free(c->icache);
+	c->icache = NULL;
+}
+
 static void jump_fill(struct cpu *c, struct block *b, i64 page, u8 pshift)
 {
 	struct jump_entry *j = jump_slot(c->icache, c->rip);

@@ -74,6 +74,10 @@ static always_inline struct jump_entry *jump_slot(struct icache *ic, u64 rip)
  * the page may now map elsewhere) */
 void icache_forget_linear_page(struct cpu *c, u64 lin);
 
+/* forget every decoded block and jump-cache entry of this CPU (its state
+ * was replaced wholesale: snapshot load); the cache is rebuilt on demand */
+void icache_drop(struct cpu *c);
+
 /* the lookup behind icache_lookup's fast path */
 const struct block *icache_lookup_slow(struct cpu *c);
 

@@ -449,7 +449,7 @@ bool cpu_handle_events(struct cpu *c)
 	if (c->init_pending) {
 		/* SDM "INIT": the BSP restarts at the reset vector, APs wait
 		 * for a SIPI */
-		bool bsp = (c->msr.apic_base & BIT(8)) != 0;
+		bool bsp = (cpu_apic_base(c) & BIT(8)) != 0;
 		c->init_pending = 0;
 		cpu_init_signal(c);
 		if (!bsp)

@@ -12,7 +12,6 @@
 #include "cpu/step.h"
 #include "cpu/x87.h"
 #include "cpu/xsave_features.h"
-#include "machine/clock.h"
 #include "machine/machine.h"
 
 /* --- CPUID (SDM "CPUID—CPU Identification") --- */
@@ -46,7 +45,7 @@ static void cpuid_fixup(struct cpu *c, u32 leaf, u32 sub, u32 r[4])
 		if ((c->cr4 & CR4_OSXSAVE) && sys_has(c, FEAT_xsave))
 			r[CPUID_ECX] |= (u32)BIT(27);
 		/* "the APIC on-chip" bit follows IA32_APIC_BASE[11] (global enable) */
-		if (!(c->msr.apic_base & BIT(11)))
+		if (!(cpu_apic_base(c) & BIT(11)))
 			r[CPUID_EDX] &= ~(u32)BIT(9);
 		/* IA32_MISC_ENABLE[18] = 0 hides MONITOR/MWAIT */
 		if (intel && !(msr_misc_enable(c) & MISC_ENABLE_MWAIT))
@@ -75,7 +74,7 @@ static void cpuid_fixup(struct cpu *c, u32 leaf, u32 sub, u32 r[4])
 			r[CPUID_EBX] = 576;
 		break;
 	case 0x80000001:
-		if (c->model->vendor_amd && !(c->msr.apic_base & BIT(11)))
+		if (c->model->vendor_amd && !(cpu_apic_base(c) & BIT(11)))
 			r[CPUID_EDX] &= ~(u32)BIT(9);
 		break;
 	default:
@@ -128,11 +127,6 @@ void exec_wrmsr(struct cpu *c, const struct insn *i)
 
 /* --- time stamp counter (SDM "RDTSC", "RDTSCP", "RDPID") --- */
 
-static u64 tsc_read(struct cpu *c)
-{
-	return (c->machine ? clock_tsc(c->machine) : 0) + c->msr.tsc_offset;
-}
-
 /* "IF (CR4.TSD = 0) or (CPL = 0) or (CR0.PE = 0) THEN read ELSE #GP(0)" */
 static void tsd_check(struct cpu *c)
 {
@@ -144,7 +138,7 @@ void exec_rdtsc(struct cpu *c, const struct insn *i)
 {
 	sys_need(c, FEAT_tsc);
 	tsd_check(c);
-	u64 t = tsc_read(c);
+	u64 t = cpu_tsc(c);
 	c->gpr[RAX] = (u32)t;
 	c->gpr[RDX] = t >> 32;
 }
@@ -153,7 +147,7 @@ void exec_rdtscp(struct cpu *c, const struct insn *i)
 {
 	sys_need(c, FEAT_rdtscp);
 	tsd_check(c);
-	u64 t = tsc_read(c);
+	u64 t = cpu_tsc(c);
 	c->gpr[RAX] = (u32)t;
 	c->gpr[RDX] = t >> 32;
 	c->gpr[RCX] = (u32)c->msr.tsc_aux;
@@ -228,16 +222,17 @@ void exec_xsetbv(struct cpu *c, const struct insn *i)
 		cpu_ud(c);
 	/* (VMX: XSETBV exits unconditionally) */
 	sys_need_cpl0(c);
-	if ((u32)c->gpr[RCX] != 0)
-		cpu_gp0(c);
-	/* "If an attempt is made to clear bit 0 of XCR0", to set a bit that
-	 * CPUID does not report, or "XCR0[2:1] = 10b" (AVX state without SSE
-	 * state) -> #GP(0) */
-	if (!(val & 1) || (val & ~XSAVE_XCR0_SUPPORTED))
-		cpu_gp0(c);
-	if ((val & 6) == 4)
+	if ((u32)c->gpr[RCX] != 0 || !sys_xcr0_valid(val))
 		cpu_gp0(c);
 	c->xcr0 = val;
+}
+
+/* "If an attempt is made to clear bit 0 of XCR0", to set a bit that CPUID
+ * does not report, or "XCR0[2:1] = 10b" (AVX state without SSE state):
+ * XSETBV raises #GP(0) */
+bool sys_xcr0_valid(u64 val)
+{
+	return (val & 1) && !(val & ~XSAVE_XCR0_SUPPORTED) && (val & 6) != 4;
 }
 
 /* --- SWAPGS, RD/WR FS/GS BASE --- */

@@ -1,5 +1,6 @@
 /* cpu/exec_sys.h: helpers shared by the system-instruction executors
- * (cpu/exec_sys*.c). Private to those files. */
+ * (cpu/exec_sys*.c). Private to those files and to the snapshot check
+ * (cpu/cpu_snap.c), which applies the same rules to a loaded state. */
 #ifndef NESTBOX_CPU_EXEC_SYS_H
 #define NESTBOX_CPU_EXEC_SYS_H
 
@@ -32,6 +33,15 @@ static inline void sys_need_cpl0(struct cpu *c)
  * MOV CR, CLTS and LMSW (cpu/exec_sys_cr.c). */
 void sys_write_cr0(struct cpu *c, u64 val);
 void sys_write_cr4(struct cpu *c, u64 val);
+
+/* The rules those writes (and XSETBV) apply, for whoever else needs them:
+ * CR4 bits the model makes writable (the rest are reserved: #GP) */
+u64 sys_cr4_valid(const struct cpu *c);
+/* physical-address bits at and above MAXPHYADDR: reserved in CR3 (IA-32e
+ * mode) and in PDPTEs */
+u64 sys_phys_reserved(const struct cpu *c);
+/* an XCR0 value XSETBV accepts */
+bool sys_xcr0_valid(u64 val);
 
 /* linear address of seg:off for instructions that take an address without
  * a segment-limit check (INVLPG, INVPCID type 0): 64-bit mode ignores the

@@ -10,19 +10,12 @@
 #include "cpu/msr.h"
 #include "machine/machine.h"
 
-/* CR0 bits that exist; the other bits of CR0[31:0] are reserved and
- * "Attempting to set any reserved bits in CR0[31:0] is ignored" */
-#define CR0_DEFINED (CR0_PE | CR0_MP | CR0_EM | CR0_TS | CR0_ET | CR0_NE | CR0_WP | CR0_AM | \
-		     CR0_NW | CR0_CD | CR0_PG)
-
-static u64 maxphy_reserved(const struct cpu *c)
+u64 sys_phys_reserved(const struct cpu *c)
 {
-	unsigned bits = c->model && c->model->phys_addr_bits ? c->model->phys_addr_bits : 40;
-	return GENMASK(63, bits);
+	return GENMASK(63, cpu_maxphyaddr(c));
 }
 
-/* CR4 bits the model makes writable; the rest are reserved (#GP) */
-static u64 cr4_valid(const struct cpu *c)
+u64 sys_cr4_valid(const struct cpu *c)
 {
 	static const struct { u64 bit; enum cpu_feature f; } gated[] = {
 		{ CR4_VME, FEAT_vme },       { CR4_PVI, FEAT_vme },
@@ -50,7 +43,7 @@ static u64 cr4_valid(const struct cpu *c)
  * PDPTEs from memory, so only the check is done here. */
 static void pdptes_check(struct cpu *c, u64 cr3)
 {
-	u64 rsvd = maxphy_reserved(c) | GENMASK(2, 1) | GENMASK(8, 5);
+	u64 rsvd = sys_phys_reserved(c) | GENMASK(2, 1) | GENMASK(8, 5);
 	gpa_t base = cr3 & 0xffffffe0ull;
 
 	if (!c->machine)
@@ -122,7 +115,7 @@ void sys_write_cr4(struct cpu *c, u64 val)
 
 	/* "If an attempt is made to write a 1 to any reserved bit in CR4"
 	 * (bits 63:32 and features the model lacks) */
-	if (val & ~cr4_valid(c))
+	if (val & ~sys_cr4_valid(c))
 		cpu_gp0(c);
 	/* "If an attempt is made to leave IA-32e mode by clearing CR4.PAE" */
 	if (lma && !(val & CR4_PAE))
@@ -160,7 +153,7 @@ static void write_cr3(struct cpu *c, u64 val)
 	}
 	/* "If an attempt is made to write a 1 to any reserved bit in CR3"
 	 * (64-bit: bits 63:MAXPHYADDR) */
-	if ((c->efer & EFER_LMA) && (val & maxphy_reserved(c)))
+	if ((c->efer & EFER_LMA) && (val & sys_phys_reserved(c)))
 		cpu_gp0(c);
 	if (pae_paging(c->cr0, c->cr4, c->efer))
 		pdptes_check(c, val);

@@ -25,7 +25,10 @@
  * to 0" (and long mode without CR4.PAE, reserved EFER bits). Starting from
  * paging, PAE and long mode off, in the order that lets a valid image load:
  * EFER.LME, CR3 without PCID, CR4 without PCIDE, CR0 (PG with LME sets
- * LMA), then CR4.PCIDE and the full CR3. */
+ * LMA), then CR4.PCIDE and the full CR3.
+ * The SDM's list does not name CR3, but a CR3 with a bit set at or above
+ * MAXPHYADDR, which MOV to CR3 refuses, is refused here too (KVM's RSM
+ * does the same), so no CPU ever holds one. */
 static void load_control(struct cpu *c, const struct smm_image *s, bool map64)
 {
 	c->cr4 = 0;
@@ -33,6 +36,8 @@ static void load_control(struct cpu *c, const struct smm_image *s, bool map64)
 	c->efer &= ~(EFER_LME | EFER_LMA);
 	cpu_update_mode(c);
 	if (map64 && msr_write(c, MSR_EFER, s->efer & ~EFER_LMA) < 0)
+		cpu_gp0(c);
+	if (s->cr3 & sys_phys_reserved(c))
 		cpu_gp0(c);
 	c->cr3 = (s->cr4 & CR4_PCIDE) ? s->cr3 & ~0xfffull : s->cr3;
 	sys_write_cr4(c, s->cr4 & ~CR4_PCIDE);

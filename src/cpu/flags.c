@@ -116,5 +116,5 @@ u64 cpu_rflags(struct cpu *c)
 void cpu_set_rflags(struct cpu *c, u64 v)
 {
 	c->lf.op = LAZY_NONE;
-	c->rflags = (v & ~(BIT(3) | BIT(5) | BIT(15) | GENMASK(63, 22))) | RFLAGS_FIXED;
+	c->rflags = (v & ~RFLAGS_RESERVED) | RFLAGS_FIXED;
 }

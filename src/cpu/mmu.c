@@ -10,11 +10,6 @@
 #include "cpu/model.h"
 #include "machine/machine.h"
 
-static unsigned maxphyaddr(const struct cpu *c)
-{
-	return c->model && c->model->phys_addr_bits ? c->model->phys_addr_bits : 40;
-}
-
 /* SDM "Access Rights": the result of a walk, before any check */
 struct walk {
 	u64 gpa;       /* physical address of the byte */
@@ -38,7 +33,7 @@ static inline u64 read_pte(struct cpu *c, u64 gpa, unsigned size)
  * bit 31 set (P and RSVD bits filled; W/U/I are added by the caller). */
 static u32 walk_tables(struct cpu *c, u64 lin, struct walk *w)
 {
-	const u64 phys_mask = GENMASK(maxphyaddr(c) - 1, 12);
+	const u64 phys_mask = GENMASK(cpu_maxphyaddr(c) - 1, 12);
 	const bool nxe = (c->efer & EFER_NXE) != 0;
 	w->user_all = w->write_all = true;
 	w->nx = false;
@@ -58,7 +53,7 @@ static u32 walk_tables(struct cpu *c, u64 lin, struct walk *w)
 		if ((pde & PTE_PS) && (c->cr4 & CR4_PSE)) {
 			/* 4-MByte page; PSE-36 bits 20:13 give physical bits 39:32 */
 			u64 hi = (pde >> 13) & 0xff;
-			if ((pde & BIT(21)) || (hi << 32) >= (1ull << maxphyaddr(c)))
+			if ((pde & BIT(21)) || (hi << 32) >= (1ull << cpu_maxphyaddr(c)))
 				return BIT(31) | PFEC_P | PFEC_RSVD;
 			w->gpa = (pde & 0xffc00000ull) | (hi << 32) | (lin & 0x3fffff);
 			w->dirty = (pde & PTE_D) != 0;
@@ -81,7 +76,7 @@ static u32 walk_tables(struct cpu *c, u64 lin, struct walk *w)
 
 	/* PAE and 4-level paging (SDM "PAE Paging", "4-Level Paging and
 	 * 5-Level Paging"). Reserved: bits 51:MAXPHYADDR, XD without NXE. */
-	const u64 rsvd_hi = GENMASK(51, maxphyaddr(c)) | (nxe ? 0 : PTE_NX);
+	const u64 rsvd_hi = GENMASK(51, cpu_maxphyaddr(c)) | (nxe ? 0 : PTE_NX);
 	int level;
 	u64 table;
 	if (c->efer & EFER_LMA) {

@@ -24,7 +24,7 @@ struct cpuid_leaf {
 struct cpu_model {
 	char name[32];
 	u8 vendor_amd;
-	u8 phys_addr_bits; /* MAXPHYADDR */
+	u8 phys_addr_bits; /* MAXPHYADDR (CPUID 0x80000008 EAX[7:0]); read it through cpu_maxphyaddr() */
 	u8 lin_addr_bits;
 	struct cpuid_leaf leaves[MODEL_MAX_LEAVES];
 	int nr_leaves;

@@ -5,11 +5,11 @@
 #include "cpu/msr.h"
 
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "cpu/mmu.h"
 #include "cpu/step.h"
-#include "machine/clock.h"
 #include "machine/machine.h"
 
 typedef int msr_rd_fn(struct cpu *c, u32 idx, u64 *val);
@@ -40,8 +40,7 @@ bool msr_canonical(const struct cpu *c, u64 v)
 
 static u64 phys_reserved(const struct cpu *c)
 {
-	unsigned bits = c->model && c->model->phys_addr_bits ? c->model->phys_addr_bits : 40;
-	return GENMASK(63, bits);
+	return GENMASK(63, cpu_maxphyaddr(c));
 }
 
 /* storage in c->msr for MSRs that are plain registers */
@@ -120,14 +119,9 @@ static int wr_sfmask(struct cpu *c, u32 idx, u64 val)
 }
 
 /* --- time stamp counter (SDM Vol.3B "Time-Stamp Counter") --- */
-static u64 tsc_now(struct cpu *c)
-{
-	return (c->machine ? clock_tsc(c->machine) : 0) + c->msr.tsc_offset;
-}
-
 static int rd_tsc(struct cpu *c, u32 idx, u64 *val)
 {
-	*val = tsc_now(c);
+	*val = cpu_tsc(c);
 	return 0;
 }
 
@@ -136,7 +130,7 @@ static int rd_tsc(struct cpu *c, u32 idx, u64 *val)
  * of IA32_TSC_ADJUST to the TSC. */
 static int wr_tsc(struct cpu *c, u32 idx, u64 val)
 {
-	u64 old = tsc_now(c);
+	u64 old = cpu_tsc(c);
 
 	c->msr.tsc_offset += val - old;
 	c->msr.tsc_adjust += val - old;
@@ -192,7 +186,7 @@ static int wr_seg_base(struct cpu *c, u32 idx, u64 val)
 
 /* --- IA32_EFER (SDM Vol.3A "Extended Feature Enable Register",
  * "IA32_EFER MSR"; AMD APM Vol.2 "Extended Feature Enable Register") --- */
-static u64 efer_writable(const struct cpu *c)
+u64 msr_efer_writable(const struct cpu *c)
 {
 	u64 ok = 0;
 
@@ -216,7 +210,7 @@ static int rd_efer(struct cpu *c, u32 idx, u64 *val)
 static int wr_efer(struct cpu *c, u32 idx, u64 val)
 {
 	/* reserved bits (features the model lacks) -> #GP(0) */
-	if (val & ~efer_writable(c))
+	if (val & ~msr_efer_writable(c))
 		return -1;
 	/* SDM "IA32_EFER": changing LME while paging is enabled -> #GP(0)
 	 * ("Initializing IA-32e Mode": LME is set with CR0.PG = 0) */
@@ -548,8 +542,6 @@ int msr_write(struct cpu *c, u32 idx, u64 val)
 
 void msr_reset(struct cpu *c)
 {
-	u64 apic_base = c->msr.apic_base;
-
 	for (size_t k = 0; k < ARRAY_SIZE(msr_table); k++) {
 		u64 *slot = msr_slot(c, msr_table[k].first);
 		if (slot)
@@ -558,10 +550,50 @@ void msr_reset(struct cpu *c)
 	memset(c->msr.mtrr_fixed, 0, sizeof(c->msr.mtrr_fixed));
 	memset(c->msr.mtrr_var, 0, sizeof(c->msr.mtrr_var));
 	c->msr.tsc_offset = 0;
-	c->msr.tsc_deadline = 0;
 	if (!has(c, FEAT_monitor))
 		c->msr.misc_enable &= ~MISC_ENABLE_MWAIT;
-	c->msr.apic_base = apic_base;
+}
+
+/* The snapshot check (cpu/cpu_snap.c) of struct msr_state: each MSR kept
+ * there holds a value its WRMSR would have stored as it is, so the write
+ * handlers stay the one statement of what an MSR can hold. They run on a
+ * scratch copy of the CPU (they touch nothing outside it: no row kept in
+ * msr_state reaches the APIC or memory). MSRs the model lacks are skipped:
+ * the guest can neither see nor change what their slots hold. */
+const char *msr_state_check(const struct cpu *c, char *msg, size_t len)
+{
+	static struct cpu tmp; /* one host thread; struct cpu is large */
+	static char name[40];
+
+	tmp = *c;
+	for (size_t k = 0; k < ARRAY_SIZE(msr_table); k++) {
+		const struct msr_desc *d = &msr_table[k];
+
+		if (!d->wr || (d->rd != rd_plain && d->rd != rd_mtrr_fixed && d->rd != rd_mtrr_var &&
+			       d->rd != rd_misc_enable))
+			continue;
+		for (u32 idx = d->first; idx <= d->last; idx++) {
+			u64 v, back;
+
+			if (msr_read(&tmp, idx, &v))
+				continue; /* absent on this model */
+			/* the lock bit refuses later writes, not this value */
+			if (idx == MSR_FEATURE_CONTROL)
+				tmp.msr.feature_control = 0;
+			if (msr_write(&tmp, idx, v) || msr_read(&tmp, idx, &back) || back != v) {
+				size_t n = (size_t)snprintf(name, sizeof(name), "msr.");
+
+				for (size_t j = 0; d->name[j] && n + 1 < sizeof(name); j++, n++)
+					name[n] = (char)(d->name[j] >= 'A' && d->name[j] <= 'Z' ?
+							 d->name[j] - 'A' + 'a' : d->name[j]);
+				name[n] = 0;
+				snprintf(msg, len, "MSR %#x holds %#llx, which WRMSR would not store", idx,
+					 (unsigned long long)v);
+				return name;
+			}
+		}
+	}
+	return NULL;
 }
 
 void msr_firmware_init(struct cpu *c)

@@ -50,7 +50,7 @@ bool msr_exists(const struct cpu *c, u32 idx);
 /* table name ("EFER") or NULL */
 const char *msr_name(u32 idx);
 /* power-up values of the MSRs stored in c->msr (SDM "Processor State After
- * Reset"); leaves c->msr.apic_base to the local APIC */
+ * Reset"); IA32_APIC_BASE and IA32_TSC_DEADLINE belong to the local APIC */
 void msr_reset(struct cpu *c);
 /* what firmware (SeaBIOS under QEMU) leaves before a -kernel image runs:
  * IA32_FEATURE_CONTROL locked with VMXON outside SMX when VMX is advertised */
@@ -58,6 +58,14 @@ void msr_firmware_init(struct cpu *c);
 
 /* IA32_MISC_ENABLE as it reads now (CPUID and MONITOR/MWAIT depend on it) */
 u64 msr_misc_enable(struct cpu *c);
+
+/* snapshot check: NULL if every MSR kept in c->msr holds a value its WRMSR
+ * would store, else "msr." and the MSR's name in lower case ("msr.pat"),
+ * with the reason in msg */
+const char *msr_state_check(const struct cpu *c, char *msg, size_t len);
+
+/* IA32_EFER bits the model has (LMA included); the rest are reserved */
+u64 msr_efer_writable(const struct cpu *c);
 
 /* the linear-address width for canonical checks (cpu model, default 48) */
 bool msr_canonical(const struct cpu *c, u64 v);

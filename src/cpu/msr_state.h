@@ -1,4 +1,7 @@
-/* cpu/msr_state.h: storage for model-specific registers (owned by cpu/msr.c). */
+/* cpu/msr_state.h: storage for model-specific registers (owned by cpu/msr.c).
+ * MSRs kept elsewhere are not here: EFER (c->efer), the FS/GS bases (the
+ * segment cache), IA32_APIC_BASE and IA32_TSC_DEADLINE (the local APIC,
+ * dev/lapic.c), SMBASE and the SMI count (c->smm). */
 #ifndef NESTBOX_CPU_MSR_STATE_H
 #define NESTBOX_CPU_MSR_STATE_H
 
@@ -7,10 +10,8 @@
 struct msr_state {
 	u64 tsc_offset;       /* IA32_TSC = virtual TSC + tsc_offset */
 	u64 tsc_adjust;
-	u64 apic_base;
 	u64 sysenter_cs, sysenter_esp, sysenter_eip;
 	u64 star, lstar, cstar, sfmask;
-	u64 fs_base_shadow;   /* unused: FS/GS bases live in the segment cache */
 	u64 kernel_gs_base;
 	u64 tsc_aux;
 	u64 pat;
@@ -22,7 +23,6 @@ struct msr_state {
 	u64 spec_ctrl;
 	u64 feature_control;
 	u64 mcg_status;
-	u64 tsc_deadline;     /* mirrored to the local APIC */
 	u64 xss;
 	u64 mcg_ctl;
 };

@@ -124,8 +124,9 @@ static void decode64(const u8 *b, struct smm_image *s)
 		s->seg[r] = (struct seg_cache){ .sel = load_le16(p), .ar = ar_of(load_le16(p + 2)),
 						.limit = load_le32(p + 4), .base = load_le64(p + 8) };
 	}
-	s->gdtr = (struct dtr){ load_le64(b + seg64[R_GDTR] + 8), load_le32(b + seg64[R_GDTR] + 4) };
-	s->idtr = (struct dtr){ load_le64(b + seg64[R_IDTR] + 8), load_le32(b + seg64[R_IDTR] + 4) };
+	/* the GDTR and IDTR limits are 16-bit registers in a 32-bit field */
+	s->gdtr = (struct dtr){ load_le64(b + seg64[R_GDTR] + 8), load_le16(b + seg64[R_GDTR] + 4) };
+	s->idtr = (struct dtr){ load_le64(b + seg64[R_IDTR] + 8), load_le16(b + seg64[R_IDTR] + 4) };
 	for (unsigned n = 0; n < 16; n++)
 		s->gpr[n] = load_le64(b + SMM64_GPR_RAX - 8 * n);
 	s->auto_halt = b[SMM64_AUTO_HALT];
@@ -177,9 +178,9 @@ static void decode32(const u8 *b, struct smm_image *s)
 						.limit = load_le32(p + 4), .base = load_le32(p + 8) };
 	}
 	s->gdtr = (struct dtr){ load_le32(b + seg32[R_GDTR].desc + 8),
-				load_le32(b + seg32[R_GDTR].desc + 4) };
+				load_le16(b + seg32[R_GDTR].desc + 4) };
 	s->idtr = (struct dtr){ load_le32(b + seg32[R_IDTR].desc + 8),
-				load_le32(b + seg32[R_IDTR].desc + 4) };
+				load_le16(b + seg32[R_IDTR].desc + 4) };
 	for (unsigned n = 0; n < 16; n++)
 		s->gpr[n] = n < 8 ? load_le32(b + SMM32_GPR_EAX + 4 * n) : 0;
 	s->auto_halt = (u8)load_le16(b + SMM32_AUTO_HALT);

@@ -11,6 +11,7 @@
  * (cpu_raise_*, cpu/event.h) so it is noticed at the next instruction boundary.
  *
  * Timer: 1 GHz before the divider (one tick per virtual ns). */
+#include <stdarg.h>
 #include <stdio.h>
 
 #include "base/log.h"
@@ -82,11 +83,11 @@ struct lapic_bus {
 	lapic_eoi_fn *eoi_hook;
 };
 
+/* One local APIC. The members before the "wiring" line are its state, all
+ * saved in a snapshot (lapic_snap, at the end of this file); the wiring is
+ * set up by lapic_create. */
 struct lapic {
-	struct machine *m;
-	struct cpu *c;
-	struct lapic_bus *bus;
-	u64 base;         /* IA32_APIC_BASE */
+	u64 base;         /* IA32_APIC_BASE (the one copy: the CPU asks through cpu_apic_base) */
 	u8 xapic_id;      /* xAPIC ID register bits 31:24 */
 	u8 tpr;
 	u32 ldr, dfr, spiv;
@@ -99,13 +100,18 @@ struct lapic {
 	bool extint_msg;  /* an ExtINT message (IOAPIC/IPI) awaits its INTA */
 	/* timer */
 	u32 tmict, tdcr;
-	u64 tsc_deadline; /* IA32_TSC_DEADLINE while in TSC-deadline mode */
+	u64 tsc_deadline; /* IA32_TSC_DEADLINE while in TSC-deadline mode (the one copy) */
 	bool timer_running;
 	u64 timer_base_ns;   /* the counter held timer_base_count at this time */
 	u32 timer_base_count;
 	u64 timer_next_ns;   /* next expiry while running or deadline armed */
 	bool timer_parked;   /* periodic, not re-armed: its expiries change nothing */
 	struct timer timer;
+
+	/* === wiring (not saved) === */
+	struct machine *m;
+	struct cpu *c;       /* its vCPU: c->index is the APIC ID */
+	struct lapic_bus *bus;
 };
 
 static const struct apic_ops lapic_ops;
@@ -455,23 +461,17 @@ static void lapic_timer_unpark(struct lapic *a)
 	timer_mod(a->m, &a->timer, a->timer_next_ns);
 }
 
-static u64 lapic_guest_tsc(struct lapic *a)
-{
-	return clock_tsc(a->m) + a->c->msr.tsc_offset;
-}
-
 /* SDM "TSC-Deadline Mode": the MSR is cleared when the timer fires */
 static void lapic_deadline_fire(struct lapic *a)
 {
 	a->tsc_deadline = 0;
-	a->c->msr.tsc_deadline = 0;
 	lapic_lvt_fire(a, LVT_TIMER);
 }
 
 /* arm the TSC-deadline timer for a->tsc_deadline (fires at once if passed) */
 static void lapic_deadline_arm(struct lapic *a)
 {
-	u64 now_tsc = lapic_guest_tsc(a);
+	u64 now_tsc = cpu_tsc(a->c);
 	u64 delta;
 
 	timer_del(a->m, &a->timer);
@@ -496,7 +496,7 @@ static void lapic_timer_cb(void *opaque)
 	case TIMER_TSC_DEADLINE:
 		if (!a->tsc_deadline)
 			return;
-		if (lapic_guest_tsc(a) < a->tsc_deadline) { /* rounding: not yet */
+		if (cpu_tsc(a->c) < a->tsc_deadline) { /* rounding: not yet */
 			timer_mod(a->m, &a->timer, now + 1);
 			return;
 		}
@@ -567,7 +567,6 @@ static void lapic_write_lvt_timer(struct lapic *a, u32 val)
 		lapic_timer_stop(a);
 		a->tmict = 0;
 		a->tsc_deadline = 0;
-		a->c->msr.tsc_deadline = 0;
 	}
 }
 
@@ -958,7 +957,6 @@ static void lapic_regs_reset(struct lapic *a)
 	memset(a->irr, 0, sizeof(a->irr));
 	a->tmict = a->tdcr = 0;
 	a->tsc_deadline = 0;
-	a->c->msr.tsc_deadline = 0;
 	if (lapic_x2apic_mode(a))
 		a->ldr = lapic_x2apic_ldr(lapic_id(a));
 }
@@ -967,7 +965,7 @@ static void lapic_regs_reset(struct lapic *a)
  * address bits at and above MAXPHYADDR */
 static u64 lapic_base_reserved(const struct lapic *a)
 {
-	unsigned maxphy = a->c->model && a->c->model->phys_addr_bits ? a->c->model->phys_addr_bits : 36;
+	unsigned maxphy = cpu_maxphyaddr(a->c);
 	u64 rsvd = GENMASK(7, 0) | BIT(9);
 
 	if (!model_has(a, FEAT_x2apic))
@@ -995,7 +993,6 @@ static int lapic_write_base(struct lapic *a, u64 val)
 		return -1;
 
 	a->base = val;
-	a->c->msr.apic_base = val;
 	if (old != 0 && new == 0) {
 		/* disabled: only the APIC ID survives ("x2APIC Transitions
 		 * From x2APIC Mode", "...From Disabled Mode") */
@@ -1054,7 +1051,6 @@ static int lapic_msr_write(struct cpu *c, u32 msr, u64 val)
 		/* writes are ignored outside TSC-deadline mode */
 		if (lapic_timer_mode(a) == TIMER_TSC_DEADLINE) {
 			a->tsc_deadline = val;
-			c->msr.tsc_deadline = val;
 			lapic_deadline_arm(a);
 		}
 		return 0;
@@ -1098,7 +1094,6 @@ void lapic_reset(struct lapic *a)
 	/* SDM "Local APIC State After Power-Up or Reset" and "x2APIC After
 	 * Reset": enabled, xAPIC mode, ID = initial APIC ID */
 	a->base = APIC_DEFAULT_BASE | APIC_BASE_EN | (c->index == 0 ? APIC_BASE_BSP : 0);
-	c->msr.apic_base = a->base;
 	a->xapic_id = (u8)c->index;
 	lapic_regs_reset(a);
 	/* As QEMU (standing in for the BIOS) leaves the boot CPU: LINT0 in
@@ -1148,3 +1143,146 @@ void lapic_set_eoi_hook(struct machine *m, lapic_eoi_fn *fn)
 {
 	lapic_bus_of(m)->eoi_hook = fn;
 }
+
+/* === snapshot (snap/state.h): the machine saves each vCPU's APIC as
+ * section "cpuN.lapic" === */
+
+static const char *lapic_bad(char *msg, size_t len, const char *member, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static const char *lapic_bad(char *msg, size_t len, const char *member, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, len, fmt, ap);
+	va_end(ap);
+	return member;
+}
+
+/* ESR bits an error can set (lapic_error) */
+#define ESR_DEFINED (ESR_SEND_ILLEGAL_VECTOR | ESR_RECV_ILLEGAL_VECTOR | ESR_ILLEGAL_REG_ADDRESS)
+
+/* States no APIC can be in, each refused where the register is written
+ * (the write masks and the mode rules above). The APIC ID is c->index,
+ * wiring rather than state (the section cpuN says whose APIC it is); the
+ * xAPIC ID register is software-writable, so every value exists. */
+static const char *lapic_check(const void *s, char *msg, size_t len)
+{
+	const struct lapic *a = s;
+	u64 mode = a->base & (APIC_BASE_EN | APIC_BASE_EXTD);
+	u64 rsvd = a->base & lapic_base_reserved(a);
+	unsigned tmode = lapic_timer_mode(a);
+
+	/* SDM "Local APIC Status and Location", "x2APIC State Transitions" */
+	if (rsvd)
+		return lapic_bad(msg, len, "base", "reserved bits %#llx set",
+				 (unsigned long long)rsvd);
+	if (mode == APIC_BASE_EXTD)
+		return lapic_bad(msg, len, "base", "EXTD=1 with EN=0 is an invalid state");
+	/* "Logical Destination Register": read-only in x2APIC mode, derived
+	 * from the x2APIC ID; in xAPIC mode only bits 31:24 exist */
+	if (lapic_x2apic_mode(a) && a->ldr != lapic_x2apic_ldr(lapic_id(a)))
+		return lapic_bad(msg, len, "ldr", "%#x is not the x2APIC logical ID %#x of APIC %u",
+				 a->ldr, lapic_x2apic_ldr(lapic_id(a)), lapic_id(a));
+	if (!lapic_x2apic_mode(a) && (a->ldr & 0x00ffffffu))
+		return lapic_bad(msg, len, "ldr", "%#x: bits 23:0 do not exist in xAPIC mode", a->ldr);
+	if ((a->dfr & 0x0fffffffu) && a->dfr != 0xffffffffu)
+		return lapic_bad(msg, len, "dfr", "%#x: only bits 31:28 are writable", a->dfr);
+	if (a->spiv & ~SPIV_WRITABLE)
+		return lapic_bad(msg, len, "spiv", "%#x: bits outside %#x set", a->spiv, SPIV_WRITABLE);
+	if (a->esr & ~ESR_DEFINED)
+		return lapic_bad(msg, len, "esr", "%#x: an error this APIC never reports", a->esr);
+	if (a->esr_pending & ~ESR_DEFINED)
+		return lapic_bad(msg, len, "esr_pending", "%#x: an error this APIC never reports",
+				 a->esr_pending);
+	if (a->icr_lo & ~ICR_LO_WRITABLE)
+		return lapic_bad(msg, len, "icr_lo", "%#x: bits outside %#x set", a->icr_lo,
+				 ICR_LO_WRITABLE);
+	if (!lapic_x2apic_mode(a) && (a->icr_hi & 0x00ffffffu))
+		return lapic_bad(msg, len, "icr_hi", "%#x: bits 23:0 do not exist in xAPIC mode",
+				 a->icr_hi);
+	for (int n = 0; n < NR_LVT; n++) {
+		static const char *const names[NR_LVT] = { "lvt[0]", "lvt[1]", "lvt[2]",
+							   "lvt[3]", "lvt[4]", "lvt[5]" };
+		u32 ok = lapic_lvt_writable(a, n);
+
+		if (a->lvt[n] & ~ok)
+			return lapic_bad(msg, len, names[n], "%#x: bits outside %#x set", a->lvt[n], ok);
+	}
+	/* vectors 0-15 are refused on receipt ("Received Illegal Vector") */
+	if (a->irr[0] & 0xffffu)
+		return lapic_bad(msg, len, "irr", "vectors 0-15 requested: %#x", a->irr[0] & 0xffffu);
+	if (a->isr[0] & 0xffffu)
+		return lapic_bad(msg, len, "isr", "vectors 0-15 in service: %#x", a->isr[0] & 0xffffu);
+	if (a->tmr[0] & 0xffffu)
+		return lapic_bad(msg, len, "tmr", "vectors 0-15 marked: %#x", a->tmr[0] & 0xffffu);
+	if (a->tdcr & ~0xbu)
+		return lapic_bad(msg, len, "tdcr", "%#x: only bits 0, 1 and 3 exist", a->tdcr);
+	/* SDM "TSC-Deadline Mode": the mode switch disarms the other timer and
+	 * clears IA32_TSC_DEADLINE; TMICT writes are ignored in it */
+	if (a->tsc_deadline && tmode != TIMER_TSC_DEADLINE)
+		return lapic_bad(msg, len, "tsc_deadline", "%#llx armed outside TSC-deadline mode",
+				 (unsigned long long)a->tsc_deadline);
+	if (tmode == TIMER_TSC_DEADLINE && (a->tmict || a->timer_running))
+		return lapic_bad(msg, len, a->tmict ? "tmict" : "timer_running",
+				 "a counting timer in TSC-deadline mode");
+	if (a->timer_running && !a->tmict)
+		return lapic_bad(msg, len, "timer_running", "counting with an initial count of 0");
+	/* SDM "x2APIC Transitions From x2APIC Mode"/"...From Disabled Mode":
+	 * disabling resets the registers; nothing is accepted while disabled */
+	if (!(a->base & APIC_BASE_EN)) {
+		if (vec_highest(a->irr) >= 0 || vec_highest(a->isr) >= 0)
+			return lapic_bad(msg, len, vec_highest(a->irr) >= 0 ? "irr" : "isr",
+					 "interrupts held by a disabled APIC");
+		if (a->timer_running)
+			return lapic_bad(msg, len, "timer_running", "a disabled APIC's timer counts");
+	}
+	return NULL;
+}
+
+/* The saved state was put back: the xAPIC page must answer at this APIC's
+ * base (windows are shared and never unmapped, so only a missing one is
+ * added). The timer is re-armed by the machine from its saved deadline and
+ * arming order; the CPU asks for interrupts again at its first boundary
+ * (cpu_state_loaded sets irq_hint). */
+static void lapic_loaded(void *s)
+{
+	struct lapic *a = s;
+
+	if (lapic_xapic_mode(a))
+		lapic_bus_map(a->bus, a->base & ~0xfffull);
+}
+
+static const struct snap_field lapic_fields[] = {
+	SNAP_U64(struct lapic, base),
+	SNAP_U8(struct lapic, xapic_id),
+	SNAP_U8(struct lapic, tpr),
+	SNAP_U32(struct lapic, ldr),
+	SNAP_U32(struct lapic, dfr),
+	SNAP_U32(struct lapic, spiv),
+	SNAP_U32(struct lapic, esr),
+	SNAP_U32(struct lapic, esr_pending),
+	SNAP_U32(struct lapic, icr_lo),
+	SNAP_U32(struct lapic, icr_hi),
+	SNAP_U32(struct lapic, lvt),
+	SNAP_U32(struct lapic, isr),
+	SNAP_U32(struct lapic, tmr),
+	SNAP_U32(struct lapic, irr),
+	SNAP_U8_MAX(struct lapic, lint_level, 1),
+	SNAP_BOOL(struct lapic, extint_msg),
+	SNAP_U32(struct lapic, tmict),
+	SNAP_U32(struct lapic, tdcr),
+	SNAP_U64(struct lapic, tsc_deadline),
+	SNAP_BOOL(struct lapic, timer_running),
+	SNAP_U64(struct lapic, timer_base_ns),
+	SNAP_U32(struct lapic, timer_base_count),
+	SNAP_U64(struct lapic, timer_next_ns),
+	SNAP_BOOL(struct lapic, timer_parked),
+	SNAP_TIMER(struct lapic, timer),
+	SNAP_DERIVED(struct lapic, m, "wiring: the machine"),
+	SNAP_DERIVED(struct lapic, c, "wiring: the vCPU of section cpuN"),
+	SNAP_DERIVED(struct lapic, bus, "wiring: the machine's lapic-bus; its windows are "
+					"rebuilt from base"),
+};
+SNAP_DESC(lapic, 1, lapic_fields, lapic_check, lapic_loaded);

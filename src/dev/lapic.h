@@ -10,6 +10,7 @@
 #define NESTBOX_DEV_LAPIC_H
 
 #include "machine/machine.h"
+#include "snap/state.h"
 
 struct lapic;
 
@@ -87,6 +88,10 @@ typedef int lapic_extint_fn(struct machine *m);
 typedef void lapic_eoi_fn(struct machine *m, u8 vector);
 void lapic_set_extint_hooks(struct machine *m, lapic_extint_fn *pending, lapic_extint_fn *ack);
 void lapic_set_eoi_hook(struct machine *m, lapic_eoi_fn *fn);
+
+/* What a snapshot saves of one local APIC (section "cpuN.lapic"), with its
+ * check and loaded hook. */
+extern const struct snap_desc lapic_snap;
 
 /* State queries for the machine, debuggers and tests. */
 u32 lapic_id(const struct lapic *a);      /* x2APIC ID (initial APIC ID) */

@@ -225,7 +225,7 @@ static void test_cpuid_insn(void **s)
 	run_cpuid(1, 0);
 	assert_true(H.c->gpr[RDX] & BIT(9));
 	assert_false(H.c->gpr[RCX] & BIT(27)); /* OSXSAVE: no XSAVE */
-	H.c->msr.apic_base &= ~BIT(11);
+	assert_int_equal(H.c->apic_ops->msr_write(H.c, 0x1b, cpu_apic_base(H.c) & ~BIT(11)), 0);
 	run_cpuid(1, 0);
 	assert_false(H.c->gpr[RDX] & BIT(9));
 	/* OSXSAVE mirrors CR4.OSXSAVE; leaf 0xd sizes for x87+SSE */

@@ -324,7 +324,7 @@ static void test_cpu_delivery(void **state)
 	struct harness *h = *state;
 	static const u8 code[] = { 0xfb, 0x90, 0x90, 0x90 }; /* sti; nop x3 */
 	struct cpu *c = h->c;
-	u64 base = c->msr.apic_base;
+	u64 base = cpu_apic_base(c);
 
 	isa_set_irq(&h->m, 4, 1);
 	assert_int_equal(h_exec(h, code, sizeof(code)), MBASE + 4);
