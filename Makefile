@@ -65,12 +65,13 @@ include tests/unit/test.mk
 include tests/guest/test.mk
 include tests/diff/test.mk
 include tests/bench/bench.mk
+include tests/snap/test.mk
 
 # the demo ends through isa-debug-exit with code 0, i.e. host status 1
 run: all guests
 	@$(O)/nestbox || [ $$? -eq 1 ]
 
-test: all guests unit-tests diff-tests
+test: all guests unit-tests diff-tests snap-tools
 	@MODE=$(MODE) O=$(O) sh tools/runtests.sh
 
 clean:

@@ -4,6 +4,7 @@
  * Stdout carries only the guest's serial output (and the answers to probes
  * such as --help); nestbox's own messages go to stderr. */
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 #include "base/log.h"
 #include "machine/config.h"
 #include "machine/machine.h"
+#include "machine/snapshot.h"
 
 #define DEMO_IMAGE "tests/guest/demo.elf"
 
@@ -62,6 +64,77 @@ static void print_counters(const struct machine *m)
 			(unsigned long long)m->cpus[i]->rip);
 }
 
+static void on_sigusr1(int sig)
+{
+	(void)sig;
+	machine_request_pause();
+}
+
+/* Build the machine: from a snapshot, or fresh with the image loaded.
+ * Returns 0, or -1 after printing why. */
+static int build_machine(struct machine *m, struct machine_config *cfg,
+			 const struct config_extra *ex)
+{
+	struct snap_file f;
+
+	if (!ex->snap_load)
+		return machine_init(m, cfg) == 0 && machine_load(m) == 0 ? 0 : -1;
+	if (cfg->kernel) {
+		fprintf(stderr, "nestbox: -snapshot-load: the snapshot holds the guest; leave "
+			"-kernel out\n");
+		return -1;
+	}
+	struct snapshot_given given = {
+		.ram_size = ex->given_ram, .smp = ex->given_smp, .cpu = ex->given_cpu,
+		.icount = ex->given_icount, .debug_exit = ex->given_debug_exit,
+	};
+	if (snapshot_open(&f, ex->snap_load, cfg, &given) < 0)
+		return -1;
+	int r = machine_init(m, cfg) == 0 && snapshot_apply(m, &f) == 0 ? 0 : -1;
+	snap_file_free(&f);
+	return r;
+}
+
+static int save(struct machine *m, const char *path, const char *when)
+{
+	if (snapshot_save(m, path) < 0)
+		return -1;
+	fprintf(stderr, "nestbox: snapshot saved to %s %s (instruction %llu)\n", path, when,
+		(unsigned long long)machine_icount(m));
+	return 0;
+}
+
+/* Run, saving snapshots where -snapshot-save asked. Returns the exit
+ * status. */
+static int run(struct machine *m, const struct config_extra *ex)
+{
+	if (ex->snap_save && ex->snap_at_icount != UINT64_MAX)
+		m->pause_at = ex->snap_at_icount;
+	if (ex->snap_save && ex->snap_at_signal)
+		signal(SIGUSR1, on_sigusr1);
+	for (;;) {
+		int status = machine_run(m);
+		if (!m->paused) {
+			if (ex->snap_save && ex->snap_at_icount != UINT64_MAX &&
+			    m->pause_at != UINT64_MAX)
+				fprintf(stderr, "nestbox: the run ended at instruction %llu, before "
+					"at=%llu: no snapshot saved there\n",
+					(unsigned long long)machine_icount(m),
+					(unsigned long long)ex->snap_at_icount);
+			if (ex->snap_save && ex->snap_at_end && save(m, ex->snap_save, "at the end") < 0)
+				return 1;
+			return status;
+		}
+		bool at_count = m->pause_at != UINT64_MAX && machine_icount(m) >= m->pause_at;
+		if (save(m, ex->snap_save, at_count ? "at the instruction count" : "on SIGUSR1") < 0)
+			return 1;
+		if (at_count)
+			m->pause_at = UINT64_MAX;
+		if (ex->snap_then_stop)
+			return 0;
+	}
+}
+
 int main(int argc, char **argv)
 {
 	struct machine_config cfg;
@@ -71,19 +144,32 @@ int main(int argc, char **argv)
 	int r = config_parse_ex(&cfg, &ex, argc, argv);
 	if (r != CONFIG_RUN) {
 		config_free(&cfg);
+		config_free_extra(&ex);
 		return r == CONFIG_DONE ? 0 : 1;
 	}
 	if (ex.log_list && log_enable_list(ex.log_list) < 0) {
 		config_free(&cfg);
+		config_free_extra(&ex);
 		return 1;
 	}
-	if (!cfg.kernel) {
+	if (ex.snap_layouts || ex.snap_info) {
+		int rc = 0;
+		if (ex.snap_layouts)
+			snapshot_print_layouts(stdout);
+		else
+			rc = snapshot_info(ex.snap_info, ex.snap_info_full, stdout) < 0 ? 1 : 0;
+		config_free(&cfg);
+		config_free_extra(&ex);
+		return rc;
+	}
+	if (!cfg.kernel && !ex.snap_load) {
 		demo = demo_path(argc > 0 ? argv[0] : "nestbox");
 		if (access(demo, R_OK) != 0) {
 			fprintf(stderr, "nestbox: no -kernel IMAGE given, and the bundled demo "
 				"guest '%s' is missing (build it with 'make guests')\n", demo);
 			free(demo);
 			config_free(&cfg);
+			config_free_extra(&ex);
 			return 1;
 		}
 		cfg.kernel = demo;
@@ -93,8 +179,8 @@ int main(int argc, char **argv)
 	if (!m)
 		die("out of host memory");
 	int status = 1;
-	if (machine_init(m, &cfg) == 0 && machine_load(m) == 0) {
-		status = machine_run(m);
+	if (build_machine(m, &cfg, &ex) == 0) {
+		status = run(m, &ex);
 		if (cfg.counters)
 			print_counters(m);
 	}
@@ -103,5 +189,6 @@ int main(int argc, char **argv)
 	free(m);
 	free(demo);
 	config_free(&cfg);
+	config_free_extra(&ex);
 	return status;
 }

@@ -48,3 +48,19 @@ for k in "$O"/tests/bench/*.elf; do
 			       i / med / 1e6, (bad == "" ? "" : "  (guest reported failure, status " bad ")")
 		}'
 done
+
+# Snapshots (docs/performance.md "Snapshots"): save and load time and file
+# size for a busy 128 MiB guest (bench_mem writes 96 MiB of mixed data) and
+# a mostly idle 4 GiB one (bench_int, which touches a few hundred KiB).
+if [ -x "$O/tests/snap/snapbench" ] && [ -f "$O/tests/bench/bench_mem.elf" ]; then
+	echo
+	snapdir=$(mktemp -d)
+	"$O/nestbox" -kernel "$O/tests/bench/bench_mem.elf" -m 128 -serial none -display none \
+		-snapshot-save "$snapdir/busy-128M.nbx,at=end" 2>/dev/null >/dev/null
+	"$O/nestbox" -kernel "$O/tests/bench/bench_int.elf" -m 4G -serial none -display none \
+		-snapshot-save "$snapdir/idle-4G.nbx,at=end" 2>/dev/null >/dev/null
+	for f in "$snapdir/busy-128M.nbx" "$snapdir/idle-4G.nbx"; do
+		[ -f "$f" ] && (cd "$snapdir" && "$OLDPWD/$O/tests/snap/snapbench" "$(basename "$f")" "$RUNS")
+	done
+	rm -rf "$snapdir"
+fi

@@ -23,8 +23,10 @@ for t in "$O"/tests/diff/*_diff; do
 	[ -x "$t" ] || continue
 	tier "diff $(basename "$t")" "$t"
 done
+# snapshot descriptions against the compiler's view of the structs
+tier "tools/snapcheck.py" python3 tools/snapcheck.py "$O/nestbox"
 # T3: guest kernels and command-line behaviour
-for t in tests/guest/run.sh tests/guest/determinism.sh tests/cli/run.sh; do
+for t in tests/guest/run.sh tests/guest/determinism.sh tests/cli/run.sh tests/snap/property.sh tests/snap/bad.sh tests/snap/fuzz.sh; do
 	[ -f "$t" ] || continue
 	tier "$t" env O="$O" sh "$t"
 done

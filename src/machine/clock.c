@@ -3,6 +3,19 @@
 
 #include "cpu/step.h"
 #include "machine/machine.h"
+#include "snap/state.h"
+
+/* The clock's snapshot description: the time and the arming counter are
+ * state; the timer list is rebuilt from the timers' own saved rows. */
+static const struct snap_field vclock_rows[] = {
+	SNAP_U64(struct vclock, ns),
+	SNAP_U64(struct vclock, icount_base),
+	SNAP_DERIVED(struct vclock, ns_per_insn_shift, "-icount shift (section machine)"),
+	SNAP_DERIVED(struct vclock, tsc_hz, "fixed at 1 GHz by machine_init"),
+	SNAP_DERIVED(struct vclock, timers, "the armed timers' deadline and seq"),
+	SNAP_U64(struct vclock, timer_seq),
+};
+SNAP_DESC(vclock, 1, vclock_rows, NULL, NULL);
 
 u64 clock_ns(struct machine *m)
 {

@@ -28,6 +28,10 @@ struct vclock {
 	u64 timer_seq;       /* seq of the next timer_mod */
 };
 
+/* its snapshot description (section "clock") */
+struct snap_desc;
+extern const struct snap_desc vclock_snap;
+
 /* current virtual time in ns */
 u64 clock_ns(struct machine *m);
 /* virtual TSC (before any per-CPU offset) */

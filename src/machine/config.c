@@ -365,6 +365,7 @@ static int opt_m(struct parse *p, const char *a)
 	if (size > CONFIG_MAX_RAM)
 		return bad(p, "RAM size '%s' is too large (at most 1T)", a);
 	p->cfg->ram_size = size;
+	p->ex->given_ram = true;
 	return CONFIG_RUN;
 }
 
@@ -373,6 +374,7 @@ static int opt_smp(struct parse *p, const char *a)
 	char err[160];
 	if (config_parse_smp(a, &p->cfg->smp, &p->ex->max_cpus, err, sizeof(err)))
 		return bad(p, "%s", err);
+	p->ex->given_smp = true;
 	return CONFIG_RUN;
 }
 
@@ -383,6 +385,7 @@ static int opt_cpu(struct parse *p, const char *a)
 		return CONFIG_DONE;
 	}
 	p->cfg->cpu_spec = a; /* cpu/model.c parses it when the machine is built */
+	p->ex->given_cpu = true;
 	return CONFIG_RUN;
 }
 
@@ -427,6 +430,7 @@ static int device_debug_exit(struct parse *p, char *rest)
 	p->cfg->debug_exit = true;
 	p->cfg->debug_exit_port = (u16)base;
 	p->ex->debug_exit_size = (u16)size;
+	p->ex->given_debug_exit = true;
 	return CONFIG_RUN;
 }
 
@@ -605,8 +609,10 @@ static int opt_icount(struct parse *p, const char *a)
 		if (!strcmp(key, "shift") && val && !strcmp(val, "auto"))
 			continue;
 		if (!strcmp(key, "shift") && val && !parse_u64(val, &v) &&
-		    v <= CONFIG_MAX_ICOUNT_SHIFT)
+		    v <= CONFIG_MAX_ICOUNT_SHIFT) {
 			p->cfg->icount_shift = (u32)v;
+			p->ex->given_icount = true;
+		}
 		else if (!strcmp(key, "shift"))
 			ret = bad(p, "shift must be 0..%d or auto", CONFIG_MAX_ICOUNT_SHIFT);
 		else if (!strcmp(key, "align") || !strcmp(key, "sleep")) {
@@ -653,6 +659,72 @@ static int opt_counters(struct parse *p, const char *a)
 	return CONFIG_RUN;
 }
 
+/* -snapshot-save FILE[,at=N|end|signal]...[,then=stop|continue] */
+static int opt_snapshot_save(struct parse *p, const char *a)
+{
+	char *copy = xstrdup(a), *rest = copy, *item, *val;
+	struct config_extra *ex = p->ex;
+	int ret = CONFIG_RUN;
+	bool any_at = false;
+
+	item = next_item(&rest);
+	if (!item || !*item) {
+		free(copy);
+		return bad(p, "needs a file name (-snapshot-save FILE[,at=N|end|signal][,then=stop])");
+	}
+	free((char *)ex->snap_save);
+	ex->snap_save = xstrdup(item);
+	while (ret == CONFIG_RUN && (item = next_item(&rest))) {
+		char *key = split_kv(item, &val);
+		u64 v;
+		if (!strcmp(key, "at") && val && !strcmp(val, "end")) {
+			ex->snap_at_end = true;
+		} else if (!strcmp(key, "at") && val && !strcmp(val, "signal")) {
+			ex->snap_at_signal = true;
+		} else if (!strcmp(key, "at") && val && !parse_u64(val, &v)) {
+			if (ex->snap_at_icount != UINT64_MAX)
+				ret = bad(p, "only one instruction count (at=N) per run");
+			ex->snap_at_icount = v;
+		} else if (!strcmp(key, "at")) {
+			ret = bad(p, "at= takes an instruction count, end or signal");
+		} else if (!strcmp(key, "then") && val && (!strcmp(val, "stop") || !strcmp(val, "continue"))) {
+			ex->snap_then_stop = !strcmp(val, "stop");
+		} else {
+			ret = bad(p, "unknown parameter '%s' (at=N|end|signal, then=stop|continue)", key);
+		}
+		any_at |= !strcmp(key, "at");
+	}
+	if (!any_at)
+		ex->snap_at_end = true;
+	free(copy);
+	return ret;
+}
+
+static int opt_snapshot_load(struct parse *p, const char *a)
+{
+	p->ex->snap_load = a;
+	return CONFIG_RUN;
+}
+
+static int opt_snapshot_info(struct parse *p, const char *a)
+{
+	p->ex->snap_info = a;
+	return CONFIG_RUN;
+}
+
+static int opt_snapshot_dump(struct parse *p, const char *a)
+{
+	p->ex->snap_info = a;
+	p->ex->snap_info_full = true;
+	return CONFIG_RUN;
+}
+
+static int opt_snapshot_layouts(struct parse *p, const char *a)
+{
+	p->ex->snap_layouts = true;
+	return CONFIG_RUN;
+}
+
 static int opt_help(struct parse *p, const char *a);
 
 static int opt_version(struct parse *p, const char *a)
@@ -692,6 +764,12 @@ static int opt_version(struct parse *p, const char *a)
 	O("d", "CAT[,CAT]", opt_d, "nestbox: log categories to stderr (help lists)") \
 	O("max-insns", "N", opt_max_insns, "nestbox: stop after N instructions") \
 	O("counters", NULL, opt_counters, "nestbox: print end-of-run counters on stderr") \
+	O("snapshot-save", "F[,at=..]", opt_snapshot_save, "nestbox: save the machine to F at=N " \
+					"(instructions), at=end, at=signal (SIGUSR1); then=stop") \
+	O("snapshot-load", "FILE", opt_snapshot_load, "nestbox: resume the machine saved in FILE") \
+	O("snapshot-info", "FILE", opt_snapshot_info, "nestbox: describe a snapshot and exit") \
+	O("snapshot-dump", "FILE", opt_snapshot_dump, "nestbox: -snapshot-info with every saved value") \
+	O("snapshot-layouts", NULL, opt_snapshot_layouts, "nestbox: print the snapshot's state tables") \
 	O("version", NULL, opt_version, "print the version") \
 	O("help", NULL, opt_help, "print this help") \
 	O("h", NULL, opt_help, "print this help")
@@ -744,6 +822,7 @@ static void config_defaults(struct machine_config *cfg, struct config_extra *ex)
 	ex->debug_exit_size = 4;
 	ex->max_cpus = 1;
 	ex->demo = true;
+	ex->snap_at_icount = UINT64_MAX;
 }
 
 int config_parse_ex(struct machine_config *cfg, struct config_extra *ex, int argc, char **argv)
@@ -784,6 +863,12 @@ void config_free(struct machine_config *cfg)
 		cfg->initrd[i] = NULL;
 	}
 	cfg->nr_initrd = 0;
+}
+
+void config_free_extra(struct config_extra *ex)
+{
+	free((char *)ex->snap_save);
+	ex->snap_save = NULL;
 }
 
 int config_parse(struct machine_config *cfg, int argc, char **argv)

@@ -35,14 +35,26 @@ struct config_extra {
 	int max_cpus;         /* -smp maxcpus= (defaults to the CPU count) */
 	bool demo;            /* no -kernel: boot the bundled demo guest */
 	u16 debug_exit_size;  /* -device isa-debug-exit,iosize= */
+	/* machine-shaping options the command line gave (a snapshot's must agree) */
+	bool given_ram, given_smp, given_cpu, given_icount, given_debug_exit;
+	/* snapshots (docs/snapshot.md) */
+	const char *snap_save;  /* -snapshot-save FILE (malloc'd) */
+	u64 snap_at_icount;     /* at=N; UINT64_MAX: none */
+	bool snap_at_end, snap_at_signal, snap_then_stop;
+	const char *snap_load;  /* -snapshot-load FILE */
+	const char *snap_info;  /* -snapshot-info / -snapshot-dump FILE */
+	bool snap_info_full;
+	bool snap_layouts;      /* -snapshot-layouts */
 };
 
 must_check int config_parse(struct machine_config *cfg, int argc, char **argv);
 must_check int config_parse_ex(struct machine_config *cfg, struct config_extra *ex, int argc,
 			       char **argv);
 
-/* release what config_parse() allocated (the -initrd list) */
+/* release what config_parse() allocated (the -initrd list; the snapshot
+ * file name) */
 void config_free(struct machine_config *cfg);
+void config_free_extra(struct config_extra *ex);
 
 /* QEMU size syntax ("128", "1.5G", "512M", "4096k", "0x1000B"): a number
  * with an optional B/K/M/G/T/P/E suffix (binary multiples); no suffix means

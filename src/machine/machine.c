@@ -13,11 +13,31 @@
 #include "dev/lapic.h"
 #include "machine/bios.h"
 #include "machine/loader.h"
+#include "snap/state.h"
 
 /* instructions a vCPU runs before the scheduler looks around */
 #define QUANTUM 100000
 
 static void sched_init(struct machine *m);
+
+/* The scheduler's snapshot description: all of it is state. Whether order[]
+ * is a permutation of the machine's vCPUs, and pos/cur are in range, is
+ * checked by the snapshot loader, which knows the vCPU count. */
+static const struct snap_field sched_rows[] = {
+	SNAP_U64(struct sched, rng),
+	SNAP_U64(struct sched, turn_end),
+	SNAP_U64(struct sched, turn_start),
+	SNAP_U64(struct sched, idle_since),
+	SNAP_U64(struct sched, idle_steps),
+	SNAP_U32_MAX(struct sched, pos, MACHINE_MAX_CPUS),
+	SNAP_U32_MAX(struct sched, cur, MACHINE_MAX_CPUS - 1),
+	SNAP_BOOL(struct sched, seeded),
+	SNAP_BOOL(struct sched, in_turn),
+	SNAP_BOOL(struct sched, busy),
+	SNAP_U8_MAX(struct sched, turn_act, ACT_WAIT_SIPI),
+	SNAP_U8_MAX(struct sched, order, MACHINE_MAX_CPUS - 1),
+};
+SNAP_DESC(sched, 1, sched_rows, NULL, NULL);
 
 /* a store hit a page holding decoded code: every vCPU's jump cache forgets
  * its entries (the blocks themselves are checked against the page's

@@ -58,6 +58,9 @@ struct sched {
 	u8 order[MACHINE_MAX_CPUS];
 };
 
+struct snap_desc;
+extern const struct snap_desc sched_snap; /* section "sched" */
+
 struct uart;
 struct machine {
 	struct machine_config cfg;

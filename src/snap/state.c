@@ -186,10 +186,13 @@ struct dec {
 static void path_name(const struct dec *x, const struct snap_field *f, u32 k, u32 n, char *out,
 		      size_t len)
 {
+	int r;
 	if (n > 1)
-		snprintf(out, len, "%s%s%s[%u]", x->path, x->path[0] ? "." : "", f->name, k);
+		r = snprintf(out, len, "%s%s%s[%u]", x->path, x->path[0] ? "." : "", f->name, k);
 	else
-		snprintf(out, len, "%s%s%s", x->path, x->path[0] ? "." : "", f->name);
+		r = snprintf(out, len, "%s%s%s", x->path, x->path[0] ? "." : "", f->name);
+	if (r < 0 || (size_t)r >= len) /* a path this long is cut: it only names */
+		out[len - 1] = 0;
 }
 
 static u64 take_le(struct dec *x, unsigned n)
@@ -430,4 +433,27 @@ const char *snap_desc_selfcheck(const struct snap_desc *d, char *msg, size_t len
 		}
 	}
 	return NULL;
+}
+
+/* --- layout, for tools/snapcheck.py --- */
+static const char *const kind_names[] = {
+	[SNAP_UINT] = "uint", [SNAP_BOOL] = "bool", [SNAP_STRUCT] = "struct",
+	[SNAP_TIMER] = "timer", [SNAP_DERIVED] = "derived", [SNAP_ALIAS] = "alias",
+};
+
+void snap_print_layout(const struct snap_desc *d, void *file)
+{
+	FILE *out = file;
+
+	fprintf(out, "desc %s size %u version %u fingerprint %016llx\n", d->name, d->size,
+		d->version, (unsigned long long)snap_fingerprint(d));
+	for (u32 i = 0; i < d->nr_fields; i++) {
+		const struct snap_field *f = &d->fields[i];
+		fprintf(out, "  row %s offset %u size %u elem %u kind %s%s%s\n", f->name, f->offset,
+			f->size, f->elem, kind_names[f->kind], f->sub ? " sub " : "",
+			f->sub ? f->sub->name : "");
+	}
+	for (u32 i = 0; i < d->nr_fields; i++)
+		if (d->fields[i].kind == SNAP_STRUCT)
+			snap_print_layout(d->fields[i].sub, file);
 }

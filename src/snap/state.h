@@ -154,4 +154,9 @@ void snap_call_loaded(const struct snap_desc *d, void *s);
  * is missing is tools/snapcheck.py's part, from the compiler's view. */
 const char *snap_desc_selfcheck(const struct snap_desc *d, char *msg, size_t len);
 
+/* "desc NAME size S version V fingerprint F" and one "  row ..." line per
+ * row, then the sub-descriptions: what tools/snapcheck.py compares with the
+ * compiler's view of the structs */
+void snap_print_layout(const struct snap_desc *d, void *file);
+
 #endif

@@ -16,5 +16,5 @@ $(O)/tests/bench/%.elf: $(O)/tests/bench/%.c.o $(GUEST_LIB_OBJS) tests/guest/lib
 .PHONY: bench bench-kernels
 bench-kernels: $(BENCH_KERNELS)
 bench:
-	@$(MAKE) --no-print-directory MODE=rel all bench-kernels
+	@$(MAKE) --no-print-directory MODE=rel all bench-kernels snap-tools
 	@sh tools/bench.sh o/rel

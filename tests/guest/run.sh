@@ -24,25 +24,12 @@ if [ ! -x "$EMU" ] && ! command -v "$EMU" >/dev/null 2>&1; then
 	exit 1
 fi
 
-source_of() { # NAME -> its .c file
-	for f in tests/guest/*/"$1".c tests/guest/"$1".c; do
-		[ -f "$f" ] && { echo "$f"; return; }
-	done
-}
+. tests/guest/kernel_args.sh
 
 run_one() { # NAME
 	name=$1
 	elf=$dir/$name.elf
-	src=$(source_of "$name")
-	args=""
-	: > "$tmp/env"
-	if [ -n "$src" ]; then
-		args=$(sed -n 's/.*run-args:[[:space:]]*\(.*\)$/\1/p' "$src" | sed 's/[[:space:]]*\*\/[[:space:]]*$//' | tr '\n' ' ')
-		sed -n 's/.*run-env:[[:space:]]*\([^[:space:]]*\).*$/\1/p' "$src" > "$tmp/env"
-	fi
-	case " $args " in *" -cpu "*) ;; *) args="$args -cpu max" ;; esac
-	case " $args " in *" -smp "*) ;; *) args="$args -smp 1" ;; esac
-	[ -s "$tmp/env" ] && args="$args -initrd $tmp/env"
+	kernel_args "$name" "$tmp/env"
 	eval "set -- $args"
 	timeout "$TIMEOUT" "$EMU" --no-reboot -nodefaults -device pc-testdev \
 		-device isa-debug-exit,iobase=0xf4,iosize=0x4 -display none \

@@ -1,0 +1,96 @@
+/* tests/snap/probe.c: find instruction counts at which a snapshot is
+ * interesting, for tests/snap/property.sh. Takes nestbox's command line,
+ * boots the machine the same way, and runs it one instruction at a time
+ * (machine_run with pause_at one further each time: the same path a
+ * snapshot takes), printing "point NAME N" for the first machine-wide
+ * instruction count N at which each condition holds:
+ *   sti-shadow, movss-shadow   some vCPU is in an STI / MOV SS shadow
+ *   rep-middle                 some vCPU is between two chunks of a REP
+ *                              string instruction
+ *   irq-pending                some local APIC has a vector in IRR
+ *   in-handler                 some local APIC has a vector in ISR
+ *   timer-next                 a timer fires after the next instruction
+ *   smm                        some vCPU is in SMM
+ *   wait-sipi                  an AP waits for a SIPI after the BSP ran a while
+ * Stops at the end of the run, when all were found, or after PROBE_LIMIT
+ * instructions. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cpu/cpu.h"
+#include "dev/lapic.h"
+#include "machine/config.h"
+#include "machine/machine.h"
+
+#define PROBE_LIMIT 4000000ull
+
+enum { P_STI, P_MOVSS, P_REP, P_IRR, P_ISR, P_TIMER, P_SMM, P_SIPI, P_NR };
+static const char *const names[P_NR] = {
+	"sti-shadow", "movss-shadow", "rep-middle", "irq-pending", "in-handler",
+	"timer-next", "smm", "wait-sipi",
+};
+
+static bool apic_any(const struct lapic *a, u32 base)
+{
+	for (u32 k = 0; k < 8; k++)
+		if (lapic_peek(a, base + 0x10 * k))
+			return true;
+	return false;
+}
+
+int main(int argc, char **argv)
+{
+	struct machine_config cfg;
+	struct config_extra ex;
+	static struct machine m;
+	u64 found[P_NR];
+	u64 prev_rip[MACHINE_MAX_CPUS], prev_rcx[MACHINE_MAX_CPUS];
+	int left = P_NR;
+
+	if (config_parse_ex(&cfg, &ex, argc, argv) != CONFIG_RUN || !cfg.kernel)
+		return 1;
+	if (machine_init(&m, &cfg) < 0 || machine_load(&m) < 0)
+		return 1;
+	for (int i = 0; i < P_NR; i++)
+		found[i] = UINT64_MAX;
+	for (int i = 0; i < m.nr_cpus; i++)
+		prev_rip[i] = prev_rcx[i] = UINT64_MAX;
+	while (m.end == RUN_GOING && left > 0) {
+		u64 now = machine_icount(&m);
+		if (now >= PROBE_LIMIT)
+			break;
+		bool hit[P_NR] = { false };
+		for (int i = 0; i < m.nr_cpus; i++) {
+			const struct cpu *c = m.cpus[i];
+			hit[P_STI] |= (c->shadow & SHADOW_STI) != 0;
+			hit[P_MOVSS] |= (c->shadow & SHADOW_MOVSS) != 0;
+			hit[P_REP] |= c->activity == ACT_ACTIVE && c->rip == prev_rip[i] &&
+				      c->gpr[RCX] < prev_rcx[i] && c->gpr[RCX] != 0;
+			hit[P_SMM] |= c->smm.in_smm != 0;
+			hit[P_SIPI] |= i > 0 && c->activity == ACT_WAIT_SIPI && now > 10000;
+			if (c->apic) {
+				hit[P_IRR] |= apic_any(c->apic, 0x200);
+				hit[P_ISR] |= apic_any(c->apic, 0x100);
+			}
+			prev_rip[i] = c->rip;
+			prev_rcx[i] = c->gpr[RCX];
+		}
+		u64 next = clock_next_deadline(&m), ns = clock_ns(&m);
+		hit[P_TIMER] = next != UINT64_MAX && next > ns &&
+			       next - ns <= (1ull << m.clock.ns_per_insn_shift);
+		for (int k = 0; k < P_NR; k++) {
+			if (hit[k] && found[k] == UINT64_MAX) {
+				found[k] = now;
+				left--;
+				printf("point %s %llu\n", names[k], (unsigned long long)now);
+			}
+		}
+		m.pause_at = now + 1;
+		machine_run(&m);
+		if (!m.paused && m.end == RUN_GOING)
+			break;
+	}
+	machine_free(&m);
+	return 0;
+}
