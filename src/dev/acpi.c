@@ -7,6 +7,8 @@
  * virtual second of clock_ns(). */
 #include "dev/acpi.h"
 
+#include <stdio.h>
+
 #include "dev/dev.h"
 #include "dev/devpriv.h"
 #include "dev/irq.h"
@@ -34,6 +36,53 @@ struct acpi {
 	int sci_level;
 	struct timer tmr;   /* armed for the next overflow while TMR_EN is set */
 };
+
+/* --- snapshot --- */
+
+/* The rules every reachable state obeys: TMR_STS lives in tmr_sts, not in
+ * pm1_sts; SLP_EN is a strobe that reads 0 (never stored); the next
+ * overflow is a multiple of 2^23 ticks ("Power Management Timer": bit 23
+ * changes); the overflow timer runs only while TMR_EN is set. */
+static const char *acpi_check(const void *p, char *msg, size_t len)
+{
+	const struct acpi *a = p;
+
+	if (a->pm1_sts & ACPI_PM1_TMR_STS) {
+		snprintf(msg, len, "%#x: TMR_STS is kept in tmr_sts", a->pm1_sts);
+		return "pm1_sts";
+	}
+	if (a->pm1_cnt & ACPI_PM1_SLP_EN) {
+		snprintf(msg, len, "%#x: SLP_EN is a strobe and is never stored", a->pm1_cnt);
+		return "pm1_cnt";
+	}
+	if (!a->tmr_overflow || (a->tmr_overflow & (PM_TMR_OVERFLOW_TICKS - 1))) {
+		snprintf(msg, len, "%#llx is not a multiple of 2^23 ticks",
+			 (unsigned long long)a->tmr_overflow);
+		return "tmr_overflow";
+	}
+	if (a->tmr.armed && !(a->pm1_en & ACPI_PM1_TMR_STS)) {
+		snprintf(msg, len, "armed with TMR_EN clear (PM1_EN %#x)", a->pm1_en);
+		return "tmr";
+	}
+	return NULL;
+}
+
+/* sci_level is saved: it is the level last driven on IRQ 9, which the
+ * controllers saw, while the status it came from is latched lazily */
+static const struct snap_field acpi_fields[] = {
+	SNAP_DERIVED(struct acpi, hdr, "construction (acpi_init)"),
+	SNAP_DERIVED(struct acpi, m, "construction: the machine"),
+	SNAP_U16(struct acpi, pm1_sts),
+	SNAP_U16(struct acpi, pm1_en),
+	SNAP_U16(struct acpi, pm1_cnt),
+	SNAP_U64(struct acpi, tmr_overflow),
+	SNAP_BOOL(struct acpi, tmr_sts),
+	SNAP_U16(struct acpi, gpe0_sts),
+	SNAP_U16(struct acpi, gpe0_en),
+	SNAP_U32_MAX(struct acpi, sci_level, 1),
+	SNAP_TIMER(struct acpi, tmr),
+};
+SNAP_DESC(acpi, 1, acpi_fields, acpi_check, NULL);
 
 static u64 pm_ticks(struct machine *m)
 {
@@ -206,7 +255,7 @@ void acpi_smi_cmd(struct machine *m, u8 cmd)
 
 void acpi_init(struct machine *m)
 {
-	struct acpi *a = dev_state_new(m, sizeof(*a), "acpi");
+	struct acpi *a = dev_state_new(m, sizeof(*a), "acpi", &acpi_snap);
 
 	a->m = m;
 	timer_init(&a->tmr, tmr_expired, a);

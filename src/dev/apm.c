@@ -21,6 +21,14 @@ struct apm {
 	u8 reg[2]; /* APMC, APMS */
 };
 
+/* both bytes are plain latches: any value can be there */
+static const struct snap_field apm_fields[] = {
+	SNAP_DERIVED(struct apm, hdr, "construction (apm_init)"),
+	SNAP_DERIVED(struct apm, m, "construction: the machine"),
+	SNAP_U8(struct apm, reg),
+};
+SNAP_DESC(apm, 1, apm_fields, NULL, NULL);
+
 static u64 apm_read(void *opaque, u64 off, unsigned size)
 {
 	struct apm *a = opaque;
@@ -60,7 +68,7 @@ static void apm_write(void *opaque, u64 off, u64 val, unsigned size)
 
 void apm_init(struct machine *m)
 {
-	struct apm *a = dev_state_new(m, sizeof(*a), "apm");
+	struct apm *a = dev_state_new(m, sizeof(*a), "apm", &apm_snap);
 
 	a->m = m;
 	physmem_add_pio(&m->mem, APM_PORT, 2, apm_read, apm_write, a, "apm");

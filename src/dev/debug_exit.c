@@ -53,6 +53,15 @@ struct shutdown_port {
 	unsigned matched; /* bytes of shutdown_magic seen in a row */
 };
 
+/* the whole string seen ends the run and starts matching again from 0, so
+ * at most all but its last byte can have been seen */
+static const struct snap_field shutdown_port_fields[] = {
+	SNAP_DERIVED(struct shutdown_port, hdr, "construction (shutdown_port_init)"),
+	SNAP_DERIVED(struct shutdown_port, m, "construction: the machine"),
+	SNAP_U32_MAX(struct shutdown_port, matched, sizeof(shutdown_magic) - 2),
+};
+SNAP_DESC(shutdown_port, 1, shutdown_port_fields, NULL, NULL);
+
 static u64 shutdown_read(void *opaque, u64 off, unsigned size)
 {
 	return size_mask(size);
@@ -75,7 +84,7 @@ static void shutdown_write(void *opaque, u64 off, u64 val, unsigned size)
 
 void shutdown_port_init(struct machine *m)
 {
-	struct shutdown_port *s = dev_state_new(m, sizeof(*s), "shutdown-port");
+	struct shutdown_port *s = dev_state_new(m, sizeof(*s), "shutdown-port", &shutdown_port_snap);
 
 	s->m = m;
 	physmem_add_pio(&m->mem, 0x8900, 1, shutdown_read, shutdown_write, s, "shutdown-port");

@@ -4,6 +4,8 @@
  * next byte of the item, and 0 past its end or for an item that does not
  * exist. No DMA interface (the ID item says so). Test images read the RAM
  * size and the CPU count here. */
+#include <stdio.h>
+
 #include "dev/dev.h"
 #include "dev/devpriv.h"
 
@@ -21,10 +23,12 @@ enum {
 /* ID bit 0: the traditional (port) interface is present; bit 1 (DMA) clear */
 #define FW_CFG_VERSION 0x01
 
+#define FW_CFG_ITEM_MAX 8 /* bytes of the longest item */
+
 struct fw_cfg_item {
 	u16 key;
 	u8 len;
-	u8 data[8];
+	u8 data[FW_CFG_ITEM_MAX];
 };
 
 #define FW_CFG_MAX_ITEMS 8
@@ -36,6 +40,56 @@ struct fw_cfg {
 	u16 sel;
 	u32 off;
 };
+
+/* The items are saved: they come from the command line (RAM size, CPU
+ * count), which the restoring process need not repeat. */
+static const struct snap_field fw_cfg_item_fields[] = {
+	SNAP_U16(struct fw_cfg_item, key),
+	SNAP_U8_MAX(struct fw_cfg_item, len, FW_CFG_ITEM_MAX),
+	SNAP_U8(struct fw_cfg_item, data),
+};
+SNAP_DESC(fw_cfg_item, 1, fw_cfg_item_fields, NULL, NULL);
+
+/* The data port only advances `off` while it is inside the selected item,
+ * and a select rewinds it: `off` never passes the selected item's end and
+ * stays 0 when no item has the selected key. Items are only ever added
+ * after the last one, so the unused slots are as calloc left them. */
+static const char *fw_cfg_check(const void *p, char *msg, size_t len)
+{
+	const struct fw_cfg *f = p;
+	static const u8 unused[FW_CFG_ITEM_MAX];
+	u32 end = 0;
+
+	for (int i = 0; i < f->nr_items; i++) {
+		if (f->items[i].key == f->sel) {
+			end = f->items[i].len;
+			break;
+		}
+	}
+	if (f->off > end) {
+		snprintf(msg, len, "%u is past the end (%u) of the selected item %#x", f->off, end,
+			 f->sel);
+		return "off";
+	}
+	for (int i = f->nr_items; i < FW_CFG_MAX_ITEMS; i++) {
+		const struct fw_cfg_item *it = &f->items[i];
+
+		if (it->key || it->len || memcmp(it->data, unused, sizeof(unused))) {
+			snprintf(msg, len, "slot %d is past the %d items but not empty", i, f->nr_items);
+			return "items";
+		}
+	}
+	return NULL;
+}
+
+static const struct snap_field fw_cfg_fields[] = {
+	SNAP_DERIVED(struct fw_cfg, hdr, "construction (fw_cfg_init)"),
+	SNAP_STRUCT(struct fw_cfg, items, struct fw_cfg_item, fw_cfg_item_snap),
+	SNAP_U32_MAX(struct fw_cfg, nr_items, FW_CFG_MAX_ITEMS),
+	SNAP_U16(struct fw_cfg, sel),
+	SNAP_U32_MAX(struct fw_cfg, off, FW_CFG_ITEM_MAX),
+};
+SNAP_DESC(fw_cfg, 1, fw_cfg_fields, fw_cfg_check, NULL);
 
 static void fw_cfg_add(struct fw_cfg *f, u16 key, const void *data, unsigned len)
 {
@@ -88,7 +142,7 @@ static void fw_cfg_write(void *opaque, u64 off, u64 val, unsigned size)
 
 void fw_cfg_init(struct machine *m)
 {
-	struct fw_cfg *f = dev_state_new(m, sizeof(*f), "fw_cfg");
+	struct fw_cfg *f = dev_state_new(m, sizeof(*f), "fw_cfg", &fw_cfg_snap);
 	int cpus = m->cfg.smp > 0 ? m->cfg.smp : 1;
 
 	fw_cfg_add(f, FW_CFG_SIGNATURE, "QEMU", 4);

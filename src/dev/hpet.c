@@ -7,6 +7,8 @@
  * virtual-time timer only while the HPET is enabled and the timer's
  * interrupt is enabled; a periodic comparator whose interrupt is off is
  * brought up to date when it is read. */
+#include <stdio.h>
+
 #include "dev/dev.h"
 #include "dev/devpriv.h"
 #include "dev/timers.h"
@@ -67,6 +69,86 @@ struct hpet {
 	u64 origin_ns;
 	struct hpet_timer t[HPET_TIMERS];
 };
+
+/* --- snapshot --- */
+
+/* "Timer N Configuration and Capability Register": PER_INT_CAP and
+ * SIZE_CAP are fixed, the rest beyond TN_WRITABLE reads 0 (INT_ROUTE_CAP
+ * is added on read). In 32-bit mode the comparator and the period are
+ * kept to 32 bits; a 64-bit period is at most half the range (as
+ * QEMU's). */
+static const char *hpet_timer_check(const void *p, char *msg, size_t len)
+{
+	const struct hpet_timer *t = p;
+	u64 fixed = TN_PER_CAP | TN_SIZE_CAP;
+	bool m32 = t->conf & TN_32BIT;
+
+	if ((t->conf & ~(TN_WRITABLE | fixed)) || (t->conf & fixed) != fixed) {
+		snprintf(msg, len, "%#llx: the capability bits are fixed and the others read 0",
+			 (unsigned long long)t->conf);
+		return "conf";
+	}
+	if (m32 && t->cmp > 0xffffffffull) {
+		snprintf(msg, len, "%#llx does not fit the 32-bit mode", (unsigned long long)t->cmp);
+		return "cmp";
+	}
+	if (t->period > (m32 ? 0xffffffffull : ~0ull >> 1)) {
+		snprintf(msg, len, "%#llx is more than a %s period can be", (unsigned long long)t->period,
+			 m32 ? "32-bit" : "64-bit");
+		return "period";
+	}
+	return NULL;
+}
+
+static const struct snap_field hpet_timer_fields[] = {
+	SNAP_U64(struct hpet_timer, conf),
+	SNAP_U64(struct hpet_timer, cmp),
+	SNAP_U64(struct hpet_timer, period),
+	SNAP_U64(struct hpet_timer, fsb),
+	SNAP_U64(struct hpet_timer, next),
+	SNAP_BOOL(struct hpet_timer, wrap_event),
+	SNAP_STRUCT(struct hpet_timer, irq, struct irq_probe, irq_probe_snap),
+	SNAP_TIMER(struct hpet_timer, timer),
+	SNAP_DERIVED(struct hpet_timer, h, "construction: back-pointer to the HPET"),
+	SNAP_DERIVED(struct hpet_timer, idx, "construction: the timer's index in t[]"),
+};
+SNAP_DESC(hpet_timer, 1, hpet_timer_fields, hpet_timer_check, NULL);
+
+/* A timer's status bit and its line are set together by a level interrupt
+ * and cleared together (timer_irq); an edge leaves both low. A comparator
+ * is armed only while the HPET and its interrupt are enabled. */
+static const char *hpet_check(const void *p, char *msg, size_t len)
+{
+	static const char *const timer_name[HPET_TIMERS] = { "t[0].timer", "t[1].timer",
+							     "t[2].timer" };
+	const struct hpet *h = p;
+
+	for (int i = 0; i < HPET_TIMERS; i++) {
+		const struct hpet_timer *t = &h->t[i];
+
+		if (!!(h->isr & BIT(i)) != t->irq.level) {
+			snprintf(msg, len, "%#llx, but timer %d's line is %d", (unsigned long long)h->isr,
+				 i, t->irq.level);
+			return "isr";
+		}
+		if (t->timer.armed && (!(h->conf & CONF_ENABLE) || !(t->conf & TN_INT_ENB))) {
+			snprintf(msg, len, "timer %d armed with the HPET or its interrupt disabled", i);
+			return timer_name[i];
+		}
+	}
+	return NULL;
+}
+
+static const struct snap_field hpet_fields[] = {
+	SNAP_DERIVED(struct hpet, hdr, "construction (hpet_init)"),
+	SNAP_DERIVED(struct hpet, m, "construction: the machine"),
+	SNAP_U64_MAX(struct hpet, conf, CONF_ENABLE | CONF_LEGACY),
+	SNAP_U64_MAX(struct hpet, isr, BIT(HPET_TIMERS) - 1),
+	SNAP_U64(struct hpet, counter),
+	SNAP_U64(struct hpet, origin_ns),
+	SNAP_STRUCT(struct hpet, t, struct hpet_timer, hpet_timer_snap),
+};
+SNAP_DESC(hpet, 1, hpet_fields, hpet_check, NULL);
 
 static bool hpet_running(const struct hpet *h) { return h->conf & CONF_ENABLE; }
 
@@ -377,7 +459,7 @@ const struct irq_probe *hpet_irq_probe(struct machine *m, int n)
 
 void hpet_init(struct machine *m)
 {
-	struct hpet *h = dev_state_new(m, sizeof(*h), "hpet");
+	struct hpet *h = dev_state_new(m, sizeof(*h), "hpet", &hpet_snap);
 
 	h->m = m;
 	for (int i = 0; i < HPET_TIMERS; i++) {

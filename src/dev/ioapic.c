@@ -10,6 +10,8 @@
  * remote IRR; the delivery sets remote IRR, which an EOI of its vector
  * (the local APICs' broadcast or the EOI register) clears, after which a
  * still-asserted pin delivers again. */
+#include <stdio.h>
+
 #include "dev/dev.h"
 #include "dev/devpriv.h"
 #include "dev/irq.h"
@@ -54,6 +56,42 @@ struct ioapic {
 	u32 lines;                 /* pin levels */
 	u64 rte[IOAPIC_PINS];
 };
+
+/* IOREGSEL takes any byte (unimplemented registers read 0 and ignore
+ * writes), so every value of regsel can exist. In the redirection
+ * entries, delivery status is never set (messages are delivered at once)
+ * and remote IRR only on a level-triggered entry (a write that makes the
+ * entry edge-triggered clears it). */
+static const char *ioapic_check(const void *p, char *msg, size_t len)
+{
+	const struct ioapic *s = p;
+
+	for (int pin = 0; pin < IOAPIC_PINS; pin++) {
+		u64 e = s->rte[pin];
+
+		if (e & RTE_DELIVS) {
+			snprintf(msg, len, "pin %d: delivery status set (%#llx)", pin,
+				 (unsigned long long)e);
+			return "rte";
+		}
+		if ((e & RTE_REMOTE_IRR) && !(e & RTE_TRIGGER)) {
+			snprintf(msg, len, "pin %d: remote IRR set on an edge-triggered entry (%#llx)",
+				 pin, (unsigned long long)e);
+			return "rte";
+		}
+	}
+	return NULL;
+}
+
+static const struct snap_field ioapic_fields[] = {
+	SNAP_DERIVED(struct ioapic, hdr, "construction (ioapic_init)"),
+	SNAP_DERIVED(struct ioapic, m, "construction: the machine"),
+	SNAP_U8(struct ioapic, regsel),
+	SNAP_U8_MAX(struct ioapic, id, ID_MASK),
+	SNAP_U32_MAX(struct ioapic, lines, (u32)BIT(IOAPIC_PINS) - 1),
+	SNAP_U64(struct ioapic, rte),
+};
+SNAP_DESC(ioapic, 1, ioapic_fields, ioapic_check, NULL);
 
 #define IOAPIC_NAME "ioapic"
 
@@ -253,7 +291,7 @@ static void ioapic_reset(struct ioapic *s)
 
 void ioapic_init(struct machine *m)
 {
-	struct ioapic *s = dev_state_new(m, sizeof(*s), IOAPIC_NAME);
+	struct ioapic *s = dev_state_new(m, sizeof(*s), IOAPIC_NAME, &ioapic_snap);
 
 	s->m = m;
 	ioapic_reset(s);

@@ -5,8 +5,11 @@
  * master IR2 is the cascade from the slave. */
 #include "dev/irq.h"
 
+#include <stdio.h>
+
 #include "dev/dev.h"
 #include "dev/devpriv.h"
+#include "dev/timers.h"
 
 #define ISA_NR_IRQS  16
 #define GSI_NR       24
@@ -42,3 +45,26 @@ void irq_init(struct machine *m)
 {
 	testdev_set_irq_hook(m, testdev_irq);
 }
+
+/* A line starts low and every change is counted, so it has risen once
+ * more than it fell exactly when it is high. The level is what the
+ * controllers' inputs saw last (they save their own view). */
+static const char *irq_probe_check(const void *p, char *msg, size_t len)
+{
+	const struct irq_probe *q = p;
+
+	if (q->rises - q->falls != (u64)q->level) {
+		snprintf(msg, len, "%d after %llu rises and %llu falls", q->level,
+			 (unsigned long long)q->rises, (unsigned long long)q->falls);
+		return "level";
+	}
+	return NULL;
+}
+
+static const struct snap_field irq_probe_fields[] = {
+	SNAP_U32_MAX(struct irq_probe, level, 1),
+	SNAP_U64(struct irq_probe, rises),
+	SNAP_U64(struct irq_probe, falls),
+	SNAP_DERIVED(struct irq_probe, legacy, "construction: set by pit_init and rtc_init"),
+};
+SNAP_DESC(irq_probe, 1, irq_probe_fields, irq_probe_check, NULL);

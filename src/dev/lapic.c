@@ -1109,7 +1109,7 @@ static struct lapic_bus *lapic_bus_of(struct machine *m)
 	struct lapic_bus *bus = dev_state_find(m, "lapic-bus");
 
 	if (!bus) {
-		bus = dev_state_new(m, sizeof(*bus), "lapic-bus");
+		bus = dev_state_new(m, sizeof(*bus), "lapic-bus", NULL);
 		bus->m = m;
 	}
 	return bus;

@@ -3,6 +3,8 @@
  * controller's reset line. Port 0x61 lives with the PIT (dev/pit8254.c),
  * the reset control register 0xcf9 with PCI (dev/pci.c), the ELCR
  * (0x4d0/0x4d1) with the 8259s (dev/pic8259.c). */
+#include <stdio.h>
+
 #include "dev/dev.h"
 #include "dev/devpriv.h"
 
@@ -93,9 +95,35 @@ struct misc_state {
 	struct misc_window win[ARRAY_SIZE(misc_ranges)];
 };
 
+/* port 0x92 bit 0 (fast reset) is a strobe: the write that sets it ends
+ * the run and the bit is never latched */
+static const char *misc_ports_check(const void *p, char *msg, size_t len)
+{
+	const struct misc_ports *s = p;
+
+	if (s->port92 & PORT92_RESET) {
+		snprintf(msg, len, "%#x has the reset strobe (bit 0) latched", s->port92);
+		return "port92";
+	}
+	return NULL;
+}
+
+static const struct snap_field misc_ports_fields[] = {
+	SNAP_DERIVED(struct misc_ports, hdr, "construction (misc_ports_init)"),
+	SNAP_DERIVED(struct misc_ports, m, "construction: the machine"),
+	SNAP_U8(struct misc_ports, port92),
+};
+SNAP_DESC(misc_ports, 1, misc_ports_fields, misc_ports_check, NULL);
+
+static const struct snap_field misc_state_fields[] = {
+	SNAP_STRUCT(struct misc_state, ports, struct misc_ports, misc_ports_snap),
+	SNAP_DERIVED(struct misc_state, win, "construction: one window per misc_ranges entry"),
+};
+SNAP_DESC(misc_state, 1, misc_state_fields, NULL, NULL);
+
 void misc_ports_init(struct machine *m)
 {
-	struct misc_state *st = dev_state_new(m, sizeof(*st), "misc-ports");
+	struct misc_state *st = dev_state_new(m, sizeof(*st), "misc-ports", &misc_state_snap);
 
 	st->ports.m = m;
 	st->ports.port92 = PORT92_A20;

@@ -9,6 +9,8 @@
  * it then never matches). */
 #include "dev/pci.h"
 
+#include <stdio.h>
+
 #include "dev/dev.h"
 #include "dev/devpriv.h"
 
@@ -299,41 +301,145 @@ static void cfg_init(struct pci_fn *f, unsigned reg, unsigned size, u32 val)
 		f->cfg[reg + i] = (u8)(val >> (8 * i));
 }
 
-static void bar_init(struct pci *p, int fn, int idx, enum pci_bar_kind kind, u32 size, u32 addr)
+/* a BAR as the firmware assigned it: config space and sizing mask */
+static void bar_init(struct pci_fn *f, int fn, int idx, enum pci_bar_kind kind, u32 size, u32 addr)
 {
-	struct pci_fn *f = &p->fn[fn];
-	struct pci_bar *b = &f->bar[idx];
-	struct physmem *pm = &p->m->mem;
 	u32 type = kind == PCI_BAR_IO ? PCI_BAR_SPACE_IO : 0;
 
-	*b = (struct pci_bar){ p, fn, idx, kind, size, -1 };
+	f->bar[idx] = (struct pci_bar){ NULL, fn, idx, kind, size, -1 };
 	store_le32(f->cfg + PCI_BAR0 + 4 * idx, addr | type);
 	/* sizing: the address bits above the size are writable */
 	store_le32(f->wmask + PCI_BAR0 + 4 * idx, ~(size - 1) & ~(kind == PCI_BAR_IO ? 3u : 0xfu));
-	if (fn != PCI_FN_pci_testdev)
+}
+
+/* every function's config space, write masks and BARs as the firmware
+ * leaves them (dev/pci.def), with no wiring: pci_init builds the bus
+ * from it, and the snapshot check compares read-only bits with it */
+static void pci_fns_build(struct pci_fn *fns)
+{
+	memset(fns, 0, sizeof(struct pci_fn) * PCI_NR_FNS);
+#define PCI_FN(name, slot, func, ven, dev, rev, cls, ht, cmd, pin, line, chip)          \
+	fn_init(&fns[PCI_FN_##name], PCI_DEVFN(slot, func), ven, dev, rev, cls, ht, cmd, \
+		pin, line, chip);
+#define PCI_BAR(name, idx, kind, size, addr) \
+	bar_init(&fns[PCI_FN_##name], PCI_FN_##name, idx, kind, size, addr);
+#define PCI_CFG(name, off, size, val) cfg_init(&fns[PCI_FN_##name], off, size, val);
+#include "dev/pci.def"
+}
+
+/* give the pci-testdev's BARs their ranges, at the firmware addresses
+ * (bar_remap puts them where the config space says) */
+static void bar_wire(struct pci *p, struct pci_fn *f, struct pci_bar *b)
+{
+	struct physmem *pm = &p->m->mem;
+	u32 addr;
+
+	b->p = p;
+	if (b->fn != PCI_FN_pci_testdev || b->kind == PCI_BAR_NONE)
 		return;         /* config space only: no behaviour behind it */
-	if (kind == PCI_BAR_IO)
-		b->range = physmem_add_pio(pm, (u16)addr, (u16)size, bar_read, bar_write, b,
+	addr = load_le32(f->cfg + PCI_BAR0 + 4 * b->idx) & ~(b->kind == PCI_BAR_IO ? 3u : 0xfu);
+	if (b->kind == PCI_BAR_IO)
+		b->range = physmem_add_pio(pm, (u16)addr, (u16)b->size, bar_read, bar_write, b,
 					   "pci-testdev-io");
 	else
-		b->range = physmem_add_mmio(pm, addr, size, bar_read, bar_write, b,
+		b->range = physmem_add_mmio(pm, addr, b->size, bar_read, bar_write, b,
 					    "pci-testdev-mmio");
 }
 
+/* --- snapshot --- */
+
+/* Config space writes go through the write masks (cfg_write), so every
+ * bit a mask leaves read-only still has its firmware value. */
+static const char *pci_fn_check(const void *p, char *msg, size_t len)
+{
+	const struct pci_fn *f = p;
+	struct pci_fn ref[PCI_NR_FNS];
+	const struct pci_fn *r = NULL;
+
+	pci_fns_build(ref);
+	for (int i = 0; i < PCI_NR_FNS; i++)
+		if (ref[i].present && ref[i].devfn == f->devfn)
+			r = &ref[i];
+	if (!r)
+		return NULL; /* an absent slot: config space never reached */
+	for (unsigned o = 0; o < PCI_CONFIG_SIZE; o++) {
+		if ((f->cfg[o] ^ r->cfg[o]) & ~r->wmask[o]) {
+			snprintf(msg, len, "byte %#x is %#x, its read-only bits (%#x) are %#x", o,
+				 f->cfg[o], (u8)~r->wmask[o], r->cfg[o] & (u8)~r->wmask[o]);
+			return "cfg";
+		}
+	}
+	return NULL;
+}
+
+static const struct snap_field pci_fn_fields[] = {
+	SNAP_DERIVED(struct pci_fn, devfn, "construction: dev/pci.def"),
+	SNAP_DERIVED(struct pci_fn, present, "construction: dev/pci.def"),
+	SNAP_U8(struct pci_fn, cfg),
+	SNAP_DERIVED(struct pci_fn, wmask, "construction: dev/pci.def (never written after)"),
+	SNAP_DERIVED(struct pci_fn, bar, "construction: kinds and sizes from dev/pci.def, ranges "
+					 "from physmem; mapped from cfg by pci_loaded"),
+};
+SNAP_DESC(pci_fn, 1, pci_fn_fields, pci_fn_check, NULL);
+
+/* the reset control register keeps SYS_RST only (RST_CPU is a strobe that
+ * ends the run); the pci-testdev selects test 0..5 or none (-1), and only
+ * the tests that count ever count */
+static const char *pci_check(const void *p, char *msg, size_t len)
+{
+	const struct pci *s = p;
+
+	if (s->rst_cnt & ~RST_CNT_SYS_RST) {
+		snprintf(msg, len, "%#x: only SYS_RST (bit 1) is kept", s->rst_cnt);
+		return "rst_cnt";
+	}
+	if (s->td_current < -1 || s->td_current >= PCI_TESTDEV_NR_TESTS) {
+		snprintf(msg, len, "%d is not a test (0..%d) or none (-1)", s->td_current,
+			 PCI_TESTDEV_NR_TESTS - 1);
+		return "td_current";
+	}
+	for (int i = 0; i < PCI_TESTDEV_NR_TESTS; i++) {
+		if (s->td_count[i] && !td_tests[i].counts) {
+			snprintf(msg, len, "test %d (%s) hands its writes on and never counts", i,
+				 td_tests[i].name);
+			return "td_count";
+		}
+	}
+	return NULL;
+}
+
+/* the BARs decode where the loaded config space puts them */
+static void pci_loaded(void *p)
+{
+	struct pci *s = p;
+
+	for (int i = 0; i < PCI_NR_FNS; i++)
+		bar_remap(s, &s->fn[i]);
+}
+
+static const struct snap_field pci_fields[] = {
+	SNAP_DERIVED(struct pci, hdr, "construction (pci_init)"),
+	SNAP_DERIVED(struct pci, m, "construction: the machine"),
+	SNAP_U8(struct pci, rst_cnt),
+	SNAP_U32(struct pci, conf_addr),
+	SNAP_STRUCT(struct pci, fn, struct pci_fn, pci_fn_snap),
+	SNAP_U32(struct pci, td_current),
+	SNAP_U32(struct pci, td_count),
+};
+SNAP_DESC(pci, 1, pci_fields, pci_check, pci_loaded);
+
 void pci_init(struct machine *m)
 {
-	struct pci *p = dev_state_new(m, sizeof(*p), "pci");
+	struct pci *p = dev_state_new(m, sizeof(*p), "pci", &pci_snap);
 
 	p->m = m;
 	p->td_current = -1;
-#define PCI_FN(name, slot, func, ven, dev, rev, cls, ht, cmd, pin, line, chip)          \
-	fn_init(&p->fn[PCI_FN_##name], PCI_DEVFN(slot, func), ven, dev, rev, cls, ht, cmd, \
-		pin, line, chip);
-#define PCI_BAR(name, idx, kind, size, addr) bar_init(p, PCI_FN_##name, idx, kind, size, addr);
-#define PCI_CFG(name, off, size, val) cfg_init(&p->fn[PCI_FN_##name], off, size, val);
-#include "dev/pci.def"
-	for (int i = 0; i < PCI_NR_FNS; i++)
+	pci_fns_build(p->fn);
+	for (int i = 0; i < PCI_NR_FNS; i++) {
+		for (int k = 0; k < PCI_NR_BARS; k++)
+			bar_wire(p, &p->fn[i], &p->fn[i].bar[k]);
 		bar_remap(p, &p->fn[i]);
+	}
 	/* 0xcf8-0xcfb address (0xcf9: reset control), 0xcfc-0xcff data */
 	physmem_add_pio(&m->mem, PCI_CONF1_ADDR, 8, conf1_read, conf1_write, p, "pci-conf1");
 }

@@ -10,6 +10,8 @@
  * before (as QEMU's i8259 does; on the real part the request would be
  * lost and turn into a spurious IR7). A level-triggered input's IRR bit
  * follows the line. */
+#include <stdio.h>
+
 #include "cpu/event.h"
 #include "dev/dev.h"
 #include "dev/devpriv.h"
@@ -59,6 +61,95 @@ struct pic {
 	struct pic_chip chip[2]; /* master, slave */
 	bool intr;               /* master INT output */
 };
+
+/* --- snapshot ------------------------------------------------------------ */
+
+static int pic_best(const struct pic_chip *p, bool master);
+
+/* The rules every reachable chip state obeys:
+ *  - ICW2 keeps the vector's bits 7:3 only;
+ *  - ICW1 always has bit 4 set (it is what selects ICW1), or is 0 before
+ *    the first initialization;
+ *  - the ELCR holds only the bits this chip's ELCR implements;
+ *  - a level-sensitive input's request is its line ("Edge and Level
+ *    Triggered Modes"; ICW1 and ELCR writes re-derive it). */
+static const char *pic_chip_check(const void *p, char *msg, size_t len)
+{
+	const struct pic_chip *c = p;
+	u8 level = (c->icw1 & ICW1_LTIM) ? 0xff : c->elcr;
+
+	if (c->base & 7) {
+		snprintf(msg, len, "%#x: ICW2 keeps bits 7:3 only", c->base);
+		return "base";
+	}
+	if (c->icw1 && !(c->icw1 & ICW1_INIT)) {
+		snprintf(msg, len, "%#x lacks bit 4, which every ICW1 has", c->icw1);
+		return "icw1";
+	}
+	if (c->elcr & ~c->elcr_rw) {
+		snprintf(msg, len, "%#x sets bits this ELCR does not implement (%#x)", c->elcr,
+			 c->elcr_rw);
+		return "elcr";
+	}
+	if ((c->irr ^ c->lines) & level) {
+		snprintf(msg, len, "%#x: the level-triggered inputs (%#x) do not follow lines %#x",
+			 c->irr, level, c->lines);
+		return "irr";
+	}
+	return NULL;
+}
+
+static const struct snap_field pic_chip_fields[] = {
+	SNAP_U8(struct pic_chip, irr),
+	SNAP_U8(struct pic_chip, isr),
+	SNAP_U8(struct pic_chip, imr),
+	SNAP_U8(struct pic_chip, lines),
+	SNAP_U8(struct pic_chip, elcr),
+	SNAP_DERIVED(struct pic_chip, elcr_rw, "construction: the IRQs the PIIX ELCR implements"),
+	SNAP_U8(struct pic_chip, base),
+	SNAP_U8(struct pic_chip, icw1),
+	SNAP_U8(struct pic_chip, icw3),
+	SNAP_U8(struct pic_chip, icw4),
+	SNAP_U8_MAX(struct pic_chip, init_step, INIT_ICW4),
+	SNAP_U8_MAX(struct pic_chip, lowest, 7),
+	SNAP_BOOL(struct pic_chip, read_isr),
+	SNAP_BOOL(struct pic_chip, poll),
+	SNAP_BOOL(struct pic_chip, special_mask),
+	SNAP_BOOL(struct pic_chip, rotate_aeoi),
+};
+SNAP_DESC(pic_chip, 1, pic_chip_fields, pic_chip_check, NULL);
+
+/* the master's IR2 is the slave's INT, as pic_update drives it after
+ * every change */
+static const char *pic_check(const void *p, char *msg, size_t len)
+{
+	const struct pic *s = p;
+	bool cascade = pic_best(&s->chip[1], false) >= 0;
+
+	if (!!(s->chip[0].lines & BIT(PIC_CASCADE_IR)) != cascade) {
+		snprintf(msg, len, "master IR2 (%#x) is not the slave's INT (%d)", s->chip[0].lines,
+			 cascade);
+		return "chip[0].lines";
+	}
+	return NULL;
+}
+
+/* INT is a function of the chips' registers: recomputed, not re-driven
+ * (the boot CPU's LINT0 level is restored with its local APIC) */
+static void pic_loaded(void *p)
+{
+	struct pic *s = p;
+
+	s->intr = pic_best(&s->chip[0], true) >= 0;
+}
+
+static const struct snap_field pic_fields[] = {
+	SNAP_DERIVED(struct pic, hdr, "construction (pic_init)"),
+	SNAP_DERIVED(struct pic, m, "construction: the machine"),
+	SNAP_STRUCT(struct pic, chip, struct pic_chip, pic_chip_snap),
+	SNAP_DERIVED(struct pic, intr, "the master's best request (pic_loaded)"),
+};
+SNAP_DESC(pic, 1, pic_fields, pic_check, pic_loaded);
 
 #define PIC_NAME "pic8259"
 
@@ -427,9 +518,15 @@ struct pic_state {
 	struct pic_port port[2];
 };
 
+static const struct snap_field pic_state_fields[] = {
+	SNAP_STRUCT(struct pic_state, pic, struct pic, pic_snap),
+	SNAP_DERIVED(struct pic_state, port, "construction: one port window per chip"),
+};
+SNAP_DESC(pic_state, 1, pic_state_fields, NULL, NULL);
+
 void pic_init(struct machine *m)
 {
-	struct pic_state *st = dev_state_new(m, sizeof(*st), PIC_NAME);
+	struct pic_state *st = dev_state_new(m, sizeof(*st), PIC_NAME, &pic_state_snap);
 	struct pic *s = &st->pic;
 
 	s->m = m;

@@ -9,6 +9,8 @@
  * one virtual-time timer per OUT edge (per period in modes 2 and 4), so a
  * periodic tick costs nothing between edges; lost edges (a timer that
  * fired late) are dropped, not replayed. */
+#include <stdio.h>
+
 #include "dev/dev.h"
 #include "dev/devpriv.h"
 #include "dev/timers.h"
@@ -61,6 +63,147 @@ struct pit {
 	u8 port61;  /* system control port B, bits 3:0 */
 	u8 refresh; /* port B bit 4: toggles on each read */
 };
+
+/* --- snapshot ------------------------------------------------------------ */
+
+/* The rules every reachable channel state obeys (8254 data sheet "Control
+ * Word Format", "Write Operations", "Read Operations"):
+ *  - mode, access mode and BCD are the control word's fields (modes 6
+ *    and 7 are 2 and 3), and the access mode is never a latch command;
+ *  - a count is 1..65536 (binary) or 1..10000 (BCD) once loaded, and a
+ *    count waiting for the period end (modes 2/3, gate high) is one too;
+ *  - only modes 1 and 5 see a gate trigger;
+ *  - the byte-order flip-flops only move in LSB-then-MSB access mode;
+ *  - a latched count has one or (LSB then MSB) two bytes left, a latched
+ *    status carries the control word it was latched under (a control word
+ *    drops both latches);
+ *  - only channel 0 drives a line, so only it arms its timer. */
+static const char *pit_chan_check(const void *p, char *msg, size_t len)
+{
+	const struct pit_chan *ch = p;
+	u32 mod = ch->bcd ? 10000 : 65536;
+	u8 m = CW_M(ch->ctrl) > 5 ? CW_M(ch->ctrl) - 4 : CW_M(ch->ctrl);
+
+	if (ch->mode != m) {
+		snprintf(msg, len, "%u, but the control word %#x says mode %u", ch->mode, ch->ctrl, m);
+		return "mode";
+	}
+	if (ch->rw != CW_RW(ch->ctrl) || ch->rw == RW_LATCH) {
+		snprintf(msg, len, "%u with control word %#x", ch->rw, ch->ctrl);
+		return "rw";
+	}
+	if (ch->bcd != (bool)(ch->ctrl & CW_BCD)) {
+		snprintf(msg, len, "%d with control word %#x", ch->bcd, ch->ctrl);
+		return "bcd";
+	}
+	if (!ch->count || (ch->loaded && ch->count > mod)) {
+		snprintf(msg, len, "%u is not a count of 1..%u", ch->count, ch->loaded ? mod : 65536);
+		return "count";
+	}
+	if (ch->pending && (!ch->loaded || !ch->gate || (ch->mode != 2 && ch->mode != 3))) {
+		snprintf(msg, len, "a new count waits only in modes 2 and 3 while counting");
+		return "pending";
+	}
+	if (ch->pending && (!ch->pending_count || ch->pending_count > mod)) {
+		snprintf(msg, len, "%u is not a count of 1..%u", ch->pending_count, mod);
+		return "pending_count";
+	}
+	if (ch->pending && ch->switch_tick <= ch->load) {
+		snprintf(msg, len, "%llu is not after the period start %llu",
+			 (unsigned long long)ch->switch_tick, (unsigned long long)ch->load);
+		return "switch_tick";
+	}
+	if (ch->triggered && ch->mode != 1 && ch->mode != 5) {
+		snprintf(msg, len, "set in mode %u: only modes 1 and 5 are gate-triggered", ch->mode);
+		return "triggered";
+	}
+	if (ch->wmsb && ch->rw != RW_WORD) {
+		snprintf(msg, len, "an MSB is awaited in access mode %u", ch->rw);
+		return "wmsb";
+	}
+	if (ch->rmsb && ch->rw != RW_WORD) {
+		snprintf(msg, len, "an MSB is next in access mode %u", ch->rw);
+		return "rmsb";
+	}
+	if (ch->count_latched && (!ch->latch_bytes || ch->latch_bytes > (ch->rw == RW_WORD ? 2 : 1))) {
+		snprintf(msg, len, "%u bytes of a latch left in access mode %u", ch->latch_bytes, ch->rw);
+		return "latch_bytes";
+	}
+	if (ch->status_latched && (ch->status & 0x3f) != ch->ctrl) {
+		snprintf(msg, len, "%#x was not latched under control word %#x", ch->status, ch->ctrl);
+		return "status";
+	}
+	if (ch->idx != 0 && ch->timer.armed) {
+		snprintf(msg, len, "armed on channel %d, which drives no line", ch->idx);
+		return "timer";
+	}
+	return NULL;
+}
+
+/* OUT's state before a count is loaded follows the mode (chan_control) */
+static void pit_chan_loaded(void *p)
+{
+	struct pit_chan *ch = p;
+
+	ch->out_idle = ch->mode != 0;
+}
+
+static const struct snap_field pit_chan_fields[] = {
+	SNAP_U8_MAX(struct pit_chan, ctrl, 0x3f),
+	SNAP_U8_MAX(struct pit_chan, mode, 5),
+	SNAP_U8_MAX(struct pit_chan, rw, RW_WORD),
+	SNAP_BOOL(struct pit_chan, bcd),
+	SNAP_BOOL(struct pit_chan, loaded),
+	SNAP_BOOL(struct pit_chan, triggered),
+	SNAP_BOOL(struct pit_chan, gate),
+	SNAP_DERIVED(struct pit_chan, out_idle, "the mode: low in mode 0, else high (pit_chan_loaded)"),
+	SNAP_U32_MAX(struct pit_chan, count, 65536),
+	SNAP_U64(struct pit_chan, load),
+	SNAP_U64(struct pit_chan, paused),
+	SNAP_U32_MAX(struct pit_chan, hold, 0xffff),
+	SNAP_BOOL(struct pit_chan, pending),
+	SNAP_U32_MAX(struct pit_chan, pending_count, 65536),
+	SNAP_U64(struct pit_chan, switch_tick),
+	SNAP_U8(struct pit_chan, wlsb),
+	SNAP_BOOL(struct pit_chan, wmsb),
+	SNAP_BOOL(struct pit_chan, rmsb),
+	SNAP_BOOL(struct pit_chan, count_latched),
+	SNAP_U16(struct pit_chan, latch),
+	SNAP_U8_MAX(struct pit_chan, latch_bytes, 2),
+	SNAP_BOOL(struct pit_chan, status_latched),
+	SNAP_U8(struct pit_chan, status),
+	SNAP_U64(struct pit_chan, event),
+	SNAP_TIMER(struct pit_chan, timer),
+	SNAP_DERIVED(struct pit_chan, pit, "construction: back-pointer to the PIT"),
+	SNAP_DERIVED(struct pit_chan, idx, "construction: the channel's index in ch[]"),
+};
+SNAP_DESC(pit_chan, 1, pit_chan_fields, pit_chan_check, pit_chan_loaded);
+
+/* gates 0 and 1 are tied high; gate 2 is port B bit 0 (port61_write) */
+static const char *pit_check(const void *p, char *msg, size_t len)
+{
+	const struct pit *s = p;
+
+	if (!s->ch[0].gate || !s->ch[1].gate) {
+		snprintf(msg, len, "low, but gates 0 and 1 are tied high");
+		return !s->ch[0].gate ? "ch[0].gate" : "ch[1].gate";
+	}
+	if (s->ch[2].gate != (bool)(s->port61 & 1)) {
+		snprintf(msg, len, "%d, but port B bit 0 is %d", s->ch[2].gate, s->port61 & 1);
+		return "ch[2].gate";
+	}
+	return NULL;
+}
+
+static const struct snap_field pit_fields[] = {
+	SNAP_DERIVED(struct pit, hdr, "construction (pit_init)"),
+	SNAP_DERIVED(struct pit, m, "construction: the machine"),
+	SNAP_STRUCT(struct pit, ch, struct pit_chan, pit_chan_snap),
+	SNAP_STRUCT(struct pit, irq0, struct irq_probe, irq_probe_snap),
+	SNAP_U8_MAX(struct pit, port61, 0x0f),
+	SNAP_U8_MAX(struct pit, refresh, 1),
+};
+SNAP_DESC(pit, 1, pit_fields, pit_check, NULL);
 
 static u64 pit_now(struct pit *p)
 {
@@ -486,7 +629,7 @@ const struct irq_probe *pit_irq_probe(struct machine *m)
 
 void pit_init(struct machine *m)
 {
-	struct pit *p = dev_state_new(m, sizeof(*p), "pit");
+	struct pit *p = dev_state_new(m, sizeof(*p), "pit", &pit_snap);
 
 	p->m = m;
 	p->irq0.legacy = true;

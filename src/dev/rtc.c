@@ -10,6 +10,8 @@
  * or an interrupt is due): a timer is armed only while an enabled interrupt
  * could raise IRQ 8, and not while IRQF is already set, so an RTC nobody
  * services costs nothing and never keeps a halted machine busy. */
+#include <stdio.h>
+
 #include "dev/dev.h"
 #include "dev/devpriv.h"
 #include "dev/timers.h"
@@ -56,6 +58,67 @@ struct rtc {
 	struct irq_probe irq8;
 	struct timer timer;
 };
+
+/* --- snapshot --- */
+
+static i64 days_from_date(i64 y, int mon, int day);
+
+/* The clock is seconds since 1970 as a signed count. The registers can set
+ * the last day of year -1 (all fields 0) to year 25599 (century 255 in
+ * binary mode), and running adds at most the 585 years of a 64-bit
+ * virtual ns count, so a clock outside years -99 to about 36800 (2^40 s)
+ * cannot exist; inside it the calendar arithmetic cannot overflow and the
+ * century register never goes below -1 (to_reg shifts it). */
+#define RTC_SEC_MAX (1ll << 40)
+
+/* The rules every reachable state obeys (data sheet "Registers"):
+ *  - UIP is computed on read, never stored in register A;
+ *  - register C holds only its four flags (bits 7:4);
+ *  - SET clears UIE, and UIE cannot be set while SET is on;
+ *  - IRQ 8 is high exactly while register C's IRQF is set (both rise
+ *    together in rtc_account/rtc_write_b and fall when C is read). */
+static const char *rtc_check(const void *p, char *msg, size_t len)
+{
+	const struct rtc *r = p;
+
+	if (r->sec < days_from_date(-99, 1, 1) * 86400 || r->sec > RTC_SEC_MAX) {
+		snprintf(msg, len, "%lld s from 1970 is outside the years the clock can show",
+			 (long long)r->sec);
+		return "sec";
+	}
+	if (r->cmos[R_A] & A_UIP) {
+		snprintf(msg, len, "register A %#x: UIP is never stored", r->cmos[R_A]);
+		return "cmos";
+	}
+	if (r->cmos[R_C] & 0x0f) {
+		snprintf(msg, len, "register C %#x: bits 3:0 are always 0", r->cmos[R_C]);
+		return "cmos";
+	}
+	if ((r->cmos[R_B] & B_SET) && (r->cmos[R_B] & B_UIE)) {
+		snprintf(msg, len, "register B %#x: SET clears UIE", r->cmos[R_B]);
+		return "cmos";
+	}
+	if (r->irq8.level != !!(r->cmos[R_C] & C_IRQF)) {
+		snprintf(msg, len, "IRQ 8 is %d with register C %#x", r->irq8.level, r->cmos[R_C]);
+		return "irq8.level";
+	}
+	return NULL;
+}
+
+static const struct snap_field rtc_fields[] = {
+	SNAP_DERIVED(struct rtc, hdr, "construction (rtc_init)"),
+	SNAP_DERIVED(struct rtc, m, "construction: the machine"),
+	SNAP_U8(struct rtc, cmos),
+	SNAP_U8_MAX(struct rtc, index, 0x7f),
+	SNAP_BOOL(struct rtc, nmi_disabled),
+	SNAP_U64(struct rtc, sec),
+	SNAP_U64(struct rtc, ref_ns),
+	SNAP_U64(struct rtc, div_ns),
+	SNAP_U64(struct rtc, acc_ns),
+	SNAP_STRUCT(struct rtc, irq8, struct irq_probe, irq_probe_snap),
+	SNAP_TIMER(struct rtc, timer),
+};
+SNAP_DESC(rtc, 1, rtc_fields, rtc_check, NULL);
 
 static u64 now_ns(struct rtc *r) { return clock_ns(r->m); }
 static u64 umin(u64 a, u64 b) { return a < b ? a : b; }
@@ -475,7 +538,7 @@ static void rtc_cmos_memory(struct rtc *r)
 
 void rtc_init(struct machine *m)
 {
-	struct rtc *r = dev_state_new(m, sizeof(*r), "rtc");
+	struct rtc *r = dev_state_new(m, sizeof(*r), "rtc", &rtc_snap);
 
 	r->m = m;
 	r->irq8.legacy = true;

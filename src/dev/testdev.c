@@ -23,6 +23,18 @@ struct testdev {
 	u8 mem[TESTDEV_MMIO_SIZE];
 };
 
+/* The IRQ levels are what the guest last wrote (the controllers' inputs
+ * are saved with the controllers); the 64 KiB window is guest data. */
+static const struct snap_field testdev_fields[] = {
+	SNAP_DERIVED(struct testdev, hdr, "construction (testdev_init)"),
+	SNAP_DERIVED(struct testdev, m, "construction: the machine"),
+	SNAP_U8(struct testdev, scratch),
+	SNAP_U8_MAX(struct testdev, irq_level, 1),
+	SNAP_DERIVED(struct testdev, irq_hook, "construction: installed by irq_init"),
+	SNAP_U8(struct testdev, mem),
+};
+SNAP_DESC(testdev, 1, testdev_fields, NULL, NULL);
+
 static struct testdev *testdev_of(struct machine *m)
 {
 	return dev_state_find(m, "pc-testdev");
@@ -119,7 +131,7 @@ static void iomem_write(void *opaque, u64 off, u64 val, unsigned size)
 
 void testdev_init(struct machine *m)
 {
-	struct testdev *t = dev_state_new(m, sizeof(*t), "pc-testdev");
+	struct testdev *t = dev_state_new(m, sizeof(*t), "pc-testdev", &testdev_snap);
 
 	t->m = m;
 	physmem_add_pio(&m->mem, 0xe0, 4, scratch_read, scratch_write, t, "pc-testdev");

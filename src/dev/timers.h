@@ -9,6 +9,7 @@
 
 #include "dev/irq.h"
 #include "machine/machine.h"
+#include "snap/state.h"
 
 struct irq_probe {
 	int level;  /* last level driven */
@@ -17,6 +18,9 @@ struct irq_probe {
 	bool legacy; /* the PIT's IRQ 0 / the RTC's IRQ 8: muted while the HPET's
 		      * legacy replacement route owns the line */
 };
+
+/* its snapshot description (dev/irq.c) */
+extern const struct snap_desc irq_probe_snap;
 
 /* HPET LEG_RT_CNF is set (dev/hpet.c) */
 bool hpet_legacy(struct machine *m);

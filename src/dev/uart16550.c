@@ -47,6 +47,47 @@ struct uart {
 	bool thr_int;   /* THRE interrupt condition latched (cleared by IIR read) */
 };
 
+/* What the writes can leave in the registers: IER keeps bits 3:0, FCR the
+ * enable and trigger-level bits (7:6, 3, 0), MCR bits 4:0; LSR always has
+ * THRE and TEMT (the byte leaves at once), DR only after a loopback byte. */
+static const char *uart_check(const void *p, char *msg, size_t len)
+{
+	const struct uart *u = p;
+
+	if (u->fcr & ~0xc9) {
+		snprintf(msg, len, "%#x has bits the FCR write does not keep", u->fcr);
+		return "fcr";
+	}
+	if (u->mcr & ~0x1f) {
+		snprintf(msg, len, "%#x has bits above 4 set", u->mcr);
+		return "mcr";
+	}
+	if ((u->lsr & ~LSR_DR) != (LSR_THRE | LSR_TEMT)) {
+		snprintf(msg, len, "%#x: the transmitter is always empty (THRE and TEMT), only DR varies",
+			 u->lsr);
+		return "lsr";
+	}
+	return NULL;
+}
+
+static const struct snap_field uart_fields[] = {
+	SNAP_DERIVED(struct uart, hdr, "construction (uart_init)"),
+	SNAP_DERIVED(struct uart, m, "construction: the machine"),
+	SNAP_DERIVED(struct uart, out, "host: stdout or the -serial file of the restoring process"),
+	SNAP_DERIVED(struct uart, base, "construction: COM1's port (uart_init)"),
+	SNAP_U8(struct uart, rbr),
+	SNAP_U8_MAX(struct uart, ier, 0x0f),
+	SNAP_U8(struct uart, fcr),
+	SNAP_U8(struct uart, lcr),
+	SNAP_U8(struct uart, mcr),
+	SNAP_U8(struct uart, lsr),
+	SNAP_U8(struct uart, scr),
+	SNAP_U8(struct uart, dll),
+	SNAP_U8(struct uart, dlm),
+	SNAP_BOOL(struct uart, thr_int),
+};
+SNAP_DESC(uart, 1, uart_fields, uart_check, NULL);
+
 static u8 uart_iir(const struct uart *u)
 {
 	u8 fifo = (u->fcr & FCR_ENABLE) ? IIR_FIFO : 0;
@@ -156,7 +197,7 @@ static void uart_write(void *opaque, u64 off, u64 val, unsigned size)
 
 void uart_init(struct machine *m, u16 base)
 {
-	struct uart *u = dev_state_new(m, sizeof(*u), "uart16550");
+	struct uart *u = dev_state_new(m, sizeof(*u), "uart16550", &uart_snap);
 
 	u->m = m;
 	u->base = base;
