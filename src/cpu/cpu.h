@@ -119,9 +119,9 @@ struct apic_ops {
 /* One logical processor. The members before the "derived" line are its
  * state: a snapshot saves exactly those (cpu/cpu_snap.c has one row per
  * member and says which are derived), and two CPUs with the same values
- * there run the same way. The members after it are caches, scratch and
- * wiring, rebuilt from the state above by cpu_state_loaded(). Hot members
- * of each part come first. */
+ * there run the same way (save for what a TLB hit hides: known-gaps.md).
+ * The members after it are caches, scratch and wiring, rebuilt from the
+ * state above by cpu_state_loaded(). Hot members of each part come first. */
 struct cpu {
 	/* === state (saved) === */
 	u64 gpr[16];
@@ -166,8 +166,9 @@ struct cpu {
 	                        * MMIO or port access, APIC MSR and CR8 writes;
 	                        * cleared when the APIC has nothing to give. */
 
-	/* --- event delivery and fault unwinding (cpu/event.c, cpu/fault.c);
-	 * only meaningful inside one delivery, so zero between instructions --- */
+	/* --- event delivery and fault unwinding (cpu/event.c, cpu/fault.c):
+	 * in_event is 0 between instructions, and the others are only read
+	 * while it is not (or between cpu_fault and the delivery it starts) --- */
 	u8 in_event;           /* nesting depth of exception delivery (double fault) */
 	u8 first_vector;       /* vector being delivered when a second fault hit */
 	u8 fault_vector;

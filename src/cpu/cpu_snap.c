@@ -13,6 +13,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 
+#include "cpu/debug.h"
 #include "cpu/decode.h"
 #include "cpu/exec_sys.h"
 #include "cpu/mmu.h"
@@ -154,7 +155,21 @@ static const struct snap_field msr_state_fields[] = {
 };
 SNAP_DESC(msr_state, 1, msr_state_fields, NULL, NULL);
 
+/* what a pending #DB trap can report (cpu/debug.c): breakpoint hits,
+ * BD/BS/BT, and the marker that suppresses the single-step trap */
+#define PENDING_DR6_DEFINED (0xfull | DR6_BD | DR6_BS | DR6_BT | DBG_NO_SINGLE_STEP)
+
 /* --- struct smm_state (cpu/smm.h) --- */
+static const char *smm_state_check(const void *s, char *msg, size_t len)
+{
+	const struct smm_state *sm = s;
+
+	if (sm->pending_dr6 & ~PENDING_DR6_DEFINED)
+		return bad(msg, len, "pending_dr6", "%#llx: bits no debug condition reports",
+			   (unsigned long long)sm->pending_dr6);
+	return NULL;
+}
+
 static const struct snap_field smm_state_fields[] = {
 	SNAP_U8_MAX(struct smm_state, in_smm, 1),
 	SNAP_U8_MAX(struct smm_state, nmi_blocked, 1),
@@ -165,7 +180,7 @@ static const struct snap_field smm_state_fields[] = {
 	SNAP_U32(struct smm_state, smbase_delta),
 	SNAP_U64(struct smm_state, smi_count),
 };
-SNAP_DESC(smm_state, 1, smm_state_fields, NULL, NULL);
+SNAP_DESC(smm_state, 1, smm_state_fields, smm_state_check, NULL);
 
 /* --- struct cpu --- */
 
@@ -243,6 +258,9 @@ static const char *cpu_check(const void *s, char *msg, size_t len)
 	if ((c->dr[7] >> 32) || !(c->dr[7] & DR7_FIXED1))
 		return bad(msg, len, "dr[7]", "%#llx: bits 63:32 set or bit 10 clear",
 			   (unsigned long long)c->dr[7]);
+	if (c->pending_dr6 & ~PENDING_DR6_DEFINED)
+		return bad(msg, len, "pending_dr6", "%#llx: bits no debug condition reports",
+			   (unsigned long long)c->pending_dr6);
 	/* DR4 and DR5 are names of DR6 and DR7: their slots are never written */
 	if (c->dr[4] || c->dr[5])
 		return bad(msg, len, c->dr[4] ? "dr[4]" : "dr[5]", "DR4/DR5 alias DR6/DR7");

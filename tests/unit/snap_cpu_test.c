@@ -359,6 +359,8 @@ static void test_cpu_rules(void **state)
 	CPU_REFUSED(h, "dr[6]", x->dr[6] &= ~BIT(4));
 	CPU_REFUSED(h, "dr[7]", x->dr[7] |= BIT(32));
 	CPU_REFUSED(h, "dr[4]", x->dr[4] = 1);
+	CPU_REFUSED(h, "pending_dr6", x->pending_dr6 = BIT(20));
+	CPU_REFUSED(h, "smm.pending_dr6", x->smm.pending_dr6 = BIT(4));
 	CPU_REFUSED(h, "activity", x->activity = ACT_WAIT_SIPI + 1);
 	CPU_REFUSED(h, "shadow", x->shadow = 4);
 	CPU_REFUSED(h, "nmi_pending", x->nmi_pending = 2);
