@@ -5,6 +5,7 @@
 
 #include <string.h>
 
+#include "cpu/arch.h"
 #include "vmx/vmcs.h"
 
 struct feat_desc {

@@ -108,11 +108,6 @@ struct vmx_caps {
  * (SDM "Basic VMX Information": 6 = write-back) */
 #define VMX_MEMTYPE_WB 6u
 
-#define CR0_PE   BIT(0)
-#define CR0_NE   BIT(5)
-#define CR0_PG   BIT(31)
-#define CR4_VMXE BIT(13)
-
 /* The capabilities nestbox's own models advertise (vmx/caps.c), with CR4
  * fixed-1 bits from the CPU model (cr4_valid: the CR4 bits MOV to CR4
  * accepts on that model; CR4.VMXE is added). long_mode: the model has
