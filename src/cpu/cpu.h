@@ -151,6 +151,13 @@ struct cpu {
 	struct msr_state msr;
 	struct smm_state smm;  /* system-management mode (cpu/smm.c) */
 	u64 rng_state;         /* RDRAND/RDSEED: deterministic per-run seed */
+	/* The TLB is state: it may hold translations the page tables no
+	 * longer give (a PTE changed, or an accessed/dirty bit cleared, with
+	 * no INVLPG -- Linux ages pages that way), which the SDM lets a
+	 * processor keep using ("Translation Lookaside Buffers (TLBs)"), so
+	 * what is in it decides what the next accesses do. Only each entry's
+	 * host pointer is derived (from its guest-physical page). */
+	struct tlb_entry tlb[TLB_SIZE];
 
 	/* === derived: not saved, rebuilt by cpu_state_loaded() === */
 	/* --- the step loop (cpu/step.c) --- */
@@ -189,8 +196,6 @@ struct cpu {
 	struct lapic *apic;    /* the local APIC (NULL: none) ... */
 	const struct apic_ops *apic_ops; /* ... and what the CPU may ask of it */
 	u32 index;             /* vCPU number (APIC ID by default) */
-
-	struct tlb_entry tlb[TLB_SIZE];
 };
 
 /* --- mode helpers --- */

@@ -195,9 +195,13 @@ static bool state_long64(const struct cpu *c)
 /* SDM Vol.3A "Control Registers", "Initializing IA-32e Mode", "Debug
  * Registers", Vol.1 "EFLAGS Register", "Enabling the XSAVE Feature Set".
  * Not refused, because nestbox reaches them and they are safe to run: a
- * non-canonical RIP in 64-bit mode (sequential execution past the last
- * canonical byte, or an RSM image; the next fetch raises #GP), and any
- * segment base, limit or RFLAGS.VM combination an RSM image can load. */
+ * non-canonical RIP in 64-bit mode just past the last canonical byte of
+ * the lower half (sequential execution falls through to it, at most 14
+ * bytes past: the instruction there is at most 15 bytes long; the next
+ * fetch raises #GP) -- any other non-canonical RIP cannot be reached
+ * (branches check their target, RSM shuts down on one) and is refused --
+ * and any segment base, limit or RFLAGS.VM combination an RSM image can
+ * load. */
 static const char *cpu_check(const void *s, char *msg, size_t len)
 {
 	const struct cpu *c = s;
@@ -251,6 +255,17 @@ static const char *cpu_check(const void *s, char *msg, size_t len)
 	if (!state_long64(c) && (c->rip >> 32))
 		return bad(msg, len, "rip", "%#llx is wider than 32 bits outside 64-bit mode",
 			   (unsigned long long)c->rip);
+	for (unsigned i = 0; i < TLB_SIZE; i++) {
+		if (c->tlb[i].tag && ((c->tlb[i].tag - 1) & (TLB_SIZE - 1)) != i)
+			return bad(msg, len, "tlb", "entry %u holds a page that belongs in entry %u", i,
+				   (unsigned)((c->tlb[i].tag - 1) & (TLB_SIZE - 1)));
+	}
+	if (state_long64(c) && !cpu_canonical(c, c->rip)) {
+		u64 edge = 1ull << ((c->cr4 & CR4_LA57) ? 56 : 47);
+		if (c->rip - edge > 14)
+			return bad(msg, len, "rip", "%#llx is not canonical in 64-bit mode",
+				   (unsigned long long)c->rip);
+	}
 	/* MOV to DR6/DR7 #GP on bits 63:32; the fixed bits always read 1 */
 	if ((c->dr[6] >> 32) || (c->dr[6] & DR6_FIXED1) != DR6_FIXED1)
 		return bad(msg, len, "dr[6]", "%#llx: bits 63:32 set or a fixed bit clear",
@@ -266,6 +281,35 @@ static const char *cpu_check(const void *s, char *msg, size_t len)
 		return bad(msg, len, c->dr[4] ? "dr[4]" : "dr[5]", "DR4/DR5 alias DR6/DR7");
 	return msr_state_check(c, msg, len);
 }
+
+/* A TLB entry: what the walk that filled it found. A valid entry (tag not
+ * 0) sits at the index its linear page selects, holds a page-aligned
+ * guest-physical address below MAXPHYADDR's architectural limit, and a
+ * page size paging can give (4 KiB, 2 MiB, 4 MiB with PSE, 1 GiB). */
+static const char *tlb_entry_check(const void *s, char *msg, size_t len)
+{
+	const struct tlb_entry *e = s;
+
+	if (!e->tag)
+		return NULL;
+	if (e->gpa & (0xfffull | ~((1ull << 52) - 1)))
+		return bad(msg, len, "gpa", "%#llx is not a page address",
+			   (unsigned long long)e->gpa);
+	if (e->pshift != 12 && e->pshift != 21 && e->pshift != 22 && e->pshift != 30)
+		return bad(msg, len, "pshift", "%u is not a page size paging gives", e->pshift);
+	return NULL;
+}
+
+static const struct snap_field tlb_entry_fields[] = {
+	SNAP_U64(struct tlb_entry, tag),
+	SNAP_U64(struct tlb_entry, gpa),
+	SNAP_DERIVED(struct tlb_entry, host, "gpa: the host address of the RAM page, or NULL"),
+	SNAP_U16_MAX(struct tlb_entry, pcid, 0xfff),
+	SNAP_U8_MAX(struct tlb_entry, perm, 0x3f),
+	SNAP_U8_MAX(struct tlb_entry, global, 1),
+	SNAP_U8_MAX(struct tlb_entry, pshift, 30),
+};
+SNAP_DESC(tlb_entry, 1, tlb_entry_fields, tlb_entry_check, NULL);
 
 static const struct snap_field cpu_fields[] = {
 	/* state */
@@ -299,6 +343,7 @@ static const struct snap_field cpu_fields[] = {
 	SNAP_STRUCT(struct cpu, msr, struct msr_state, msr_state_snap),
 	SNAP_STRUCT(struct cpu, smm, struct smm_state, smm_state_snap),
 	SNAP_U64(struct cpu, rng_state),
+	SNAP_STRUCT(struct cpu, tlb, struct tlb_entry, tlb_entry_snap),
 	/* derived */
 	SNAP_DERIVED(struct cpu, next_rip, "rip: the two are equal between instructions"),
 	SNAP_DERIVED(struct cpu, deadline, "0: the machine sets it when the vCPU's turn runs"),
@@ -315,7 +360,7 @@ static const struct snap_field cpu_fields[] = {
 	SNAP_DERIVED(struct cpu, fault_has_error, "0: cpu_fault's message to the step loop"),
 	SNAP_DERIVED(struct cpu, fault_error, "0: cpu_fault's message to the step loop"),
 	SNAP_DERIVED(struct cpu, unwind, "NULL: a host stack frame of cpu_run/cpu_step"),
-	SNAP_DERIVED(struct cpu, tlb_epoch, "bumped: the TLB is flushed on load"),
+	SNAP_DERIVED(struct cpu, tlb_epoch, "bumped on load: the jump cache starts empty"),
 	SNAP_DERIVED(struct cpu, fetch_key, "tlb_epoch, mode and CPL (cpu_update_fetch_key)"),
 	SNAP_DERIVED(struct cpu, icache, "dropped: blocks are decoded again from guest memory"),
 	SNAP_DERIVED(struct cpu, machine, "wiring: the machine the vCPU is part of"),
@@ -323,8 +368,6 @@ static const struct snap_field cpu_fields[] = {
 	SNAP_DERIVED(struct cpu, apic, "wiring: the vCPU's local APIC (section cpuN.lapic)"),
 	SNAP_DERIVED(struct cpu, apic_ops, "wiring: dev/lapic.c's operations"),
 	SNAP_DERIVED(struct cpu, index, "wiring: N of the section name cpuN"),
-	SNAP_DERIVED(struct cpu, tlb, "flushed: translations are walked again from the "
-				      "page tables"),
 };
 
 static void cpu_loaded(void *s)
@@ -345,6 +388,6 @@ void cpu_state_loaded(struct cpu *c)
 	c->fault_error = 0;
 	c->unwind = NULL;
 	icache_drop(c);
-	tlb_flush_all(c);   /* bumps tlb_epoch */
-	cpu_update_mode(c); /* mode, CPL and the fetch key */
+	tlb_rebuild_host(c); /* bumps tlb_epoch */
+	cpu_update_mode(c);  /* mode, CPL and the fetch key */
 }

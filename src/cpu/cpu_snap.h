@@ -16,6 +16,7 @@ extern const struct snap_desc f80_snap;
 extern const struct snap_desc fpu_snap;
 extern const struct snap_desc msr_state_snap;
 extern const struct snap_desc smm_state_snap;
+extern const struct snap_desc tlb_entry_snap;
 
 /* After the saved members of c were replaced (snapshot load): rebuild
  * everything derived from them alone -- mode and CPL, the TLB, the decoded

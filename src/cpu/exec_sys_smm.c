@@ -126,6 +126,19 @@ void exec_rsm(struct cpu *c, const struct insn *i)
 		return;
 	}
 	load_registers(c, &s);
+	/* A saved RIP that is not canonical for the 64-bit mode RSM returns
+	 * to: the SDM's list of invalid SMRAM state does not name it, and
+	 * nestbox counts it as invalid (shutdown) rather than resume at an
+	 * address no instruction can be fetched from -- so the only
+	 * non-canonical RIP a CPU can hold is one sequential execution fell
+	 * through to (cpu/cpu_snap.c refuses any other in a snapshot). */
+	if (c->mode == MODE_LONG64 && !cpu_canonical(c, c->next_rip)) {
+		LOG(int, "cpu%u RSM: non-canonical RIP %#llx: shutdown", c->index,
+		    (unsigned long long)c->next_rip);
+		c->activity = ACT_SHUTDOWN;
+		cpu_stop(c);
+		return;
+	}
 	leave_smm(c, &s);
 	LOG(int, "cpu%u RSM to rip %#llx mode %u", c->index, (unsigned long long)c->next_rip,
 	    c->mode);

@@ -237,6 +237,13 @@ struct tlb_entry *mmu_translate(struct cpu *c, u64 lin, unsigned acc)
 	struct physmem *pm = &c->machine->mem;
 	gpa_t page = w.gpa & ~0xfffull;
 	struct tlb_entry *e = &c->tlb[(lin >> 12) & (TLB_SIZE - 1)];
+	/* The jump cache reaches blocks without the TLB: a code translation
+	 * leaving the TLB takes the jump-cache entries made through it along,
+	 * so no block is reached through a translation the TLB no longer
+	 * holds (what the CPU fetches then depends only on the TLB, which a
+	 * snapshot saves, and not on the jump cache, which it does not). */
+	if (e->tag && e->tag != (lin >> 12) + 1 && (e->perm & (TLBP_X_SUP | TLBP_X_USER)))
+		cpu_code_changed(c);
 	e->tag = (lin >> 12) + 1;
 	e->gpa = page;
 	e->host = physmem_ram_ptr(pm, page, 4096);
@@ -248,6 +255,18 @@ struct tlb_entry *mmu_translate(struct cpu *c, u64 lin, unsigned acc)
 	if (idx >= 0 && pm->code_pages[idx])
 		e->perm &= (u8)~(TLBP_W_SUP | TLBP_W_USER);
 	return e;
+}
+
+void tlb_rebuild_host(struct cpu *c)
+{
+	struct physmem *pm = &c->machine->mem;
+
+	for (unsigned i = 0; i < TLB_SIZE; i++) {
+		struct tlb_entry *e = &c->tlb[i];
+		e->host = e->tag ? physmem_ram_ptr(pm, e->gpa, 4096) : NULL;
+	}
+	c->tlb_epoch++;
+	cpu_update_fetch_key(c);
 }
 
 void tlb_flush_all(struct cpu *c)

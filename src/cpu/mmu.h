@@ -15,6 +15,8 @@ struct tlb_entry *mmu_translate(struct cpu *c, u64 lin, unsigned acc);
 u64 mmu_walk(struct cpu *c, u64 lin, unsigned acc, bool user, bool probe, gpa_t *gpa);
 
 /* TLB maintenance (SDM Vol.3A "Invalidation of TLBs and Paging-Structure Caches") */
+/* after a snapshot load put the entries back: their host pointers again */
+void tlb_rebuild_host(struct cpu *c);
 void tlb_flush_all(struct cpu *c);         /* including global entries */
 void tlb_flush_nonglobal(struct cpu *c);   /* MOV to CR3 without PCID preservation */
 void tlb_flush_page(struct cpu *c, u64 lin);

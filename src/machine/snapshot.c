@@ -390,6 +390,24 @@ static int apply(struct machine *m, const struct snap_file *f, char *err, size_t
 		snprintf(err, errlen, "section sched: %s: %s", bad, why);
 		goto out;
 	}
+	if (sc->in_turn) {
+		/* the turn in progress is the vCPU's, between its start and end */
+		char name[SNAP_NAME_MAX + 1];
+		snprintf(name, sizeof(name), "cpu%u", sc->order[sc->pos]);
+		for (int k = 0; k < n; k++) {
+			const struct cpu *c = copy[k];
+			if (strcmp(secs[k].name, name))
+				continue;
+			if (c->icount < sc->turn_start || c->icount > sc->turn_end) {
+				snprintf(err, errlen, "section sched: turn_end: %s's instruction %llu is "
+					 "outside its turn (%llu..%llu)", name,
+					 (unsigned long long)c->icount,
+					 (unsigned long long)sc->turn_start,
+					 (unsigned long long)sc->turn_end);
+				goto out;
+			}
+		}
+	}
 	struct seq_scan scan = { ((const struct vclock *)copy[0])->timer_seq, false };
 	for (int k = 0; k < n; k++)
 		if (secs[k].desc)

@@ -80,7 +80,7 @@ expect "-cpu contradicts the snapshot" "taken with -cpu max, the command line -c
 expect "-kernel with -snapshot-load" "leave -kernel out" -snapshot-load "$tmp/good" -kernel "$kernel"
 edit pgpe set cpu0 cr0 0x80000010
 expect "CR0.PG=1 with CR0.PE=0" "section cpu0: cr0" -snapshot-load "$tmp/pgpe"
-edit rip set cpu0 rip 0x0000800000000000
+edit rip set cpu0 rip 0x0000900000000000
 expect "a non-canonical RIP in 64-bit mode" "section cpu0: rip" -snapshot-load "$tmp/rip"
 edit inturn set sched in_turn 2
 expect "a bool that is 2" "section sched: in_turn: 0x2 is not a valid value" -snapshot-load "$tmp/inturn"

@@ -129,7 +129,7 @@ static void test_selfcheck(void **state)
 {
 	const struct snap_desc *all[] = { &cpu_snap, &seg_cache_snap, &dtr_snap, &lazy_flags_snap,
 					  &f80_snap, &fpu_snap, &msr_state_snap, &smm_state_snap,
-					  &lapic_snap };
+					  &lapic_snap, &tlb_entry_snap };
 	char msg[200];
 
 	for (size_t k = 0; k < ARRAY_SIZE(all); k++) {
@@ -138,8 +138,10 @@ static void test_selfcheck(void **state)
 			fail_msg("%s", why);
 	}
 	assert_int_equal(cpu_snap.size, sizeof(struct cpu));
-	/* the TLB, caches and wiring are not in the file */
-	assert_true(snap_encoded_size(&cpu_snap) < sizeof(struct cpu) / 4);
+	/* the TLB is state, but its host pointers, the caches and the wiring
+	 * are not in the file */
+	assert_true(snap_encoded_size(&cpu_snap) < sizeof(struct cpu));
+	assert_true(snap_encoded_size(&tlb_entry_snap) < sizeof(struct tlb_entry));
 }
 
 /* --- a busy CPU and APIC, saved and loaded --- */
@@ -271,6 +273,35 @@ static void test_roundtrip_and_run(void **state)
 /* RIP one past the last canonical byte is a state a run reaches (a NOP at
  * 0x7fffffffffff) and safe to run: it loads, and the fetch raises #GP in
  * the original and the copy alike */
+/* The TLB is state: a translation the page tables no longer give (the PDE
+ * changed, no INVLPG) is still used after a load, as it is by the CPU that
+ * was saved. */
+static void test_stale_tlb_survives(void **state)
+{
+	struct harness *a = h_new(1), *b = h_new(1);
+	/* mov rax, [0x605000] twice (its TLB entry is not the code's) */
+	static const u8 code[] = { 0x48, 0x8b, 0x04, 0x25, 0x00, 0x50, 0x60, 0x00,
+				   0x48, 0x8b, 0x04, 0x25, 0x00, 0x50, 0x60, 0x00 };
+
+	h_poke(a, H_CODE, code, sizeof(code));
+	h_poke64(a, 0x605000, 0x1111);
+	h_poke64(a, 0x805000, 0x2222);
+	a->c->gpr[RSP] = H_STACK;
+	cpu_step(a->c);
+	assert_int_equal(a->c->gpr[RAX], 0x1111);
+	h_poke64(a, H_PT + 0x2000 + 8 * 3, 0x800000 | 0x87); /* PD[3]: 0x600000 -> 0x800000 */
+	a->c->gpr[RAX] = 0;
+	transfer(a, b);
+	same_machine(a, b);
+	cpu_step(a->c);
+	cpu_step(b->c);
+	assert_int_equal(a->c->gpr[RAX], 0x1111);
+	assert_int_equal(b->c->gpr[RAX], 0x1111);
+	same_machine(a, b);
+	h_delete(a);
+	h_delete(b);
+}
+
 static void test_noncanonical_rip_loads(void **state)
 {
 	struct harness *a = h_new(1), *b = h_new(1);
@@ -450,6 +481,7 @@ int main(void)
 		cmocka_unit_test(test_selfcheck),
 		cmocka_unit_test(test_roundtrip_and_run),
 		cmocka_unit_test(test_noncanonical_rip_loads),
+		cmocka_unit_test(test_stale_tlb_survives),
 		cmocka_unit_test(test_cpu_rules),
 		cmocka_unit_test(test_lapic_rules),
 	};
