@@ -354,6 +354,12 @@ int machine_run(struct machine *m)
 	struct sched *s = &m->sched;
 
 	m->paused = false;
+	/* a snapshot point already reached pauses at once, even in a run that
+	 * has ended (a snapshot taken at its end, loaded and saved again) */
+	if (m->pause_at != UINT64_MAX && machine_icount(m) >= m->pause_at) {
+		m->paused = true;
+		return 0;
+	}
 	while (m->end == RUN_GOING) {
 		if (!s->in_turn && pause_requested) {
 			pause_requested = 0;

@@ -168,8 +168,7 @@ static void build(struct machine *m, struct snap_writer *w)
 		} else {
 			struct snap_buf b = { 0 };
 			snap_ram_encode(&b, m->mem.ram, m->mem.ram_size);
-			snap_writer_section(w, "ram", 1, 0, b.data, b.len);
-			snap_buf_free(&b);
+			snap_writer_section_buf(w, "ram", 1, 0, &b);
 		}
 	}
 }

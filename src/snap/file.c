@@ -2,6 +2,10 @@
 #include "snap/file.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,29 +90,53 @@ static u64 get_u64(const u8 *p)
 /* --- writing --- */
 void snap_writer_begin(struct snap_writer *w)
 {
-	u8 hdr[SNAP_HEADER_SIZE] = { 0 };
-
 	memset(w, 0, sizeof(*w));
-	snap_buf_put(&w->buf, hdr, sizeof(hdr)); /* filled in by snap_writer_image */
+	w->size = SNAP_HEADER_SIZE;
 }
 
-void snap_writer_section(struct snap_writer *w, const char *name, u32 version, u64 fingerprint,
-			 const void *data, size_t len)
+static void add_part(struct snap_writer *w, struct snap_buf *b)
+{
+	if (w->nr_parts == w->cap_parts) {
+		u32 cap = w->cap_parts ? w->cap_parts * 2 : 64;
+		struct snap_buf *p = realloc(w->parts, cap * sizeof(*p));
+		if (!p)
+			die("snapshot: out of host memory");
+		w->parts = p;
+		w->cap_parts = cap;
+	}
+	w->parts[w->nr_parts++] = *b;
+	w->size += b->len;
+	memset(b, 0, sizeof(*b));
+}
+
+void snap_writer_section_buf(struct snap_writer *w, const char *name, u32 version,
+			     u64 fingerprint, struct snap_buf *payload)
 {
 	u8 h[SNAP_SECTION_HEADER_SIZE] = { 0 };
+	struct snap_buf hb = { 0 };
 	size_t n = strlen(name);
 
 	if (n == 0 || n > SNAP_NAME_MAX)
 		die("snapshot: section name '%s' is not 1..%d bytes", name, SNAP_NAME_MAX);
 	memcpy(h, name, n);
 	put_u32(h + 24, version);
-	put_u32(h + 28, snap_crc32c(0, data, len));
+	put_u32(h + 28, snap_crc32c(0, payload->data, payload->len));
 	put_u64(h + 32, fingerprint);
-	put_u64(h + 40, len);
+	put_u64(h + 40, payload->len);
 	put_u32(h + 52, snap_crc32c(0, h, 52));
-	snap_buf_put(&w->buf, h, sizeof(h));
-	snap_buf_put(&w->buf, data, len);
+	snap_buf_put(&hb, h, sizeof(h));
+	add_part(w, &hb);
+	add_part(w, payload);
 	w->nr++;
+}
+
+void snap_writer_section(struct snap_writer *w, const char *name, u32 version, u64 fingerprint,
+			 const void *data, size_t len)
+{
+	struct snap_buf b = { 0 };
+
+	snap_buf_put(&b, data, len);
+	snap_writer_section_buf(w, name, version, fingerprint, &b);
 }
 
 void snap_writer_struct(struct snap_writer *w, const char *name, const struct snap_desc *d,
@@ -117,34 +145,42 @@ void snap_writer_struct(struct snap_writer *w, const char *name, const struct sn
 	struct snap_buf b = { 0 };
 
 	snap_encode(&b, d, s);
-	snap_writer_section(w, name, d->version, snap_fingerprint(d), b.data, b.len);
-	snap_buf_free(&b);
+	snap_writer_section_buf(w, name, d->version, snap_fingerprint(d), &b);
 }
 
-const u8 *snap_writer_image(struct snap_writer *w, size_t *size)
+static void fill_header(struct snap_writer *w)
 {
-	u8 *h = w->buf.data;
+	u8 *h = w->header;
 
 	memset(h, 0, SNAP_HEADER_SIZE);
 	memcpy(h, SNAP_MAGIC, sizeof(SNAP_MAGIC));
 	put_u32(h + 8, SNAP_FORMAT_VERSION);
 	put_u32(h + 12, w->nr);
-	put_u64(h + 16, w->buf.len);
+	put_u64(h + 16, w->size);
 	put_u32(h + 28, snap_crc32c(0, h, 28));
-	*size = w->buf.len;
-	return w->buf.data;
+}
+
+const u8 *snap_writer_image(struct snap_writer *w, size_t *size)
+{
+	fill_header(w);
+	snap_buf_free(&w->image);
+	snap_buf_put(&w->image, w->header, SNAP_HEADER_SIZE);
+	for (u32 i = 0; i < w->nr_parts; i++)
+		snap_buf_put(&w->image, w->parts[i].data, w->parts[i].len);
+	*size = w->image.len;
+	return w->image.data;
 }
 
 int snap_writer_save(struct snap_writer *w, const char *path, char *err, size_t errlen)
 {
-	size_t size;
-	const u8 *img = snap_writer_image(w, &size);
 	size_t plen = strlen(path) + 8;
 	char *tmp = malloc(plen);
 	FILE *f;
+	bool ok;
 
 	if (!tmp)
 		die("out of host memory");
+	fill_header(w);
 	snprintf(tmp, plen, "%s.tmp", path);
 	f = fopen(tmp, "wb");
 	if (!f) {
@@ -152,7 +188,10 @@ int snap_writer_save(struct snap_writer *w, const char *path, char *err, size_t 
 		free(tmp);
 		return -1;
 	}
-	if (fwrite(img, 1, size, f) != size || fflush(f) != 0) {
+	ok = fwrite(w->header, 1, SNAP_HEADER_SIZE, f) == SNAP_HEADER_SIZE;
+	for (u32 i = 0; ok && i < w->nr_parts; i++)
+		ok = fwrite(w->parts[i].data, 1, w->parts[i].len, f) == w->parts[i].len;
+	if (!ok || fflush(f) != 0) {
 		snprintf(err, errlen, "cannot write '%s': %s", tmp, strerror(errno));
 		fclose(f);
 		remove(tmp);
@@ -172,7 +211,11 @@ int snap_writer_save(struct snap_writer *w, const char *path, char *err, size_t 
 
 void snap_writer_free(struct snap_writer *w)
 {
-	snap_buf_free(&w->buf);
+	for (u32 i = 0; i < w->nr_parts; i++)
+		snap_buf_free(&w->parts[i]);
+	free(w->parts);
+	snap_buf_free(&w->image);
+	memset(w, 0, sizeof(*w));
 }
 
 /* --- reading --- */
@@ -295,32 +338,36 @@ int snap_file_parse(struct snap_file *f, const u8 *data, size_t size, char *err,
 	return 0;
 }
 
+/* The file is mapped, not read: a big RAM image is then decompressed
+ * straight from the page cache into guest RAM with no copy in between. */
 int snap_file_read(struct snap_file *f, const char *path, char *err, size_t errlen)
 {
-	FILE *fp = fopen(path, "rb");
-	long len;
+	struct stat st;
+	int fd = open(path, O_RDONLY);
 
 	memset(f, 0, sizeof(*f));
-	if (!fp) {
+	if (fd < 0) {
 		snprintf(err, errlen, "cannot open '%s': %s", path, strerror(errno));
 		return -1;
 	}
-	if (fseek(fp, 0, SEEK_END) != 0 || (len = ftell(fp)) < 0 || fseek(fp, 0, SEEK_SET) != 0) {
-		snprintf(err, errlen, "cannot read '%s': %s", path, strerror(errno));
-		fclose(fp);
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "cannot read '%s': %s", path,
+			 errno ? strerror(errno) : "not a regular file");
+		close(fd);
 		return -1;
 	}
-	f->image = malloc(len ? (size_t)len : 1);
-	if (!f->image)
-		die("out of host memory (%ld bytes for '%s')", len, path);
-	if (fread(f->image, 1, (size_t)len, fp) != (size_t)len) {
-		snprintf(err, errlen, "cannot read '%s': %s", path, strerror(errno));
-		fclose(fp);
-		snap_file_free(f);
-		return -1;
+	f->size = (size_t)st.st_size;
+	if (f->size) {
+		void *p = mmap(NULL, f->size, PROT_READ, MAP_PRIVATE, fd, 0);
+		if (p == MAP_FAILED) {
+			snprintf(err, errlen, "cannot map '%s': %s", path, strerror(errno));
+			close(fd);
+			return -1;
+		}
+		f->image = p;
+		f->mapped = true;
 	}
-	fclose(fp);
-	f->size = (size_t)len;
+	close(fd);
 	if (verify(f, err, errlen) < 0) {
 		snap_file_free(f);
 		return -1;
@@ -338,7 +385,10 @@ const struct snap_section *snap_file_find(const struct snap_file *f, const char 
 
 void snap_file_free(struct snap_file *f)
 {
-	free(f->image);
+	if (f->mapped)
+		munmap(f->image, f->size);
+	else
+		free(f->image);
 	free(f->sec);
 	memset(f, 0, sizeof(*f));
 }

@@ -30,6 +30,7 @@ struct snap_section {
 struct snap_file {
 	u8 *image;
 	size_t size;
+	bool mapped;      /* image is a read-only mapping of the file */
 	struct snap_section *sec;
 	u32 nr;
 };
@@ -37,12 +38,19 @@ struct snap_file {
 /* --- writing: sections are appended in memory, the file written at once
  * (to PATH.tmp, then renamed, so a file is never half written) --- */
 struct snap_writer {
-	struct snap_buf buf;
-	u32 nr;
+	u8 header[SNAP_HEADER_SIZE];
+	struct snap_buf *parts; /* each section's header, then its payload */
+	u32 nr_parts, cap_parts;
+	u32 nr;                 /* sections */
+	u64 size;               /* bytes in all */
+	struct snap_buf image;  /* snap_writer_image's copy, made on demand */
 };
 void snap_writer_begin(struct snap_writer *w);
 void snap_writer_section(struct snap_writer *w, const char *name, u32 version, u64 fingerprint,
 			 const void *data, size_t len);
+/* the same, taking over the payload buffer (no copy: RAM images are big) */
+void snap_writer_section_buf(struct snap_writer *w, const char *name, u32 version,
+			     u64 fingerprint, struct snap_buf *payload);
 /* the section of a described struct */
 void snap_writer_struct(struct snap_writer *w, const char *name, const struct snap_desc *d,
 			const void *s);

@@ -23,6 +23,7 @@
  * small (zero-filled stretches inside pages, code, page tables) while
  * compressing at well over 1 GB/s */
 #define RAM_ZSTD_LEVEL (-1)
+#define RAM_ZSTD_WORKERS 2
 
 static u64 page_len(u64 size, u64 i)
 {
@@ -81,64 +82,63 @@ static u8 *backed_pages(const u8 *ram, u64 pages)
 	return out;
 }
 
-static void zput(struct snap_buf *z, ZSTD_CCtx *cc, const void *src, size_t n, ZSTD_EndDirective end)
-{
-	ZSTD_inBuffer in = { src, n, 0 };
-	for (;;) {
-		if (z->cap - z->len < ZSTD_CStreamOutSize()) {
-			/* grow: append nothing after reserving room */
-			size_t keep = z->len;
-			snap_buf_put(z, NULL, 0);
-			while (z->cap - keep < ZSTD_CStreamOutSize()) {
-				size_t want = z->cap ? z->cap * 2 : 1 << 20;
-				u8 *d = realloc(z->data, want);
-				if (!d)
-					die("snapshot: out of host memory");
-				z->data = d;
-				z->cap = want;
-			}
-		}
-		ZSTD_outBuffer out = { z->data + z->len, z->cap - z->len, 0 };
-		size_t left = ZSTD_compressStream2(cc, &out, &in, end);
-		if (ZSTD_isError(left))
-			die("snapshot: zstd: %s", ZSTD_getErrorName(left));
-		z->len += out.pos;
-		if (end == ZSTD_e_continue ? in.pos == in.size : left == 0)
-			return;
-	}
-}
-
 void snap_ram_encode(struct snap_buf *b, const u8 *ram, u64 size)
 {
 	u64 pages = (size + SNAP_RAM_PAGE - 1) / SNAP_RAM_PAGE;
 	size_t bmlen = (size_t)((pages + 7) / 8);
 	u8 *bitmap = calloc(bmlen ? bmlen : 1, 1);
 	u8 *backed = backed_pages(ram, pages);
-	struct snap_buf z = { 0 };
-	u64 stored = 0;
+	u64 stored = 0, stored_bytes = 0;
 	ZSTD_CCtx *cc = ZSTD_createCCtx();
 
 	if (!bitmap || !cc)
 		die("snapshot: out of host memory");
-	ZSTD_CCtx_setParameter(cc, ZSTD_c_compressionLevel, RAM_ZSTD_LEVEL);
-	ZSTD_CCtx_setParameter(cc, ZSTD_c_checksumFlag, 0); /* the section has a CRC */
+	/* which pages to store, so the frame's room is known before it is
+	 * written: the compressed pages go straight into the payload */
 	for (u64 i = 0; i < pages; i++) {
-		const u8 *pg = ram + i * SNAP_RAM_PAGE;
 		u64 n = page_len(size, i);
-		if ((backed && !backed[i]) || all_zero(pg, n))
+		if ((backed && !backed[i]) || all_zero(ram + i * SNAP_RAM_PAGE, n))
 			continue;
 		bitmap[i / 8] |= (u8)(1u << (i % 8));
 		stored++;
-		zput(&z, cc, pg, n, ZSTD_e_continue);
+		stored_bytes += n;
 	}
-	zput(&z, cc, NULL, 0, ZSTD_e_end);
 	snap_buf_u64(b, size);
 	snap_buf_u64(b, stored);
 	snap_buf_put(b, bitmap, bmlen);
-	snap_buf_u64(b, z.len);
-	snap_buf_put(b, z.data, z.len);
+	size_t zlen_at = b->len;
+	snap_buf_u64(b, 0); /* the frame's length, filled in below */
+	size_t bound = ZSTD_compressBound((size_t)stored_bytes);
+	snap_buf_reserve(b, bound);
+	ZSTD_CCtx_setParameter(cc, ZSTD_c_compressionLevel, RAM_ZSTD_LEVEL);
+	ZSTD_CCtx_setParameter(cc, ZSTD_c_checksumFlag, 0); /* the section has a CRC */
+	/* two workers: zstd cuts the input into jobs by size alone, so the
+	 * frame is the same bytes however the threads are scheduled */
+	ZSTD_CCtx_setParameter(cc, ZSTD_c_nbWorkers, RAM_ZSTD_WORKERS);
+	ZSTD_CCtx_setPledgedSrcSize(cc, stored_bytes);
+	ZSTD_outBuffer out = { b->data + b->len, bound, 0 };
+	for (u64 i = 0; i < pages; i++) {
+		if (!((bitmap[i / 8] >> (i % 8)) & 1))
+			continue;
+		ZSTD_inBuffer in = { ram + i * SNAP_RAM_PAGE, (size_t)page_len(size, i), 0 };
+		while (in.pos < in.size) {
+			size_t r = ZSTD_compressStream2(cc, &out, &in, ZSTD_e_continue);
+			if (ZSTD_isError(r))
+				die("snapshot: zstd: %s", ZSTD_getErrorName(r));
+		}
+	}
+	for (;;) {
+		ZSTD_inBuffer in = { NULL, 0, 0 };
+		size_t left = ZSTD_compressStream2(cc, &out, &in, ZSTD_e_end);
+		if (ZSTD_isError(left))
+			die("snapshot: zstd: %s", ZSTD_getErrorName(left));
+		if (left == 0)
+			break;
+	}
+	b->len += out.pos;
+	for (int k = 0; k < 8; k++)
+		b->data[zlen_at + (size_t)k] = (u8)((u64)out.pos >> (8 * k));
 	ZSTD_freeCCtx(cc);
-	snap_buf_free(&z);
 	free(backed);
 	free(bitmap);
 }

@@ -11,6 +11,20 @@
 #include "machine/clock.h"
 
 /* --- the byte buffer --- */
+void snap_buf_reserve(struct snap_buf *b, size_t n)
+{
+	if (b->len + n > b->cap) {
+		size_t cap = b->cap ? b->cap : 4096;
+		while (cap < b->len + n)
+			cap *= 2;
+		u8 *d = realloc(b->data, cap);
+		if (!d)
+			die("snapshot: out of host memory (%zu bytes)", cap);
+		b->data = d;
+		b->cap = cap;
+	}
+}
+
 void snap_buf_put(struct snap_buf *b, const void *p, size_t n)
 {
 	if (b->len + n > b->cap) {

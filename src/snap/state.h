@@ -117,6 +117,8 @@ struct snap_buf {
 	size_t len, cap;
 };
 void snap_buf_put(struct snap_buf *b, const void *p, size_t n);
+/* make room for n more bytes (b->data + b->len .. + n) without adding them */
+void snap_buf_reserve(struct snap_buf *b, size_t n);
 void snap_buf_u8(struct snap_buf *b, u8 v);
 void snap_buf_u32(struct snap_buf *b, u32 v);
 void snap_buf_u64(struct snap_buf *b, u64 v);
