@@ -3,10 +3,10 @@
 
 #include <string.h>
 
-#include "cpu/mmu.h"
+#include "cpu/memory/mmu.h"
 #include "cpu/model.h"
-#include "cpu/msr.h"
-#include "cpu/smm.h"
+#include "cpu/system/msr.h"
+#include "cpu/system/smm.h"
 #include "machine/clock.h"
 
 /* SDM Vol.3A "Processor State After Reset" ("Power up"/"Reset"/"INIT"). */
@@ -56,7 +56,7 @@ void cpu_reset(struct cpu *c)
 	c->fpu.mxcsr = 0x1f80;
 	memset(&c->msr, 0, sizeof(c->msr));
 	if (c->model)
-		msr_reset(c); /* the table's power-up values (cpu/msr.def) */
+		msr_reset(c); /* the table's power-up values (cpu/system/msr.def) */
 	smm_reset(c); /* SMBASE back to its default, out of SMM */
 }
 
@@ -84,7 +84,7 @@ unsigned cpu_maxphyaddr(const struct cpu *c)
 
 /* SDM Vol.3B "Time-Stamp Counter": the machine's virtual TSC (1 GHz of
  * virtual time) plus this processor's offset, which WRMSR to IA32_TSC and
- * IA32_TSC_ADJUST move (cpu/msr.c). VMX/SVM TSC offsetting and scaling
+ * IA32_TSC_ADJUST move (cpu/system/msr.c). VMX/SVM TSC offsetting and scaling
  * belong here too. */
 u64 cpu_tsc(struct cpu *c)
 {

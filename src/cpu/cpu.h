@@ -4,7 +4,7 @@
  *  - Registers are indexed in instruction-encoding order (RAX=0 ... R15=15).
  *  - RIP holds the address of the instruction being executed until it
  *    retires; handlers change control flow by writing c->next_rip.
- *  - Arithmetic flags are computed lazily (cpu/flags.h); read RFLAGS only
+ *  - Arithmetic flags are computed lazily (cpu/exec/flags.h); read RFLAGS only
  *    through cpu_rflags() and write it only through cpu_set_rflags().
  *  - A fault never returns: cpu_fault() unwinds to the step loop, which
  *    delivers the exception with RIP still at the faulting instruction.
@@ -17,9 +17,9 @@
 #include "base/compiler.h"
 #include "base/types.h"
 #include "cpu/arch.h"
-#include "cpu/fpu_state.h"
-#include "cpu/msr_state.h"
-#include "cpu/smm.h"
+#include "cpu/fpu/fpu_state.h"
+#include "cpu/system/msr_state.h"
+#include "cpu/system/smm.h"
 
 struct machine;
 struct cpu_model;
@@ -53,7 +53,7 @@ enum cpu_mode {
 	MODE_LONG64, /* IA-32e 64-bit */
 };
 
-/* Lazily evaluated arithmetic flags (cpu/flags.c). */
+/* Lazily evaluated arithmetic flags (cpu/exec/flags.c). */
 enum lazy_op {
 	LAZY_NONE, /* flags are in c->rflags */
 	LAZY_ADD, LAZY_ADC, LAZY_SUB, LAZY_SBB, LAZY_LOGIC, LAZY_INC, LAZY_DEC,
@@ -80,7 +80,7 @@ enum cpu_activity { ACT_ACTIVE, ACT_HLT, ACT_SHUTDOWN, ACT_WAIT_SIPI };
 #define SHADOW_STI   BIT(0)
 #define SHADOW_MOVSS BIT(1)
 
-/* TLB: one direct-mapped array of linear pages (cpu/mmu.c). */
+/* TLB: one direct-mapped array of linear pages (cpu/memory/mmu.c). */
 #define TLB_BITS 8
 #define TLB_SIZE (1u << TLB_BITS)
 /* permission bits an entry grants */
@@ -149,7 +149,7 @@ struct cpu {
 	u64 dr[8];             /* DR4/DR5 alias DR6/DR7 when CR4.DE=0 */
 	struct fpu fpu;
 	struct msr_state msr;
-	struct smm_state smm;  /* system-management mode (cpu/smm.c) */
+	struct smm_state smm;  /* system-management mode (cpu/system/smm.c) */
 	u64 rng_state;         /* RDRAND/RDSEED: deterministic per-run seed */
 	/* The TLB is state: it may hold translations the page tables no
 	 * longer give (a PTE changed, or an accessed/dirty bit cleared, with
@@ -224,7 +224,7 @@ static inline void cpu_code_changed(struct cpu *c)
 	cpu_update_fetch_key(c);
 }
 
-/* --- RFLAGS (cpu/flags.c) --- */
+/* --- RFLAGS (cpu/exec/flags.c) --- */
 u64 cpu_rflags(struct cpu *c);
 void cpu_set_rflags(struct cpu *c, u64 v); /* raw: no privilege checks */
 

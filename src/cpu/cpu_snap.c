@@ -13,11 +13,11 @@
 #include <stdarg.h>
 #include <stdio.h>
 
-#include "cpu/debug.h"
-#include "cpu/decode.h"
-#include "cpu/exec_sys.h"
-#include "cpu/mmu.h"
-#include "cpu/msr.h"
+#include "cpu/system/debug.h"
+#include "cpu/decode/decode.h"
+#include "cpu/system/exec_sys.h"
+#include "cpu/memory/mmu.h"
+#include "cpu/system/msr.h"
 
 static const char *bad(char *msg, size_t len, const char *member, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
@@ -62,7 +62,7 @@ static const struct snap_field dtr_fields[] = {
 };
 SNAP_DESC(dtr, 1, dtr_fields, NULL, NULL);
 
-/* --- struct lazy_flags (cpu/flags.h) ---
+/* --- struct lazy_flags (cpu/exec/flags.h) ---
  * The four bytes are saved one by one, with their own limits; `meta` is
  * the same four bytes seen as one word (flags_lazy stores them at once). */
 static const char *lazy_flags_check(const void *s, char *msg, size_t len)
@@ -91,7 +91,7 @@ static const struct snap_field lazy_flags_fields[] = {
 };
 SNAP_DESC(lazy_flags, 1, lazy_flags_fields, lazy_flags_check, NULL);
 
-/* --- struct fpu (cpu/fpu_state.h) --- */
+/* --- struct fpu (cpu/fpu/fpu_state.h) --- */
 static const struct snap_field f80_fields[] = {
 	SNAP_U64(struct f80, mant),
 	SNAP_U16(struct f80, se),
@@ -126,7 +126,7 @@ static const struct snap_field fpu_fields[] = {
 };
 SNAP_DESC(fpu, 1, fpu_fields, fpu_check, NULL);
 
-/* --- struct msr_state (cpu/msr_state.h): the values are checked against
+/* --- struct msr_state (cpu/system/msr_state.h): the values are checked against
  * the WRMSR handlers by the CPU's check (msr_state_check), which needs the
  * CPU's model --- */
 static const struct snap_field msr_state_fields[] = {
@@ -155,11 +155,11 @@ static const struct snap_field msr_state_fields[] = {
 };
 SNAP_DESC(msr_state, 1, msr_state_fields, NULL, NULL);
 
-/* what a pending #DB trap can report (cpu/debug.c): breakpoint hits,
+/* what a pending #DB trap can report (cpu/system/debug.c): breakpoint hits,
  * BD/BS/BT, and the marker that suppresses the single-step trap */
 #define PENDING_DR6_DEFINED (0xfull | DR6_BD | DR6_BS | DR6_BT | DBG_NO_SINGLE_STEP)
 
-/* --- struct smm_state (cpu/smm.h) --- */
+/* --- struct smm_state (cpu/system/smm.h) --- */
 static const char *smm_state_check(const void *s, char *msg, size_t len)
 {
 	const struct smm_state *sm = s;

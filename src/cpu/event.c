@@ -5,12 +5,12 @@
 #include "cpu/event.h"
 
 #include "base/log.h"
-#include "cpu/debug.h"
-#include "cpu/desc.h"
+#include "cpu/system/debug.h"
+#include "cpu/system/desc.h"
 #include "cpu/fault.h"
-#include "cpu/mem.h"
-#include "cpu/seg.h"
-#include "cpu/smm.h"
+#include "cpu/memory/mem.h"
+#include "cpu/system/seg.h"
+#include "cpu/system/smm.h"
 #include "cpu/step.h"
 
 /* the event being delivered, and what its delivery pushes */

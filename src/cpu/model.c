@@ -15,8 +15,8 @@
 #include "base/bits.h"
 #include "base/compiler.h"
 #include "base/log.h"
-#include "cpu/sse_features.h"
-#include "cpu/xsave_features.h"
+#include "cpu/fpu/sse_features.h"
+#include "cpu/fpu/xsave_features.h"
 
 struct feat_desc {
 	const char *name;
@@ -37,13 +37,13 @@ static const struct feat_desc feat_table[FEAT_NR] = {
  *    strength of the x87/SSE engineer's work (cpu/exec_x87*.c, exec_sse*.c).
  *  - mmx, sse3+, avx: not advertised until those instructions exist.
  *  - vme: not advertised until INT n redirection in virtual-8086 mode exists
- *    (PUSHF/POPF/CLI/STI already follow CR4.VME, cpu/exec_sys_flags.c).
+ *    (PUSHF/POPF/CLI/STI already follow CR4.VME, cpu/system/exec_sys_flags.c).
  *  - vmx, svm: added here when the VMX / SVM layers land.
  *  - xsave xsaveopt xsavec xgetbv1 (XSAVE_IMPLEMENTED): XSAVE/XSAVEOPT/
- *    XSAVEC/XRSTOR for x87 and SSE state (cpu/exec_xsave.c), XGETBV/XSETBV
+ *    XSAVEC/XRSTOR for x87 and SSE state (cpu/fpu/exec_xsave.c), XGETBV/XSETBV
  *    (exec_sys.c), leaf 0xd below; not xsaves (no IA32_XSS).
  *  - integer extensions (movbe popcnt bmi1 bmi2 adx abm cx16 lahf_lm):
- *    cpu/exec_alu*.c, exec_bit.c; smep smap pcid: cpu/mmu.c. */
+ *    cpu/exec_alu*.c, exec_bit.c; smep smap pcid: cpu/memory/mmu.c. */
 static const char nestbox_implemented[] =
 	"fpu de pse tsc msr pae mce cx8 apic sep mtrr pge mca cmov pat pse36 clflush fxsr sse sse2 "
 	"monitor cx16 pcid x2apic movbe popcnt tsc_deadline rdrand hypervisor "

@@ -1,6 +1,6 @@
 /* cpu/step.c: the fetch-decode-execute loop.
  *
- * Fast path: run a decoded block (cpu/decode.c) instruction after
+ * Fast path: run a decoded block (cpu/decode/decode.c) instruction after
  * instruction while nothing needs per-instruction attention. Slow path: one
  * instruction at a time when RFLAGS.TF, DR7 breakpoints or an interrupt
  * shadow are in effect. A fault unwinds here (cpu_fault -> longjmp) with
@@ -9,8 +9,8 @@
 
 #include "base/log.h"
 
-#include "cpu/debug.h"
-#include "cpu/decode.h"
+#include "cpu/system/debug.h"
+#include "cpu/decode/decode.h"
 #include "cpu/event.h"
 #include "cpu/fault.h"
 
@@ -41,7 +41,7 @@ static void step_slow(struct cpu *c)
 		cpu_debug_check_insn(c); /* instruction breakpoints are faults; consumes RF */
 	c->shadow = 0;
 	/* exactly one instruction: a fused compare-and-branch runs only its
-	 * first half (cpu/fastpath.c) */
+	 * first half (cpu/decode/fastpath.c) */
 	c->single = 1;
 	exec_insn(c, &b->insns[0]);
 	c->single = 0;

@@ -6,7 +6,7 @@
  *               executing now, with the address as a linear address);
  *   0x2000+n    (n < 24) a write of 1 or 0 raises or lowers ISA IRQ n;
  *   0xff000000  64 KiB of RAM-like MMIO, any access size. */
-#include "cpu/mmu.h"
+#include "cpu/memory/mmu.h"
 #include "dev/dev.h"
 #include "dev/devpriv.h"
 

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "base/log.h"
-#include "cpu/msr.h"
+#include "cpu/system/msr.h"
 #include "cpu/step.h"
 #include "dev/dev.h"
 #include "dev/lapic.h"

@@ -1,4 +1,4 @@
-/* tests/unit/alu_test.c: the user-level integer instructions (cpu/exec_alu.c,
+/* tests/unit/alu_test.c: the user-level integer instructions (cpu/exec/exec_alu.c,
  * exec_shift.c, exec_muldiv.c, exec_bit.c, exec_string.c, exec_misc.c), run
  * as real instruction bytes through the decoder and the step loop
  * (tests/unit/harness.h).
@@ -16,8 +16,8 @@
 #include <stdlib.h>
 #include <cmocka.h>
 
-#include "cpu/flags.h"
-#include "cpu/mmu.h"
+#include "cpu/exec/flags.h"
+#include "cpu/memory/mmu.h"
 #include "harness.h"
 
 #define FL_ALL6 RFLAGS_ARITH

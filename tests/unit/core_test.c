@@ -7,11 +7,11 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "cpu/decode.h"
-#include "cpu/desc.h"
-#include "cpu/flags.h"
-#include "cpu/mem.h"
-#include "cpu/mmu.h"
+#include "cpu/decode/decode.h"
+#include "cpu/system/desc.h"
+#include "cpu/exec/flags.h"
+#include "cpu/memory/mem.h"
+#include "cpu/memory/mmu.h"
 #include "harness.h"
 
 /* --- flags: SDM Vol.1 "Status Flags" --- */

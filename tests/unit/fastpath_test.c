@@ -1,6 +1,6 @@
 /* tests/unit/fastpath_test.c: the decode-time specialised handlers, the
- * REP string fast path in legacy modes (cpu/exec_string.c) and the fused
- * compare-and-branch pairs (cpu/fastpath.c) must behave exactly like
+ * REP string fast path in legacy modes (cpu/exec/exec_string.c) and the fused
+ * compare-and-branch pairs (cpu/decode/fastpath.c) must behave exactly like
  * the instructions they stand for: same results and flags, one retired
  * instruction per architectural instruction whatever the deadline, single
  * steps that stop between the compare and its Jcc, and RIP-relative
@@ -11,8 +11,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "cpu/decode.h"
-#include "cpu/flags.h"
+#include "cpu/decode/decode.h"
+#include "cpu/exec/flags.h"
 #include "cpu/step.h"
 #include "harness.h"
 

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "cpu/msr.h"
+#include "cpu/system/msr.h"
 #include "sys_harness.h"
 
 static struct cpu_model M;

@@ -1,5 +1,5 @@
 /* tests/unit/msr_test.c: RDMSR/WRMSR through the decoder and step loop:
- * the MSR table (cpu/msr.def) and every #GP(0) rule of cpu/msr.c. */
+ * the MSR table (cpu/system/msr.def) and every #GP(0) rule of cpu/system/msr.c. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <cmocka.h>
 
-#include "cpu/msr.h"
+#include "cpu/system/msr.h"
 #include "sys_harness.h"
 
 SH_FIXTURE

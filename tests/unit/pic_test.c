@@ -10,7 +10,7 @@
 #include <cmocka.h>
 
 #include "harness.h"
-#include "cpu/msr.h"
+#include "cpu/system/msr.h"
 #include "dev/irq.h"
 #include "dev/lapic.h"
 

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <cmocka.h>
 
-#include "cpu/flags.h"
+#include "cpu/exec/flags.h"
 #include "harness.h"
 
 #define TSS 0x5000ull

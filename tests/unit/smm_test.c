@@ -12,8 +12,8 @@
 #include <cmocka.h>
 
 #include "cpu/event.h"
-#include "cpu/msr.h"
-#include "cpu/smm.h"
+#include "cpu/system/msr.h"
+#include "cpu/system/smm.h"
 #include "sys_harness.h"
 
 SH_FIXTURE

@@ -16,8 +16,8 @@
 
 #include "cpu/cpu_snap.h"
 #include "cpu/event.h"
-#include "cpu/msr.h"
-#include "cpu/smm.h"
+#include "cpu/system/msr.h"
+#include "cpu/system/smm.h"
 #include "dev/lapic.h"
 #include "harness.h"
 #include "snap/state.h"

@@ -5,7 +5,7 @@
 #ifndef NESTBOX_TESTS_SYS_HARNESS_H
 #define NESTBOX_TESTS_SYS_HARNESS_H
 
-#include "cpu/mmu.h"
+#include "cpu/memory/mmu.h"
 #include "cpu/model.h"
 #include "harness.h"
 

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <cmocka.h>
 
-#include "cpu/msr.h"
+#include "cpu/system/msr.h"
 #include "sys_harness.h"
 
 SH_FIXTURE

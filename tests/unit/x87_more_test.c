@@ -13,7 +13,7 @@
 #include <cmocka.h>
 
 #include "sys_harness.h"
-#include "cpu/x87.h"
+#include "cpu/fpu/x87.h"
 
 SH_FIXTURE
 #define C (H.c)

@@ -13,7 +13,7 @@
 #include <cmocka.h>
 
 #include "harness.h"
-#include "cpu/x87.h"
+#include "cpu/fpu/x87.h"
 
 static struct harness *h;
 

@@ -1,5 +1,5 @@
 /* tests/unit/xsave_test.c: the XSAVE feature set for x87 and SSE state
- * (cpu/exec_xsave.c, XGETBV/XSETBV in cpu/exec_sys.c), the CR4.OSFXSR rule
+ * (cpu/fpu/exec_xsave.c, XGETBV/XSETBV in cpu/system/exec_sys.c), the CR4.OSFXSR rule
  * of FXSAVE/FXRSTOR and the #NM/#UD availability rules of CR0.TS/EM/MP and
  * CR4.OSXSAVE. Real instruction bytes through the step loop; RBX points at
  * the 64-byte aligned XSAVE area S_AREA (EDX:EAX is the instruction mask).
@@ -16,7 +16,7 @@
 #include <cmocka.h>
 
 #include "sys_harness.h"
-#include "cpu/x87.h"
+#include "cpu/fpu/x87.h"
 
 SH_FIXTURE
 #define C (H.c)

@@ -1,5 +1,5 @@
 /* tests/guest/cpu/msr_cr.c: RDMSR/WRMSR and MOV-to-CR #GP rules and the
- * TSC, seen by a booted kernel (cpu/msr.c, cpu/exec_sys_cr.c).
+ * TSC, seen by a booted kernel (cpu/system/msr.c, cpu/system/exec_sys_cr.c).
  * run-args: -m 128 -cpu max
  */
 #include "guest.h"

@@ -1,0 +1,27 @@
+/* cpu/memory/mmu.h: linear-to-physical translation (SDM Vol.3A "Paging") and the TLB. */
+#ifndef NESTBOX_CPU_MMU_H
+#define NESTBOX_CPU_MMU_H
+
+#include "cpu/cpu.h"
+
+/* Translate lin for an access of kind acc (ACC_* from cpu/memory/mem.h) at the
+ * current CPL; on failure raise #PF (or #GP for non-canonical). Fills the TLB.
+ * Returns the TLB entry for the page. */
+struct tlb_entry *mmu_translate(struct cpu *c, u64 lin, unsigned acc);
+
+/* Pure page walk for tests and debuggers: returns 0 and the gpa, or the #PF
+ * error code with bit 31 set if the walk faults. Sets no A/D bits when
+ * `probe` is true. */
+u64 mmu_walk(struct cpu *c, u64 lin, unsigned acc, bool user, bool probe, gpa_t *gpa);
+
+/* TLB maintenance (SDM Vol.3A "Invalidation of TLBs and Paging-Structure Caches") */
+/* after a snapshot load put the entries back: their host pointers again */
+void tlb_rebuild_host(struct cpu *c);
+void tlb_flush_all(struct cpu *c);         /* including global entries */
+void tlb_flush_nonglobal(struct cpu *c);   /* MOV to CR3 without PCID preservation */
+void tlb_flush_page(struct cpu *c, u64 lin);
+void tlb_flush_pcid(struct cpu *c, u16 pcid, bool keep_global);
+/* drop write permission from every entry mapping gpa's page (code was cached there) */
+void tlb_protect_code(struct cpu *c, gpa_t gpa);
+
+#endif

@@ -1,0 +1,99 @@
+/* cpu/system/debug.c: breakpoint and single-step conditions (SDM Vol.3B "Debug
+ * Exception Conditions"). */
+#include "cpu/system/debug.h"
+
+#include "cpu/fault.h"
+
+static inline bool bp_enabled(u64 dr7, unsigned n) { return (dr7 >> (2 * n)) & 3; }
+static inline unsigned bp_rw(u64 dr7, unsigned n) { return (unsigned)(dr7 >> (16 + 4 * n)) & 3; }
+
+/* SDM "Debug Control Register (DR7)", LEN: 00 = 1 byte, 01 = 2 bytes,
+ * 10 = 8 bytes, 11 = 4 bytes */
+static inline u64 bp_len(u64 dr7, unsigned n)
+{
+	static const u8 len[4] = { 1, 2, 8, 4 };
+	return len[(dr7 >> (18 + 4 * n)) & 3];
+}
+
+/* SDM "Instruction-Breakpoint Exception Condition": a fault, taken before
+ * the instruction executes, unless RFLAGS.RF = 1. */
+void cpu_debug_check_insn(struct cpu *c)
+{
+	u64 dr7 = c->dr[7], hits = 0;
+	bool wide = c->mode == MODE_LONG64;
+	u64 lin = wide ? c->rip : (c->seg[SEG_CS].base + c->rip) & 0xffffffffull;
+
+	if (c->rflags & RFLAGS_RF) {
+		c->rflags &= ~RFLAGS_RF;
+		return;
+	}
+	for (unsigned n = 0; n < 4; n++) {
+		u64 a = wide ? c->dr[n] : c->dr[n] & 0xffffffffull;
+		if (bp_enabled(dr7, n) && bp_rw(dr7, n) == 0 && a == lin)
+			hits |= BIT(n);
+	}
+	if (hits) {
+		c->dr[6] = (c->dr[6] & ~0xfull) | hits | DR6_FIXED1;
+		cpu_fault(c, VEC_DB, 0);
+	}
+}
+
+static u64 range_hits(const struct cpu *c, u64 addr, unsigned len, unsigned rw_mask)
+{
+	u64 dr7 = c->dr[7], hits = 0;
+	for (unsigned n = 0; n < 4; n++) {
+		if (!bp_enabled(dr7, n) || !((1u << bp_rw(dr7, n)) & rw_mask))
+			continue;
+		u64 blen = bp_len(dr7, n);
+		u64 base = c->dr[n] & ~(blen - 1);
+		if (addr < base + blen && base < addr + len)
+			hits |= BIT(n);
+	}
+	return hits;
+}
+
+static void trap(struct cpu *c, u64 hits)
+{
+	if (!hits)
+		return;
+	c->pending_db = 1;
+	c->pending_dr6 |= hits;
+}
+
+/* SDM "Data Memory and I/O Breakpoint Exception Conditions": R/W = 01
+ * breaks on writes, 11 on reads and writes; a trap after the access. */
+void cpu_debug_check_data(struct cpu *c, u64 lin, unsigned len, bool write)
+{
+	trap(c, range_hits(c, lin, len, write ? (1u << 1) | (1u << 3) : (1u << 3)));
+}
+
+/* R/W = 10: I/O read or write, only with CR4.DE = 1 */
+void cpu_debug_check_io(struct cpu *c, u16 port, unsigned len)
+{
+	if (c->cr4 & CR4_DE)
+		trap(c, range_hits(c, port, len, 1u << 2));
+}
+
+/* SDM "Single-Step Exception Condition": a trap after an instruction that
+ * began with TF = 1 (so not after the instruction that sets TF); the MOV SS
+ * shadow delays it (cpu/event.c). */
+void cpu_debug_after_insn(struct cpu *c, u64 rflags_before)
+{
+	bool suppress = (c->pending_dr6 & DBG_NO_SINGLE_STEP) != 0;
+
+	c->pending_dr6 &= ~DBG_NO_SINGLE_STEP;
+	if (!(rflags_before & RFLAGS_TF) || suppress)
+		return;
+	c->pending_db = 1;
+	c->pending_dr6 |= DR6_BS;
+}
+
+/* SDM "Debug Status Register (DR6)": B0-B3 report the breakpoints that
+ * matched; "the processor never clears" BD/BS/BT */
+void cpu_debug_commit_dr6(struct cpu *c)
+{
+	u64 bits = c->pending_dr6 & (0xfull | DR6_BD | DR6_BS | DR6_BT);
+	c->dr[6] = (c->dr[6] & ~0xfull) | bits | DR6_FIXED1;
+	c->pending_db = 0;
+	c->pending_dr6 = 0;
+}

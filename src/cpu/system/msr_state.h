@@ -1,0 +1,30 @@
+/* cpu/system/msr_state.h: storage for model-specific registers (owned by cpu/system/msr.c).
+ * MSRs kept elsewhere are not here: EFER (c->efer), the FS/GS bases (the
+ * segment cache), IA32_APIC_BASE and IA32_TSC_DEADLINE (the local APIC,
+ * dev/lapic.c), SMBASE and the SMI count (c->smm). */
+#ifndef NESTBOX_CPU_MSR_STATE_H
+#define NESTBOX_CPU_MSR_STATE_H
+
+#include "base/types.h"
+
+struct msr_state {
+	u64 tsc_offset;       /* IA32_TSC = virtual TSC + tsc_offset */
+	u64 tsc_adjust;
+	u64 sysenter_cs, sysenter_esp, sysenter_eip;
+	u64 star, lstar, cstar, sfmask;
+	u64 kernel_gs_base;
+	u64 tsc_aux;
+	u64 pat;
+	u64 misc_enable;
+	u64 debugctl;
+	u64 mtrr_def_type;
+	u64 mtrr_fixed[11];
+	u64 mtrr_var[16];     /* base/mask pairs */
+	u64 spec_ctrl;
+	u64 feature_control;
+	u64 mcg_status;
+	u64 xss;
+	u64 mcg_ctl;
+};
+
+#endif
