@@ -1,5 +1,6 @@
 /* cpu/cpu.c: processor reset/INIT state and mode tracking. */
 #include "cpu/cpu.h"
+#include "vmx/vmx.h"
 
 #include <string.h>
 
@@ -58,6 +59,7 @@ void cpu_reset(struct cpu *c)
 	if (c->model)
 		msr_reset(c); /* the table's power-up values (cpu/system/msr.def) */
 	smm_reset(c); /* SMBASE back to its default, out of SMM */
+	vmx_reset(c); /* out of VMX operation, no current VMCS */
 }
 
 /* INIT keeps x87/SSE state, MSRs (except as noted) and caches. */

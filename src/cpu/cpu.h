@@ -20,6 +20,7 @@
 #include "cpu/fpu/fpu_state.h"
 #include "cpu/system/msr_state.h"
 #include "cpu/system/smm.h"
+#include "vmx/state.h"
 
 struct machine;
 struct cpu_model;
@@ -151,6 +152,7 @@ struct cpu {
 	struct msr_state msr;
 	struct smm_state smm;  /* system-management mode (cpu/system/smm.c) */
 	u64 rng_state;         /* RDRAND/RDSEED: deterministic per-run seed */
+	struct vmx_state vmx;  /* VMX operation (vmx/vmx.h) */
 	/* The TLB is state: it may hold translations the page tables no
 	 * longer give (a PTE changed, or an accessed/dirty bit cleared, with
 	 * no INVLPG -- Linux ages pages that way), which the SDM lets a

@@ -9,6 +9,7 @@
  * WRMSR, XSETBV, RSM ...), so that any state a run can be saved in loads
  * again, and any state that loads is safe to run. */
 #include "cpu/cpu_snap.h"
+#include "vmx/vmx_snap.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -343,6 +344,7 @@ static const struct snap_field cpu_fields[] = {
 	SNAP_STRUCT(struct cpu, msr, struct msr_state, msr_state_snap),
 	SNAP_STRUCT(struct cpu, smm, struct smm_state, smm_state_snap),
 	SNAP_U64(struct cpu, rng_state),
+	SNAP_STRUCT(struct cpu, vmx, struct vmx_state, vmx_state_snap),
 	SNAP_STRUCT(struct cpu, tlb, struct tlb_entry, tlb_entry_snap),
 	/* derived */
 	SNAP_DERIVED(struct cpu, next_rip, "rip: the two are equal between instructions"),

@@ -119,6 +119,8 @@ u64 snap_fingerprint(const struct snap_desc *d)
 	u64 h = 0xcbf29ce484222325ull;
 	h = fnv(h, d->name, strlen(d->name) + 1);
 	h = fnv_u64(h, d->version);
+	if (d->salt)
+		h = fnv_u64(h, d->salt());
 	for (u32 i = 0; i < d->nr_fields; i++) {
 		const struct snap_field *f = &d->fields[i];
 		if (!row_saved(f))

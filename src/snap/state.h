@@ -69,6 +69,9 @@ struct snap_desc {
 	/* Called after the copy was committed: rebuild what is derived
 	 * (mappings, caches, interrupt lines). */
 	void (*loaded)(void *s);
+	/* Optional: mixed into the fingerprint, for a layout the rows do not
+	 * spell out (an array indexed by the rows of another table). */
+	u64 (*salt)(void);
 };
 
 /* --- rows (T is the struct type the table describes) --- */
@@ -107,7 +110,13 @@ struct snap_desc {
 #define SNAP_DESC(tag, ver, rows, check_, loaded_)                                             \
 	const struct snap_desc tag##_snap = { #tag, (u32)sizeof(struct tag), (ver), (rows),     \
 					      (u32)(sizeof(rows) / sizeof((rows)[0])), (check_), \
-					      (loaded_) }
+					      (loaded_), NULL }
+
+/* the same with a salt (see struct snap_desc) */
+#define SNAP_DESC_SALTED(tag, ver, rows, check_, loaded_, salt_)                               \
+	const struct snap_desc tag##_snap = { #tag, (u32)sizeof(struct tag), (ver), (rows),     \
+					      (u32)(sizeof(rows) / sizeof((rows)[0])), (check_), \
+					      (loaded_), (salt_) }
 
 /* --- walking a description (snap/state.c) --- */
 

@@ -1,0 +1,24 @@
+/* vmx/state.h: the VMX state of one logical processor (a member of struct
+ * cpu; vmx/vmx.h has what operates on it). */
+#ifndef NESTBOX_VMX_STATE_H
+#define NESTBOX_VMX_STATE_H
+
+#include "base/types.h"
+#include "vmx/vmcs.h"
+
+#define VMX_NO_VMCS (~0ull)       /* "FFFFFFFF_FFFFFFFFH": no current VMCS */
+#define VMCS_REGION_DATA 16u      /* offset of the first field in a region */
+
+/* One vCPU's VMX state: all of it is architectural (a snapshot saves it). */
+struct vmx_state {
+	u64 vmxon_ptr;           /* the VMXON region (in VMX operation) */
+	u64 vmcs_ptr;            /* current-VMCS pointer, VMX_NO_VMCS if none */
+	u8 on;                   /* in VMX operation (VMXON .. VMXOFF) */
+	u8 nonroot;              /* in VMX non-root operation */
+	u8 launched;             /* launch state of the current VMCS */
+	u8 init_blocked;         /* an INIT arrived in root operation: latched */
+	u8 pad[4];
+	struct vmcs_cache vmcs;  /* the current VMCS's contents */
+};
+
+#endif

@@ -1,0 +1,79 @@
+/* vmx/vmx_snap.c: what a snapshot saves of a vCPU's VMX state: all of it
+ * (struct vmx_state is architectural: VMX operation, the current-VMCS
+ * pointer and launch state, and the current VMCS's contents). */
+#include "vmx/vmx_snap.h"
+
+#include <stdio.h>
+
+#include "snap/state.h"
+
+/* The VMCS cache is an array indexed by vmx/vmcs_fields.def's rows: a file
+ * written with another field table must not be read, so the table's
+ * encodings, in order, are part of the fingerprint. */
+static u64 vmcs_cache_salt(void)
+{
+	u64 h = 0xcbf29ce484222325ull;
+	for (unsigned f = 0; f < VMCS_NR_FIELDS; f++) {
+		h ^= vmcs_field_encoding((enum vmcs_field)f);
+		h *= 0x100000001b3ull;
+	}
+	return h;
+}
+
+/* every field holds no more than its width */
+static const char *vmcs_cache_check(const void *s, char *msg, size_t len)
+{
+	const struct vmcs_cache *v = s;
+
+	for (unsigned f = 0; f < VMCS_NR_FIELDS; f++) {
+		u64 mask = vmcs_width_mask(vmcs_field_width((enum vmcs_field)f));
+		if (v->f[f] & ~mask) {
+			snprintf(msg, len, "%s = %#llx is wider than the field",
+				 vmcs_field_name((enum vmcs_field)f), (unsigned long long)v->f[f]);
+			return "f";
+		}
+	}
+	return NULL;
+}
+
+static const struct snap_field vmcs_cache_fields[] = {
+	SNAP_U64(struct vmcs_cache, f),
+};
+SNAP_DESC_SALTED(vmcs_cache, 1, vmcs_cache_fields, vmcs_cache_check, NULL, vmcs_cache_salt);
+
+/* SDM "VMXON", "VMCLEAR", "VMPTRLD": outside VMX operation there is no
+ * current VMCS and no non-root operation; pointers are 4 KiB aligned */
+static const char *vmx_state_check(const void *s, char *msg, size_t len)
+{
+	const struct vmx_state *x = s;
+
+	if (!x->on && (x->nonroot || x->vmcs_ptr != VMX_NO_VMCS || x->launched)) {
+		snprintf(msg, len, "set outside VMX operation");
+		return x->nonroot ? "nonroot" : x->launched ? "launched" : "vmcs_ptr";
+	}
+	if (x->on && (x->vmxon_ptr & 0xfff)) {
+		snprintf(msg, len, "%#llx is not 4 KiB aligned", (unsigned long long)x->vmxon_ptr);
+		return "vmxon_ptr";
+	}
+	if (x->vmcs_ptr != VMX_NO_VMCS && (x->vmcs_ptr & 0xfff)) {
+		snprintf(msg, len, "%#llx is not 4 KiB aligned", (unsigned long long)x->vmcs_ptr);
+		return "vmcs_ptr";
+	}
+	if (x->nonroot && x->vmcs_ptr == VMX_NO_VMCS) {
+		snprintf(msg, len, "non-root operation needs a current VMCS");
+		return "nonroot";
+	}
+	return NULL;
+}
+
+static const struct snap_field vmx_state_fields[] = {
+	SNAP_U64(struct vmx_state, vmxon_ptr),
+	SNAP_U64(struct vmx_state, vmcs_ptr),
+	SNAP_U8_MAX(struct vmx_state, on, 1),
+	SNAP_U8_MAX(struct vmx_state, nonroot, 1),
+	SNAP_U8_MAX(struct vmx_state, launched, 1),
+	SNAP_U8_MAX(struct vmx_state, init_blocked, 1),
+	SNAP_DERIVED(struct vmx_state, pad, "padding, always 0"),
+	SNAP_STRUCT(struct vmx_state, vmcs, struct vmcs_cache, vmcs_cache_snap),
+};
+SNAP_DESC(vmx_state, 1, vmx_state_fields, vmx_state_check, NULL);
