@@ -12,6 +12,7 @@
 #include "cpu/system/seg.h"
 #include "cpu/system/smm.h"
 #include "cpu/step.h"
+#include "vmx/vmx.h"
 
 /* the event being delivered, and what its delivery pushes */
 struct ev {
@@ -326,6 +327,9 @@ static void triple_fault(struct cpu *c, u8 vec)
 	LOG(int, "cpu%u triple fault (#%u while delivering #DF) at rip %#llx", c->index, vec,
 	    (unsigned long long)c->rip);
 	c->in_event = 0;
+	/* SDM "Triple Fault" in "Other Causes of VM Exits" */
+	if (c->vmx.nonroot)
+		vmx_icpt_triple_fault(c);
 	c->activity = ACT_SHUTDOWN;
 	cpu_stop(c);
 }
@@ -334,6 +338,9 @@ void cpu_deliver(struct cpu *c, u8 vector, enum event_type type, bool has_err, u
 {
 	struct ev e = { .vec = vector, .type = (u8)type, .has_err = has_err, .err = err };
 
+	/* VMX non-root: the exception bitmap decides before delivery */
+	if (unlikely(c->vmx.nonroot))
+		vmx_icpt_exception(c, vector, type, has_err, err);
 	if (c->in_event) {
 		/* a fault while delivering the previous event */
 		u8 first_type = (u8)(c->in_event - 1);
@@ -386,9 +393,18 @@ static bool nmi_ready(const struct cpu *c)
 	return c->nmi_pending && !c->nmi_blocked && !(c->shadow & SHADOW_MOVSS);
 }
 
+/* VMX non-root with "external-interrupt exiting": an interrupt exits
+ * whatever RFLAGS.IF says (SDM "External Interrupts" in "Other Causes of VM
+ * Exits"; the STI/MOV SS blocking still holds) */
+static bool intr_exits(const struct cpu *c)
+{
+	return c->vmx.nonroot && (vmx_pin(c) & PIN_EXT_INTR_EXITING);
+}
+
 static bool intr_ready(struct cpu *c)
 {
-	if (!(c->rflags & RFLAGS_IF) || (c->shadow & (SHADOW_STI | SHADOW_MOVSS)))
+	if ((!(c->rflags & RFLAGS_IF) && !intr_exits(c)) ||
+	    (c->shadow & (SHADOW_STI | SHADOW_MOVSS)))
 		return false;
 	if (!c->apic_ops || !c->apic_ops->irq_pending || !c->irq_hint)
 		return false;
@@ -446,6 +462,19 @@ bool cpu_handle_events(struct cpu *c)
 	/* an INIT inside SMM leaves SMM (as QEMU's INIT does) */
 	if (c->init_pending && c->smm.in_smm)
 		smm_init_signal(c);
+	if (c->init_pending && c->vmx.nonroot) {
+		/* SDM "INIT Signals" in "Other Causes of VM Exits" */
+		c->init_pending = 0;
+		vmx_exit(c, EXIT_REASON_INIT_SIGNAL, NULL);
+	}
+	if (c->init_pending && c->vmx.on) {
+		/* SDM "Restrictions on VMX Operation": "INIT signals are
+		 * blocked whenever a logical processor is in VMX root
+		 * operation"; VMXOFF lets it through */
+		c->init_pending = 0;
+		c->vmx.init_blocked = 1;
+		return false;
+	}
 	if (c->init_pending) {
 		/* SDM "INIT": the BSP restarts at the reset vector, APs wait
 		 * for a SIPI */
@@ -471,6 +500,13 @@ bool cpu_handle_events(struct cpu *c)
 		cpu_deliver(c, VEC_DB, EV_HW_EXC, false, 0);
 		return true;
 	}
+	if (nmi_ready(c) && c->vmx.nonroot && (vmx_pin(c) & PIN_NMI_EXITING)) {
+		/* SDM "Non-Maskable Interrupts (NMIs)" in "Other Causes of VM
+		 * Exits": exit reason 0 with an NMI in the interruption info */
+		struct vmx_exit_info info = { .intr_info = 2 | (EV_NMI << 8) | BIT(31) };
+		c->nmi_pending = 0;
+		vmx_exit(c, EXIT_REASON_EXCEPTION_NMI, &info);
+	}
 	if (nmi_ready(c)) {
 		c->nmi_pending = 0;
 		c->nmi_blocked = 1;
@@ -479,6 +515,8 @@ bool cpu_handle_events(struct cpu *c)
 		return true;
 	}
 	if (intr_ready(c)) {
+		if (intr_exits(c) && vmx_icpt_intr(c))
+			return true;
 		int v = c->apic_ops->irq_ack(c);
 		if (v < 0)
 			return false;

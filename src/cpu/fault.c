@@ -25,7 +25,7 @@ void cpu_fault(struct cpu *c, u8 vec, u32 err)
 	if (!c->unwind)
 		die("internal error: CPU fault #%u outside the step loop (rip %#llx)", vec,
 		    (unsigned long long)c->rip);
-	longjmp(*c->unwind, 1);
+	longjmp(*c->unwind, UNWIND_FAULT);
 }
 
 void cpu_ud(struct cpu *c) { cpu_fault(c, VEC_UD, 0); }

@@ -8,6 +8,9 @@
  * Vol.3A "Exception and Interrupt Reference") and unwind to the step loop.
  * RIP still names the faulting instruction; no state after the fault point
  * is committed. */
+/* what a longjmp to the step loop's anchor carries */
+enum { UNWIND_FAULT = 1, UNWIND_VMEXIT = 2 };
+
 noreturn_fn void cpu_fault(struct cpu *c, u8 vec, u32 err);
 /* shorthands */
 noreturn_fn void cpu_ud(struct cpu *c);

@@ -4,6 +4,7 @@
 #define NESTBOX_CPU_MODEL_H
 
 #include "base/types.h"
+#include "vmx/caps.h"
 
 /* FEAT(name, leaf, subleaf, reg, bit): a CPUID feature flag. reg is EAX..EDX.
  * `name` is what -cpu +name/-name spells (QEMU's names). */
@@ -29,6 +30,7 @@ struct cpu_model {
 	struct cpuid_leaf leaves[MODEL_MAX_LEAVES];
 	int nr_leaves;
 	u64 features[(FEAT_NR + 63) / 64]; /* derived from leaves: the single source is leaves[] */
+	struct vmx_caps vmx; /* VMX capabilities (meaningful when CPUID.1:ECX.VMX is set) */
 };
 
 /* Build a model from "-cpu" text. Returns 0, or -1 with a message in err. */

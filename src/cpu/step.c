@@ -96,7 +96,9 @@ static void deliver_fault(struct cpu *c)
 static always_inline bool boundary(struct cpu *c)
 {
 	/* nothing can be pending without one of these (cpu/event.c decides) */
-	if (likely(c->activity == ACT_ACTIVE && (!(c->rflags & RFLAGS_IF) || !c->irq_hint) &&
+	/* (in VMX non-root operation an interrupt may exit with IF = 0) */
+	if (likely(c->activity == ACT_ACTIVE &&
+		   ((!(c->rflags & RFLAGS_IF) && !c->vmx.nonroot) || !c->irq_hint) &&
 		   !(c->nmi_pending | c->init_pending | c->smi_pending | c->sipi_pending |
 		     c->pending_db)))
 		return true;
@@ -129,11 +131,20 @@ void cpu_run(struct cpu *c)
 	c->unwind = &jb;
 	c->irq_hint = 1; /* timers and other vCPUs ran since the last turn */
 	c->turn_end = c->deadline;
-	if (setjmp(jb)) {
+	switch (setjmp(jb)) {
+	case 0:
+		break;
+	case UNWIND_VMEXIT:
+		/* a VM exit left the instruction or event delivery: the host
+		 * state is loaded, the loop goes on at the host RIP */
+		c->in_event = 0;
+		break;
+	default:
 		/* an instruction or an event delivery faulted */
 		if (c->activity == ACT_SHUTDOWN)
 			goto out;
 		deliver_fault(c);
+		break;
 	}
 	run_loop(c);
 out:
@@ -145,7 +156,13 @@ void cpu_step(struct cpu *c)
 	jmp_buf jb;
 	jmp_buf *volatile saved = c->unwind;
 	c->unwind = &jb;
-	if (setjmp(jb)) {
+	switch (setjmp(jb)) {
+	case 0:
+		break;
+	case UNWIND_VMEXIT:
+		c->in_event = 0;
+		goto out;
+	default:
 		if (c->activity != ACT_SHUTDOWN)
 			deliver_fault(c);
 		goto out;

@@ -19,6 +19,7 @@
 
 #include "base/compiler.h"
 #include "cpu/cpu.h"
+#include "cpu/decode/insn.h"
 #include "vmx/state.h"
 
 struct insn;
@@ -74,8 +75,6 @@ noreturn_fn void vmx_exit(struct cpu *c, u32 reason, const struct vmx_exit_info 
 /* the same for an instruction: the length is the instruction's */
 noreturn_fn void vmx_exit_insn(struct cpu *c, const struct insn *i, u32 reason, u64 qual);
 
-static inline bool vmx_nonroot(const struct cpu *c) { return c->vmx.nonroot; }
-
 /* the current VMCS's field f */
 static inline u64 vmcs_get(const struct cpu *c, enum vmcs_field f)
 {
@@ -86,5 +85,54 @@ static inline void vmcs_set(struct cpu *c, enum vmcs_field f, u64 v)
 {
 	vmcs_cache_write(&c->vmx.vmcs, f, v);
 }
+
+
+/* the control words of the current VMCS */
+static inline u32 vmx_pin(const struct cpu *c) { return (u32)vmcs_get(c, VMCS_PIN_BASED_VM_EXEC_CONTROL); }
+static inline u32 vmx_proc(const struct cpu *c) { return (u32)vmcs_get(c, VMCS_CPU_BASED_VM_EXEC_CONTROL); }
+static inline u32 vmx_proc2(const struct cpu *c)
+{
+	return (vmx_proc(c) & PROC_ACTIVATE_SECONDARY) ? (u32)vmcs_get(c, VMCS_SECONDARY_VM_EXEC_CONTROL) : 0;
+}
+static inline u32 vmx_exit_ctls(const struct cpu *c) { return (u32)vmcs_get(c, VMCS_VM_EXIT_CONTROLS); }
+static inline u32 vmx_entry_ctls(const struct cpu *c) { return (u32)vmcs_get(c, VMCS_VM_ENTRY_CONTROLS); }
+
+
+/* An instruction that exits in VMX non-root operation when `cond` holds
+ * (checked after the faults that take priority over a VM exit: SDM
+ * "Relative Priority of Faults and VM Exits") */
+#define VMX_EXIT_IF(c, i, cond, reason, qual)                                  \
+	do {                                                                   \
+		if (unlikely((c)->vmx.nonroot) && (cond))                      \
+			vmx_exit_insn((c), (i), EXIT_REASON_##reason, (qual)); \
+	} while (0)
+
+/* the intercepts with more to decide (vmx/intercept.c); each returns when
+ * the instruction goes on in the guest */
+void vmx_icpt_io(struct cpu *c, const struct insn *i, u16 port, unsigned size, bool in, bool string,
+		 bool rep, bool imm);
+void vmx_icpt_msr(struct cpu *c, const struct insn *i, u32 idx, bool write);
+void vmx_icpt_cr_write(struct cpu *c, const struct insn *i, unsigned cr, u64 val, unsigned gpr);
+void vmx_icpt_cr_read(struct cpu *c, const struct insn *i, unsigned cr, unsigned gpr);
+u64 vmx_cr_shadowed(const struct cpu *c, unsigned cr, u64 val);
+u64 vmx_cr_keep_owned(const struct cpu *c, unsigned cr, u64 val);
+void vmx_icpt_clts(struct cpu *c, const struct insn *i);
+void vmx_icpt_lmsw(struct cpu *c, const struct insn *i, u16 src);
+/* an exception about to be delivered (cpu_deliver): exits if the
+ * exception bitmap (and for #PF the error-code mask/match) says so */
+void vmx_icpt_exception(struct cpu *c, u8 vec, unsigned type, bool has_err, u32 err);
+/* an external interrupt the guest could take now: exits with
+ * "external-interrupt exiting" (acknowledging it with "acknowledge
+ * interrupt on exit"); returns false if it is left to the guest */
+bool vmx_icpt_intr(struct cpu *c);
+noreturn_fn void vmx_icpt_triple_fault(struct cpu *c);
+/* RDTSC/RDTSCP in non-root operation: the TSC with the VMCS's offset */
+u64 vmx_guest_tsc(struct cpu *c, u64 tsc);
+
+/* -counters: VM exits by reason (vmx/log.c) */
+#include <stdio.h>
+void vmx_print_counters(FILE *out);
+
+static inline bool vmx_nonroot(const struct cpu *c) { return c->vmx.nonroot; }
 
 #endif

@@ -4,6 +4,7 @@
  * #UD conditions, (later) the virtualization hook, the CPL #GP, operand
  * faults, then the operation. */
 #include "cpu/system/exec_sys.h"
+#include "vmx/vmx.h"
 
 #include "cpu/exec/flags.h"
 #include "cpu/memory/mem.h"
@@ -87,7 +88,9 @@ void exec_cpuid(struct cpu *c, const struct insn *i)
 	u32 leaf = (u32)c->gpr[RAX], sub = (u32)c->gpr[RCX];
 	u32 r[4] = { 0, 0, 0, 0 };
 
-	/* (VMX: CPUID exits unconditionally; SVM: CPUID intercept) */
+	/* SDM "Instructions That Cause VM Exits Unconditionally": CPUID
+	 * (SVM: CPUID intercept) */
+	VMX_EXIT_IF(c, i, true, CPUID, 0);
 	if (c->model) {
 		cpu_model_cpuid(c->model, leaf, sub, r);
 		cpuid_fixup(c, leaf, sub, r);
@@ -108,7 +111,9 @@ void exec_rdmsr(struct cpu *c, const struct insn *i)
 
 	sys_need(c, FEAT_msr);
 	sys_need_cpl0(c);
-	/* (VMX: MSR bitmaps; SVM: MSRPM) */
+	/* (SVM: MSRPM) */
+	if (unlikely(c->vmx.nonroot))
+		vmx_icpt_msr(c, i, (u32)c->gpr[RCX], false);
 	if (msr_read(c, (u32)c->gpr[RCX], &val))
 		cpu_gp0(c);
 	c->gpr[RAX] = (u32)val;
@@ -121,6 +126,8 @@ void exec_wrmsr(struct cpu *c, const struct insn *i)
 
 	sys_need(c, FEAT_msr);
 	sys_need_cpl0(c);
+	if (unlikely(c->vmx.nonroot))
+		vmx_icpt_msr(c, i, (u32)c->gpr[RCX], true);
 	if (msr_write(c, (u32)c->gpr[RCX], val))
 		cpu_gp0(c);
 }
@@ -138,7 +145,8 @@ void exec_rdtsc(struct cpu *c, const struct insn *i)
 {
 	sys_need(c, FEAT_tsc);
 	tsd_check(c);
-	u64 t = cpu_tsc(c);
+	VMX_EXIT_IF(c, i, vmx_proc(c) & PROC_RDTSC_EXITING, RDTSC, 0);
+	u64 t = vmx_guest_tsc(c, cpu_tsc(c));
 	c->gpr[RAX] = (u32)t;
 	c->gpr[RDX] = t >> 32;
 }
@@ -147,7 +155,8 @@ void exec_rdtscp(struct cpu *c, const struct insn *i)
 {
 	sys_need(c, FEAT_rdtscp);
 	tsd_check(c);
-	u64 t = cpu_tsc(c);
+	VMX_EXIT_IF(c, i, vmx_proc(c) & PROC_RDTSC_EXITING, RDTSCP, 0);
+	u64 t = vmx_guest_tsc(c, cpu_tsc(c));
 	c->gpr[RAX] = (u32)t;
 	c->gpr[RDX] = t >> 32;
 	c->gpr[RCX] = (u32)c->msr.tsc_aux;
@@ -183,12 +192,14 @@ static void rng_insn(struct cpu *c, const struct insn *i)
 void exec_rdrand(struct cpu *c, const struct insn *i)
 {
 	sys_need(c, FEAT_rdrand);
+	VMX_EXIT_IF(c, i, vmx_proc2(c) & PROC2_RDRAND_EXITING, RDRAND, 0);
 	rng_insn(c, i);
 }
 
 void exec_rdseed(struct cpu *c, const struct insn *i)
 {
 	sys_need(c, FEAT_rdseed);
+	VMX_EXIT_IF(c, i, vmx_proc2(c) & PROC2_RDSEED_EXITING, RDSEED, 0);
 	rng_insn(c, i);
 }
 
@@ -220,8 +231,8 @@ void exec_xsetbv(struct cpu *c, const struct insn *i)
 
 	if (!(c->cr4 & CR4_OSXSAVE))
 		cpu_ud(c);
-	/* (VMX: XSETBV exits unconditionally) */
 	sys_need_cpl0(c);
+	VMX_EXIT_IF(c, i, true, XSETBV, 0); /* unconditionally, after the #GP at CPL > 0 */
 	if ((u32)c->gpr[RCX] != 0 || !sys_xcr0_valid(val))
 		cpu_gp0(c);
 	c->xcr0 = val;
@@ -287,7 +298,8 @@ void exec_wrgsbase(struct cpu *c, const struct insn *i) { wrbase(c, i, SEG_GS); 
 void exec_hlt(struct cpu *c, const struct insn *i)
 {
 	sys_need_cpl0(c);
-	/* (VMX: HLT exiting; SVM: HLT intercept) */
+	/* (SVM: HLT intercept) */
+	VMX_EXIT_IF(c, i, vmx_proc(c) & PROC_HLT_EXITING, HLT, 0);
 	c->activity = ACT_HLT;
 	cpu_stop(c);
 }
@@ -297,7 +309,8 @@ void exec_hlt(struct cpu *c, const struct insn *i)
  * run instead of this one spinning out its whole turn. */
 void exec_pause(struct cpu *c, const struct insn *i)
 {
-	/* (VMX: PAUSE exiting / PAUSE-loop exiting; SVM: PAUSE filter) */
+	/* (SVM: PAUSE filter) */
+	VMX_EXIT_IF(c, i, vmx_proc(c) & PROC_PAUSE_EXITING, PAUSE, 0);
 	if (c->machine && c->machine->nr_cpus > 1)
 		cpu_stop(c);
 }
@@ -314,6 +327,7 @@ static void monitor_check(struct cpu *c)
 void exec_monitor(struct cpu *c, const struct insn *i)
 {
 	monitor_check(c);
+	VMX_EXIT_IF(c, i, vmx_proc(c) & PROC_MONITOR_EXITING, MONITOR, 0);
 	/* "#GP(0) If ECX ≠ 0" (no extensions are defined) */
 	if ((u32)c->gpr[RCX] != 0)
 		cpu_gp0(c);
@@ -329,6 +343,7 @@ void exec_monitor(struct cpu *c, const struct insn *i)
 void exec_mwait(struct cpu *c, const struct insn *i)
 {
 	monitor_check(c);
+	VMX_EXIT_IF(c, i, vmx_proc(c) & PROC_MWAIT_EXITING, MWAIT, 0);
 	if ((u32)c->gpr[RCX] & ~1u)
 		cpu_gp0(c);
 }
@@ -338,11 +353,13 @@ void exec_mwait(struct cpu *c, const struct insn *i)
 void exec_wbinvd(struct cpu *c, const struct insn *i)
 {
 	sys_need_cpl0(c);
+	VMX_EXIT_IF(c, i, vmx_proc2(c) & PROC2_WBINVD_EXITING, WBINVD, 0);
 }
 
 void exec_invd(struct cpu *c, const struct insn *i)
 {
 	sys_need_cpl0(c);
+	VMX_EXIT_IF(c, i, true, INVD, 0);
 }
 
 /* CLFLUSH/CLFLUSHOPT: the byte is checked as a read (segment, paging) but
@@ -381,8 +398,11 @@ void exec_sfence(struct cpu *c, const struct insn *i) { sys_need(c, FEAT_sse); }
 void exec_invlpg(struct cpu *c, const struct insn *i)
 {
 	sys_need_cpl0(c);
-	/* (VMX: INVLPG exiting; SVM: INVLPG intercept) */
-	tlb_flush_page(c, sys_linear(c, i->seg, insn_ea(c, i)));
+	/* (SVM: INVLPG intercept) */
+	u64 lin = sys_linear(c, i->seg, insn_ea(c, i));
+	/* "Exit Qualification for INVLPG": the linear-address operand */
+	VMX_EXIT_IF(c, i, vmx_proc(c) & PROC_INVLPG_EXITING, INVLPG, lin);
+	tlb_flush_page(c, lin);
 }
 
 /* SDM "INVPCID—Invalidate Process-Context Identifier" */

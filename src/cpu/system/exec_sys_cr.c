@@ -3,6 +3,7 @@
  * Debug Registers", "CLTS", "LMSW", "SMSW"; Vol.3A "Control Registers",
  * "Enabling and Changing Paging Modes", "Initializing IA-32e Mode"). */
 #include "cpu/system/exec_sys.h"
+#include "vmx/vmx.h"
 
 #include "cpu/memory/mem.h"
 #include "cpu/memory/mmu.h"
@@ -196,21 +197,31 @@ void exec_mov_cr(struct cpu *c, const struct insn *i)
 	 * others; CR8 needs REX.R, i.e. 64-bit mode) */
 	if (n != 0 && n != 2 && n != 3 && n != 4 && n != 8)
 		cpu_ud(c);
-	/* (VMX: CR access exits; SVM: CR read/write intercepts) */
 	sys_need_cpl0(c);
+	/* (SVM: CR read/write intercepts) */
 	if (!to_cr) {
 		u64 v;
+		if (unlikely(c->vmx.nonroot))
+			vmx_icpt_cr_read(c, i, n, gpr->reg);
 		switch (n) {
-		case 0: v = c->cr0; break;
+		case 0: v = vmx_cr_shadowed(c, 0, c->cr0); break;
 		case 2: v = c->cr2; break;
 		case 3: v = c->cr3; break;
-		case 4: v = c->cr4; break;
+		case 4: v = vmx_cr_shadowed(c, 4, c->cr4); break;
 		default: v = read_cr8(c); break;
 		}
 		reg_write(c, gpr->reg, gpr->size, v);
 		return;
 	}
 	u64 v = reg_read(c, gpr->reg, gpr->size);
+	if (unlikely(c->vmx.nonroot)) {
+		vmx_icpt_cr_write(c, i, n, v, gpr->reg);
+		/* "An execution of MOV to CR0 [CR4] that does not cause a VM
+		 * exit leaves unmodified any bit in CR0 [CR4] corresponding
+		 * to a bit set in the CR0 [CR4] guest/host mask" */
+		if (n == 0 || n == 4)
+			v = vmx_cr_keep_owned(c, n, v);
+	}
 	switch (n) {
 	case 0: sys_write_cr0(c, v); break;
 	case 2: c->cr2 = v; break;
@@ -242,7 +253,10 @@ void exec_mov_dr(struct cpu *c, const struct insn *i)
 			cpu_ud(c);
 		n += 2;
 	}
-	/* (VMX: MOV-DR exiting; SVM: DR intercepts) */
+	/* (SVM: DR intercepts) SDM "Exit Qualification for MOV DR": DR number
+	 * (2:0), direction (4: 1 = MOV from DR), register (11:8) */
+	VMX_EXIT_IF(c, i, vmx_proc(c) & PROC_MOV_DR_EXITING, DR_ACCESS,
+		    (u64)dr->reg | (to_dr ? 0 : BIT(4)) | ((u64)gpr->reg << 8));
 	/* SDM "General-Detect Exception Condition": any DR access with
 	 * DR7.GD = 1 is a #DB fault with DR6.BD = 1; GD is cleared on entry
 	 * to the handler */
@@ -279,7 +293,8 @@ void exec_mov_dr(struct cpu *c, const struct insn *i)
 void exec_clts(struct cpu *c, const struct insn *i)
 {
 	sys_need_cpl0(c);
-	/* (VMX: CLTS is a CR access exit when TS is owned by the host) */
+	if (unlikely(c->vmx.nonroot))
+		vmx_icpt_clts(c, i);
 	c->cr0 &= ~CR0_TS;
 }
 
@@ -288,6 +303,8 @@ void exec_lmsw(struct cpu *c, const struct insn *i)
 {
 	sys_need_cpl0(c);
 	u64 src = op_read(c, i, 0) & 0xf;
+	if (unlikely(c->vmx.nonroot))
+		vmx_icpt_lmsw(c, i, (u16)op_read(c, i, 0));
 	sys_write_cr0(c, (c->cr0 & ~0xeull) | src);
 }
 

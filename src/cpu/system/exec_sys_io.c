@@ -1,6 +1,7 @@
 /* cpu/system/exec_sys_io.c: IN, OUT, INS, OUTS (SDM Vol.2 pages of the same names;
  * Vol.1 "Input/Output", "I/O Privilege Level", "I/O Permission Bit Map"). */
 #include "cpu/system/exec_sys.h"
+#include "vmx/vmx.h"
 
 #include "cpu/memory/mem.h"
 
@@ -52,7 +53,9 @@ void exec_in(struct cpu *c, const struct insn *i)
 	unsigned size = io_size(i);
 
 	io_check(c, port, size);
-	/* (VMX: I/O exits / I/O bitmaps; SVM: IOPM) */
+	/* (SVM: IOPM) */
+	if (unlikely(c->vmx.nonroot))
+		vmx_icpt_io(c, i, port, size, true, false, false, i->op[1].kind == OPK_IMM);
 	reg_write(c, RAX, size, cpu_in(c, port, size));
 }
 
@@ -62,6 +65,8 @@ void exec_out(struct cpu *c, const struct insn *i)
 	unsigned size = io_size(i);
 
 	io_check(c, port, size);
+	if (unlikely(c->vmx.nonroot))
+		vmx_icpt_io(c, i, port, size, false, false, false, i->op[0].kind == OPK_IMM);
 	cpu_out(c, port, size, reg_read(c, RAX, size));
 }
 
@@ -81,6 +86,8 @@ static void string_io(struct cpu *c, const struct insn *i, bool in)
 	if (i->rep && (c->gpr[RCX] & amask) == 0)
 		return;
 	io_check(c, port, size);
+	if (unlikely(c->vmx.nonroot))
+		vmx_icpt_io(c, i, port, size, in, true, i->rep, false);
 	do {
 		u64 off = c->gpr[ptr] & amask;
 		if (in) {

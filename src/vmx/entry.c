@@ -1,0 +1,474 @@
+/* vmx/entry.c: VM entry (SDM Vol.3C "VM Entries"), after VMLAUNCH/VMRESUME
+ * made their own checks ("Basic VM-Entry Checks", vmx/insn.c):
+ *  1. "Checks on VMX Controls and Host-State Area": VMfailValid(7) or (8);
+ *  2. "Checks on the Guest State Area": a failed VM entry, exit reason 33;
+ *  3. "Loading Guest State", then "Loading MSRs" (failure: reason 34);
+ *  4. "Event Injection".
+ * Every check is a row of vmx/entry_checks.def, tested here by its id;
+ * nothing changes before the checks of steps 1 and 2 have passed. */
+#include "base/log.h"
+#include "cpu/arch.h"
+#include "cpu/event.h"
+#include "cpu/exec/flags.h"
+#include "cpu/memory/mmu.h"
+#include "cpu/step.h"
+#include "cpu/system/msr.h"
+#include "mem/physmem.h"
+#include "machine/machine.h"
+#include "vmx/vmx_internal.h"
+
+enum entry_check {
+#define CHECK(id, kind, sect, text) EC_##id,
+#include "vmx/entry_checks.def"
+#undef CHECK
+	EC_NR,
+	EC_NONE = EC_NR,
+};
+
+enum check_kind { CTRL, HOST, GUEST, LINK, MSR };
+
+static const struct {
+	const char *id, *section, *text;
+	u8 kind;
+} checks[EC_NR] = {
+#define CHECK(id_, kind_, sect, text_) [EC_##id_] = { #id_, sect, text_, kind_ },
+#include "vmx/entry_checks.def"
+#undef CHECK
+};
+
+const char *vmx_check_id(unsigned n) { return n < EC_NR ? checks[n].id : "?"; }
+const char *vmx_check_section(unsigned n) { return n < EC_NR ? checks[n].section : "?"; }
+const char *vmx_check_text(unsigned n) { return n < EC_NR ? checks[n].text : "?"; }
+unsigned vmx_check_count(void) { return EC_NR; }
+
+/* --- helpers --- */
+static const struct vmx_caps *caps(const struct cpu *c) { return &c->model->vmx; }
+
+static bool canonical(const struct cpu *c, u64 v)
+{
+	unsigned s = 64 - (c->model->lin_addr_bits ? c->model->lin_addr_bits : 48);
+	return (u64)((i64)(v << s) >> s) == v;
+}
+
+static bool phys_ok(const struct cpu *c, u64 addr)
+{
+	return (addr >> cpu_maxphyaddr(c)) == 0;
+}
+
+/* a control word against its capability MSR (the TRUE form when
+ * IA32_VMX_BASIC[55] says so): allowed-0 bits must be 1, bits not in
+ * allowed-1 must be 0 (SDM "Algorithms for Determining VMX Capabilities") */
+static bool ctls_ok(const struct cpu *c, enum vmx_ctl_word w, u64 val)
+{
+	bool true_form = (vmx_msr_basic(caps(c)) >> 55) & 1;
+	u64 a0 = vmx_caps_allowed0(caps(c), w, true_form);
+	u64 a1 = vmx_caps_allowed1(caps(c), w);
+	return (val & a0) == a0 && (val & ~a1) == 0;
+}
+
+static bool pat_ok(u64 pat)
+{
+	for (int i = 0; i < 8; i++) {
+		u8 t = (u8)(pat >> (8 * i));
+		if (t != 0 && t != 1 && t != 4 && t != 5 && t != 6 && t != 7)
+			return false;
+	}
+	return true;
+}
+
+static bool cr0_ok(const struct cpu *c, u64 v)
+{
+	u64 f0 = vmx_msr_cr0_fixed0(caps(c)), f1 = vmx_msr_cr0_fixed1(caps(c));
+	return (v & f0) == f0 && (v & ~f1) == 0;
+}
+
+static bool cr4_ok(const struct cpu *c, u64 v)
+{
+	u64 f0 = vmx_msr_cr4_fixed0(caps(c)), f1 = vmx_msr_cr4_fixed1(caps(c));
+	return (v & f0) == f0 && (v & ~f1) == 0;
+}
+
+/* --- 1a. "Checks on VMX Controls" --- */
+static enum entry_check check_controls(const struct cpu *c)
+{
+	u32 pin = vmx_pin(c), proc = vmx_proc(c);
+	u64 maxphy_mask = ~0ull << cpu_maxphyaddr(c);
+
+	if (!ctls_ok(c, VMX_W_PIN, pin))
+		return EC_PIN_CTLS;
+	if (!ctls_ok(c, VMX_W_PROC, proc))
+		return EC_PROC_CTLS;
+	if ((proc & PROC_ACTIVATE_SECONDARY) &&
+	    !ctls_ok(c, VMX_W_PROC2, vmcs_get(c, VMCS_SECONDARY_VM_EXEC_CONTROL)))
+		return EC_PROC2_CTLS;
+	if (vmcs_get(c, VMCS_CR3_TARGET_COUNT) > 4)
+		return EC_CR3_TARGET_COUNT;
+	if (proc & PROC_USE_IO_BITMAPS) {
+		u64 a = vmcs_get(c, VMCS_IO_BITMAP_A), b = vmcs_get(c, VMCS_IO_BITMAP_B);
+		if ((a & 0xfff) || (b & 0xfff) || (a & maxphy_mask) || (b & maxphy_mask))
+			return EC_IO_BITMAPS;
+	}
+	if (proc & PROC_USE_MSR_BITMAPS) {
+		u64 a = vmcs_get(c, VMCS_MSR_BITMAP);
+		if ((a & 0xfff) || (a & maxphy_mask))
+			return EC_MSR_BITMAP;
+	}
+	if (!(pin & PIN_NMI_EXITING) && (pin & PIN_VIRTUAL_NMIS))
+		return EC_VIRTUAL_NMIS;
+	/* "Checks on VM-Exit Control Fields" */
+	if (!ctls_ok(c, VMX_W_EXIT, vmx_exit_ctls(c)))
+		return EC_EXIT_CTLS;
+	if (vmcs_get(c, VMCS_EXIT_MSR_STORE_COUNT)) {
+		u64 a = vmcs_get(c, VMCS_EXIT_MSR_STORE_ADDR);
+		if ((a & 0xf) || !phys_ok(c, a + vmcs_get(c, VMCS_EXIT_MSR_STORE_COUNT) * 16 - 1))
+			return EC_EXIT_MSR_STORE;
+	}
+	if (vmcs_get(c, VMCS_EXIT_MSR_LOAD_COUNT)) {
+		u64 a = vmcs_get(c, VMCS_EXIT_MSR_LOAD_ADDR);
+		if ((a & 0xf) || !phys_ok(c, a + vmcs_get(c, VMCS_EXIT_MSR_LOAD_COUNT) * 16 - 1))
+			return EC_EXIT_MSR_LOAD;
+	}
+	/* "Checks on VM-Entry Control Fields" */
+	if (!ctls_ok(c, VMX_W_ENTRY, vmx_entry_ctls(c)))
+		return EC_ENTRY_CTLS;
+	u32 ii = (u32)vmcs_get(c, VMCS_ENTRY_INTR_INFO);
+	if (ii & INTR_INFO_VALID) {
+		unsigned type = INTR_INFO_TYPE(ii), vec = INTR_INFO_VECTOR(ii);
+		/* type 1 is reserved, 7 ("other event") needs the MTF control */
+		if (type == 1 || type == 7)
+			return EC_ENTRY_INTR_TYPE;
+		if (type == EV_NMI && vec != 2)
+			return EC_ENTRY_INTR_NMI_VECTOR;
+		if (type == EV_HW_EXC && vec > 31)
+			return EC_ENTRY_INTR_HW_VECTOR;
+		bool want_err = type == EV_HW_EXC && (vmcs_get(c, VMCS_GUEST_CR0) & CR0_PE) &&
+				(vec == 8 || vec == 10 || vec == 11 || vec == 12 || vec == 13 ||
+				 vec == 14 || vec == 17);
+		if (((ii & INTR_INFO_HAS_ERROR) != 0) != want_err)
+			return EC_ENTRY_INTR_ERROR;
+		if (ii & 0x7ffff000u)
+			return EC_ENTRY_INTR_RESERVED;
+		if ((ii & INTR_INFO_HAS_ERROR) && (vmcs_get(c, VMCS_ENTRY_EXCEPTION_ERROR_CODE) >> 16))
+			return EC_ENTRY_INTR_ERRCODE_HIGH;
+		if (type == EV_SW_INT || type == EV_SW_EXC || type == EV_PRIV_SW_EXC) {
+			u64 len = vmcs_get(c, VMCS_ENTRY_INSTRUCTION_LEN);
+			if (len > 15 || (len == 0 && !((vmx_msr_misc(caps(c)) >> 30) & 1)))
+				return EC_ENTRY_INTR_LENGTH;
+		}
+	}
+	if (vmcs_get(c, VMCS_ENTRY_MSR_LOAD_COUNT)) {
+		u64 a = vmcs_get(c, VMCS_ENTRY_MSR_LOAD_ADDR);
+		if ((a & 0xf) || !phys_ok(c, a + vmcs_get(c, VMCS_ENTRY_MSR_LOAD_COUNT) * 16 - 1))
+			return EC_ENTRY_MSR_LOAD;
+	}
+	return EC_NONE;
+}
+
+/* --- 1b. "Checks on the Host-State Area" --- */
+static enum entry_check check_host(const struct cpu *c)
+{
+	u32 exit = vmx_exit_ctls(c);
+	bool host64 = (exit & EXIT_HOST_ADDR_SPACE_SIZE) != 0;
+	u64 cr4 = vmcs_get(c, VMCS_HOST_CR4);
+	static const enum vmcs_field sels[] = {
+		VMCS_HOST_CS_SELECTOR, VMCS_HOST_SS_SELECTOR, VMCS_HOST_DS_SELECTOR,
+		VMCS_HOST_ES_SELECTOR, VMCS_HOST_FS_SELECTOR, VMCS_HOST_GS_SELECTOR,
+		VMCS_HOST_TR_SELECTOR,
+	};
+
+	if (!cr0_ok(c, vmcs_get(c, VMCS_HOST_CR0)))
+		return EC_HOST_CR0;
+	if (!cr4_ok(c, cr4))
+		return EC_HOST_CR4;
+	if (!phys_ok(c, vmcs_get(c, VMCS_HOST_CR3)))
+		return EC_HOST_CR3;
+	if (!canonical(c, vmcs_get(c, VMCS_HOST_IA32_SYSENTER_ESP)) ||
+	    !canonical(c, vmcs_get(c, VMCS_HOST_IA32_SYSENTER_EIP)))
+		return EC_HOST_SYSENTER;
+	if ((exit & EXIT_LOAD_IA32_PAT) && !pat_ok(vmcs_get(c, VMCS_HOST_IA32_PAT)))
+		return EC_HOST_PAT;
+	if (exit & EXIT_LOAD_IA32_EFER) {
+		u64 efer = vmcs_get(c, VMCS_HOST_IA32_EFER);
+		if ((efer & ~msr_efer_writable(c) & ~(u64)EFER_LMA) ||
+		    ((efer & EFER_LMA) != 0) != host64 || ((efer & EFER_LME) != 0) != host64)
+			return EC_HOST_EFER;
+	}
+	for (size_t k = 0; k < ARRAY_SIZE(sels); k++)
+		if (vmcs_get(c, sels[k]) & 7)
+			return EC_HOST_SEL_RPL_TI;
+	if (!vmcs_get(c, VMCS_HOST_CS_SELECTOR) || !vmcs_get(c, VMCS_HOST_TR_SELECTOR))
+		return EC_HOST_CS_TR_NULL;
+	if (!host64 && !vmcs_get(c, VMCS_HOST_SS_SELECTOR))
+		return EC_HOST_SS_NULL;
+	if (!canonical(c, vmcs_get(c, VMCS_HOST_FS_BASE)) ||
+	    !canonical(c, vmcs_get(c, VMCS_HOST_GS_BASE)) ||
+	    !canonical(c, vmcs_get(c, VMCS_HOST_GDTR_BASE)) ||
+	    !canonical(c, vmcs_get(c, VMCS_HOST_IDTR_BASE)) ||
+	    !canonical(c, vmcs_get(c, VMCS_HOST_TR_BASE)))
+		return EC_HOST_BASES;
+	/* "Checks Related to Address-Space Size" */
+	if (((c->efer & EFER_LMA) != 0) != host64)
+		return EC_HOST_ADDR_SIZE;
+	if (host64 && (!(cr4 & CR4_PAE) || !canonical(c, vmcs_get(c, VMCS_HOST_RIP))))
+		return EC_HOST_64;
+	if (!host64 && ((vmx_entry_ctls(c) & ENTRY_IA32E_MODE_GUEST) || (cr4 & CR4_PCIDE) ||
+			(vmcs_get(c, VMCS_HOST_RIP) >> 32)))
+		return EC_HOST_32;
+	return EC_NONE;
+}
+
+/* --- 2. "Checks on the Guest State Area" --- */
+static enum entry_check check_guest_segments(const struct cpu *c, bool ia32e, bool v86)
+{
+	for (int s = 0; s < 8; s++) {
+		u32 ar = (u32)vmcs_get(c, vmx_guest_seg_ar[s]);
+		u32 lim = (u32)vmcs_get(c, vmx_guest_seg_limit[s]);
+		u64 base = vmcs_get(c, vmx_guest_seg_base[s]);
+		bool usable = !(ar & AR_UNUSABLE);
+		if (s == SEG_TR) {
+			unsigned t = AR_TYPE(ar);
+			if (vmcs_get(c, vmx_guest_seg_sel[s]) & 4)
+				return EC_GUEST_TR_TI;
+			if (!usable || (ar & AR_S) || !(ar & AR_P) || (ia32e ? t != 11 : t != 3 && t != 11))
+				return EC_GUEST_TR;
+			if (!canonical(c, base))
+				return EC_GUEST_SEG_BASES;
+			continue;
+		}
+		if (s == SEG_LDTR) {
+			if (usable && (AR_TYPE(ar) != 2 || (ar & AR_S) || !(ar & AR_P)))
+				return EC_GUEST_LDTR;
+			if (usable && !canonical(c, base))
+				return EC_GUEST_SEG_BASES;
+			continue;
+		}
+		if (v86)
+			continue; /* virtual-8086 guests have their own rules (not modelled) */
+		if (s != SEG_CS && !usable) {
+			if ((s == SEG_FS || s == SEG_GS) && !canonical(c, base))
+				return EC_GUEST_SEG_BASES;
+			continue;
+		}
+		if (s == SEG_CS && (AR_TYPE(ar) & 9) != 9)
+			return EC_GUEST_CS_TYPE;
+		if (!(ar & AR_S))
+			return EC_GUEST_SEG_S;
+		if (!(ar & AR_P))
+			return EC_GUEST_SEG_P;
+		if (ar & 0xfffe0f00u)
+			return EC_GUEST_SEG_RESERVED;
+		if (((lim & 0xfff) != 0xfff && (ar & AR_G)) || ((lim >> 20) && !(ar & AR_G)))
+			return EC_GUEST_SEG_G;
+		if (s == SEG_CS && ia32e && (ar & AR_L) && (ar & AR_DB))
+			return EC_GUEST_CS_L_DB;
+		if ((s == SEG_FS || s == SEG_GS) ? !canonical(c, base) : (base >> 32) != 0)
+			return EC_GUEST_SEG_BASES;
+	}
+	if (!v86 && (vmcs_get(c, VMCS_GUEST_SS_SELECTOR) & 3) != (vmcs_get(c, VMCS_GUEST_CS_SELECTOR) & 3))
+		return EC_GUEST_SS_RPL;
+	return EC_NONE;
+}
+
+static enum entry_check check_guest(const struct cpu *c)
+{
+	u32 entry = vmx_entry_ctls(c);
+	bool ia32e = (entry & ENTRY_IA32E_MODE_GUEST) != 0;
+	u64 cr0 = vmcs_get(c, VMCS_GUEST_CR0), cr4 = vmcs_get(c, VMCS_GUEST_CR4);
+	u64 rflags = vmcs_get(c, VMCS_GUEST_RFLAGS), rip = vmcs_get(c, VMCS_GUEST_RIP);
+	u32 cs_ar = (u32)vmcs_get(c, VMCS_GUEST_CS_AR_BYTES);
+	u32 intr = (u32)vmcs_get(c, VMCS_GUEST_INTERRUPTIBILITY_INFO);
+	u32 ii = (u32)vmcs_get(c, VMCS_ENTRY_INTR_INFO);
+	enum entry_check e;
+
+	if (!cr0_ok(c, cr0))
+		return EC_GUEST_CR0;
+	if ((cr0 & CR0_PG) && !(cr0 & CR0_PE))
+		return EC_GUEST_CR0_PG_PE;
+	if (!cr4_ok(c, cr4))
+		return EC_GUEST_CR4;
+	if (ia32e && (!(cr0 & CR0_PG) || !(cr4 & CR4_PAE)))
+		return EC_GUEST_IA32E_PG_PAE;
+	if (!ia32e && (cr4 & CR4_PCIDE))
+		return EC_GUEST_PCIDE;
+	if (!phys_ok(c, vmcs_get(c, VMCS_GUEST_CR3)))
+		return EC_GUEST_CR3;
+	if ((entry & ENTRY_LOAD_DEBUG_CONTROLS) && (vmcs_get(c, VMCS_GUEST_DR7) >> 32))
+		return EC_GUEST_DR7;
+	if (!canonical(c, vmcs_get(c, VMCS_GUEST_IA32_SYSENTER_ESP)) ||
+	    !canonical(c, vmcs_get(c, VMCS_GUEST_IA32_SYSENTER_EIP)))
+		return EC_GUEST_SYSENTER;
+	if ((entry & ENTRY_LOAD_IA32_PAT) && !pat_ok(vmcs_get(c, VMCS_GUEST_IA32_PAT)))
+		return EC_GUEST_PAT;
+	if (entry & ENTRY_LOAD_IA32_EFER) {
+		u64 efer = vmcs_get(c, VMCS_GUEST_IA32_EFER);
+		if ((efer & ~msr_efer_writable(c) & ~(u64)EFER_LMA) ||
+		    ((efer & EFER_LMA) != 0) != ia32e ||
+		    ((cr0 & CR0_PG) && ((efer & EFER_LMA) != 0) != ((efer & EFER_LME) != 0)))
+			return EC_GUEST_EFER;
+	}
+	bool v86 = (rflags & RFLAGS_VM) != 0;
+	e = check_guest_segments(c, ia32e, v86);
+	if (e != EC_NONE)
+		return e;
+	if (!canonical(c, vmcs_get(c, VMCS_GUEST_GDTR_BASE)) ||
+	    !canonical(c, vmcs_get(c, VMCS_GUEST_IDTR_BASE)) ||
+	    (vmcs_get(c, VMCS_GUEST_GDTR_LIMIT) >> 16) || (vmcs_get(c, VMCS_GUEST_IDTR_LIMIT) >> 16))
+		return EC_GUEST_DTR;
+	if ((!(ia32e && (cs_ar & AR_L)) && (rip >> 32)) ||
+	    (ia32e && (cs_ar & AR_L) && !canonical(c, rip)))
+		return EC_GUEST_RIP;
+	if ((rflags & (0xffffffffffc00000ull | BIT(15) | BIT(5) | BIT(3))) || !(rflags & BIT(1)))
+		return EC_GUEST_RFLAGS;
+	if (v86 && (ia32e || !(cr0 & CR0_PE)))
+		return EC_GUEST_RFLAGS_VM;
+	if ((ii & INTR_INFO_VALID) && INTR_INFO_TYPE(ii) == EV_EXT_INTR && !(rflags & RFLAGS_IF))
+		return EC_GUEST_RFLAGS_IF;
+	u64 act = vmcs_get(c, VMCS_GUEST_ACTIVITY_STATE);
+	if (act > GUEST_ACTIVITY_MAX)
+		return EC_GUEST_ACTIVITY;
+	if (act == ACT_HLT && AR_DPL(vmcs_get(c, VMCS_GUEST_SS_AR_BYTES)) != 0)
+		return EC_GUEST_ACTIVITY_HLT_DPL;
+	if (intr & ~0x1fu)
+		return EC_GUEST_INTR_RESERVED;
+	if ((intr & GUEST_INTR_STATE_STI) && (intr & GUEST_INTR_STATE_MOV_SS))
+		return EC_GUEST_INTR_STI_MOVSS;
+	if ((intr & GUEST_INTR_STATE_STI) && !(rflags & RFLAGS_IF))
+		return EC_GUEST_INTR_STI_IF;
+	if (vmcs_get(c, VMCS_GUEST_PENDING_DBG_EXCEPTIONS) & ~(u64)(0xf | BIT(12) | BIT(14) | BIT(16)))
+		return EC_GUEST_PENDING_DBG;
+	u64 link = vmcs_get(c, VMCS_VMCS_LINK_POINTER);
+	if (link != ~0ull) {
+		if ((link & 0xfff) || !phys_ok(c, link) ||
+		    (u32)(phys_read(&c->machine->mem, link, 4) & 0x7fffffff) != caps(c)->revision_id)
+			return EC_GUEST_LINK_POINTER;
+	}
+	return EC_NONE;
+}
+
+/* --- 3. "Loading Guest State" --- */
+static void load_guest(struct cpu *c)
+{
+	u32 entry = vmx_entry_ctls(c);
+	bool ia32e = (entry & ENTRY_IA32E_MODE_GUEST) != 0;
+
+	c->cr0 = vmcs_get(c, VMCS_GUEST_CR0);
+	c->cr3 = vmcs_get(c, VMCS_GUEST_CR3);
+	c->cr4 = vmcs_get(c, VMCS_GUEST_CR4);
+	if (entry & ENTRY_LOAD_DEBUG_CONTROLS) {
+		c->dr[7] = vmcs_get(c, VMCS_GUEST_DR7);
+		c->msr.debugctl = vmcs_get(c, VMCS_GUEST_IA32_DEBUGCTL);
+	}
+	c->msr.sysenter_cs = (u32)vmcs_get(c, VMCS_GUEST_IA32_SYSENTER_CS);
+	c->msr.sysenter_esp = vmcs_get(c, VMCS_GUEST_IA32_SYSENTER_ESP);
+	c->msr.sysenter_eip = vmcs_get(c, VMCS_GUEST_IA32_SYSENTER_EIP);
+	if (entry & ENTRY_LOAD_IA32_PAT)
+		c->msr.pat = vmcs_get(c, VMCS_GUEST_IA32_PAT);
+	/* "Loading Guest Control Registers, Debug Registers, and MSRs": without
+	 * "load IA32_EFER", LMA takes the IA-32e mode guest control, and LME
+	 * too when CR0.PG is 1 */
+	if (entry & ENTRY_LOAD_IA32_EFER) {
+		c->efer = vmcs_get(c, VMCS_GUEST_IA32_EFER);
+	} else {
+		c->efer = (c->efer & ~(u64)EFER_LMA) | (ia32e ? EFER_LMA : 0);
+		if (c->cr0 & CR0_PG)
+			c->efer = (c->efer & ~(u64)EFER_LME) | (ia32e ? EFER_LME : 0);
+	}
+	for (int s = 0; s < 8; s++) {
+		struct seg_cache *sc = &c->seg[s];
+		sc->sel = (u16)vmcs_get(c, vmx_guest_seg_sel[s]);
+		sc->base = vmcs_get(c, vmx_guest_seg_base[s]);
+		sc->limit = (u32)vmcs_get(c, vmx_guest_seg_limit[s]);
+		sc->ar = (u32)vmcs_get(c, vmx_guest_seg_ar[s]) & 0x1f0ff;
+	}
+	c->gdtr.base = vmcs_get(c, VMCS_GUEST_GDTR_BASE);
+	c->gdtr.limit = (u32)vmcs_get(c, VMCS_GUEST_GDTR_LIMIT);
+	c->idtr.base = vmcs_get(c, VMCS_GUEST_IDTR_BASE);
+	c->idtr.limit = (u32)vmcs_get(c, VMCS_GUEST_IDTR_LIMIT);
+	c->gpr[RSP] = vmcs_get(c, VMCS_GUEST_RSP);
+	cpu_set_rflags(c, vmcs_get(c, VMCS_GUEST_RFLAGS));
+	c->rip = c->next_rip = vmcs_get(c, VMCS_GUEST_RIP);
+	/* "Loading Guest Non-Register State" */
+	u32 intr = (u32)vmcs_get(c, VMCS_GUEST_INTERRUPTIBILITY_INFO);
+	c->shadow = ((intr & GUEST_INTR_STATE_STI) ? SHADOW_STI : 0) |
+		    ((intr & GUEST_INTR_STATE_MOV_SS) ? SHADOW_MOVSS : 0);
+	c->nmi_blocked = (intr & GUEST_INTR_STATE_NMI) != 0;
+	c->activity = (u8)vmcs_get(c, VMCS_GUEST_ACTIVITY_STATE);
+	u64 pend = vmcs_get(c, VMCS_GUEST_PENDING_DBG_EXCEPTIONS);
+	c->pending_db = (pend & 0x400f) != 0;
+	c->pending_dr6 = pend & 0x400f;
+	tlb_flush_all(c);
+	cpu_update_mode(c);
+}
+
+/* "Loading MSRs": returns 0, or the (1-based) number of the failing entry */
+static u32 load_msrs(struct cpu *c)
+{
+	u64 n = vmcs_get(c, VMCS_ENTRY_MSR_LOAD_COUNT);
+	u64 a = vmcs_get(c, VMCS_ENTRY_MSR_LOAD_ADDR);
+
+	for (u64 k = 0; k < n && k < 512; k++) {
+		struct physmem *pm = &c->machine->mem;
+		u64 lo = phys_read(pm, a + 16 * k, 8), val = phys_read(pm, a + 16 * k + 8, 8);
+		u32 idx = (u32)lo;
+		if (idx == 0xc0000100u || idx == 0xc0000101u || (idx >> 8) == 8 || idx == 0x9e ||
+		    (lo >> 32) || msr_write(c, idx, val) < 0)
+			return (u32)k + 1;
+	}
+	return n > 512 ? 513 : 0;
+}
+
+/* a VM entry that fails after its checks of step 1 passed: the exit
+ * reason with bit 31 set, and the host state (SDM "VM-Entry Failures
+ * During or After Loading Guest State") */
+static void entry_failure(struct cpu *c, u32 reason, u64 qual)
+{
+	vmcs_set(c, VMCS_EXIT_REASON, reason | EXIT_REASON_FAILED_VMENTRY);
+	vmcs_set(c, VMCS_EXIT_QUALIFICATION, qual);
+	vmx_log_exit(c, reason | EXIT_REASON_FAILED_VMENTRY, qual);
+	vmx_load_host(c);
+}
+
+void vmx_vmentry(struct cpu *c, bool launch)
+{
+	enum entry_check e = check_controls(c);
+	if (e == EC_NONE)
+		e = check_host(c);
+	if (e != EC_NONE) {
+		vmx_log_failed_check(c, e);
+		vmx_fail(c, checks[e].kind == CTRL ? VMXERR_ENTRY_INVALID_CONTROL_FIELD
+						   : VMXERR_ENTRY_INVALID_HOST_STATE);
+		return;
+	}
+	e = check_guest(c);
+	if (e != EC_NONE) {
+		vmx_log_failed_check(c, e);
+		entry_failure(c, EXIT_REASON_INVALID_GUEST_STATE, checks[e].kind == LINK ? 4 : 0);
+		return;
+	}
+	vmx_log_entry(c, launch);
+	load_guest(c);
+	u32 bad = load_msrs(c);
+	if (bad) {
+		vmx_log_failed_check(c, EC_MSR_LOAD_ENTRY);
+		entry_failure(c, EXIT_REASON_MSR_LOADING, bad);
+		return;
+	}
+	c->vmx.nonroot = 1;
+	if (launch)
+		c->vmx.launched = 1;
+	/* "Event Injection": delivered through the guest's IDT as the first
+	 * thing the guest does; the field's valid bit is cleared on entry */
+	u32 ii = (u32)vmcs_get(c, VMCS_ENTRY_INTR_INFO);
+	if (ii & INTR_INFO_VALID) {
+		unsigned type = INTR_INFO_TYPE(ii);
+		vmcs_set(c, VMCS_ENTRY_INTR_INFO, ii & ~INTR_INFO_VALID);
+		if (type == EV_SW_INT || type == EV_SW_EXC || type == EV_PRIV_SW_EXC)
+			c->next_rip = c->rip + vmcs_get(c, VMCS_ENTRY_INSTRUCTION_LEN);
+		c->activity = ACT_ACTIVE;
+		cpu_deliver(c, (u8)INTR_INFO_VECTOR(ii), (enum event_type)type,
+			    (ii & INTR_INFO_HAS_ERROR) != 0,
+			    (u32)vmcs_get(c, VMCS_ENTRY_EXCEPTION_ERROR_CODE));
+		c->in_event = 0;
+	}
+	cpu_kick(c); /* boundary checks again before the guest's first instruction */
+}

@@ -1,0 +1,49 @@
+/* vmx/log.c: `-d vmx` -- one line per VM entry and exit, and for a VM entry
+ * that fails a check, the check's name, SDM section title and sentence;
+ * `-counters` adds the exits by reason (vmx_print_counters). */
+#include <stdio.h>
+
+#include "base/log.h"
+#include "vmx/vmx_internal.h"
+
+
+/* exits by basic reason, and failed entries, for -counters */
+static u64 exit_count[80];
+static u64 failed_entries;
+
+void vmx_log_entry(struct cpu *c, bool launch)
+{
+	LOG(vmx, "cpu%u VM entry (%s) to L2 at rip %#llx", c->index, launch ? "VMLAUNCH" : "VMRESUME",
+	    (unsigned long long)vmcs_get(c, VMCS_GUEST_RIP));
+}
+
+void vmx_log_exit(struct cpu *c, u32 reason, u64 qual)
+{
+	u32 basic = reason & 0xffff;
+
+	if (reason & EXIT_REASON_FAILED_VMENTRY)
+		failed_entries++;
+	else if (basic < ARRAY_SIZE(exit_count))
+		exit_count[basic]++;
+	LOG(vmx, "cpu%u %s %s (%u) qualification %#llx, L2 rip %#llx -> L1 rip %#llx", c->index,
+	    (reason & EXIT_REASON_FAILED_VMENTRY) ? "VM-entry failure" : "VM exit",
+	    vmx_exit_reason_ident(basic), basic, (unsigned long long)qual,
+	    (unsigned long long)c->rip, (unsigned long long)vmcs_get(c, VMCS_HOST_RIP));
+}
+
+void vmx_log_failed_check(struct cpu *c, unsigned check)
+{
+	LOG(vmx, "cpu%u VM entry fails check %s (SDM \"%s\"): %s", c->index, vmx_check_id(check),
+	    vmx_check_section(check), vmx_check_text(check));
+}
+
+void vmx_print_counters(FILE *out)
+{
+	for (u32 r = 0; r < ARRAY_SIZE(exit_count); r++)
+		if (exit_count[r])
+			fprintf(out, "nestbox: counters: vmexit %s=%llu\n", vmx_exit_reason_ident(r),
+				(unsigned long long)exit_count[r]);
+	if (failed_entries)
+		fprintf(out, "nestbox: counters: vmentry-failures=%llu\n",
+			(unsigned long long)failed_entries);
+}

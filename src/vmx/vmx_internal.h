@@ -1,0 +1,46 @@
+/* vmx/vmx_internal.h: what the files of vmx/ share and nothing else needs. */
+#ifndef NESTBOX_VMX_VMX_INTERNAL_H
+#define NESTBOX_VMX_VMX_INTERNAL_H
+
+#include "vmx/vmx.h"
+
+/* guest interruptibility state (SDM "Guest Non-Register State") */
+#define GUEST_INTR_STATE_STI    BIT(0)
+#define GUEST_INTR_STATE_MOV_SS BIT(1)
+#define GUEST_INTR_STATE_SMI    BIT(2)
+#define GUEST_INTR_STATE_NMI    BIT(3)
+#define GUEST_INTR_STATE_ENCLAVE BIT(4)
+
+/* activity states ("Guest Non-Register State": 0 active, 1 HLT, 2
+ * shutdown, 3 wait-for-SIPI -- the numbering of enum cpu_activity) */
+#define GUEST_ACTIVITY_MAX 3
+
+/* VM-entry interruption-information / VM-exit interruption-information
+ * (SDM "VM-Entry Controls for Event Injection") */
+#define INTR_INFO_VECTOR(x)   ((x) & 0xff)
+#define INTR_INFO_TYPE(x)     (((x) >> 8) & 7)
+#define INTR_INFO_HAS_ERROR   BIT(11)
+#define INTR_INFO_NMI_UNBLOCK BIT(12)
+#define INTR_INFO_VALID       BIT(31)
+
+/* the guest segment fields, indexed by enum seg_reg */
+extern const enum vmcs_field *const vmx_guest_seg_sel;
+extern const enum vmcs_field vmx_guest_seg_base[8];
+extern const enum vmcs_field vmx_guest_seg_limit[8];
+extern const enum vmcs_field vmx_guest_seg_ar[8];
+
+/* the VM-entry check table (vmx/entry_checks.def), by row number */
+const char *vmx_check_id(unsigned n);
+const char *vmx_check_section(unsigned n);
+const char *vmx_check_text(unsigned n);
+unsigned vmx_check_count(void);
+
+/* SDM "Loading Host State" (exit.c; also a failed VM entry's exit) */
+void vmx_load_host(struct cpu *c);
+
+/* -d vmx: one line per VM entry and exit (vmx/log.c) */
+void vmx_log_entry(struct cpu *c, bool launch);
+void vmx_log_exit(struct cpu *c, u32 reason, u64 qual);
+void vmx_log_failed_check(struct cpu *c, unsigned check);
+
+#endif
