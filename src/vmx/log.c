@@ -31,8 +31,17 @@ void vmx_log_exit(struct cpu *c, u32 reason, u64 qual)
 	    (unsigned long long)c->rip, (unsigned long long)vmcs_get(c, VMCS_HOST_RIP));
 }
 
+/* the row the last failed VM entry reported (tests/unit/vmx_entry_test.c) */
+static unsigned last_failed_check = ~0u;
+
+unsigned vmx_last_failed_check(void)
+{
+	return last_failed_check;
+}
+
 void vmx_log_failed_check(struct cpu *c, unsigned check)
 {
+	last_failed_check = check;
 	LOG(vmx, "cpu%u VM entry fails check %s (SDM \"%s\"): %s", c->index, vmx_check_id(check),
 	    vmx_check_section(check), vmx_check_text(check));
 }

@@ -42,5 +42,6 @@ void vmx_load_host(struct cpu *c);
 void vmx_log_entry(struct cpu *c, bool launch);
 void vmx_log_exit(struct cpu *c, u32 reason, u64 qual);
 void vmx_log_failed_check(struct cpu *c, unsigned check);
+unsigned vmx_last_failed_check(void);
 
 #endif
