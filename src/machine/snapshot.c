@@ -86,6 +86,14 @@ static u64 model_fingerprint(const struct cpu_model *md)
 	snap_buf_u8(&b, md->vendor_amd);
 	snap_buf_u8(&b, md->phys_addr_bits);
 	snap_buf_u8(&b, md->lin_addr_bits);
+	/* the VMX capabilities too: a VMCS is only valid against them */
+	for (unsigned w = 0; w < VMX_W_NR; w++)
+		snap_buf_u64(&b, md->vmx.ctl[w]);
+	for (unsigned k = 0; k < VMX_K_NR; k++)
+		snap_buf_u64(&b, md->vmx.cap[k]);
+	snap_buf_u64(&b, md->vmx.cr4_fixed1);
+	snap_buf_u32(&b, md->vmx.revision_id);
+	snap_buf_u8(&b, md->vmx.cr3_target_count);
 	for (int i = 0; i < md->nr_leaves; i++) {
 		const struct cpuid_leaf *l = &md->leaves[i];
 		snap_buf_u32(&b, l->leaf);
