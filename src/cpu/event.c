@@ -414,8 +414,20 @@ static bool intr_ready(struct cpu *c)
 	return false;
 }
 
+/* SDM "Interrupt-Window Exiting and Virtual-Interrupt Delivery": with the
+ * control, a VM exit comes before any instruction at which RFLAGS.IF = 1
+ * and nothing blocks interrupts (STI, MOV SS) */
+static bool intr_window_exits(const struct cpu *c)
+{
+	return c->vmx.nonroot && (vmx_proc(c) & PROC_INTR_WINDOW_EXITING) &&
+	       (c->rflags & RFLAGS_IF) && !(c->shadow & (SHADOW_STI | SHADOW_MOVSS)) &&
+	       (c->activity == ACT_ACTIVE || c->activity == ACT_HLT);
+}
+
 bool cpu_event_ready(struct cpu *c)
 {
+	if (unlikely(intr_window_exits(c)))
+		return true;
 	if (c->init_pending || smm_smi_ready(c))
 		return true;
 	if (c->activity == ACT_WAIT_SIPI)
@@ -513,6 +525,10 @@ bool cpu_handle_events(struct cpu *c)
 		wake(c);
 		cpu_deliver(c, VEC_NMI, EV_NMI, false, 0);
 		return true;
+	}
+	if (intr_window_exits(c)) {
+		c->activity = ACT_ACTIVE;
+		vmx_exit(c, EXIT_REASON_INTERRUPT_WINDOW, NULL);
 	}
 	if (intr_ready(c)) {
 		if (intr_exits(c) && vmx_icpt_intr(c))

@@ -96,9 +96,10 @@ static void deliver_fault(struct cpu *c)
 static always_inline bool boundary(struct cpu *c)
 {
 	/* nothing can be pending without one of these (cpu/event.c decides) */
-	/* (in VMX non-root operation an interrupt may exit with IF = 0) */
-	if (likely(c->activity == ACT_ACTIVE &&
-		   ((!(c->rflags & RFLAGS_IF) && !c->vmx.nonroot) || !c->irq_hint) &&
+	/* (VMX non-root operation always looks: an interrupt may exit with
+	 * IF = 0, an interrupt window exits without any interrupt) */
+	if (likely(c->activity == ACT_ACTIVE && !c->vmx.nonroot &&
+		   (!(c->rflags & RFLAGS_IF) || !c->irq_hint) &&
 		   !(c->nmi_pending | c->init_pending | c->smi_pending | c->sipi_pending |
 		     c->pending_db)))
 		return true;

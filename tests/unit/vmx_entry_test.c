@@ -447,6 +447,22 @@ static void test_cr0_read_shadow(void **state)
 	machine_free(&h->m);
 }
 
+/* interrupt-window exiting: STI's shadow covers the NOP, the exit comes
+ * before the CPUID, with no interruption information */
+static void test_exit_intr_window(void **state)
+{
+	static const u8 code[] = { 0xfb, 0x90, 0x0f, 0xa2 }; /* sti; nop; cpuid */
+	valid_vmcs();
+	or(VMCS_CPU_BASED_VM_EXEC_CONTROL, PROC_INTR_WINDOW_EXITING);
+	l2_code(code, sizeof(code));
+	run_to_exit();
+	assert_int_equal(get(VMCS_EXIT_REASON), 7);
+	assert_int_equal(get(VMCS_GUEST_RIP), L2_CODE + 2);
+	assert_int_equal(get(VMCS_EXIT_INSTRUCTION_LEN), 0);
+	assert_int_equal(get(VMCS_EXIT_INTR_INFO), 0);
+	machine_free(&h->m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -461,6 +477,7 @@ int main(void)
 		cmocka_unit_test(test_exit_cr3_load),
 		cmocka_unit_test(test_exit_exception_bitmap),
 		cmocka_unit_test(test_cr0_read_shadow),
+		cmocka_unit_test(test_exit_intr_window),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
