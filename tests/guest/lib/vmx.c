@@ -603,6 +603,11 @@ u32 vmx_exit_intr_info(void) { return (u32)vmcs_get(VM_EXIT_INTR_INFO); }
 u32 vmx_insn_error(void) { return (u32)vmcs_get(VM_INSTRUCTION_ERROR); }
 u64 vmx_guest_rip(void) { return vmcs_get(GUEST_RIP); }
 
+bool vmx_entry_failed(void)
+{
+	return (vmx_exit_reason() & EXIT_REASON_FAILED_ENTRY) != 0;
+}
+
 bool vmx_l2_finished(void)
 {
 	return vmx_exit_reason() == EXIT_REASON_VMCALL &&

@@ -482,6 +482,9 @@ u32 vmx_exit_insn_info(void);
 u32 vmx_exit_intr_info(void);
 u32 vmx_insn_error(void);
 u64 vmx_guest_rip(void);
+/* VMX_OK came from a VM entry that failed while or after loading guest
+ * state (exit reason bit 31: reason 33, 34 or 41), not from a VM exit */
+bool vmx_entry_failed(void);
 /* the exit was the VMCALL vmx_l2_entry makes after l2_fn returned */
 bool vmx_l2_finished(void);
 

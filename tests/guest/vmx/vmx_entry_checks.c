@@ -311,7 +311,7 @@ static const struct entry_case cases[] = {
 
 static void run_case(const struct entry_case *c)
 {
-	u32 reason;
+	u32 reason, want_reason;
 	u64 qual;
 	int r;
 
@@ -346,14 +346,11 @@ static void run_case(const struct entry_case *c)
 	 * only ("VM-Entry Failures During or After Loading Guest State") */
 	reason = vmx_exit_reason();
 	qual = vmx_exit_qual();
-	{
-		u32 want = EXIT_REASON_FAILED_ENTRY |
-			   (c->kind == FAIL_33 ? EXIT_REASON_INVALID_GUEST_STATE : EXIT_REASON_MSR_LOADING);
-
-		report(reason == want && qual == c->qual,
-		       "%s: exit reason %#x qualification %llu (want %#x, %llu)", c->name, reason,
-		       qual, want, c->qual);
-	}
+	want_reason = EXIT_REASON_FAILED_ENTRY |
+		      (c->kind == FAIL_33 ? EXIT_REASON_INVALID_GUEST_STATE : EXIT_REASON_MSR_LOADING);
+	report(reason == want_reason && qual == c->qual,
+	       "%s: exit reason %#x qualification %llu (want %#x, %llu)", c->name, reason, qual,
+	       want_reason, c->qual);
 }
 
 int main(int argc, char **argv)

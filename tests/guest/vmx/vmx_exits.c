@@ -111,7 +111,7 @@ static void resume(int r, const char *after)
 		report(false, "VMRESUME after %s: %s", after, vmx_result_str(r));
 		report_summary();
 	}
-	if (vmx_exit_reason() & EXIT_REASON_FAILED_ENTRY) {
+	if (vmx_entry_failed()) {
 		report(false, "VMRESUME after %s: VM-entry failure, exit reason %#x", after,
 		       vmx_exit_reason());
 		report_summary();
@@ -141,10 +141,10 @@ static void run(void)
 	l2_cr3 = read_cr3();
 
 	r = vmx_launch();
-	report(r == VMX_OK && !(vmx_exit_reason() & EXIT_REASON_FAILED_ENTRY),
+	report(r == VMX_OK && !vmx_entry_failed(),
 	       "VMLAUNCH of the valid VMCS: VM entry, then a VM exit (%s, exit reason %#x)",
 	       vmx_result_str(r), r == VMX_OK ? vmx_exit_reason() : 0);
-	if (r != VMX_OK || (vmx_exit_reason() & EXIT_REASON_FAILED_ENTRY))
+	if (r != VMX_OK || vmx_entry_failed())
 		return;
 
 	/* CPUID: unconditional ("Instructions That Cause VM Exits
