@@ -325,12 +325,19 @@ void vmx_set_fixed_crs(void)
 		write_cr4(vmx_fixed_cr4(cr4));
 }
 
-void *vmx_alloc_region(void)
+static void *zeroed_page(void)
 {
-	u32 *p = alloc_page();
+	void *p = alloc_page();
 
 	if (!p)
 		abort_test("vmx: out of pages");
+	return p;
+}
+
+void *vmx_alloc_region(void)
+{
+	u32 *p = zeroed_page();
+
 	need_caps();
 	/* "VMXON Region" / "Format of the VMCS Region": bits 30:0 of the first
 	 * 4 bytes = the VMCS revision identifier, bit 31 = 0 */
@@ -430,6 +437,8 @@ bool vmx_vmcs_setup(const struct vmx_vmcs_cfg *cfg, u64 (*l2_fn)(u64), u64 arg)
 	    (exit & (cfg->exit | EXIT_HOST_ADDR_SPACE_SIZE)) != (cfg->exit | EXIT_HOST_ADDR_SPACE_SIZE) ||
 	    (entry & (cfg->entry | ENTRY_IA32E_MODE_GUEST)) != (cfg->entry | ENTRY_IA32E_MODE_GUEST))
 		return false;
+	if (cfg->proc2 && !(proc & PROC_ACTIVATE_SECONDARY))
+		return false;
 	if (proc & PROC_ACTIVATE_SECONDARY) {
 		if (!vmx_caps.has_proc2)
 			return false;
@@ -455,11 +464,11 @@ bool vmx_vmcs_setup(const struct vmx_vmcs_cfg *cfg, u64 (*l2_fn)(u64), u64 arg)
 	vmcs_set(CR4_READ_SHADOW, cr4);
 	vmcs_set(TSC_OFFSET, 0);
 	if (proc & PROC_USE_IO_BITMAPS) {
-		vmcs_set(IO_BITMAP_A, virt_to_phys(alloc_page()));
-		vmcs_set(IO_BITMAP_B, virt_to_phys(alloc_page()));
+		vmcs_set(IO_BITMAP_A, virt_to_phys(zeroed_page()));
+		vmcs_set(IO_BITMAP_B, virt_to_phys(zeroed_page()));
 	}
 	if (proc & PROC_USE_MSR_BITMAPS)
-		vmcs_set(MSR_BITMAP, virt_to_phys(alloc_page()));
+		vmcs_set(MSR_BITMAP, virt_to_phys(zeroed_page()));
 
 	/* VM-exit and VM-entry control fields */
 	vmcs_set(VM_EXIT_CONTROLS, exit);
