@@ -169,6 +169,11 @@ struct cpu {
 	u8 mode;               /* enum cpu_mode, from CR0/EFER/CS/RFLAGS.VM (cpu_update_mode) */
 	u8 cpl;                /* SS.DPL (cpu_update_mode) */
 	u8 single;             /* the step loop runs one instruction (cpu/step.c) */
+	u8 shadow_insn;        /* the interrupt shadow (SHADOW_*) the executing
+	                        * instruction runs under: step_slow moves
+	                        * `shadow` here before the instruction (the block
+	                        * loop never runs under one), so VMLAUNCH can see
+	                        * "events blocked by MOV SS"; 0 between instructions */
 	u8 irq_hint;           /* an external interrupt may be deliverable: the
 	                        * step loop asks the APIC only while this is set.
 	                        * Set by cpu_stop(), at every cpu_run(), by any

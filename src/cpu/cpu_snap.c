@@ -353,6 +353,7 @@ static const struct snap_field cpu_fields[] = {
 	SNAP_DERIVED(struct cpu, mode, "CR0.PE, RFLAGS.VM, EFER.LMA, CS.L/D (cpu_update_mode)"),
 	SNAP_DERIVED(struct cpu, cpl, "SS.DPL, or 0 in real and 3 in virtual-8086 mode"),
 	SNAP_DERIVED(struct cpu, single, "0: set only while step_slow runs one instruction"),
+	SNAP_DERIVED(struct cpu, shadow_insn, "0: set only while step_slow runs one instruction"),
 	SNAP_DERIVED(struct cpu, irq_hint, "1: the APIC is asked at the first boundary, as "
 					   "after every cpu_run"),
 	SNAP_DERIVED(struct cpu, in_event, "0: nonzero only inside cpu_deliver and the fault "

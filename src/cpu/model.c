@@ -15,6 +15,7 @@
 #include "base/bits.h"
 #include "base/compiler.h"
 #include "base/log.h"
+#include "cpu/arch.h"
 #include "cpu/fpu/sse_features.h"
 #include "cpu/fpu/xsave_features.h"
 
@@ -38,7 +39,9 @@ static const struct feat_desc feat_table[FEAT_NR] = {
  *  - mmx, sse3+, avx: not advertised until those instructions exist.
  *  - vme: not advertised until INT n redirection in virtual-8086 mode exists
  *    (PUSHF/POPF/CLI/STI already follow CR4.VME, cpu/system/exec_sys_flags.c).
- *  - vmx, svm: added here when the VMX / SVM layers land.
+ *  - vmx: VMX (vmx/): implemented, but opt-in (below); what its
+ *    capability MSRs offer is vmx/caps.c's vmx_implemented[].
+ *  - svm: added here when the SVM layer lands.
  *  - xsave xsaveopt xsavec xgetbv1 (XSAVE_IMPLEMENTED): XSAVE/XSAVEOPT/
  *    XSAVEC/XRSTOR for x87 and SSE state (cpu/fpu/exec_xsave.c), XGETBV/XSETBV
  *    (exec_sys.c), leaf 0xd below; not xsaves (no IA32_XSS).
@@ -46,11 +49,17 @@ static const struct feat_desc feat_table[FEAT_NR] = {
  *    cpu/exec_alu*.c, exec_bit.c; smep smap pcid: cpu/memory/mmu.c. */
 static const char nestbox_implemented[] =
 	"fpu de pse tsc msr pae mce cx8 apic sep mtrr pge mca cmov pat pse36 clflush fxsr sse sse2 "
-	"monitor cx16 pcid x2apic movbe popcnt tsc_deadline rdrand hypervisor "
+	"monitor vmx cx16 pcid x2apic movbe popcnt tsc_deadline rdrand hypervisor "
 	"fsgsbase tsc_adjust bmi1 smep bmi2 erms invpcid rdseed adx smap clflushopt umip rdpid "
 	"spec_ctrl stibp ssbd arch_capabilities md_clear "
 	"lahf_lm abm syscall nx pdpe1gb rdtscp lm arat invtsc "
 	SSE_IMPLEMENTED " " XSAVE_IMPLEMENTED;
+
+/* Implemented, but advertised only when asked for ("-cpu max,+vmx"), as
+ * QEMU's TCG "max" does: a model whose feature list is "*" leaves these
+ * out. VMX is young (VM entry, VM exits, the VMX instructions; no EPT,
+ * no VPID yet); a guest that finds it should be one that wants it. */
+static const char nestbox_opt_in[] = "vmx";
 
 enum model_vendor { INTEL, AMD };
 
@@ -385,6 +394,11 @@ struct parse_state {
 	char model_id[49];
 	char vendor[13];
 	bool enforce;
+	/* -cpu vmx-NAME requests, per vmx_controls.def / vmx_caps.def row:
+	 * vmx-NAME=on|off (in order, last wins), then +vmx-NAME, then
+	 * -vmx-NAME (applied last, so "-" wins, as for CPUID features) */
+	u8 vmx_kv[VMXF_NR];  /* 0 none, 1 on, 2 off */
+	u8 vmx_plus[VMXF_NR], vmx_minus[VMXF_NR];
 };
 
 static void feat_request(struct parse_state *ps, int f, bool on, bool plusminus)
@@ -409,11 +423,51 @@ static bool prop_ignored(const char *key)
 	for (size_t k = 0; k < ARRAY_SIZE(ignored); k++)
 		if (!strcmp(key, ignored[k]))
 			return true;
-	/* Hyper-V enlightenments (hv-*), QEMU experimental (x-*), and the VMX
-	 * capability names (vmx-*) belong to the virtualization layers; until
-	 * those land they are accepted and have no effect. */
-	return !strncmp(key, "hv-", 3) || !strncmp(key, "hv_", 3) || !strncmp(key, "x-", 2) ||
-	       !strncmp(key, "vmx-", 4);
+	/* Hyper-V enlightenments (hv-*) and QEMU experimental (x-*) options
+	 * are accepted and have no effect. (The VMX names, vmx-*, are VMX
+	 * capabilities: vmx_request().) */
+	return !strncmp(key, "hv-", 3) || !strncmp(key, "hv_", 3) || !strncmp(key, "x-", 2);
+}
+
+/* a QEMU VMX capability name ("vmx-ept", any case, '_' for '-') */
+static bool is_vmx_name(const char *name)
+{
+	char folded[48];
+
+	feat_fold(folded, name, sizeof(folded));
+	return !strncmp(folded, "vmx_", 4);
+}
+
+/* Record a request to offer (on) or withdraw a VMX capability by QEMU name
+ * (vmx/vmx_controls.def, vmx/vmx_caps.def). One name may name two rows
+ * (QEMU spells two bits "vmx-invept-single-context"). Returns 0, or -1 for
+ * a name no row has. Whether nestbox implements it is decided when the
+ * model is known (vmx_apply). */
+static int vmx_request(struct parse_state *ps, const char *name, bool on, bool plusminus,
+		       char *err, unsigned errlen)
+{
+	char want[48], have[48];
+	bool found = false;
+
+	feat_fold(want, name, sizeof(want));
+	for (unsigned f = 0; f < VMXF_NR; f++) {
+		const char *q = vmx_feat_qemu_name((enum vmx_feat)f);
+		if (!q)
+			continue;
+		feat_fold(have, q, sizeof(have));
+		if (strcmp(want, have))
+			continue;
+		found = true;
+		if (plusminus)
+			(on ? ps->vmx_plus : ps->vmx_minus)[f] = 1;
+		else
+			ps->vmx_kv[f] = on ? 1 : 2;
+	}
+	if (!found) {
+		err_set(err, errlen, "unknown VMX feature '%s'", name);
+		return -1;
+	}
+	return 0;
 }
 
 /* key=value properties other than features; returns 1 handled, 0 not a
@@ -463,6 +517,8 @@ static int parse_option(struct parse_state *ps, char *opt, char *err, unsigned e
 	char *val = strchr(opt, '=');
 	int f, on;
 
+	if ((opt[0] == '+' || opt[0] == '-') && is_vmx_name(opt + 1))
+		return vmx_request(ps, opt + 1, opt[0] == '+', true, err, errlen);
 	if (opt[0] == '+' || opt[0] == '-') {
 		f = feat_lookup(opt + 1);
 		if (f < 0) {
@@ -476,6 +532,15 @@ static int parse_option(struct parse_state *ps, char *opt, char *err, unsigned e
 	}
 	if (val)
 		*val++ = 0;
+	if (is_vmx_name(opt)) {
+		/* QEMU: a bare name means name=on */
+		on = val ? parse_bool(val) : 1;
+		if (on < 0) {
+			err_set(err, errlen, "VMX feature '%s': bad value '%s' (use on or off)", opt, val);
+			return -1;
+		}
+		return vmx_request(ps, opt, on, false, err, errlen);
+	}
 	f = feat_lookup(opt);
 	if (f >= 0) {
 		/* QEMU: a bare feature name means feat=on */
@@ -516,14 +581,80 @@ static int feat_enable(struct cpu_model *m, const struct parse_state *ps, int f,
 	return 0;
 }
 
+u64 cpu_model_cr4_bits(const struct cpu_model *m)
+{
+	static const struct { u64 bit; enum cpu_feature f; } gated[] = {
+		{ CR4_VME, FEAT_vme },       { CR4_PVI, FEAT_vme },
+		{ CR4_TSD, FEAT_tsc },       { CR4_DE, FEAT_de },
+		{ CR4_PSE, FEAT_pse },       { CR4_PAE, FEAT_pae },
+		{ CR4_MCE, FEAT_mce },       { CR4_PGE, FEAT_pge },
+		{ CR4_OSFXSR, FEAT_fxsr },   { CR4_OSXMMEXCPT, FEAT_sse },
+		{ CR4_UMIP, FEAT_umip },     { CR4_LA57, FEAT_la57 },
+		{ CR4_VMXE, FEAT_vmx },      { CR4_FSGSBASE, FEAT_fsgsbase },
+		{ CR4_PCIDE, FEAT_pcid },    { CR4_OSXSAVE, FEAT_xsave },
+		{ CR4_SMEP, FEAT_smep },     { CR4_SMAP, FEAT_smap },
+		{ CR4_PKE, FEAT_pku },
+	};
+	u64 ok = CR4_PCE;
+
+	for (size_t k = 0; k < ARRAY_SIZE(gated); k++)
+		if (cpu_has(m, gated[k].f))
+			ok |= gated[k].bit;
+	return ok;
+}
+
+/* turn VMX row f on, unless nestbox does not implement it on this model */
+static int vmx_enable(struct cpu_model *m, enum vmx_feat f, char *err, unsigned errlen)
+{
+	bool lm = cpu_has(m, FEAT_lm);
+
+	if (!vmx_feat_implemented(f, lm)) {
+		if (vmx_feat_implemented(f, true))
+			err_set(err, errlen, "VMX feature '%s' (%s) needs long mode (lm)",
+				vmx_feat_qemu_name(f), vmx_feat_sdm_name(f));
+		else
+			err_set(err, errlen, "VMX feature '%s' (%s) is not implemented by nestbox",
+				vmx_feat_qemu_name(f), vmx_feat_sdm_name(f));
+		return -1;
+	}
+	vmx_caps_set(&m->vmx, f, true);
+	return 0;
+}
+
+/* The model's VMX capabilities (from its final CPUID: the CR4 bits it has,
+ * long mode), then the -cpu vmx-NAME edits. Unlike CPUID features, asking
+ * for a VMX capability nestbox lacks is always an error, "enforce" or not:
+ * a runner that asks for one is testing it, and should not get a pass
+ * for a feature that was never there. */
+static int vmx_apply(struct cpu_model *m, const struct parse_state *ps, char *err, unsigned errlen)
+{
+	vmx_caps_init(&m->vmx, cpu_model_cr4_bits(m), cpu_has(m, FEAT_lm));
+	for (unsigned f = 0; f < VMXF_NR; f++) {
+		if (ps->vmx_kv[f] == 1 && vmx_enable(m, (enum vmx_feat)f, err, errlen))
+			return -1;
+		if (ps->vmx_kv[f] == 2)
+			vmx_caps_set(&m->vmx, (enum vmx_feat)f, false);
+	}
+	for (unsigned f = 0; f < VMXF_NR; f++)
+		if (ps->vmx_plus[f] && vmx_enable(m, (enum vmx_feat)f, err, errlen))
+			return -1;
+	for (unsigned f = 0; f < VMXF_NR; f++)
+		if (ps->vmx_minus[f])
+			vmx_caps_set(&m->vmx, (enum vmx_feat)f, false);
+	return 0;
+}
+
 static int model_apply(struct cpu_model *m, struct parse_state *ps, char *err, unsigned errlen)
 {
 	const struct model_def *d = ps->def;
 	u64 model_bits[FEAT_WORDS];
 
-	if (!strcmp(d->features, "*"))
-		memcpy(model_bits, ps->implemented, sizeof(model_bits));
-	else
+	if (!strcmp(d->features, "*")) {
+		u64 opt_in[FEAT_WORDS];
+		feat_list_bits(nestbox_opt_in, opt_in);
+		for (int w = 0; w < FEAT_WORDS; w++)
+			model_bits[w] = ps->implemented[w] & ~opt_in[w];
+	} else
 		feat_list_bits(d->features, model_bits);
 	for (int f = 0; f < FEAT_NR; f++)
 		if (bits_test(model_bits, f) && bits_test(ps->implemented, f))
@@ -559,7 +690,7 @@ static int model_apply(struct cpu_model *m, struct parse_state *ps, char *err, u
 	}
 	put_brand(m, ps->model_id);
 	model_finish(m);
-	return 0;
+	return vmx_apply(m, ps, err, errlen);
 }
 
 int cpu_model_parse(struct cpu_model *m, const char *spec, char *err, unsigned errlen)
@@ -644,5 +775,10 @@ void cpu_model_list(void)
 	printf("\nRecognized CPUID flags:\n ");
 	for (int f = 0; f < FEAT_NR; f++)
 		printf(" %s", feat_table[f].name);
+	printf("\n\nRecognized VMX features (with +vmx; * = implemented by nestbox):\n ");
+	for (unsigned f = 0; f < VMXF_NR; f++)
+		if (vmx_feat_qemu_name((enum vmx_feat)f))
+			printf(" %s%s", vmx_feat_qemu_name((enum vmx_feat)f),
+			       vmx_feat_implemented((enum vmx_feat)f, true) ? "*" : "");
 	printf("\n");
 }

@@ -30,7 +30,10 @@ struct cpu_model {
 	struct cpuid_leaf leaves[MODEL_MAX_LEAVES];
 	int nr_leaves;
 	u64 features[(FEAT_NR + 63) / 64]; /* derived from leaves: the single source is leaves[] */
-	struct vmx_caps vmx; /* VMX capabilities (meaningful when CPUID.1:ECX.VMX is set) */
+	/* VMX capabilities (meaningful when CPUID.1:ECX.VMX is set): what
+	 * nestbox implements (vmx/caps.c vmx_implemented[]) for this model's
+	 * CR4 bits and long mode, edited by -cpu ...,+vmx-NAME/-vmx-NAME */
+	struct vmx_caps vmx;
 };
 
 /* Build a model from "-cpu" text. Returns 0, or -1 with a message in err. */
@@ -38,6 +41,10 @@ int cpu_model_parse(struct cpu_model *m, const char *spec, char *err, unsigned e
 bool cpu_has(const struct cpu_model *m, enum cpu_feature f);
 /* CPUID for (leaf, subleaf) with per-CPU fixups (APIC ID, OSXSAVE from CR4) by caller */
 void cpu_model_cpuid(const struct cpu_model *m, u32 leaf, u32 subleaf, u32 out[4]);
+/* the CR4 bits MOV to CR4 may set on this model (the rest are reserved):
+ * SDM Vol.3A "Control Registers", each bit with the CPUID feature that
+ * makes it exist */
+u64 cpu_model_cr4_bits(const struct cpu_model *m);
 /* names for -cpu help */
 void cpu_model_list(void);
 

@@ -39,12 +39,14 @@ static void step_slow(struct cpu *c)
 	u64 rflags_before = c->rflags;
 	if ((c->dr[7] & 0xff) || (c->rflags & RFLAGS_RF))
 		cpu_debug_check_insn(c); /* instruction breakpoints are faults; consumes RF */
+	c->shadow_insn = c->shadow; /* what this instruction runs under */
 	c->shadow = 0;
 	/* exactly one instruction: a fused compare-and-branch runs only its
 	 * first half (cpu/decode/fastpath.c) */
 	c->single = 1;
 	exec_insn(c, &b->insns[0]);
 	c->single = 0;
+	c->shadow_insn = 0;
 	cpu_debug_after_insn(c, rflags_before);
 }
 
@@ -88,6 +90,7 @@ static inline void run_block(struct cpu *c)
 static void deliver_fault(struct cpu *c)
 {
 	c->single = 0;
+	c->shadow_insn = 0;
 	cpu_deliver(c, c->fault_vector, EV_HW_EXC, c->fault_has_error, c->fault_error);
 	c->in_event = 0;
 }
@@ -139,6 +142,7 @@ void cpu_run(struct cpu *c)
 		/* a VM exit left the instruction or event delivery: the host
 		 * state is loaded, the loop goes on at the host RIP */
 		c->in_event = 0;
+		c->shadow_insn = 0;
 		break;
 	default:
 		/* an instruction or an event delivery faulted */
@@ -162,6 +166,7 @@ void cpu_step(struct cpu *c)
 		break;
 	case UNWIND_VMEXIT:
 		c->in_event = 0;
+		c->shadow_insn = 0;
 		goto out;
 	default:
 		if (c->activity != ACT_SHUTDOWN)

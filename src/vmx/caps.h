@@ -108,11 +108,15 @@ struct vmx_caps {
  * (SDM "Basic VMX Information": 6 = write-back) */
 #define VMX_MEMTYPE_WB 6u
 
-/* The capabilities nestbox's own models advertise (vmx/caps.c), with CR4
+/* The capabilities nestbox's own models advertise: every row nestbox
+ * implements (the one list, vmx_implemented[] in vmx/caps.c), with CR4
  * fixed-1 bits from the CPU model (cr4_valid: the CR4 bits MOV to CR4
  * accepts on that model; CR4.VMXE is added). long_mode: the model has
  * Intel 64, so "host address-space size" and "IA-32e mode guest" exist. */
 void vmx_caps_init(struct vmx_caps *c, u64 cr4_valid, bool long_mode);
+/* Is row f in what nestbox implements (on a model with or without Intel
+ * 64)? "-cpu ...,+vmx-NAME" may offer only such rows. */
+bool vmx_feat_implemented(enum vmx_feat f, bool long_mode);
 
 /* Table lookups over the C and K rows. */
 const char *vmx_feat_ident(enum vmx_feat f);	/* "PROC2_ENABLE_EPT" */

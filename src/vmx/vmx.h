@@ -34,19 +34,9 @@ void vmx_reset(struct cpu *c);
  * may not be changed; returns false if the value must #GP. */
 bool vmx_cr_allowed(const struct cpu *c, unsigned cr, u64 val);
 
-/* the VMX instructions (handlers_vmx.def) */
-void exec_vmxon(struct cpu *c, const struct insn *i);
-void exec_vmxoff(struct cpu *c, const struct insn *i);
-void exec_vmclear(struct cpu *c, const struct insn *i);
-void exec_vmptrld(struct cpu *c, const struct insn *i);
-void exec_vmptrst(struct cpu *c, const struct insn *i);
-void exec_vmread(struct cpu *c, const struct insn *i);
-void exec_vmwrite(struct cpu *c, const struct insn *i);
-void exec_vmlaunch(struct cpu *c, const struct insn *i);
-void exec_vmresume(struct cpu *c, const struct insn *i);
-void exec_vmcall(struct cpu *c, const struct insn *i);
-void exec_invept(struct cpu *c, const struct insn *i);
-void exec_invvpid(struct cpu *c, const struct insn *i);
+/* the VMX instructions, exec_vmxon ... exec_vmfunc (vmx/insn.c), are
+ * declared with every handler by cpu/decode/insn.h from
+ * cpu/decode/handlers_vmx.def */
 
 /* --- VMX instruction outcomes (SDM "Conventions": VMsucceed,
  * VMfailInvalid, VMfailValid(ErrorNumber)) --- */

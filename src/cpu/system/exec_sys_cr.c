@@ -18,24 +18,7 @@ u64 sys_phys_reserved(const struct cpu *c)
 
 u64 sys_cr4_valid(const struct cpu *c)
 {
-	static const struct { u64 bit; enum cpu_feature f; } gated[] = {
-		{ CR4_VME, FEAT_vme },       { CR4_PVI, FEAT_vme },
-		{ CR4_TSD, FEAT_tsc },       { CR4_DE, FEAT_de },
-		{ CR4_PSE, FEAT_pse },       { CR4_PAE, FEAT_pae },
-		{ CR4_MCE, FEAT_mce },       { CR4_PGE, FEAT_pge },
-		{ CR4_OSFXSR, FEAT_fxsr },   { CR4_OSXMMEXCPT, FEAT_sse },
-		{ CR4_UMIP, FEAT_umip },     { CR4_LA57, FEAT_la57 },
-		{ CR4_VMXE, FEAT_vmx },      { CR4_FSGSBASE, FEAT_fsgsbase },
-		{ CR4_PCIDE, FEAT_pcid },    { CR4_OSXSAVE, FEAT_xsave },
-		{ CR4_SMEP, FEAT_smep },     { CR4_SMAP, FEAT_smap },
-		{ CR4_PKE, FEAT_pku },
-	};
-	u64 ok = CR4_PCE;
-
-	for (size_t k = 0; k < ARRAY_SIZE(gated); k++)
-		if (sys_has(c, gated[k].f))
-			ok |= gated[k].bit;
-	return ok;
+	return c->model ? cpu_model_cr4_bits(c->model) : CR4_PCE;
 }
 
 /* SDM "PDPTE Registers": with PAE paging, MOV to CR0/CR3/CR4 loads the four
@@ -78,6 +61,9 @@ void sys_write_cr0(struct cpu *c, u64 val)
 		cpu_gp0(c);
 	if ((val & CR0_NW) && !(val & CR0_CD))
 		cpu_gp0(c);
+	/* SDM "Restrictions on VMX Operation": the VMX-fixed bits of CR0 */
+	if (unlikely(c->vmx.on) && !vmx_cr_allowed(c, 0, val))
+		cpu_gp0(c);
 	bool pg_on = !(old & CR0_PG) && (val & CR0_PG);
 	bool pg_off = (old & CR0_PG) && !(val & CR0_PG);
 	/* SDM "Enabling and Changing Paging Modes": "Paging cannot be enabled
@@ -117,6 +103,10 @@ void sys_write_cr4(struct cpu *c, u64 val)
 	/* "If an attempt is made to write a 1 to any reserved bit in CR4"
 	 * (bits 63:32 and features the model lacks) */
 	if (val & ~sys_cr4_valid(c))
+		cpu_gp0(c);
+	/* SDM "Restrictions on VMX Operation": the VMX-fixed bits of CR4
+	 * (CR4.VMXE cannot be cleared in VMX operation) */
+	if (unlikely(c->vmx.on) && !vmx_cr_allowed(c, 4, val))
 		cpu_gp0(c);
 	/* "If an attempt is made to leave IA-32e mode by clearing CR4.PAE" */
 	if (lma && !(val & CR4_PAE))
@@ -295,6 +285,10 @@ void exec_clts(struct cpu *c, const struct insn *i)
 	sys_need_cpl0(c);
 	if (unlikely(c->vmx.nonroot))
 		vmx_icpt_clts(c, i);
+	/* "Restrictions on VMX Operation" names CLTS too (CR0.TS is not a
+	 * fixed bit on any model nestbox has, but the rule is the rule) */
+	if (unlikely(c->vmx.on) && !vmx_cr_allowed(c, 0, c->cr0 & ~CR0_TS))
+		cpu_gp0(c);
 	c->cr0 &= ~CR0_TS;
 }
 

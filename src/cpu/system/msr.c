@@ -342,10 +342,19 @@ static int wr_mc_bank(struct cpu *c, u32 idx, u64 val)
 	return 0;
 }
 
-/* --- miscellaneous --- */
+/* --- VMX --- */
 /* IA32_FEATURE_CONTROL (SDM Vol.3C "Enabling and Entering VMX Operation"):
- * once the lock bit is set, WRMSR #GP(0) until reset; bits for features the
- * model lacks are reserved */
+ * "If the lock bit is set, WRMSR to this MSR causes a general-protection
+ * exception; the MSR cannot be modified until a power-up reset condition."
+ * Bit 1 (VMXON in SMX operation): "Attempts to set this bit on logical
+ * processors that do not support both VMX operation and SMX operation
+ * cause general-protection exceptions" -- nestbox has no SMX, so it is
+ * reserved. Bit 2 (VMXON outside SMX): "Attempts to set this bit on
+ * logical processors that do not support VMX operation cause
+ * general-protection exceptions". The other bits (SENTER, SGX, LMCE)
+ * belong to features nestbox lacks: reserved. The MSR exists on Intel
+ * models (QEMU reads it on all of them) and on any model with VMX, which
+ * VMXON consults ("VMX works with any vendor string"). */
 static int wr_feature_control(struct cpu *c, u32 idx, u64 val)
 {
 	u64 ok = FEATURE_CONTROL_LOCK | (has(c, FEAT_vmx) ? FEATURE_CONTROL_VMXON_OUTSIDE : 0);
@@ -355,6 +364,17 @@ static int wr_feature_control(struct cpu *c, u32 idx, u64 val)
 	c->msr.feature_control = val;
 	return 0;
 }
+
+/* IA32_VMX_BASIC .. IA32_VMX_EXIT_CTLS2 (SDM Vol.3D Appendix A "VMX
+ * Capability Reporting Facility"): read-only functions of the model's VMX
+ * capabilities (vmx/caps.c, which also decides which of them exist: the
+ * rest #GP like an unimplemented MSR, msr_lookup) */
+static int rd_vmx_cap(struct cpu *c, u32 idx, u64 *val)
+{
+	return vmx_caps_msr_read(&c->model->vmx, idx, val) ? 0 : -1;
+}
+
+/* --- miscellaneous --- */
 
 u64 msr_misc_enable(struct cpu *c)
 {
@@ -479,6 +499,7 @@ static bool gate_open(const struct cpu *c, int gate)
 	case G_SYSCALL: return has(c, FEAT_syscall) || has(c, FEAT_lm);
 	case G_TSC_AUX: return has(c, FEAT_rdtscp) || has(c, FEAT_rdpid);
 	case G_SPEC_CTRL: return has(c, FEAT_spec_ctrl) || has(c, FEAT_stibp) || has(c, FEAT_ssbd);
+	case G_FEATURE_CONTROL: return !c->model || !c->model->vendor_amd || has(c, FEAT_vmx);
 	default: return false;
 	}
 }
@@ -507,6 +528,11 @@ static const struct msr_desc *msr_lookup(const struct cpu *c, u32 idx)
 		return NULL;
 	/* only the implemented banks exist: MCG_CAP.Count */
 	if (d->first == MSR_MC_BANK && idx >= MSR_MC_BANK + 4 * MCG_BANKS)
+		return NULL;
+	/* each VMX capability MSR exists only with its capability (e.g.
+	 * IA32_VMX_PROCBASED_CTLS2 with "activate secondary controls", the
+	 * TRUE MSRs with IA32_VMX_BASIC[55]): vmx/caps.c decides */
+	if (d->first == MSR_VMX_CAP && !vmx_caps_msr_read(&c->model->vmx, idx, &(u64){ 0 }))
 		return NULL;
 	return d;
 }

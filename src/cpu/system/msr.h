@@ -15,6 +15,7 @@ enum msr_gate {
 	G_SYSCALL,          /* syscall or lm advertised */
 	G_TSC_AUX,          /* rdtscp or rdpid advertised */
 	G_SPEC_CTRL,        /* spec_ctrl, stibp or ssbd advertised */
+	G_FEATURE_CONTROL,  /* Intel-vendor models, and any model with VMX */
 };
 
 enum msr_index {
