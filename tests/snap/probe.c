@@ -12,6 +12,10 @@
  *   timer-next                 a timer fires after the next instruction
  *   smm                        some vCPU is in SMM
  *   wait-sipi                  an AP waits for a SIPI after the BSP ran a while
+ *   vmentry-committed          VMX: right after VMLAUNCH/VMRESUME, before L2's
+ *                              first instruction
+ *   in-l2                      VMX: L2 has run a few instructions
+ *   l1-between-exits           VMX: L1 runs after an exit, its VMCS launched
  * Stops at the end of the run, when all were found, or after PROBE_LIMIT
  * instructions. */
 #include <stdio.h>
@@ -25,10 +29,10 @@
 
 #define PROBE_LIMIT 4000000ull
 
-enum { P_STI, P_MOVSS, P_REP, P_IRR, P_ISR, P_TIMER, P_SMM, P_SIPI, P_NR };
+enum { P_STI, P_MOVSS, P_REP, P_IRR, P_ISR, P_TIMER, P_SMM, P_SIPI, P_ENTRY, P_L2, P_L1, P_NR };
 static const char *const names[P_NR] = {
 	"sti-shadow", "movss-shadow", "rep-middle", "irq-pending", "in-handler",
-	"timer-next", "smm", "wait-sipi",
+	"timer-next", "smm", "wait-sipi", "vmentry-committed", "in-l2", "l1-between-exits",
 };
 
 static bool apic_any(const struct lapic *a, u32 base)
@@ -54,6 +58,7 @@ int main(int argc, char **argv)
 		return 1;
 	for (int i = 0; i < P_NR; i++)
 		found[i] = UINT64_MAX;
+	u64 l2_steps[MACHINE_MAX_CPUS] = { 0 };
 	for (int i = 0; i < m.nr_cpus; i++)
 		prev_rip[i] = prev_rcx[i] = UINT64_MAX;
 	while (m.end == RUN_GOING && left > 0) {
@@ -69,6 +74,10 @@ int main(int argc, char **argv)
 				      c->gpr[RCX] < prev_rcx[i] && c->gpr[RCX] != 0;
 			hit[P_SMM] |= c->smm.in_smm != 0;
 			hit[P_SIPI] |= i > 0 && c->activity == ACT_WAIT_SIPI && now > 10000;
+			l2_steps[i] = c->vmx.nonroot ? l2_steps[i] + 1 : 0;
+			hit[P_ENTRY] |= l2_steps[i] == 1;
+			hit[P_L2] |= l2_steps[i] == 2;
+			hit[P_L1] |= c->vmx.on && !c->vmx.nonroot && c->vmx.launched;
 			if (c->apic) {
 				hit[P_IRR] |= apic_any(c->apic, 0x200);
 				hit[P_ISR] |= apic_any(c->apic, 0x100);

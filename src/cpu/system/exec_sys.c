@@ -154,6 +154,9 @@ void exec_rdtsc(struct cpu *c, const struct insn *i)
 void exec_rdtscp(struct cpu *c, const struct insn *i)
 {
 	sys_need(c, FEAT_rdtscp);
+	/* SDM "Enable RDTSCP": 0 makes RDTSCP #UD in VMX non-root operation */
+	if (c->vmx.nonroot && !(vmx_proc2(c) & PROC2_ENABLE_RDTSCP))
+		cpu_ud(c);
 	tsd_check(c);
 	VMX_EXIT_IF(c, i, vmx_proc(c) & PROC_RDTSC_EXITING, RDTSCP, 0);
 	u64 t = vmx_guest_tsc(c, cpu_tsc(c));
@@ -408,6 +411,9 @@ void exec_invlpg(struct cpu *c, const struct insn *i)
 /* SDM "INVPCID—Invalidate Process-Context Identifier" */
 void exec_invpcid(struct cpu *c, const struct insn *i)
 {
+	/* SDM "Enable INVPCID": 0 makes INVPCID #UD in VMX non-root operation */
+	if (c->vmx.nonroot && !(vmx_proc2(c) & PROC2_ENABLE_INVPCID))
+		cpu_ud(c);
 	sys_need(c, FEAT_invpcid);
 	if (c->mode == MODE_VM86)
 		cpu_gp0(c);
