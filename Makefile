@@ -69,7 +69,7 @@ include tests/snap/test.mk
 
 # the demo ends through isa-debug-exit with code 0, i.e. host status 1
 run: all guests
-	@$(O)/nestbox || [ $$? -eq 1 ]
+	@$(O)/nestbox -cpu max,+vmx || [ $$? -eq 1 ]
 
 test: all guests unit-tests diff-tests snap-tools
 	@MODE=$(MODE) O=$(O) sh tools/runtests.sh

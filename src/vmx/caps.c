@@ -3,6 +3,8 @@
  * Reporting Facility" section by title. Pure functions of struct vmx_caps. */
 #include "vmx/caps.h"
 
+#include "base/compiler.h"
+
 #include <string.h>
 
 #include "cpu/arch.h"
@@ -75,25 +77,36 @@ unsigned vmx_ctl_word_bits(enum vmx_ctl_word w) { return words[w].bits; }
 enum vmcs_field vmx_ctl_word_field(enum vmx_ctl_word w) { return (enum vmcs_field)words[w].field; }
 u64 vmx_ctl_default1(enum vmx_ctl_word w) { return default1[w]; }
 
+/* the bits of each word that have a row: a pure function of the tables,
+ * computed once (VM entry asks for them on every entry) */
+static u64 ctl_defined_memo[VMX_W_NR], cap_defined_memo[VMX_K_NR];
+static bool defined_memo_ready;
+
+static void defined_memo_fill(void)
+{
+	for (unsigned f = VMXF_NONE + 1; f < VMXF_NR; f++) {
+		if (feats[f].is_ctl)
+			ctl_defined_memo[feats[f].word] |= BIT(feats[f].bit);
+		else
+			cap_defined_memo[feats[f].word] |= BIT(feats[f].bit);
+	}
+	defined_memo_ready = true;
+}
+
 u64 vmx_ctl_defined(enum vmx_ctl_word w)
 {
-	u64 m = 0;
-
-	for (unsigned f = VMXF_NONE + 1; f < VMXF_NR; f++)
-		if (feats[f].is_ctl && feats[f].word == w)
-			m |= BIT(feats[f].bit);
-	return m;
+	if (unlikely(!defined_memo_ready))
+		defined_memo_fill();
+	return ctl_defined_memo[w];
 }
 
 static u64 cap_defined(enum vmx_cap_word k)
 {
-	u64 m = 0;
-
-	for (unsigned f = VMXF_NONE + 1; f < VMXF_NR; f++)
-		if (!feats[f].is_ctl && feats[f].word == k)
-			m |= BIT(feats[f].bit);
-	return m;
+	if (unlikely(!defined_memo_ready))
+		defined_memo_fill();
+	return cap_defined_memo[k];
 }
+
 
 /* --- editing --- */
 

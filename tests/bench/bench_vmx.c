@@ -28,7 +28,7 @@ int main(int argc, char **argv)
 		printf("SKIP: vmx: CPUID.1:ECX.VMX is 0\n");
 		return report_summary();
 	}
-	if (!vmx_start() || !vmx_vmcs_setup(&cfg, l2_main, ROUND_TRIPS)) {
+	if (!vmx_start() || !vmx_new_vmcs() || !vmx_vmcs_setup(&cfg, l2_main, ROUND_TRIPS)) {
 		report(false, "VMX set up");
 		return report_summary();
 	}

@@ -2,6 +2,7 @@
  * It shows what nestbox emulates: a multiboot boot, mode switches, paging,
  * an exception, and some arithmetic, and exits with code 0. */
 #include "guest.h"
+#include "vmx.h"
 
 u32 demo_compat(u32 x);
 extern u16 demo_compat_cs;
@@ -101,6 +102,54 @@ static u64 mandelbrot(void)
 	return checksum;
 }
 
+/* --- nested virtualization: this kernel as an L1 hypervisor --- */
+static u64 demo_l2(u64 arg)
+{
+	u32 a = 0, b, c = 0, d;
+
+	asm volatile("cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d));
+	asm volatile("outb %%al, $0x80" : : "a"(0x42));
+	asm volatile("hlt");
+	return arg + a;
+}
+
+static const char *exit_name(u32 reason)
+{
+	switch (reason & 0xffff) {
+	case EXIT_REASON_CPUID: return "CPUID";
+	case EXIT_REASON_HLT: return "HLT";
+	case EXIT_REASON_IO_INSTRUCTION: return "I/O instruction";
+	case EXIT_REASON_VMCALL: return "VMCALL";
+	default: return "another reason";
+	}
+}
+
+static void show_vmx(void)
+{
+	struct vmx_vmcs_cfg cfg = { .proc = PROC_HLT_EXITING | PROC_UNCOND_IO_EXITING };
+	unsigned exits = 0;
+
+	if (!vmx_supported()) {
+		printf("  VMX:    not advertised (run with -cpu max,+vmx to see an L2 guest)\n");
+		return;
+	}
+	if (!vmx_start() || !vmx_new_vmcs() || !vmx_vmcs_setup(&cfg, demo_l2, 1000)) {
+		report(false, "VMX: VMXON and a VMCS for an L2 guest");
+		return;
+	}
+	printf("  VMX:    this kernel is now an L1 hypervisor; its L2 guest runs CPUID, OUT, HLT\n");
+	int r = vmx_launch();
+	while (r == VMX_OK && !vmx_l2_finished() && exits < 10) {
+		u32 reason = vmx_exit_reason();
+		printf("          L2 exit %u: %s (reason %u, qualification %#llx) at L2 RIP %#llx\n",
+		       ++exits, exit_name(reason), reason & 0xffff,
+		       (unsigned long long)vmx_exit_qual(), (unsigned long long)vmx_guest_rip());
+		r = vmx_skip_and_resume();
+	}
+	report(r == VMX_OK && vmx_l2_finished() && exits == 3,
+	       "VMX: L2 exited on CPUID, I/O and HLT and finished after L1 resumed it");
+}
+
 int main(int argc, char **argv)
 {
 	u64 t0 = rdtsc();
@@ -109,6 +158,7 @@ int main(int argc, char **argv)
 	show_cpu();
 	show_modes();
 	show_paging();
+	show_vmx();
 	u64 sum = mandelbrot();
 	/* the value a host build of the same loop gives */
 	report(sum == 0xbb88e79a0e8f454eull, "integer arithmetic: the Mandelbrot set above "
