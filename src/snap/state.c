@@ -27,16 +27,7 @@ void snap_buf_reserve(struct snap_buf *b, size_t n)
 
 void snap_buf_put(struct snap_buf *b, const void *p, size_t n)
 {
-	if (b->len + n > b->cap) {
-		size_t cap = b->cap ? b->cap : 4096;
-		while (cap < b->len + n)
-			cap *= 2;
-		u8 *d = realloc(b->data, cap);
-		if (!d)
-			die("snapshot: out of host memory (%zu bytes)", cap);
-		b->data = d;
-		b->cap = cap;
-	}
+	snap_buf_reserve(b, n);
 	if (n)
 		memcpy(b->data + b->len, p, n);
 	b->len += n;

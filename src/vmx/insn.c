@@ -286,26 +286,39 @@ void exec_vmxoff(struct cpu *c, const struct insn *i)
 
 /* ---------------- VMCLEAR ---------------- */
 
-/* SDM "VMCLEAR—Clear Virtual-Machine Control Structure" */
-void exec_vmclear(struct cpu *c, const struct insn *i)
+/* VMCLEAR and VMPTRLD begin alike (SDM "VMCLEAR", "VMPTRLD"): the
+ * instruction's faults, the VM exit in non-root operation, the operand, and
+ * "IF addr is not 4KB-aligned OR addr sets any bits beyond the
+ * physical-address width THEN VMfail(... with invalid physical address);
+ * ELSIF addr = VMXON pointer THEN VMfail(... with VMXON pointer)".
+ * Returns false when the instruction is over. */
+static bool vmcs_operand(struct cpu *c, const struct insn *i, enum vmx_exit_reason reason,
+			 enum vmx_insn_error bad_addr, enum vmx_insn_error is_vmxon, u64 *addr)
 {
 	need_memory(c, i, 0);
 	need_vmx_operation(c);
-	exit_if_nonroot(c, i, EXIT_REASON_VMCLEAR);
+	exit_if_nonroot(c, i, reason);
 	need_cpl0(c);
-	u64 addr = read_m64(c, i);
-	/* "IF addr is not 4KB-aligned OR addr sets any bits beyond the
-	 * physical-address width THEN VMfail(VMCLEAR with invalid physical
-	 * address); ELSIF addr = VMXON pointer THEN VMfail(VMCLEAR with VMXON
-	 * pointer)" */
-	if (!vmx_addr_ok(c, addr)) {
-		fail(c, VMXERR_VMCLEAR_INVALID_ADDR);
-		return;
+	*addr = read_m64(c, i);
+	if (!vmx_addr_ok(c, *addr)) {
+		fail(c, bad_addr);
+		return false;
 	}
-	if (addr == c->vmx.vmxon_ptr) {
-		fail(c, VMXERR_VMCLEAR_VMXON_PTR);
-		return;
+	if (*addr == c->vmx.vmxon_ptr) {
+		fail(c, is_vmxon);
+		return false;
 	}
+	return true;
+}
+
+/* SDM "VMCLEAR—Clear Virtual-Machine Control Structure" */
+void exec_vmclear(struct cpu *c, const struct insn *i)
+{
+	u64 addr;
+
+	if (!vmcs_operand(c, i, EXIT_REASON_VMCLEAR, VMXERR_VMCLEAR_INVALID_ADDR,
+			  VMXERR_VMCLEAR_VMXON_PTR, &addr))
+		return;
 	/* "ensure that data for VMCS referenced by the operand is in memory;
 	 * initialize implementation-specific data in VMCS region; launch
 	 * state of VMCS referenced by the operand := "clear"; IF operand addr
@@ -326,23 +339,11 @@ void exec_vmclear(struct cpu *c, const struct insn *i)
 /* SDM "VMPTRLD—Load Pointer to Virtual-Machine Control Structure" */
 void exec_vmptrld(struct cpu *c, const struct insn *i)
 {
-	need_memory(c, i, 0);
-	need_vmx_operation(c);
-	exit_if_nonroot(c, i, EXIT_REASON_VMPTRLD);
-	need_cpl0(c);
-	u64 addr = read_m64(c, i);
-	/* "IF addr is not 4KB-aligned OR addr sets any bits beyond the
-	 * physical-address width THEN VMfail(VMPTRLD with invalid physical
-	 * address); ELSIF addr = VMXON pointer THEN VMfail(VMPTRLD with VMXON
-	 * pointer)" */
-	if (!vmx_addr_ok(c, addr)) {
-		fail(c, VMXERR_VMPTRLD_INVALID_ADDR);
+	u64 addr;
+
+	if (!vmcs_operand(c, i, EXIT_REASON_VMPTRLD, VMXERR_VMPTRLD_INVALID_ADDR,
+			  VMXERR_VMPTRLD_VMXON_PTR, &addr))
 		return;
-	}
-	if (addr == c->vmx.vmxon_ptr) {
-		fail(c, VMXERR_VMPTRLD_VMXON_PTR);
-		return;
-	}
 	/* "rev := 32 bits located at physical address addr; IF rev[30:0] ≠
 	 * VMCS revision identifier supported by processor OR rev[31] = 1 AND
 	 * processor does not support 1-setting of "VMCS shadowing" THEN
