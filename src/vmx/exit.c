@@ -10,6 +10,10 @@
 #include "cpu/fault.h"
 #include "cpu/decode/insn.h"
 #include "cpu/memory/mmu.h"
+#include "cpu/step.h"
+#include "cpu/system/msr.h"
+#include "machine/machine.h"
+#include "mem/physmem.h"
 #include "vmx/vmx.h"
 #include "vmx/vmx_internal.h"
 
@@ -159,6 +163,56 @@ static void record(struct cpu *c, u32 reason, const struct vmx_exit_info *info)
 	vmcs_set(c, VMCS_IDT_VECTORING_INFO, 0);
 }
 
+/* SDM "VMX Aborts": a problem while loading host state or the MSR lists
+ * of an exit: the abort indicator (bytes 4-7 of the VMCS region) gets the
+ * number, the processor goes to shutdown */
+static void vmx_abort(struct cpu *c, u32 why)
+{
+	LOG(vmx, "cpu%u VMX abort %u", c->index, why);
+	phys_write(&c->machine->mem, c->vmx.vmcs_ptr + 4, 4, why);
+	c->activity = ACT_SHUTDOWN;
+	cpu_stop(c);
+}
+
+/* SDM "Saving MSRs" and "Loading Host MSRs": entries of 16 bytes (index
+ * in bits 31:0, value in 127:64), at most 512 (IA32_VMX_MISC 27:25 = 0).
+ * Returns false after a VMX abort (1: a failed MSR store; 4: a failed
+ * MSR load). */
+static bool exit_msr_lists(struct cpu *c)
+{
+	struct physmem *pm = &c->machine->mem;
+	u64 n = vmcs_get(c, VMCS_EXIT_MSR_STORE_COUNT), a = vmcs_get(c, VMCS_EXIT_MSR_STORE_ADDR);
+
+	for (u64 k = 0; k < n; k++) {
+		u64 lo = phys_read(pm, a + 16 * k, 8), val;
+		u32 idx = (u32)lo;
+		if (k >= 512 || (lo >> 32) || (idx >> 8) == 8 || idx == 0x9e ||
+		    msr_read(c, idx, &val) < 0) {
+			vmx_abort(c, 1);
+			return false;
+		}
+		phys_write(pm, a + 16 * k + 8, 8, val);
+	}
+	return true;
+}
+
+static bool exit_msr_load(struct cpu *c)
+{
+	struct physmem *pm = &c->machine->mem;
+	u64 n = vmcs_get(c, VMCS_EXIT_MSR_LOAD_COUNT), a = vmcs_get(c, VMCS_EXIT_MSR_LOAD_ADDR);
+
+	for (u64 k = 0; k < n; k++) {
+		u64 lo = phys_read(pm, a + 16 * k, 8), val = phys_read(pm, a + 16 * k + 8, 8);
+		u32 idx = (u32)lo;
+		if (k >= 512 || (lo >> 32) || idx == 0xc0000100u || idx == 0xc0000101u ||
+		    (idx >> 8) == 8 || idx == 0x9e || msr_write(c, idx, val) < 0) {
+			vmx_abort(c, 4);
+			return false;
+		}
+	}
+	return true;
+}
+
 /* SDM "VM Exits": record, save guest, load host; then leave the
  * instruction (or event delivery) that caused it */
 void vmx_exit(struct cpu *c, u32 reason, const struct vmx_exit_info *info)
@@ -167,7 +221,10 @@ void vmx_exit(struct cpu *c, u32 reason, const struct vmx_exit_info *info)
 	save_guest(c);
 	c->vmx.nonroot = 0;
 	vmx_log_exit(c, reason, info ? info->qual : 0);
-	vmx_load_host(c);
+	if (exit_msr_lists(c)) {
+		vmx_load_host(c);
+		exit_msr_load(c);
+	}
 	c->single = 0;
 	if (!c->unwind)
 		die("internal error: VM exit outside the step loop");

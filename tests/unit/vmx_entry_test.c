@@ -469,6 +469,47 @@ static void test_exit_intr_window(void **state)
 	machine_free(&h->m);
 }
 
+/* SDM "Saving MSRs" / "Loading Host MSRs": the VM-exit MSR-store list gets
+ * the guest's IA32_SYSENTER_CS, the MSR-load list gives the host its
+ * IA32_SYSENTER_ESP (after the host-state field's value) */
+static void test_exit_msr_lists(void **state)
+{
+	static const u8 code[] = { 0x0f, 0xa2 }; /* cpuid */
+	valid_vmcs();
+	set(VMCS_GUEST_IA32_SYSENTER_CS, 0x77);
+	h_poke64(h, SCRATCH, 0x174);
+	set(VMCS_EXIT_MSR_STORE_COUNT, 1);
+	set(VMCS_EXIT_MSR_STORE_ADDR, SCRATCH);
+	h_poke64(h, SCRATCH + 0x100, 0x175);
+	h_poke64(h, SCRATCH + 0x108, 0xabcd000);
+	set(VMCS_EXIT_MSR_LOAD_COUNT, 1);
+	set(VMCS_EXIT_MSR_LOAD_ADDR, SCRATCH + 0x100);
+	l2_code(code, sizeof(code));
+	run_to_exit();
+	assert_int_equal(get(VMCS_EXIT_REASON), 10);
+	assert_int_equal(h_peek64(h, SCRATCH + 8), 0x77);
+	assert_int_equal(h->c->msr.sysenter_esp, 0xabcd000);
+	machine_free(&h->m);
+}
+
+/* a failing VM-exit MSR-load entry (an x2APIC MSR) is a VMX abort: the
+ * abort indicator is 4 and the processor shuts down */
+static void test_exit_msr_load_abort(void **state)
+{
+	static const u8 code[] = { 0x0f, 0xa2 }; /* cpuid */
+	valid_vmcs();
+	h_poke64(h, SCRATCH, 0x808);
+	set(VMCS_EXIT_MSR_LOAD_COUNT, 1);
+	set(VMCS_EXIT_MSR_LOAD_ADDR, SCRATCH);
+	l2_code(code, sizeof(code));
+	assert_int_equal(enter(), ENTERED);
+	for (int k = 0; k < 10 && h->c->activity != ACT_SHUTDOWN; k++)
+		cpu_step(h->c);
+	assert_int_equal(h->c->activity, ACT_SHUTDOWN);
+	assert_int_equal(phys_read(&h->m.mem, h->c->vmx.vmcs_ptr + 4, 4), 4);
+	machine_free(&h->m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -484,6 +525,8 @@ int main(void)
 		cmocka_unit_test(test_exit_exception_bitmap),
 		cmocka_unit_test(test_cr0_read_shadow),
 		cmocka_unit_test(test_exit_intr_window),
+		cmocka_unit_test(test_exit_msr_lists),
+		cmocka_unit_test(test_exit_msr_load_abort),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
