@@ -23,7 +23,7 @@ void vmx_log_exit(struct cpu *c, u32 reason, u64 qual)
 
 	if (reason & EXIT_REASON_FAILED_VMENTRY)
 		failed_entries++;
-	else if (basic < ARRAY_SIZE(exit_count))
+	if (basic < ARRAY_SIZE(exit_count))
 		exit_count[basic]++;
 	LOG(vmx, "cpu%u %s %s (%u) qualification %#llx, L2 rip %#llx -> L1 rip %#llx", c->index,
 	    (reason & EXIT_REASON_FAILED_VMENTRY) ? "VM-entry failure" : "VM exit",
@@ -44,6 +44,11 @@ void vmx_log_failed_check(struct cpu *c, unsigned check)
 	last_failed_check = check;
 	LOG(vmx, "cpu%u VM entry fails check %s (SDM \"%s\"): %s", c->index, vmx_check_id(check),
 	    vmx_check_section(check), vmx_check_text(check));
+}
+
+u64 vmx_exit_count(u32 reason)
+{
+	return reason < ARRAY_SIZE(exit_count) ? exit_count[reason] : 0;
 }
 
 void vmx_print_counters(FILE *out)

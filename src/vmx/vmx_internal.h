@@ -43,5 +43,7 @@ void vmx_log_entry(struct cpu *c, bool launch);
 void vmx_log_exit(struct cpu *c, u32 reason, u64 qual);
 void vmx_log_failed_check(struct cpu *c, unsigned check);
 unsigned vmx_last_failed_check(void);
+/* exits (and failed entries) with this basic reason so far in this process */
+u64 vmx_exit_count(u32 reason);
 
 #endif
