@@ -692,7 +692,7 @@ void exec_vmfunc(struct cpu *c, const struct insn *i)
 {
 	if (!c->vmx.nonroot || !(vmx_proc2(c) & PROC2_ENABLE_VMFUNC))
 		cpu_ud(c);
-	u32 fn = (u32)c->gpr[RAX];
-	DEBUG_ASSERT(fn > 63 || !((vmcs_get(c, VMCS_VM_FUNCTION_CONTROLS) >> fn) & 1));
+	DEBUG_ASSERT((u32)c->gpr[RAX] > 63 ||
+		     !((vmcs_get(c, VMCS_VM_FUNCTION_CONTROLS) >> (u32)c->gpr[RAX]) & 1));
 	vmx_exit_insn(c, i, EXIT_REASON_VMFUNC, 0);
 }
