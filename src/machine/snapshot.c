@@ -101,6 +101,12 @@ static u64 model_fingerprint(const struct cpu_model *md)
 		for (int r = 0; r < 4; r++)
 			snap_buf_u32(&b, l->r[r]);
 	}
+	/* the VMX capabilities (plain data, zeroed padding) are model data
+	 * CPUID does not show: -cpu vmx-NAME edits, and what this build of
+	 * nestbox implements. Only with VMX, so other snapshots keep their
+	 * fingerprint. */
+	if (cpu_has(md, FEAT_vmx))
+		snap_buf_put(&b, &md->vmx, sizeof(md->vmx));
 	u64 fp = (u64)snap_crc32c(0, b.data, b.len) << 32 | snap_crc32c(0x5a5a5a5a, b.data, b.len);
 	snap_buf_free(&b);
 	return fp;

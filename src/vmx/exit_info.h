@@ -17,7 +17,9 @@ u64 vmx_insn_qual(const struct insn *i);
 
 /* The VM-exit instruction-information field for an exit with `reason`
  * caused by instruction i, in the format the SDM's tables give for that
- * reason (0 for the reasons whose field is undefined) */
+ * reason. Done so far: the VMX instructions, INVEPT, INVPCID, INVVPID;
+ * every other reason gets 0 (XXX: LGDT..LTR, RDRAND/RDSEED, INS/OUTS,
+ * XSAVES/XRSTORS, LOADIWKEY have formats of their own). */
 u32 vmx_insn_info(const struct insn *i, enum vmx_exit_reason reason);
 
 #endif

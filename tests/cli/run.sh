@@ -145,6 +145,11 @@ expect_error display-gtk "-display" -kernel "$dir/exit0.elf" -display gtk
 expect_error debug-exit-prop "iosize" -device isa-debug-exit,iosize=9
 expect_error log-unknown "unknown log category" -kernel "$dir/exit0.elf" -d bogus
 expect_error icount-shift "-icount" -kernel "$dir/exit0.elf" -icount shift=99
+# VMX capabilities by QEMU's names: nestbox's own set only, unknown names named
+expect_error cpu-vmx-unimplemented "VMX feature 'vmx-ept' (Enable EPT) is not implemented" \
+	-kernel "$dir/exit0.elf" -cpu max,+vmx,+vmx-ept
+expect_error cpu-vmx-unknown "unknown VMX feature 'vmx-nosuch'" \
+	-kernel "$dir/exit0.elf" -cpu max,+vmx,-vmx-nosuch
 
 # --- probes runners make ---
 expect_probe help QEMU --help
@@ -176,6 +181,8 @@ for code in 0 1 3; do
 		-kernel "$dir/exit$code.elf"
 done
 expect_boot dashdash-options 3 "$hello" --kernel "$dir/exit1.elf" --m 64M --smp 1 --no-reboot
+expect_boot cpu-vmx-edits 1 "$hello" -kernel "$dir/exit0.elf" \
+	-cpu max,+vmx,-vmx-hlt-exit,-vmx-ept,vmx-rdseed-exit=off
 expect_boot boot-state 1 "" -kernel "$dir/bootstate.elf" -m 128M -initrd "$dir/env" \
 	-append "hello"
 expect_boot aout-kludge 7 "$hello" -kernel "$dir/aout.bin"
