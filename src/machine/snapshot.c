@@ -86,7 +86,9 @@ static u64 model_fingerprint(const struct cpu_model *md)
 	snap_buf_u8(&b, md->vendor_amd);
 	snap_buf_u8(&b, md->phys_addr_bits);
 	snap_buf_u8(&b, md->lin_addr_bits);
-	/* the VMX capabilities too: a VMCS is only valid against them */
+	/* the VMX capabilities too -- model data CPUID does not show (-cpu
+	 * vmx-NAME edits, what this build implements): a VMCS is only valid
+	 * against them */
 	for (unsigned w = 0; w < VMX_W_NR; w++)
 		snap_buf_u64(&b, md->vmx.ctl[w]);
 	for (unsigned k = 0; k < VMX_K_NR; k++)
@@ -101,12 +103,6 @@ static u64 model_fingerprint(const struct cpu_model *md)
 		for (int r = 0; r < 4; r++)
 			snap_buf_u32(&b, l->r[r]);
 	}
-	/* the VMX capabilities (plain data, zeroed padding) are model data
-	 * CPUID does not show: -cpu vmx-NAME edits, and what this build of
-	 * nestbox implements. Only with VMX, so other snapshots keep their
-	 * fingerprint. */
-	if (cpu_has(md, FEAT_vmx))
-		snap_buf_put(&b, &md->vmx, sizeof(md->vmx));
 	u64 fp = (u64)snap_crc32c(0, b.data, b.len) << 32 | snap_crc32c(0x5a5a5a5a, b.data, b.len);
 	snap_buf_free(&b);
 	return fp;
