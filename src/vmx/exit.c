@@ -71,10 +71,15 @@ static void save_guest(struct cpu *c)
 		vmcs_set(c, VMCS_GUEST_IA32_EFER, c->efer);
 	/* SDM "Saving Non-Register State": activity state, interruptibility
 	 * (STI/MOV SS blocking, NMI blocking), pending debug exceptions */
+	/* an exit caused by an instruction saves the blocking that
+	 * instruction ran under (c->shadow_insn: the step loop clears
+	 * c->shadow before it executes one); an exit at a boundary, the
+	 * current blocking */
+	u8 shadow = c->shadow | c->shadow_insn;
 	vmcs_set(c, VMCS_GUEST_ACTIVITY_STATE, c->activity);
 	vmcs_set(c, VMCS_GUEST_INTERRUPTIBILITY_INFO,
-		 ((c->shadow & SHADOW_STI) ? GUEST_INTR_STATE_STI : 0) |
-		 ((c->shadow & SHADOW_MOVSS) ? GUEST_INTR_STATE_MOV_SS : 0) |
+		 ((shadow & SHADOW_STI) ? GUEST_INTR_STATE_STI : 0) |
+		 ((shadow & SHADOW_MOVSS) ? GUEST_INTR_STATE_MOV_SS : 0) |
 		 (c->nmi_blocked ? GUEST_INTR_STATE_NMI : 0));
 	vmcs_set(c, VMCS_GUEST_PENDING_DBG_EXCEPTIONS, c->pending_db ? c->pending_dr6 & 0x400f : 0);
 }

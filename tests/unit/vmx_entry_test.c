@@ -656,6 +656,19 @@ static void test_exit_reason_gate(void **state)
 	}
 }
 
+/* an exit caused by the instruction in an STI shadow saves the blocking
+ * by STI it ran under ("Saving Non-Register State") */
+static void test_exit_saves_sti_blocking(void **state)
+{
+	static const u8 code[] = { 0xfb, 0x0f, 0xa2 }; /* sti; cpuid */
+	valid_vmcs();
+	l2_code(code, sizeof(code));
+	run_to_exit();
+	assert_int_equal(get(VMCS_EXIT_REASON), 10);
+	assert_int_equal(get(VMCS_GUEST_INTERRUPTIBILITY_INFO), GUEST_INTR_STATE_STI);
+	machine_free(&h->m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -671,6 +684,7 @@ int main(void)
 		cmocka_unit_test(test_exit_exception_bitmap),
 		cmocka_unit_test(test_cr0_read_shadow),
 		cmocka_unit_test(test_exit_intr_window),
+		cmocka_unit_test(test_exit_saves_sti_blocking),
 		cmocka_unit_test(test_exit_msr_lists),
 		cmocka_unit_test(test_exit_msr_load_abort),
 		cmocka_unit_test(test_insn_exits),
