@@ -90,6 +90,8 @@ edit seq set clock timer_seq 0
 expect "timers armed after the arming counter" "section clock: timer_seq" -snapshot-load "$tmp/seq"
 edit smp set machine smp 65
 expect "65 vCPUs" "section machine: smp" -snapshot-load "$tmp/smp"
+edit apicid rename cpu0 cpu5
+expect "a vCPU (APIC ID) beyond the machine's" "section cpu5: not part of this machine \\(a 1-vCPU PC\\)" -snapshot-load "$tmp/apicid"
 edit renamed rename pit pit2
 expect "an unknown section" "section pit2: not part of this machine" -snapshot-load "$tmp/renamed"
 edit bigram set machine ram_size 0x10000000
