@@ -185,6 +185,8 @@ struct cpu {
 	 * while it is not (or between cpu_fault and the delivery it starts) --- */
 	u8 in_event;           /* nesting depth of exception delivery (double fault) */
 	u8 first_vector;       /* vector being delivered when a second fault hit */
+	u8 first_has_err;      /* ... whether it has an error code, and the code */
+	u32 first_error;       /*     (VMX IDT-vectoring information) */
 	u8 fault_vector;
 	u8 fault_has_error;
 	u32 fault_error;

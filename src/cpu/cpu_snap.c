@@ -359,6 +359,8 @@ static const struct snap_field cpu_fields[] = {
 	SNAP_DERIVED(struct cpu, in_event, "0: nonzero only inside cpu_deliver and the fault "
 					   "unwinding it starts"),
 	SNAP_DERIVED(struct cpu, first_vector, "0: read only while in_event is nonzero"),
+	SNAP_DERIVED(struct cpu, first_has_err, "0: read only while in_event is nonzero"),
+	SNAP_DERIVED(struct cpu, first_error, "0: read only while in_event is nonzero"),
 	SNAP_DERIVED(struct cpu, fault_vector, "0: cpu_fault's message to the step loop"),
 	SNAP_DERIVED(struct cpu, fault_has_error, "0: cpu_fault's message to the step loop"),
 	SNAP_DERIVED(struct cpu, fault_error, "0: cpu_fault's message to the step loop"),
@@ -386,7 +388,8 @@ void cpu_state_loaded(struct cpu *c)
 	c->deadline = c->turn_end = 0;
 	c->single = 0;
 	c->irq_hint = 1;
-	c->in_event = c->first_vector = 0;
+	c->in_event = c->first_vector = c->first_has_err = 0;
+	c->first_error = 0;
 	c->fault_vector = c->fault_has_error = 0;
 	c->fault_error = 0;
 	c->unwind = NULL;

@@ -358,6 +358,8 @@ void cpu_deliver(struct cpu *c, u8 vector, enum event_type type, bool has_err, u
 	}
 	c->in_event = (u8)(e.type + 1);
 	c->first_vector = e.vec;
+	c->first_has_err = e.has_err;
+	c->first_error = e.err;
 	/* SDM "Error Code": EXT is set unless the event is INT n, INT3 or INTO */
 	e.sw = e.type == EV_SW_INT || e.type == EV_SW_EXC;
 	e.ext = e.sw ? 0 : 1;

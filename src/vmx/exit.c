@@ -7,6 +7,7 @@
 #include "base/log.h"
 #include "cpu/arch.h"
 #include "cpu/exec/flags.h"
+#include "cpu/event.h"
 #include "cpu/fault.h"
 #include "cpu/decode/insn.h"
 #include "cpu/memory/mmu.h"
@@ -163,9 +164,20 @@ static void record(struct cpu *c, u32 reason, const struct vmx_exit_info *info)
 	vmcs_set(c, VMCS_VMX_INSTRUCTION_INFO, info ? info->insn_info : 0);
 	vmcs_set(c, VMCS_EXIT_INTR_INFO, info ? info->intr_info : 0);
 	vmcs_set(c, VMCS_EXIT_INTR_ERROR_CODE, info ? info->intr_error : 0);
-	/* no event was being delivered through the IDT (event delivery that
-	 * is cut short by an exit records it here; not modelled yet) */
-	vmcs_set(c, VMCS_IDT_VECTORING_INFO, 0);
+	/* SDM "Information for VM Exits During Event Delivery": an exit while
+	 * an event was being delivered through the IDT (c->in_event: its type
+	 * + 1) reports that event; for a software interrupt or exception the
+	 * VM-exit instruction length is that of the instruction */
+	u32 vec_info = 0;
+	if (c->in_event) {
+		unsigned type = c->in_event - 1u;
+		vec_info = c->first_vector | (type << 8) | (c->first_has_err ? BIT(11) : 0) | BIT(31);
+		vmcs_set(c, VMCS_IDT_VECTORING_ERROR_CODE, c->first_has_err ? c->first_error : 0);
+		if ((type == EV_SW_INT || type == EV_SW_EXC || type == EV_PRIV_SW_EXC) &&
+		    !vmcs_get(c, VMCS_EXIT_INSTRUCTION_LEN))
+			vmcs_set(c, VMCS_EXIT_INSTRUCTION_LEN, c->next_rip - c->rip);
+	}
+	vmcs_set(c, VMCS_IDT_VECTORING_INFO, vec_info);
 }
 
 /* SDM "VMX Aborts": a problem while loading host state or the MSR lists

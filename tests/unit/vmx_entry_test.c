@@ -669,6 +669,27 @@ static void test_exit_saves_sti_blocking(void **state)
 	machine_free(&h->m);
 }
 
+/* SDM "Information for VM Exits During Event Delivery": INT3 through a
+ * not-present IDT gate raises #NP (error code: the gate, IDT bit), which
+ * the exception bitmap intercepts; the IDT-vectoring information reports
+ * the INT3 (vector 3, software exception) and the instruction length */
+static void test_exit_during_delivery(void **state)
+{
+	static const u8 code[] = { 0xcc }; /* int3 */
+	valid_vmcs();
+	phys_write(&h->m.mem, H_IDT + 16 * 3 + 5, 1, 0x0e); /* gate 3: P = 0 */
+	set(VMCS_EXCEPTION_BITMAP, 1u << VEC_NP);
+	l2_code(code, sizeof(code));
+	run_to_exit();
+	assert_int_equal(get(VMCS_EXIT_REASON), 0);
+	assert_int_equal(get(VMCS_EXIT_INTR_INFO), VEC_NP | (3 << 8) | BIT(11) | BIT(31));
+	assert_int_equal(get(VMCS_EXIT_INTR_ERROR_CODE), (3 << 3) | 2);
+	assert_int_equal(get(VMCS_IDT_VECTORING_INFO), 3 | (6 << 8) | BIT(31));
+	assert_int_equal(get(VMCS_EXIT_INSTRUCTION_LEN), 1);
+	assert_int_equal(get(VMCS_GUEST_RIP), L2_CODE);
+	machine_free(&h->m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -685,6 +706,7 @@ int main(void)
 		cmocka_unit_test(test_cr0_read_shadow),
 		cmocka_unit_test(test_exit_intr_window),
 		cmocka_unit_test(test_exit_saves_sti_blocking),
+		cmocka_unit_test(test_exit_during_delivery),
 		cmocka_unit_test(test_exit_msr_lists),
 		cmocka_unit_test(test_exit_msr_load_abort),
 		cmocka_unit_test(test_insn_exits),
