@@ -92,7 +92,9 @@ enum cpu_activity { ACT_ACTIVE, ACT_HLT, ACT_SHUTDOWN, ACT_WAIT_SIPI };
 #define TLBP_W_USER BIT(4)
 #define TLBP_X_USER BIT(5)
 struct tlb_entry {
-	u64 tag;   /* linear page number + 1 (0 = invalid) */
+	u64 tag;   /* linear page number + 1, ORed with the translation context
+	            * (VPID << 48: SDM "Virtual Processor Identifiers (VPIDs)");
+	            * 0 = invalid */
 	u64 gpa;   /* guest-physical page address */
 	u8 *host;  /* host pointer to the page if plain RAM, else NULL (MMIO) */
 	u16 pcid;
@@ -195,8 +197,11 @@ struct cpu {
 	/* --- memory: TLB and decoded code --- */
 	u32 tlb_epoch;         /* bumped by every TLB flush and every invalidation of
 	                        * decoded code (validates the jump cache) */
-	u64 fetch_key;         /* tlb_epoch, mode and CPL packed: what a jump-cache
-	                        * entry must match (cpu_update_fetch_key) */
+	u64 fetch_key;         /* tlb_epoch, mode, CPL and tlb_ctx packed: what a
+	                        * jump-cache entry must match (cpu_update_fetch_key) */
+	u64 tlb_ctx;           /* the translation context's bits of a TLB tag: the
+	                        * VPID (VMX non-root with "enable VPID") << 48,
+	                        * else 0 (tlb_tag) */
 	struct icache *icache;
 
 	/* --- wiring (the machine sets it up) --- */
@@ -223,7 +228,7 @@ void cpu_update_mode(struct cpu *c);
  * flushes call it) */
 static inline void cpu_update_fetch_key(struct cpu *c)
 {
-	c->fetch_key = (u64)c->tlb_epoch | ((u64)c->mode << 32) | ((u64)c->cpl << 40);
+	c->fetch_key = (u64)c->tlb_epoch | ((u64)c->mode << 32) | ((u64)c->cpl << 40) | c->tlb_ctx;
 }
 /* decoded code somewhere changed (a store hit a page holding decoded blocks):
  * every jump-cache entry of this CPU stops matching */
@@ -231,6 +236,14 @@ static inline void cpu_code_changed(struct cpu *c)
 {
 	c->tlb_epoch++;
 	cpu_update_fetch_key(c);
+}
+
+/* the tag of linear address lin's page in the current translation context
+ * (the TLB keeps the mappings of several VPIDs apart) */
+#define TLB_TAG_PAGE_MASK ((1ull << 48) - 1)
+static inline u64 tlb_tag(const struct cpu *c, u64 lin)
+{
+	return ((lin >> 12) + 1) | c->tlb_ctx;
 }
 
 /* --- RFLAGS (cpu/exec/flags.c) --- */

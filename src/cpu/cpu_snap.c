@@ -9,6 +9,7 @@
  * WRMSR, XSETBV, RSM ...), so that any state a run can be saved in loads
  * again, and any state that loads is safe to run. */
 #include "cpu/cpu_snap.h"
+#include "vmx/vmx.h"
 #include "vmx/vmx_snap.h"
 
 #include <stdarg.h>
@@ -257,9 +258,9 @@ static const char *cpu_check(const void *s, char *msg, size_t len)
 		return bad(msg, len, "rip", "%#llx is wider than 32 bits outside 64-bit mode",
 			   (unsigned long long)c->rip);
 	for (unsigned i = 0; i < TLB_SIZE; i++) {
-		if (c->tlb[i].tag && ((c->tlb[i].tag - 1) & (TLB_SIZE - 1)) != i)
+		if (c->tlb[i].tag && (((c->tlb[i].tag & TLB_TAG_PAGE_MASK) - 1) & (TLB_SIZE - 1)) != i)
 			return bad(msg, len, "tlb", "entry %u holds a page that belongs in entry %u", i,
-				   (unsigned)((c->tlb[i].tag - 1) & (TLB_SIZE - 1)));
+				   (unsigned)(((c->tlb[i].tag & TLB_TAG_PAGE_MASK) - 1) & (TLB_SIZE - 1)));
 	}
 	if (state_long64(c) && !cpu_canonical(c, c->rip)) {
 		u64 edge = 1ull << ((c->cr4 & CR4_LA57) ? 56 : 47);
@@ -366,7 +367,8 @@ static const struct snap_field cpu_fields[] = {
 	SNAP_DERIVED(struct cpu, fault_error, "0: cpu_fault's message to the step loop"),
 	SNAP_DERIVED(struct cpu, unwind, "NULL: a host stack frame of cpu_run/cpu_step"),
 	SNAP_DERIVED(struct cpu, tlb_epoch, "bumped on load: the jump cache starts empty"),
-	SNAP_DERIVED(struct cpu, fetch_key, "tlb_epoch, mode and CPL (cpu_update_fetch_key)"),
+	SNAP_DERIVED(struct cpu, fetch_key, "tlb_epoch, mode, CPL and tlb_ctx (cpu_update_fetch_key)"),
+	SNAP_DERIVED(struct cpu, tlb_ctx, "the VMX state: the VPID in non-root operation with \"enable VPID\""),
 	SNAP_DERIVED(struct cpu, icache, "dropped: blocks are decoded again from guest memory"),
 	SNAP_DERIVED(struct cpu, machine, "wiring: the machine the vCPU is part of"),
 	SNAP_DERIVED(struct cpu, model, "wiring: the machine's -cpu model"),
@@ -394,6 +396,7 @@ void cpu_state_loaded(struct cpu *c)
 	c->fault_error = 0;
 	c->unwind = NULL;
 	icache_drop(c);
+	c->tlb_ctx = vmx_tlb_ctx(c);
 	tlb_rebuild_host(c); /* bumps tlb_epoch */
 	cpu_update_mode(c);  /* mode, CPL and the fetch key */
 }

@@ -113,6 +113,9 @@ static enum entry_check check_controls(const struct cpu *c)
 		if ((a & 0xfff) || (a & maxphy_mask))
 			return EC_MSR_BITMAP;
 	}
+	if ((proc & PROC_ACTIVATE_SECONDARY) &&
+	    (vmcs_get(c, VMCS_SECONDARY_VM_EXEC_CONTROL) & PROC2_ENABLE_VPID) && !vmcs_get(c, VMCS_VPID))
+		return EC_VPID_ZERO;
 	if (!(pin & PIN_NMI_EXITING) && (pin & PIN_VIRTUAL_NMIS))
 		return EC_VIRTUAL_NMIS;
 	/* "Checks on VM-Exit Control Fields" */
@@ -396,7 +399,15 @@ static void load_guest(struct cpu *c)
 	u64 pend = vmcs_get(c, VMCS_GUEST_PENDING_DBG_EXCEPTIONS);
 	c->pending_db = (pend & 0x400f) != 0;
 	c->pending_dr6 = pend & 0x400f;
-	tlb_flush_all(c);
+	/* SDM "VMX Transitions" in "Invalidating Cached Translation
+	 * Information": without "enable VPID" the guest shares VPID 0 with
+	 * the host, whose mappings the entry must not let it use; with it,
+	 * the TLB keeps the two apart (tlb_ctx) and nothing is flushed */
+	c->vmx.nonroot = 1;
+	c->tlb_ctx = vmx_tlb_ctx(c);
+	c->vmx.nonroot = 0;
+	if (!c->tlb_ctx)
+		tlb_flush_all(c);
 	cpu_update_mode(c);
 }
 

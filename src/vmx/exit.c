@@ -151,7 +151,10 @@ void vmx_load_host(struct cpu *c)
 	c->shadow = 0;
 	c->pending_db = 0;
 	c->in_event = 0;
-	tlb_flush_all(c);
+	/* without "enable VPID", the guest's mappings were VPID 0's too */
+	if (!c->tlb_ctx)
+		tlb_flush_all(c);
+	c->tlb_ctx = 0;
 	cpu_update_mode(c);
 }
 

@@ -673,11 +673,12 @@ void exec_invvpid(struct cpu *c, const struct insn *i)
 		fail(c, VMXERR_INVALID_INVEPT_INVVPID);
 		return;
 	}
-	/* nestbox's TLB is not tagged with VPIDs: invalidating the mappings
-	 * the SDM names is invalidating at least those, i.e. all of them
-	 * (individual-address: the one page is enough, but the guest's
-	 * mappings are not told apart from the host's either) */
-	tlb_flush_all(c);
+	/* invalidating more than the SDM names is allowed: the page of the
+	 * address in every context for individual-address, else everything */
+	if (type == 0)
+		tlb_flush_page(c, d[1]);
+	else
+		tlb_flush_all(c);
 	vmx_succeed(c);
 }
 

@@ -88,6 +88,16 @@ static inline u32 vmx_exit_ctls(const struct cpu *c) { return (u32)vmcs_get(c, V
 static inline u32 vmx_entry_ctls(const struct cpu *c) { return (u32)vmcs_get(c, VMCS_VM_ENTRY_CONTROLS); }
 
 
+/* the TLB context of the current VMX state (SDM "Virtual Processor
+ * Identifiers (VPIDs)"): the VPID in non-root operation with "enable
+ * VPID", else 0 (VMX root operation and VPID-less guests share VPID 0) */
+static inline u64 vmx_tlb_ctx(const struct cpu *c)
+{
+	if (!c->vmx.nonroot || !(vmx_proc2(c) & PROC2_ENABLE_VPID))
+		return 0;
+	return vmcs_get(c, VMCS_VPID) << 48;
+}
+
 /* An instruction that exits in VMX non-root operation when `cond` holds
  * (checked after the faults that take priority over a VM exit: SDM
  * "Relative Priority of Faults and VM Exits") */

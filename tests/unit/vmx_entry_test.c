@@ -18,6 +18,7 @@
 #include "harness.h"
 #include "cpu/event.h"
 #include "cpu/exec/flags.h"
+#include "cpu/memory/mem.h"
 #include "cpu/system/exec_sys.h"
 #include "vmx/vmx_internal.h"
 
@@ -127,6 +128,12 @@ static void c_io(void) { or(VMCS_CPU_BASED_VM_EXEC_CONTROL, PROC_USE_IO_BITMAPS)
 static void c_msrbm(void) { or(VMCS_CPU_BASED_VM_EXEC_CONTROL, PROC_USE_MSR_BITMAPS); set(VMCS_MSR_BITMAP, 0x1001); }
 /* "virtual NMIs" is not advertised: the row is checked against a model
  * that allows the control, so that only the NMI-exiting rule can fail */
+static void c_vpid0(void)
+{
+	or(VMCS_CPU_BASED_VM_EXEC_CONTROL, PROC_ACTIVATE_SECONDARY);
+	set(VMCS_SECONDARY_VM_EXEC_CONTROL, PROC2_ENABLE_VPID);
+	set(VMCS_VPID, 0);
+}
 static void c_vnmi(void)
 {
 	vmx_caps_set(&h->m.model.vmx, VMXF_PIN_VIRTUAL_NMIS, true);
@@ -216,6 +223,7 @@ static const struct negative {
 	{ "CR3_TARGET_COUNT", c_cr3_count, FAIL_CTRL },
 	{ "IO_BITMAPS", c_io, FAIL_CTRL },
 	{ "MSR_BITMAP", c_msrbm, FAIL_CTRL },
+	{ "VPID_ZERO", c_vpid0, FAIL_CTRL },
 	{ "VIRTUAL_NMIS", c_vnmi, FAIL_CTRL },
 	{ "EXIT_CTLS", c_exit, FAIL_CTRL },
 	{ "EXIT_MSR_STORE", c_exit_store, FAIL_CTRL },
@@ -690,6 +698,40 @@ static void test_exit_during_delivery(void **state)
 	machine_free(&h->m);
 }
 
+/* SDM "VMX Transitions": with "enable VPID" (VPID 5) the entry and the exit
+ * flush nothing: L1's translation survives both, and L2's are tagged with
+ * its VPID; without it, both are flushed */
+static void test_vpid_keeps_tlb(void **state)
+{
+	static const u8 code[] = { 0x8b, 0x04, 0x25, 0x00, 0x50, 0x60, 0x00, /* mov eax, [0x605000] */
+				   0x0f, 0xa2 };                                   /* cpuid */
+	struct tlb_entry *l1 = &h->c->tlb[(0x707000 >> 12) & (TLB_SIZE - 1)];
+	struct tlb_entry *l2 = &h->c->tlb[(0x605000 >> 12) & (TLB_SIZE - 1)];
+
+	for (int vpid = 0; vpid < 2; vpid++) {
+		valid_vmcs();
+		if (vpid) {
+			or(VMCS_CPU_BASED_VM_EXEC_CONTROL, PROC_ACTIVATE_SECONDARY);
+			set(VMCS_SECONDARY_VM_EXEC_CONTROL, PROC2_ENABLE_VPID);
+			set(VMCS_VPID, 5);
+		}
+		l2_code(code, sizeof(code));
+		(void)cpu_read(h->c, SEG_DS, 0x707000, 8); /* an L1 translation */
+		assert_int_equal(l1->tag, (0x707000 >> 12) + 1);
+		run_to_exit();
+		assert_int_equal(get(VMCS_EXIT_REASON), 10);
+		if (vpid) {
+			assert_int_equal(l1->tag, (0x707000 >> 12) + 1);
+			assert_int_equal(l2->tag, ((0x605000 >> 12) + 1) | (5ull << 48));
+			assert_int_equal(h->c->tlb_ctx, 0);
+		} else {
+			assert_int_equal(l1->tag, 0);
+			assert_int_equal(l2->tag, 0);
+		}
+		machine_free(&h->m);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -707,6 +749,7 @@ int main(void)
 		cmocka_unit_test(test_exit_intr_window),
 		cmocka_unit_test(test_exit_saves_sti_blocking),
 		cmocka_unit_test(test_exit_during_delivery),
+		cmocka_unit_test(test_vpid_keeps_tlb),
 		cmocka_unit_test(test_exit_msr_lists),
 		cmocka_unit_test(test_exit_msr_load_abort),
 		cmocka_unit_test(test_insn_exits),

@@ -59,8 +59,8 @@ struct icache {
 
 static always_inline u64 jump_key(const struct cpu *c)
 {
-	DEBUG_ASSERT(c->fetch_key ==
-		     ((u64)c->tlb_epoch | ((u64)c->mode << 32) | ((u64)c->cpl << 40)));
+	DEBUG_ASSERT(c->fetch_key == ((u64)c->tlb_epoch | ((u64)c->mode << 32) |
+				      ((u64)c->cpl << 40) | c->tlb_ctx));
 	return c->fetch_key;
 }
 

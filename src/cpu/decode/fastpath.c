@@ -38,7 +38,7 @@ static always_inline u64 ea64(const struct cpu *c, const struct insn *i)
 static always_inline bool fast_ok(const struct cpu *c, const struct tlb_entry *e, u64 lin,
 				  unsigned size, unsigned acc)
 {
-	return e->tag == (lin >> 12) + 1 && e->host && (lin & 0xfff) <= 0x1000 - size &&
+	return e->tag == tlb_tag(c, lin) && e->host && (lin & 0xfff) <= 0x1000 - size &&
 	       (e->perm & mem_need_perm(c, acc)) && !((c->rflags & RFLAGS_AC) | (c->dr[7] & 0xff));
 }
 

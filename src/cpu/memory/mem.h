@@ -24,7 +24,7 @@ static inline u8 mem_need_perm(const struct cpu *c, unsigned acc)
 static inline struct tlb_entry *mem_translate(struct cpu *c, u64 lin, unsigned acc)
 {
 	struct tlb_entry *e = &c->tlb[(lin >> 12) & (TLB_SIZE - 1)];
-	if (likely(e->tag == (lin >> 12) + 1 && (e->perm & mem_need_perm(c, acc))))
+	if (likely(e->tag == tlb_tag(c, lin) && (e->perm & mem_need_perm(c, acc))))
 		return e;
 	return mmu_translate(c, lin, acc);
 }

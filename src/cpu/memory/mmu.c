@@ -242,9 +242,9 @@ struct tlb_entry *mmu_translate(struct cpu *c, u64 lin, unsigned acc)
 	 * so no block is reached through a translation the TLB no longer
 	 * holds (what the CPU fetches then depends only on the TLB, which a
 	 * snapshot saves, and not on the jump cache, which it does not). */
-	if (e->tag && e->tag != (lin >> 12) + 1 && (e->perm & (TLBP_X_SUP | TLBP_X_USER)))
+	if (e->tag && e->tag != tlb_tag(c, lin) && (e->perm & (TLBP_X_SUP | TLBP_X_USER)))
 		cpu_code_changed(c);
-	e->tag = (lin >> 12) + 1;
+	e->tag = tlb_tag(c, lin);
 	e->gpa = page;
 	e->host = physmem_ram_ptr(pm, page, 4096);
 	e->perm = (c->cr0 & CR0_PG) ? tlb_perm(c, &w) : 0x3f;
@@ -296,7 +296,7 @@ void tlb_flush_page(struct cpu *c, u64 lin)
 		lin &= 0xffffffffull;
 	for (unsigned i = 0; i < TLB_SIZE; i++) {
 		struct tlb_entry *e = &c->tlb[i];
-		if (e->tag && !((((e->tag - 1) << 12) ^ lin) >> e->pshift))
+		if (e->tag && !(((((e->tag & TLB_TAG_PAGE_MASK) - 1) << 12) ^ lin) >> e->pshift))
 			e->tag = 0;
 	}
 	icache_forget_linear_page(c, lin);
