@@ -7,10 +7,22 @@ log=$O/test.log
 mkdir -p "$O"
 : > "$log"
 
+# A tier that crashes or trips a sanitizer fails even when it printed no
+# FAIL line (an aborted test program stops before reporting).
 tier() { # name command...
 	name=$1; shift
 	echo "== $name" | tee -a "$log"
-	"$@" 2>&1 | tee -a "$log" | grep -E '^(PASS|FAIL|SKIP):|^\[  (FAILED|     OK) |^\[  PASSED|^\[==========\]' || true
+	out=$O/tier.out
+	"$@" > "$out" 2>&1
+	status=$?
+	cat "$out" >> "$log"
+	grep -E '^(PASS|FAIL|SKIP):|^\[  (FAILED|     OK) |^\[  PASSED|^\[==========\]' "$out" || true
+	if grep -qE 'ERROR: (Address|Leak|Memory|Thread|Undefined)Sanitizer|runtime error:' "$out"; then
+		echo "FAIL: $name: sanitizer report ($(grep -m1 -E 'SUMMARY: |runtime error:' "$out"))" | tee -a "$log"
+	elif [ "$status" -ne 0 ] && ! grep -qE '^FAIL:|^\[  FAILED  \]' "$out"; then
+		echo "FAIL: $name: exited with status $status without reporting a failure" | tee -a "$log"
+	fi
+	rm -f "$out"
 }
 
 # T0/T1: unit tests (cmocka)

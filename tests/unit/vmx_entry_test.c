@@ -705,11 +705,11 @@ static void test_vpid_keeps_tlb(void **state)
 {
 	static const u8 code[] = { 0x8b, 0x04, 0x25, 0x00, 0x50, 0x60, 0x00, /* mov eax, [0x605000] */
 				   0x0f, 0xa2 };                                   /* cpuid */
-	struct tlb_entry *l1 = &h->c->tlb[(0x707000 >> 12) & (TLB_SIZE - 1)];
-	struct tlb_entry *l2 = &h->c->tlb[(0x605000 >> 12) & (TLB_SIZE - 1)];
-
 	for (int vpid = 0; vpid < 2; vpid++) {
 		valid_vmcs();
+		/* (each valid_vmcs() makes a new machine) */
+		struct tlb_entry *l1 = &h->c->tlb[(0x707000 >> 12) & (TLB_SIZE - 1)];
+		struct tlb_entry *l2 = &h->c->tlb[(0x605000 >> 12) & (TLB_SIZE - 1)];
 		if (vpid) {
 			or(VMCS_CPU_BASED_VM_EXEC_CONTROL, PROC_ACTIVATE_SECONDARY);
 			set(VMCS_SECONDARY_VM_EXEC_CONTROL, PROC2_ENABLE_VPID);
