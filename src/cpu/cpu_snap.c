@@ -21,19 +21,6 @@
 #include "cpu/memory/mmu.h"
 #include "cpu/system/msr.h"
 
-static const char *bad(char *msg, size_t len, const char *member, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static const char *bad(char *msg, size_t len, const char *member, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, len, fmt, ap);
-	va_end(ap);
-	return member;
-}
-
 /* --- struct seg_cache --- */
 /* access rights in the VMX layout: type, S, DPL, P (7:0), AVL, L, D/B, G
  * (15:12) and "unusable" (16); descriptor loads and RSM keep only those */
@@ -44,7 +31,7 @@ static const char *seg_cache_check(const void *s, char *msg, size_t len)
 	const struct seg_cache *sc = s;
 
 	if (sc->ar & ~AR_DEFINED)
-		return bad(msg, len, "ar", "%#x has bits no descriptor load sets (%#x)", sc->ar,
+		return snap_reject(msg, len, "ar", "%#x has bits no descriptor load sets (%#x)", sc->ar,
 			   sc->ar & ~AR_DEFINED);
 	return NULL;
 }
@@ -75,9 +62,9 @@ static const char *lazy_flags_check(const void *s, char *msg, size_t len)
 	 * code shifts by it */
 	if (lf->op != LAZY_NONE && lf->size != 1 && lf->size != 2 && lf->size != 4 &&
 	    lf->size != 8)
-		return bad(msg, len, "size", "%u bytes is no operand size", lf->size);
+		return snap_reject(msg, len, "size", "%u bytes is no operand size", lf->size);
 	if (lf->unused)
-		return bad(msg, len, "unused", "%#x: flags_lazy always stores 0", lf->unused);
+		return snap_reject(msg, len, "unused", "%#x: flags_lazy always stores 0", lf->unused);
 	return NULL;
 }
 
@@ -107,7 +94,7 @@ static const char *fpu_check(const void *s, char *msg, size_t len)
 	/* FLDCW, FLDENV, FRSTOR, FXRSTOR, XRSTOR keep FCW_WRITABLE and set
 	 * bit 6; FNINIT and RESET leave 0x37f / 0x40 */
 	if ((f->fcw & ~FCW_WRITABLE) != FCW_ONES)
-		return bad(msg, len, "fcw", "%#x: bits outside %#x set or bit 6 clear", f->fcw,
+		return snap_reject(msg, len, "fcw", "%#x: bits outside %#x set or bit 6 clear", f->fcw,
 			   FCW_WRITABLE);
 	return NULL;
 }
@@ -167,7 +154,7 @@ static const char *smm_state_check(const void *s, char *msg, size_t len)
 	const struct smm_state *sm = s;
 
 	if (sm->pending_dr6 & ~PENDING_DR6_DEFINED)
-		return bad(msg, len, "pending_dr6", "%#llx: bits no debug condition reports",
+		return snap_reject(msg, len, "pending_dr6", "%#llx: bits no debug condition reports",
 			   (unsigned long long)sm->pending_dr6);
 	return NULL;
 }
@@ -212,75 +199,75 @@ static const char *cpu_check(const void *s, char *msg, size_t len)
 	u64 v;
 
 	if (c->cr0 & ~CR0_DEFINED)
-		return bad(msg, len, "cr0", "reserved bits %#llx set",
+		return snap_reject(msg, len, "cr0", "reserved bits %#llx set",
 			   (unsigned long long)(c->cr0 & ~CR0_DEFINED));
 	if (!(c->cr0 & CR0_ET))
-		return bad(msg, len, "cr0", "ET clear: it is hardwired to 1");
+		return snap_reject(msg, len, "cr0", "ET clear: it is hardwired to 1");
 	/* "setting the PG flag to 1 when the PE flag is set to 0, or setting
 	 * the CD flag to 0 when the NW flag is set to 1" (MOV to CR0 #GP) */
 	if (pg && !(c->cr0 & CR0_PE))
-		return bad(msg, len, "cr0", "PG=1 with PE=0");
+		return snap_reject(msg, len, "cr0", "PG=1 with PE=0");
 	if ((c->cr0 & CR0_NW) && !(c->cr0 & CR0_CD))
-		return bad(msg, len, "cr0", "NW=1 with CD=0");
+		return snap_reject(msg, len, "cr0", "NW=1 with CD=0");
 	v = c->cr4 & ~sys_cr4_valid(c);
 	if (v)
-		return bad(msg, len, "cr4", "bits %#llx are reserved on this model",
+		return snap_reject(msg, len, "cr4", "bits %#llx are reserved on this model",
 			   (unsigned long long)v);
 	v = c->efer & ~msr_efer_writable(c);
 	if (v)
-		return bad(msg, len, "efer", "bits %#llx are reserved on this model",
+		return snap_reject(msg, len, "efer", "bits %#llx are reserved on this model",
 			   (unsigned long long)v);
 	/* "Initializing IA-32e Mode": setting CR0.PG with LME=1 sets LMA,
 	 * clearing it clears LMA; LME cannot change while PG=1 */
 	if (lma != (pg && (c->efer & EFER_LME)))
-		return bad(msg, len, "efer", "LMA=%d with CR0.PG=%d and LME=%d", lma, pg,
+		return snap_reject(msg, len, "efer", "LMA=%d with CR0.PG=%d and LME=%d", lma, pg,
 			   (c->efer & EFER_LME) != 0);
 	/* paging cannot be enabled with LME=1 and PAE=0, nor PAE cleared in
 	 * IA-32e mode; PCIDE can only be set in IA-32e mode, which cannot be
 	 * left while it is set */
 	if (lma && !(c->cr4 & CR4_PAE))
-		return bad(msg, len, "cr4", "PAE=0 in IA-32e mode");
+		return snap_reject(msg, len, "cr4", "PAE=0 in IA-32e mode");
 	if ((c->cr4 & CR4_PCIDE) && !lma)
-		return bad(msg, len, "cr4", "PCIDE=1 outside IA-32e mode");
+		return snap_reject(msg, len, "cr4", "PCIDE=1 outside IA-32e mode");
 	v = c->cr3 & sys_phys_reserved(c);
 	if (v)
-		return bad(msg, len, "cr3", "bits %#llx at or above MAXPHYADDR (%u) set",
+		return snap_reject(msg, len, "cr3", "bits %#llx at or above MAXPHYADDR (%u) set",
 			   (unsigned long long)v, cpu_maxphyaddr(c));
 	if (!sys_xcr0_valid(c->xcr0))
-		return bad(msg, len, "xcr0", "%#llx: XSETBV refuses it",
+		return snap_reject(msg, len, "xcr0", "%#llx: XSETBV refuses it",
 			   (unsigned long long)c->xcr0);
 	if ((c->rflags & RFLAGS_RESERVED) || !(c->rflags & RFLAGS_FIXED))
-		return bad(msg, len, "rflags", "%#llx: reserved bits set or bit 1 clear",
+		return snap_reject(msg, len, "rflags", "%#llx: reserved bits set or bit 1 clear",
 			   (unsigned long long)c->rflags);
 	/* outside 64-bit mode the instruction pointer is 32 bits wide (the
 	 * step loop masks it, far transfers and RSM load 32 bits) */
 	if (!state_long64(c) && (c->rip >> 32))
-		return bad(msg, len, "rip", "%#llx is wider than 32 bits outside 64-bit mode",
+		return snap_reject(msg, len, "rip", "%#llx is wider than 32 bits outside 64-bit mode",
 			   (unsigned long long)c->rip);
 	for (unsigned i = 0; i < TLB_SIZE; i++) {
 		if (c->tlb[i].tag && (((c->tlb[i].tag & TLB_TAG_PAGE_MASK) - 1) & (TLB_SIZE - 1)) != i)
-			return bad(msg, len, "tlb", "entry %u holds a page that belongs in entry %u", i,
+			return snap_reject(msg, len, "tlb", "entry %u holds a page that belongs in entry %u", i,
 				   (unsigned)(((c->tlb[i].tag & TLB_TAG_PAGE_MASK) - 1) & (TLB_SIZE - 1)));
 	}
 	if (state_long64(c) && !cpu_canonical(c, c->rip)) {
 		u64 edge = 1ull << ((c->cr4 & CR4_LA57) ? 56 : 47);
 		if (c->rip - edge > 14)
-			return bad(msg, len, "rip", "%#llx is not canonical in 64-bit mode",
+			return snap_reject(msg, len, "rip", "%#llx is not canonical in 64-bit mode",
 				   (unsigned long long)c->rip);
 	}
 	/* MOV to DR6/DR7 #GP on bits 63:32; the fixed bits always read 1 */
 	if ((c->dr[6] >> 32) || (c->dr[6] & DR6_FIXED1) != DR6_FIXED1)
-		return bad(msg, len, "dr[6]", "%#llx: bits 63:32 set or a fixed bit clear",
+		return snap_reject(msg, len, "dr[6]", "%#llx: bits 63:32 set or a fixed bit clear",
 			   (unsigned long long)c->dr[6]);
 	if ((c->dr[7] >> 32) || !(c->dr[7] & DR7_FIXED1))
-		return bad(msg, len, "dr[7]", "%#llx: bits 63:32 set or bit 10 clear",
+		return snap_reject(msg, len, "dr[7]", "%#llx: bits 63:32 set or bit 10 clear",
 			   (unsigned long long)c->dr[7]);
 	if (c->pending_dr6 & ~PENDING_DR6_DEFINED)
-		return bad(msg, len, "pending_dr6", "%#llx: bits no debug condition reports",
+		return snap_reject(msg, len, "pending_dr6", "%#llx: bits no debug condition reports",
 			   (unsigned long long)c->pending_dr6);
 	/* DR4 and DR5 are names of DR6 and DR7: their slots are never written */
 	if (c->dr[4] || c->dr[5])
-		return bad(msg, len, c->dr[4] ? "dr[4]" : "dr[5]", "DR4/DR5 alias DR6/DR7");
+		return snap_reject(msg, len, c->dr[4] ? "dr[4]" : "dr[5]", "DR4/DR5 alias DR6/DR7");
 	return msr_state_check(c, msg, len);
 }
 
@@ -295,10 +282,10 @@ static const char *tlb_entry_check(const void *s, char *msg, size_t len)
 	if (!e->tag)
 		return NULL;
 	if (e->gpa & (0xfffull | ~((1ull << 52) - 1)))
-		return bad(msg, len, "gpa", "%#llx is not a page address",
+		return snap_reject(msg, len, "gpa", "%#llx is not a page address",
 			   (unsigned long long)e->gpa);
 	if (e->pshift != 12 && e->pshift != 21 && e->pshift != 22 && e->pshift != 30)
-		return bad(msg, len, "pshift", "%u is not a page size paging gives", e->pshift);
+		return snap_reject(msg, len, "pshift", "%u is not a page size paging gives", e->pshift);
 	return NULL;
 }
 

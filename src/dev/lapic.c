@@ -1147,19 +1147,6 @@ void lapic_set_eoi_hook(struct machine *m, lapic_eoi_fn *fn)
 /* === snapshot (snap/state.h): the machine saves each vCPU's APIC as
  * section "cpuN.lapic" === */
 
-static const char *lapic_bad(char *msg, size_t len, const char *member, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static const char *lapic_bad(char *msg, size_t len, const char *member, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, len, fmt, ap);
-	va_end(ap);
-	return member;
-}
-
 /* ESR bits an error can set (lapic_error) */
 #define ESR_DEFINED (ESR_SEND_ILLEGAL_VECTOR | ESR_RECV_ILLEGAL_VECTOR | ESR_ILLEGAL_REG_ADDRESS)
 
@@ -1176,31 +1163,31 @@ static const char *lapic_check(const void *s, char *msg, size_t len)
 
 	/* SDM "Local APIC Status and Location", "x2APIC State Transitions" */
 	if (rsvd)
-		return lapic_bad(msg, len, "base", "reserved bits %#llx set",
+		return snap_reject(msg, len, "base", "reserved bits %#llx set",
 				 (unsigned long long)rsvd);
 	if (mode == APIC_BASE_EXTD)
-		return lapic_bad(msg, len, "base", "EXTD=1 with EN=0 is an invalid state");
+		return snap_reject(msg, len, "base", "EXTD=1 with EN=0 is an invalid state");
 	/* "Logical Destination Register": read-only in x2APIC mode, derived
 	 * from the x2APIC ID; in xAPIC mode only bits 31:24 exist */
 	if (lapic_x2apic_mode(a) && a->ldr != lapic_x2apic_ldr(lapic_id(a)))
-		return lapic_bad(msg, len, "ldr", "%#x is not the x2APIC logical ID %#x of APIC %u",
+		return snap_reject(msg, len, "ldr", "%#x is not the x2APIC logical ID %#x of APIC %u",
 				 a->ldr, lapic_x2apic_ldr(lapic_id(a)), lapic_id(a));
 	if (!lapic_x2apic_mode(a) && (a->ldr & 0x00ffffffu))
-		return lapic_bad(msg, len, "ldr", "%#x: bits 23:0 do not exist in xAPIC mode", a->ldr);
+		return snap_reject(msg, len, "ldr", "%#x: bits 23:0 do not exist in xAPIC mode", a->ldr);
 	if ((a->dfr & 0x0fffffffu) && a->dfr != 0xffffffffu)
-		return lapic_bad(msg, len, "dfr", "%#x: only bits 31:28 are writable", a->dfr);
+		return snap_reject(msg, len, "dfr", "%#x: only bits 31:28 are writable", a->dfr);
 	if (a->spiv & ~SPIV_WRITABLE)
-		return lapic_bad(msg, len, "spiv", "%#x: bits outside %#x set", a->spiv, SPIV_WRITABLE);
+		return snap_reject(msg, len, "spiv", "%#x: bits outside %#x set", a->spiv, SPIV_WRITABLE);
 	if (a->esr & ~ESR_DEFINED)
-		return lapic_bad(msg, len, "esr", "%#x: an error this APIC never reports", a->esr);
+		return snap_reject(msg, len, "esr", "%#x: an error this APIC never reports", a->esr);
 	if (a->esr_pending & ~ESR_DEFINED)
-		return lapic_bad(msg, len, "esr_pending", "%#x: an error this APIC never reports",
+		return snap_reject(msg, len, "esr_pending", "%#x: an error this APIC never reports",
 				 a->esr_pending);
 	if (a->icr_lo & ~ICR_LO_WRITABLE)
-		return lapic_bad(msg, len, "icr_lo", "%#x: bits outside %#x set", a->icr_lo,
+		return snap_reject(msg, len, "icr_lo", "%#x: bits outside %#x set", a->icr_lo,
 				 ICR_LO_WRITABLE);
 	if (!lapic_x2apic_mode(a) && (a->icr_hi & 0x00ffffffu))
-		return lapic_bad(msg, len, "icr_hi", "%#x: bits 23:0 do not exist in xAPIC mode",
+		return snap_reject(msg, len, "icr_hi", "%#x: bits 23:0 do not exist in xAPIC mode",
 				 a->icr_hi);
 	for (int n = 0; n < NR_LVT; n++) {
 		static const char *const names[NR_LVT] = { "lvt[0]", "lvt[1]", "lvt[2]",
@@ -1208,35 +1195,35 @@ static const char *lapic_check(const void *s, char *msg, size_t len)
 		u32 ok = lapic_lvt_writable(a, n);
 
 		if (a->lvt[n] & ~ok)
-			return lapic_bad(msg, len, names[n], "%#x: bits outside %#x set", a->lvt[n], ok);
+			return snap_reject(msg, len, names[n], "%#x: bits outside %#x set", a->lvt[n], ok);
 	}
 	/* vectors 0-15 are refused on receipt ("Received Illegal Vector") */
 	if (a->irr[0] & 0xffffu)
-		return lapic_bad(msg, len, "irr", "vectors 0-15 requested: %#x", a->irr[0] & 0xffffu);
+		return snap_reject(msg, len, "irr", "vectors 0-15 requested: %#x", a->irr[0] & 0xffffu);
 	if (a->isr[0] & 0xffffu)
-		return lapic_bad(msg, len, "isr", "vectors 0-15 in service: %#x", a->isr[0] & 0xffffu);
+		return snap_reject(msg, len, "isr", "vectors 0-15 in service: %#x", a->isr[0] & 0xffffu);
 	if (a->tmr[0] & 0xffffu)
-		return lapic_bad(msg, len, "tmr", "vectors 0-15 marked: %#x", a->tmr[0] & 0xffffu);
+		return snap_reject(msg, len, "tmr", "vectors 0-15 marked: %#x", a->tmr[0] & 0xffffu);
 	if (a->tdcr & ~0xbu)
-		return lapic_bad(msg, len, "tdcr", "%#x: only bits 0, 1 and 3 exist", a->tdcr);
+		return snap_reject(msg, len, "tdcr", "%#x: only bits 0, 1 and 3 exist", a->tdcr);
 	/* SDM "TSC-Deadline Mode": the mode switch disarms the other timer and
 	 * clears IA32_TSC_DEADLINE; TMICT writes are ignored in it */
 	if (a->tsc_deadline && tmode != TIMER_TSC_DEADLINE)
-		return lapic_bad(msg, len, "tsc_deadline", "%#llx armed outside TSC-deadline mode",
+		return snap_reject(msg, len, "tsc_deadline", "%#llx armed outside TSC-deadline mode",
 				 (unsigned long long)a->tsc_deadline);
 	if (tmode == TIMER_TSC_DEADLINE && (a->tmict || a->timer_running))
-		return lapic_bad(msg, len, a->tmict ? "tmict" : "timer_running",
+		return snap_reject(msg, len, a->tmict ? "tmict" : "timer_running",
 				 "a counting timer in TSC-deadline mode");
 	if (a->timer_running && !a->tmict)
-		return lapic_bad(msg, len, "timer_running", "counting with an initial count of 0");
+		return snap_reject(msg, len, "timer_running", "counting with an initial count of 0");
 	/* SDM "x2APIC Transitions From x2APIC Mode"/"...From Disabled Mode":
 	 * disabling resets the registers; nothing is accepted while disabled */
 	if (!(a->base & APIC_BASE_EN)) {
 		if (vec_highest(a->irr) >= 0 || vec_highest(a->isr) >= 0)
-			return lapic_bad(msg, len, vec_highest(a->irr) >= 0 ? "irr" : "isr",
+			return snap_reject(msg, len, vec_highest(a->irr) >= 0 ? "irr" : "isr",
 					 "interrupts held by a disabled APIC");
 		if (a->timer_running)
-			return lapic_bad(msg, len, "timer_running", "a disabled APIC's timer counts");
+			return snap_reject(msg, len, "timer_running", "a disabled APIC's timer counts");
 	}
 	return NULL;
 }

@@ -116,14 +116,18 @@ struct section {
 };
 
 #define MAX_SECTIONS (3 + 2 * MACHINE_MAX_CPUS + 32 + 1)
+/* machine_sections() puts these first: the loader's rules across sections
+ * look at their decoded copies by these indices */
+enum { SEC_CLOCK, SEC_SCHED };
 
 static int machine_sections(struct machine *m, struct section *out)
 {
 	int n = 0;
 
 	/* "machine" is handled apart: it shapes the machine before it exists */
-	out[n++] = (struct section){ "clock", &vclock_snap, &m->clock };
-	out[n++] = (struct section){ "sched", &sched_snap, &m->sched };
+	out[SEC_CLOCK] = (struct section){ "clock", &vclock_snap, &m->clock };
+	out[SEC_SCHED] = (struct section){ "sched", &sched_snap, &m->sched };
+	n = SEC_SCHED + 1;
 	for (int i = 0; i < m->nr_cpus; i++) {
 		snprintf(out[n].name, sizeof(out[n].name), "cpu%d", i);
 		out[n].desc = &cpu_snap;
@@ -393,7 +397,7 @@ static int apply(struct machine *m, const struct snap_file *f, char *err, size_t
 		}
 	}
 	/* rules across sections */
-	const struct sched *sc = copy[1];
+	const struct sched *sc = copy[SEC_SCHED];
 	const char *bad = sched_fits(sc, m->nr_cpus, why, sizeof(why));
 	if (bad) {
 		snprintf(err, errlen, "section sched: %s: %s", bad, why);
@@ -417,7 +421,7 @@ static int apply(struct machine *m, const struct snap_file *f, char *err, size_t
 			}
 		}
 	}
-	struct seq_scan scan = { ((const struct vclock *)copy[0])->timer_seq, false };
+	struct seq_scan scan = { ((const struct vclock *)copy[SEC_CLOCK])->timer_seq, false };
 	for (int k = 0; k < n; k++)
 		if (secs[k].desc)
 			snap_for_each_timer(secs[k].desc, copy[k], timer_seq_check, &scan);

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/bits.h"
 #include "base/log.h"
 
 /* --- CRC-32C: the reflected polynomial 0x82f63b78; with SSE4.2 the CRC32
@@ -64,29 +65,6 @@ u32 snap_crc32c(u32 crc, const void *p, size_t n)
 	return ~crc_soft(crc, p, n);
 }
 
-/* --- little-endian fields --- */
-static void put_u32(u8 *p, u32 v)
-{
-	for (int i = 0; i < 4; i++)
-		p[i] = (u8)(v >> (8 * i));
-}
-
-static void put_u64(u8 *p, u64 v)
-{
-	for (int i = 0; i < 8; i++)
-		p[i] = (u8)(v >> (8 * i));
-}
-
-static u32 get_u32(const u8 *p)
-{
-	return (u32)p[0] | (u32)p[1] << 8 | (u32)p[2] << 16 | (u32)p[3] << 24;
-}
-
-static u64 get_u64(const u8 *p)
-{
-	return (u64)get_u32(p) | (u64)get_u32(p + 4) << 32;
-}
-
 /* --- writing --- */
 void snap_writer_begin(struct snap_writer *w)
 {
@@ -119,11 +97,11 @@ void snap_writer_section_buf(struct snap_writer *w, const char *name, u32 versio
 	if (n == 0 || n > SNAP_NAME_MAX)
 		die("snapshot: section name '%s' is not 1..%d bytes", name, SNAP_NAME_MAX);
 	memcpy(h, name, n);
-	put_u32(h + 24, version);
-	put_u32(h + 28, snap_crc32c(0, payload->data, payload->len));
-	put_u64(h + 32, fingerprint);
-	put_u64(h + 40, payload->len);
-	put_u32(h + 52, snap_crc32c(0, h, 52));
+	store_le32(h + 24, version);
+	store_le32(h + 28, snap_crc32c(0, payload->data, payload->len));
+	store_le64(h + 32, fingerprint);
+	store_le64(h + 40, payload->len);
+	store_le32(h + 52, snap_crc32c(0, h, 52));
 	snap_buf_put(&hb, h, sizeof(h));
 	add_part(w, &hb);
 	add_part(w, payload);
@@ -154,10 +132,10 @@ static void fill_header(struct snap_writer *w)
 
 	memset(h, 0, SNAP_HEADER_SIZE);
 	memcpy(h, SNAP_MAGIC, sizeof(SNAP_MAGIC));
-	put_u32(h + 8, SNAP_FORMAT_VERSION);
-	put_u32(h + 12, w->nr);
-	put_u64(h + 16, w->size);
-	put_u32(h + 28, snap_crc32c(0, h, 28));
+	store_le32(h + 8, SNAP_FORMAT_VERSION);
+	store_le32(h + 12, w->nr);
+	store_le64(h + 16, w->size);
+	store_le32(h + 28, snap_crc32c(0, h, 28));
 }
 
 const u8 *snap_writer_image(struct snap_writer *w, size_t *size)
@@ -228,27 +206,27 @@ static int verify(struct snap_file *f, char *err, size_t errlen)
 		snprintf(err, errlen, "header: not a nestbox snapshot (no \"%s\" magic)", SNAP_MAGIC);
 		return -1;
 	}
-	if (get_u32(p + 28) != snap_crc32c(0, p, 28)) {
+	if (load_le32(p + 28) != snap_crc32c(0, p, 28)) {
 		snprintf(err, errlen, "header: checksum mismatch (the file is damaged)");
 		return -1;
 	}
-	u32 version = get_u32(p + 8);
+	u32 version = load_le32(p + 8);
 	if (version != SNAP_FORMAT_VERSION) {
 		snprintf(err, errlen, "header: format version %u, this nestbox reads version %u",
 			 version, SNAP_FORMAT_VERSION);
 		return -1;
 	}
-	u64 total = get_u64(p + 16);
+	u64 total = load_le64(p + 16);
 	if (total != size) {
 		snprintf(err, errlen, "header: the file should be %llu bytes but is %zu (truncated "
 			 "or extended)", (unsigned long long)total, size);
 		return -1;
 	}
-	if (get_u32(p + 24) != 0) {
-		snprintf(err, errlen, "header: unknown flags %#x", get_u32(p + 24));
+	if (load_le32(p + 24) != 0) {
+		snprintf(err, errlen, "header: unknown flags %#x", load_le32(p + 24));
 		return -1;
 	}
-	u32 nr = get_u32(p + 12);
+	u32 nr = load_le32(p + 12);
 	if (nr == 0 || nr > SNAP_MAX_SECTIONS) {
 		snprintf(err, errlen, "header: %u sections (1..%u expected)", nr, SNAP_MAX_SECTIONS);
 		return -1;
@@ -264,7 +242,7 @@ static int verify(struct snap_file *f, char *err, size_t errlen)
 			return -1;
 		}
 		const u8 *h = p + off;
-		if (get_u32(h + 52) != snap_crc32c(0, h, 52)) {
+		if (load_le32(h + 52) != snap_crc32c(0, h, 52)) {
 			snprintf(err, errlen, "section %u: header checksum mismatch (the file is damaged)",
 				 i);
 			return -1;
@@ -288,10 +266,10 @@ static int verify(struct snap_file *f, char *err, size_t errlen)
 		}
 		memcpy(s->name, h, n);
 		s->name[n] = 0;
-		s->version = get_u32(h + 24);
-		s->fingerprint = get_u64(h + 32);
-		s->len = get_u64(h + 40);
-		if (get_u32(h + 48) != 0) {
+		s->version = load_le32(h + 24);
+		s->fingerprint = load_le64(h + 32);
+		s->len = load_le64(h + 40);
+		if (load_le32(h + 48) != 0) {
 			snprintf(err, errlen, "section %s: unknown flags", s->name);
 			return -1;
 		}
@@ -302,7 +280,7 @@ static int verify(struct snap_file *f, char *err, size_t errlen)
 			return -1;
 		}
 		s->data = p + off;
-		if (get_u32(h + 28) != snap_crc32c(0, s->data, s->len)) {
+		if (load_le32(h + 28) != snap_crc32c(0, s->data, s->len)) {
 			snprintf(err, errlen, "section %s: checksum mismatch (the file is damaged)",
 				 s->name);
 			return -1;

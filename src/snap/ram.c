@@ -17,6 +17,7 @@
 #include <unistd.h>
 #include <zstd.h>
 
+#include "base/bits.h"
 #include "base/log.h"
 
 /* zstd level: negative levels trade ratio for speed; -1 keeps RAM images
@@ -143,26 +144,18 @@ void snap_ram_encode(struct snap_buf *b, const u8 *ram, u64 size)
 	free(bitmap);
 }
 
-static u64 rd64(const u8 *p)
-{
-	u64 v = 0;
-	for (int i = 0; i < 8; i++)
-		v |= (u64)p[i] << (8 * i);
-	return v;
-}
-
 int snap_ram_info(const u8 *p, size_t len, u64 *ram_size, u64 *stored_pages, u64 *zbytes)
 {
 	if (len < 16)
 		return -1;
-	u64 size = rd64(p), stored = rd64(p + 8);
+	u64 size = load_le64(p), stored = load_le64(p + 8);
 	u64 pages = size / SNAP_RAM_PAGE + (size % SNAP_RAM_PAGE != 0);
 	u64 bmlen = (pages + 7) / 8;
 	if (size == 0 || bmlen > len - 16 || len - 16 - bmlen < 8)
 		return -1;
 	*ram_size = size;
 	*stored_pages = stored;
-	*zbytes = rd64(p + 16 + bmlen);
+	*zbytes = load_le64(p + 16 + bmlen);
 	return 0;
 }
 

@@ -2,13 +2,25 @@
  * (snap/state.h). */
 #include "snap/state.h"
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/bits.h"
 #include "base/log.h"
 #include "machine/clock.h"
+
+const char *snap_reject(char *msg, size_t len, const char *member, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, len, fmt, ap);
+	va_end(ap);
+	return member;
+}
 
 /* --- the byte buffer --- */
 void snap_buf_reserve(struct snap_buf *b, size_t n)
@@ -33,11 +45,12 @@ void snap_buf_put(struct snap_buf *b, const void *p, size_t n)
 	b->len += n;
 }
 
+/* values go into the file little-endian (base/bits.h; nestbox runs on
+ * x86-64 hosts only) */
 static void put_le(struct snap_buf *b, u64 v, unsigned n)
 {
 	u8 t[8];
-	for (unsigned i = 0; i < n; i++)
-		t[i] = (u8)(v >> (8 * i));
+	store_le(t, n, v);
 	snap_buf_put(b, t, n);
 }
 
@@ -49,28 +62,6 @@ void snap_buf_free(struct snap_buf *b)
 {
 	free(b->data);
 	memset(b, 0, sizeof(*b));
-}
-
-/* --- element access (host little-endian is assumed nowhere: values go
- * through u64) --- */
-static u64 load_elem(const u8 *p, unsigned n)
-{
-	switch (n) {
-	case 1: return *p;
-	case 2: { u16 v; memcpy(&v, p, 2); return v; }
-	case 4: { u32 v; memcpy(&v, p, 4); return v; }
-	default: { u64 v; memcpy(&v, p, 8); return v; }
-	}
-}
-
-static void store_elem(u8 *p, unsigned n, u64 v)
-{
-	switch (n) {
-	case 1: *p = (u8)v; break;
-	case 2: { u16 t = (u16)v; memcpy(p, &t, 2); break; }
-	case 4: { u32 t = (u32)v; memcpy(p, &t, 4); break; }
-	default: memcpy(p, &v, 8); break;
-	}
 }
 
 static bool row_saved(const struct snap_field *f)
@@ -162,7 +153,7 @@ void snap_encode(struct snap_buf *b, const struct snap_desc *d, const void *s)
 		case SNAP_UINT:
 		case SNAP_BOOL:
 			for (u32 k = 0; k < n; k++)
-				put_le(b, load_elem(p + k * f->elem, f->elem), f->elem);
+				put_le(b, load_le(p + k * f->elem, f->elem), f->elem);
 			break;
 		case SNAP_STRUCT:
 			for (u32 k = 0; k < n; k++)
@@ -204,9 +195,7 @@ static void path_name(const struct dec *x, const struct snap_field *f, u32 k, u3
 
 static u64 take_le(struct dec *x, unsigned n)
 {
-	u64 v = 0;
-	for (unsigned i = 0; i < n; i++)
-		v |= (u64)x->p[i] << (8 * i);
+	u64 v = load_le(x->p, n);
 	x->p += n;
 	return v;
 }
@@ -236,7 +225,7 @@ static int decode_struct(struct dec *x, const struct snap_desc *d, u8 *base)
 						 (unsigned long long)(f->kind == SNAP_BOOL ? 1 : f->max));
 					return -1;
 				}
-				store_elem(p + k * f->elem, f->elem, v);
+				store_le(p + k * f->elem, f->elem, v);
 			}
 			break;
 		case SNAP_STRUCT:
@@ -315,7 +304,7 @@ static void dump_struct(const struct snap_desc *d, const u8 *base, const char *p
 		case SNAP_UINT:
 		case SNAP_BOOL:
 			if (n == 1) {
-				fprintf(out, "%s = %#llx\n", name, (unsigned long long)load_elem(p, f->elem));
+				fprintf(out, "%s = %#llx\n", name, (unsigned long long)load_le(p, f->elem));
 			} else if (f->elem == 1) {
 				/* byte arrays: hex rows of 32 */
 				for (u32 k = 0; k < n; k += 32) {
@@ -328,7 +317,7 @@ static void dump_struct(const struct snap_desc *d, const u8 *base, const char *p
 				fprintf(out, "%s = {", name);
 				for (u32 k = 0; k < n; k++)
 					fprintf(out, "%s%#llx", k ? ", " : "",
-						(unsigned long long)load_elem(p + k * f->elem, f->elem));
+						(unsigned long long)load_le(p + k * f->elem, f->elem));
 				fprintf(out, "}\n");
 			}
 			break;

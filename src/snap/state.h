@@ -74,6 +74,11 @@ struct snap_desc {
 	u64 (*salt)(void);
 };
 
+/* for check functions: write the reason (printf-style) to msg, return the
+ * member's name */
+const char *snap_reject(char *msg, size_t len, const char *member, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
 /* --- rows (T is the struct type the table describes) --- */
 #define SNAP__MEMBER(T, f) (((T *)0)->f)
 /* compile-time: a member's size is a whole number of elements */

@@ -44,12 +44,6 @@ unsigned vmx_check_count(void) { return EC_NR; }
 /* --- helpers --- */
 static const struct vmx_caps *caps(const struct cpu *c) { return &c->model->vmx; }
 
-static bool canonical(const struct cpu *c, u64 v)
-{
-	unsigned s = 64 - (c->model->lin_addr_bits ? c->model->lin_addr_bits : 48);
-	return (u64)((i64)(v << s) >> s) == v;
-}
-
 static bool phys_ok(const struct cpu *c, u64 addr)
 {
 	return (addr >> cpu_maxphyaddr(c)) == 0;
@@ -66,27 +60,6 @@ static bool ctls_ok(const struct cpu *c, enum vmx_ctl_word w, u64 val)
 	return (val & a0) == a0 && (val & ~a1) == 0;
 }
 
-static bool pat_ok(u64 pat)
-{
-	for (int i = 0; i < 8; i++) {
-		u8 t = (u8)(pat >> (8 * i));
-		if (t != 0 && t != 1 && t != 4 && t != 5 && t != 6 && t != 7)
-			return false;
-	}
-	return true;
-}
-
-static bool cr0_ok(const struct cpu *c, u64 v)
-{
-	u64 f0 = vmx_msr_cr0_fixed0(caps(c)), f1 = vmx_msr_cr0_fixed1(caps(c));
-	return (v & f0) == f0 && (v & ~f1) == 0;
-}
-
-static bool cr4_ok(const struct cpu *c, u64 v)
-{
-	u64 f0 = vmx_msr_cr4_fixed0(caps(c)), f1 = vmx_msr_cr4_fixed1(caps(c));
-	return (v & f0) == f0 && (v & ~f1) == 0;
-}
 
 /* --- 1a. "Checks on VMX Controls" --- */
 static enum entry_check check_controls(const struct cpu *c)
@@ -179,16 +152,16 @@ static enum entry_check check_host(const struct cpu *c)
 		VMCS_HOST_TR_SELECTOR,
 	};
 
-	if (!cr0_ok(c, vmcs_get(c, VMCS_HOST_CR0)))
+	if (!vmx_cr_fixed_ok(c, 0, vmcs_get(c, VMCS_HOST_CR0), false))
 		return EC_HOST_CR0;
-	if (!cr4_ok(c, cr4))
+	if (!vmx_cr_fixed_ok(c, 4, cr4, false))
 		return EC_HOST_CR4;
 	if (!phys_ok(c, vmcs_get(c, VMCS_HOST_CR3)))
 		return EC_HOST_CR3;
-	if (!canonical(c, vmcs_get(c, VMCS_HOST_IA32_SYSENTER_ESP)) ||
-	    !canonical(c, vmcs_get(c, VMCS_HOST_IA32_SYSENTER_EIP)))
+	if (!msr_canonical(c, vmcs_get(c, VMCS_HOST_IA32_SYSENTER_ESP)) ||
+	    !msr_canonical(c, vmcs_get(c, VMCS_HOST_IA32_SYSENTER_EIP)))
 		return EC_HOST_SYSENTER;
-	if ((exit & EXIT_LOAD_IA32_PAT) && !pat_ok(vmcs_get(c, VMCS_HOST_IA32_PAT)))
+	if ((exit & EXIT_LOAD_IA32_PAT) && !msr_pat_valid(vmcs_get(c, VMCS_HOST_IA32_PAT)))
 		return EC_HOST_PAT;
 	if (exit & EXIT_LOAD_IA32_EFER) {
 		u64 efer = vmcs_get(c, VMCS_HOST_IA32_EFER);
@@ -203,16 +176,16 @@ static enum entry_check check_host(const struct cpu *c)
 		return EC_HOST_CS_TR_NULL;
 	if (!host64 && !vmcs_get(c, VMCS_HOST_SS_SELECTOR))
 		return EC_HOST_SS_NULL;
-	if (!canonical(c, vmcs_get(c, VMCS_HOST_FS_BASE)) ||
-	    !canonical(c, vmcs_get(c, VMCS_HOST_GS_BASE)) ||
-	    !canonical(c, vmcs_get(c, VMCS_HOST_GDTR_BASE)) ||
-	    !canonical(c, vmcs_get(c, VMCS_HOST_IDTR_BASE)) ||
-	    !canonical(c, vmcs_get(c, VMCS_HOST_TR_BASE)))
+	if (!msr_canonical(c, vmcs_get(c, VMCS_HOST_FS_BASE)) ||
+	    !msr_canonical(c, vmcs_get(c, VMCS_HOST_GS_BASE)) ||
+	    !msr_canonical(c, vmcs_get(c, VMCS_HOST_GDTR_BASE)) ||
+	    !msr_canonical(c, vmcs_get(c, VMCS_HOST_IDTR_BASE)) ||
+	    !msr_canonical(c, vmcs_get(c, VMCS_HOST_TR_BASE)))
 		return EC_HOST_BASES;
 	/* "Checks Related to Address-Space Size" */
 	if (((c->efer & EFER_LMA) != 0) != host64)
 		return EC_HOST_ADDR_SIZE;
-	if (host64 && (!(cr4 & CR4_PAE) || !canonical(c, vmcs_get(c, VMCS_HOST_RIP))))
+	if (host64 && (!(cr4 & CR4_PAE) || !msr_canonical(c, vmcs_get(c, VMCS_HOST_RIP))))
 		return EC_HOST_64;
 	if (!host64 && ((vmx_entry_ctls(c) & ENTRY_IA32E_MODE_GUEST) || (cr4 & CR4_PCIDE) ||
 			(vmcs_get(c, VMCS_HOST_RIP) >> 32)))
@@ -234,21 +207,21 @@ static enum entry_check check_guest_segments(const struct cpu *c, bool ia32e, bo
 				return EC_GUEST_TR_TI;
 			if (!usable || (ar & AR_S) || !(ar & AR_P) || (ia32e ? t != 11 : t != 3 && t != 11))
 				return EC_GUEST_TR;
-			if (!canonical(c, base))
+			if (!msr_canonical(c, base))
 				return EC_GUEST_SEG_BASES;
 			continue;
 		}
 		if (s == SEG_LDTR) {
 			if (usable && (AR_TYPE(ar) != 2 || (ar & AR_S) || !(ar & AR_P)))
 				return EC_GUEST_LDTR;
-			if (usable && !canonical(c, base))
+			if (usable && !msr_canonical(c, base))
 				return EC_GUEST_SEG_BASES;
 			continue;
 		}
 		if (v86)
 			continue; /* virtual-8086 guests have their own rules (not modelled) */
 		if (s != SEG_CS && !usable) {
-			if ((s == SEG_FS || s == SEG_GS) && !canonical(c, base))
+			if ((s == SEG_FS || s == SEG_GS) && !msr_canonical(c, base))
 				return EC_GUEST_SEG_BASES;
 			continue;
 		}
@@ -264,7 +237,7 @@ static enum entry_check check_guest_segments(const struct cpu *c, bool ia32e, bo
 			return EC_GUEST_SEG_G;
 		if (s == SEG_CS && ia32e && (ar & AR_L) && (ar & AR_DB))
 			return EC_GUEST_CS_L_DB;
-		if ((s == SEG_FS || s == SEG_GS) ? !canonical(c, base) : (base >> 32) != 0)
+		if ((s == SEG_FS || s == SEG_GS) ? !msr_canonical(c, base) : (base >> 32) != 0)
 			return EC_GUEST_SEG_BASES;
 	}
 	if (!v86 && (vmcs_get(c, VMCS_GUEST_SS_SELECTOR) & 3) != (vmcs_get(c, VMCS_GUEST_CS_SELECTOR) & 3))
@@ -283,11 +256,12 @@ static enum entry_check check_guest(const struct cpu *c)
 	u32 ii = (u32)vmcs_get(c, VMCS_ENTRY_INTR_INFO);
 	enum entry_check e;
 
-	if (!cr0_ok(c, cr0))
+	/* "unrestricted guest" frees CR0.PE and CR0.PG */
+	if (!vmx_cr_fixed_ok(c, 0, cr0, vmx_proc2(c) & PROC2_UNRESTRICTED_GUEST))
 		return EC_GUEST_CR0;
 	if ((cr0 & CR0_PG) && !(cr0 & CR0_PE))
 		return EC_GUEST_CR0_PG_PE;
-	if (!cr4_ok(c, cr4))
+	if (!vmx_cr_fixed_ok(c, 4, cr4, false))
 		return EC_GUEST_CR4;
 	if (ia32e && (!(cr0 & CR0_PG) || !(cr4 & CR4_PAE)))
 		return EC_GUEST_IA32E_PG_PAE;
@@ -297,10 +271,10 @@ static enum entry_check check_guest(const struct cpu *c)
 		return EC_GUEST_CR3;
 	if ((entry & ENTRY_LOAD_DEBUG_CONTROLS) && (vmcs_get(c, VMCS_GUEST_DR7) >> 32))
 		return EC_GUEST_DR7;
-	if (!canonical(c, vmcs_get(c, VMCS_GUEST_IA32_SYSENTER_ESP)) ||
-	    !canonical(c, vmcs_get(c, VMCS_GUEST_IA32_SYSENTER_EIP)))
+	if (!msr_canonical(c, vmcs_get(c, VMCS_GUEST_IA32_SYSENTER_ESP)) ||
+	    !msr_canonical(c, vmcs_get(c, VMCS_GUEST_IA32_SYSENTER_EIP)))
 		return EC_GUEST_SYSENTER;
-	if ((entry & ENTRY_LOAD_IA32_PAT) && !pat_ok(vmcs_get(c, VMCS_GUEST_IA32_PAT)))
+	if ((entry & ENTRY_LOAD_IA32_PAT) && !msr_pat_valid(vmcs_get(c, VMCS_GUEST_IA32_PAT)))
 		return EC_GUEST_PAT;
 	if (entry & ENTRY_LOAD_IA32_EFER) {
 		u64 efer = vmcs_get(c, VMCS_GUEST_IA32_EFER);
@@ -313,12 +287,12 @@ static enum entry_check check_guest(const struct cpu *c)
 	e = check_guest_segments(c, ia32e, v86);
 	if (e != EC_NONE)
 		return e;
-	if (!canonical(c, vmcs_get(c, VMCS_GUEST_GDTR_BASE)) ||
-	    !canonical(c, vmcs_get(c, VMCS_GUEST_IDTR_BASE)) ||
+	if (!msr_canonical(c, vmcs_get(c, VMCS_GUEST_GDTR_BASE)) ||
+	    !msr_canonical(c, vmcs_get(c, VMCS_GUEST_IDTR_BASE)) ||
 	    (vmcs_get(c, VMCS_GUEST_GDTR_LIMIT) >> 16) || (vmcs_get(c, VMCS_GUEST_IDTR_LIMIT) >> 16))
 		return EC_GUEST_DTR;
 	if ((!(ia32e && (cs_ar & AR_L)) && (rip >> 32)) ||
-	    (ia32e && (cs_ar & AR_L) && !canonical(c, rip)))
+	    (ia32e && (cs_ar & AR_L) && !msr_canonical(c, rip)))
 		return EC_GUEST_RIP;
 	if ((rflags & (0xffffffffffc00000ull | BIT(15) | BIT(5) | BIT(3))) || !(rflags & BIT(1)))
 		return EC_GUEST_RFLAGS;
@@ -411,21 +385,24 @@ static void load_guest(struct cpu *c)
 	cpu_update_mode(c);
 }
 
-/* "Loading MSRs": returns 0, or the (1-based) number of the failing entry */
-static u32 load_msrs(struct cpu *c)
+/* SDM "Loading MSRs" (VM entry) and "Loading Host MSRs" (VM exit): the
+ * same rules for an entry of 16 bytes (index in bits 31:0, value in
+ * 127:64), at most 512 of them (IA32_VMX_MISC 27:25 = 0). Returns 0, or the
+ * (1-based) number of the failing entry. */
+u32 vmx_load_msr_list(struct cpu *c, u64 addr, u64 count)
 {
-	u64 n = vmcs_get(c, VMCS_ENTRY_MSR_LOAD_COUNT);
-	u64 a = vmcs_get(c, VMCS_ENTRY_MSR_LOAD_ADDR);
+	struct physmem *pm = &c->machine->mem;
 
-	for (u64 k = 0; k < n && k < 512; k++) {
-		struct physmem *pm = &c->machine->mem;
-		u64 lo = phys_read(pm, a + 16 * k, 8), val = phys_read(pm, a + 16 * k + 8, 8);
+	for (u64 k = 0; k < count; k++) {
+		if (k == 512)
+			return 513;
+		u64 lo = phys_read(pm, addr + 16 * k, 8), val = phys_read(pm, addr + 16 * k + 8, 8);
 		u32 idx = (u32)lo;
 		if (idx == 0xc0000100u || idx == 0xc0000101u || (idx >> 8) == 8 || idx == 0x9e ||
 		    (lo >> 32) || msr_write(c, idx, val) < 0)
 			return (u32)k + 1;
 	}
-	return n > 512 ? 513 : 0;
+	return 0;
 }
 
 /* a VM entry that fails after its checks of step 1 passed: the exit
@@ -458,7 +435,8 @@ void vmx_vmentry(struct cpu *c, bool launch)
 	}
 	vmx_log_entry(c, launch);
 	load_guest(c);
-	u32 bad = load_msrs(c);
+	u32 bad = vmx_load_msr_list(c, vmcs_get(c, VMCS_ENTRY_MSR_LOAD_ADDR),
+				    vmcs_get(c, VMCS_ENTRY_MSR_LOAD_COUNT));
 	if (bad) {
 		vmx_log_failed_check(c, EC_MSR_LOAD_ENTRY);
 		entry_failure(c, EXIT_REASON_MSR_LOADING, bad);

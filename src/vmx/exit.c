@@ -194,10 +194,9 @@ static void vmx_abort(struct cpu *c, u32 why)
 	cpu_stop(c);
 }
 
-/* SDM "Saving MSRs" and "Loading Host MSRs": entries of 16 bytes (index
- * in bits 31:0, value in 127:64), at most 512 (IA32_VMX_MISC 27:25 = 0).
- * Returns false after a VMX abort (1: a failed MSR store; 4: a failed
- * MSR load). */
+/* SDM "Saving MSRs": entries of 16 bytes (index in bits 31:0, the value
+ * stored in 127:64), at most 512. Returns false after a VMX abort (1: a
+ * failed MSR store). */
 static bool exit_msr_lists(struct cpu *c)
 {
 	struct physmem *pm = &c->machine->mem;
@@ -216,23 +215,6 @@ static bool exit_msr_lists(struct cpu *c)
 	return true;
 }
 
-static bool exit_msr_load(struct cpu *c)
-{
-	struct physmem *pm = &c->machine->mem;
-	u64 n = vmcs_get(c, VMCS_EXIT_MSR_LOAD_COUNT), a = vmcs_get(c, VMCS_EXIT_MSR_LOAD_ADDR);
-
-	for (u64 k = 0; k < n; k++) {
-		u64 lo = phys_read(pm, a + 16 * k, 8), val = phys_read(pm, a + 16 * k + 8, 8);
-		u32 idx = (u32)lo;
-		if (k >= 512 || (lo >> 32) || idx == 0xc0000100u || idx == 0xc0000101u ||
-		    (idx >> 8) == 8 || idx == 0x9e || msr_write(c, idx, val) < 0) {
-			vmx_abort(c, 4);
-			return false;
-		}
-	}
-	return true;
-}
-
 /* SDM "VM Exits": record, save guest, load host; then leave the
  * instruction (or event delivery) that caused it */
 void vmx_exit(struct cpu *c, u32 reason, const struct vmx_exit_info *info)
@@ -243,7 +225,9 @@ void vmx_exit(struct cpu *c, u32 reason, const struct vmx_exit_info *info)
 	vmx_log_exit(c, reason, info ? info->qual : 0);
 	if (exit_msr_lists(c)) {
 		vmx_load_host(c);
-		exit_msr_load(c);
+		if (vmx_load_msr_list(c, vmcs_get(c, VMCS_EXIT_MSR_LOAD_ADDR),
+				      vmcs_get(c, VMCS_EXIT_MSR_LOAD_COUNT)))
+			vmx_abort(c, 4);
 	}
 	c->single = 0;
 	if (!c->unwind)

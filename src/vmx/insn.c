@@ -48,7 +48,7 @@ static const struct vmx_caps *caps(const struct cpu *c) { return &c->model->vmx;
  * "Unrestricted Guests": with that control, "CR0.PE and CR0.PG may be 0
  * in VMX non-root operation (even if the capability MSR
  * IA32_VMX_CR0_FIXED0 reports otherwise)". */
-static bool cr_fixed_ok(const struct cpu *c, unsigned cr, u64 val, bool unrestricted)
+bool vmx_cr_fixed_ok(const struct cpu *c, unsigned cr, u64 val, bool unrestricted)
 {
 	u64 fixed0, fixed1;
 
@@ -75,7 +75,7 @@ bool vmx_cr_allowed(const struct cpu *c, unsigned cr, u64 val)
 {
 	if (!c->vmx.on || c->smm.in_smm || (cr != 0 && cr != 4))
 		return true;
-	return cr_fixed_ok(c, cr, val,
+	return vmx_cr_fixed_ok(c, cr, val,
 			   c->vmx.nonroot && (vmx_proc2(c) & PROC2_UNRESTRICTED_GUEST));
 }
 
@@ -224,7 +224,7 @@ void exec_vmxon(struct cpu *c, const struct insn *i)
 	 * SMX operation and bit 2 of IA32_FEATURE_CONTROL MSR is clear) THEN
 	 * #GP(0)" -- nestbox is never in A20M mode nor in SMX operation */
 	u64 fc = c->msr.feature_control;
-	if (c->cpl != 0 || !cr_fixed_ok(c, 0, c->cr0, false) || !cr_fixed_ok(c, 4, c->cr4, false) ||
+	if (c->cpl != 0 || !vmx_cr_fixed_ok(c, 0, c->cr0, false) || !vmx_cr_fixed_ok(c, 4, c->cr4, false) ||
 	    !(fc & FEATURE_CONTROL_LOCK) || !(fc & FEATURE_CONTROL_VMXON_OUTSIDE))
 		cpu_gp0(c);
 	/* "addr := contents of 64-bit in-memory source operand" */

@@ -29,6 +29,15 @@ extern const enum vmcs_field vmx_guest_seg_base[8];
 extern const enum vmcs_field vmx_guest_seg_limit[8];
 extern const enum vmcs_field vmx_guest_seg_ar[8];
 
+/* load the MSR list at addr (VM entry, and the host's at VM exit): 0, or
+ * the 1-based number of the entry that failed (vmx/entry.c) */
+u32 vmx_load_msr_list(struct cpu *c, u64 addr, u64 count);
+
+/* CR0 (cr 0) or CR4 (cr 4) holds the IA32_VMX_CR*_FIXED0 bits and no bit
+ * outside FIXED1; "unrestricted guest" frees CR0.PE and PG (SDM
+ * "Restrictions on VMX Operation", vmx/insn.c) */
+bool vmx_cr_fixed_ok(const struct cpu *c, unsigned cr, u64 val, bool unrestricted);
+
 /* the VM-entry check table (vmx/entry_checks.def), by row number */
 const char *vmx_check_id(unsigned n);
 const char *vmx_check_section(unsigned n);

@@ -15,35 +15,32 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/bits.h"
 #include "machine/machine.h"
 #include "machine/snapshot.h"
 #include "snap/file.h"
 
-static u32 rd32(const u8 *p) { return (u32)p[0] | (u32)p[1] << 8 | (u32)p[2] << 16 | (u32)p[3] << 24; }
-static u64 rd64(const u8 *p) { return (u64)rd32(p) | (u64)rd32(p + 4) << 32; }
-static void wr32(u8 *p, u32 v) { for (int i = 0; i < 4; i++) p[i] = (u8)(v >> (8 * i)); }
-static void wr64(u8 *p, u64 v) { for (int i = 0; i < 8; i++) p[i] = (u8)(v >> (8 * i)); }
 
 /* make every checksum (and the total size) right again */
 static void fix_checksums(u8 *img, size_t size)
 {
 	if (size < SNAP_HEADER_SIZE)
 		return;
-	u32 n = rd32(img + 12);
+	u32 n = load_le32(img + 12);
 	size_t off = SNAP_HEADER_SIZE;
 	for (u32 i = 0; i < n && size - off >= SNAP_SECTION_HEADER_SIZE; i++) {
 		u8 *h = img + off;
-		u64 len = rd64(h + 40);
+		u64 len = load_le64(h + 40);
 		off += SNAP_SECTION_HEADER_SIZE;
 		if (len <= size - off)
-			wr32(h + 28, snap_crc32c(0, img + off, (size_t)len));
-		wr32(h + 52, snap_crc32c(0, h, 52));
+			store_le32(h + 28, snap_crc32c(0, img + off, (size_t)len));
+		store_le32(h + 52, snap_crc32c(0, h, 52));
 		if (len > size - off)
 			break;
 		off += (size_t)len;
 	}
-	wr64(img + 16, size);
-	wr32(img + 28, snap_crc32c(0, img, 28));
+	store_le64(img + 16, size);
+	store_le32(img + 28, snap_crc32c(0, img, 28));
 }
 
 static void try_load(const u8 *data, size_t size)

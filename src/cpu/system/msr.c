@@ -234,13 +234,20 @@ static bool mtrr_type_ok(u64 t)
 
 /* SDM "IA32_PAT MSR": each entry is a 3-bit type (UC- = 7 too); 2, 3 and
  * any reserved bit set cause #GP(0) */
-static int wr_pat(struct cpu *c, u32 idx, u64 val)
+bool msr_pat_valid(u64 val)
 {
 	for (unsigned k = 0; k < 8; k++) {
 		u64 t = (val >> (8 * k)) & 0xff;
 		if (t != 7 && !mtrr_type_ok(t))
-			return -1;
+			return false;
 	}
+	return true;
+}
+
+static int wr_pat(struct cpu *c, u32 idx, u64 val)
+{
+	if (!msr_pat_valid(val))
+		return -1;
 	c->msr.pat = val;
 	return 0;
 }

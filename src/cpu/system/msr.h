@@ -70,5 +70,7 @@ u64 msr_efer_writable(const struct cpu *c);
 
 /* the linear-address width for canonical checks (cpu model, default 48) */
 bool msr_canonical(const struct cpu *c, u64 v);
+/* a value WRMSR accepts for IA32_PAT (SDM "IA32_PAT MSR") */
+bool msr_pat_valid(u64 val);
 
 #endif
