@@ -412,6 +412,13 @@ static void test_shutdown_efer_reserved(void **state)
 	expect_shutdown(0xd0, 8, EFER_LME | BIT(3));
 }
 
+/* nestbox's rule (cpu/system/exec_sys_smm.c): a saved RIP that is not
+ * canonical for the 64-bit mode RSM returns to is invalid state */
+static void test_shutdown_noncanonical_rip(void **state)
+{
+	expect_shutdown(0x178, 8, 0x0000800000000000ull);
+}
+
 /* SDM "Auto HALT Restart" */
 static void test_auto_halt(void **state)
 {
@@ -552,6 +559,7 @@ int main(void)
 		T(test_shutdown_pcide_no_lma),
 		T(test_shutdown_long_no_pae),
 		T(test_shutdown_efer_reserved),
+		T(test_shutdown_noncanonical_rip),
 		T(test_auto_halt),
 		T(test_apm_port),
 		T(test_apm_acpi_enable),
