@@ -536,6 +536,10 @@ static void cpu_summary(const struct cpu *c, int i, FILE *out)
 		  c->pending_db | c->shadow) ? " none" : "");
 	if (c->smm.in_smm)
 		fprintf(out, "  in SMM (SMBASE %#x)\n", smm_smbase(c));
+	if (c->vmx.on)
+		fprintf(out, "  VMX %s operation, VMXON region %#llx, current VMCS %#llx%s\n",
+			c->vmx.nonroot ? "non-root (L2 runs)" : "root", (unsigned long long)c->vmx.vmxon_ptr,
+			(unsigned long long)c->vmx.vmcs_ptr, c->vmx.launched ? " (launched)" : "");
 }
 
 int snapshot_info(const char *path, bool full, FILE *out)
