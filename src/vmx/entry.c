@@ -89,6 +89,8 @@ static enum entry_check check_controls(const struct cpu *c)
 	if ((proc & PROC_ACTIVATE_SECONDARY) &&
 	    (vmcs_get(c, VMCS_SECONDARY_VM_EXEC_CONTROL) & PROC2_ENABLE_VPID) && !vmcs_get(c, VMCS_VPID))
 		return EC_VPID_ZERO;
+	if ((vmx_proc2(c) & PROC2_ENABLE_EPT) && !vmx_eptp_ok(c, vmcs_get(c, VMCS_EPT_POINTER)))
+		return EC_EPTP;
 	if (!(pin & PIN_NMI_EXITING) && (pin & PIN_VIRTUAL_NMIS))
 		return EC_VIRTUAL_NMIS;
 	/* "Checks on VM-Exit Control Fields" */
@@ -443,6 +445,7 @@ void vmx_vmentry(struct cpu *c, bool launch)
 		return;
 	}
 	c->vmx.nonroot = 1;
+	vmx_ept_enter(c);
 	if (launch)
 		c->vmx.launched = 1;
 	/* "Event Injection": delivered through the guest's IDT as the first

@@ -163,6 +163,10 @@ static void record(struct cpu *c, u32 reason, const struct vmx_exit_info *info)
 	vmcs_set(c, VMCS_EXIT_REASON, reason);
 	vmcs_set(c, VMCS_EXIT_QUALIFICATION, info ? info->qual : 0);
 	vmcs_set(c, VMCS_GUEST_LINEAR_ADDRESS, info ? info->guest_linear : 0);
+	/* "Guest-physical address": for EPT violations and misconfigurations
+	 * (other exits leave the field as it was) */
+	if (reason == EXIT_REASON_EPT_VIOLATION || reason == EXIT_REASON_EPT_MISCONFIG)
+		vmcs_set(c, VMCS_GUEST_PHYSICAL_ADDRESS, info->guest_phys);
 	vmcs_set(c, VMCS_EXIT_INSTRUCTION_LEN, info ? info->insn_len : 0);
 	vmcs_set(c, VMCS_VMX_INSTRUCTION_INFO, info ? info->insn_info : 0);
 	vmcs_set(c, VMCS_EXIT_INTR_INFO, info ? info->intr_info : 0);
@@ -222,6 +226,7 @@ void vmx_exit(struct cpu *c, u32 reason, const struct vmx_exit_info *info)
 	record(c, reason, info);
 	save_guest(c);
 	c->vmx.nonroot = 0;
+	c->stage2_on = 0;
 	vmx_log_exit(c, reason, info ? info->qual : 0);
 	if (exit_msr_lists(c)) {
 		vmx_load_host(c);

@@ -580,26 +580,6 @@ static void inv_desc(struct cpu *c, const struct insn *i, u64 d[2])
 	d[1] = cpu_read(c, i->seg, (ea + 8) & mask, 8);
 }
 
-/* "VM entry with the "enable EPT" VM-execution control set to 1 would
- * fail due to the EPTP value" (SDM "Checks on VM-Execution Control
- * Fields", "Extended-Page-Table Pointer (EPTP)"): memory type UC or WB
- * as IA32_VMX_EPT_VPID_CAP allows, page-walk length 4 (or 5) as allowed,
- * accessed/dirty flags only if supported, bits 11:7 and 63:MAXPHYADDR 0 */
-static bool eptp_ok(const struct cpu *c, u64 eptp)
-{
-	unsigned type = eptp & 7, walk = (eptp >> 3) & 7;
-
-	if (!((type == 0 && ept_vpid_cap(c, VMXF_EPT_MEMTYPE_UC)) ||
-	      (type == 6 && ept_vpid_cap(c, VMXF_EPT_MEMTYPE_WB))))
-		return false;
-	if (!((walk == 3 && ept_vpid_cap(c, VMXF_EPT_PAGE_WALK_4)) ||
-	      (walk == 4 && ept_vpid_cap(c, VMXF_EPT_PAGE_WALK_5))))
-		return false;
-	if ((eptp & BIT(6)) && !ept_vpid_cap(c, VMXF_EPT_AD_FLAGS))
-		return false;
-	return !(eptp & GENMASK(11, 7)) && !(eptp >> cpu_maxphyaddr(c));
-}
-
 /* SDM "INVEPT—Invalidate Translations Derived from EPT". #UD "If the
  * logical processor does not support EPTs (IA32_VMX_PROCBASED_CTLS2[33]
  * = 0)" or "does not support the INVEPT instruction
@@ -627,7 +607,7 @@ void exec_invept(struct cpu *c, const struct insn *i)
 	/* "1: IF VM entry with the "enable EPT" VM execution control set to 1
 	 * would fail due to the EPTP value THEN VMfail(Invalid operand to
 	 * INVEPT/INVVPID)" */
-	if (type == 1 && !eptp_ok(c, d[0])) {
+	if (type == 1 && !vmx_eptp_ok(c, d[0])) {
 		fail(c, VMXERR_INVALID_INVEPT_INVVPID);
 		return;
 	}

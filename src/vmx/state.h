@@ -18,6 +18,8 @@ struct vmx_state {
 	u8 launched;             /* launch state of the current VMCS */
 	u8 init_blocked;         /* an INIT arrived in root operation: latched */
 	u8 pad[4];
+	u64 ep4ta;               /* the EPT root of the last VM entry with EPT
+	                          * (the TLB's entries were made through it) */
 	struct vmcs_cache vmcs;  /* the current VMCS's contents */
 };
 

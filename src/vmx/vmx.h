@@ -129,6 +129,13 @@ noreturn_fn void vmx_icpt_triple_fault(struct cpu *c);
 /* RDTSC/RDTSCP in non-root operation: the TSC with the VMCS's offset */
 u64 vmx_guest_tsc(struct cpu *c, u64 tsc);
 
+/* EPT (vmx/ept.c): the EPTP's checks; the second translation stage of
+ * the current VMX state (derived: a snapshot load calls it); a VM entry
+ * with EPT (the stage, and the TLB's rule for a new EP4TA) */
+bool vmx_eptp_ok(const struct cpu *c, u64 eptp);
+void vmx_stage2_update(struct cpu *c);
+void vmx_ept_enter(struct cpu *c);
+
 /* -counters: VM exits by reason (vmx/log.c) */
 #include <stdio.h>
 void vmx_print_counters(FILE *out);

@@ -74,6 +74,7 @@ static const struct snap_field vmx_state_fields[] = {
 	SNAP_U8_MAX(struct vmx_state, launched, 1),
 	SNAP_U8_MAX(struct vmx_state, init_blocked, 1),
 	SNAP_DERIVED(struct vmx_state, pad, "padding, always 0"),
+	SNAP_U64(struct vmx_state, ep4ta),
 	SNAP_STRUCT(struct vmx_state, vmcs, struct vmcs_cache, vmcs_cache_snap),
 };
 SNAP_DESC(vmx_state, 1, vmx_state_fields, vmx_state_check, NULL);

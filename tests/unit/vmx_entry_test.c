@@ -139,6 +139,14 @@ static void c_vnmi(void)
 	vmx_caps_set(&h->m.model.vmx, VMXF_PIN_VIRTUAL_NMIS, true);
 	or(VMCS_PIN_BASED_VM_EXEC_CONTROL, PIN_VIRTUAL_NMIS);
 }
+/* memory type 1 (WC) is not a paging-structure memory type the
+ * capability MSR offers */
+static void c_eptp(void)
+{
+	or(VMCS_CPU_BASED_VM_EXEC_CONTROL, PROC_ACTIVATE_SECONDARY);
+	set(VMCS_SECONDARY_VM_EXEC_CONTROL, PROC2_ENABLE_EPT);
+	set(VMCS_EPT_POINTER, 0x700000 | (3 << 3) | 1);
+}
 static void c_exit(void) { or(VMCS_VM_EXIT_CONTROLS, lowest(~allowed1(VMX_W_EXIT) & 0xffffffff)); }
 static void c_exit_store(void) { set(VMCS_EXIT_MSR_STORE_COUNT, 1); set(VMCS_EXIT_MSR_STORE_ADDR, 0x1008); }
 static void c_exit_load(void) { set(VMCS_EXIT_MSR_LOAD_COUNT, 1); set(VMCS_EXIT_MSR_LOAD_ADDR, 0x1008); }
@@ -224,6 +232,7 @@ static const struct negative {
 	{ "IO_BITMAPS", c_io, FAIL_CTRL },
 	{ "MSR_BITMAP", c_msrbm, FAIL_CTRL },
 	{ "VPID_ZERO", c_vpid0, FAIL_CTRL },
+	{ "EPTP", c_eptp, FAIL_CTRL },
 	{ "VIRTUAL_NMIS", c_vnmi, FAIL_CTRL },
 	{ "EXIT_CTLS", c_exit, FAIL_CTRL },
 	{ "EXIT_MSR_STORE", c_exit_store, FAIL_CTRL },

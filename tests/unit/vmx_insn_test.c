@@ -373,12 +373,15 @@ static void test_cap_msr_values(void **s)
 	/* "VMCS Enumeration": highest index 15H (GUEST_IA32_SYSENTER_CS,
 	 * 482AH: no preemption-timer value, PLE or TPR-shadow fields) */
 	assert_int_equal(msr(0x48a), 0x15 << 1);
-	/* secondary processor-based: RDTSCP 3, enable VPID 5, WBINVD 6,
-	 * RDRAND 11, INVPCID 12, RDSEED 16 (no descriptor-table exiting, 2) */
-	assert_int_equal(msr(0x48b), 0x0001186800000000ull);
+	/* secondary processor-based: enable EPT 1, RDTSCP 3, enable VPID 5,
+	 * WBINVD 6, RDRAND 11, INVPCID 12, RDSEED 16 (no descriptor-table
+	 * exiting, 2) */
+	assert_int_equal(msr(0x48b), 0x0001186a00000000ull);
 	/* "VPID and EPT Capabilities": INVVPID (32) of every type (40-43), no
-	 * EPT bit */
-	assert_int_equal(msr(0x48c), 0x00000f0100000000ull);
+	 * EPT: execute-only 0, page-walk length 4 (6), UC 8, WB 14, 2-MByte
+	 * 16 and 1-GByte 17 pages, INVEPT 20, A/D flags 21, INVEPT single 25
+	 * and all-context 26 */
+	assert_int_equal(msr(0x48c), 0x00000f0106334141ull);
 
 	/* a model without SMAP: CR4.SMAP fixed to 0 */
 	machine("max,+vmx,-smap");
@@ -470,8 +473,8 @@ static void test_cpu_vmx_options(void **s)
 
 	/* enabling what nestbox does not implement: an error naming it, with
 	 * or without "enforce" */
-	assert_int_equal(parse("max,+vmx,+vmx-ept"), -1);
-	assert_non_null(strstr(err, "'vmx-ept'"));
+	assert_int_equal(parse("max,+vmx,+vmx-mbec"), -1);
+	assert_non_null(strstr(err, "'vmx-mbec'"));
 	assert_non_null(strstr(err, "not implemented"));
 	assert_int_equal(parse("max,+vmx,vmx-preemption-timer=on"), -1);
 	assert_non_null(strstr(err, "vmx-preemption-timer"));
@@ -869,10 +872,11 @@ static void test_vmread_vmwrite(void **s)
 	 * of the source operand are not zero, VMREAD will fail due to an
 	 * attempt to access an unsupported VMCS component"), the high access
 	 * of a field that is not 64-bit, a component this model lacks (the
-	 * EPT pointer, 201AH, exists only with "enable EPT") */
+	 * APIC-access address, 2014H, exists only with "virtualize APIC
+	 * accesses") */
 	static const u64 bad[] = { 0x7fff, 0x681e | BIT(12), 0x681e | BIT(15),
-				   0x681eull | (1ull << 32), 0x681f, 0x4003, 0x0801, 0x201a,
-				   0x201b, 0x482e /* preemption timer */ };
+				   0x681eull | (1ull << 32), 0x681f, 0x4003, 0x0801, 0x2014,
+				   0x2015 };
 	for (size_t k = 0; k < ARRAY_SIZE(bad); k++) {
 		C->gpr[RAX] = bad[k];
 		C->gpr[RBX] = 0x55;
@@ -1078,8 +1082,9 @@ static int inv(const u8 *code, size_t len, u64 type, u64 lo, u64 hi)
 
 static void test_invept(void **s)
 {
-	/* "#UD If the logical processor does not support EPTs": nestbox's
-	 * model, even in VMX root operation at CPL 0; INVVPID is there */
+	/* "#UD If the logical processor does not support EPTs": a model
+	 * without it, even in VMX root operation at CPL 0; INVVPID is there */
+	machine("max,+vmx,-vmx-ept");
 	vmxon();
 	assert_int_equal(inv(CODE(INVEPT), 2, 0, 0), VEC_UD);
 	assert_int_not_equal(inv(CODE(INVVPID), 2, 0, 0), VEC_UD);
@@ -1113,9 +1118,10 @@ static void test_invept(void **s)
 	 * control set to 1 would fail due to the EPTP value THEN VMfail" */
 	u64 eptp = 0x500000 | (3 << 3) | 6; /* WB, 4-level */
 	SUCCEEDS(inv(CODE(INVEPT), 1, eptp, 0));
-	FAILS_VALID(inv(CODE(INVEPT), 1, eptp & ~7ull, 0), 28);  /* UC: not offered */
+	SUCCEEDS(inv(CODE(INVEPT), 1, eptp & ~7ull, 0));               /* UC */
+	FAILS_VALID(inv(CODE(INVEPT), 1, (eptp & ~7ull) | 1, 0), 28);   /* WC: no */
 	FAILS_VALID(inv(CODE(INVEPT), 1, eptp ^ (7 << 3), 0), 28); /* 5-level: not offered */
-	FAILS_VALID(inv(CODE(INVEPT), 1, eptp | BIT(6), 0), 28);  /* A/D: not offered */
+	SUCCEEDS(inv(CODE(INVEPT), 1, eptp | BIT(6), 0));          /* A/D flags */
 	FAILS_VALID(inv(CODE(INVEPT), 1, eptp | BIT(7), 0), 28);
 	FAILS_VALID(inv(CODE(INVEPT), 1, eptp | (1ull << 40), 0), 28);
 	/* a type the MSR does not offer */
@@ -1212,11 +1218,15 @@ static void test_nonroot_exits(void **s)
 	assert_int_equal(STEP(VMPTRST), VEC_UD);
 	compat_mode();
 	exited(STEP(VMCALL), EXIT_REASON_VMCALL, 3);
-	/* INVEPT where EPT is not supported is #UD, not an exit */
-	machine("max,+vmx");
+	/* INVEPT where EPT is not supported is #UD, not an exit; where it
+	 * is, it exits */
+	machine("max,+vmx,-vmx-ept");
 	fake_nonroot();
 	assert_int_equal(STEP(INVEPT), VEC_UD);
 	assert_true(C->vmx.nonroot);
+	machine("max,+vmx");
+	fake_nonroot();
+	exited(STEP(INVEPT), EXIT_REASON_INVEPT, 5);
 	/* the memory operand is not read before the exit */
 	machine("max,+vmx");
 	fake_nonroot();
