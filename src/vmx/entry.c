@@ -91,6 +91,8 @@ static enum entry_check check_controls(const struct cpu *c)
 		return EC_VPID_ZERO;
 	if ((vmx_proc2(c) & PROC2_ENABLE_EPT) && !vmx_eptp_ok(c, vmcs_get(c, VMCS_EPT_POINTER)))
 		return EC_EPTP;
+	if ((vmx_proc2(c) & PROC2_UNRESTRICTED_GUEST) && !(vmx_proc2(c) & PROC2_ENABLE_EPT))
+		return EC_UNRESTRICTED_EPT;
 	if (!(pin & PIN_NMI_EXITING) && (pin & PIN_VIRTUAL_NMIS))
 		return EC_VIRTUAL_NMIS;
 	/* "Checks on VM-Exit Control Fields" */
@@ -198,6 +200,7 @@ static enum entry_check check_host(const struct cpu *c)
 /* --- 2. "Checks on the Guest State Area" --- */
 static enum entry_check check_guest_segments(const struct cpu *c, bool ia32e, bool v86)
 {
+	bool ug = (vmx_proc2(c) & PROC2_UNRESTRICTED_GUEST) != 0;
 	for (int s = 0; s < 8; s++) {
 		u32 ar = (u32)vmcs_get(c, vmx_guest_seg_ar[s]);
 		u32 lim = (u32)vmcs_get(c, vmx_guest_seg_limit[s]);
@@ -227,7 +230,7 @@ static enum entry_check check_guest_segments(const struct cpu *c, bool ia32e, bo
 				return EC_GUEST_SEG_BASES;
 			continue;
 		}
-		if (s == SEG_CS && (AR_TYPE(ar) & 9) != 9)
+		if (s == SEG_CS && (AR_TYPE(ar) & 9) != 9 && !(ug && AR_TYPE(ar) == 3))
 			return EC_GUEST_CS_TYPE;
 		if (!(ar & AR_S))
 			return EC_GUEST_SEG_S;
@@ -242,7 +245,7 @@ static enum entry_check check_guest_segments(const struct cpu *c, bool ia32e, bo
 		if ((s == SEG_FS || s == SEG_GS) ? !msr_canonical(c, base) : (base >> 32) != 0)
 			return EC_GUEST_SEG_BASES;
 	}
-	if (!v86 && (vmcs_get(c, VMCS_GUEST_SS_SELECTOR) & 3) != (vmcs_get(c, VMCS_GUEST_CS_SELECTOR) & 3))
+	if (!v86 && !ug && (vmcs_get(c, VMCS_GUEST_SS_SELECTOR) & 3) != (vmcs_get(c, VMCS_GUEST_CS_SELECTOR) & 3))
 		return EC_GUEST_SS_RPL;
 	return EC_NONE;
 }

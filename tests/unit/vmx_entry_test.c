@@ -147,6 +147,20 @@ static void c_eptp(void)
 	set(VMCS_SECONDARY_VM_EXEC_CONTROL, PROC2_ENABLE_EPT);
 	set(VMCS_EPT_POINTER, 0x700000 | (3 << 3) | 1);
 }
+static void c_ug_no_ept(void)
+{
+	or(VMCS_CPU_BASED_VM_EXEC_CONTROL, PROC_ACTIVATE_SECONDARY);
+	set(VMCS_SECONDARY_VM_EXEC_CONTROL, PROC2_UNRESTRICTED_GUEST);
+}
+/* with unrestricted guest (and EPT), CR0.PG without PE: the CR0 fixed
+ * bits no longer hold PE, so the PG/PE rule is what fails */
+static void c_pg_no_pe(void)
+{
+	or(VMCS_CPU_BASED_VM_EXEC_CONTROL, PROC_ACTIVATE_SECONDARY);
+	set(VMCS_SECONDARY_VM_EXEC_CONTROL, PROC2_UNRESTRICTED_GUEST | PROC2_ENABLE_EPT);
+	set(VMCS_EPT_POINTER, 0x700000 | (3 << 3) | 6);
+	andn(VMCS_GUEST_CR0, CR0_PE);
+}
 static void c_exit(void) { or(VMCS_VM_EXIT_CONTROLS, lowest(~allowed1(VMX_W_EXIT) & 0xffffffff)); }
 static void c_exit_store(void) { set(VMCS_EXIT_MSR_STORE_COUNT, 1); set(VMCS_EXIT_MSR_STORE_ADDR, 0x1008); }
 static void c_exit_load(void) { set(VMCS_EXIT_MSR_LOAD_COUNT, 1); set(VMCS_EXIT_MSR_LOAD_ADDR, 0x1008); }
@@ -233,6 +247,7 @@ static const struct negative {
 	{ "MSR_BITMAP", c_msrbm, FAIL_CTRL },
 	{ "VPID_ZERO", c_vpid0, FAIL_CTRL },
 	{ "EPTP", c_eptp, FAIL_CTRL },
+	{ "UNRESTRICTED_EPT", c_ug_no_ept, FAIL_CTRL },
 	{ "VIRTUAL_NMIS", c_vnmi, FAIL_CTRL },
 	{ "EXIT_CTLS", c_exit, FAIL_CTRL },
 	{ "EXIT_MSR_STORE", c_exit_store, FAIL_CTRL },
@@ -260,6 +275,7 @@ static const struct negative {
 	{ "HOST_64", c_h64, FAIL_HOST },
 	{ "HOST_32", c_h32, FAIL_HOST },
 	{ "GUEST_CR0", c_gcr0, EXIT33 },
+	{ "GUEST_CR0_PG_PE", c_pg_no_pe, EXIT33 },
 	{ "GUEST_CR4", c_gcr4, EXIT33 },
 	{ "GUEST_IA32E_PG_PAE", c_gpae, EXIT33 },
 	{ "GUEST_PCIDE", c_gpcide, EXIT33 },
@@ -295,9 +311,8 @@ static const struct negative {
 };
 
 /* Rows no test can reach with the capabilities nestbox advertises (named
- * in docs/vmx.md): without "unrestricted guest", CR0.PE and CR0.PG are
- * fixed to 1 in VMX operation, so GUEST_CR0 fires before GUEST_CR0_PG_PE. */
-static const char *const unreachable[] = { "GUEST_CR0_PG_PE" };
+ * in docs/vmx.md); none at present. */
+static const char *const unreachable[] = { "" };
 
 static void test_valid_vmcs_enters(void **state)
 {
