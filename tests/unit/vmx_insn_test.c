@@ -374,14 +374,16 @@ static void test_cap_msr_values(void **s)
 	 * 482AH: no preemption-timer value, PLE or TPR-shadow fields) */
 	assert_int_equal(msr(0x48a), 0x15 << 1);
 	/* secondary processor-based: enable EPT 1, RDTSCP 3, enable VPID 5,
-	 * WBINVD 6, unrestricted guest 7, RDRAND 11, INVPCID 12, RDSEED 16
-	 * (no descriptor-table exiting, 2) */
-	assert_int_equal(msr(0x48b), 0x000118ea00000000ull);
+	 * WBINVD 6, unrestricted guest 7, RDRAND 11, INVPCID 12, VM functions
+	 * 13, RDSEED 16, PML 17 (no descriptor-table exiting, 2) */
+	assert_int_equal(msr(0x48b), 0x000338ea00000000ull);
 	/* "VPID and EPT Capabilities": INVVPID (32) of every type (40-43), no
-	 * EPT: execute-only 0, page-walk length 4 (6), UC 8, WB 14, 2-MByte
+	 * EPT: execute-only 0, page-walk length 4 (6) and 5 (7), UC 8, WB 14, 2-MByte
 	 * 16 and 1-GByte 17 pages, INVEPT 20, A/D flags 21, INVEPT single 25
 	 * and all-context 26 */
-	assert_int_equal(msr(0x48c), 0x00000f0106334141ull);
+	assert_int_equal(msr(0x48c), 0x00000f01063341c1ull);
+	/* "VM Functions": EPTP switching (0) */
+	assert_int_equal(msr(0x491), 1);
 
 	/* a model without SMAP: CR4.SMAP fixed to 0 */
 	machine("max,+vmx,-smap");
@@ -399,16 +401,15 @@ static void test_cap_msr_existence(void **s)
 	 * functions'"; IA32_VMX_PROCBASED_CTLS3: "activate tertiary
 	 * controls"; IA32_VMX_EXIT_CTLS2: VM-exit "activate secondary
 	 * controls" */
-	for (u32 k = 0x480; k <= 0x490; k++)
+	for (u32 k = 0x480; k <= 0x491; k++)
 		assert_int_equal(rdmsr(k, &v), -1);
-	assert_int_equal(rdmsr(0x491, &v), VEC_GP);
 	assert_int_equal(rdmsr(0x492, &v), VEC_GP);
 	assert_int_equal(rdmsr(0x493, &v), VEC_GP);
 	assert_int_equal(rdmsr(0x494, &v), VEC_GP);
 	/* (the MSR table says the same to its other users: MSR bitmaps, lists) */
 	assert_true(msr_exists(C, 0x480) && msr_exists(C, 0x48b) && msr_exists(C, 0x48c) &&
-		    msr_exists(C, 0x490));
-	assert_false(msr_exists(C, 0x491) || msr_exists(C, 0x493));
+		    msr_exists(C, 0x490) && msr_exists(C, 0x491));
+	assert_false(msr_exists(C, 0x493));
 	/* read-only */
 	for (u32 k = 0x480; k <= 0x493; k++)
 		assert_int_equal(wrmsr(k, 0), VEC_GP);
@@ -1120,7 +1121,8 @@ static void test_invept(void **s)
 	SUCCEEDS(inv(CODE(INVEPT), 1, eptp, 0));
 	SUCCEEDS(inv(CODE(INVEPT), 1, eptp & ~7ull, 0));               /* UC */
 	FAILS_VALID(inv(CODE(INVEPT), 1, (eptp & ~7ull) | 1, 0), 28);   /* WC: no */
-	FAILS_VALID(inv(CODE(INVEPT), 1, eptp ^ (7 << 3), 0), 28); /* 5-level: not offered */
+	SUCCEEDS(inv(CODE(INVEPT), 1, eptp ^ (7 << 3), 0));        /* 5-level */
+	FAILS_VALID(inv(CODE(INVEPT), 1, eptp ^ (6 << 3), 0), 28); /* 6-level: no */
 	SUCCEEDS(inv(CODE(INVEPT), 1, eptp | BIT(6), 0));          /* A/D flags */
 	FAILS_VALID(inv(CODE(INVEPT), 1, eptp | BIT(7), 0), 28);
 	FAILS_VALID(inv(CODE(INVEPT), 1, eptp | (1ull << 40), 0), 28);
