@@ -96,6 +96,21 @@ void vmx_icpt_ldtr_tr(struct cpu *c, const struct insn *i, unsigned id)
 	desc_table_exit(c, i, false, id);
 }
 
+/* --- task switches: SDM "Task Switches" in "Instructions That Cause VM
+ * Exits Unconditionally" and "Treatment of Task Switches" (reason 9);
+ * "Exit Qualification for Task Switches": the TSS selector (15:0) and
+ * the source (31:30: 0 CALL, 1 IRET, 2 JMP, 3 task gate in IDT). An IDT
+ * task gate reports its event in the IDT-vectoring information (and a
+ * software interrupt's length: vmx/exit.c). --- */
+void vmx_icpt_task_switch(struct cpu *c, unsigned source, u16 sel, unsigned insn_len)
+{
+	struct vmx_exit_info info = {
+		.qual = sel | (u64)(source & 3) << 30,
+		.insn_len = insn_len,
+	};
+	vmx_exit(c, EXIT_REASON_TASK_SWITCH, &info);
+}
+
 /* --- RDMSR/WRMSR: SDM "RDMSR", "WRMSR" in "Instructions That Cause VM
  * Exits Conditionally" and "MSR-Bitmap Address": without MSR bitmaps every
  * access exits; with them, the read bitmap for low MSRs (00000000H-
