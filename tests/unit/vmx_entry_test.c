@@ -87,7 +87,7 @@ static void valid_vmcs(void)
 	vmcs_set(c, VMCS_GUEST_IDTR_LIMIT, 0xfff);
 }
 
-enum outcome { ENTERED, FAIL_CTRL, FAIL_HOST, EXIT33, EXIT33_LINK, EXIT34, OTHER };
+enum outcome { ENTERED, FAIL_CTRL, FAIL_HOST, EXIT33, EXIT33_LINK, EXIT33_PDPTE, EXIT34, OTHER };
 
 static enum outcome enter(void)
 {
@@ -104,7 +104,7 @@ static enum outcome enter(void)
 	}
 	u64 reason = vmcs_get(c, VMCS_EXIT_REASON), qual = vmcs_get(c, VMCS_EXIT_QUALIFICATION);
 	if (reason == (33 | BIT(31)))
-		return qual == 4 ? EXIT33_LINK : qual == 0 ? EXIT33 : OTHER;
+		return qual == 4 ? EXIT33_LINK : qual == 2 ? EXIT33_PDPTE : qual == 0 ? EXIT33 : OTHER;
 	if (reason == (34 | BIT(31)))
 		return qual == 1 ? EXIT34 : OTHER;
 	return OTHER;
@@ -177,6 +177,16 @@ static void c_pg_no_pe(void)
 	set(VMCS_SECONDARY_VM_EXEC_CONTROL, PROC2_UNRESTRICTED_GUEST | PROC2_ENABLE_EPT);
 	set(VMCS_EPT_POINTER, 0x700000 | (3 << 3) | 6);
 	andn(VMCS_GUEST_CR0, CR0_PE);
+}
+/* a 32-bit PAE guest whose PDPTE 1 (in memory: no EPT) sets reserved bit 8 */
+static void prot32(void);
+static void pae(void);
+#define PAE_PDPT 0x588000ull
+static void c_pdpte(void)
+{
+	prot32();
+	pae();
+	h_poke64(h, PAE_PDPT + 8, h_peek64(h, PAE_PDPT + 8) | BIT(8));
 }
 static void c_exit(void) { or(VMCS_VM_EXIT_CONTROLS, lowest(~allowed1(VMX_W_EXIT) & 0xffffffff)); }
 static void c_exit_store(void) { set(VMCS_EXIT_MSR_STORE_COUNT, 1); set(VMCS_EXIT_MSR_STORE_ADDR, 0x1008); }
@@ -354,6 +364,7 @@ static const struct negative {
 	{ "GUEST_LINK_SHADOW", c_link_shadow, EXIT33_LINK },
 	{ "GUEST_LINK_SHADOW", c_link_noshadow, EXIT33_LINK },
 	{ "GUEST_LINK_CURRENT", c_link_current, EXIT33_LINK },
+	{ "GUEST_PDPTES", c_pdpte, EXIT33_PDPTE },
 	{ "MSR_LOAD_ENTRY", c_msrload, EXIT34 },
 };
 
@@ -954,6 +965,11 @@ static u64 tss_desc(u64 base, unsigned type)
 static void valid_vmcs_prot32(void)
 {
 	valid_vmcs();
+	prot32();
+}
+
+static void prot32(void)
+{
 	for (u64 k = 0; k < 1024; k++)
 		phys_write(&h->m.mem, TS_PD + 4 * k, 4, (k << 22) | 0x83);
 	h_poke64(h, TS_GDT + 0x00, 0);
@@ -981,6 +997,59 @@ static void valid_vmcs_prot32(void)
 	set(VMCS_GUEST_TR_LIMIT, 0x67);
 	set(VMCS_GUEST_TR_AR_BYTES, 0x8b);
 	set(VMCS_GUEST_LDTR_AR_BYTES, AR_UNUSABLE);
+}
+
+/* a 32-bit L2 with PAE paging: a PDPT at PAE_PDPT whose four entries
+ * point at directories of 2-MByte pages mapping 0-4 GiB */
+static void valid_vmcs_pae(void)
+{
+	valid_vmcs();
+	prot32();
+	pae();
+}
+
+static void pae(void)
+{
+	for (u64 k = 0; k < 4; k++) {
+		u64 pd = PAE_PDPT + 0x1000 * (k + 1);
+		h_poke64(h, PAE_PDPT + 8 * k, pd | 1);
+		for (u64 j = 0; j < 512; j++)
+			h_poke64(h, pd + 8 * j, (k << 30) | (j << 21) | 0x83);
+	}
+	set(VMCS_GUEST_CR4, CR4_VMXE | CR4_PAE);
+	set(VMCS_GUEST_CR3, PAE_PDPT);
+}
+
+/* SDM "Checks on Guest Page-Directory-Pointer-Table Entries" (qualification
+ * 2: the PDPTE fields with EPT, the table in memory without) and, with
+ * EPT, the PDPTEs saved by the exit ("Saving Control Registers, Debug
+ * Registers, and MSRs") */
+static void test_pdptes(void **state)
+{
+	static const u8 cpuid[] = { 0x0f, 0xa2 };
+
+	valid_vmcs_pae();
+	ept_on();
+	set(VMCS_GUEST_PDPTE2, 0x3000 | 1 | BIT(5));
+	assert_int_equal(enter(), EXIT33_PDPTE);
+	assert_string_equal(vmx_check_id(vmx_last_failed_check()), "GUEST_PDPTES");
+	machine_free(&h->m);
+
+	valid_vmcs_pae();
+	h_poke64(h, PAE_PDPT + 8, h_peek64(h, PAE_PDPT + 8) | BIT(8));
+	assert_int_equal(enter(), EXIT33_PDPTE);
+	machine_free(&h->m);
+
+	/* not present: no rule for the other bits */
+	valid_vmcs_pae();
+	ept_on();
+	set(VMCS_GUEST_PDPTE3, BIT(5));
+	l2_code(cpuid, sizeof(cpuid));
+	run_to_exit();
+	assert_int_equal(get(VMCS_EXIT_REASON), 10);
+	for (unsigned k = 0; k < 4; k++)
+		assert_int_equal(get(vmx_guest_pdpte[k]), h_peek64(h, PAE_PDPT + 8 * k));
+	machine_free(&h->m);
 }
 
 /* SDM "Task Switches" (reason 9, "Exit Qualification for Task Switches":
@@ -1186,6 +1255,7 @@ int main(void)
 		cmocka_unit_test(test_insn_info_exits),
 		cmocka_unit_test(test_desc_table_no_exit),
 		cmocka_unit_test(test_task_switch_exits),
+		cmocka_unit_test(test_pdptes),
 		cmocka_unit_test(test_shadow_vmcs_l2),
 		/* last: it counts the exits of every test above */
 		cmocka_unit_test(test_exit_reason_gate),
