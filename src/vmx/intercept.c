@@ -287,7 +287,15 @@ void vmx_icpt_triple_fault(struct cpu *c)
  * Operation": with "use TSC offsetting", the TSC plus the TSC offset */
 u64 vmx_guest_tsc(struct cpu *c, u64 tsc)
 {
-	if (c->vmx.nonroot && (vmx_proc(c) & PROC_USE_TSC_OFFSETTING))
+	/* SDM "Changes to Instruction Behavior in VMX Non-Root Operation"
+	 * (RDTSC, RDTSCP, RDMSR of IA32_TIME_STAMP_COUNTER): with "use TSC
+	 * offsetting", the value is "the value of the IA32_TIME_STAMP_COUNTER
+	 * MSR multiplied by the TSC multiplier, shifted right 48 bits" when
+	 * "use TSC scaling" is 1, "plus the value of the TSC offset" */
+	if (c->vmx.nonroot && (vmx_proc(c) & PROC_USE_TSC_OFFSETTING)) {
+		if (vmx_proc2(c) & PROC2_USE_TSC_SCALING)
+			tsc = (u64)(((unsigned __int128)tsc * vmcs_get(c, VMCS_TSC_MULTIPLIER)) >> 48);
 		tsc += vmcs_get(c, VMCS_TSC_OFFSET);
+	}
 	return tsc;
 }

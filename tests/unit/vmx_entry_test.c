@@ -776,6 +776,36 @@ static void test_pml_vmfunc_exits(void **state)
 	machine_free(&h->m);
 }
 
+/* SDM "Changes to Instruction Behavior in VMX Non-Root Operation": with
+ * "use TSC offsetting" and "use TSC scaling", RDTSC and RDMSR of
+ * IA32_TIME_STAMP_COUNTER give (TSC * multiplier) >> 48 + offset */
+static void test_tsc_offset_scaling(void **state)
+{
+	/* rdtsc; mov r8, rax; mov r9, rdx; mov ecx, 0x10; rdmsr; cpuid */
+	static const u8 code[] = { 0x0f, 0x31, 0x49, 0x89, 0xc0, 0x49, 0x89, 0xd1,
+				   0xb9, 0x10, 0, 0, 0, 0x0f, 0x32, 0x0f, 0xa2 };
+	const u64 off = 0x1000000000ull;
+
+	valid_vmcs();
+	or(VMCS_CPU_BASED_VM_EXEC_CONTROL,
+	   PROC_USE_TSC_OFFSETTING | PROC_ACTIVATE_SECONDARY | PROC_USE_MSR_BITMAPS);
+	set(VMCS_MSR_BITMAP, 0x900000); /* zeroed: RDMSR runs in L2 */
+	set(VMCS_SECONDARY_VM_EXEC_CONTROL, PROC2_USE_TSC_SCALING);
+	set(VMCS_TSC_MULTIPLIER, 3ull << 47); /* 1.5 */
+	set(VMCS_TSC_OFFSET, off);
+	h->c->msr.tsc_offset = 1ull << 40; /* L1's TSC: about 2^40 */
+	l2_code(code, sizeof(code));
+	run_to_exit();
+	assert_int_equal(get(VMCS_EXIT_REASON), 10);
+	u64 now = cpu_tsc(h->c);
+	u64 by_rdtsc = (h->c->gpr[R9] << 32) | (u32)h->c->gpr[R8];
+	u64 by_rdmsr = (h->c->gpr[RDX] << 32) | (u32)h->c->gpr[RAX];
+	u64 lo = (now - 1000) * 3 / 2 + off, hi = now * 3 / 2 + off;
+	assert_in_range(by_rdtsc, lo, hi);
+	assert_in_range(by_rdmsr, by_rdtsc, hi);
+	machine_free(&h->m);
+}
+
 /* events: an NMI with NMI exiting, an INIT, a triple fault */
 static void test_event_exits(void **state)
 {
@@ -1256,6 +1286,7 @@ int main(void)
 		cmocka_unit_test(test_desc_table_no_exit),
 		cmocka_unit_test(test_task_switch_exits),
 		cmocka_unit_test(test_pdptes),
+		cmocka_unit_test(test_tsc_offset_scaling),
 		cmocka_unit_test(test_shadow_vmcs_l2),
 		/* last: it counts the exits of every test above */
 		cmocka_unit_test(test_exit_reason_gate),
