@@ -829,6 +829,27 @@ static void test_sipi_exit(void **state)
 	machine_free(&h->m);
 }
 
+/* "Checks on VM-Entry Control Fields": a software interrupt injected with
+ * instruction length 0 is allowed only with IA32_VMX_MISC[30]; it is then
+ * delivered with the return address the guest RIP itself */
+static void test_zero_len_inject(void **state)
+{
+	valid_vmcs();
+	vmx_caps_set(&h->m.model.vmx, VMXF_MISC_ZERO_LEN_INJECT, false);
+	set(VMCS_ENTRY_INTR_INFO, BIT(31) | (4 << 8) | 0x80);
+	set(VMCS_ENTRY_INSTRUCTION_LEN, 0);
+	assert_int_equal(enter(), FAIL_CTRL);
+	assert_string_equal(vmx_check_id(vmx_last_failed_check()), "ENTRY_INTR_LENGTH");
+	machine_free(&h->m);
+
+	valid_vmcs();
+	set(VMCS_ENTRY_INTR_INFO, BIT(31) | (4 << 8) | 0x80);
+	set(VMCS_ENTRY_INSTRUCTION_LEN, 0);
+	assert_int_equal(enter(), ENTERED);
+	assert_int_equal(h_peek64(h, h->c->gpr[RSP]), L2_CODE); /* pushed RIP */
+	machine_free(&h->m);
+}
+
 /* events: an NMI with NMI exiting, an INIT, a triple fault */
 static void test_event_exits(void **state)
 {
@@ -1311,6 +1332,7 @@ int main(void)
 		cmocka_unit_test(test_pdptes),
 		cmocka_unit_test(test_tsc_offset_scaling),
 		cmocka_unit_test(test_sipi_exit),
+		cmocka_unit_test(test_zero_len_inject),
 		cmocka_unit_test(test_shadow_vmcs_l2),
 		/* last: it counts the exits of every test above */
 		cmocka_unit_test(test_exit_reason_gate),

@@ -358,8 +358,9 @@ static void test_cap_msr_values(void **s)
 	assert_int_equal(msr(0x490), 0x0000d3ff000011fbull);
 	/* "Miscellaneous Data": timer rate 5, store LMA (5), activity HLT,
 	 * shutdown, wait-for-SIPI (6-8), RDMSR of IA32_SMBASE (15), 4
-	 * CR3-target values (24:16), no VMWRITE to exit fields (29) */
-	assert_int_equal(msr(0x485), 0x481e5);
+	 * CR3-target values (24:16), VMWRITE to exit fields (29), injection
+	 * with instruction length 0 (30) */
+	assert_int_equal(msr(0x485), 0x600481e5);
 	/* "VMX-Fixed Bits in CR0/CR4": PE, NE, PG fixed to 1, no CR0 bit
 	 * fixed to 0; CR4.VMXE fixed to 1, CR4 bits the model lacks to 0 */
 	assert_int_equal(msr(0x486), 0x80000021);
@@ -480,8 +481,6 @@ static void test_cpu_vmx_options(void **s)
 	assert_non_null(strstr(err, "not implemented"));
 	assert_int_equal(parse("max,+vmx,vmx-preemption-timer=on"), -1);
 	assert_non_null(strstr(err, "vmx-preemption-timer"));
-	assert_int_equal(parse("max,+vmx,+vmx-vmwrite-vmexit-fields"), -1);
-	assert_non_null(strstr(err, "vmx-vmwrite-vmexit-fields"));
 	/* an Intel 64 control on a model without it */
 	assert_int_equal(parse("max,-lm,+vmx,+vmx-entry-ia32e-mode"), -1);
 	assert_non_null(strstr(err, "long mode"));
@@ -892,7 +891,8 @@ static void test_vmread_vmwrite(void **s)
 		FAILS_VALID(sh_run(&H, CODE(VMWRITE_REG)), 12);
 	}
 	/* "VMWRITE to read-only VMCS component" (13): the VM-exit
-	 * information fields, unless IA32_VMX_MISC[29] */
+	 * information fields, unless IA32_VMX_MISC[29] (on here by default) */
+	vmx_caps_set(&H.m.model.vmx, VMXF_MISC_VMWRITE_ANY_FIELD, false);
 	C->gpr[RAX] = 0x4402; /* EXIT_REASON */
 	C->gpr[RBX] = 1;
 	cpu_set_rflags(C, RFLAGS_FIXED);
@@ -1385,7 +1385,10 @@ static void test_vmcs_shadow_nonroot(void **s)
 	 * (12), "VMWRITE to read-only VMCS component" (13): the error number
 	 * goes to the current VMCS */
 	FAILS_VALID(shadow_step(false, 0x0001, 0), 12);
+	vmx_caps_set(&H.m.model.vmx, VMXF_MISC_VMWRITE_ANY_FIELD, false);
 	FAILS_VALID(shadow_step(true, ENC_EXIT_REASON, 5), 13);
+	vmx_caps_set(&H.m.model.vmx, VMXF_MISC_VMWRITE_ANY_FIELD, true);
+	SUCCEEDS(shadow_step(true, ENC_EXIT_REASON, 5)); /* IA32_VMX_MISC[29] */
 	assert_true(C->vmx.nonroot);
 
 	/* the VMREAD bitmap bit of 681EH: VMREAD exits, VMWRITE does not */
