@@ -497,6 +497,7 @@ void vmx_vmentry(struct cpu *c, bool launch)
 		return;
 	}
 	c->vmx.nonroot = 1;
+	c->vmx.ple_seen = 0; /* the next PAUSE at CPL 0 starts a loop */
 	vmx_ept_enter(c);
 	if (launch)
 		c->vmx.launched = 1;

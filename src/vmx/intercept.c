@@ -299,3 +299,22 @@ u64 vmx_guest_tsc(struct cpu *c, u64 tsc)
 	}
 	return tsc;
 }
+
+/* SDM "PAUSE-Loop Exiting" (secondary control 10) for PAUSE at CPL 0: a
+ * PAUSE more than PLE_Gap TSC ticks after the previous one (or the first
+ * since VM entry) starts a loop; one more than PLE_Window ticks after the
+ * start of its loop exits (reason 40, as PAUSE exiting does). The times
+ * are TSC ticks, not offset nor scaled. */
+void vmx_icpt_pause_loop(struct cpu *c, const struct insn *i)
+{
+	if (!(vmx_proc2(c) & PROC2_PAUSE_LOOP_EXITING) || c->cpl != 0)
+		return;
+	u64 now = cpu_tsc(c);
+	struct vmx_state *v = &c->vmx;
+	if (!v->ple_seen || now - v->ple_last > vmcs_get(c, VMCS_PLE_GAP))
+		v->ple_start = now;
+	v->ple_seen = 1;
+	v->ple_last = now;
+	if (now - v->ple_start > vmcs_get(c, VMCS_PLE_WINDOW))
+		vmx_exit_insn(c, i, EXIT_REASON_PAUSE, 0);
+}

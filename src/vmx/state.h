@@ -19,9 +19,13 @@ struct vmx_state {
 	u8 init_blocked;         /* an INIT arrived in root operation: latched */
 	u8 shadow;               /* the current VMCS is a shadow VMCS (its
 				  * region's revision bit 31 at VMPTRLD) */
-	u8 pad[3];
+	u8 ple_seen;             /* a PAUSE at CPL 0 since the last VM entry */
+	u8 pad[2];
 	u64 ep4ta;               /* the EPT root of the last VM entry with EPT
 	                          * (the TLB's entries were made through it) */
+	/* "PAUSE-loop exiting": the TSC at the last PAUSE at CPL 0 and at the
+	 * first PAUSE of the current loop (meaningful with ple_seen) */
+	u64 ple_last, ple_start;
 	struct vmcs_cache vmcs;  /* the current VMCS's contents */
 };
 

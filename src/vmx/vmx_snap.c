@@ -82,8 +82,11 @@ static const struct snap_field vmx_state_fields[] = {
 	SNAP_U8_MAX(struct vmx_state, launched, 1),
 	SNAP_U8_MAX(struct vmx_state, init_blocked, 1),
 	SNAP_U8_MAX(struct vmx_state, shadow, 1),
+	SNAP_U8_MAX(struct vmx_state, ple_seen, 1),
 	SNAP_DERIVED(struct vmx_state, pad, "padding, always 0"),
 	SNAP_U64(struct vmx_state, ep4ta),
+	SNAP_U64(struct vmx_state, ple_last),
+	SNAP_U64(struct vmx_state, ple_start),
 	SNAP_STRUCT(struct vmx_state, vmcs, struct vmcs_cache, vmcs_cache_snap),
 };
 SNAP_DESC(vmx_state, 2, vmx_state_fields, vmx_state_check, NULL);

@@ -850,6 +850,37 @@ static void test_zero_len_inject(void **state)
 	machine_free(&h->m);
 }
 
+/* SDM "PAUSE-Loop Exiting": PAUSEs at CPL 0 no more than PLE_Gap TSC
+ * ticks apart form a loop; one more than PLE_Window ticks after the
+ * loop's first exits with reason 40. With a gap of 0 every PAUSE starts a
+ * new loop, and nothing exits. */
+static void test_pause_loop_exiting(void **state)
+{
+	static const u8 loop[] = { 0xf3, 0x90, 0xeb, 0xfc }; /* 1: pause; jmp 1b */
+	for (int gap = 0; gap < 2; gap++) {
+		valid_vmcs();
+		or(VMCS_CPU_BASED_VM_EXEC_CONTROL, PROC_ACTIVATE_SECONDARY);
+		set(VMCS_SECONDARY_VM_EXEC_CONTROL, PROC2_PAUSE_LOOP_EXITING);
+		set(VMCS_PLE_GAP, gap ? 128 : 0);
+		set(VMCS_PLE_WINDOW, 4096);
+		l2_code(loop, sizeof(loop));
+		assert_int_equal(enter(), ENTERED);
+		u64 t0 = cpu_tsc(h->c);
+		for (int k = 0; k < 20000 && h->c->vmx.nonroot; k++)
+			cpu_step(h->c);
+		if (!gap) {
+			assert_true(h->c->vmx.nonroot);
+		} else {
+			assert_false(h->c->vmx.nonroot);
+			assert_int_equal(get(VMCS_EXIT_REASON), 40);
+			assert_int_equal(get(VMCS_GUEST_RIP), L2_CODE);
+			assert_int_equal(get(VMCS_EXIT_INSTRUCTION_LEN), 2);
+			assert_true(cpu_tsc(h->c) - t0 > 4096);
+		}
+		machine_free(&h->m);
+	}
+}
+
 /* events: an NMI with NMI exiting, an INIT, a triple fault */
 static void test_event_exits(void **state)
 {
@@ -1333,6 +1364,7 @@ int main(void)
 		cmocka_unit_test(test_tsc_offset_scaling),
 		cmocka_unit_test(test_sipi_exit),
 		cmocka_unit_test(test_zero_len_inject),
+		cmocka_unit_test(test_pause_loop_exiting),
 		cmocka_unit_test(test_shadow_vmcs_l2),
 		/* last: it counts the exits of every test above */
 		cmocka_unit_test(test_exit_reason_gate),

@@ -372,13 +372,13 @@ static void test_cap_msr_values(void **s)
 	assert_false(f1 & (CR4_PKE | CR4_LA57 | CR4_SMXE));
 	assert_int_equal(f1 >> 32, 0);
 	/* "VMCS Enumeration": highest index 19H (the TSC multiplier, 2032H;
-	 * no preemption-timer value, PLE or TPR-shadow fields) */
+	 * no preemption-timer value or TPR-shadow fields) */
 	assert_int_equal(msr(0x48a), 0x19 << 1);
 	/* secondary processor-based: enable EPT 1, descriptor-table exiting 2,
 	 * RDTSCP 3, enable VPID 5, WBINVD 6, unrestricted guest 7, RDRAND 11,
-	 * INVPCID 12, VM functions 13, VMCS shadowing 14, RDSEED 16, PML 17,
-	 * TSC scaling 25 */
-	assert_int_equal(msr(0x48b), 0x020378ee00000000ull);
+	 * PAUSE-loop exiting 10, INVPCID 12, VM functions 13, VMCS shadowing
+	 * 14, RDSEED 16, PML 17, TSC scaling 25 */
+	assert_int_equal(msr(0x48b), 0x02037cee00000000ull);
 	/* "VPID and EPT Capabilities": INVVPID (32) of every type (40-43), no
 	 * EPT: execute-only 0, page-walk length 4 (6) and 5 (7), UC 8, WB 14, 2-MByte
 	 * 16 and 1-GByte 17 pages, INVEPT 20, A/D flags 21, INVEPT single 25

@@ -348,6 +348,8 @@ void exec_pause(struct cpu *c, const struct insn *i)
 {
 	/* (SVM: PAUSE filter) */
 	VMX_EXIT_IF(c, i, vmx_proc(c) & PROC_PAUSE_EXITING, PAUSE, 0);
+	if (unlikely(c->vmx.nonroot))
+		vmx_icpt_pause_loop(c, i);
 	if (c->machine && c->machine->nr_cpus > 1)
 		cpu_stop(c);
 }
