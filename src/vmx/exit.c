@@ -9,6 +9,7 @@
 #include "cpu/exec/flags.h"
 #include "cpu/event.h"
 #include "cpu/fault.h"
+#include "cpu/decode/decode.h"
 #include "cpu/decode/insn.h"
 #include "cpu/memory/mmu.h"
 #include "cpu/step.h"
@@ -264,6 +265,8 @@ void vmx_exit(struct cpu *c, u32 reason, const struct vmx_exit_info *info)
 
 void vmx_exit_insn(struct cpu *c, const struct insn *i, u32 reason, u64 qual)
 {
+	/* the handler tables' exits column says which instructions exit */
+	DEBUG_ASSERT(!i || insn_can_exit(i->mnemonic, reason));
 	struct vmx_exit_info info = {
 		.qual = qual,
 		.insn_len = i ? i->len : 0,

@@ -16,6 +16,9 @@
 #include <cmocka.h>
 
 #include "harness.h"
+#include <Zydis/Zydis.h>
+
+#include "cpu/decode/decode.h"
 #include "cpu/event.h"
 #include "cpu/exec/flags.h"
 #include "cpu/memory/mem.h"
@@ -881,6 +884,21 @@ static void test_pause_loop_exiting(void **state)
 	}
 }
 
+/* the exits column of the handler tables (cpu/decode/handlers_all.def):
+ * which instruction may raise which exit of its own */
+static void test_exit_column(void **state)
+{
+	assert_true(insn_can_exit(ZYDIS_MNEMONIC_CPUID, EXIT_REASON_CPUID));
+	assert_true(insn_can_exit(ZYDIS_MNEMONIC_MOV, EXIT_REASON_CR_ACCESS));
+	assert_true(insn_can_exit(ZYDIS_MNEMONIC_MOV, EXIT_REASON_DR_ACCESS));
+	assert_true(insn_can_exit(ZYDIS_MNEMONIC_OUTSB, EXIT_REASON_IO_INSTRUCTION));
+	assert_false(insn_can_exit(ZYDIS_MNEMONIC_ADD, EXIT_REASON_CPUID));
+	assert_false(insn_can_exit(ZYDIS_MNEMONIC_CPUID, EXIT_REASON_HLT));
+	assert_false(insn_can_exit(ZYDIS_MNEMONIC_MOV, EXIT_REASON_IO_INSTRUCTION));
+	/* exits that are not an instruction's own: any instruction */
+	assert_true(insn_can_exit(ZYDIS_MNEMONIC_MOV, EXIT_REASON_EPT_VIOLATION));
+}
+
 /* events: an NMI with NMI exiting, an INIT, a triple fault */
 static void test_event_exits(void **state)
 {
@@ -1365,6 +1383,7 @@ int main(void)
 		cmocka_unit_test(test_sipi_exit),
 		cmocka_unit_test(test_zero_len_inject),
 		cmocka_unit_test(test_pause_loop_exiting),
+		cmocka_unit_test(test_exit_column),
 		cmocka_unit_test(test_shadow_vmcs_l2),
 		/* last: it counts the exits of every test above */
 		cmocka_unit_test(test_exit_reason_gate),
