@@ -139,6 +139,8 @@ expect_error stray-argument "unexpected argument" disk.img
 expect_error no-kvm-accel "KVM" -kernel "$dir/exit0.elf" -machine accel=kvm
 expect_error no-enable-kvm "KVM" -kernel "$dir/exit0.elf" -enable-kvm
 expect_error machine-q35 "q35" -kernel "$dir/exit0.elf" -machine q35
+expect_error machine-usb-on "no USB controller" -kernel "$dir/exit0.elf" -machine pc,usb=on
+expect_error machine-bad-prop "see -machine pc,help" -kernel "$dir/exit0.elf" -machine nosuch=1
 expect_error unknown-device "'virtio-net-pci' is not a device" -device virtio-net-pci
 expect_error serial-tcp "-serial" -kernel "$dir/exit0.elf" -serial tcp:localhost:4444
 expect_error display-gtk "-display" -kernel "$dir/exit0.elf" -display gtk
@@ -165,6 +167,7 @@ expect_probe device-help-pci 'name "pci-testdev", bus PCI' -device help
 expect_probe device-props "iobase" -device isa-debug-exit,help
 expect_probe machine-list "pc " -machine '?'
 expect_probe machine-help "i440FX" -machine help
+expect_probe machine-props "pit=<OnOffAuto>" -machine pc,help
 expect_probe log-help "exec" -d help
 run -cpu '?'
 if [ "$status" -eq 0 ] && [ -s "$dir/out" ]; then pass cpu-list; else fail cpu-list "status $status"; fi
@@ -192,6 +195,9 @@ expect_boot elf32-no-multiboot-header 1 "$hello" -kernel "$dir/plain32.elf"
 expect_boot qemu-accepted-extras 1 "$hello" -kernel "$dir/exit0.elf" -name t -vga none \
 	-monitor none -nographic -overcommit cpu-pm=on -machine pc,accel=kvm:tcg -accel tcg \
 	-icount shift=2 -seed 7 -m 1.5G -smp 4,cores=2,threads=1
+expect_boot machine-properties 1 "$hello" -kernel "$dir/exit0.elf" \
+	-machine pc,pit=off,hpet=off,smm=off,vmport=off,pic=on,acpi=on,sata=off,usb=off \
+	-machine kernel-irqchip=split -M pc-i440fx-7.2
 rm -f "$dir/serial.txt"
 expect_boot serial-file 1 "" -kernel "$dir/exit0.elf" -serial "file:$dir/serial.txt"
 if [ "$(cat "$dir/serial.txt" 2>/dev/null)" = "$hello" ]; then
