@@ -115,7 +115,6 @@ expect_load_error not-elf notelf.bin "not a multiboot or ELF image"
 expect_load_error phdr-past-eof phoff.elf "program headers"
 expect_load_error segment-past-eof phdrpast.elf "past the end of the file"
 expect_load_error oversized-image bigbss.elf "outside RAM"
-expect_load_error overlaps-boot-info lowload.elf "overlaps the boot information"
 expect_load_error vga-hole vgaload.elf "VGA/BIOS"
 expect_load_error wrong-machine badmachine.elf "not i386"
 expect_load_error aout-truncated aouttrunc.bin "truncated"
@@ -191,6 +190,9 @@ expect_boot boot-state 1 "" -kernel "$dir/bootstate.elf" -m 128M -initrd "$dir/e
 expect_boot aout-kludge 7 "$hello" -kernel "$dir/aout.bin"
 expect_boot elf64-plain 3 "$hello" -kernel "$dir/elf64.elf"
 expect_boot elf64-multiboot 3 "$hello" -kernel "$dir/elf64mb.elf"
+# linked at 32 KiB over the usual boot information page: it moves after the
+# image; the image then drops to real mode
+expect_boot multiboot-at-32k 1 "$hello" -kernel "$dir/low32k.elf"
 expect_boot elf32-no-multiboot-header 1 "$hello" -kernel "$dir/plain32.elf"
 expect_boot qemu-accepted-extras 1 "$hello" -kernel "$dir/exit0.elf" -name t -vga none \
 	-monitor none -nographic -overcommit cpu-pm=on -machine pc,accel=kvm:tcg -accel tcg \
