@@ -8,6 +8,7 @@
 #include "cpu/memory/mem.h"
 #include "cpu/memory/mmu.h"
 #include "cpu/step.h"
+#include "cpu/system/debug.h"
 #include "cpu/system/msr.h"
 #include "machine/machine.h"
 
@@ -251,6 +252,7 @@ void exec_mov_dr(struct cpu *c, const struct insn *i)
 	 * DR7.GD = 1 is a #DB fault with DR6.BD = 1; GD is cleared on entry
 	 * to the handler */
 	if (c->dr[7] & DR7_GD) {
+		cpu_debug_merge_pending(c);
 		c->dr[6] |= DR6_BD;
 		c->dr[7] &= ~DR7_GD;
 		cpu_fault(c, VEC_DB, 0);
