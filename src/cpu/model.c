@@ -325,7 +325,9 @@ static void model_finish(struct cpu_model *m)
 		leaf_set(m, 0xd, 0, 0, 0, 0, 0);
 		leaf_set(m, 0xd, 1, 0, 0, 0, 0);
 	}
-	/* leaf 0x80000008: MAXPHYADDR [7:0], linear address bits [15:8] */
+	/* leaf 0x80000008: MAXPHYADDR [7:0], linear address bits [15:8]: 57
+	 * with 5-level paging (SDM "CPUID": "Linear Address Size") */
+	m->lin_addr_bits = feat_read(m, FEAT_la57) ? 57 : 48;
 	leaf_set(m, 0x80000008, 0, m->phys_addr_bits | ((u32)m->lin_addr_bits << 8), 0, 0, 0);
 	/* AMD mirrors most leaf-1 EDX bits in 0x80000001 EDX (APM Vol.3
 	 * "CPUID Fn8000_0001_EDX"): bits 0-9, 12-17, 23, 24 */

@@ -32,9 +32,18 @@ static inline bool has(const struct cpu *c, enum cpu_feature f)
 	return c->model && cpu_has(c->model, f);
 }
 
+/* The canonical rule for addresses loaded into registers that hold a linear
+ * address for later use (the MSR forms of the FS/GS/KERNEL_GS bases,
+ * LSTAR, CSTAR, SYSENTER_ESP/EIP; WRFSBASE/WRGSBASE; LGDT/LIDT; the bases of
+ * 16-byte LDT and TSS descriptors; INVPCID addresses): bits 63 down to the
+ * processor's linear-address width copy the bit below (SDM Vol.1 "Canonical
+ * Addressing"). A processor that supports 5-level paging (CPUID.7.0:
+ * ECX.LA57; Vol.3A "4-Level Paging and 5-Level Paging") checks these against
+ * its 57-bit width whether or not CR4.LA57 enables 5-level paging now.
+ * Accesses made at once use cpu_canonical() (the current paging mode). */
 bool msr_canonical(const struct cpu *c, u64 v)
 {
-	unsigned bits = c->model && c->model->lin_addr_bits ? c->model->lin_addr_bits : 48;
+	unsigned bits = has(c, FEAT_la57) ? 57 : 48;
 	return sext(v, bits) == v;
 }
 
