@@ -12,7 +12,6 @@ enum cpuid_reg { CPUID_EAX, CPUID_EBX, CPUID_ECX, CPUID_EDX };
 enum cpu_feature {
 #define FEAT(name, leaf, sub, reg, bit) FEAT_##name,
 #include "cpu/features.def"
-#undef FEAT
 	FEAT_NR
 };
 

@@ -170,6 +170,23 @@ expect_probe machine-props "pit=<OnOffAuto>" -machine pc,help
 expect_probe log-help "exec" -d help
 run -cpu '?'
 if [ "$status" -eq 0 ] && [ -s "$dir/out" ]; then pass cpu-list; else fail cpu-list "status $status"; fi
+# every model, alias and version of QEMU 7.2's list (qemu-7.2-cpu-help.txt is
+# `qemu-system-x86_64 -cpu help` of Debian 12's QEMU), in QEMU's layout, and
+# every feature flag name QEMU knows
+qemu_help=$here/qemu-7.2-cpu-help.txt
+run -cpu help
+sed -n '1,/^$/p' "$qemu_help" > "$dir/qemu-models"
+sed -n '1,/^$/p' "$dir/out" > "$dir/our-models"
+if cmp -s "$dir/our-models" "$dir/qemu-models"; then
+	pass cpu-help-models-as-qemu
+else
+	fail cpu-help-models-as-qemu "$(diff "$dir/our-models" "$dir/qemu-models" | head -n 3 | tr '\n' ' ')"
+fi
+sed -n '/^Recognized CPUID flags/,$p' "$qemu_help" | tail -n +2 | tr -s ' ' '\n' | grep . | sort -u > "$dir/qemu-flags"
+sed -n '/^Recognized CPUID flags/,/^$/p;/^Recognized VMX/,$p' "$dir/out" | grep -v '^Recognized' | \
+	tr -s ' ' '\n' | tr -d '*' | grep . | sort -u > "$dir/our-flags"
+missing=$(comm -23 "$dir/qemu-flags" "$dir/our-flags" | tr '\n' ' ')
+if [ -z "$missing" ]; then pass cpu-help-flags-as-qemu; else fail cpu-help-flags-as-qemu "missing: $missing"; fi
 
 # --- booting (needs the CPU core) ---
 hello=nestbox-cli
@@ -183,6 +200,20 @@ for code in 0 1 3; do
 		-kernel "$dir/exit$code.elf"
 done
 expect_boot dashdash-options 3 "$hello" --kernel "$dir/exit1.elf" --m 64M --smp 1 --no-reboot
+# command lines from public suites' configurations
+expect_boot cpu-opteron-vendor 1 "$hello" -kernel "$dir/exit0.elf" -cpu Opteron_G1,vendor=AuthenticAMD
+expect_boot cpu-ivybridge-phys-bits 1 "$hello" -kernel "$dir/exit0.elf" \
+	-cpu IvyBridge,phys-bits=36,host-phys-bits=off
+expect_boot cpu-max-svm-skinit 1 "$hello" -kernel "$dir/exit0.elf" -cpu max,+svm,+skinit
+if grep -q "warning: nestbox doesn't support requested feature: CPUID.80000001H:ECX.skinit" "$dir/err"; then
+	pass cpu-unimplemented-flag-warns
+else
+	fail cpu-unimplemented-flag-warns "$(first_err)"
+fi
+expect_boot cpu-versioned-alias 1 "$hello" -kernel "$dir/exit0.elf" -cpu Skylake-Server-noTSX-IBRS,+kvmclock
+expect_error cpu-unknown-flag "unknown CPU feature 'nosuchflag'" -kernel "$dir/exit0.elf" -cpu max,+nosuchflag
+expect_error cpu-enforce-unimplemented "'avx2' is not implemented" -kernel "$dir/exit0.elf" \
+	-cpu Haswell,+avx2,enforce
 expect_boot cpu-vmx-edits 1 "$hello" -kernel "$dir/exit0.elf" \
 	-cpu max,+vmx,-vmx-hlt-exit,-vmx-ept,vmx-rdseed-exit=off
 expect_boot boot-state 1 "" -kernel "$dir/bootstate.elf" -m 128M -initrd "$dir/env" \
