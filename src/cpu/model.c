@@ -53,6 +53,8 @@ static const struct {
  *  - xsave xsaveopt xsavec xgetbv1 (XSAVE_IMPLEMENTED): XSAVE/XSAVEOPT/
  *    XSAVEC/XRSTOR for x87 and SSE state (cpu/fpu/exec_xsave.c), XGETBV/XSETBV
  *    (exec_sys.c), leaf 0xd below; not xsaves (no IA32_XSS).
+ *  - pku pks: protection keys (cpu/system/pkeys.c), without the XSAVE PKRU
+ *    component (docs/known-gaps.md).
  *  - integer extensions (movbe popcnt bmi1 bmi2 adx abm cx16 lahf_lm):
  *    cpu/exec_alu*.c, exec_bit.c; smep smap pcid: cpu/memory/mmu.c. */
 static const char nestbox_implemented[] =
@@ -60,7 +62,7 @@ static const char nestbox_implemented[] =
 	"monitor vmx cx16 pcid x2apic movbe popcnt tsc_deadline rdrand hypervisor "
 	"fsgsbase tsc_adjust bmi1 smep bmi2 erms invpcid rdseed adx smap clflushopt umip rdpid "
 	"spec_ctrl stibp ssbd arch_capabilities md_clear "
-	"lahf_lm abm syscall nx pdpe1gb rdtscp lm arat invtsc "
+	"lahf_lm abm syscall nx pdpe1gb rdtscp lm arat invtsc pku pks "
 	SSE_IMPLEMENTED " " XSAVE_IMPLEMENTED;
 
 /* Implemented, but advertised only when asked for ("-cpu max,+vmx"), as
@@ -680,7 +682,7 @@ u64 cpu_model_cr4_bits(const struct cpu_model *m)
 		{ CR4_VMXE, FEAT_vmx },      { CR4_FSGSBASE, FEAT_fsgsbase },
 		{ CR4_PCIDE, FEAT_pcid },    { CR4_OSXSAVE, FEAT_xsave },
 		{ CR4_SMEP, FEAT_smep },     { CR4_SMAP, FEAT_smap },
-		{ CR4_PKE, FEAT_pku },
+		{ CR4_PKE, FEAT_pku },       { CR4_PKS, FEAT_pks },
 	};
 	u64 ok = CR4_PCE;
 

@@ -8,6 +8,7 @@
 #include "cpu/fault.h"
 #include "cpu/memory/mem.h"
 #include "cpu/model.h"
+#include "cpu/system/pkeys.h"
 #include "machine/machine.h"
 
 /* SDM "Access Rights": the result of a walk, before any check */
@@ -19,6 +20,7 @@ struct walk {
 	bool dirty;    /* the final entry's D is set (or paging is off) */
 	bool global;
 	u8 pshift;     /* log2 of the page size: 12, 21, 22 or 30 */
+	u8 pkey;       /* the final entry's protection key, bits 62:59 */
 	/* physical addresses of the entries, to set A (and D) bits */
 	u64 entry_gpa[5];
 	int nr_entries;
@@ -123,6 +125,7 @@ static u32 walk_tables(struct cpu *c, u64 lin, struct walk *w)
 			w->dirty = (e & PTE_D) != 0;
 			w->global = (e & PTE_G) != 0;
 			w->pshift = (u8)shift;
+			w->pkey = (u8)((e >> 59) & 0xf);
 			return 0;
 		}
 		table = e & phys_mask;
@@ -158,9 +161,11 @@ static u8 tlb_perm(const struct cpu *c, const struct walk *w)
 	u8 p = 0;
 	static const unsigned kinds[3] = { ACC_R, ACC_W, ACC_X };
 	for (int k = 0; k < 3; k++) {
-		if (access_ok(c, w, kinds[k], false, false))
+		if (access_ok(c, w, kinds[k], false, false) &&
+		    !pk_denies(c, w->user_all, w->pkey, kinds[k], false))
 			p |= (u8)(TLBP_R_SUP << k);
-		if (access_ok(c, w, kinds[k], true, false))
+		if (access_ok(c, w, kinds[k], true, false) &&
+		    !pk_denies(c, w->user_all, w->pkey, kinds[k], true))
 			p |= (u8)(TLBP_R_USER << k);
 	}
 	if (!w->dirty)
@@ -198,8 +203,11 @@ static u64 walk_checked(struct cpu *c, u64 lin, unsigned acc, bool user, bool pr
 	if (err)
 		return (err | extra) | BIT(31);
 	bool ac = (c->rflags & RFLAGS_AC) != 0;
-	if (!access_ok(c, w, acc, user, ac))
-		return BIT(31) | PFEC_P | extra;
+	/* SDM "Page-Fault Exceptions": PK is set whenever the key forbids the
+	 * access, whatever else does too */
+	bool pk = pk_denies(c, w->user_all, w->pkey, acc, user);
+	if (!access_ok(c, w, acc, user, ac) || pk)
+		return BIT(31) | PFEC_P | (pk ? PFEC_PK : 0) | extra;
 	if (!probe)
 		set_ad_bits(c, w, (acc & ACC_W) != 0);
 	return 0;

@@ -126,9 +126,9 @@ void sys_write_cr4(struct cpu *c, u64 val)
 	c->cr4 = val;
 	/* SDM "Operations that Invalidate TLBs and Paging-Structure Caches":
 	 * changing PGE/PAE/PSE/SMEP/LA57 or clearing PCIDE flushes everything;
-	 * nestbox's TLB also caches SMAP and PKE decisions */
+	 * nestbox's TLB also caches SMAP, PKE and PKS decisions */
 	if (((old ^ val) & (CR4_PGE | CR4_PAE | CR4_PSE | CR4_SMEP | CR4_SMAP | CR4_PKE |
-			    CR4_LA57)) ||
+			    CR4_PKS | CR4_LA57)) ||
 	    ((old & CR4_PCIDE) && !(val & CR4_PCIDE)))
 		tlb_flush_all(c);
 }

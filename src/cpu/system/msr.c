@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cpu/memory/mmu.h"
+#include "cpu/system/pkeys.h"
 #include "cpu/step.h"
 #include "machine/machine.h"
 
@@ -77,6 +78,7 @@ static u64 *msr_slot(struct cpu *c, u32 idx)
 	case MSR_SFMASK: return &s->sfmask;
 	case MSR_KERNEL_GS_BASE: return &s->kernel_gs_base;
 	case MSR_TSC_AUX: return &s->tsc_aux;
+	case MSR_PKRS: return &s->pkrs;
 	default: return NULL;
 	}
 }
@@ -556,6 +558,19 @@ static int wr_perf_ctr(struct cpu *c, u32 idx, u64 val)
 
 	c->msr.perf_ctr[n] = val & PERF_CTR_MASK;
 	c->msr.perf_base[n] = c->icount;
+	return 0;
+}
+
+/* IA32_PKRS (SDM Vol.3A "Protection Keys"; Vol.4 "IA32_PKRS"): the
+ * supervisor protection-key rights, bits 31:0; bits 63:32 reserved */
+static int wr_pkrs(struct cpu *c, u32 idx, u64 val)
+{
+	if (val >> 32)
+		return -1;
+	if (val != c->msr.pkrs) {
+		c->msr.pkrs = val;
+		pk_changed(c);
+	}
 	return 0;
 }
 

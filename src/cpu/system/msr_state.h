@@ -32,6 +32,11 @@ struct msr_state {
 	u64 perf_evtsel[4];
 	u64 perf_ctr[4];
 	u64 perf_base[4];
+	/* protection keys (cpu/system/pkeys.c): IA32_PKRS, and PKRU, which is
+	 * not an MSR (RDPKRU/WRPKRU) but lives with it; both reset to 0, and
+	 * INIT keeps them */
+	u64 pkrs;
+	u32 pkru;
 };
 
 #endif
