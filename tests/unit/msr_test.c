@@ -322,6 +322,8 @@ static void test_amd_perf(void **s)
 	u64 v;
 	assert_int_equal(rdmsr(&H, 0xc0010000, &v), VEC_GP); /* Intel model */
 	assert_int_equal(wrmsr(&H, 0xc0010004, 0), VEC_GP);
+	H.c->gpr[RCX] = 0;
+	assert_int_equal(sh_run(&H, CODE(0x0f, 0x33)), VEC_GP); /* RDPMC: no counters */
 	teardown(s);
 	sh_init(&H, "qemu64");
 	for (u32 k = 0; k < 8; k++) {
@@ -340,6 +342,10 @@ static void test_amd_perf(void **s)
 	assert_int_equal(wrmsr(&H, 0xc0010006, ~0ull), -1);
 	assert_int_equal(rdmsr(&H, 0xc0010006, &v), -1);
 	assert_int_equal(v, 0xffffffffffffull);
+	H.c->gpr[RCX] = 2;
+	assert_int_equal(sh_run(&H, CODE(0x0f, 0x33)), -1); /* RDPMC 2 = PerfCtr2 */
+	assert_int_equal(H.c->gpr[RAX], 0xffffffff);
+	assert_int_equal(H.c->gpr[RDX], 0xffff);
 }
 
 int main(void)

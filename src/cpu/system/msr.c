@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cpu/decode/insn.h"
+#include "cpu/fault.h"
 #include "cpu/memory/mmu.h"
 #include "cpu/system/pkeys.h"
 #include "cpu/step.h"
@@ -559,6 +561,25 @@ static int wr_perf_ctr(struct cpu *c, u32 idx, u64 val)
 	c->msr.perf_ctr[n] = val & PERF_CTR_MASK;
 	c->msr.perf_base[n] = c->icount;
 	return 0;
+}
+
+/* RDPMC (SDM Vol.2 "RDPMC"; AMD APM Vol.3 "RDPMC"): "#GP(0) if ... CPL is
+ * greater than 0 and the PCE flag in CR4 is clear"; "#GP(0) if the value in
+ * ECX does not specify a valid counter" -- on AMD-flavoured models 0-3, the
+ * legacy PerfCtr0-3 (48 bits, EDX:EAX); Intel-flavoured models have no
+ * performance counters here (CPUID leaf 0AH is 0), so every ECX #GP. */
+void exec_rdpmc(struct cpu *c, const struct insn *i)
+{
+	u32 n = (u32)c->gpr[RCX];
+	u64 v;
+
+	if (c->cpl != 0 && !(c->cr4 & CR4_PCE))
+		cpu_gp0(c);
+	if (!c->model || !c->model->vendor_amd || n > 3)
+		cpu_gp0(c);
+	v = perf_count(c, n);
+	c->gpr[RAX] = (u32)v;
+	c->gpr[RDX] = v >> 32;
 }
 
 /* IA32_PKRS (SDM Vol.3A "Protection Keys"; Vol.4 "IA32_PKRS"): the

@@ -78,10 +78,39 @@ static void test_count(void)
 	wrmsr(PERF_EVTSEL0, 0);
 }
 
+static u64 rdpmc(u32 n)
+{
+	u32 a, d;
+	asm volatile("rdpmc" : "=a"(a), "=d"(d) : "c"(n));
+	return (u64)d << 32 | a;
+}
+
+static void do_rdpmc(void *p) { (void)rdpmc((u32)(u64)p); }
+static u64 user_rdpmc(u64 n) { return rdpmc((u32)n); }
+
+/* RDPMC (APM Vol.3 "RDPMC"): ECX 0-3 read PerfCtr0-3; another ECX, or
+ * CPL > 0 with CR4.PCE = 0, #GP(0) */
+static void test_rdpmc(void)
+{
+	u64 ret = 0;
+
+	wrmsr(PERF_CTR0 + 2, 0x123456789abcull);
+	report(rdpmc(2) == 0x123456789abcull, "RDPMC 2 reads PerfCtr2");
+	report(test_for_exception(GP_VECTOR, do_rdpmc, (void *)4ul), "RDPMC 4: #GP");
+	write_cr4(read_cr4() & ~BIT(8));
+	report(run_in_user(user_rdpmc, 2, &ret) == GP_VECTOR, "RDPMC at CPL 3 with CR4.PCE=0: #GP");
+	write_cr4(read_cr4() | BIT(8));
+	report(run_in_user(user_rdpmc, 2, &ret) == NO_EXCEPTION && ret == 0x123456789abcull,
+	       "RDPMC at CPL 3 with CR4.PCE=1");
+	write_cr4(read_cr4() & ~BIT(8));
+	wrmsr(PERF_CTR0 + 2, 0);
+}
+
 int main(int argc, char **argv)
 {
 	test_reset();
 	test_reserved();
 	test_count();
+	test_rdpmc();
 	return report_summary();
 }
