@@ -425,6 +425,7 @@ struct parse_state {
 	char model_id[49];
 	char vendor[13];
 	bool enforce;
+	bool pmu_off;
 	/* -cpu vmx-NAME requests, per vmx_controls.def / vmx_caps.def row:
 	 * vmx-NAME=on|off (in order, last wins), then +vmx-NAME, then
 	 * -vmx-NAME (applied last, so "-" wins, as for CPUID features) */
@@ -450,7 +451,7 @@ static void feat_request(struct parse_state *ps, int f, bool on, bool plusminus)
 static bool prop_ignored(const char *key)
 {
 	static const char *const ignored[] = {
-		"check", "migratable", "pmu", "l3-cache", "legacy-cache", "host-cache-info",
+		"check", "migratable", "l3-cache", "legacy-cache", "host-cache-info",
 		"host-phys-bits", "host-phys-bits-limit", "fill-mtrr-mask", "kvm", "lmce",
 		"full-cpuid-auto-level", "tcg-cpuid", "hv-passthrough", "apic-id", "core-id",
 		"die-id", "socket-id", "thread-id", "node-id", "cpuid-0xb", "kvm-no-smi-migration",
@@ -578,6 +579,13 @@ static int parse_prop(struct parse_state *ps, const char *key, const char *val)
 		if (!val || strlen(val) != 12)
 			return -1;
 		memcpy(ps->vendor, val, 13);
+		return 1;
+	}
+	if (!strcmp(key, "pmu")) {
+		int on = val ? parse_bool(val) : 1;
+		if (on < 0)
+			return -1;
+		ps->pmu_off = !on;
 		return 1;
 	}
 	if (!strcmp(key, "enforce")) {
@@ -791,6 +799,7 @@ static int model_apply(struct cpu_model *m, struct parse_state *ps, char *err, u
 		ps->xlevel ? ps->xlevel : auto_level(m, umax(d->xlevel, ps->min_xlevel), true);
 	if (ps->phys_bits)
 		m->phys_addr_bits = (u8)ps->phys_bits;
+	m->pmu_off = ps->pmu_off;
 	if (ps->vendor[0])
 		put_vendor(m, ps->vendor);
 	put_brand(m, ps->model_id);

@@ -278,6 +278,9 @@ static void test_qemu_models(void **s)
 	assert_int_equal(parse("max,+mds-no,kvmclock=on,-kvm-pv-eoi,+skinit"), 0);
 	assert_false(cpu_has(&M, FEAT_skinit));
 	assert_int_equal(parse("max,+skinit,enforce"), -1);
+	assert_int_equal(parse("qemu64,pmu=off"), 0);
+	assert_true(M.pmu_off);
+	assert_int_equal(parse("qemu64,pmu=maybe"), -1);
 }
 
 /* --- the CPUID instruction (SDM "CPUID") through the step loop --- */

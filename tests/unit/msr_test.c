@@ -346,6 +346,12 @@ static void test_amd_perf(void **s)
 	assert_int_equal(sh_run(&H, CODE(0x0f, 0x33)), -1); /* RDPMC 2 = PerfCtr2 */
 	assert_int_equal(H.c->gpr[RAX], 0xffffffff);
 	assert_int_equal(H.c->gpr[RDX], 0xffff);
+	/* QEMU's pmu=off: no counters */
+	teardown(s);
+	sh_init(&H, "qemu64,pmu=off");
+	assert_int_equal(rdmsr(&H, 0xc0010000, &v), VEC_GP);
+	H.c->gpr[RCX] = 0;
+	assert_int_equal(sh_run(&H, CODE(0x0f, 0x33)), VEC_GP);
 }
 
 int main(void)

@@ -575,7 +575,7 @@ void exec_rdpmc(struct cpu *c, const struct insn *i)
 
 	if (c->cpl != 0 && !(c->cr4 & CR4_PCE))
 		cpu_gp0(c);
-	if (!c->model || !c->model->vendor_amd || n > 3)
+	if (n > 3 || !msr_exists(c, MSR_PERF_CTR + n))
 		cpu_gp0(c);
 	v = perf_count(c, n);
 	c->gpr[RAX] = (u32)v;
@@ -630,7 +630,7 @@ static bool gate_open(const struct cpu *c, int gate)
 	switch (gate) {
 	case G_ALWAYS: return true;
 	case G_INTEL: return !c->model || !c->model->vendor_amd;
-	case G_AMD: return c->model && c->model->vendor_amd;
+	case G_AMD_PMU: return c->model && c->model->vendor_amd && !c->model->pmu_off;
 	case G_EFER: return has(c, FEAT_lm) || has(c, FEAT_nx) || has(c, FEAT_syscall);
 	case G_SYSCALL: return has(c, FEAT_syscall) || has(c, FEAT_lm);
 	case G_TSC_AUX: return has(c, FEAT_rdtscp) || has(c, FEAT_rdpid);
