@@ -342,11 +342,11 @@ static void test_cap_msr_values(void **s)
 	assert_int_equal(msr(0x48d), 0x0000001f00000016ull);
 	/* primary processor-based: default1 1, 4-6, 8, 13-16, 26; + interrupt
 	 * window 2, TSC offsetting 3, HLT 7, INVLPG 9, MWAIT 10, RDTSC 12,
-	 * CR8-load 19, CR8-store 20, MOV-DR 23, unconditional I/O 24, I/O
+	 * CR8-load 19, CR8-store 20, TPR shadow 21, MOV-DR 23, unconditional I/O 24, I/O
 	 * bitmaps 25, MSR bitmaps 28, MONITOR 29, PAUSE 30, secondary controls
 	 * 31 (no RDPMC exiting, 11); TRUE: CR3-load/store exiting may be 0 */
-	assert_int_equal(msr(0x482), 0xf799f7fe0401e172ull);
-	assert_int_equal(msr(0x48e), 0xf799f7fe04006172ull);
+	assert_int_equal(msr(0x482), 0xf7b9f7fe0401e172ull);
+	assert_int_equal(msr(0x48e), 0xf7b9f7fe04006172ull);
 	/* VM-exit: default1 0-8, 10, 11, 13, 14, 16, 17; + host address-space
 	 * size 9, acknowledge interrupt 15, save/load PAT 18/19, save/load
 	 * EFER 20/21; TRUE: save debug controls (2) may be 0 */
@@ -435,6 +435,7 @@ static void test_cap_msr_existence(void **s)
 	assert_false(msr(0x483) & ((u64)EXIT_HOST_ADDR_SPACE_SIZE << 32));
 	assert_false(msr(0x484) & ((u64)ENTRY_IA32E_MODE_GUEST << 32));
 	assert_false(msr(0x482) & ((u64)PROC_CR8_LOAD_EXITING << 32));
+	assert_false(msr(0x482) & ((u64)PROC_USE_TPR_SHADOW << 32));
 }
 
 /* ---------------- -cpu VMX editing ---------------- */
