@@ -9,6 +9,8 @@
 #include "vmx/apicv.h"
 
 #include "cpu/arch.h"
+#include "cpu/memory/mem.h"
+#include "cpu/memory/mmu.h"
 #include "machine/machine.h"
 #include "mem/physmem.h"
 #include "vmx/vmx_internal.h"
@@ -90,5 +92,148 @@ enum entry_check vmx_apicv_check_controls(const struct cpu *c)
 		    (thr & 0xf) > ((phys_read(&c->machine->mem, a + VAPIC_TPR, 4) >> 4) & 0xf))
 			return EC_TPR_THRESHOLD_VTPR;
 	}
+	if (proc2 & PROC2_VIRT_APIC_ACCESSES) {
+		u64 a = vmcs_get(c, VMCS_APIC_ACCESS_ADDR);
+		if ((a & 0xfff) || (a & maxphy_mask))
+			return EC_APIC_ACCESS_ADDR;
+	}
 	return EC_NONE;
+}
+
+/* --- memory-mapped APIC accesses (SDM "Virtualizing Memory-Mapped APIC
+ * Accesses") --- */
+
+/* With "virtualize APIC accesses", the page of the APIC-access address:
+ * "an access to the APIC-access page" is one whose physical address (the
+ * translation of the linear address, through EPT when it is in force)
+ * lies on it. The caller knows it is in non-root operation. */
+bool vmx_apic_access_page(const struct cpu *c, u64 pa)
+{
+	return (vmx_proc2(c) & PROC2_VIRT_APIC_ACCESSES) &&
+	       ((pa ^ vmcs_get(c, VMCS_APIC_ACCESS_ADDR)) & ~0xfffull) == 0;
+}
+
+/* "Exit Qualification for APIC-Access VM Exits from Linear Accesses and
+ * Guest-Physical Accesses": the offset (11:0) and the access type (15:12):
+ * 0 data read, 1 data write during instruction execution, 2 instruction
+ * fetch, 3 a linear access during event delivery. Fault-like: RIP stays
+ * at the instruction; the IDT-vectoring information reports an event
+ * being delivered (vmx/exit.c). */
+enum { APIC_ACC_READ = 0, APIC_ACC_WRITE = 1, APIC_ACC_FETCH = 2, APIC_ACC_EVENT = 3 };
+
+static noreturn_fn void apic_access_exit(struct cpu *c, unsigned off, unsigned type)
+{
+	struct vmx_exit_info info = { .qual = (off & 0xfff) | ((u64)type << 12) };
+	vmx_exit(c, EXIT_REASON_APIC_ACCESS, &info);
+}
+
+noreturn_fn void vmx_apic_access_fetch(struct cpu *c, u64 lin)
+{
+	apic_access_exit(c, (unsigned)(lin & 0xfff), APIC_ACC_FETCH);
+}
+
+/* the registers "APIC-register virtualization" lets a read see in the
+ * virtual-APIC page ("Virtualizing Reads from the APIC-Access Page"), as
+ * 16-byte slots 0-3FH: bit n = offset n * 10H */
+static bool reg_listed(const u64 *bits, unsigned off)
+{
+	unsigned slot = off >> 4;
+	return slot < 64 && ((*bits >> slot) & 1);
+}
+
+#define SLOT(off) (1ull << ((off) >> 4))
+#define SLOTS(lo, hi) ((SLOT(hi) << 1) - SLOT(lo))
+static const u64 read_regs = SLOT(0x020) | SLOT(0x030) | SLOT(0x080) | SLOT(0x0b0) |
+			     SLOT(0x0d0) | SLOT(0x0e0) | SLOT(0x0f0) | SLOTS(0x100, 0x270) |
+			     SLOT(0x280) | SLOT(0x300) | SLOT(0x310) | SLOTS(0x320, 0x370) |
+			     SLOT(0x380) | SLOT(0x3e0);
+/* "Determining Whether a Write Access is Virtualized", with
+ * "APIC-register virtualization" */
+static const u64 write_regs = SLOT(0x020) | SLOT(0x080) | SLOT(0x0b0) | SLOT(0x0d0) |
+			      SLOT(0x0e0) | SLOT(0x0f0) | SLOT(0x280) | SLOT(0x300) |
+			      SLOT(0x310) | SLOTS(0x320, 0x370) | SLOT(0x380) | SLOT(0x3e0);
+
+/* The conditions common to reads and writes: "use TPR shadow" is 1, the
+ * access is at most 32 bits and "entirely contained within the low 4
+ * bytes of a naturally aligned 16-byte region", and it is part of an
+ * instruction's execution (a linear access during event delivery always
+ * exits) */
+static bool access_virtualizable(const struct cpu *c, unsigned off, unsigned size)
+{
+	return (vmx_proc(c) & PROC_USE_TPR_SHADOW) && !c->in_event && size <= 4 &&
+	       (off & 0xf) + size <= 4;
+}
+
+/* a data read of size bytes at offset off of the APIC-access page
+ * (acc: ACC_W for the read of a read-modify-write, reported as a write) */
+u64 vmx_apic_access_read(struct cpu *c, unsigned off, unsigned size, unsigned acc)
+{
+	u32 p2 = vmx_proc2(c);
+	bool virt = access_virtualizable(c, off, size) &&
+		    ((p2 & PROC2_APIC_REGISTER_VIRT) ? reg_listed(&read_regs, off)
+						      : (off & ~3u) == VAPIC_TPR);
+	if (!virt)
+		apic_access_exit(c, off, c->in_event ? APIC_ACC_EVENT
+				 : (acc & ACC_W) ? APIC_ACC_WRITE : APIC_ACC_READ);
+	/* "A read access from the APIC-access page that is virtualized
+	 * returns data from the corresponding page offset on the
+	 * virtual-APIC page" */
+	return phys_read(&c->machine->mem, vapic_base(c) + off, size);
+}
+
+/* SDM "APIC-Write Emulation", after the write: TPR -> TPR virtualization;
+ * other offsets -> an APIC-write VM exit (reason 56, trap-like, the
+ * qualification is the page offset: "APIC-Write VM Exits") */
+static void apic_write_emulation(struct cpu *c, unsigned off)
+{
+	if ((off & ~3u) == VAPIC_TPR) {
+		/* "the processor clears bytes 81H-83H of the virtual-APIC page" */
+		vmx_vapic_write(c, VAPIC_TPR, vmx_vapic_read(c, VAPIC_TPR) & 0xff);
+		tpr_virtualization(c);
+		return;
+	}
+	trap_exit(c, EXIT_REASON_APIC_WRITE, off);
+}
+
+void vmx_apic_access_write(struct cpu *c, unsigned off, unsigned size, u64 val)
+{
+	u32 p2 = vmx_proc2(c);
+	bool virt = access_virtualizable(c, off, size) &&
+		    ((p2 & PROC2_APIC_REGISTER_VIRT) ? reg_listed(&write_regs, off)
+						      : (off & ~3u) == VAPIC_TPR);
+	if (!virt)
+		apic_access_exit(c, off, c->in_event ? APIC_ACC_EVENT : APIC_ACC_WRITE);
+	/* "The processor virtualizes a write access to the APIC-access page
+	 * by writing data to the corresponding page offset on the
+	 * virtual-APIC page" */
+	phys_write(&c->machine->mem, vapic_base(c) + off, size, val);
+	apic_write_emulation(c, off);
+}
+
+/* SDM "VM Exits Induced by the TPR Threshold": with "use TPR shadow" and
+ * "virtualize APIC accesses" 1 and "virtual-interrupt delivery" 0, a VM
+ * exit right after VM entry (after any event injection) if bits 3:0 of
+ * the TPR threshold are above VTPR[7:4]. Also at entry: a TLB entry for
+ * the APIC-access page made before the control was set (kept by a VPID)
+ * must not let the guest reach the page's RAM. */
+void vmx_apicv_after_entry(struct cpu *c)
+{
+	u32 proc = vmx_proc(c), p2 = vmx_proc2(c);
+
+	if (!(p2 & PROC2_VIRT_APIC_ACCESSES))
+		return;
+	for (unsigned k = 0; k < TLB_SIZE; k++)
+		if (c->tlb[k].tag && c->tlb[k].host && vmx_apic_access_page(c, c->tlb[k].gpa)) {
+			tlb_flush_all(c);
+			break;
+		}
+	if ((proc & PROC_USE_TPR_SHADOW) && !(p2 & PROC2_VIRT_INTR_DELIVERY) &&
+	    c->activity != ACT_SHUTDOWN && c->activity != ACT_WAIT_SIPI &&
+	    (vmcs_get(c, VMCS_TPR_THRESHOLD) & 0xf) > ((vmx_vapic_read(c, VAPIC_TPR) >> 4) & 0xf)) {
+		/* "These VM exits wake the logical processor if it just
+		 * entered the HLT state" */
+		c->activity = ACT_ACTIVE;
+		c->shadow_insn = 0;
+		vmx_exit(c, EXIT_REASON_TPR_BELOW_THRESHOLD, NULL);
+	}
 }

@@ -4,6 +4,7 @@
 #ifndef NESTBOX_VMX_APICV_H
 #define NESTBOX_VMX_APICV_H
 
+#include "base/compiler.h"
 #include "base/types.h"
 
 struct cpu;
@@ -21,5 +22,18 @@ void vmx_cr8_write(struct cpu *c, u64 val);
 /* the 32-bit virtual-APIC register at off (bits 1:0 ignored) */
 u32 vmx_vapic_read(const struct cpu *c, unsigned off);
 void vmx_vapic_write(struct cpu *c, unsigned off, u32 val);
+
+/* "virtualize APIC accesses" (non-root operation only): is physical
+ * address pa on the APIC-access page? A TLB entry for it is never a RAM
+ * fast-path mapping nor executable (cpu/memory/mmu.c); data accesses
+ * reach vmx_apic_access_read/write (cpu/memory/mem.c), which exit or
+ * virtualize them; a fetch exits. */
+bool vmx_apic_access_page(const struct cpu *c, u64 pa);
+noreturn_fn void vmx_apic_access_fetch(struct cpu *c, u64 lin);
+u64 vmx_apic_access_read(struct cpu *c, unsigned off, unsigned size, unsigned acc);
+void vmx_apic_access_write(struct cpu *c, unsigned off, unsigned size, u64 val);
+
+/* the end of a VM entry, after event injection (vmx/entry.c) */
+void vmx_apicv_after_entry(struct cpu *c);
 
 #endif

@@ -460,5 +460,6 @@ void vmx_vmentry(struct cpu *c, bool launch)
 			    (u32)vmcs_get(c, VMCS_ENTRY_EXCEPTION_ERROR_CODE));
 		c->in_event = 0;
 	}
+	vmx_apicv_after_entry(c);
 	cpu_kick(c); /* boundary checks again before the guest's first instruction */
 }

@@ -141,6 +141,15 @@ static void c_tpr_thr_vtpr(void)
 	phys_write(&h->m.mem, VAPIC + 0x80, 4, 0x20);
 	set(VMCS_TPR_THRESHOLD, 3);
 }
+/* "virtualize APIC accesses" with the APIC-access page at APIC_PAGE */
+#define APIC_PAGE 0x620000ull
+static void apic_accesses_on(void)
+{
+	or(VMCS_CPU_BASED_VM_EXEC_CONTROL, PROC_ACTIVATE_SECONDARY);
+	or(VMCS_SECONDARY_VM_EXEC_CONTROL, PROC2_VIRT_APIC_ACCESSES);
+	set(VMCS_APIC_ACCESS_ADDR, APIC_PAGE);
+}
+static void c_apic_access_addr(void) { apic_accesses_on(); set(VMCS_APIC_ACCESS_ADDR, 1ull << 52); }
 /* "virtual NMIs" is not advertised: the row is checked against a model
  * that allows the control, so that only the NMI-exiting rule can fail */
 static void c_vpid0(void)
@@ -263,6 +272,7 @@ static const struct negative {
 	{ "VIRTUAL_APIC_ADDR", c_vapic_addr, FAIL_CTRL },
 	{ "TPR_THRESHOLD_RESERVED", c_tpr_thr_res, FAIL_CTRL },
 	{ "TPR_THRESHOLD_VTPR", c_tpr_thr_vtpr, FAIL_CTRL },
+	{ "APIC_ACCESS_ADDR", c_apic_access_addr, FAIL_CTRL },
 	{ "VPID_ZERO", c_vpid0, FAIL_CTRL },
 	{ "EPTP", c_eptp, FAIL_CTRL },
 	{ "UNRESTRICTED_EPT", c_ug_no_ept, FAIL_CTRL },
@@ -556,6 +566,112 @@ static void test_tpr_shadow(void **state)
 	machine_free(&h->m);
 }
 
+/* SDM "Virtualizing Memory-Mapped APIC Accesses" and "APIC-Access VM
+ * Exits": with "virtualize APIC accesses", L2's accesses to the
+ * APIC-access page; with "use TPR shadow" those to the TPR (080H) go to
+ * the virtual-APIC page, the others exit with the offset and the access
+ * type in the qualification (0 read, 1 write, 2 fetch) */
+static void run_apic(const u8 *code, size_t len, bool tpr_shadow)
+{
+	valid_vmcs();
+	apic_accesses_on();
+	if (tpr_shadow)
+		tpr_shadow_on();
+	phys_write(&h->m.mem, APIC_PAGE + 0x80, 4, 0xdeadbeef);
+	phys_write(&h->m.mem, VAPIC + 0x80, 4, 0x40);
+	l2_code(code, len);
+	run_to_exit();
+}
+
+static void test_apic_access(void **state)
+{
+	static const u8 tpr_rw[] = {
+		0x8b, 0x04, 0x25, 0x80, 0x00, 0x62, 0x00,                         /* mov eax, [0x620080] */
+		0xc7, 0x04, 0x25, 0x80, 0x00, 0x62, 0x00, 0x30, 0x01, 0x00, 0x00, /* mov dword [0x620080], 0x130 */
+		0x8b, 0x1c, 0x25, 0x20, 0x00, 0x62, 0x00,                         /* mov ebx, [0x620020] */
+	};
+	static const u8 icr_write[] = {
+		0xc7, 0x04, 0x25, 0x00, 0x03, 0x62, 0x00, 0x00, 0x00, 0x00, 0x00, /* mov dword [0x620300], 0 */
+	};
+	static const u8 fetch[] = { 0xe9, 0xfb, 0xff, 0x49, 0x00 };          /* jmp 0x620000 */
+	static const u8 tpr_qword[] = { 0x48, 0x8b, 0x04, 0x25, 0x80, 0x00, 0x62, 0x00 }; /* mov rax, [0x620080] */
+
+	/* TPR read and write virtualized, then a read of the ID register exits */
+	run_apic(tpr_rw, sizeof(tpr_rw), true);
+	assert_int_equal(get(VMCS_EXIT_REASON), 44);
+	assert_int_equal(get(VMCS_EXIT_QUALIFICATION), 0x020 | (0 << 12));
+	assert_int_equal(get(VMCS_GUEST_RIP), L2_CODE + 18);
+	assert_int_equal(get(VMCS_EXIT_INSTRUCTION_LEN), 0);
+	assert_int_equal(h->c->gpr[RAX] & 0xffffffff, 0x40);
+	/* the write cleared bytes 81H-83H ("APIC-Write Emulation") */
+	assert_int_equal(phys_read(&h->m.mem, VAPIC + 0x80, 4), 0x30);
+	assert_int_equal(phys_read(&h->m.mem, APIC_PAGE + 0x80, 4), 0xdeadbeef);
+	machine_free(&h->m);
+
+	/* without "use TPR shadow" even the TPR read exits */
+	run_apic(tpr_rw, sizeof(tpr_rw), false);
+	assert_int_equal(get(VMCS_EXIT_REASON), 44);
+	assert_int_equal(get(VMCS_EXIT_QUALIFICATION), 0x080 | (0 << 12));
+	assert_int_equal(get(VMCS_GUEST_RIP), L2_CODE);
+	machine_free(&h->m);
+
+	/* a write of the ICR: type 1 */
+	run_apic(icr_write, sizeof(icr_write), true);
+	assert_int_equal(get(VMCS_EXIT_REASON), 44);
+	assert_int_equal(get(VMCS_EXIT_QUALIFICATION), 0x300 | (1 << 12));
+	machine_free(&h->m);
+
+	/* a fetch: type 2, RIP at the APIC-access page */
+	run_apic(fetch, sizeof(fetch), true);
+	assert_int_equal(get(VMCS_EXIT_REASON), 44);
+	assert_int_equal(get(VMCS_EXIT_QUALIFICATION), 0x000 | (2 << 12));
+	assert_int_equal(get(VMCS_GUEST_RIP), APIC_PAGE);
+	machine_free(&h->m);
+
+	/* a 64-bit read of the TPR is more than 32 bits: it exits */
+	run_apic(tpr_qword, sizeof(tpr_qword), true);
+	assert_int_equal(get(VMCS_EXIT_REASON), 44);
+	assert_int_equal(get(VMCS_EXIT_QUALIFICATION), 0x080);
+	machine_free(&h->m);
+
+	/* a virtualized TPR write below the threshold: trap-like reason 43 */
+	valid_vmcs();
+	apic_accesses_on();
+	tpr_shadow_on();
+	phys_write(&h->m.mem, VAPIC + 0x80, 4, 0x40);
+	set(VMCS_TPR_THRESHOLD, 4);
+	l2_code(tpr_rw, sizeof(tpr_rw));
+	run_to_exit();
+	assert_int_equal(get(VMCS_EXIT_REASON), 43);
+	assert_int_equal(get(VMCS_GUEST_RIP), L2_CODE + 18);
+	assert_int_equal(phys_read(&h->m.mem, VAPIC + 0x80, 4), 0x30);
+	machine_free(&h->m);
+}
+
+/* SDM "VM Exits Induced by the TPR Threshold": with "virtualize APIC
+ * accesses" the threshold above VTPR is no failed check but an exit right
+ * after the entry, before L2's first instruction */
+static void test_tpr_exit_at_entry(void **state)
+{
+	jmp_buf jb;
+
+	valid_vmcs();
+	apic_accesses_on();
+	tpr_shadow_on();
+	phys_write(&h->m.mem, VAPIC + 0x80, 4, 0x20);
+	set(VMCS_TPR_THRESHOLD, 3);
+	h->c->unwind = &jb;
+	if (!setjmp(jb))
+		vmx_vmentry(h->c, true);
+	h->c->unwind = NULL;
+	assert_false(h->c->vmx.nonroot);
+	assert_true(h->c->vmx.launched);
+	assert_int_equal(get(VMCS_EXIT_REASON), 43);
+	assert_int_equal(get(VMCS_GUEST_RIP), L2_CODE);
+	assert_int_equal(h->c->rip, HOST_RIP);
+	machine_free(&h->m);
+}
+
 /* interrupt-window exiting: STI's shadow covers the NOP, the exit comes
  * before the CPUID, with no interruption information */
 static void test_exit_intr_window(void **state)
@@ -806,7 +922,7 @@ static void test_extint_exit(void **state)
  * by a test of this program (run before this one), or is one the
  * advertised controls cannot cause (docs/vmx.md lists them). */
 static const u32 not_caused[] = {
-	4, 5, 6, 8, 9, 11, 15, 17, 37, 41, 44, 45, 46, 47, 52, 53, 56,
+	4, 5, 6, 8, 9, 11, 15, 17, 37, 41, 45, 46, 47, 52, 53, 56,
 	58, 59, 60, 62, 63, 64, 65, 66, 67, 68, 69, 70, 72, 73, 74, 75, 76, 77, 78, 79,
 };
 
@@ -910,6 +1026,8 @@ int main(void)
 		cmocka_unit_test(test_cr0_read_shadow),
 		cmocka_unit_test(test_exit_intr_window),
 		cmocka_unit_test(test_tpr_shadow),
+		cmocka_unit_test(test_apic_access),
+		cmocka_unit_test(test_tpr_exit_at_entry),
 		cmocka_unit_test(test_exit_saves_sti_blocking),
 		cmocka_unit_test(test_exit_during_delivery),
 		cmocka_unit_test(test_vpid_keeps_tlb),

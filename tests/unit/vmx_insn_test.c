@@ -373,10 +373,10 @@ static void test_cap_msr_values(void **s)
 	/* "VMCS Enumeration": highest index 15H (GUEST_IA32_SYSENTER_CS,
 	 * 482AH: no preemption-timer value, PLE or TPR-shadow fields) */
 	assert_int_equal(msr(0x48a), 0x15 << 1);
-	/* secondary processor-based: enable EPT 1, RDTSCP 3, enable VPID 5,
+	/* secondary processor-based: virtualize APIC accesses 0, enable EPT 1, RDTSCP 3, enable VPID 5,
 	 * WBINVD 6, unrestricted guest 7, RDRAND 11, INVPCID 12, RDSEED 16
 	 * (no descriptor-table exiting, 2) */
-	assert_int_equal(msr(0x48b), 0x000118ea00000000ull);
+	assert_int_equal(msr(0x48b), 0x000118eb00000000ull);
 	/* "VPID and EPT Capabilities": INVVPID (32) of every type (40-43), no
 	 * EPT: execute-only 0, page-walk length 4 (6), UC 8, WB 14, 2-MByte
 	 * 16 and 1-GByte 17 pages, INVEPT 20, A/D flags 21, INVEPT single 25
@@ -873,11 +873,10 @@ static void test_vmread_vmwrite(void **s)
 	 * of the source operand are not zero, VMREAD will fail due to an
 	 * attempt to access an unsupported VMCS component"), the high access
 	 * of a field that is not 64-bit, a component this model lacks (the
-	 * APIC-access address, 2014H, exists only with "virtualize APIC
-	 * accesses") */
+	 * PML address, 200EH, exists only with "enable PML") */
 	static const u64 bad[] = { 0x7fff, 0x681e | BIT(12), 0x681e | BIT(15),
-				   0x681eull | (1ull << 32), 0x681f, 0x4003, 0x0801, 0x2014,
-				   0x2015 };
+				   0x681eull | (1ull << 32), 0x681f, 0x4003, 0x0801, 0x200e,
+				   0x200f };
 	for (size_t k = 0; k < ARRAY_SIZE(bad); k++) {
 		C->gpr[RAX] = bad[k];
 		C->gpr[RBX] = 0x55;

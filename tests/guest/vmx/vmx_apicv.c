@@ -9,6 +9,18 @@
  *    guest RIP after the MOV); CR8-load exiting takes priority; the
  *    VM-entry checks on the virtual-APIC address and the TPR threshold
  *    fail with VMfailValid(7).
+ *  - virtualize APIC accesses ("Virtualizing Memory-Mapped APIC Accesses",
+ *    "APIC-Access VM Exits"), with the APIC-access page reached directly
+ *    (L2 shares L1's physical memory) and through EPT (L2's
+ *    guest-physical FEE00000H mapped to it, as a hypervisor does): a read
+ *    and a write of the TPR go to the virtual-APIC page, the local APIC
+ *    and the APIC-access page's memory untouched; other reads, writes,
+ *    accesses wider than 32 bits and fetches exit with reason 44 and the
+ *    offset and access type (0 read, 1 write, 2 fetch) in the
+ *    qualification, guest RIP at the access; a TPR write below the
+ *    threshold exits (43) after the instruction; a threshold above VTPR
+ *    at VM entry exits (43) before L2's first instruction; the entry
+ *    check on the APIC-access address.
  * run-args: -cpu max,+vmx
  */
 #include "guest.h"
@@ -16,6 +28,9 @@
 #include "vmx.h"
 
 #define EXIT_REASON_TPR_BELOW_THRESHOLD 43
+#define EXIT_REASON_APIC_ACCESS         44
+#define APIC_ACC_QUAL(off, type)        ((u64)(off) | ((u64)(type) << 12))
+#define APIC_MMIO 0xfee00000ull
 
 static struct vmx_vmcs_cfg cfg = { .proc = PROC_USE_TPR_SHADOW };
 static volatile u32 *vapic;     /* the virtual-APIC page */
@@ -143,6 +158,169 @@ static void test_entry_checks(void)
 	entry_check("TPR threshold 3 above VTPR[7:4] 2", pa, 3, 0x20);
 }
 
+/* --- virtualize APIC accesses --- */
+static u8 *apic_page;           /* the APIC-access page (L1 RAM) */
+static volatile u64 l2_at;      /* written by L2: the address of its access */
+
+/* an identity EPT of 0-4 GiB (1-GByte pages; 2-MByte pages in the last
+ * GiB, 4-KByte ones for FEE00000H-FEFFFFFFH) with FEE00000H -> apic_page */
+#define EPT_RWX 7ull
+#define EPT_WB  (6ull << 3)
+#define EPT_PS  BIT(7)
+static u64 ept_build(void)
+{
+	u64 *root = alloc_page(), *dir = alloc_page(), *pd = alloc_page(), *pt = alloc_page();
+	root[0] = virt_to_phys(dir) | EPT_RWX;
+	for (u64 i = 0; i < 4; i++)
+		dir[i] = (i << 30) | EPT_WB | EPT_PS | EPT_RWX;
+	dir[3] = virt_to_phys(pd) | EPT_RWX;
+	for (u64 i = 0; i < 512; i++) {
+		pd[i] = ((3ull << 30) + (i << 21)) | EPT_WB | EPT_PS | EPT_RWX;
+		pt[i] = ((APIC_MMIO & ~0x1fffffull) + (i << 12)) | EPT_WB | EPT_RWX;
+	}
+	pd[(APIC_MMIO >> 21) & 511] = virt_to_phys(pt) | EPT_RWX;
+	pt[(APIC_MMIO >> 12) & 511] = virt_to_phys(apic_page) | EPT_WB | EPT_RWX;
+	return virt_to_phys(root) | 6 | (3 << 3);
+}
+
+/* L2 programs: one access at addr, recording its address */
+#define AT(insn) "lea 1f(%%rip), %%r11\n\tmov %%r11, %[at]\n1:\t" insn
+static u64 l2_read32(u64 addr)
+{
+	u32 v;
+	asm volatile(AT("movl (%[a]), %[v]") : [v] "=r"(v), [at] "=m"(l2_at) : [a] "r"(addr)
+		     : "r11", "memory");
+	return v;
+}
+static u64 l2_read64(u64 addr)
+{
+	u64 v;
+	asm volatile(AT("movq (%[a]), %[v]") : [v] "=r"(v), [at] "=m"(l2_at) : [a] "r"(addr)
+		     : "r11", "memory");
+	return v;
+}
+static u64 l2_write32(u64 addr)
+{
+	asm volatile(AT("movl $0x20, (%[a])") : [at] "=m"(l2_at) : [a] "r"(addr) : "r11", "memory");
+	return 0;
+}
+static u64 l2_call(u64 addr) { return ((u64 (*)(void))addr)(); }
+/* write the TPR (0x2x), then read it back */
+static u64 l2_tpr(u64 addr)
+{
+	asm volatile(AT("movl $0x27, 0x80(%[a])") : [at] "=m"(l2_at) : [a] "r"(addr)
+		     : "r11", "memory");
+	return *(volatile u32 *)(addr + 0x80);
+}
+
+static u64 eptp;
+
+static bool setup_apic(u64 (*fn)(u64), u64 arg, bool ept, u32 vtpr, u32 threshold)
+{
+	struct vmx_vmcs_cfg c = { .proc = PROC_USE_TPR_SHADOW | PROC_ACTIVATE_SECONDARY,
+				  .proc2 = PROC2_VIRT_APIC_ACCESSES | (ept ? PROC2_ENABLE_EPT : 0) };
+	vmx_new_vmcs();
+	if (!vmx_vmcs_setup(&c, fn, arg)) {
+		report(false, "VMCS setup with virtualize APIC accesses%s", ept ? " and EPT" : "");
+		return false;
+	}
+	vmcs_set(VIRTUAL_APIC_ADDR, virt_to_phys((void *)vapic));
+	vmcs_set(APIC_ACCESS_ADDR, virt_to_phys(apic_page));
+	vmcs_set(TPR_THRESHOLD, threshold);
+	if (ept)
+		vmcs_set(EPT_POINTER, eptp);
+	vapic[0x80 / 4] = vtpr;
+	return true;
+}
+
+/* L2 runs fn(arg) and exits with an APIC access at l2_at */
+static void access_exits(const char *what, u64 (*fn)(u64), u64 arg, bool ept, u64 qual)
+{
+	l2_at = 0;
+	if (!setup_apic(fn, arg, ept, 0, 0) || !launched(what, vmx_launch()))
+		return;
+	report(vmx_exit_reason() == EXIT_REASON_APIC_ACCESS && vmx_exit_qual() == qual,
+	       "%s: exit reason %u (44), qualification %#llx (%#llx)", what, vmx_exit_reason(),
+	       vmx_exit_qual(), qual);
+	u64 rip = fn == l2_call ? arg : l2_at;
+	report(vmx_guest_rip() == rip, "%s: guest RIP %#llx is the access (%#llx)", what,
+	       vmx_guest_rip(), rip);
+}
+
+static void test_apic_access(bool ept)
+{
+	u64 base = ept ? APIC_MMIO : virt_to_phys(apic_page);
+	const char *how = ept ? "through EPT" : "direct";
+	char what[96];
+	volatile u32 *page = (volatile u32 *)apic_page;
+
+	page[0x80 / 4] = 0x5a5a5a5a;
+	/* TPR write then read: virtualized, no exit */
+	if (setup_apic(l2_tpr, base, ept, 0x10, 0) && launched("TPR", vmx_launch()))
+		report(vmx_l2_finished() && vmx_guest_regs.rax == 0x27 && vapic[0x80 / 4] == 0x27 &&
+			       page[0x80 / 4] == 0x5a5a5a5a,
+		       "%s: L2 writes and reads the TPR in the virtual-APIC page (read %#llx, VTPR %#x, "
+		       "APIC-access page %#x)", how, vmx_guest_regs.rax, vapic[0x80 / 4],
+		       page[0x80 / 4]);
+	snprintf(what, sizeof(what), "%s: read of the APIC ID", how);
+	access_exits(what, l2_read32, base + 0x20, ept, APIC_ACC_QUAL(0x20, 0));
+	snprintf(what, sizeof(what), "%s: write of the EOI register", how);
+	access_exits(what, l2_write32, base + 0xb0, ept, APIC_ACC_QUAL(0xb0, 1));
+	snprintf(what, sizeof(what), "%s: 64-bit read of the TPR", how);
+	access_exits(what, l2_read64, base + 0x80, ept, APIC_ACC_QUAL(0x80, 0));
+	snprintf(what, sizeof(what), "%s: fetch", how);
+	access_exits(what, l2_call, base + 0x100, ept, APIC_ACC_QUAL(0x100, 2));
+}
+
+static void test_apic_tpr_threshold(void)
+{
+	u64 base = virt_to_phys(apic_page);
+
+	/* a virtualized TPR write below the threshold: trap-like exit 43 */
+	l2_at = 0;
+	if (setup_apic(l2_tpr, base, false, 0x40, 3) && launched("TPR write", vmx_launch())) {
+		report(vmx_exit_reason() == EXIT_REASON_TPR_BELOW_THRESHOLD,
+		       "TPR write 27H below threshold 3: exit reason %u (43)", vmx_exit_reason());
+		report(vmx_guest_rip() > l2_at && vmx_guest_rip() - l2_at <= 15 && l2_at,
+		       "the exit is trap-like: guest RIP %#llx after the write at %#llx",
+		       vmx_guest_rip(), l2_at);
+	}
+	/* at VM entry: threshold 5 above VTPR[7:4] = 4 exits before L2 runs */
+	if (setup_apic(l2_tpr, base, false, 0x40, 5)) {
+		u64 rip = vmcs_get(GUEST_RIP);
+		if (launched("entry with threshold above VTPR", vmx_launch()))
+			report(vmx_exit_reason() == EXIT_REASON_TPR_BELOW_THRESHOLD &&
+				       vmx_guest_rip() == rip && vapic[0x80 / 4] == 0x40,
+			       "threshold 5 above VTPR 4 at entry: exit reason %u (43) at L2's first "
+			       "instruction (%#llx)", vmx_exit_reason(), vmx_guest_rip());
+	}
+	/* "Checks on VM-Execution Control Fields": the APIC-access address */
+	if (setup_apic(l2_tpr, base, false, 0, 0)) {
+		vmcs_set(APIC_ACCESS_ADDR, base | 0x800);
+		int r = vmx_launch();
+		report(r == VMX_FAIL_VALID(VMXERR_ENTRY_INVALID_CONTROL),
+		       "APIC-access address bits 11:0 not 0: %s", vmx_result_str(r));
+	}
+}
+
+static void test_apic_accesses(void)
+{
+	if (!vmx_ctl_allowed1(vmx_caps.proc2, PROC2_VIRT_APIC_ACCESSES)) {
+		report(false, "\"virtualize APIC accesses\" is offered");
+		return;
+	}
+	apic_page = alloc_page();
+	test_apic_access(false);
+	if (vmx_ctl_allowed1(vmx_caps.proc2, PROC2_ENABLE_EPT)) {
+		eptp = ept_build();
+		test_apic_access(true);
+		report(read_cr8() == 0, "L1's own TPR is untouched (CR8 %#llx)", read_cr8());
+	} else {
+		report_skip("EPT not offered: the APIC-access page through EPT");
+	}
+	test_apic_tpr_threshold();
+}
+
 int main(int argc, char **argv)
 {
 	if (!vmx_check_supported())
@@ -158,5 +336,6 @@ int main(int argc, char **argv)
 	test_cr8_virtualized();
 	test_tpr_below_threshold();
 	test_entry_checks();
+	test_apic_accesses();
 	return report_summary();
 }
