@@ -9,6 +9,7 @@
 #include "vmx/apicv.h"
 
 #include "cpu/arch.h"
+#include "cpu/fault.h"
 #include "cpu/memory/mem.h"
 #include "cpu/memory/mmu.h"
 #include "machine/machine.h"
@@ -97,6 +98,11 @@ enum entry_check vmx_apicv_check_controls(const struct cpu *c)
 		if ((a & 0xfff) || (a & maxphy_mask))
 			return EC_APIC_ACCESS_ADDR;
 	}
+	if (!(proc & PROC_USE_TPR_SHADOW) &&
+	    (proc2 & (PROC2_VIRT_X2APIC_MODE | PROC2_APIC_REGISTER_VIRT | PROC2_VIRT_INTR_DELIVERY)))
+		return EC_APICV_NEEDS_TPR_SHADOW;
+	if ((proc2 & PROC2_VIRT_X2APIC_MODE) && (proc2 & PROC2_VIRT_APIC_ACCESSES))
+		return EC_X2APIC_NOT_APIC_ACCESSES;
 	return EC_NONE;
 }
 
@@ -236,4 +242,39 @@ void vmx_apicv_after_entry(struct cpu *c)
 		c->shadow_insn = 0;
 		vmx_exit(c, EXIT_REASON_TPR_BELOW_THRESHOLD, NULL);
 	}
+}
+
+/* --- x2APIC MSRs (SDM "Virtualizing MSR-Based APIC Accesses"), after the
+ * MSR bitmaps let the instruction through; false: the instruction
+ * "operates normally" --- */
+
+/* "RDMSR: ... If 'APIC-register virtualization' is 0 and ECX contains
+ * 808H, the instruction reads the 8 bytes from offset 080H on the
+ * virtual-APIC page into EDX:EAX; if it is 1 and ECX is in the range
+ * 800H-8FFH, the 8 bytes from offset X, X = (ECX & FFH) << 4. This occurs
+ * even if the local APIC is not in x2APIC mode." */
+bool vmx_x2apic_read(struct cpu *c, u32 idx, u64 *val)
+{
+	u32 p2 = vmx_proc2(c);
+
+	if (!(p2 & PROC2_VIRT_X2APIC_MODE) || (idx >> 8) != 8 ||
+	    (!(p2 & PROC2_APIC_REGISTER_VIRT) && idx != 0x808))
+		return false;
+	*val = phys_read(&c->machine->mem, vapic_base(c) + ((idx & 0xff) << 4), 8);
+	return true;
+}
+
+/* "WRMSR: ... If ECX contains 808H (TPR MSR): #GP(0) if bits 63:8 of
+ * EDX:EAX are not 0; otherwise the instruction writes EDX:EAX to offset
+ * 080H on the virtual-APIC page, then performs TPR virtualization (even if
+ * the local APIC is not in x2APIC mode)." */
+bool vmx_x2apic_write(struct cpu *c, u32 idx, u64 val)
+{
+	if (!(vmx_proc2(c) & PROC2_VIRT_X2APIC_MODE) || idx != 0x808)
+		return false;
+	if (val >> 8)
+		cpu_gp0(c);
+	phys_write(&c->machine->mem, vapic_base(c) + VAPIC_TPR, 8, val);
+	tpr_virtualization(c);
+	return true;
 }

@@ -33,6 +33,12 @@ noreturn_fn void vmx_apic_access_fetch(struct cpu *c, u64 lin);
 u64 vmx_apic_access_read(struct cpu *c, unsigned off, unsigned size, unsigned acc);
 void vmx_apic_access_write(struct cpu *c, unsigned off, unsigned size, u64 val);
 
+/* RDMSR/WRMSR of x2APIC MSRs with "virtualize x2APIC mode", after the
+ * MSR bitmaps (cpu/system/exec_sys.c): true when the access went to the
+ * virtual-APIC page (a WRMSR may #GP or make a trap-like exit) */
+bool vmx_x2apic_read(struct cpu *c, u32 idx, u64 *val);
+bool vmx_x2apic_write(struct cpu *c, u32 idx, u64 val);
+
 /* the end of a VM entry, after event injection (vmx/entry.c) */
 void vmx_apicv_after_entry(struct cpu *c);
 

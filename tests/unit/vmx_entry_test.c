@@ -150,6 +150,17 @@ static void apic_accesses_on(void)
 	set(VMCS_APIC_ACCESS_ADDR, APIC_PAGE);
 }
 static void c_apic_access_addr(void) { apic_accesses_on(); set(VMCS_APIC_ACCESS_ADDR, 1ull << 52); }
+static void c_apicv_no_tpr(void)
+{
+	or(VMCS_CPU_BASED_VM_EXEC_CONTROL, PROC_ACTIVATE_SECONDARY);
+	set(VMCS_SECONDARY_VM_EXEC_CONTROL, PROC2_APIC_REGISTER_VIRT);
+}
+static void c_x2apic_and_apic_accesses(void)
+{
+	tpr_shadow_on();
+	apic_accesses_on();
+	or(VMCS_SECONDARY_VM_EXEC_CONTROL, PROC2_VIRT_X2APIC_MODE);
+}
 /* "virtual NMIs" is not advertised: the row is checked against a model
  * that allows the control, so that only the NMI-exiting rule can fail */
 static void c_vpid0(void)
@@ -273,6 +284,8 @@ static const struct negative {
 	{ "TPR_THRESHOLD_RESERVED", c_tpr_thr_res, FAIL_CTRL },
 	{ "TPR_THRESHOLD_VTPR", c_tpr_thr_vtpr, FAIL_CTRL },
 	{ "APIC_ACCESS_ADDR", c_apic_access_addr, FAIL_CTRL },
+	{ "APICV_NEEDS_TPR_SHADOW", c_apicv_no_tpr, FAIL_CTRL },
+	{ "X2APIC_NOT_APIC_ACCESSES", c_x2apic_and_apic_accesses, FAIL_CTRL },
 	{ "VPID_ZERO", c_vpid0, FAIL_CTRL },
 	{ "EPTP", c_eptp, FAIL_CTRL },
 	{ "UNRESTRICTED_EPT", c_ug_no_ept, FAIL_CTRL },
@@ -648,6 +661,132 @@ static void test_apic_access(void **state)
 	machine_free(&h->m);
 }
 
+/* SDM "Virtualizing Reads from the APIC-Access Page" and "APIC-Write
+ * VM Exits" with "APIC-register virtualization": a read of the APIC ID
+ * comes from the virtual-APIC page; a write of the ICR goes there and
+ * then exits (reason 56, trap-like, the offset as qualification); the
+ * current count (390H) is not virtualized */
+static void test_apic_register_virt(void **state)
+{
+	static const u8 code[] = {
+		0x8b, 0x1c, 0x25, 0x20, 0x00, 0x62, 0x00,             /* mov ebx, [0x620020] */
+		0xc7, 0x04, 0x25, 0x00, 0x03, 0x62, 0x00, 0x44, 0x33, 0x22, 0x11,
+								      /* mov dword [0x620300], 0x11223344 */
+	};
+	static const u8 count[] = { 0x8b, 0x04, 0x25, 0x90, 0x03, 0x62, 0x00 }; /* mov eax, [0x620390] */
+
+	valid_vmcs();
+	apic_accesses_on();
+	tpr_shadow_on();
+	or(VMCS_SECONDARY_VM_EXEC_CONTROL, PROC2_APIC_REGISTER_VIRT);
+	phys_write(&h->m.mem, VAPIC + 0x20, 4, 0x07000000);
+	l2_code(code, sizeof(code));
+	run_to_exit();
+	assert_int_equal(get(VMCS_EXIT_REASON), 56);
+	assert_int_equal(get(VMCS_EXIT_QUALIFICATION), 0x300);
+	assert_int_equal(get(VMCS_GUEST_RIP), L2_CODE + sizeof(code));
+	assert_int_equal(h->c->gpr[RBX] & 0xffffffff, 0x07000000);
+	assert_int_equal(phys_read(&h->m.mem, VAPIC + 0x300, 4), 0x11223344);
+	assert_int_equal(phys_read(&h->m.mem, APIC_PAGE + 0x300, 4), 0);
+	machine_free(&h->m);
+
+	valid_vmcs();
+	apic_accesses_on();
+	tpr_shadow_on();
+	or(VMCS_SECONDARY_VM_EXEC_CONTROL, PROC2_APIC_REGISTER_VIRT);
+	l2_code(count, sizeof(count));
+	run_to_exit();
+	assert_int_equal(get(VMCS_EXIT_REASON), 44);
+	assert_int_equal(get(VMCS_EXIT_QUALIFICATION), 0x390);
+	machine_free(&h->m);
+}
+
+/* SDM "Virtualizing MSR-Based APIC Accesses": with "virtualize x2APIC
+ * mode" (MSR bitmaps all 0), RDMSR/WRMSR of 808H go to offset 80H of the
+ * virtual-APIC page (8 bytes) even though the local APIC is in xAPIC
+ * mode; other x2APIC MSRs operate normally (#GP: not in x2APIC mode)
+ * unless "APIC-register virtualization" reads them from offset
+ * (ECX & FFH) << 4; a WRMSR of 808H with bits 63:8 set is #GP; a VTPR
+ * below the threshold exits (43) after the WRMSR */
+static void x2apic_setup(u32 proc2)
+{
+	valid_vmcs();
+	tpr_shadow_on();
+	or(VMCS_CPU_BASED_VM_EXEC_CONTROL, PROC_USE_MSR_BITMAPS | PROC_ACTIVATE_SECONDARY);
+	set(VMCS_MSR_BITMAP, SCRATCH + 0x2000);
+	or(VMCS_SECONDARY_VM_EXEC_CONTROL, PROC2_VIRT_X2APIC_MODE | proc2);
+	set(VMCS_EXCEPTION_BITMAP, 1u << VEC_GP);
+	phys_write(&h->m.mem, VAPIC + 0x80, 4, 0x40);
+	phys_write(&h->m.mem, VAPIC + 0x84, 4, 0x11);
+	phys_write(&h->m.mem, VAPIC + 0x300, 4, 0xaabb);
+	phys_write(&h->m.mem, VAPIC + 0x304, 4, 0xccdd);
+}
+
+static void test_x2apic_virt(void **state)
+{
+	static const u8 code[] = {
+		0xb9, 0x08, 0x08, 0x00, 0x00, /* mov ecx, 0x808 */
+		0x0f, 0x32,                   /* rdmsr */
+		0x89, 0xc3,                   /* mov ebx, eax */
+		0xb8, 0x30, 0x00, 0x00, 0x00, /* mov eax, 0x30 */
+		0x31, 0xd2,                   /* xor edx, edx */
+		0x0f, 0x30,                   /* wrmsr */
+		0xb9, 0x30, 0x08, 0x00, 0x00, /* mov ecx, 0x830 */
+		0x0f, 0x32,                   /* rdmsr */
+		0x0f, 0xa2,                   /* cpuid */
+	};
+	static const u8 bad_tpr[] = {
+		0xb9, 0x08, 0x08, 0x00, 0x00, /* mov ecx, 0x808 */
+		0xb8, 0x30, 0x01, 0x00, 0x00, /* mov eax, 0x130 */
+		0x31, 0xd2,                   /* xor edx, edx */
+		0x0f, 0x30,                   /* wrmsr */
+	};
+
+	x2apic_setup(0);
+	l2_code(code, sizeof(code));
+	run_to_exit();
+	assert_int_equal(get(VMCS_EXIT_REASON), 0);
+	assert_int_equal(get(VMCS_EXIT_INTR_INFO) & 0x7ff, VEC_GP | (3 << 8));
+	assert_int_equal(get(VMCS_GUEST_RIP), L2_CODE + 23);
+	assert_int_equal(h->c->gpr[RBX], 0x40);
+	assert_int_equal(phys_read(&h->m.mem, VAPIC + 0x80, 8), 0x30);
+	machine_free(&h->m);
+
+	x2apic_setup(PROC2_APIC_REGISTER_VIRT);
+	l2_code(code, sizeof(code));
+	run_to_exit();
+	assert_int_equal(get(VMCS_EXIT_REASON), 10);
+	assert_int_equal(h->c->gpr[RAX], 0xaabb);
+	assert_int_equal(h->c->gpr[RDX], 0xccdd);
+	machine_free(&h->m);
+
+	x2apic_setup(0);
+	l2_code(bad_tpr, sizeof(bad_tpr));
+	run_to_exit();
+	assert_int_equal(get(VMCS_EXIT_REASON), 0);
+	assert_int_equal(get(VMCS_EXIT_INTR_INFO) & 0xff, VEC_GP);
+	assert_int_equal(get(VMCS_GUEST_RIP), L2_CODE + 12);
+	assert_int_equal(phys_read(&h->m.mem, VAPIC + 0x80, 4), 0x40);
+	machine_free(&h->m);
+
+	x2apic_setup(0);
+	set(VMCS_TPR_THRESHOLD, 4);
+	l2_code(code, sizeof(code));
+	run_to_exit();
+	assert_int_equal(get(VMCS_EXIT_REASON), 43);
+	assert_int_equal(get(VMCS_GUEST_RIP), L2_CODE + 18);
+	machine_free(&h->m);
+
+	/* a bit set in the read bitmap: the RDMSR exits first (reason 31) */
+	x2apic_setup(0);
+	phys_write(&h->m.mem, SCRATCH + 0x2000 + 0x808 / 8, 1, 1u << (0x808 % 8));
+	l2_code(code, sizeof(code));
+	run_to_exit();
+	assert_int_equal(get(VMCS_EXIT_REASON), 31);
+	assert_int_equal(get(VMCS_GUEST_RIP), L2_CODE + 5);
+	machine_free(&h->m);
+}
+
 /* SDM "VM Exits Induced by the TPR Threshold": with "virtualize APIC
  * accesses" the threshold above VTPR is no failed check but an exit right
  * after the entry, before L2's first instruction */
@@ -922,7 +1061,7 @@ static void test_extint_exit(void **state)
  * by a test of this program (run before this one), or is one the
  * advertised controls cannot cause (docs/vmx.md lists them). */
 static const u32 not_caused[] = {
-	4, 5, 6, 8, 9, 11, 15, 17, 37, 41, 45, 46, 47, 52, 53, 56,
+	4, 5, 6, 8, 9, 11, 15, 17, 37, 41, 45, 46, 47, 52, 53,
 	58, 59, 60, 62, 63, 64, 65, 66, 67, 68, 69, 70, 72, 73, 74, 75, 76, 77, 78, 79,
 };
 
@@ -1028,6 +1167,8 @@ int main(void)
 		cmocka_unit_test(test_tpr_shadow),
 		cmocka_unit_test(test_apic_access),
 		cmocka_unit_test(test_tpr_exit_at_entry),
+		cmocka_unit_test(test_apic_register_virt),
+		cmocka_unit_test(test_x2apic_virt),
 		cmocka_unit_test(test_exit_saves_sti_blocking),
 		cmocka_unit_test(test_exit_during_delivery),
 		cmocka_unit_test(test_vpid_keeps_tlb),

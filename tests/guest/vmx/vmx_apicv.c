@@ -21,12 +21,24 @@
  *    threshold exits (43) after the instruction; a threshold above VTPR
  *    at VM entry exits (43) before L2's first instruction; the entry
  *    check on the APIC-access address.
+ *  - APIC-register virtualization: a read of the APIC ID from the
+ *    virtual-APIC page, a write of the divide configuration stored there
+ *    followed by a trap-like "APIC write" exit (reason 56, the offset as
+ *    qualification);
+ *  - virtualize x2APIC mode ("Virtualizing MSR-Based APIC Accesses"):
+ *    RDMSR/WRMSR of 808H read and write bytes 80H-87H of the virtual-APIC
+ *    page (L1's APIC is in xAPIC mode: no #GP), other x2APIC MSRs operate
+ *    normally (#GP) unless APIC-register virtualization reads them from
+ *    the page, a WRMSR of 808H with bits 63:8 set is #GP, the MSR bitmap
+ *    still decides first.
  * run-args: -cpu max,+vmx
  */
 #include "guest.h"
 #include "vm.h"
 #include "vmx.h"
 
+/* not in vmx.h yet: SDM "Secondary Processor-Based VM-Execution Controls" */
+#define PROC2_APIC_REG_VIRT             BIT(8)
 #define EXIT_REASON_TPR_BELOW_THRESHOLD 43
 #define EXIT_REASON_APIC_ACCESS         44
 #define APIC_ACC_QUAL(off, type)        ((u64)(off) | ((u64)(type) << 12))
@@ -303,6 +315,125 @@ static void test_apic_tpr_threshold(void)
 	}
 }
 
+/* --- APIC-register virtualization, virtualize x2APIC mode --- */
+#define EXIT_REASON_APIC_WRITE 56
+static u64 l2_reg_virt(u64 base)
+{
+	u32 id = *(volatile u32 *)(base + 0x20);
+	asm volatile(AT("movl $0xb, 0x3e0(%[a])") : [at] "=m"(l2_at) : [a] "r"(base) : "r11", "memory");
+	return id;
+}
+
+static u64 rdmsr_l2(u32 idx)
+{
+	u32 lo, hi;
+	asm volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(idx));
+	return lo | (u64)hi << 32;
+}
+static void wrmsr_l2(u32 idx, u64 v)
+{
+	asm volatile("wrmsr" ::"c"(idx), "a"((u32)v), "d"((u32)(v >> 32)) : "memory");
+}
+/* read the TPR MSR (into l2_first), write 50H, read it again */
+static volatile u64 l2_first;
+static u64 l2_x2apic_tpr(u64 arg)
+{
+	l2_first = rdmsr_l2(0x808);
+	wrmsr_l2(0x808, 0x50);
+	return rdmsr_l2(0x808);
+}
+static u64 l2_rdmsr(u64 idx) { return rdmsr_l2((u32)idx); }
+static u64 l2_wrmsr_tpr(u64 v) { wrmsr_l2(0x808, v); return 0; }
+
+static bool setup_x2apic(u64 (*fn)(u64), u64 arg, u32 proc2)
+{
+	struct vmx_vmcs_cfg c = {
+		.proc = PROC_USE_TPR_SHADOW | PROC_ACTIVATE_SECONDARY | PROC_USE_MSR_BITMAPS,
+		.proc2 = PROC2_VIRT_X2APIC | proc2,
+		.exception_bitmap = 1u << 13,
+	};
+	vmx_new_vmcs();
+	if (!vmx_vmcs_setup(&c, fn, arg)) {
+		report(false, "VMCS setup with virtualize x2APIC mode");
+		return false;
+	}
+	vmcs_set(VIRTUAL_APIC_ADDR, virt_to_phys((void *)vapic));
+	vmcs_set(TPR_THRESHOLD, 0);
+	vapic[0x80 / 4] = 0x20;
+	vapic[0x84 / 4] = 0x7;
+	vapic[0x300 / 4] = 0x4000;
+	vapic[0x304 / 4] = 0x3;
+	return true;
+}
+
+static void gp_exit(const char *what)
+{
+	report(vmx_exit_reason() == EXIT_REASON_EXCEPTION_NMI &&
+		       INTR_INFO_VECTOR(vmx_exit_intr_info()) == 13,
+	       "%s: #GP (exit reason %u, vector %u)", what, vmx_exit_reason(),
+	       INTR_INFO_VECTOR(vmx_exit_intr_info()));
+}
+
+static void test_x2apic(void)
+{
+	if (!vmx_ctl_allowed1(vmx_caps.proc2, PROC2_VIRT_X2APIC | PROC2_APIC_REG_VIRT)) {
+		report(false, "\"virtualize x2APIC mode\" and APIC-register virtualization are offered");
+		return;
+	}
+	write_cr8(0);
+	if (setup_x2apic(l2_x2apic_tpr, 0, 0) && launched("x2APIC TPR", vmx_launch()))
+		report(vmx_l2_finished() && l2_first == 0x700000020ull && vmx_guest_regs.rax == 0x50 &&
+			       vapic[0x80 / 4] == 0x50 && vapic[0x84 / 4] == 0 && read_cr8() == 0,
+		       "RDMSR/WRMSR 808H: bytes 80H-87H of the virtual-APIC page (read %#llx, then "
+		       "%#llx; VTPR %#x %#x), L1's TPR untouched", l2_first, vmx_guest_regs.rax,
+		       vapic[0x80 / 4], vapic[0x84 / 4]);
+	if (setup_x2apic(l2_rdmsr, 0x830, 0) && launched("x2APIC ICR", vmx_launch()))
+		gp_exit("RDMSR 830H without APIC-register virtualization operates normally");
+	if (setup_x2apic(l2_rdmsr, 0x830, PROC2_APIC_REG_VIRT) && launched("x2APIC ICR", vmx_launch()))
+		report(vmx_l2_finished() && vmx_guest_regs.rax == 0x300004000ull,
+		       "RDMSR 830H with APIC-register virtualization: offset 300H (%#llx)",
+		       vmx_guest_regs.rax);
+	if (setup_x2apic(l2_wrmsr_tpr, 0x100, 0) && launched("x2APIC TPR 100H", vmx_launch()))
+		gp_exit("WRMSR 808H of 100H (bits 63:8)");
+	/* the write bitmap's bit for 808H: WRMSR exits (32) */
+	if (setup_x2apic(l2_wrmsr_tpr, 0x10, 0)) {
+		u8 *bm = phys_to_virt(vmcs_get(MSR_BITMAP));
+		bm[2048 + 0x808 / 8] |= 1 << (0x808 % 8);
+		if (launched("x2APIC bitmap", vmx_launch()))
+			report(vmx_exit_reason() == EXIT_REASON_WRMSR && vapic[0x80 / 4] == 0x20,
+			       "the MSR bitmap comes first: exit reason %u (32), VTPR %#x",
+			       vmx_exit_reason(), vapic[0x80 / 4]);
+	}
+}
+
+static void test_register_virt(void)
+{
+	struct vmx_vmcs_cfg c = { .proc = PROC_USE_TPR_SHADOW | PROC_ACTIVATE_SECONDARY,
+				  .proc2 = PROC2_VIRT_APIC_ACCESSES | PROC2_APIC_REG_VIRT };
+	vmx_new_vmcs();
+	if (!vmx_vmcs_setup(&c, l2_reg_virt, virt_to_phys(apic_page))) {
+		report(false, "VMCS setup with APIC-register virtualization");
+		return;
+	}
+	vmcs_set(VIRTUAL_APIC_ADDR, virt_to_phys((void *)vapic));
+	vmcs_set(APIC_ACCESS_ADDR, virt_to_phys(apic_page));
+	vmcs_set(TPR_THRESHOLD, 0);
+	vapic[0x20 / 4] = 0x3000000;
+	vapic[0x3e0 / 4] = 0;
+	l2_at = 0;
+	if (!launched("register virtualization", vmx_launch()))
+		return;
+	report(vmx_exit_reason() == EXIT_REASON_APIC_WRITE && vmx_exit_qual() == 0x3e0,
+	       "write of the divide configuration: exit reason %u (56), qualification %#llx (3E0H)",
+	       vmx_exit_reason(), vmx_exit_qual());
+	report(vapic[0x3e0 / 4] == 0xb && vmx_guest_rip() > l2_at && vmx_guest_rip() - l2_at <= 15,
+	       "APIC write is trap-like: the value is in the virtual-APIC page (%#x), guest RIP "
+	       "%#llx after the write at %#llx", vapic[0x3e0 / 4], vmx_guest_rip(), l2_at);
+	int r = vmx_resume();
+	report(r == VMX_OK && vmx_l2_finished() && vmx_guest_regs.rax == 0x3000000,
+	       "the read of the APIC ID came from the virtual-APIC page (%#llx)", vmx_guest_regs.rax);
+}
+
 static void test_apic_accesses(void)
 {
 	if (!vmx_ctl_allowed1(vmx_caps.proc2, PROC2_VIRT_APIC_ACCESSES)) {
@@ -319,6 +450,7 @@ static void test_apic_accesses(void)
 		report_skip("EPT not offered: the APIC-access page through EPT");
 	}
 	test_apic_tpr_threshold();
+	test_register_virt();
 }
 
 int main(int argc, char **argv)
@@ -337,5 +469,6 @@ int main(int argc, char **argv)
 	test_tpr_below_threshold();
 	test_entry_checks();
 	test_apic_accesses();
+	test_x2apic();
 	return report_summary();
 }
