@@ -9,9 +9,11 @@
 #include "vmx/apicv.h"
 
 #include "cpu/arch.h"
+#include "cpu/event.h"
 #include "cpu/fault.h"
 #include "cpu/memory/mem.h"
 #include "cpu/memory/mmu.h"
+#include "cpu/step.h"
 #include "machine/machine.h"
 #include "mem/physmem.h"
 #include "vmx/vmx_internal.h"
@@ -41,15 +43,128 @@ static noreturn_fn void trap_exit(struct cpu *c, u32 reason, u64 qual)
 	vmx_exit(c, reason, &info);
 }
 
-/* SDM "TPR Virtualization": after a write of VTPR, without
- * "virtual-interrupt delivery", a VM exit (reason 43, trap-like) if bits
- * 7:4 of VTPR are below bits 3:0 of the TPR threshold */
+/* --- virtual-interrupt delivery (SDM "Virtual-Interrupt Delivery"): RVI
+ * and SVI are the guest interrupt status (bits 7:0 and 15:8), VIRR, VISR
+ * and VPPR are in the virtual-APIC page --- */
+
+static u8 rvi(const struct cpu *c) { return (u8)vmcs_get(c, VMCS_GUEST_INTR_STATUS); }
+static u8 svi(const struct cpu *c) { return (u8)(vmcs_get(c, VMCS_GUEST_INTR_STATUS) >> 8); }
+static void set_status(struct cpu *c, u8 r, u8 s)
+{
+	vmcs_set(c, VMCS_GUEST_INTR_STATUS, r | (u16)(s << 8));
+}
+
+/* bit vec of the 256-bit register at base (VIRR, VISR): eight 32-bit
+ * words 16 bytes apart ("Virtual-APIC Page") */
+static void vreg_set(struct cpu *c, unsigned base, u8 vec, bool on)
+{
+	unsigned off = base + (vec / 32u) * 16;
+	u32 w = vmx_vapic_read(c, off), bit = 1u << (vec % 32);
+	vmx_vapic_write(c, off, on ? w | bit : w & ~bit);
+}
+
+/* the highest vector set in the register at base, 0 if none */
+static u8 vreg_highest(const struct cpu *c, unsigned base)
+{
+	for (int k = 7; k >= 0; k--) {
+		u32 w = vmx_vapic_read(c, base + (unsigned)k * 16);
+		if (w)
+			return (u8)(k * 32 + 31 - __builtin_clz(w));
+	}
+	return 0;
+}
+
+/* SDM "PPR Virtualization": "IF VTPR[7:4] >= SVI[7:4] THEN VPPR <- VTPR &
+ * FFH; ELSE VPPR <- SVI & F0H" (bits 31:8 cleared) */
+static void ppr_virtualization(struct cpu *c)
+{
+	u32 vtpr = vmx_vapic_read(c, VAPIC_TPR) & 0xff;
+	vmx_vapic_write(c, VAPIC_PPR, (vtpr >> 4) >= (svi(c) >> 4u) ? vtpr : svi(c) & 0xf0u);
+}
+
+/* SDM "Evaluation of Pending Virtual Interrupts": "IF 'interrupt-window
+ * exiting' is 0 AND RVI[7:4] > VPPR[7:4] THEN recognize a pending virtual
+ * interrupt". nestbox evaluates it when asked, from RVI and VPPR, which
+ * change only at the SDM's evaluation points (VM entry, TPR, EOI and
+ * self-IPI virtualization, posted-interrupt processing, delivery): the
+ * recognition is no extra state. Each of those points kicks the step
+ * loop so that the boundary looks. */
+static bool virq_recognized(const struct cpu *c)
+{
+	return !(vmx_proc(c) & PROC_INTR_WINDOW_EXITING) &&
+	       (rvi(c) >> 4) > ((vmx_vapic_read(c, VAPIC_PPR) >> 4) & 0xf);
+}
+
+static void evaluate_pending(struct cpu *c) { cpu_kick(c); }
+
+/* SDM "Delivery of Pending Virtual Interrupts": at an instruction boundary
+ * with RFLAGS.IF = 1, no blocking by STI or MOV SS, and "interrupt-window
+ * exiting" 0; it wakes HLT */
+bool vmx_virq_ready(const struct cpu *c)
+{
+	return (vmx_proc2(c) & PROC2_VIRT_INTR_DELIVERY) && (c->rflags & RFLAGS_IF) &&
+	       !(c->shadow & (SHADOW_STI | SHADOW_MOVSS)) &&
+	       (c->activity == ACT_ACTIVE || c->activity == ACT_HLT) && virq_recognized(c);
+}
+
+/* "Vector <- RVI; VISR[Vector] <- 1; SVI <- Vector; VPPR <- Vector & F0H;
+ * VIRR[Vector] <- 0; IF any bits set in VIRR THEN RVI <- highest index of
+ * bit set in VIRR ELSE RVI <- 0; deliver interrupt with Vector through
+ * IDT" */
+void vmx_virq_deliver(struct cpu *c)
+{
+	u8 vec = rvi(c);
+	vreg_set(c, VAPIC_ISR, vec, true);
+	vreg_set(c, VAPIC_IRR, vec, false);
+	set_status(c, vreg_highest(c, VAPIC_IRR), vec);
+	vmx_vapic_write(c, VAPIC_PPR, vec & 0xf0u);
+	c->activity = ACT_ACTIVE;
+	cpu_deliver(c, vec, EV_EXT_INTR, false, 0);
+}
+
+/* SDM "EOI Virtualization": "Vector <- SVI; VISR[Vector] <- 0; IF any bits
+ * set in VISR THEN SVI <- highest index of bit set in VISR ELSE SVI <- 0;
+ * perform PPR virtualization; IF EOI_exit_bitmap[Vector] = 1 THEN cause
+ * EOI-induced VM exit with Vector as exit qualification; ELSE evaluate
+ * pending virtual interrupts" (the exit is trap-like, reason 45) */
+static void eoi_virtualization(struct cpu *c)
+{
+	static const enum vmcs_field eoi_exit[4] = {
+		VMCS_EOI_EXIT_BITMAP0, VMCS_EOI_EXIT_BITMAP1, VMCS_EOI_EXIT_BITMAP2,
+		VMCS_EOI_EXIT_BITMAP3,
+	};
+	u8 vec = svi(c);
+	vreg_set(c, VAPIC_ISR, vec, false);
+	set_status(c, rvi(c), vreg_highest(c, VAPIC_ISR));
+	ppr_virtualization(c);
+	if ((vmcs_get(c, eoi_exit[vec / 64]) >> (vec % 64)) & 1)
+		trap_exit(c, EXIT_REASON_VIRTUALIZED_EOI, vec);
+	evaluate_pending(c);
+}
+
+/* SDM "Self-IPI Virtualization": "VIRR[Vector] <- 1; RVI <- max{RVI,
+ * Vector}; evaluate pending virtual interrupts" */
+static void self_ipi_virtualization(struct cpu *c, u8 vec)
+{
+	vreg_set(c, VAPIC_IRR, vec, true);
+	if (vec > rvi(c))
+		set_status(c, vec, svi(c));
+	evaluate_pending(c);
+}
+
+/* SDM "TPR Virtualization": after a write of VTPR, with "virtual-interrupt
+ * delivery" PPR virtualization and an evaluation of pending virtual
+ * interrupts; without it, a VM exit (reason 43, trap-like) if bits 7:4 of
+ * VTPR are below bits 3:0 of the TPR threshold */
 static void tpr_virtualization(struct cpu *c)
 {
 	u32 vtpr = vmx_vapic_read(c, VAPIC_TPR);
-	if (!(vmx_proc2(c) & PROC2_VIRT_INTR_DELIVERY) &&
-	    ((vtpr >> 4) & 0xf) < (vmcs_get(c, VMCS_TPR_THRESHOLD) & 0xf))
+	if (vmx_proc2(c) & PROC2_VIRT_INTR_DELIVERY) {
+		ppr_virtualization(c);
+		evaluate_pending(c);
+	} else if (((vtpr >> 4) & 0xf) < (vmcs_get(c, VMCS_TPR_THRESHOLD) & 0xf)) {
 		trap_exit(c, EXIT_REASON_TPR_BELOW_THRESHOLD, 0);
+	}
 }
 
 /* --- CR8 (SDM "Virtualizing CR8-Based TPR Accesses") --- */
@@ -103,6 +218,8 @@ enum entry_check vmx_apicv_check_controls(const struct cpu *c)
 		return EC_APICV_NEEDS_TPR_SHADOW;
 	if ((proc2 & PROC2_VIRT_X2APIC_MODE) && (proc2 & PROC2_VIRT_APIC_ACCESSES))
 		return EC_X2APIC_NOT_APIC_ACCESSES;
+	if ((proc2 & PROC2_VIRT_INTR_DELIVERY) && !(vmx_pin(c) & PIN_EXT_INTR_EXITING))
+		return EC_VID_NEEDS_EXT_INTR_EXITING;
 	return EC_NONE;
 }
 
@@ -188,15 +305,36 @@ u64 vmx_apic_access_read(struct cpu *c, unsigned off, unsigned size, unsigned ac
 }
 
 /* SDM "APIC-Write Emulation", after the write: TPR -> TPR virtualization;
- * other offsets -> an APIC-write VM exit (reason 56, trap-like, the
- * qualification is the page offset: "APIC-Write VM Exits") */
+ * with "virtual-interrupt delivery", EOI -> EOI virtualization and ICR
+ * low -> self-IPI virtualization when VICR_LO asks for a fixed,
+ * edge-triggered self IPI of vector 16 or above ("reserved bits (31:20,
+ * 17:16, 13) and bit 12 (delivery status) are all 0; bits 19:18
+ * (destination shorthand) are 01B (self); bit 15 (trigger mode) is 0
+ * (edge); bits 10:8 (delivery mode) are 000B (fixed); and bits 7:4 (the
+ * upper half of the vector) are not 0000B"); anything else -> an
+ * APIC-write VM exit (reason 56, trap-like, the qualification is the
+ * page offset: "APIC-Write VM Exits") */
 static void apic_write_emulation(struct cpu *c, unsigned off)
 {
-	if ((off & ~3u) == VAPIC_TPR) {
+	bool vid = (vmx_proc2(c) & PROC2_VIRT_INTR_DELIVERY) != 0;
+	unsigned reg = off & ~3u;
+
+	if (reg == VAPIC_TPR) {
 		/* "the processor clears bytes 81H-83H of the virtual-APIC page" */
 		vmx_vapic_write(c, VAPIC_TPR, vmx_vapic_read(c, VAPIC_TPR) & 0xff);
 		tpr_virtualization(c);
 		return;
+	}
+	if (vid && reg == VAPIC_EOI) {
+		eoi_virtualization(c);
+		return;
+	}
+	if (vid && reg == VAPIC_ICR_LO) {
+		u32 icr = vmx_vapic_read(c, VAPIC_ICR_LO);
+		if ((icr & 0xffffb700u) == 0x00040000u && (icr & 0xf0)) {
+			self_ipi_virtualization(c, (u8)icr);
+			return;
+		}
 	}
 	trap_exit(c, EXIT_REASON_APIC_WRITE, off);
 }
@@ -204,9 +342,12 @@ static void apic_write_emulation(struct cpu *c, unsigned off)
 void vmx_apic_access_write(struct cpu *c, unsigned off, unsigned size, u64 val)
 {
 	u32 p2 = vmx_proc2(c);
+	unsigned reg = off & ~3u;
 	bool virt = access_virtualizable(c, off, size) &&
 		    ((p2 & PROC2_APIC_REGISTER_VIRT) ? reg_listed(&write_regs, off)
-						      : (off & ~3u) == VAPIC_TPR);
+		     : (p2 & PROC2_VIRT_INTR_DELIVERY)
+			     ? reg == VAPIC_TPR || reg == VAPIC_EOI || reg == VAPIC_ICR_LO
+			     : reg == VAPIC_TPR);
 	if (!virt)
 		apic_access_exit(c, off, c->in_event ? APIC_ACC_EVENT : APIC_ACC_WRITE);
 	/* "The processor virtualizes a write access to the APIC-access page
@@ -226,6 +367,14 @@ void vmx_apicv_after_entry(struct cpu *c)
 {
 	u32 proc = vmx_proc(c), p2 = vmx_proc2(c);
 
+	/* SDM "Updating Non-Register State" in "Loading Guest State": with
+	 * "virtual-interrupt delivery", VM entry performs PPR virtualization
+	 * and evaluates pending virtual interrupts (RVI and SVI are the
+	 * guest interrupt status, already in place) */
+	if (p2 & PROC2_VIRT_INTR_DELIVERY) {
+		ppr_virtualization(c);
+		evaluate_pending(c);
+	}
 	if (!(p2 & PROC2_VIRT_APIC_ACCESSES))
 		return;
 	for (unsigned k = 0; k < TLB_SIZE; k++)
@@ -268,13 +417,34 @@ bool vmx_x2apic_read(struct cpu *c, u32 idx, u64 *val)
  * EDX:EAX are not 0; otherwise the instruction writes EDX:EAX to offset
  * 080H on the virtual-APIC page, then performs TPR virtualization (even if
  * the local APIC is not in x2APIC mode)." */
+/* With "virtual-interrupt delivery" also: "If ECX contains 80BH (EOI
+ * MSR): #GP(0) if the value of EDX:EAX is not 0; otherwise EOI
+ * virtualization"; "If ECX contains 83FH (self-IPI MSR): #GP(0) if bits
+ * 63:8 are not 0; otherwise the instruction writes EDX:EAX to offset
+ * 3F0H on the virtual-APIC page and performs self-IPI virtualization with
+ * the vector in EAX[7:0]". */
 bool vmx_x2apic_write(struct cpu *c, u32 idx, u64 val)
 {
-	if (!(vmx_proc2(c) & PROC2_VIRT_X2APIC_MODE) || idx != 0x808)
+	u32 p2 = vmx_proc2(c);
+	bool vid = (p2 & PROC2_VIRT_INTR_DELIVERY) != 0;
+
+	if (!(p2 & PROC2_VIRT_X2APIC_MODE) ||
+	    (idx != 0x808 && !(vid && (idx == 0x80b || idx == 0x83f))))
 		return false;
-	if (val >> 8)
+	if (idx == 0x80b ? val != 0 : (val >> 8) != 0)
 		cpu_gp0(c);
-	phys_write(&c->machine->mem, vapic_base(c) + VAPIC_TPR, 8, val);
-	tpr_virtualization(c);
+	switch (idx) {
+	case 0x808:
+		phys_write(&c->machine->mem, vapic_base(c) + VAPIC_TPR, 8, val);
+		tpr_virtualization(c);
+		break;
+	case 0x80b:
+		eoi_virtualization(c);
+		break;
+	default:
+		phys_write(&c->machine->mem, vapic_base(c) + VAPIC_SELF_IPI, 8, val);
+		self_ipi_virtualization(c, (u8)val);
+		break;
+	}
 	return true;
 }

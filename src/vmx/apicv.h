@@ -10,7 +10,13 @@
 struct cpu;
 
 /* offsets in the virtual-APIC page ("Virtual-APIC Page") */
-#define VAPIC_TPR 0x080
+#define VAPIC_TPR      0x080
+#define VAPIC_PPR      0x0a0
+#define VAPIC_EOI      0x0b0
+#define VAPIC_ISR      0x100
+#define VAPIC_IRR      0x200
+#define VAPIC_ICR_LO   0x300
+#define VAPIC_SELF_IPI 0x3f0
 
 /* MOV to/from CR8 in non-root operation with "use TPR shadow" (and no
  * CR8-load/store exit): the access goes to VTPR ("Virtualizing CR8-Based
@@ -38,6 +44,12 @@ void vmx_apic_access_write(struct cpu *c, unsigned off, unsigned size, u64 val);
  * virtual-APIC page (a WRMSR may #GP or make a trap-like exit) */
 bool vmx_x2apic_read(struct cpu *c, u32 idx, u64 *val);
 bool vmx_x2apic_write(struct cpu *c, u32 idx, u64 val);
+
+/* "virtual-interrupt delivery" in non-root operation: a recognized
+ * virtual interrupt that can be delivered at this boundary (cpu/event.c
+ * asks where an interrupt window exit would come), and its delivery */
+bool vmx_virq_ready(const struct cpu *c);
+void vmx_virq_deliver(struct cpu *c);
 
 /* the end of a VM entry, after event injection (vmx/entry.c) */
 void vmx_apicv_after_entry(struct cpu *c);

@@ -375,9 +375,10 @@ static void test_cap_msr_values(void **s)
 	assert_int_equal(msr(0x48a), 0x15 << 1);
 	/* secondary processor-based: virtualize APIC accesses 0, enable EPT 1, RDTSCP 3,
 	 * virtualize x2APIC mode 4, enable VPID 5, APIC-register virtualization 8,
+	 * virtual-interrupt delivery 9,
 	 * WBINVD 6, unrestricted guest 7, RDRAND 11, INVPCID 12, RDSEED 16
 	 * (no descriptor-table exiting, 2) */
-	assert_int_equal(msr(0x48b), 0x000119fb00000000ull);
+	assert_int_equal(msr(0x48b), 0x00011bfb00000000ull);
 	/* "VPID and EPT Capabilities": INVVPID (32) of every type (40-43), no
 	 * EPT: execute-only 0, page-walk length 4 (6), UC 8, WB 14, 2-MByte
 	 * 16 and 1-GByte 17 pages, INVEPT 20, A/D flags 21, INVEPT single 25

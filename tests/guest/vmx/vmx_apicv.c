@@ -36,6 +36,8 @@
 #include "guest.h"
 #include "vm.h"
 #include "vmx.h"
+#include "desc.h"
+#include "pic.h"
 
 /* not in vmx.h yet: SDM "Secondary Processor-Based VM-Execution Controls" */
 #define PROC2_APIC_REG_VIRT             BIT(8)
@@ -434,6 +436,125 @@ static void test_register_virt(void)
 	       "the read of the APIC ID came from the virtual-APIC page (%#llx)", vmx_guest_regs.rax);
 }
 
+/* --- virtual-interrupt delivery --- */
+#define PROC2_VID           BIT(9)
+#define GUEST_INTR_STATUS   0x0810
+#define EOI_EXIT_BITMAP0    0x201c
+#define EOI_EXIT_BITMAP1    0x201e
+#define EXIT_REASON_VIRTUALIZED_EOI 45
+static volatile u8 vlog[16];     /* vectors L2's handler saw, in order */
+static volatile unsigned vcount;
+static volatile bool eoi_mmio;   /* EOI through the APIC-access page */
+
+static void vid_handler(struct ex_regs *r)
+{
+	if (vcount < sizeof(vlog))
+		vlog[vcount] = (u8)r->vector;
+	vcount++;
+	if (eoi_mmio)
+		*(volatile u32 *)(apic_page + 0xb0) = 0;
+	else
+		wrmsr_l2(0x80b, 0);
+}
+
+static u64 l2_vid_x2apic(u64 arg)
+{
+	u64 seen;
+	asm volatile("sti; nop; cli" ::: "memory");   /* 40H from VM entry */
+	wrmsr_l2(0x83f, 0x45);                        /* self IPI 45H */
+	asm volatile("sti; nop; cli" ::: "memory");
+	asm volatile("mov %0, %%cr8" ::"r"(5ull));    /* VTPR 50H */
+	wrmsr_l2(0x83f, 0x52);                        /* held back */
+	asm volatile("sti; nop; nop; cli" ::: "memory");
+	seen = vcount;
+	asm volatile("mov %0, %%cr8" ::"r"(0ull) : "memory");
+	asm volatile("sti; nop; cli" ::: "memory");  /* now 52H */
+	wrmsr_l2(0x83f, 0x47);                        /* its EOI exits */
+	asm volatile("sti; nop; cli" ::: "memory");
+	return seen;
+}
+
+static u64 l2_vid_mmio(u64 base)
+{
+	/* two fixed self IPIs through the ICR: 61H then 5AH; delivered
+	 * highest first once IF = 1 */
+	*(volatile u32 *)(base + 0x300) = 0x40061;
+	*(volatile u32 *)(base + 0x300) = 0x4005a;
+	asm volatile("sti; nop; nop; cli" ::: "memory");
+	return 0;
+}
+
+static void test_vid(void)
+{
+	if (!vmx_ctl_allowed1(vmx_caps.proc2, PROC2_VID)) {
+		report(false, "\"virtual-interrupt delivery\" is offered");
+		return;
+	}
+	/* with external-interrupt exiting any interrupt pending for L1
+	 * exits: the 8259s' lines (the PIT's) are masked */
+	pic_set_imr(0xffff);
+	u8 vecs[] = { 0x40, 0x45, 0x52, 0x47, 0x61, 0x5a };
+	for (unsigned k = 0; k < sizeof(vecs); k++)
+		handle_exception_vector(vecs[k], vid_handler);
+
+	struct vmx_vmcs_cfg c = {
+		.pin = PIN_EXT_INTR_EXITING,
+		.proc = PROC_USE_TPR_SHADOW | PROC_ACTIVATE_SECONDARY | PROC_USE_MSR_BITMAPS,
+		.proc2 = PROC2_VIRT_X2APIC | PROC2_VID,
+	};
+	vmx_new_vmcs();
+	if (!vmx_vmcs_setup(&c, l2_vid_x2apic, 0)) {
+		report(false, "VMCS setup with virtual-interrupt delivery");
+		return;
+	}
+	for (unsigned k = 0; k < 1024; k++)
+		vapic[k] = 0;
+	vapic[(0x200 + 0x40 / 32 * 16) / 4] = 1u << (0x40 % 32);   /* VIRR 40H */
+	vmcs_set(VIRTUAL_APIC_ADDR, virt_to_phys((void *)vapic));
+	vmcs_set(GUEST_INTR_STATUS, 0x40);
+	vmcs_set(EOI_EXIT_BITMAP1, 1ull << (0x47 - 64));
+	vcount = 0;
+	eoi_mmio = false;
+	if (!launched("virtual-interrupt delivery", vmx_launch()))
+		return;
+	report(vmx_exit_reason() == EXIT_REASON_VIRTUALIZED_EOI && vmx_exit_qual() == 0x47,
+	       "the EOI of 47H (EOI-exit bitmap) exits: reason %u (45), qualification %#llx",
+	       vmx_exit_reason(), vmx_exit_qual());
+	report(vcount == 4 && vlog[0] == 0x40 && vlog[1] == 0x45 && vlog[2] == 0x52 &&
+		       vlog[3] == 0x47,
+	       "L2 took 40H (from VM entry), 45H, 52H, 47H in order (%u: %x %x %x %x)", vcount,
+	       vlog[0], vlog[1], vlog[2], vlog[3]);
+	report(vmcs_get(GUEST_INTR_STATUS) == 0 && vapic[0xa0 / 4] == 0,
+	       "after the last EOI: RVI/SVI %#llx, VPPR %#x", vmcs_get(GUEST_INTR_STATUS),
+	       vapic[0xa0 / 4]);
+	int r = vmx_resume();
+	report(r == VMX_OK && vmx_l2_finished() && vmx_guest_regs.rax == 2,
+	       "52H waited while VTPR was 50H (%llu interrupts before CR8 = 0), L2 finished",
+	       vmx_guest_regs.rax);
+
+	/* memory-mapped: ICR self IPIs and EOIs through the APIC-access page */
+	c.proc &= ~(u32)PROC_USE_MSR_BITMAPS;
+	c.proc2 = PROC2_VIRT_APIC_ACCESSES | PROC2_VID;
+	vmx_new_vmcs();
+	if (!vmx_vmcs_setup(&c, l2_vid_mmio, virt_to_phys(apic_page)))
+		return;
+	for (unsigned k = 0; k < 1024; k++)
+		vapic[k] = 0;
+	vmcs_set(VIRTUAL_APIC_ADDR, virt_to_phys((void *)vapic));
+	vmcs_set(APIC_ACCESS_ADDR, virt_to_phys(apic_page));
+	vmcs_set(GUEST_INTR_STATUS, 0);
+	vcount = 0;
+	eoi_mmio = true;
+	if (launched("memory-mapped self IPI", vmx_launch()))
+		report(vmx_l2_finished() && vcount == 2 && vlog[0] == 0x61 && vlog[1] == 0x5a &&
+			       vmcs_get(GUEST_INTR_STATUS) == 0,
+		       "ICR self IPIs 61H, 5AH delivered highest first, EOIed through the "
+		       "APIC-access page (%u: %x %x; status %#llx)", vcount, vlog[0], vlog[1],
+		       vmcs_get(GUEST_INTR_STATUS));
+	for (unsigned k = 0; k < sizeof(vecs); k++)
+		handle_exception_vector(vecs[k], NULL);
+}
+
 static void test_apic_accesses(void)
 {
 	if (!vmx_ctl_allowed1(vmx_caps.proc2, PROC2_VIRT_APIC_ACCESSES)) {
@@ -451,6 +572,7 @@ static void test_apic_accesses(void)
 	}
 	test_apic_tpr_threshold();
 	test_register_virt();
+	test_vid();
 }
 
 int main(int argc, char **argv)
