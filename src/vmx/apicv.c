@@ -220,6 +220,17 @@ enum entry_check vmx_apicv_check_controls(const struct cpu *c)
 		return EC_X2APIC_NOT_APIC_ACCESSES;
 	if ((proc2 & PROC2_VIRT_INTR_DELIVERY) && !(vmx_pin(c) & PIN_EXT_INTR_EXITING))
 		return EC_VID_NEEDS_EXT_INTR_EXITING;
+	if (vmx_pin(c) & PIN_POSTED_INTERRUPTS) {
+		u64 d = vmcs_get(c, VMCS_POSTED_INTR_DESC_ADDR);
+		if (!(proc2 & PROC2_VIRT_INTR_DELIVERY))
+			return EC_POSTED_INTR_VID;
+		if (!(vmx_exit_ctls(c) & EXIT_ACK_INTR_ON_EXIT))
+			return EC_POSTED_INTR_ACK;
+		if (vmcs_get(c, VMCS_POSTED_INTR_NV) >> 8)
+			return EC_POSTED_INTR_VECTOR;
+		if ((d & 0x3f) || (d & maxphy_mask))
+			return EC_POSTED_INTR_DESC;
+	}
 	return EC_NONE;
 }
 
@@ -446,5 +457,56 @@ bool vmx_x2apic_write(struct cpu *c, u32 idx, u64 val)
 		self_ipi_virtualization(c, (u8)val);
 		break;
 	}
+	return true;
+}
+
+/* --- posted interrupts (SDM "Posted-Interrupt Processing"): the
+ * descriptor (64 bytes at the posted-interrupt descriptor address, in
+ * guest memory) holds the posted-interrupt requests (PIR, bits 255:0)
+ * and the outstanding-notification bit (256) --- */
+
+/* "The processor writes zero to the EOI register in the local APIC" (the
+ * APIC's own interface: its MSR in x2APIC mode, its page otherwise) */
+static void local_apic_eoi(struct cpu *c)
+{
+	u64 base = cpu_apic_base(c);
+	if (base & BIT(10))
+		c->apic_ops->msr_write(c, 0x80b, 0);
+	else
+		phys_write(&c->machine->mem, (base & ~0xfffull) + VAPIC_EOI, 4, 0);
+}
+
+/* An external interrupt of vector v acknowledged in non-root operation
+ * (external-interrupt exiting and "acknowledge interrupt on exit": the
+ * entry checks require them): with "process posted interrupts" and v the
+ * notification vector, instead of a VM exit: "clears the
+ * outstanding-notification bit ... writes zero to the EOI register in the
+ * local APIC ... performs a logical-OR of PIR into VIRR and clears PIR
+ * ... sets RVI to be the maximum of the old value of RVI and the highest
+ * index of all bits that were set in PIR ... evaluates pending virtual
+ * interrupts". Returns false when the interrupt exits as usual. A
+ * notification still pending when a VM exit happens stays in the local
+ * APIC: L1 then takes it as an ordinary interrupt. */
+bool vmx_posted_intr_notification(struct cpu *c, u8 v)
+{
+	struct physmem *pm = &c->machine->mem;
+	u64 d = vmcs_get(c, VMCS_POSTED_INTR_DESC_ADDR);
+	int high = -1;
+
+	if (!(vmx_pin(c) & PIN_POSTED_INTERRUPTS) || v != (u8)vmcs_get(c, VMCS_POSTED_INTR_NV))
+		return false;
+	phys_write(pm, d + 32, 8, phys_read(pm, d + 32, 8) & ~1ull);
+	local_apic_eoi(c);
+	for (unsigned k = 0; k < 8; k++) {
+		u32 pir = (u32)phys_read(pm, d + 4 * k, 4);
+		if (!pir)
+			continue;
+		phys_write(pm, d + 4 * k, 4, 0);
+		vmx_vapic_write(c, VAPIC_IRR + 16 * k, vmx_vapic_read(c, VAPIC_IRR + 16 * k) | pir);
+		high = (int)(k * 32 + 31 - (unsigned)__builtin_clz(pir));
+	}
+	if (high > rvi(c))
+		set_status(c, (u8)high, svi(c));
+	evaluate_pending(c);
 	return true;
 }

@@ -51,6 +51,11 @@ bool vmx_x2apic_write(struct cpu *c, u32 idx, u64 val);
 bool vmx_virq_ready(const struct cpu *c);
 void vmx_virq_deliver(struct cpu *c);
 
+/* an external interrupt of vector v acknowledged in non-root operation:
+ * true when it was the posted-interrupt notification and was processed
+ * instead of exiting (vmx/intercept.c) */
+bool vmx_posted_intr_notification(struct cpu *c, u8 v);
+
 /* the end of a VM entry, after event injection (vmx/entry.c) */
 void vmx_apicv_after_entry(struct cpu *c);
 

@@ -365,7 +365,7 @@ bool vmx_caps_msr_read(const struct vmx_caps *c, u32 index, u64 *val)
  * so ("Miscellaneous Data"). */
 static const u8 vmx_implemented[] = {
 	/* "Pin-Based VM-Execution Controls" */
-	VMXF_PIN_EXT_INTR_EXITING, VMXF_PIN_NMI_EXITING,
+	VMXF_PIN_EXT_INTR_EXITING, VMXF_PIN_NMI_EXITING, VMXF_PIN_POSTED_INTERRUPTS,
 
 	/* "Primary Processor-Based VM-Execution Controls" */
 	VMXF_PROC_INTR_WINDOW_EXITING, VMXF_PROC_USE_TSC_OFFSETTING,

@@ -167,6 +167,23 @@ static void c_vid_no_extint(void)
 	or(VMCS_CPU_BASED_VM_EXEC_CONTROL, PROC_ACTIVATE_SECONDARY);
 	or(VMCS_SECONDARY_VM_EXEC_CONTROL, PROC2_VIRT_INTR_DELIVERY);
 }
+/* posted interrupts on top of virtual-interrupt delivery */
+#define PI_DESC (SCRATCH + 0x3000)
+#define PI_NV   0xf2
+static void pi_on(void)
+{
+	tpr_shadow_on();
+	or(VMCS_PIN_BASED_VM_EXEC_CONTROL, PIN_EXT_INTR_EXITING | PIN_POSTED_INTERRUPTS);
+	or(VMCS_CPU_BASED_VM_EXEC_CONTROL, PROC_ACTIVATE_SECONDARY);
+	or(VMCS_SECONDARY_VM_EXEC_CONTROL, PROC2_VIRT_INTR_DELIVERY);
+	or(VMCS_VM_EXIT_CONTROLS, EXIT_ACK_INTR_ON_EXIT);
+	set(VMCS_POSTED_INTR_NV, PI_NV);
+	set(VMCS_POSTED_INTR_DESC_ADDR, PI_DESC);
+}
+static void c_pi_vid(void) { pi_on(); andn(VMCS_SECONDARY_VM_EXEC_CONTROL, PROC2_VIRT_INTR_DELIVERY); }
+static void c_pi_ack(void) { pi_on(); andn(VMCS_VM_EXIT_CONTROLS, EXIT_ACK_INTR_ON_EXIT); }
+static void c_pi_vector(void) { pi_on(); set(VMCS_POSTED_INTR_NV, 0x1f2); }
+static void c_pi_desc(void) { pi_on(); set(VMCS_POSTED_INTR_DESC_ADDR, PI_DESC + 0x20); }
 /* "virtual NMIs" is not advertised: the row is checked against a model
  * that allows the control, so that only the NMI-exiting rule can fail */
 static void c_vpid0(void)
@@ -293,6 +310,10 @@ static const struct negative {
 	{ "APICV_NEEDS_TPR_SHADOW", c_apicv_no_tpr, FAIL_CTRL },
 	{ "X2APIC_NOT_APIC_ACCESSES", c_x2apic_and_apic_accesses, FAIL_CTRL },
 	{ "VID_NEEDS_EXT_INTR_EXITING", c_vid_no_extint, FAIL_CTRL },
+	{ "POSTED_INTR_VID", c_pi_vid, FAIL_CTRL },
+	{ "POSTED_INTR_ACK", c_pi_ack, FAIL_CTRL },
+	{ "POSTED_INTR_VECTOR", c_pi_vector, FAIL_CTRL },
+	{ "POSTED_INTR_DESC", c_pi_desc, FAIL_CTRL },
 	{ "VPID_ZERO", c_vpid0, FAIL_CTRL },
 	{ "EPTP", c_eptp, FAIL_CTRL },
 	{ "UNRESTRICTED_EPT", c_ug_no_ept, FAIL_CTRL },
@@ -949,6 +970,73 @@ static void test_vid_eoi_self_ipi(void **state)
 	machine_free(&h->m);
 }
 
+/* SDM "Posted-Interrupt Processing": the notification vector (a self IPI
+ * through the xAPIC) acknowledged in L2 does not exit: ON is cleared, the
+ * local APIC gets its EOI, PIR moves to VIRR, RVI takes its highest
+ * vector, which is delivered to L2. Another vector exits as usual. A
+ * notification still pending when a VM exit happens (here L2's first
+ * instruction, in a MOV-SS shadow, exits) stays in the local APIC: L1
+ * takes it as an ordinary interrupt, the descriptor untouched. */
+static void pi_setup(void)
+{
+	vid_setup(0, 0, 0);
+	pi_on();
+	phys_write(&h->m.mem, PI_DESC + 4, 4, 1u << (0x33 - 32));
+	phys_write(&h->m.mem, PI_DESC + 12, 4, 1u << (0x65 - 96));
+	phys_write(&h->m.mem, PI_DESC + 32, 8, 1);
+	static const u8 cpuid[] = { 0x0f, 0xa2 };
+	h_poke(h, H_VECTORS + 16 * 0x65, cpuid, sizeof(cpuid));
+	phys_write(&h->m.mem, 0xfee000f0, 4, 0x1ff); /* SPIV: APIC on */
+}
+
+static void test_posted_interrupts(void **state)
+{
+	static const u8 code[] = { 0x90, 0x90, 0x0f, 0xa2 };
+
+	pi_setup();
+	l2_code(code, sizeof(code));
+	assert_int_equal(enter(), ENTERED);
+	phys_write(&h->m.mem, 0xfee00300, 4, PI_NV | (1u << 18)); /* self IPI */
+	run_to_exit();
+	assert_int_equal(get(VMCS_EXIT_REASON), 10);
+	assert_int_equal(get(VMCS_GUEST_RIP), H_VECTORS + 16 * 0x65);
+	assert_int_equal(get(VMCS_GUEST_INTR_STATUS), 0x33 | (0x65 << 8));
+	assert_true(vbit(VAPIC_IRR, 0x33));
+	assert_true(vbit(VAPIC_ISR, 0x65));
+	for (unsigned k = 0; k < 5; k++)
+		assert_int_equal(phys_read(&h->m.mem, PI_DESC + 8 * k, 8), 0);
+	/* the local APIC's ISR holds no notification vector: the EOI */
+	assert_int_equal(phys_read(&h->m.mem, 0xfee00100 + 16 * (PI_NV / 32), 4), 0);
+	machine_free(&h->m);
+
+	/* another vector: an external-interrupt exit, the descriptor untouched */
+	pi_setup();
+	l2_code(code, sizeof(code));
+	assert_int_equal(enter(), ENTERED);
+	phys_write(&h->m.mem, 0xfee00300, 4, 0x40 | (1u << 18));
+	run_to_exit();
+	assert_int_equal(get(VMCS_EXIT_REASON), 1);
+	assert_int_equal(get(VMCS_EXIT_INTR_INFO), 0x40 | BIT(31));
+	assert_int_equal(phys_read(&h->m.mem, PI_DESC + 32, 8), 1);
+	machine_free(&h->m);
+
+	/* the notification pending while L2 exits: L1's interrupt */
+	pi_setup();
+	set(VMCS_GUEST_INTERRUPTIBILITY_INFO, GUEST_INTR_STATE_MOV_SS);
+	l2_code(code + 2, 2);
+	phys_write(&h->m.mem, 0xfee00300, 4, PI_NV | (1u << 18));
+	run_to_exit();
+	assert_int_equal(get(VMCS_EXIT_REASON), 10);
+	assert_int_equal(get(VMCS_GUEST_RIP), L2_CODE);
+	assert_int_equal(phys_read(&h->m.mem, PI_DESC + 32, 8), 1);
+	assert_int_equal(phys_read(&h->m.mem, PI_DESC + 12, 4), 1u << (0x65 - 96));
+	assert_int_equal(get(VMCS_GUEST_INTR_STATUS), 0);
+	cpu_set_rflags(h->c, RFLAGS_FIXED | RFLAGS_IF);
+	cpu_step(h->c);
+	assert_int_equal(h->c->rip, H_VECTORS + 16 * PI_NV + 1); /* its HLT ran */
+	machine_free(&h->m);
+}
+
 /* SDM "VM Exits Induced by the TPR Threshold": with "virtualize APIC
  * accesses" the threshold above VTPR is no failed check but an exit right
  * after the entry, before L2's first instruction */
@@ -1333,6 +1421,7 @@ int main(void)
 		cmocka_unit_test(test_x2apic_virt),
 		cmocka_unit_test(test_vid_delivery),
 		cmocka_unit_test(test_vid_eoi_self_ipi),
+		cmocka_unit_test(test_posted_interrupts),
 		cmocka_unit_test(test_exit_saves_sti_blocking),
 		cmocka_unit_test(test_exit_during_delivery),
 		cmocka_unit_test(test_vpid_keeps_tlb),

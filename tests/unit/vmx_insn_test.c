@@ -337,9 +337,10 @@ static void test_cap_msr_values(void **s)
 	assert_int_equal(msr(0x480), 0x00d8100000000000ull | REV);
 	/* "Reserved Controls and Default Settings": allowed-0 in 31:0 (the
 	 * default1 class), allowed-1 in 63:32.
-	 * pin-based: default1 bits 1, 2, 4; + external-interrupt (0), NMI (3) */
-	assert_int_equal(msr(0x481), 0x0000001f00000016ull);
-	assert_int_equal(msr(0x48d), 0x0000001f00000016ull);
+	 * pin-based: default1 bits 1, 2, 4; + external-interrupt (0), NMI (3),
+	 * process posted interrupts (7) */
+	assert_int_equal(msr(0x481), 0x0000009f00000016ull);
+	assert_int_equal(msr(0x48d), 0x0000009f00000016ull);
 	/* primary processor-based: default1 1, 4-6, 8, 13-16, 26; + interrupt
 	 * window 2, TSC offsetting 3, HLT 7, INVLPG 9, MWAIT 10, RDTSC 12,
 	 * CR8-load 19, CR8-store 20, TPR shadow 21, MOV-DR 23, unconditional I/O 24, I/O

@@ -555,6 +555,103 @@ static void test_vid(void)
 		handle_exception_vector(vecs[k], NULL);
 }
 
+/* --- posted interrupts --- */
+#define PIN_POSTED        BIT(7)
+#define POSTED_INTR_NV    0x0002
+#define POSTED_INTR_DESC  0x2016
+#define PI_NV             0xf2
+static volatile u64 pi_desc[8] __attribute__((aligned(64)));
+static volatile unsigned l1_nv_count;
+
+static void l1_nv_handler(struct ex_regs *r)
+{
+	l1_nv_count++;
+	*(volatile u32 *)(APIC_MMIO + 0xb0) = 0;
+}
+
+/* a self IPI of vector v through L1's local APIC (xAPIC ICR) */
+static void self_ipi(u8 v) { *(volatile u32 *)(APIC_MMIO + 0x300) = v | (1u << 18); }
+
+static u64 l2_notify(u64 arg)
+{
+	self_ipi(PI_NV);
+	asm volatile("sti; nop; cli" ::: "memory");
+	return vcount;
+}
+
+asm(".pushsection .text\n"
+    "l2_cpuid_insn: cpuid\n\tud2\n"
+    ".popsection");
+extern u8 l2_cpuid_insn[];
+
+static bool setup_pi(u64 (*fn)(u64))
+{
+	struct vmx_vmcs_cfg c = {
+		.pin = PIN_EXT_INTR_EXITING | PIN_POSTED,
+		.proc = PROC_USE_TPR_SHADOW | PROC_ACTIVATE_SECONDARY | PROC_USE_MSR_BITMAPS,
+		.proc2 = PROC2_VIRT_X2APIC | PROC2_VID,
+		.exit = EXIT_ACK_INTR_ON_EXIT,
+	};
+	vmx_new_vmcs();
+	if (!vmx_vmcs_setup(&c, fn, 0)) {
+		report(false, "VMCS setup with posted interrupts");
+		return false;
+	}
+	for (unsigned k = 0; k < 1024; k++)
+		vapic[k] = 0;
+	for (unsigned k = 0; k < 8; k++)
+		pi_desc[k] = 0;
+	pi_desc[1] = 1ull << (0x66 - 64);   /* PIR: 66H */
+	pi_desc[4] = 1;                     /* ON */
+	vmcs_set(VIRTUAL_APIC_ADDR, virt_to_phys((void *)vapic));
+	vmcs_set(GUEST_INTR_STATUS, 0);
+	vmcs_set(POSTED_INTR_NV, PI_NV);
+	vmcs_set(POSTED_INTR_DESC, virt_to_phys((void *)pi_desc));
+	return true;
+}
+
+static void test_posted(void)
+{
+	if (!vmx_ctl_allowed1(vmx_pin_msr(), PIN_POSTED)) {
+		report(false, "\"process posted interrupts\" is offered");
+		return;
+	}
+	handle_exception_vector(0x66, vid_handler);
+	handle_exception_vector(PI_NV, l1_nv_handler);
+	*(volatile u32 *)(APIC_MMIO + 0xf0) |= 0x100; /* the local APIC on */
+	vcount = 0;
+	eoi_mmio = false;
+	l1_nv_count = 0;
+	if (setup_pi(l2_notify) && launched("posted interrupt", vmx_launch())) {
+		report(vmx_l2_finished() && vmx_guest_regs.rax == 1 && vlog[0] == 0x66,
+		       "the notification is processed in L2 without an exit: L2 took 66H (%u "
+		       "interrupts, exit reason %u)", vcount, vmx_exit_reason());
+		report(pi_desc[1] == 0 && pi_desc[4] == 0, "PIR and ON cleared (%#llx, %#llx)",
+		       pi_desc[1], pi_desc[4]);
+		u32 isr = *(volatile u32 *)(APIC_MMIO + 0x100 + 16 * (PI_NV / 32));
+		report(!(isr & (1u << (PI_NV % 32))) && l1_nv_count == 0,
+		       "the local APIC got its EOI (ISR word %#x), L1 saw no interrupt", isr);
+	}
+	/* pending when L2 exits: L1's own interrupt */
+	if (setup_pi(l2_notify)) {
+		vmcs_set(GUEST_RIP, (u64)l2_cpuid_insn);
+		vmcs_set(GUEST_INTERRUPTIBILITY_INFO, 2); /* blocking by MOV SS */
+		self_ipi(PI_NV);
+		if (launched("notification during the exit", vmx_launch())) {
+			report(vmx_exit_reason() == EXIT_REASON_CPUID && pi_desc[4] == 1 &&
+				       pi_desc[1] == 1ull << (0x66 - 64),
+			       "L2's first instruction exits (reason %u) with the notification "
+			       "pending: descriptor untouched (ON %#llx)", vmx_exit_reason(),
+			       pi_desc[4]);
+			asm volatile("sti; nop; cli" ::: "memory");
+			report(l1_nv_count == 1, "L1 takes the notification vector as its own "
+			       "interrupt (%u)", l1_nv_count);
+		}
+	}
+	handle_exception_vector(0x66, NULL);
+	handle_exception_vector(PI_NV, NULL);
+}
+
 static void test_apic_accesses(void)
 {
 	if (!vmx_ctl_allowed1(vmx_caps.proc2, PROC2_VIRT_APIC_ACCESSES)) {
@@ -592,5 +689,6 @@ int main(int argc, char **argv)
 	test_entry_checks();
 	test_apic_accesses();
 	test_x2apic();
+	test_posted();
 	return report_summary();
 }
