@@ -247,6 +247,19 @@ bool vmx_apic_access_page(const struct cpu *c, u64 pa)
 	       ((pa ^ vmcs_get(c, VMCS_APIC_ACCESS_ADDR)) & ~0xfffull) == 0;
 }
 
+/* After a snapshot load: is a TLB entry (tag, gpa) one of L2's for the
+ * APIC-access page, which must get no RAM pointer? L2's entries are those
+ * of non-root operation, or in root operation those tagged with a VPID.
+ * The answer does not depend on the pointers the entries had, so a
+ * restored run makes the same TLB as the original one. */
+bool vmx_tlb_apic_page(const struct cpu *c, u64 tag, u64 gpa)
+{
+	if (!c->vmx.on || c->vmx.vmcs_ptr == VMX_NO_VMCS ||
+	    (!c->vmx.nonroot && !(tag & ~TLB_TAG_PAGE_MASK)))
+		return false;
+	return vmx_apic_access_page(c, gpa);
+}
+
 /* "Exit Qualification for APIC-Access VM Exits from Linear Accesses and
  * Guest-Physical Accesses": the offset (11:0) and the access type (15:12):
  * 0 data read, 1 data write during instruction execution, 2 instruction
@@ -388,11 +401,19 @@ void vmx_apicv_after_entry(struct cpu *c)
 	}
 	if (!(p2 & PROC2_VIRT_APIC_ACCESSES))
 		return;
-	for (unsigned k = 0; k < TLB_SIZE; k++)
-		if (c->tlb[k].tag && c->tlb[k].host && vmx_apic_access_page(c, c->tlb[k].gpa)) {
-			tlb_flush_all(c);
-			break;
+	/* L2's entries (kept by a VPID) for the APIC-access page become what
+	 * mmu_translate makes of it now: no RAM pointer, not executable */
+	for (unsigned k = 0; k < TLB_SIZE; k++) {
+		struct tlb_entry *e = &c->tlb[k];
+		if (!e->tag || (e->tag & ~TLB_TAG_PAGE_MASK) != c->tlb_ctx ||
+		    !vmx_apic_access_page(c, e->gpa))
+			continue;
+		e->host = NULL;
+		if (e->perm & (TLBP_X_SUP | TLBP_X_USER)) {
+			e->perm &= (u8)~(TLBP_X_SUP | TLBP_X_USER);
+			cpu_code_changed(c);
 		}
+	}
 	if ((proc & PROC_USE_TPR_SHADOW) && !(p2 & PROC2_VIRT_INTR_DELIVERY) &&
 	    c->activity != ACT_SHUTDOWN && c->activity != ACT_WAIT_SIPI &&
 	    (vmcs_get(c, VMCS_TPR_THRESHOLD) & 0xf) > ((vmx_vapic_read(c, VAPIC_TPR) >> 4) & 0xf)) {

@@ -35,6 +35,7 @@ void vmx_vapic_write(struct cpu *c, unsigned off, u32 val);
  * reach vmx_apic_access_read/write (cpu/memory/mem.c), which exit or
  * virtualize them; a fetch exits. */
 bool vmx_apic_access_page(const struct cpu *c, u64 pa);
+bool vmx_tlb_apic_page(const struct cpu *c, u64 tag, u64 gpa);
 noreturn_fn void vmx_apic_access_fetch(struct cpu *c, u64 lin);
 u64 vmx_apic_access_read(struct cpu *c, unsigned off, unsigned size, unsigned acc);
 void vmx_apic_access_write(struct cpu *c, unsigned off, unsigned size, u64 val);

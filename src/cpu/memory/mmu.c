@@ -234,7 +234,7 @@ void tlb_rebuild_host(struct cpu *c)
 	for (unsigned i = 0; i < TLB_SIZE; i++) {
 		struct tlb_entry *e = &c->tlb[i];
 		e->host = e->tag ? physmem_ram_ptr(pm, e->gpa, 4096) : NULL;
-		if (e->host && c->vmx.nonroot && vmx_apic_access_page(c, e->gpa))
+		if (e->host && vmx_tlb_apic_page(c, e->tag, e->gpa))
 			e->host = NULL; /* as mmu_translate made it */
 	}
 	c->tlb_epoch++;
