@@ -1037,6 +1037,32 @@ static void test_posted_interrupts(void **state)
 	machine_free(&h->m);
 }
 
+/* a TLB entry for the APIC-access page made before "virtualize APIC
+ * accesses" was set and kept by the VPID must not let L2 reach the page's
+ * memory afterwards */
+static void test_apic_access_vpid_tlb(void **state)
+{
+	static const u8 code[] = {
+		0x8b, 0x1c, 0x25, 0x20, 0x00, 0x62, 0x00, /* mov ebx, [0x620020] */
+		0x0f, 0xa2,                               /* cpuid */
+	};
+	valid_vmcs();
+	or(VMCS_CPU_BASED_VM_EXEC_CONTROL, PROC_ACTIVATE_SECONDARY);
+	set(VMCS_SECONDARY_VM_EXEC_CONTROL, PROC2_ENABLE_VPID);
+	set(VMCS_VPID, 5);
+	phys_write(&h->m.mem, APIC_PAGE + 0x20, 4, 0x1234);
+	l2_code(code, sizeof(code));
+	run_to_exit();
+	assert_int_equal(get(VMCS_EXIT_REASON), 10);
+	assert_int_equal(h->c->gpr[RBX], 0x1234);
+	apic_accesses_on();
+	set(VMCS_GUEST_RIP, L2_CODE);
+	run_to_exit();
+	assert_int_equal(get(VMCS_EXIT_REASON), 44);
+	assert_int_equal(get(VMCS_EXIT_QUALIFICATION), 0x20);
+	machine_free(&h->m);
+}
+
 /* SDM "VM Exits Induced by the TPR Threshold": with "virtualize APIC
  * accesses" the threshold above VTPR is no failed check but an exit right
  * after the entry, before L2's first instruction */
@@ -1417,6 +1443,7 @@ int main(void)
 		cmocka_unit_test(test_tpr_shadow),
 		cmocka_unit_test(test_apic_access),
 		cmocka_unit_test(test_tpr_exit_at_entry),
+		cmocka_unit_test(test_apic_access_vpid_tlb),
 		cmocka_unit_test(test_apic_register_virt),
 		cmocka_unit_test(test_x2apic_virt),
 		cmocka_unit_test(test_vid_delivery),
