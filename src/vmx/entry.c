@@ -88,6 +88,19 @@ static enum entry_check check_controls(const struct cpu *c)
 		return EC_EPTP;
 	if ((vmx_proc2(c) & PROC2_UNRESTRICTED_GUEST) && !(vmx_proc2(c) & PROC2_ENABLE_EPT))
 		return EC_UNRESTRICTED_EPT;
+	if (vmx_proc2(c) & PROC2_ENABLE_VMFUNC) {
+		u64 fn = vmcs_get(c, VMCS_VM_FUNCTION_CONTROLS);
+		if (fn & ~vmx_msr_vmfunc(caps(c)))
+			return EC_VMFUNC_CTLS;
+		u64 list = vmcs_get(c, VMCS_EPTP_LIST_ADDR);
+		if ((fn & 1) && (!(vmx_proc2(c) & PROC2_ENABLE_EPT) || (list & 0xfff) || (list & maxphy_mask)))
+			return EC_EPTP_LIST;
+	}
+	if (vmx_proc2(c) & PROC2_ENABLE_PML) {
+		u64 a = vmcs_get(c, VMCS_PML_ADDRESS);
+		if (!(vmx_proc2(c) & PROC2_ENABLE_EPT) || (a & 0xfff) || (a & maxphy_mask))
+			return EC_PML;
+	}
 	if (!(pin & PIN_NMI_EXITING) && (pin & PIN_VIRTUAL_NMIS))
 		return EC_VIRTUAL_NMIS;
 	/* "Checks on VM-Exit Control Fields" */

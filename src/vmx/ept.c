@@ -5,6 +5,8 @@
  * EPT format. */
 #include "cpu/memory/mmu.h"
 #include "cpu/model.h"
+#include "mem/physmem.h"
+#include "machine/machine.h"
 #include "vmx/vmx_internal.h"
 
 static const struct vmx_caps *caps(const struct cpu *c) { return &c->model->vmx; }
@@ -59,6 +61,25 @@ static noreturn_fn void ept_refused(struct cpu *c, const struct stage2_fault *f)
 	vmx_exit(c, EXIT_REASON_EPT_VIOLATION, &info);
 }
 
+/* SDM "Page-Modification Logging": before the processor sets an EPT
+ * accessed or dirty flag with "enable PML", a PML index outside 0-511 is a
+ * page-modification log-full event (a VM exit; the flag is not set and the
+ * access does not happen); setting a leaf's dirty flag from 0 to 1 logs
+ * the guest-physical address of the page at PML address + 8 * index and
+ * decrements the index */
+static void ept_pml(struct cpu *c, u64 gpa, bool dirty_set)
+{
+	u64 idx = vmcs_get(c, VMCS_GUEST_PML_INDEX);
+	if (idx > 511) {
+		struct vmx_exit_info info = { 0 };
+		vmx_exit(c, EXIT_REASON_PML_FULL, &info);
+	}
+	if (!dirty_set)
+		return;
+	phys_write(&c->machine->mem, vmcs_get(c, VMCS_PML_ADDRESS) + 8 * idx, 8, gpa & ~0xfffull);
+	vmcs_set(c, VMCS_GUEST_PML_INDEX, (idx - 1) & 0xffff);
+}
+
 /* the second stage of the current VMX state: EPT in non-root operation
  * with "enable EPT" (derived state: VM entry and a snapshot load set it) */
 void vmx_stage2_update(struct cpu *c)
@@ -77,6 +98,7 @@ void vmx_stage2_update(struct cpu *c)
 		.page1g = vmx_caps_has(caps(c), VMXF_EPT_1GB_PAGE),
 		.ad = (eptp & BIT(6)) != 0,
 		.root = eptp & GENMASK(cpu_maxphyaddr(c) - 1, 12),
+		.ad_update = (eptp & BIT(6)) && (vmx_proc2(c) & PROC2_ENABLE_PML) ? ept_pml : NULL,
 	};
 	c->stage2.fault = ept_refused;
 }
@@ -94,4 +116,21 @@ void vmx_ept_enter(struct cpu *c)
 		c->vmx.ep4ta = c->stage2.w.root;
 		tlb_flush_all(c);
 	}
+}
+
+/* SDM "VMFUNC—Invoke VM function" and "EPTP Switching" (VM function 0):
+ * ECX selects an entry of the EPTP list; an index above 511 or an entry
+ * that VM entry would reject as the EPTP leaves the function to L1 (a VM
+ * exit, reason 59). Returns false for those, after switching otherwise. */
+bool vmx_vmfunc_eptp_switch(struct cpu *c)
+{
+	u64 idx = c->gpr[RCX] & 0xffffffffull;
+	if (idx > 511)
+		return false;
+	u64 eptp = phys_read(&c->machine->mem, vmcs_get(c, VMCS_EPTP_LIST_ADDR) + 8 * idx, 8);
+	if (!vmx_eptp_ok(c, eptp))
+		return false;
+	vmcs_set(c, VMCS_EPT_POINTER, eptp);
+	vmx_ept_enter(c);
+	return true;
 }

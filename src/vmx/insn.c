@@ -674,7 +674,12 @@ void exec_vmfunc(struct cpu *c, const struct insn *i)
 {
 	if (!c->vmx.nonroot || !(vmx_proc2(c) & PROC2_ENABLE_VMFUNC))
 		cpu_ud(c);
-	DEBUG_ASSERT((u32)c->gpr[RAX] > 63 ||
-		     !((vmcs_get(c, VMCS_VM_FUNCTION_CONTROLS) >> (u32)c->gpr[RAX]) & 1));
+	/* "IF EAX > 63 OR VM-function control EAX = 0 THEN VM exit"; the one
+	 * function offered is EPTP switching (0, vmx/ept.c) */
+	u32 fn = (u32)c->gpr[RAX];
+	if (fn == 0 && (vmcs_get(c, VMCS_VM_FUNCTION_CONTROLS) & 1) && vmx_vmfunc_eptp_switch(c)) {
+		cpu_kick(c); /* what follows is fetched through the new EPT */
+		return;
+	}
 	vmx_exit_insn(c, i, EXIT_REASON_VMFUNC, 0);
 }

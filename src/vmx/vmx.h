@@ -136,6 +136,7 @@ u64 vmx_guest_tsc(struct cpu *c, u64 tsc);
 bool vmx_eptp_ok(const struct cpu *c, u64 eptp);
 void vmx_stage2_update(struct cpu *c);
 void vmx_ept_enter(struct cpu *c);
+bool vmx_vmfunc_eptp_switch(struct cpu *c);
 
 /* -counters: VM exits by reason (vmx/log.c) */
 #include <stdio.h>

@@ -205,6 +205,23 @@ static void c_eptp(void)
 	set(VMCS_SECONDARY_VM_EXEC_CONTROL, PROC2_ENABLE_EPT);
 	set(VMCS_EPT_POINTER, 0x700000 | (3 << 3) | 1);
 }
+static void c_vmfunc(void)
+{
+	or(VMCS_CPU_BASED_VM_EXEC_CONTROL, PROC_ACTIVATE_SECONDARY);
+	set(VMCS_SECONDARY_VM_EXEC_CONTROL, PROC2_ENABLE_VMFUNC);
+	set(VMCS_VM_FUNCTION_CONTROLS, BIT(1)); /* only EPTP switching (0) exists */
+}
+static void c_eptp_list(void)
+{
+	or(VMCS_CPU_BASED_VM_EXEC_CONTROL, PROC_ACTIVATE_SECONDARY);
+	set(VMCS_SECONDARY_VM_EXEC_CONTROL, PROC2_ENABLE_VMFUNC); /* no EPT */
+	set(VMCS_VM_FUNCTION_CONTROLS, 1);
+}
+static void c_pml(void)
+{
+	or(VMCS_CPU_BASED_VM_EXEC_CONTROL, PROC_ACTIVATE_SECONDARY);
+	set(VMCS_SECONDARY_VM_EXEC_CONTROL, PROC2_ENABLE_PML); /* no EPT */
+}
 static void c_ug_no_ept(void)
 {
 	or(VMCS_CPU_BASED_VM_EXEC_CONTROL, PROC_ACTIVATE_SECONDARY);
@@ -317,6 +334,9 @@ static const struct negative {
 	{ "VPID_ZERO", c_vpid0, FAIL_CTRL },
 	{ "EPTP", c_eptp, FAIL_CTRL },
 	{ "UNRESTRICTED_EPT", c_ug_no_ept, FAIL_CTRL },
+	{ "VMFUNC_CTLS", c_vmfunc, FAIL_CTRL },
+	{ "EPTP_LIST", c_eptp_list, FAIL_CTRL },
+	{ "PML", c_pml, FAIL_CTRL },
 	{ "VIRTUAL_NMIS", c_vnmi, FAIL_CTRL },
 	{ "EXIT_CTLS", c_exit, FAIL_CTRL },
 	{ "EXIT_MSR_STORE", c_exit_store, FAIL_CTRL },
@@ -1282,6 +1302,42 @@ static void test_ept_exits(void **state)
 	machine_free(&h->m);
 }
 
+/* SDM "Page-Modification Logging": a PML index outside 0-511 when an EPT
+ * accessed flag must be set (the first fetch) is a log-full exit before
+ * anything is set; "EPTP Switching": VMFUNC 0 with ECX above 511 exits */
+static void test_pml_vmfunc_exits(void **state)
+{
+	static const u8 nop[] = { 0x90 };
+	static const u8 vmfunc[] = { 0xb8, 0, 0, 0, 0, 0xb9, 0x58, 0x02, 0, 0, 0x0f, 0x01, 0xd4 };
+
+	valid_vmcs();
+	ept_on();
+	set(VMCS_EPT_POINTER, get(VMCS_EPT_POINTER) | BIT(6));
+	or(VMCS_SECONDARY_VM_EXEC_CONTROL, PROC2_ENABLE_PML);
+	set(VMCS_PML_ADDRESS, 0x800000);
+	set(VMCS_GUEST_PML_INDEX, 0xffff);
+	l2_code(nop, sizeof(nop));
+	run_to_exit();
+	assert_int_equal(get(VMCS_EXIT_REASON), 62);
+	assert_int_equal(get(VMCS_EXIT_QUALIFICATION), 0);
+	assert_int_equal(get(VMCS_GUEST_RIP), L2_CODE);
+	assert_int_equal(h_peek64(h, EPT_PT + 8 * (L2_CODE >> 12)) & BIT(8), 0);
+	machine_free(&h->m);
+
+	valid_vmcs();
+	ept_on();
+	or(VMCS_SECONDARY_VM_EXEC_CONTROL, PROC2_ENABLE_VMFUNC);
+	set(VMCS_VM_FUNCTION_CONTROLS, 1);
+	set(VMCS_EPTP_LIST_ADDR, 0x800000);
+	l2_code(vmfunc, sizeof(vmfunc));
+	run_to_exit();
+	assert_int_equal(get(VMCS_EXIT_REASON), 59);
+	assert_int_equal(get(VMCS_EXIT_QUALIFICATION), 0);
+	assert_int_equal(get(VMCS_EXIT_INSTRUCTION_LEN), 3);
+	assert_int_equal(get(VMCS_GUEST_RIP), L2_CODE + 10);
+	machine_free(&h->m);
+}
+
 /* events: an NMI with NMI exiting, an INIT, a triple fault */
 static void test_event_exits(void **state)
 {
@@ -1338,7 +1394,7 @@ static void test_extint_exit(void **state)
  * advertised controls cannot cause (docs/vmx.md lists them). */
 static const u32 not_caused[] = {
 	4, 5, 6, 8, 9, 11, 15, 17, 37, 41, 46, 47, 52, 53,
-	58, 59, 60, 62, 63, 64, 65, 66, 67, 68, 69, 70, 72, 73, 74, 75, 76, 77, 78, 79,
+	58, 60, 63, 64, 65, 66, 67, 68, 69, 70, 72, 73, 74, 75, 76, 77, 78, 79,
 };
 
 static void test_exit_reason_gate(void **state)
@@ -1457,6 +1513,7 @@ int main(void)
 		cmocka_unit_test(test_insn_exits),
 		cmocka_unit_test(test_event_exits),
 		cmocka_unit_test(test_ept_exits),
+		cmocka_unit_test(test_pml_vmfunc_exits),
 		cmocka_unit_test(test_extint_exit),
 		/* last: it counts the exits of every test above */
 		cmocka_unit_test(test_exit_reason_gate),

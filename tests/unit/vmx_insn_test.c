@@ -374,17 +374,19 @@ static void test_cap_msr_values(void **s)
 	/* "VMCS Enumeration": highest index 15H (GUEST_IA32_SYSENTER_CS,
 	 * 482AH: no preemption-timer value, PLE or TPR-shadow fields) */
 	assert_int_equal(msr(0x48a), 0x15 << 1);
-	/* secondary processor-based: virtualize APIC accesses 0, enable EPT 1, RDTSCP 3,
-	 * virtualize x2APIC mode 4, enable VPID 5, APIC-register virtualization 8,
-	 * virtual-interrupt delivery 9,
-	 * WBINVD 6, unrestricted guest 7, RDRAND 11, INVPCID 12, RDSEED 16
-	 * (no descriptor-table exiting, 2) */
-	assert_int_equal(msr(0x48b), 0x00011bfb00000000ull);
+	/* secondary processor-based: virtualize APIC accesses 0, enable EPT 1,
+	 * RDTSCP 3, virtualize x2APIC mode 4, enable VPID 5, WBINVD 6,
+	 * unrestricted guest 7, APIC-register virtualization 8,
+	 * virtual-interrupt delivery 9, RDRAND 11, INVPCID 12, VM functions
+	 * 13, RDSEED 16, PML 17 (no descriptor-table exiting, 2) */
+	assert_int_equal(msr(0x48b), 0x00033bfb00000000ull);
 	/* "VPID and EPT Capabilities": INVVPID (32) of every type (40-43), no
-	 * EPT: execute-only 0, page-walk length 4 (6), UC 8, WB 14, 2-MByte
+	 * EPT: execute-only 0, page-walk length 4 (6) and 5 (7), UC 8, WB 14, 2-MByte
 	 * 16 and 1-GByte 17 pages, INVEPT 20, A/D flags 21, INVEPT single 25
 	 * and all-context 26 */
-	assert_int_equal(msr(0x48c), 0x00000f0106334141ull);
+	assert_int_equal(msr(0x48c), 0x00000f01063341c1ull);
+	/* "VM Functions": EPTP switching (0) */
+	assert_int_equal(msr(0x491), 1);
 
 	/* a model without SMAP: CR4.SMAP fixed to 0 */
 	machine("max,+vmx,-smap");
@@ -402,16 +404,15 @@ static void test_cap_msr_existence(void **s)
 	 * functions'"; IA32_VMX_PROCBASED_CTLS3: "activate tertiary
 	 * controls"; IA32_VMX_EXIT_CTLS2: VM-exit "activate secondary
 	 * controls" */
-	for (u32 k = 0x480; k <= 0x490; k++)
+	for (u32 k = 0x480; k <= 0x491; k++)
 		assert_int_equal(rdmsr(k, &v), -1);
-	assert_int_equal(rdmsr(0x491, &v), VEC_GP);
 	assert_int_equal(rdmsr(0x492, &v), VEC_GP);
 	assert_int_equal(rdmsr(0x493, &v), VEC_GP);
 	assert_int_equal(rdmsr(0x494, &v), VEC_GP);
 	/* (the MSR table says the same to its other users: MSR bitmaps, lists) */
 	assert_true(msr_exists(C, 0x480) && msr_exists(C, 0x48b) && msr_exists(C, 0x48c) &&
-		    msr_exists(C, 0x490));
-	assert_false(msr_exists(C, 0x491) || msr_exists(C, 0x493));
+		    msr_exists(C, 0x490) && msr_exists(C, 0x491));
+	assert_false(msr_exists(C, 0x493));
 	/* read-only */
 	for (u32 k = 0x480; k <= 0x493; k++)
 		assert_int_equal(wrmsr(k, 0), VEC_GP);
@@ -876,10 +877,10 @@ static void test_vmread_vmwrite(void **s)
 	 * of the source operand are not zero, VMREAD will fail due to an
 	 * attempt to access an unsupported VMCS component"), the high access
 	 * of a field that is not 64-bit, a component this model lacks (the
-	 * PML address, 200EH, exists only with "enable PML") */
+	 * TSC multiplier, 2032H, exists only with "use TSC scaling") */
 	static const u64 bad[] = { 0x7fff, 0x681e | BIT(12), 0x681e | BIT(15),
-				   0x681eull | (1ull << 32), 0x681f, 0x4003, 0x0801, 0x200e,
-				   0x200f };
+				   0x681eull | (1ull << 32), 0x681f, 0x4003, 0x0801, 0x2032,
+				   0x2033 };
 	for (size_t k = 0; k < ARRAY_SIZE(bad); k++) {
 		C->gpr[RAX] = bad[k];
 		C->gpr[RBX] = 0x55;
@@ -1123,7 +1124,8 @@ static void test_invept(void **s)
 	SUCCEEDS(inv(CODE(INVEPT), 1, eptp, 0));
 	SUCCEEDS(inv(CODE(INVEPT), 1, eptp & ~7ull, 0));               /* UC */
 	FAILS_VALID(inv(CODE(INVEPT), 1, (eptp & ~7ull) | 1, 0), 28);   /* WC: no */
-	FAILS_VALID(inv(CODE(INVEPT), 1, eptp ^ (7 << 3), 0), 28); /* 5-level: not offered */
+	SUCCEEDS(inv(CODE(INVEPT), 1, eptp ^ (7 << 3), 0));        /* 5-level */
+	FAILS_VALID(inv(CODE(INVEPT), 1, eptp ^ (6 << 3), 0), 28); /* 6-level: no */
 	SUCCEEDS(inv(CODE(INVEPT), 1, eptp | BIT(6), 0));          /* A/D flags */
 	FAILS_VALID(inv(CODE(INVEPT), 1, eptp | BIT(7), 0), 28);
 	FAILS_VALID(inv(CODE(INVEPT), 1, eptp | (1ull << 40), 0), 28);

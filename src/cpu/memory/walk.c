@@ -170,6 +170,7 @@ static void walk32(struct cpu *c, const struct pt_walker *w, u64 addr, bool prob
 void pt_walk(struct cpu *c, const struct pt_walker *w, u64 addr, bool probe, struct pt_result *r)
 {
 	memset(r, 0, sizeof(*r));
+	r->in = addr;
 	r->perm = PT_R | PT_W | PT_X | PT_U;
 	if (w->fmt == PT_X86 && w->levels == 2) {
 		walk32(c, w, addr, probe, r);
@@ -233,12 +234,22 @@ void pt_set_ad(struct cpu *c, const struct pt_walker *w, const struct pt_result 
 	struct physmem *pm = &c->machine->mem;
 	unsigned esz = (w->fmt == PT_X86 && w->levels == 2) ? 4 : 8;
 	u64 a = pt_a_bit(w), d = pt_d_bit(w);
+	u64 old[5], upd[5];
+	bool any = false;
 	for (unsigned i = 0; i < r->nr_entries; i++) {
-		u64 e = phys_read(pm, r->entry[i], esz);
-		u64 ne = e | a;
+		old[i] = phys_read(pm, r->entry[i], esz);
+		upd[i] = old[i] | a;
 		if (write && i == r->nr_entries - 1u)
-			ne |= d;
-		if (ne != e)
-			phys_write(pm, r->entry[i], esz, ne);
+			upd[i] |= d;
+		any |= upd[i] != old[i];
 	}
+	if (!any)
+		return;
+	if (w->ad_update) {
+		u64 last = r->nr_entries ? old[r->nr_entries - 1] : 0;
+		w->ad_update(c, r->in, write && !(last & d));
+	}
+	for (unsigned i = 0; i < r->nr_entries; i++)
+		if (upd[i] != old[i])
+			phys_write(pm, r->entry[i], esz, upd[i]);
 }

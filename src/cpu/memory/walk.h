@@ -44,6 +44,11 @@ struct pt_walker {
 	 * bit 6) */
 	u8 xonly, page2m, ad;
 	u64 root;        /* physical address of the top table (x86: CR3) */
+	/* called by pt_set_ad before it changes an accessed or dirty flag,
+	 * with the translated address and whether a leaf's dirty flag goes
+	 * from 0 to 1; it may refuse by not returning (VMX page-modification
+	 * logging: a full log is a VM exit). NULL: nothing to do. */
+	void (*ad_update)(struct cpu *c, u64 addr, bool dirty_set);
 	/* the stage the addresses of this walker's entries are translated
 	 * through (NULL: they are physical) */
 	const struct pt_walker *stage2;
@@ -59,6 +64,7 @@ enum pt_status {
 };
 
 struct pt_result {
+	u64 in;          /* the address that was translated */
 	u64 addr;        /* the translated address of the byte */
 	u8 status;       /* enum pt_status */
 	u8 level;        /* where the walk stopped */

@@ -17,7 +17,15 @@
  *    and 1 set); the A and D flags EPT sets;
  *  - INVEPT: a changed mapping seen after it; a new EPTP is never served
  *    the old one's translations (with a VPID, so no flush on entry);
- *  - VM entry with an invalid EPTP fails with VMfailValid(7).
+ *  - VM entry with an invalid EPTP fails with VMfailValid(7);
+ *  - 5-level EPT (page-walk length 5);
+ *  - page-modification logging (SDM "Page-Modification Logging"): the
+ *    guest-physical page of a write logged, the index decremented, and a
+ *    log-full exit when an EPT accessed flag must be set with the index
+ *    out of range;
+ *  - EPTP switching (SDM "EPTP Switching"): VMFUNC 0 in L2 moves it to
+ *    another EPT without an exit; an index above 511 or an invalid list
+ *    entry exits with reason 59.
  * run-args: -cpu max,+vmx
  */
 #include "guest.h"
@@ -383,6 +391,133 @@ static void test_invalidation(void)
 	invept_all();
 }
 
+static void test_5level(void)
+{
+	if (!(vmx_caps.ept_vpid & BIT(7))) {
+		report_skip("5-level EPT not offered");
+		return;
+	}
+	u64 *a = alloc_page(), *root5 = alloc_page();
+	a[0] = MAGIC_A;
+	root5[0] = virt_to_phys(pml4) | EPT_RWX;
+	report(run_l2("5-level", l2_read, virt_to_phys(a), 6 | (4 << 3) | virt_to_phys(root5)) ==
+	       MAGIC_A, "5-level EPT: L2 reads through a PML5 table");
+}
+
+#define PROC2_ENABLE_VMFUNC BIT(13)
+#define PROC2_ENABLE_PML    BIT(17)
+#define PML_ADDRESS         0x200e
+#define GUEST_PML_INDEX     0x0812
+#define VM_FUNCTION_CONTROLS 0x2018
+#define EPTP_LIST_ADDR      0x2024
+#define EXIT_REASON_VMFUNC  59
+#define EXIT_REASON_PML_FULL 62
+
+static void test_pml(void)
+{
+	if (!vmx_ctl_allowed1(vmx_caps.proc2, PROC2_ENABLE_PML) || !(vmx_caps.ept_vpid & BIT(21))) {
+		report_skip("PML not offered");
+		return;
+	}
+	u64 *g = alloc_page(), *log = alloc_page();
+	u64 pg = virt_to_phys(g);
+	u64 eptp = EPTP_WB_4 | EPTP_AD | virt_to_phys(pml4);
+	*ept_pte(pg) &= ~(EPT_A | EPT_D);
+	invept_all();
+	if (!setup(l2_write, pg + 8, eptp))
+		return;
+	vmcs_set(SECONDARY_VM_EXEC_CONTROL, vmcs_get(SECONDARY_VM_EXEC_CONTROL) | PROC2_ENABLE_PML);
+	vmcs_set(PML_ADDRESS, virt_to_phys(log));
+	vmcs_set(GUEST_PML_INDEX, 511);
+	if (launch())
+		return;
+	u64 idx = vmcs_get(GUEST_PML_INDEX);
+	unsigned found = 0, aligned = 1;
+	for (u64 k = (idx + 1) & 0xffff; k < 512; k++) {
+		found += log[k] == pg;
+		aligned &= !(log[k] & 0xfff);
+	}
+	report(vmx_l2_finished() && idx < 511, "PML: L2's writes logged, index now %llu", idx);
+	report(found == 1 && aligned, "PML: the written page %#llx is logged once, 4-KByte aligned", pg);
+
+	/* a full log: the first fetch needs an accessed flag set */
+	u64 code = (u64)vmx_l2_entry & ~0xfffull;
+	*ept_pte(code) &= ~(EPT_A | EPT_D);
+	invept_all();
+	if (!setup(l2_nothing, 0, eptp))
+		return;
+	vmcs_set(SECONDARY_VM_EXEC_CONTROL, vmcs_get(SECONDARY_VM_EXEC_CONTROL) | PROC2_ENABLE_PML);
+	vmcs_set(PML_ADDRESS, virt_to_phys(log));
+	vmcs_set(GUEST_PML_INDEX, 0xffff);
+	if (launch())
+		return;
+	report(vmx_exit_reason() == EXIT_REASON_PML_FULL && vmx_guest_rip() == (u64)vmx_l2_entry &&
+	       vmx_exit_qual() == 0 && !(*ept_pte(code) & EPT_A),
+	       "PML index 0xffff: log-full exit (reason %u) before L2's first instruction, "
+	       "nothing set", vmx_exit_reason());
+}
+
+static u64 l2_switch(u64 x)
+{
+	u64 a = *(volatile u64 *)x;
+	asm volatile("vmfunc" : : "a"(0), "c"(1) : "memory");
+	return a ^ *(volatile u64 *)x;
+}
+static u64 l2_vmfunc(u64 idx)
+{
+	asm volatile("vmfunc" : : "a"(0), "c"(idx) : "memory");
+	return 0;
+}
+
+static void test_eptp_switching(void)
+{
+	if (!vmx_ctl_allowed1(vmx_caps.proc2, PROC2_ENABLE_VMFUNC) || !(vmx_caps.vmfunc & 1)) {
+		report_skip("EPTP switching not offered");
+		return;
+	}
+	u64 *a = alloc_page(), *b = alloc_page(), *x = alloc_page(), *list = alloc_page();
+	a[0] = MAGIC_A;
+	b[0] = MAGIC_B;
+	u64 px = virt_to_phys(x);
+	u64 *root1 = pml4, *dir1 = pdpt;
+	u64 *root2 = ept_build();
+	*ept_pte(px) = virt_to_phys(b) | EPT_WB | EPT_RWX;
+	pml4 = root1;
+	pdpt = dir1;
+	u64 *pte = ept_pte(px), saved = *pte;
+	*pte = virt_to_phys(a) | EPT_WB | EPT_RWX;
+	invept_all();
+	list[0] = EPTP_WB_4 | virt_to_phys(root1);
+	list[1] = EPTP_WB_4 | virt_to_phys(root2);
+	list[2] = EPTP_WB_4 | BIT(7) | virt_to_phys(root2); /* reserved bit */
+
+	u64 (*fns[3])(u64) = { l2_switch, l2_vmfunc, l2_vmfunc };
+	u64 args[3] = { px, 600, 2 };
+	for (int k = 0; k < 3; k++) {
+		if (!setup(fns[k], args[k], list[0]))
+			return;
+		vmcs_set(SECONDARY_VM_EXEC_CONTROL,
+			 vmcs_get(SECONDARY_VM_EXEC_CONTROL) | PROC2_ENABLE_VMFUNC);
+		vmcs_set(VM_FUNCTION_CONTROLS, 1);
+		vmcs_set(EPTP_LIST_ADDR, virt_to_phys(list));
+		if (launch())
+			return;
+		if (k == 0) {
+			report(vmx_l2_finished() && vmx_guest_regs.rax == (MAGIC_A ^ MAGIC_B) &&
+			       vmcs_get(EPT_POINTER) == list[1],
+			       "VMFUNC 0, ECX 1: L2 switches to the second EPT without an exit "
+			       "(EPTP now %#llx)", vmcs_get(EPT_POINTER));
+		} else {
+			report(vmx_exit_reason() == EXIT_REASON_VMFUNC && vmx_exit_insn_len() == 3 &&
+			       vmcs_get(EPT_POINTER) == list[0],
+			       "VMFUNC 0, ECX %llu (%s): exit reason %u, EPTP unchanged", args[k],
+			       k == 1 ? "above 511" : "an invalid EPTP", vmx_exit_reason());
+		}
+	}
+	*pte = saved;
+	invept_all();
+}
+
 static void test_bad_eptp(void)
 {
 	if (!setup(l2_nothing, 0, EPTP_WB_4 | BIT(7) | virt_to_phys(pml4)))
@@ -421,5 +556,8 @@ int main(int argc, char **argv)
 	test_ad_flags();
 	test_invalidation();
 	test_bad_eptp();
+	test_5level();
+	test_pml();
+	test_eptp_switching();
 	return report_summary();
 }
