@@ -40,6 +40,14 @@ static noreturn_fn void trap_exit(struct cpu *c, u32 reason, u64 qual)
 	struct vmx_exit_info info = { .qual = qual };
 	c->rip = c->next_rip;
 	c->shadow_insn = 0;
+	/* "TPR-shadow updates ... [have] priority over any debug exceptions
+	 * that may have been triggered by the operation": the single-step
+	 * trap of this instruction (none of those exiting here changes TF)
+	 * stays pending, saved in the guest's pending debug exceptions */
+	if (c->rflags & RFLAGS_TF) {
+		c->pending_db = 1;
+		c->pending_dr6 |= DR6_BS;
+	}
 	vmx_exit(c, reason, &info);
 }
 

@@ -613,6 +613,23 @@ static void test_tpr_shadow(void **state)
 	assert_int_equal(get(VMCS_EXIT_QUALIFICATION), 0);
 	assert_int_equal(get(VMCS_GUEST_RIP), L2_CODE + 9);
 	assert_int_equal(phys_read(&h->m.mem, VAPIC + 0x80, 4), 0x50);
+	assert_int_equal(get(VMCS_GUEST_PENDING_DBG_EXCEPTIONS), 0);
+	machine_free(&h->m);
+
+	/* single-stepping L2: the exit has priority over the #DB trap of the
+	 * MOV, which stays pending (BS) in the guest state */
+	valid_vmcs();
+	tpr_shadow_on();
+	phys_write(&h->m.mem, VAPIC + 0x80, 4, 0x70);
+	set(VMCS_TPR_THRESHOLD, 6);
+	set(VMCS_GUEST_RIP, L2_CODE + 5);
+	or(VMCS_GUEST_RFLAGS, RFLAGS_TF);
+	l2_code(code, sizeof(code));
+	h->c->gpr[RAX] = 5;
+	run_to_exit();
+	assert_int_equal(get(VMCS_EXIT_REASON), 43);
+	assert_int_equal(get(VMCS_GUEST_RIP), L2_CODE + 9);
+	assert_int_equal(get(VMCS_GUEST_PENDING_DBG_EXCEPTIONS), DR6_BS);
 	machine_free(&h->m);
 
 	/* CR8-load exiting still exits first (reason 28), VTPR unchanged */
