@@ -103,6 +103,11 @@ static enum entry_check check_controls(const struct cpu *c)
 	}
 	if (!(pin & PIN_NMI_EXITING) && (pin & PIN_VIRTUAL_NMIS))
 		return EC_VIRTUAL_NMIS;
+	if (vmx_proc2(c) & PROC2_VMCS_SHADOWING) {
+		u64 r = vmcs_get(c, VMCS_VMREAD_BITMAP), w = vmcs_get(c, VMCS_VMWRITE_BITMAP);
+		if ((r & 0xfff) || (w & 0xfff) || (r & maxphy_mask) || (w & maxphy_mask))
+			return EC_VMCS_SHADOW_BITMAPS;
+	}
 	/* "Checks on VM-Exit Control Fields" */
 	if (!ctls_ok(c, VMX_W_EXIT, vmx_exit_ctls(c)))
 		return EC_EXIT_CTLS;
@@ -328,9 +333,14 @@ static enum entry_check check_guest(const struct cpu *c)
 		return EC_GUEST_PENDING_DBG;
 	u64 link = vmcs_get(c, VMCS_VMCS_LINK_POINTER);
 	if (link != ~0ull) {
-		if ((link & 0xfff) || !phys_ok(c, link) ||
-		    (u32)(phys_read(&c->machine->mem, link, 4) & 0x7fffffff) != caps(c)->revision_id)
+		u32 rev = (link & 0xfff) || !phys_ok(c, link) ? 0 : (u32)phys_read(&c->machine->mem, link, 4);
+		if ((link & 0xfff) || !phys_ok(c, link) || (rev & 0x7fffffff) != caps(c)->revision_id)
 			return EC_GUEST_LINK_POINTER;
+		if ((rev >> 31) != !!(vmx_proc2(c) & PROC2_VMCS_SHADOWING))
+			return EC_GUEST_LINK_SHADOW;
+		/* nestbox has no SMM VM entries ("entry to SMM" is not offered) */
+		if (link == c->vmx.vmcs_ptr)
+			return EC_GUEST_LINK_CURRENT;
 	}
 	return EC_NONE;
 }

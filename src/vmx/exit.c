@@ -15,6 +15,7 @@
 #include "cpu/system/msr.h"
 #include "machine/machine.h"
 #include "mem/physmem.h"
+#include "vmx/exit_info.h"
 #include "vmx/vmx.h"
 #include "vmx/vmx_internal.h"
 
@@ -242,6 +243,10 @@ void vmx_exit(struct cpu *c, u32 reason, const struct vmx_exit_info *info)
 
 void vmx_exit_insn(struct cpu *c, const struct insn *i, u32 reason, u64 qual)
 {
-	struct vmx_exit_info info = { .qual = qual, .insn_len = i ? i->len : 0 };
+	struct vmx_exit_info info = {
+		.qual = qual,
+		.insn_len = i ? i->len : 0,
+		.insn_info = i ? vmx_insn_info(i, (enum vmx_exit_reason)reason) : 0,
+	};
 	vmx_exit(c, reason, &info);
 }

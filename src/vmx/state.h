@@ -17,7 +17,9 @@ struct vmx_state {
 	u8 nonroot;              /* in VMX non-root operation */
 	u8 launched;             /* launch state of the current VMCS */
 	u8 init_blocked;         /* an INIT arrived in root operation: latched */
-	u8 pad[4];
+	u8 shadow;               /* the current VMCS is a shadow VMCS (its
+				  * region's revision bit 31 at VMPTRLD) */
+	u8 pad[3];
 	u64 ep4ta;               /* the EPT root of the last VM entry with EPT
 	                          * (the TLB's entries were made through it) */
 	struct vmcs_cache vmcs;  /* the current VMCS's contents */

@@ -375,11 +375,11 @@ static void test_cap_msr_values(void **s)
 	 * 482AH: no preemption-timer value, PLE or TPR-shadow fields) */
 	assert_int_equal(msr(0x48a), 0x15 << 1);
 	/* secondary processor-based: virtualize APIC accesses 0, enable EPT 1,
-	 * RDTSCP 3, virtualize x2APIC mode 4, enable VPID 5, WBINVD 6,
-	 * unrestricted guest 7, APIC-register virtualization 8,
-	 * virtual-interrupt delivery 9, RDRAND 11, INVPCID 12, VM functions
-	 * 13, RDSEED 16, PML 17 (no descriptor-table exiting, 2) */
-	assert_int_equal(msr(0x48b), 0x00033bfb00000000ull);
+	 * descriptor-table exiting 2, RDTSCP 3, virtualize x2APIC mode 4,
+	 * enable VPID 5, WBINVD 6, unrestricted guest 7, APIC-register
+	 * virtualization 8, virtual-interrupt delivery 9, RDRAND 11, INVPCID
+	 * 12, VM functions 13, VMCS shadowing 14, RDSEED 16, PML 17 */
+	assert_int_equal(msr(0x48b), 0x00037bff00000000ull);
 	/* "VPID and EPT Capabilities": INVVPID (32) of every type (40-43), no
 	 * EPT: execute-only 0, page-walk length 4 (6) and 5 (7), UC 8, WB 14, 2-MByte
 	 * 16 and 1-GByte 17 pages, INVEPT 20, A/D flags 21, INVEPT single 25
@@ -762,6 +762,9 @@ static void test_vmptrld(void **s)
 	FAILS_VALID(RUN(1ull << 40, VMPTRLD), 9);
 	FAILS_VALID(RUN(VMXON_REGION, VMPTRLD), 10);
 	FAILS_VALID(RUN(VMCS_B, VMPTRLD), 11);
+	/* (a model without VMCS shadowing: test_vmcs_shadow_root has the
+	 * model with it) */
+	vmx_caps_set(&H.m.model.vmx, VMXF_PROC2_VMCS_SHADOWING, false);
 	region(VMCS_B, REV | BIT(31));
 	FAILS_VALID(RUN(VMCS_B, VMPTRLD), 11);
 	assert_int_equal(C->vmx.vmcs_ptr, VMCS_A);
@@ -1281,6 +1284,146 @@ static void test_exit_insn_info(void **s)
 			 (2 << 7) | (3 << 15) | BIT(22) | (0 << 23) | (10u << 28));
 }
 
+/* ---------------- VMCS shadowing ---------------- */
+
+#define SHADOW_RD_BITMAP 0x420000ull
+#define SHADOW_WR_BITMAP 0x421000ull
+#define ENC_GUEST_RIP    0x681eu
+#define ENC_TSC_OFFSET   0x2010u
+#define ENC_EXIT_REASON  0x4402u
+
+/* where field f of the VMCS region at base is kept (vmx/vmx.h) */
+static u64 region_field(u64 base, enum vmcs_field f) { return base + VMCS_REGION_DATA + 8 * f; }
+
+/* SDM "VMCS Shadowing" in root operation: a VMCS whose revision
+ * identifier has bit 31 (the shadow-VMCS indicator) set can be made
+ * current when the processor supports VMCS shadowing ("VMPTRLD": "rev[31]
+ * = 1 AND processor does not support 1-setting of "VMCS shadowing"" is the
+ * failure), VMREAD and VMWRITE use it as any current VMCS, VMCLEAR writes
+ * it back, and VM entry with it is VMfailInvalid ("Basic VM-Entry
+ * Checks") */
+static void test_vmcs_shadow_root(void **s)
+{
+	vmxon();
+	region(VMCS_B, REV | BIT(31));
+	SUCCEEDS(RUN(VMCS_B, VMCLEAR));
+	vmptrld(VMCS_B);
+	assert_int_equal(C->vmx.vmcs_ptr, VMCS_B);
+	assert_true(C->vmx.shadow);
+	vmwrite(ENC_GUEST_RIP, 0xabc);
+	assert_int_equal(vmread(ENC_GUEST_RIP), 0xabc);
+	FAILS_INVALID(RUN(0, VMLAUNCH));
+	C->vmx.launched = 1;
+	FAILS_INVALID(RUN(0, VMRESUME));
+	C->vmx.launched = 0;
+	assert_false(C->vmx.nonroot);
+	/* VMCLEAR of the shadow VMCS: its data is in its region, none is
+	 * current */
+	SUCCEEDS(RUN(VMCS_B, VMCLEAR));
+	assert_int_equal(h_peek64(&H, region_field(VMCS_B, VMCS_GUEST_RIP)), 0xabc);
+	assert_int_equal(C->vmx.vmcs_ptr, VMX_NO_VMCS);
+	assert_false(C->vmx.shadow);
+	/* an ordinary VMCS made current is not a shadow VMCS */
+	vmptrld(VMCS_B);
+	assert_true(C->vmx.shadow);
+	vmptrld(VMCS_A);
+	assert_false(C->vmx.shadow);
+}
+
+/* non-root operation with "VMCS shadowing": the bitmaps are clear, the
+ * link pointer references VMCS B (a shadow VMCS) */
+static void shadow_nonroot(void)
+{
+	machine("max,+vmx");
+	fake_nonroot();
+	region(VMCS_B, REV | BIT(31));
+	vmcs_set(C, VMCS_CPU_BASED_VM_EXEC_CONTROL, PROC_ACTIVATE_SECONDARY);
+	vmcs_set(C, VMCS_SECONDARY_VM_EXEC_CONTROL, PROC2_VMCS_SHADOWING);
+	vmcs_set(C, VMCS_VMREAD_BITMAP, SHADOW_RD_BITMAP);
+	vmcs_set(C, VMCS_VMWRITE_BITMAP, SHADOW_WR_BITMAP);
+	vmcs_set(C, VMCS_VMCS_LINK_POINTER, VMCS_B);
+	for (unsigned k = 0; k < 4096; k += 8) {
+		h_poke64(&H, SHADOW_RD_BITMAP + k, 0);
+		h_poke64(&H, SHADOW_WR_BITMAP + k, 0);
+	}
+}
+
+/* one VMREAD rbx, rax / VMWRITE rax, rbx in non-root operation */
+static int shadow_step(bool write, u64 enc, u64 val)
+{
+	C->gpr[RAX] = enc;
+	C->gpr[RBX] = val;
+	cpu_set_rflags(C, RFLAGS_FIXED | RFLAGS_ARITH);
+	return write ? STEP(VMWRITE_REG) : STEP(VMREAD_REG);
+}
+
+/* SDM "VMREAD", "VMWRITE" in VMX non-root operation with "VMCS
+ * shadowing": the field of the VMCS the link pointer references, unless
+ * the VMREAD/VMWRITE bitmap bit for encoding bits 14:0 is 1 or the
+ * encoding sets bits 63:15 (VM exit); VMfailInvalid with the link pointer
+ * FFFFFFFF_FFFFFFFFH; VMfailValid(12)/(13) in the current VMCS */
+static void test_vmcs_shadow_nonroot(void **s)
+{
+	shadow_nonroot();
+	h_poke64(&H, region_field(VMCS_B, VMCS_GUEST_RIP), 0x1234);
+	vmcs_set(C, VMCS_GUEST_RIP, 0x9999);
+	SUCCEEDS(shadow_step(false, ENC_GUEST_RIP, 0));
+	assert_int_equal(C->gpr[RBX], 0x1234);
+	assert_true(C->vmx.nonroot);
+	/* VMWRITE goes to the shadow VMCS, not the current one */
+	SUCCEEDS(shadow_step(true, ENC_GUEST_RIP, 0x5678));
+	assert_int_equal(h_peek64(&H, region_field(VMCS_B, VMCS_GUEST_RIP)), 0x5678);
+	assert_int_equal(vmcs_get(C, VMCS_GUEST_RIP), 0x9999);
+	/* a high access: bits 63:32 of the TSC offset, bits 31:0 kept */
+	h_poke64(&H, region_field(VMCS_B, VMCS_TSC_OFFSET), 0x11112222);
+	SUCCEEDS(shadow_step(true, ENC_TSC_OFFSET | 1, 0xaaaabbbb));
+	assert_int_equal(h_peek64(&H, region_field(VMCS_B, VMCS_TSC_OFFSET)), 0xaaaabbbb11112222ull);
+	SUCCEEDS(shadow_step(false, ENC_TSC_OFFSET | 1, 0));
+	assert_int_equal(C->gpr[RBX], 0xaaaabbbb);
+	/* a 16-bit field keeps 16 bits */
+	SUCCEEDS(shadow_step(true, 0x0800, 0x12345)); /* GUEST_ES_SELECTOR */
+	assert_int_equal(h_peek64(&H, region_field(VMCS_B, VMCS_GUEST_ES_SELECTOR)), 0x2345);
+	/* "VMfailValid(VMREAD/VMWRITE from/to unsupported VMCS component)"
+	 * (12), "VMWRITE to read-only VMCS component" (13): the error number
+	 * goes to the current VMCS */
+	FAILS_VALID(shadow_step(false, 0x0001, 0), 12);
+	FAILS_VALID(shadow_step(true, ENC_EXIT_REASON, 5), 13);
+	assert_true(C->vmx.nonroot);
+
+	/* the VMREAD bitmap bit of 681EH: VMREAD exits, VMWRITE does not */
+	phys_write(&H.m.mem, SHADOW_RD_BITMAP + (ENC_GUEST_RIP >> 3), 1, 1u << (ENC_GUEST_RIP & 7));
+	SUCCEEDS(shadow_step(true, ENC_GUEST_RIP, 0x42));
+	exited(shadow_step(false, ENC_GUEST_RIP, 0), EXIT_REASON_VMREAD, 3);
+	assert_int_equal(vmcs_get(C, VMCS_VMX_INSTRUCTION_INFO), BIT(10) | (3 << 3) | (0u << 28));
+
+	/* the VMWRITE bitmap bit: VMWRITE exits */
+	shadow_nonroot();
+	phys_write(&H.m.mem, SHADOW_WR_BITMAP + (ENC_GUEST_RIP >> 3), 1, 1u << (ENC_GUEST_RIP & 7));
+	SUCCEEDS(shadow_step(false, ENC_GUEST_RIP, 0));
+	exited(shadow_step(true, ENC_GUEST_RIP, 0x42), EXIT_REASON_VMWRITE, 3);
+	assert_int_equal(h_peek64(&H, region_field(VMCS_B, VMCS_GUEST_RIP)), 0);
+
+	/* an encoding with bits 63:15 set exits, whatever the bitmaps */
+	shadow_nonroot();
+	exited(shadow_step(false, 0x100000000ull | ENC_GUEST_RIP, 0), EXIT_REASON_VMREAD, 3);
+	shadow_nonroot();
+	exited(shadow_step(true, 0x8000, 0), EXIT_REASON_VMWRITE, 3);
+
+	/* "(in VMX non-root operation AND VMCS link pointer is not valid) THEN
+	 * VMfailInvalid" */
+	shadow_nonroot();
+	vmcs_set(C, VMCS_VMCS_LINK_POINTER, ~0ull);
+	FAILS_INVALID(shadow_step(false, ENC_GUEST_RIP, 0));
+	FAILS_INVALID(shadow_step(true, ENC_GUEST_RIP, 0));
+	assert_true(C->vmx.nonroot);
+
+	/* the VM exit still comes before the CPL check, the shadow access
+	 * after it */
+	shadow_nonroot();
+	sh_user(&H);
+	assert_int_equal(shadow_step(false, ENC_GUEST_RIP, 0), VEC_GP);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1306,6 +1449,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_invvpid, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_nonroot_exits, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_exit_insn_info, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_vmcs_shadow_root, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_vmcs_shadow_nonroot, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
