@@ -433,6 +433,8 @@ bool cpu_event_ready(struct cpu *c)
 {
 	if (unlikely(intr_window_exits(c)))
 		return true;
+	if (unlikely(c->vmx.nonroot) && vmx_virq_ready(c))
+		return true;
 	if (c->init_pending || smm_smi_ready(c))
 		return true;
 	if (c->activity == ACT_WAIT_SIPI)
@@ -543,6 +545,12 @@ bool cpu_handle_events(struct cpu *c)
 	if (intr_window_exits(c)) {
 		c->activity = ACT_ACTIVE;
 		vmx_exit(c, EXIT_REASON_INTERRUPT_WINDOW, NULL);
+	}
+	/* SDM "Delivery of Pending Virtual Interrupts": the priority of an
+	 * interrupt-window exit, above external interrupts (vmx/apicv.c) */
+	if (c->vmx.nonroot && vmx_virq_ready(c)) {
+		vmx_virq_deliver(c);
+		return true;
 	}
 	if (intr_ready(c)) {
 		if (intr_exits(c) && vmx_icpt_intr(c))

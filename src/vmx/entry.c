@@ -17,14 +17,6 @@
 #include "machine/machine.h"
 #include "vmx/vmx_internal.h"
 
-enum entry_check {
-#define CHECK(id, kind, sect, text) EC_##id,
-#include "vmx/entry_checks.def"
-#undef CHECK
-	EC_NR,
-	EC_NONE = EC_NR,
-};
-
 enum check_kind { CTRL, HOST, GUEST, LINK, PDPTE, MSR };
 
 static const struct {
@@ -86,6 +78,9 @@ static enum entry_check check_controls(const struct cpu *c)
 		if ((a & 0xfff) || (a & maxphy_mask))
 			return EC_MSR_BITMAP;
 	}
+	enum entry_check e = vmx_apicv_check_controls(c);
+	if (e != EC_NONE)
+		return e;
 	if ((proc & PROC_ACTIVATE_SECONDARY) &&
 	    (vmcs_get(c, VMCS_SECONDARY_VM_EXEC_CONTROL) & PROC2_ENABLE_VPID) && !vmcs_get(c, VMCS_VPID))
 		return EC_VPID_ZERO;
@@ -515,5 +510,6 @@ void vmx_vmentry(struct cpu *c, bool launch)
 			    (u32)vmcs_get(c, VMCS_ENTRY_EXCEPTION_ERROR_CODE));
 		c->in_event = 0;
 	}
+	vmx_apicv_after_entry(c);
 	cpu_kick(c); /* boundary checks again before the guest's first instruction */
 }

@@ -270,6 +270,9 @@ bool vmx_icpt_intr(struct cpu *c)
 	struct vmx_exit_info info = { 0 };
 	if ((vmx_exit_ctls(c) & EXIT_ACK_INTR_ON_EXIT) && c->apic_ops && c->apic_ops->irq_ack) {
 		int v = c->apic_ops->irq_ack(c);
+		/* "Posted-Interrupt Processing" (vmx/apicv.c) */
+		if (v >= 0 && vmx_posted_intr_notification(c, (u8)v))
+			return true;
 		if (v >= 0)
 			info.intr_info = (u32)v | (EV_EXT_INTR << 8) | INTR_INFO_VALID;
 	}

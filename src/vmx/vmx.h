@@ -21,6 +21,7 @@
 #include "cpu/cpu.h"
 #include "cpu/decode/insn.h"
 #include "vmx/state.h"
+#include "vmx/apicv.h"
 
 struct insn;
 

@@ -30,6 +30,9 @@ extern const enum vmcs_field vmx_guest_seg_limit[8];
 extern const enum vmcs_field vmx_guest_seg_ar[8];
 extern const enum vmcs_field vmx_guest_pdpte[4];
 
+/* VM entry's checks on the APIC-virtualization controls (vmx/apicv.c) */
+enum entry_check vmx_apicv_check_controls(const struct cpu *c);
+
 /* load the MSR list at addr (VM entry, and the host's at VM exit): 0, or
  * the 1-based number of the entry that failed (vmx/entry.c) */
 u32 vmx_load_msr_list(struct cpu *c, u64 addr, u64 count);
@@ -40,6 +43,13 @@ u32 vmx_load_msr_list(struct cpu *c, u64 addr, u64 count);
 bool vmx_cr_fixed_ok(const struct cpu *c, unsigned cr, u64 val, bool unrestricted);
 
 /* the VM-entry check table (vmx/entry_checks.def), by row number */
+enum entry_check {
+#define CHECK(id, kind, sect, text) EC_##id,
+#include "vmx/entry_checks.def"
+#undef CHECK
+	EC_NR,
+	EC_NONE = EC_NR,
+};
 const char *vmx_check_id(unsigned n);
 const char *vmx_check_section(unsigned n);
 const char *vmx_check_text(unsigned n);

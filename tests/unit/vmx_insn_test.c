@@ -337,16 +337,18 @@ static void test_cap_msr_values(void **s)
 	assert_int_equal(msr(0x480), 0x00d8100000000000ull | REV);
 	/* "Reserved Controls and Default Settings": allowed-0 in 31:0 (the
 	 * default1 class), allowed-1 in 63:32.
-	 * pin-based: default1 bits 1, 2, 4; + external-interrupt (0), NMI (3) */
-	assert_int_equal(msr(0x481), 0x0000001f00000016ull);
-	assert_int_equal(msr(0x48d), 0x0000001f00000016ull);
+	 * pin-based: default1 bits 1, 2, 4; + external-interrupt (0), NMI (3),
+	 * process posted interrupts (7) */
+	assert_int_equal(msr(0x481), 0x0000009f00000016ull);
+	assert_int_equal(msr(0x48d), 0x0000009f00000016ull);
 	/* primary processor-based: default1 1, 4-6, 8, 13-16, 26; + interrupt
 	 * window 2, TSC offsetting 3, HLT 7, INVLPG 9, MWAIT 10, RDPMC 11,
-	 * RDTSC 12, CR8-load 19, CR8-store 20, MOV-DR 23, unconditional I/O
-	 * 24, I/O bitmaps 25, MSR bitmaps 28, MONITOR 29, PAUSE 30, secondary
-	 * controls 31; TRUE: CR3-load/store exiting may be 0 */
-	assert_int_equal(msr(0x482), 0xf799fffe0401e172ull);
-	assert_int_equal(msr(0x48e), 0xf799fffe04006172ull);
+	 * RDTSC 12, CR8-load 19, CR8-store 20, TPR shadow 21, MOV-DR 23,
+	 * unconditional I/O 24, I/O bitmaps 25, MSR bitmaps 28, MONITOR 29,
+	 * PAUSE 30, secondary controls 31; TRUE: CR3-load/store exiting may
+	 * be 0 */
+	assert_int_equal(msr(0x482), 0xf7b9fffe0401e172ull);
+	assert_int_equal(msr(0x48e), 0xf7b9fffe04006172ull);
 	/* VM-exit: default1 0-8, 10, 11, 13, 14, 16, 17; + host address-space
 	 * size 9, acknowledge interrupt 15, save/load PAT 18/19, save/load
 	 * EFER 20/21; TRUE: save debug controls (2) may be 0 */
@@ -373,13 +375,15 @@ static void test_cap_msr_values(void **s)
 	assert_false(f1 & (CR4_LA57 | CR4_SMXE));
 	assert_int_equal(f1 >> 32, 0);
 	/* "VMCS Enumeration": highest index 19H (the TSC multiplier, 2032H;
-	 * no preemption-timer value or TPR-shadow fields) */
+	 * no preemption-timer value) */
 	assert_int_equal(msr(0x48a), 0x19 << 1);
-	/* secondary processor-based: enable EPT 1, descriptor-table exiting 2,
-	 * RDTSCP 3, enable VPID 5, WBINVD 6, unrestricted guest 7, RDRAND 11,
-	 * PAUSE-loop exiting 10, INVPCID 12, VM functions 13, VMCS shadowing
-	 * 14, RDSEED 16, PML 17, TSC scaling 25 */
-	assert_int_equal(msr(0x48b), 0x02037cee00000000ull);
+	/* secondary processor-based: virtualize APIC accesses 0, enable EPT 1,
+	 * descriptor-table exiting 2, RDTSCP 3, virtualize x2APIC mode 4,
+	 * enable VPID 5, WBINVD 6, unrestricted guest 7, APIC-register
+	 * virtualization 8, virtual-interrupt delivery 9, PAUSE-loop exiting
+	 * 10, RDRAND 11, INVPCID 12, VM functions 13, VMCS shadowing 14,
+	 * RDSEED 16, PML 17, TSC scaling 25 */
+	assert_int_equal(msr(0x48b), 0x02037fff00000000ull);
 	/* "VPID and EPT Capabilities": INVVPID (32) of every type (40-43), no
 	 * EPT: execute-only 0, page-walk length 4 (6) and 5 (7), UC 8, WB 14, 2-MByte
 	 * 16 and 1-GByte 17 pages, INVEPT 20, A/D flags 21, INVEPT single 25
@@ -439,6 +443,7 @@ static void test_cap_msr_existence(void **s)
 	assert_false(msr(0x483) & ((u64)EXIT_HOST_ADDR_SPACE_SIZE << 32));
 	assert_false(msr(0x484) & ((u64)ENTRY_IA32E_MODE_GUEST << 32));
 	assert_false(msr(0x482) & ((u64)PROC_CR8_LOAD_EXITING << 32));
+	assert_false(msr(0x482) & ((u64)PROC_USE_TPR_SHADOW << 32));
 }
 
 /* ---------------- -cpu VMX editing ---------------- */
@@ -877,11 +882,10 @@ static void test_vmread_vmwrite(void **s)
 	 * of the source operand are not zero, VMREAD will fail due to an
 	 * attempt to access an unsupported VMCS component"), the high access
 	 * of a field that is not 64-bit, a component this model lacks (the
-	 * APIC-access address, 2014H, exists only with "virtualize APIC
-	 * accesses") */
+	 * XSS-exiting bitmap, 202CH, exists only with "enable XSAVES/XRSTORS") */
 	static const u64 bad[] = { 0x7fff, 0x681e | BIT(12), 0x681e | BIT(15),
-				   0x681eull | (1ull << 32), 0x681f, 0x4003, 0x0801, 0x2014,
-				   0x2015 };
+				   0x681eull | (1ull << 32), 0x681f, 0x4003, 0x0801, 0x202c,
+				   0x202d };
 	for (size_t k = 0; k < ARRAY_SIZE(bad); k++) {
 		C->gpr[RAX] = bad[k];
 		C->gpr[RBX] = 0x55;

@@ -6,6 +6,7 @@
 #include "cpu/memory/mmu.h"
 #include "cpu/step.h"
 #include "machine/machine.h"
+#include "vmx/vmx.h"
 
 #define translate mem_translate
 
@@ -15,6 +16,8 @@ static u64 read_in_page(struct cpu *c, u64 lin, unsigned size, unsigned acc)
 	if (likely(e->host != NULL))
 		return load_le(e->host + (lin & 0xfff), size);
 	cpu_kick(c); /* MMIO may change what is deliverable */
+	if (unlikely(c->vmx.nonroot) && vmx_apic_access_page(c, e->gpa))
+		return vmx_apic_access_read(c, (unsigned)(lin & 0xfff), size, acc);
 	return phys_read(&c->machine->mem, e->gpa | (lin & 0xfff), size);
 }
 
@@ -43,7 +46,10 @@ static void write_in_page(struct cpu *c, struct tlb_entry *e, u64 lin, unsigned 
 		store_le(e->host + (lin & 0xfff), size, val);
 	} else {
 		cpu_kick(c); /* MMIO may change what is deliverable */
-		phys_write(&c->machine->mem, e->gpa | (lin & 0xfff), size, val);
+		if (unlikely(c->vmx.nonroot) && vmx_apic_access_page(c, e->gpa))
+			vmx_apic_access_write(c, (unsigned)(lin & 0xfff), size, val);
+		else
+			phys_write(&c->machine->mem, e->gpa | (lin & 0xfff), size, val);
 	}
 }
 

@@ -11,6 +11,7 @@
 #include "cpu/model.h"
 #include "cpu/system/pkeys.h"
 #include "machine/machine.h"
+#include "vmx/vmx.h"
 
 /* the guest's own paging as a walker (SDM "Paging Modes and Control
  * Bits"), its entries through the second stage when one is in force */
@@ -232,10 +233,15 @@ struct tlb_entry *mmu_translate(struct cpu *c, u64 lin, unsigned acc)
 	 * snapshot saves, and not on the jump cache, which it does not). */
 	if (e->tag && e->tag != tlb_tag(c, lin) && (e->perm & (TLBP_X_SUP | TLBP_X_USER)))
 		cpu_code_changed(c);
+	/* VMX "virtualize APIC accesses": a fetch from the APIC-access page
+	 * exits; its data accesses take the slow path (vmx/apicv.c) */
+	bool apic_page = unlikely(c->vmx.nonroot) && vmx_apic_access_page(c, page);
+	if (apic_page && (acc & ACC_X))
+		vmx_apic_access_fetch(c, lin);
 	e->tag = tlb_tag(c, lin);
 	e->gpa = page;
-	e->host = physmem_ram_ptr(pm, page, 4096);
-	e->perm = perm;
+	e->host = apic_page ? NULL : physmem_ram_ptr(pm, page, 4096);
+	e->perm = apic_page ? perm & (u8)~(TLBP_X_SUP | TLBP_X_USER) : perm;
 	e->global = global;
 	e->pshift = pshift;
 	/* pages holding decoded code take writes through the slow path */
@@ -252,6 +258,8 @@ void tlb_rebuild_host(struct cpu *c)
 	for (unsigned i = 0; i < TLB_SIZE; i++) {
 		struct tlb_entry *e = &c->tlb[i];
 		e->host = e->tag ? physmem_ram_ptr(pm, e->gpa, 4096) : NULL;
+		if (e->host && vmx_tlb_apic_page(c, e->tag, e->gpa))
+			e->host = NULL; /* as mmu_translate made it */
 	}
 	c->tlb_epoch++;
 	cpu_update_fetch_key(c);

@@ -115,7 +115,9 @@ void exec_rdmsr(struct cpu *c, const struct insn *i)
 	/* (SVM: MSRPM) */
 	if (unlikely(c->vmx.nonroot))
 		vmx_icpt_msr(c, i, (u32)c->gpr[RCX], false);
-	if (msr_read(c, (u32)c->gpr[RCX], &val))
+	/* (VMX: "virtualize x2APIC mode" reads the virtual-APIC page) */
+	if (!(unlikely(c->vmx.nonroot) && vmx_x2apic_read(c, (u32)c->gpr[RCX], &val)) &&
+	    msr_read(c, (u32)c->gpr[RCX], &val))
 		cpu_gp0(c);
 	c->gpr[RAX] = (u32)val;
 	c->gpr[RDX] = val >> 32;
@@ -129,7 +131,8 @@ void exec_wrmsr(struct cpu *c, const struct insn *i)
 	sys_need_cpl0(c);
 	if (unlikely(c->vmx.nonroot))
 		vmx_icpt_msr(c, i, (u32)c->gpr[RCX], true);
-	if (msr_write(c, (u32)c->gpr[RCX], val))
+	if (!(unlikely(c->vmx.nonroot) && vmx_x2apic_write(c, (u32)c->gpr[RCX], val)) &&
+	    msr_write(c, (u32)c->gpr[RCX], val))
 		cpu_gp0(c);
 }
 

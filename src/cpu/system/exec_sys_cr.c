@@ -159,6 +159,8 @@ static void write_cr3(struct cpu *c, u64 val)
 
 static u64 read_cr8(struct cpu *c)
 {
+	if (unlikely(vmx_cr8_virtualized(c)))
+		return vmx_cr8_read(c);
 	if (c->apic_ops && c->apic_ops->get_cr8)
 		return c->apic_ops->get_cr8(c);
 	return c->tpr & 0xf;
@@ -170,6 +172,10 @@ static void write_cr8(struct cpu *c, u64 val)
 {
 	if (val & ~0xfull)
 		cpu_gp0(c);
+	if (unlikely(vmx_cr8_virtualized(c))) {
+		vmx_cr8_write(c, val);
+		return;
+	}
 	cpu_kick(c); /* a lower TPR may unblock a pending interrupt */
 	if (c->apic_ops && c->apic_ops->set_cr8)
 		c->apic_ops->set_cr8(c, val);
