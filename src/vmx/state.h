@@ -4,6 +4,7 @@
 #define NESTBOX_VMX_STATE_H
 
 #include "base/types.h"
+#include "machine/clock.h"
 #include "vmx/vmcs.h"
 
 #define VMX_NO_VMCS (~0ull)       /* "FFFFFFFF_FFFFFFFFH": no current VMCS */
@@ -17,7 +18,15 @@ struct vmx_state {
 	u8 nonroot;              /* in VMX non-root operation */
 	u8 launched;             /* launch state of the current VMCS */
 	u8 init_blocked;         /* an INIT arrived in root operation: latched */
-	u8 pad[4];
+	/* non-root event state (vmx/events.c) */
+	u8 mtf_pending;          /* an MTF VM exit is pending at the next boundary */
+	u8 vnmi_blocked;         /* virtual-NMI blocking ("virtual NMIs" = 1) */
+	u8 timer_expired;        /* the VMX-preemption timer reached 0 */
+	u8 pad;
+	/* the VMX-preemption timer: armed (in virtual time) from VM entry to
+	 * VM exit; its deadline in TSC ticks */
+	u64 timer_deadline_tsc;
+	struct timer timer;
 	struct vmcs_cache vmcs;  /* the current VMCS's contents */
 };
 

@@ -129,6 +129,26 @@ noreturn_fn void vmx_icpt_triple_fault(struct cpu *c);
 /* RDTSC/RDTSCP in non-root operation: the TSC with the VMCS's offset */
 u64 vmx_guest_tsc(struct cpu *c, u64 tsc);
 
+/* --- non-root events (vmx/events.c) --- */
+/* "monitor trap flag" in effect: the step loop runs L2 one instruction
+ * (one REP iteration) at a time */
+static inline bool vmx_mtf_on(const struct cpu *c)
+{
+	return c->vmx.nonroot && (vmx_proc(c) & PROC_MONITOR_TRAP_FLAG);
+}
+/* L2 completed an instruction, or an event or fault was delivered in L2:
+ * with MTF, an MTF VM exit is pending at the next boundary */
+void vmx_mtf_step(struct cpu *c);
+/* at a non-root boundary: a pending MTF exit, an expired preemption timer
+ * or an open NMI window wants cpu_handle_events */
+bool vmx_events_ready(struct cpu *c);
+/* cpu_handle_events, at each one's priority: the MTF exit (before debug
+ * traps), the timer and NMI-window exits (after debug traps, before NMIs) */
+void vmx_mtf_exit_if_pending(struct cpu *c);
+void vmx_timer_nmi_window_exits(struct cpu *c);
+/* IRET in non-root operation: what it unblocks */
+void vmx_iret(struct cpu *c);
+
 /* -counters: VM exits by reason (vmx/log.c) */
 #include <stdio.h>
 void vmx_print_counters(FILE *out);

@@ -7,6 +7,7 @@
 #include "cpu/decode/insn.h"
 #include "cpu/memory/mem.h"
 #include "cpu/system/seg.h"
+#include "vmx/vmx.h"
 
 static unsigned iopl(const struct cpu *c) { return (unsigned)(c->rflags >> 12) & 3; }
 
@@ -207,5 +208,9 @@ void exec_iret(struct cpu *c, const struct insn *i)
 		iret_from_vm86(c, osize);
 	else
 		iret_prot(c, osize);
-	c->nmi_blocked = 0;
+	/* in VMX non-root operation the VM-execution controls decide */
+	if (unlikely(c->vmx.nonroot))
+		vmx_iret(c);
+	else
+		c->nmi_blocked = 0;
 }
