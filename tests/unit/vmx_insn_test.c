@@ -337,21 +337,24 @@ static void test_cap_msr_values(void **s)
 	assert_int_equal(msr(0x480), 0x00d8100000000000ull | REV);
 	/* "Reserved Controls and Default Settings": allowed-0 in 31:0 (the
 	 * default1 class), allowed-1 in 63:32.
-	 * pin-based: default1 bits 1, 2, 4; + external-interrupt (0), NMI (3) */
-	assert_int_equal(msr(0x481), 0x0000001f00000016ull);
-	assert_int_equal(msr(0x48d), 0x0000001f00000016ull);
+	 * pin-based: default1 bits 1, 2, 4; + external-interrupt (0), NMI (3),
+	 * virtual NMIs (5), VMX-preemption timer (6) */
+	assert_int_equal(msr(0x481), 0x0000007f00000016ull);
+	assert_int_equal(msr(0x48d), 0x0000007f00000016ull);
 	/* primary processor-based: default1 1, 4-6, 8, 13-16, 26; + interrupt
 	 * window 2, TSC offsetting 3, HLT 7, INVLPG 9, MWAIT 10, RDTSC 12,
-	 * CR8-load 19, CR8-store 20, MOV-DR 23, unconditional I/O 24, I/O
-	 * bitmaps 25, MSR bitmaps 28, MONITOR 29, PAUSE 30, secondary controls
-	 * 31 (no RDPMC exiting, 11); TRUE: CR3-load/store exiting may be 0 */
-	assert_int_equal(msr(0x482), 0xf799f7fe0401e172ull);
-	assert_int_equal(msr(0x48e), 0xf799f7fe04006172ull);
+	 * CR8-load 19, CR8-store 20, NMI window 22, MOV-DR 23, unconditional
+	 * I/O 24, I/O bitmaps 25, monitor trap flag 27, MSR bitmaps 28,
+	 * MONITOR 29, PAUSE 30, secondary controls 31 (no RDPMC exiting, 11);
+	 * TRUE: CR3-load/store exiting may be 0 */
+	assert_int_equal(msr(0x482), 0xffd9f7fe0401e172ull);
+	assert_int_equal(msr(0x48e), 0xffd9f7fe04006172ull);
 	/* VM-exit: default1 0-8, 10, 11, 13, 14, 16, 17; + host address-space
 	 * size 9, acknowledge interrupt 15, save/load PAT 18/19, save/load
-	 * EFER 20/21; TRUE: save debug controls (2) may be 0 */
-	assert_int_equal(msr(0x483), 0x003fefff00036dffull);
-	assert_int_equal(msr(0x48f), 0x003fefff00036dfbull);
+	 * EFER 20/21, save VMX-preemption timer value 22; TRUE: save debug
+	 * controls (2) may be 0 */
+	assert_int_equal(msr(0x483), 0x007fefff00036dffull);
+	assert_int_equal(msr(0x48f), 0x007fefff00036dfbull);
 	/* VM-entry: default1 0-8, 12; + IA-32e mode guest 9, load PAT 14,
 	 * load EFER 15; TRUE: load debug controls (2) may be 0 */
 	assert_int_equal(msr(0x484), 0x0000d3ff000011ffull);
@@ -370,9 +373,9 @@ static void test_cap_msr_values(void **s)
 		    f1 & CR4_OSXSAVE && f1 & CR4_PCIDE && f1 & CR4_FSGSBASE);
 	assert_false(f1 & (CR4_PKE | CR4_LA57 | CR4_SMXE));
 	assert_int_equal(f1 >> 32, 0);
-	/* "VMCS Enumeration": highest index 15H (GUEST_IA32_SYSENTER_CS,
-	 * 482AH: no preemption-timer value, PLE or TPR-shadow fields) */
-	assert_int_equal(msr(0x48a), 0x15 << 1);
+	/* "VMCS Enumeration": highest index 17H (the VMX-preemption timer
+	 * value, 482EH; no PLE or TPR-shadow fields) */
+	assert_int_equal(msr(0x48a), 0x17 << 1);
 	/* secondary processor-based: RDTSCP 3, enable VPID 5, WBINVD 6,
 	 * RDRAND 11, INVPCID 12, RDSEED 16 (no descriptor-table exiting, 2) */
 	assert_int_equal(msr(0x48b), 0x0001186800000000ull);
@@ -473,8 +476,8 @@ static void test_cpu_vmx_options(void **s)
 	assert_int_equal(parse("max,+vmx,+vmx-ept"), -1);
 	assert_non_null(strstr(err, "'vmx-ept'"));
 	assert_non_null(strstr(err, "not implemented"));
-	assert_int_equal(parse("max,+vmx,vmx-preemption-timer=on"), -1);
-	assert_non_null(strstr(err, "vmx-preemption-timer"));
+	assert_int_equal(parse("max,+vmx,vmx-posted-intr=on"), -1);
+	assert_non_null(strstr(err, "vmx-posted-intr"));
 	assert_int_equal(parse("max,+vmx,+vmx-vmwrite-vmexit-fields"), -1);
 	assert_non_null(strstr(err, "vmx-vmwrite-vmexit-fields"));
 	/* an Intel 64 control on a model without it */
@@ -872,7 +875,7 @@ static void test_vmread_vmwrite(void **s)
 	 * EPT pointer, 201AH, exists only with "enable EPT") */
 	static const u64 bad[] = { 0x7fff, 0x681e | BIT(12), 0x681e | BIT(15),
 				   0x681eull | (1ull << 32), 0x681f, 0x4003, 0x0801, 0x201a,
-				   0x201b, 0x482e /* preemption timer */ };
+				   0x201b, 0x2012 /* virtual-APIC address */ };
 	for (size_t k = 0; k < ARRAY_SIZE(bad); k++) {
 		C->gpr[RAX] = bad[k];
 		C->gpr[RBX] = 0x55;
