@@ -26,6 +26,9 @@ struct vmx_state {
 	/* the VMX-preemption timer: armed (in virtual time) from VM entry to
 	 * VM exit; its deadline in TSC ticks */
 	u64 timer_deadline_tsc;
+	/* icount + 1 of an IRET in L2 that removed (virtual-)NMI blocking: a
+	 * fault of that same instruction that exits reports it (vmx/events.c) */
+	u64 iret_unblock_icount;
 	struct timer timer;
 	struct vmcs_cache vmcs;  /* the current VMCS's contents */
 };

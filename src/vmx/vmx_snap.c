@@ -85,6 +85,7 @@ static const struct snap_field vmx_state_fields[] = {
 	SNAP_U8_MAX(struct vmx_state, timer_expired, 1),
 	SNAP_DERIVED(struct vmx_state, pad, "padding, always 0"),
 	SNAP_U64(struct vmx_state, timer_deadline_tsc),
+	SNAP_U64(struct vmx_state, iret_unblock_icount),
 	SNAP_TIMER(struct vmx_state, timer),
 	SNAP_STRUCT(struct vmx_state, vmcs, struct vmcs_cache, vmcs_cache_snap),
 };

@@ -978,6 +978,34 @@ static void test_nmi_window(void **state)
 	machine_free(&h->m);
 }
 
+/* an IRET that faults (null CS in its frame: #GP(0), intercepted) still
+ * removes virtual-NMI blocking, and the exit says so in bit 12 of the
+ * VM-exit interruption information; without blocking before it, bit 12 is 0 */
+static void test_iret_fault_unblocks(void **state)
+{
+	static const u8 code[] = { 0x48, 0xcf }; /* iretq */
+	for (int blocked = 0; blocked < 2; blocked++) {
+		valid_vmcs();
+		or(VMCS_PIN_BASED_VM_EXEC_CONTROL, PIN_NMI_EXITING | PIN_VIRTUAL_NMIS);
+		set(VMCS_GUEST_INTERRUPTIBILITY_INFO, blocked ? GUEST_INTR_STATE_NMI : 0);
+		set(VMCS_EXCEPTION_BITMAP, 1u << VEC_GP);
+		h_poke64(h, L2_STACK, L2_CODE);
+		h_poke64(h, L2_STACK + 8, 0);
+		h_poke64(h, L2_STACK + 16, RFLAGS_FIXED);
+		h_poke64(h, L2_STACK + 24, L2_STACK + 0x100);
+		h_poke64(h, L2_STACK + 32, 0x10);
+		l2_code(code, sizeof(code));
+		run_to_exit();
+		assert_int_equal(get(VMCS_EXIT_REASON), 0);
+		assert_int_equal(get(VMCS_EXIT_INTR_INFO), VEC_GP | (3 << 8) | BIT(11) | BIT(31) |
+								 (blocked ? BIT(12) : 0));
+		assert_int_equal(get(VMCS_EXIT_INTR_ERROR_CODE), 0);
+		assert_int_equal(get(VMCS_GUEST_RIP), L2_CODE);
+		assert_int_equal(get(VMCS_GUEST_INTERRUPTIBILITY_INFO), 0);
+		machine_free(&h->m);
+	}
+}
+
 /* IRET with "NMI exiting" and no virtual NMIs leaves NMI blocking alone;
  * an NMI injected with virtual NMIs blocks virtual NMIs */
 static void test_iret_nmi_blocking(void **state)
@@ -1040,6 +1068,7 @@ int main(void)
 		cmocka_unit_test(test_timer_counts),
 		cmocka_unit_test(test_nmi_window),
 		cmocka_unit_test(test_iret_nmi_blocking),
+		cmocka_unit_test(test_iret_fault_unblocks),
 		/* last: it counts the exits of every test above */
 		cmocka_unit_test(test_exit_reason_gate),
 	};
