@@ -15,7 +15,9 @@
  *     (8) before the first instruction when nothing blocks virtual NMIs, an
  *     injected NMI blocks them (interruptibility bit 3 saved by an exit in
  *     the handler) until the handler's IRET, and then the window exits;
- *  4. the VM-entry checks that go with them ("Checks on VM-Execution Control
+ *  4. interrupt-window exiting: an exit (7) before the first instruction
+ *     with RFLAGS.IF = 1 outside STI's shadow;
+ *  5. the VM-entry checks that go with them ("Checks on VM-Execution Control
  *     Fields", "Checks on VM-Exit Control Fields", "Checks on VM-Entry
  *     Control Fields", "Checks on Guest Non-Register State").
  * For each exit L1 checks the reason, qualification, instruction length,
@@ -35,7 +37,7 @@
 /* L2 code: global labels name the instructions L1 expects exits at */
 extern u8 mtf_2[], mtf_3[], mtf_4[], mtf_5[], mtf_6[], mtf_end[];
 extern u8 tm_hlt[], tm_spin[], tm_spin_end[];
-extern u8 nw_1[];
+extern u8 nw_1[], iw_1[];
 
 static volatile u8 l2_buf[8];
 static volatile int ud_count, db_count, nmi_count;
@@ -79,6 +81,14 @@ static __attribute__((noinline)) u64 l2_nmi(u64 arg)
 		     L2_CALL(2)
 		     : : : "rax", "rbx", "rcx", "rdx", "memory");
 	return nmi_count;
+}
+
+static __attribute__((noinline)) u64 l2_intr_window(u64 arg)
+{
+	asm volatile("sti\n\tnop\n\t"
+		     ".globl iw_1\niw_1:\tcli\n\t"
+		     : : : "memory");
+	return 7;
 }
 
 /* handlers (they run in L2: L2 shares L1's IDT) */
@@ -348,6 +358,36 @@ static void test_nmi_window(void)
 	handle_exception_vector(NMI_VECTOR, NULL);
 }
 
+/* interrupt-window exiting ("Interrupt-Window Exiting and Virtual-Interrupt
+ * Delivery"): no exit while RFLAGS.IF = 0 or in STI's shadow; the exit
+ * comes before the first instruction after it (reason 7, no qualification
+ * or interruption information) */
+static void test_intr_window(void)
+{
+	struct vmx_vmcs_cfg cfg = { .proc = PROC_INTR_WINDOW_EXITING };
+
+	vmx_new_vmcs();
+	if (!vmx_vmcs_setup(&cfg, l2_intr_window, 0)) {
+		report_skip("interrupt-window exiting not allowed");
+		return;
+	}
+	if (!ok_entry(vmx_launch(), "VMLAUNCH") ||
+	    !expect_exit("interrupt window after STI; NOP", EXIT_REASON_INTERRUPT_WINDOW, (u64)iw_1))
+		return;
+	report(vmx_exit_qual() == 0 && vmx_exit_insn_len() == 0 && vmx_exit_intr_info() == 0 &&
+		       vmcs_get(GUEST_INTERRUPTIBILITY_INFO) == 0 &&
+		       (vmcs_get(GUEST_RFLAGS) & X86_EFLAGS_IF),
+	       "interrupt-window exit: qualification, length, interruption information and "
+	       "interruptibility 0, RFLAGS.IF 1");
+	/* (L1's PIT may have an interrupt pending: L2 goes on with IF = 0) */
+	set_proc(PROC_INTR_WINDOW_EXITING, false);
+	vmcs_set(GUEST_RFLAGS, vmcs_get(GUEST_RFLAGS) & ~(u64)X86_EFLAGS_IF);
+	if (!ok_entry(vmx_resume(), "resume"))
+		return;
+	report(vmx_l2_finished() && vmx_guest_regs.rax == 7, "L2 finished (RAX %llu)",
+	       vmx_guest_regs.rax);
+}
+
 /* 4. entry checks: one field changed, VMRESUME of the launched VMCS of
  * part 3, the exact outcome, the field restored */
 static void check_entry(const char *what, u64 field, u64 val, int want)
@@ -400,6 +440,7 @@ int main(int argc, char **argv)
 	test_timer();
 	test_nmi_window();
 	test_entry_checks();
+	test_intr_window();
 	report(vmx_off() == VMX_OK, "VMXOFF");
 	return report_summary();
 }
