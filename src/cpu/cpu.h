@@ -18,6 +18,7 @@
 #include "base/types.h"
 #include "cpu/arch.h"
 #include "cpu/fpu/fpu_state.h"
+#include "cpu/memory/walk.h"
 #include "cpu/system/msr_state.h"
 #include "cpu/system/smm.h"
 #include "vmx/state.h"
@@ -95,7 +96,7 @@ struct tlb_entry {
 	u64 tag;   /* linear page number + 1, ORed with the translation context
 	            * (VPID << 48: SDM "Virtual Processor Identifiers (VPIDs)");
 	            * 0 = invalid */
-	u64 gpa;   /* guest-physical page address */
+	u64 gpa;   /* physical page address (after the second stage, if any) */
 	u8 *host;  /* host pointer to the page if plain RAM, else NULL (MMIO) */
 	u16 pcid;
 	u8 perm;   /* TLBP_* */
@@ -202,6 +203,9 @@ struct cpu {
 	u64 tlb_ctx;           /* the translation context's bits of a TLB tag: the
 	                        * VPID (VMX non-root with "enable VPID") << 48,
 	                        * else 0 (tlb_tag) */
+	u8 stage2_on;          /* guest-physical addresses go through `stage2`
+	                        * (EPT in VMX non-root operation) */
+	struct stage2 stage2;
 	struct icache *icache;
 
 	/* --- wiring (the machine sets it up) --- */

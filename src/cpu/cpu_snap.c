@@ -356,6 +356,8 @@ static const struct snap_field cpu_fields[] = {
 	SNAP_DERIVED(struct cpu, tlb_epoch, "bumped on load: the jump cache starts empty"),
 	SNAP_DERIVED(struct cpu, fetch_key, "tlb_epoch, mode, CPL and tlb_ctx (cpu_update_fetch_key)"),
 	SNAP_DERIVED(struct cpu, tlb_ctx, "the VMX state: the VPID in non-root operation with \"enable VPID\""),
+	SNAP_DERIVED(struct cpu, stage2_on, "the VMX state: non-root operation with \"enable EPT\" (vmx_stage2_update)"),
+	SNAP_DERIVED(struct cpu, stage2, "the VMX state: the EPTP of the current VMCS (vmx_stage2_update)"),
 	SNAP_DERIVED(struct cpu, icache, "dropped: blocks are decoded again from guest memory"),
 	SNAP_DERIVED(struct cpu, machine, "wiring: the machine the vCPU is part of"),
 	SNAP_DERIVED(struct cpu, model, "wiring: the machine's -cpu model"),
@@ -384,6 +386,7 @@ void cpu_state_loaded(struct cpu *c)
 	c->unwind = NULL;
 	icache_drop(c);
 	c->tlb_ctx = vmx_tlb_ctx(c);
+	vmx_stage2_update(c);
 	tlb_rebuild_host(c); /* bumps tlb_epoch */
 	cpu_update_mode(c);  /* mode, CPL and the fetch key */
 }

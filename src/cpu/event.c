@@ -151,6 +151,9 @@ static void read_gate(struct cpu *c, const struct ev *e, struct gate *g)
 	if (!desc_p(g->d))
 		cpu_fault(c, VEC_NP, idt_err);
 	if (type == DESC_TASKGATE) {
+		/* "INT n" TASK-GATE: the TSS selector's checks, and the VM exit
+		 * in non-root operation (source 3, the IDT) */
+		seg_task_switch_target(c, gate_sel(g->d), false, e->ext, 3, 0);
 		/* XXX(sdm): "Task Switching" through an IDT task gate is not
 		 * implemented; fault as for an invalid gate. */
 		cpu_fault(c, VEC_GP, idt_err);

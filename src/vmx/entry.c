@@ -89,8 +89,30 @@ static enum entry_check check_controls(const struct cpu *c)
 	if ((proc & PROC_ACTIVATE_SECONDARY) &&
 	    (vmcs_get(c, VMCS_SECONDARY_VM_EXEC_CONTROL) & PROC2_ENABLE_VPID) && !vmcs_get(c, VMCS_VPID))
 		return EC_VPID_ZERO;
+	if ((vmx_proc2(c) & PROC2_ENABLE_EPT) && !vmx_eptp_ok(c, vmcs_get(c, VMCS_EPT_POINTER)))
+		return EC_EPTP;
+	if ((vmx_proc2(c) & PROC2_UNRESTRICTED_GUEST) && !(vmx_proc2(c) & PROC2_ENABLE_EPT))
+		return EC_UNRESTRICTED_EPT;
+	if (vmx_proc2(c) & PROC2_ENABLE_VMFUNC) {
+		u64 fn = vmcs_get(c, VMCS_VM_FUNCTION_CONTROLS);
+		if (fn & ~vmx_msr_vmfunc(caps(c)))
+			return EC_VMFUNC_CTLS;
+		u64 list = vmcs_get(c, VMCS_EPTP_LIST_ADDR);
+		if ((fn & 1) && (!(vmx_proc2(c) & PROC2_ENABLE_EPT) || (list & 0xfff) || (list & maxphy_mask)))
+			return EC_EPTP_LIST;
+	}
+	if (vmx_proc2(c) & PROC2_ENABLE_PML) {
+		u64 a = vmcs_get(c, VMCS_PML_ADDRESS);
+		if (!(vmx_proc2(c) & PROC2_ENABLE_EPT) || (a & 0xfff) || (a & maxphy_mask))
+			return EC_PML;
+	}
 	if (!(pin & PIN_NMI_EXITING) && (pin & PIN_VIRTUAL_NMIS))
 		return EC_VIRTUAL_NMIS;
+	if (vmx_proc2(c) & PROC2_VMCS_SHADOWING) {
+		u64 r = vmcs_get(c, VMCS_VMREAD_BITMAP), w = vmcs_get(c, VMCS_VMWRITE_BITMAP);
+		if ((r & 0xfff) || (w & 0xfff) || (r & maxphy_mask) || (w & maxphy_mask))
+			return EC_VMCS_SHADOW_BITMAPS;
+	}
 	if (!(pin & PIN_VIRTUAL_NMIS) && (proc & PROC_NMI_WINDOW_EXITING))
 		return EC_NMI_WINDOW_VNMI;
 	/* "Checks on VM-Exit Control Fields" */
@@ -203,6 +225,7 @@ static enum entry_check check_host(const struct cpu *c)
 /* --- 2. "Checks on the Guest State Area" --- */
 static enum entry_check check_guest_segments(const struct cpu *c, bool ia32e, bool v86)
 {
+	bool ug = (vmx_proc2(c) & PROC2_UNRESTRICTED_GUEST) != 0;
 	for (int s = 0; s < 8; s++) {
 		u32 ar = (u32)vmcs_get(c, vmx_guest_seg_ar[s]);
 		u32 lim = (u32)vmcs_get(c, vmx_guest_seg_limit[s]);
@@ -232,7 +255,7 @@ static enum entry_check check_guest_segments(const struct cpu *c, bool ia32e, bo
 				return EC_GUEST_SEG_BASES;
 			continue;
 		}
-		if (s == SEG_CS && (AR_TYPE(ar) & 9) != 9)
+		if (s == SEG_CS && (AR_TYPE(ar) & 9) != 9 && !(ug && AR_TYPE(ar) == 3))
 			return EC_GUEST_CS_TYPE;
 		if (!(ar & AR_S))
 			return EC_GUEST_SEG_S;
@@ -247,7 +270,7 @@ static enum entry_check check_guest_segments(const struct cpu *c, bool ia32e, bo
 		if ((s == SEG_FS || s == SEG_GS) ? !msr_canonical(c, base) : (base >> 32) != 0)
 			return EC_GUEST_SEG_BASES;
 	}
-	if (!v86 && (vmcs_get(c, VMCS_GUEST_SS_SELECTOR) & 3) != (vmcs_get(c, VMCS_GUEST_CS_SELECTOR) & 3))
+	if (!v86 && !ug && (vmcs_get(c, VMCS_GUEST_SS_SELECTOR) & 3) != (vmcs_get(c, VMCS_GUEST_CS_SELECTOR) & 3))
 		return EC_GUEST_SS_RPL;
 	return EC_NONE;
 }
@@ -332,9 +355,14 @@ static enum entry_check check_guest(const struct cpu *c)
 		return EC_GUEST_PENDING_DBG;
 	u64 link = vmcs_get(c, VMCS_VMCS_LINK_POINTER);
 	if (link != ~0ull) {
-		if ((link & 0xfff) || !phys_ok(c, link) ||
-		    (u32)(phys_read(&c->machine->mem, link, 4) & 0x7fffffff) != caps(c)->revision_id)
+		u32 rev = (link & 0xfff) || !phys_ok(c, link) ? 0 : (u32)phys_read(&c->machine->mem, link, 4);
+		if ((link & 0xfff) || !phys_ok(c, link) || (rev & 0x7fffffff) != caps(c)->revision_id)
 			return EC_GUEST_LINK_POINTER;
+		if ((rev >> 31) != !!(vmx_proc2(c) & PROC2_VMCS_SHADOWING))
+			return EC_GUEST_LINK_SHADOW;
+		/* nestbox has no SMM VM entries ("entry to SMM" is not offered) */
+		if (link == c->vmx.vmcs_ptr)
+			return EC_GUEST_LINK_CURRENT;
 	}
 	return EC_NONE;
 }
@@ -460,6 +488,7 @@ void vmx_vmentry(struct cpu *c, bool launch)
 		return;
 	}
 	c->vmx.nonroot = 1;
+	vmx_ept_enter(c);
 	if (launch)
 		c->vmx.launched = 1;
 	/* "Event Injection": delivered through the guest's IDT as the first

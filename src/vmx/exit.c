@@ -15,6 +15,7 @@
 #include "cpu/system/msr.h"
 #include "machine/machine.h"
 #include "mem/physmem.h"
+#include "vmx/exit_info.h"
 #include "vmx/vmx.h"
 #include "vmx/vmx_internal.h"
 
@@ -163,6 +164,10 @@ static void record(struct cpu *c, u32 reason, const struct vmx_exit_info *info)
 	vmcs_set(c, VMCS_EXIT_REASON, reason);
 	vmcs_set(c, VMCS_EXIT_QUALIFICATION, info ? info->qual : 0);
 	vmcs_set(c, VMCS_GUEST_LINEAR_ADDRESS, info ? info->guest_linear : 0);
+	/* "Guest-physical address": for EPT violations and misconfigurations
+	 * (other exits leave the field as it was) */
+	if (reason == EXIT_REASON_EPT_VIOLATION || reason == EXIT_REASON_EPT_MISCONFIG)
+		vmcs_set(c, VMCS_GUEST_PHYSICAL_ADDRESS, info->guest_phys);
 	vmcs_set(c, VMCS_EXIT_INSTRUCTION_LEN, info ? info->insn_len : 0);
 	vmcs_set(c, VMCS_VMX_INSTRUCTION_INFO, info ? info->insn_info : 0);
 	vmcs_set(c, VMCS_EXIT_INTR_INFO, info ? info->intr_info : 0);
@@ -223,6 +228,7 @@ void vmx_exit(struct cpu *c, u32 reason, const struct vmx_exit_info *info)
 	save_guest(c);
 	vmx_events_exit(c); /* virtual-NMI blocking, timer value; MTF and timer end */
 	c->vmx.nonroot = 0;
+	c->stage2_on = 0;
 	vmx_log_exit(c, reason, info ? info->qual : 0);
 	if (exit_msr_lists(c)) {
 		vmx_load_host(c);
@@ -238,6 +244,10 @@ void vmx_exit(struct cpu *c, u32 reason, const struct vmx_exit_info *info)
 
 void vmx_exit_insn(struct cpu *c, const struct insn *i, u32 reason, u64 qual)
 {
-	struct vmx_exit_info info = { .qual = qual, .insn_len = i ? i->len : 0 };
+	struct vmx_exit_info info = {
+		.qual = qual,
+		.insn_len = i ? i->len : 0,
+		.insn_info = i ? vmx_insn_info(i, (enum vmx_exit_reason)reason) : 0,
+	};
 	vmx_exit(c, reason, &info);
 }

@@ -13,6 +13,9 @@
  *   26:23 base register, 27 base register invalid
  *   31:28 Reg2 (VMREAD source / VMWRITE destination register, the
  *         register operand of INVEPT, INVPCID, INVVPID)
+ * The descriptor-table formats put the instruction identity in 29:28
+ * instead, and LIDT ... SGDT the operand size in bit 11; RDRAND/RDSEED
+ * have the destination in 6:3 and the operand size in 12:11.
  * Fields a table calls undefined are 0 here. */
 #include "vmx/exit_info.h"
 
@@ -21,13 +24,26 @@ u64 vmx_insn_qual(const struct insn *i)
 	return (i->flags & INSN_F_HAS_MEM) ? (u64)i->disp : 0;
 }
 
+/* "Address size: 0: 16-bit, 1: 32-bit, 2: 64-bit" (bits 9:7) */
+static u32 asize_info(unsigned asize)
+{
+	return (u32)(asize == 8 ? 2 : asize == 4 ? 1 : 0) << 7;
+}
+
+/* "Operand size: 0: 16-bit, 1: 32-bit, 2: 64-bit" (RDRAND/RDSEED, bits
+ * 12:11) */
+static u32 osize_info(unsigned osize)
+{
+	return (u32)(osize == 8 ? 2 : osize == 4 ? 1 : 0) << 11;
+}
+
 /* the memory-operand fields: scaling, address size, segment, index, base */
 static u32 mem_info(const struct insn *i)
 {
 	u32 v = 0;
 
 	v |= i->index != REG_NONE ? (u32)i->scale : 0;
-	v |= (u32)(i->asize == 8 ? 2 : i->asize == 4 ? 1 : 0) << 7;
+	v |= asize_info(i->asize);
 	v |= (u32)(i->seg & 7) << 15;
 	if (i->index == REG_NONE)
 		v |= BIT(22);
@@ -72,7 +88,43 @@ u32 vmx_insn_info(const struct insn *i, enum vmx_exit_reason reason)
 			return v | mem_info(i);
 		return v | BIT(10) | (u32)(rm->reg & 15) << 3;
 	}
+	/* "... as Used for RDRAND, RDSEED, TPAUSE, and UMWAIT": "Operand
+	 * register (destination for RDRAND and RDSEED)" in 6:3, "Operand size"
+	 * in 12:11 */
+	case EXIT_REASON_RDRAND:
+	case EXIT_REASON_RDSEED:
+		return (u32)(i->op[0].reg & 15) << 3 | osize_info(i->op[0].size);
 	default:
 		return 0;
 	}
+}
+
+/* "Format of the VM-Exit Instruction-Information Field as Used for INS and
+ * OUTS": address size (9:7); segment register (17:15), "undefined for VM
+ * exits due to execution of INS" (0 here); the rest undefined. */
+u32 vmx_ins_outs_info(const struct insn *i, bool outs)
+{
+	return asize_info(i->asize) | (outs ? (u32)(i->seg & 7) << 15 : 0);
+}
+
+/* "Format of the VM-Exit Instruction-Information Field as Used for LIDT,
+ * LGDT, SIDT, or SGDT": the memory operand's fields; bit 10 "Cleared to
+ * 0"; bit 11 "Operand size: 0: 16-bit, 1: 32-bit (undefined for VM exits
+ * from 64-bit mode)"; 29:28 the instruction identity. */
+u32 vmx_gdtr_idtr_info(const struct insn *i, enum vmx_dtr_insn id)
+{
+	return mem_info(i) | (i->osize == 2 ? 0 : BIT(11)) | (u32)(id & 3) << 28;
+}
+
+/* "Format of the VM-Exit Instruction-Information Field as Used for LLDT,
+ * LTR, SLDT, and STR": bit 10 "Mem/Reg (0 = memory; 1 = register)"; a
+ * register operand is Reg1 (6:3) and the memory fields are undefined (0);
+ * 29:28 the instruction identity. */
+u32 vmx_ldtr_tr_info(const struct insn *i, enum vmx_dtr_insn id)
+{
+	u32 v = (u32)(id & 3) << 28;
+
+	if (i->op[0].kind == OPK_MEM)
+		return v | mem_info(i);
+	return v | BIT(10) | (u32)(i->op[0].reg & 15) << 3;
 }

@@ -329,6 +329,7 @@ void exec_vmclear(struct cpu *c, const struct insn *i)
 		c->vmx.launched = 0;
 		vmcs_write_back(c);
 		c->vmx.vmcs_ptr = VMX_NO_VMCS;
+		c->vmx.shadow = 0;
 	}
 	phys_write(pmem(c), addr + VMCS_REGION_LAUNCH, 1, 0);
 	vmx_succeed(c);
@@ -362,6 +363,11 @@ void exec_vmptrld(struct cpu *c, const struct insn *i)
 			vmcs_write_back(c);
 		vmcs_load(c, addr);
 	}
+	/* "VMCS Shadowing": a VMCS whose region has the shadow-VMCS indicator
+	 * (bit 31 of the revision identifier) set is a shadow VMCS; it may be
+	 * current (VMREAD and VMWRITE use it), but VM entry with it fails
+	 * ("Basic VM-Entry Checks") */
+	c->vmx.shadow = rev >> 31;
 	vmx_succeed(c);
 }
 
@@ -405,6 +411,17 @@ static int vmrw_field(const struct cpu *c, u64 enc, bool *high)
 	return f;
 }
 
+/* the VMCS VMREAD and VMWRITE use is there: the current VMCS in root
+ * operation, the one the VMCS link pointer references in non-root
+ * operation (which VM entry checked: "Checks on Guest Non-Register
+ * State"), "not valid" if FFFFFFFF_FFFFFFFFH */
+static bool vmrw_vmcs_valid(const struct cpu *c)
+{
+	if (c->vmx.nonroot)
+		return vmcs_get(c, VMCS_VMCS_LINK_POINTER) != VMX_NO_VMCS;
+	return c->vmx.vmcs_ptr != VMX_NO_VMCS;
+}
+
 /* SDM "VMREAD—Read Field from Virtual-Machine Control Structure":
  * VMREAD r/m, r -- op[0] the destination, op[1] the field encoding */
 void exec_vmread(struct cpu *c, const struct insn *i)
@@ -412,12 +429,17 @@ void exec_vmread(struct cpu *c, const struct insn *i)
 	unsigned size = vmrw_size(c);
 
 	need_vmx_operation(c);
-	/* "ELSIF in VMX non-root operation AND ("VMCS shadowing" is 0 OR ...)
-	 * THEN VMexit": nestbox does not offer VMCS shadowing */
-	exit_if_nonroot(c, i, EXIT_REASON_VMREAD);
+	/* "ELSIF in VMX non-root operation AND ("VMCS shadowing" is 0 OR
+	 * secondary source operand sets bits in range 63:15 OR VMREAD bit
+	 * corresponding to bits 14:0 of secondary source operand is 1) THEN
+	 * VMexit" (vmx/shadow.c) */
+	if (c->vmx.nonroot && vmx_shadow_exits(c, reg_read(c, i->op[1].reg, size), false))
+		exit_if_nonroot(c, i, EXIT_REASON_VMREAD);
 	need_cpl0(c);
-	/* "ELSIF current-VMCS pointer is not valid THEN VMfailInvalid" */
-	if (c->vmx.vmcs_ptr == VMX_NO_VMCS) {
+	/* "ELSIF (in VMX root operation AND current-VMCS pointer is not valid)
+	 * OR (in VMX non-root operation AND VMCS link pointer is not valid)
+	 * THEN VMfailInvalid" */
+	if (!vmrw_vmcs_valid(c)) {
 		fail_invalid(c);
 		return;
 	}
@@ -438,7 +460,9 @@ void exec_vmread(struct cpu *c, const struct insn *i)
 	 * any faults resulting from accessing a memory destination operand
 	 * can occur only after determining ... that the VMCS pointer is valid
 	 * and that the specified VMCS field is supported." */
-	u64 val = vmcs_cache_read_access(&c->vmx.vmcs, (enum vmcs_field)f, high) & size_mask(size);
+	u64 val = c->vmx.nonroot ? vmx_shadow_read(c, (enum vmcs_field)f, high)
+				 : vmcs_cache_read_access(&c->vmx.vmcs, (enum vmcs_field)f, high);
+	val &= size_mask(size);
 	if (i->op[0].kind == OPK_MEM)
 		cpu_write(c, i->seg, insn_ea(c, i), size, val);
 	else
@@ -453,9 +477,14 @@ void exec_vmwrite(struct cpu *c, const struct insn *i)
 	unsigned size = vmrw_size(c);
 
 	need_vmx_operation(c);
-	exit_if_nonroot(c, i, EXIT_REASON_VMWRITE);
+	/* "ELSIF in VMX non-root operation AND ("VMCS shadowing" is 0 OR
+	 * secondary source operand sets bits in range 63:15 OR VMWRITE bit
+	 * corresponding to bits 14:0 of secondary source operand is 1) THEN
+	 * VMexit" */
+	if (c->vmx.nonroot && vmx_shadow_exits(c, reg_read(c, i->op[0].reg, size), true))
+		exit_if_nonroot(c, i, EXIT_REASON_VMWRITE);
 	need_cpl0(c);
-	if (c->vmx.vmcs_ptr == VMX_NO_VMCS) {
+	if (!vmrw_vmcs_valid(c)) {
 		fail_invalid(c);
 		return;
 	}
@@ -486,7 +515,10 @@ void exec_vmwrite(struct cpu *c, const struct insn *i)
 	 * then the high bits of the field are cleared to 0." (the cache keeps
 	 * each field to its width; a full write of a 64-bit field with a
 	 * 32-bit operand stores the zero-extended value) */
-	vmcs_cache_write_access(&c->vmx.vmcs, (enum vmcs_field)f, high, val);
+	if (c->vmx.nonroot)
+		vmx_shadow_write(c, (enum vmcs_field)f, high, val);
+	else
+		vmcs_cache_write_access(&c->vmx.vmcs, (enum vmcs_field)f, high, val);
 	vmx_succeed(c);
 }
 
@@ -500,8 +532,11 @@ static void vmentry_insn(struct cpu *c, const struct insn *i, bool launch)
 	need_vmx_operation(c);
 	exit_if_nonroot(c, i, launch ? EXIT_REASON_VMLAUNCH : EXIT_REASON_VMRESUME);
 	need_cpl0(c);
-	/* "ELSIF current-VMCS pointer is not valid THEN VMfailInvalid" */
-	if (c->vmx.vmcs_ptr == VMX_NO_VMCS) {
+	/* "ELSIF current-VMCS pointer is not valid THEN VMfailInvalid";
+	 * "Basic VM-Entry Checks": "If there is a current VMCS but the current
+	 * VMCS is a shadow VMCS (see Section "VMCS Shadowing"), RFLAGS.CF is
+	 * set to 1 and control passes to the next instruction" */
+	if (c->vmx.vmcs_ptr == VMX_NO_VMCS || c->vmx.shadow) {
 		fail_invalid(c);
 		return;
 	}
@@ -580,26 +615,6 @@ static void inv_desc(struct cpu *c, const struct insn *i, u64 d[2])
 	d[1] = cpu_read(c, i->seg, (ea + 8) & mask, 8);
 }
 
-/* "VM entry with the "enable EPT" VM-execution control set to 1 would
- * fail due to the EPTP value" (SDM "Checks on VM-Execution Control
- * Fields", "Extended-Page-Table Pointer (EPTP)"): memory type UC or WB
- * as IA32_VMX_EPT_VPID_CAP allows, page-walk length 4 (or 5) as allowed,
- * accessed/dirty flags only if supported, bits 11:7 and 63:MAXPHYADDR 0 */
-static bool eptp_ok(const struct cpu *c, u64 eptp)
-{
-	unsigned type = eptp & 7, walk = (eptp >> 3) & 7;
-
-	if (!((type == 0 && ept_vpid_cap(c, VMXF_EPT_MEMTYPE_UC)) ||
-	      (type == 6 && ept_vpid_cap(c, VMXF_EPT_MEMTYPE_WB))))
-		return false;
-	if (!((walk == 3 && ept_vpid_cap(c, VMXF_EPT_PAGE_WALK_4)) ||
-	      (walk == 4 && ept_vpid_cap(c, VMXF_EPT_PAGE_WALK_5))))
-		return false;
-	if ((eptp & BIT(6)) && !ept_vpid_cap(c, VMXF_EPT_AD_FLAGS))
-		return false;
-	return !(eptp & GENMASK(11, 7)) && !(eptp >> cpu_maxphyaddr(c));
-}
-
 /* SDM "INVEPT—Invalidate Translations Derived from EPT". #UD "If the
  * logical processor does not support EPTs (IA32_VMX_PROCBASED_CTLS2[33]
  * = 0)" or "does not support the INVEPT instruction
@@ -627,7 +642,7 @@ void exec_invept(struct cpu *c, const struct insn *i)
 	/* "1: IF VM entry with the "enable EPT" VM execution control set to 1
 	 * would fail due to the EPTP value THEN VMfail(Invalid operand to
 	 * INVEPT/INVVPID)" */
-	if (type == 1 && !eptp_ok(c, d[0])) {
+	if (type == 1 && !vmx_eptp_ok(c, d[0])) {
 		fail(c, VMXERR_INVALID_INVEPT_INVVPID);
 		return;
 	}
@@ -694,7 +709,12 @@ void exec_vmfunc(struct cpu *c, const struct insn *i)
 {
 	if (!c->vmx.nonroot || !(vmx_proc2(c) & PROC2_ENABLE_VMFUNC))
 		cpu_ud(c);
-	DEBUG_ASSERT((u32)c->gpr[RAX] > 63 ||
-		     !((vmcs_get(c, VMCS_VM_FUNCTION_CONTROLS) >> (u32)c->gpr[RAX]) & 1));
+	/* "IF EAX > 63 OR VM-function control EAX = 0 THEN VM exit"; the one
+	 * function offered is EPTP switching (0, vmx/ept.c) */
+	u32 fn = (u32)c->gpr[RAX];
+	if (fn == 0 && (vmcs_get(c, VMCS_VM_FUNCTION_CONTROLS) & 1) && vmx_vmfunc_eptp_switch(c)) {
+		cpu_kick(c); /* what follows is fetched through the new EPT */
+		return;
+	}
 	vmx_exit_insn(c, i, EXIT_REASON_VMFUNC, 0);
 }

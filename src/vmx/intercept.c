@@ -11,6 +11,7 @@
 #include "cpu/fault.h"
 #include "machine/machine.h"
 #include "mem/physmem.h"
+#include "vmx/exit_info.h"
 #include "vmx/vmx_internal.h"
 
 static u8 phys_byte(struct cpu *c, u64 gpa)
@@ -43,9 +44,71 @@ void vmx_icpt_io(struct cpu *c, const struct insn *i, u16 port, unsigned size, b
 	}
 	if (!exits)
 		return;
-	u64 qual = (u64)(size - 1) | (in ? BIT(3) : 0) | (string ? BIT(4) : 0) | (rep ? BIT(5) : 0) |
-		   (imm ? BIT(6) : 0) | ((u64)port << 16);
-	vmx_exit_insn(c, i, EXIT_REASON_IO_INSTRUCTION, qual);
+	struct vmx_exit_info info = {
+		.qual = (u64)(size - 1) | (in ? BIT(3) : 0) | (string ? BIT(4) : 0) |
+			(rep ? BIT(5) : 0) | (imm ? BIT(6) : 0) | ((u64)port << 16),
+		.insn_len = i->len,
+	};
+	/* INS/OUTS: the instruction information "as Used for INS and OUTS"
+	 * (IA32_VMX_BASIC[54] says it is reported) and, in the guest-linear
+	 * address field, "the linear address of the memory operand" (ES:rDI
+	 * for INS, the source segment's rSI for OUTS) */
+	if (string) {
+		unsigned seg = in ? SEG_ES : i->seg;
+		u64 off = c->gpr[in ? RDI : RSI] & size_mask(i->asize);
+		info.insn_info = vmx_ins_outs_info(i, !in);
+		if (c->mode == MODE_LONG64)
+			info.guest_linear = (seg >= SEG_FS ? c->seg[seg].base : 0) + off;
+		else
+			info.guest_linear = (c->seg[seg].base + off) & 0xffffffffull;
+	}
+	vmx_exit(c, EXIT_REASON_IO_INSTRUCTION, &info);
+}
+
+/* --- descriptor tables: SDM "Descriptor-table exiting" in "Instructions
+ * That Cause VM Exits Conditionally": "The LGDT, LIDT, LLDT, LTR, SGDT,
+ * SIDT, SLDT, and STR instructions cause VM exits if the
+ * "descriptor-table exiting" VM-execution control is 1"; reason 46 "Access
+ * to GDTR or IDTR", 47 "Access to LDTR or TR". The exit qualification is
+ * the displacement ("Exit Qualification for VM Exits Due to ... LIDT, LGDT,
+ * SIDT, SGDT, LLDT, LTR, SLDT, STR"), the instruction information the
+ * tables' formats with the identity (enum vmx_dtr_insn). --- */
+static void desc_table_exit(struct cpu *c, const struct insn *i, bool gdtr_idtr, unsigned id)
+{
+	if (!(vmx_proc2(c) & PROC2_DESC_TABLE_EXITING))
+		return;
+	struct vmx_exit_info info = {
+		.qual = vmx_insn_qual(i),
+		.insn_len = i->len,
+		.insn_info = gdtr_idtr ? vmx_gdtr_idtr_info(i, (enum vmx_dtr_insn)id)
+				       : vmx_ldtr_tr_info(i, (enum vmx_dtr_insn)id),
+	};
+	vmx_exit(c, gdtr_idtr ? EXIT_REASON_GDTR_IDTR_ACCESS : EXIT_REASON_LDTR_TR_ACCESS, &info);
+}
+
+void vmx_icpt_gdtr_idtr(struct cpu *c, const struct insn *i, unsigned id)
+{
+	desc_table_exit(c, i, true, id);
+}
+
+void vmx_icpt_ldtr_tr(struct cpu *c, const struct insn *i, unsigned id)
+{
+	desc_table_exit(c, i, false, id);
+}
+
+/* --- task switches: SDM "Task Switches" in "Instructions That Cause VM
+ * Exits Unconditionally" and "Treatment of Task Switches" (reason 9);
+ * "Exit Qualification for Task Switches": the TSS selector (15:0) and
+ * the source (31:30: 0 CALL, 1 IRET, 2 JMP, 3 task gate in IDT). An IDT
+ * task gate reports its event in the IDT-vectoring information (and a
+ * software interrupt's length: vmx/exit.c). --- */
+void vmx_icpt_task_switch(struct cpu *c, unsigned source, u16 sel, unsigned insn_len)
+{
+	struct vmx_exit_info info = {
+		.qual = sel | (u64)(source & 3) << 30,
+		.insn_len = insn_len,
+	};
+	vmx_exit(c, EXIT_REASON_TASK_SWITCH, &info);
 }
 
 /* --- RDMSR/WRMSR: SDM "RDMSR", "WRMSR" in "Instructions That Cause VM

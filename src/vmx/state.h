@@ -18,11 +18,14 @@ struct vmx_state {
 	u8 nonroot;              /* in VMX non-root operation */
 	u8 launched;             /* launch state of the current VMCS */
 	u8 init_blocked;         /* an INIT arrived in root operation: latched */
+	u8 shadow;               /* the current VMCS is a shadow VMCS (its
+				  * region's revision bit 31 at VMPTRLD) */
 	/* non-root event state (vmx/events.c) */
 	u8 mtf_pending;          /* an MTF VM exit is pending at the next boundary */
 	u8 vnmi_blocked;         /* virtual-NMI blocking ("virtual NMIs" = 1) */
 	u8 timer_expired;        /* the VMX-preemption timer reached 0 */
-	u8 pad;
+	u64 ep4ta;               /* the EPT root of the last VM entry with EPT
+	                          * (the TLB's entries were made through it) */
 	/* the VMX-preemption timer: armed (in virtual time) from VM entry to
 	 * VM exit; its deadline in TSC ticks */
 	u64 timer_deadline_tsc;

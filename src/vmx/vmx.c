@@ -14,6 +14,7 @@ void vmx_reset(struct cpu *c)
 	memset(&c->vmx, 0, sizeof(c->vmx));
 	vmx_events_reset(c);
 	c->vmx.vmcs_ptr = VMX_NO_VMCS;
+	c->vmx.ep4ta = ~0ull;
 }
 
 /* "VMsucceed: CF := 0; PF := 0; AF := 0; ZF := 0; SF := 0; OF := 0;" */

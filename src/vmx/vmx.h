@@ -117,6 +117,14 @@ void vmx_icpt_cr_read(struct cpu *c, const struct insn *i, unsigned cr, unsigned
 u64 vmx_cr_shadowed(const struct cpu *c, unsigned cr, u64 val);
 u64 vmx_cr_keep_owned(const struct cpu *c, unsigned cr, u64 val);
 void vmx_icpt_clts(struct cpu *c, const struct insn *i);
+/* LGDT/LIDT/SGDT/SIDT and LLDT/LTR/SLDT/STR with "descriptor-table
+ * exiting"; id: 0 SGDT/SLDT, 1 SIDT/STR, 2 LGDT/LLDT, 3 LIDT/LTR (the
+ * instruction identity of the VM-exit instruction information) */
+void vmx_icpt_gdtr_idtr(struct cpu *c, const struct insn *i, unsigned id);
+void vmx_icpt_ldtr_tr(struct cpu *c, const struct insn *i, unsigned id);
+/* a task switch to TSS sel (source 0 CALL, 1 IRET, 2 JMP, 3 IDT task
+ * gate) after its checks: "Treatment of Task Switches" */
+noreturn_fn void vmx_icpt_task_switch(struct cpu *c, unsigned source, u16 sel, unsigned insn_len);
 void vmx_icpt_lmsw(struct cpu *c, const struct insn *i, u16 src);
 /* an exception about to be delivered (cpu_deliver): exits if the
  * exception bitmap (and for #PF the error-code mask/match) says so */
@@ -129,6 +137,13 @@ noreturn_fn void vmx_icpt_triple_fault(struct cpu *c);
 /* RDTSC/RDTSCP in non-root operation: the TSC with the VMCS's offset */
 u64 vmx_guest_tsc(struct cpu *c, u64 tsc);
 
+/* EPT (vmx/ept.c): the EPTP's checks; the second translation stage of
+ * the current VMX state (derived: a snapshot load calls it); a VM entry
+ * with EPT (the stage, and the TLB's rule for a new EP4TA) */
+bool vmx_eptp_ok(const struct cpu *c, u64 eptp);
+void vmx_stage2_update(struct cpu *c);
+void vmx_ept_enter(struct cpu *c);
+bool vmx_vmfunc_eptp_switch(struct cpu *c);
 /* --- non-root events (vmx/events.c) --- */
 /* "monitor trap flag" in effect: the step loop runs L2 one instruction
  * (one REP iteration) at a time */

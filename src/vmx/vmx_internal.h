@@ -54,6 +54,13 @@ const char *vmx_check_section(unsigned n);
 const char *vmx_check_text(unsigned n);
 unsigned vmx_check_count(void);
 
+/* VMCS shadowing (vmx/shadow.c): does VMREAD (write false) or VMWRITE
+ * of field encoding enc exit in non-root operation; the field of the
+ * shadow VMCS the link pointer references, by access type */
+bool vmx_shadow_exits(struct cpu *c, u64 enc, bool write);
+u64 vmx_shadow_read(struct cpu *c, enum vmcs_field f, bool high);
+void vmx_shadow_write(struct cpu *c, enum vmcs_field f, bool high, u64 val);
+
 /* SDM "Loading Host State" (exit.c; also a failed VM entry's exit) */
 void vmx_load_host(struct cpu *c);
 

@@ -1,6 +1,8 @@
 /* vmx/vmx_snap.c: what a snapshot saves of a vCPU's VMX state: all of it
  * (struct vmx_state is architectural: VMX operation, the current-VMCS
- * pointer and launch state, and the current VMCS's contents). */
+ * pointer and launch state, whether the current VMCS is a shadow VMCS,
+ * and the current VMCS's contents; a shadow VMCS the link pointer
+ * references is not cached: it is in guest memory, vmx/shadow.c). */
 #include "vmx/vmx_snap.h"
 
 #include <stdio.h>
@@ -59,6 +61,12 @@ static const char *vmx_state_check(const void *s, char *msg, size_t len)
 		snprintf(msg, len, "%#llx is not 4 KiB aligned", (unsigned long long)x->vmcs_ptr);
 		return "vmcs_ptr";
 	}
+	if (x->shadow && (x->vmcs_ptr == VMX_NO_VMCS || x->nonroot)) {
+		/* "VMCS Shadowing": only a current VMCS is a shadow VMCS, and VM
+		 * entry with one fails */
+		snprintf(msg, len, "a shadow VMCS needs a current VMCS and root operation");
+		return "shadow";
+	}
 	/* the preemption timer, a pending MTF exit and virtual-NMI blocking
 	 * exist only in non-root operation (vmx/events.c ends them at exit) */
 	if (!x->nonroot && (x->mtf_pending || x->vnmi_blocked || x->timer_expired || x->timer.armed)) {
@@ -80,13 +88,14 @@ static const struct snap_field vmx_state_fields[] = {
 	SNAP_U8_MAX(struct vmx_state, nonroot, 1),
 	SNAP_U8_MAX(struct vmx_state, launched, 1),
 	SNAP_U8_MAX(struct vmx_state, init_blocked, 1),
+	SNAP_U8_MAX(struct vmx_state, shadow, 1),
 	SNAP_U8_MAX(struct vmx_state, mtf_pending, 1),
 	SNAP_U8_MAX(struct vmx_state, vnmi_blocked, 1),
 	SNAP_U8_MAX(struct vmx_state, timer_expired, 1),
-	SNAP_DERIVED(struct vmx_state, pad, "padding, always 0"),
+	SNAP_U64(struct vmx_state, ep4ta),
 	SNAP_U64(struct vmx_state, timer_deadline_tsc),
 	SNAP_U64(struct vmx_state, iret_unblock_icount),
 	SNAP_TIMER(struct vmx_state, timer),
 	SNAP_STRUCT(struct vmx_state, vmcs, struct vmcs_cache, vmcs_cache_snap),
 };
-SNAP_DESC(vmx_state, 2, vmx_state_fields, vmx_state_check, NULL);
+SNAP_DESC(vmx_state, 3, vmx_state_fields, vmx_state_check, NULL);

@@ -146,8 +146,8 @@ expect_error debug-exit-prop "iosize" -device isa-debug-exit,iosize=9
 expect_error log-unknown "unknown log category" -kernel "$dir/exit0.elf" -d bogus
 expect_error icount-shift "-icount" -kernel "$dir/exit0.elf" -icount shift=99
 # VMX capabilities by QEMU's names: nestbox's own set only, unknown names named
-expect_error cpu-vmx-unimplemented "VMX feature 'vmx-ept' (Enable EPT) is not implemented" \
-	-kernel "$dir/exit0.elf" -cpu max,+vmx,+vmx-ept
+expect_error cpu-vmx-unimplemented "VMX feature 'vmx-mbec' (Mode-based execute control for EPT) is not implemented" \
+	-kernel "$dir/exit0.elf" -cpu max,+vmx,+vmx-mbec
 expect_error cpu-vmx-unknown "unknown VMX feature 'vmx-nosuch'" \
 	-kernel "$dir/exit0.elf" -cpu max,+vmx,-vmx-nosuch
 

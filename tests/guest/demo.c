@@ -103,6 +103,11 @@ static u64 mandelbrot(void)
 }
 
 /* --- nested virtualization: this kernel as an L1 hypervisor --- */
+/* L2's memory: EPT maps 0-4 GiB as it is, but for the 2 MiB at LAZY_GPA,
+ * which L1 maps only when L2 first touches it */
+#define LAZY_GPA 0x3fe00000ull
+static u64 *ept_pd;
+
 static u64 demo_l2(u64 arg)
 {
 	u32 a = 0, b, c = 0, d;
@@ -110,7 +115,23 @@ static u64 demo_l2(u64 arg)
 	asm volatile("cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d));
 	asm volatile("outb %%al, $0x80" : : "a"(0x42));
 	asm volatile("hlt");
-	return arg + a;
+	u64 v = *(volatile u64 *)(LAZY_GPA + 0x1008);
+	return arg + a + v;
+}
+
+/* an identity EPT of 0-4 GiB (1-GByte pages; 2-MByte ones below 1 GiB);
+ * returns the EPTP (write-back, 4 levels) */
+static u64 demo_ept(void)
+{
+	u64 *pml4 = alloc_page(), *pdpt = alloc_page();
+	ept_pd = alloc_page();
+	pml4[0] = virt_to_phys(pdpt) | 7;
+	for (u64 i = 0; i < 4; i++)
+		pdpt[i] = (i << 30) | (6 << 3) | BIT(7) | 7;
+	pdpt[0] = virt_to_phys(ept_pd) | 7;
+	for (u64 i = 0; i < 511; i++) /* all but the last 2 MiB: LAZY_GPA */
+		ept_pd[i] = (i << 21) | (6 << 3) | BIT(7) | 7;
+	return virt_to_phys(pml4) | (3 << 3) | 6;
 }
 
 static const char *exit_name(u32 reason)
@@ -120,13 +141,17 @@ static const char *exit_name(u32 reason)
 	case EXIT_REASON_HLT: return "HLT";
 	case EXIT_REASON_IO_INSTRUCTION: return "I/O instruction";
 	case EXIT_REASON_VMCALL: return "VMCALL";
+	case EXIT_REASON_EPT_VIOLATION: return "EPT violation";
 	default: return "another reason";
 	}
 }
 
 static void show_vmx(void)
 {
-	struct vmx_vmcs_cfg cfg = { .proc = PROC_HLT_EXITING | PROC_UNCOND_IO_EXITING };
+	struct vmx_vmcs_cfg cfg = {
+		.proc = PROC_HLT_EXITING | PROC_UNCOND_IO_EXITING | PROC_ACTIVATE_SECONDARY,
+		.proc2 = PROC2_ENABLE_EPT,
+	};
 	unsigned exits = 0;
 
 	if (!vmx_supported()) {
@@ -137,17 +162,27 @@ static void show_vmx(void)
 		report(false, "VMX: VMXON and a VMCS for an L2 guest");
 		return;
 	}
-	printf("  VMX:    this kernel is now an L1 hypervisor; its L2 guest runs CPUID, OUT, HLT\n");
+	vmcs_set(EPT_POINTER, demo_ept());
+	printf("  VMX:    this kernel is now an L1 hypervisor; its L2 guest runs CPUID, OUT, HLT\n"
+	       "          and reads memory its EPT maps only once L2 touches it\n");
 	int r = vmx_launch();
 	while (r == VMX_OK && !vmx_l2_finished() && exits < 10) {
 		u32 reason = vmx_exit_reason();
 		printf("          L2 exit %u: %s (reason %u, qualification %#llx) at L2 RIP %#llx\n",
 		       ++exits, exit_name(reason), reason & 0xffff,
 		       (unsigned long long)vmx_exit_qual(), (unsigned long long)vmx_guest_rip());
+		if ((reason & 0xffff) == EXIT_REASON_EPT_VIOLATION) {
+			u64 gpa = vmcs_get(GUEST_PHYSICAL_ADDRESS);
+			printf("          L1 maps guest-physical %#llx and lets L2 retry\n",
+			       (unsigned long long)gpa);
+			ept_pd[(gpa >> 21) & 511] = ((gpa >> 21) << 21) | (6 << 3) | BIT(7) | 7;
+			r = vmx_resume();
+			continue;
+		}
 		r = vmx_skip_and_resume();
 	}
-	report(r == VMX_OK && vmx_l2_finished() && exits == 3,
-	       "VMX: L2 exited on CPUID, I/O and HLT and finished after L1 resumed it");
+	report(r == VMX_OK && vmx_l2_finished() && exits == 4,
+	       "VMX: L2 exited on CPUID, I/O, HLT and an EPT violation and finished after L1 resumed it");
 }
 
 int main(int argc, char **argv)

@@ -165,6 +165,45 @@ static void c_ivnmi(void)
 	set(VMCS_GUEST_INTERRUPTIBILITY_INFO, GUEST_INTR_STATE_NMI);
 	set(VMCS_ENTRY_INTR_INFO, BIT(31) | (2 << 8) | 2);
 }
+/* memory type 1 (WC) is not a paging-structure memory type the
+ * capability MSR offers */
+static void c_eptp(void)
+{
+	or(VMCS_CPU_BASED_VM_EXEC_CONTROL, PROC_ACTIVATE_SECONDARY);
+	set(VMCS_SECONDARY_VM_EXEC_CONTROL, PROC2_ENABLE_EPT);
+	set(VMCS_EPT_POINTER, 0x700000 | (3 << 3) | 1);
+}
+static void c_vmfunc(void)
+{
+	or(VMCS_CPU_BASED_VM_EXEC_CONTROL, PROC_ACTIVATE_SECONDARY);
+	set(VMCS_SECONDARY_VM_EXEC_CONTROL, PROC2_ENABLE_VMFUNC);
+	set(VMCS_VM_FUNCTION_CONTROLS, BIT(1)); /* only EPTP switching (0) exists */
+}
+static void c_eptp_list(void)
+{
+	or(VMCS_CPU_BASED_VM_EXEC_CONTROL, PROC_ACTIVATE_SECONDARY);
+	set(VMCS_SECONDARY_VM_EXEC_CONTROL, PROC2_ENABLE_VMFUNC); /* no EPT */
+	set(VMCS_VM_FUNCTION_CONTROLS, 1);
+}
+static void c_pml(void)
+{
+	or(VMCS_CPU_BASED_VM_EXEC_CONTROL, PROC_ACTIVATE_SECONDARY);
+	set(VMCS_SECONDARY_VM_EXEC_CONTROL, PROC2_ENABLE_PML); /* no EPT */
+}
+static void c_ug_no_ept(void)
+{
+	or(VMCS_CPU_BASED_VM_EXEC_CONTROL, PROC_ACTIVATE_SECONDARY);
+	set(VMCS_SECONDARY_VM_EXEC_CONTROL, PROC2_UNRESTRICTED_GUEST);
+}
+/* with unrestricted guest (and EPT), CR0.PG without PE: the CR0 fixed
+ * bits no longer hold PE, so the PG/PE rule is what fails */
+static void c_pg_no_pe(void)
+{
+	or(VMCS_CPU_BASED_VM_EXEC_CONTROL, PROC_ACTIVATE_SECONDARY);
+	set(VMCS_SECONDARY_VM_EXEC_CONTROL, PROC2_UNRESTRICTED_GUEST | PROC2_ENABLE_EPT);
+	set(VMCS_EPT_POINTER, 0x700000 | (3 << 3) | 6);
+	andn(VMCS_GUEST_CR0, CR0_PE);
+}
 static void c_exit(void) { or(VMCS_VM_EXIT_CONTROLS, lowest(~allowed1(VMX_W_EXIT) & 0xffffffff)); }
 static void c_exit_store(void) { set(VMCS_EXIT_MSR_STORE_COUNT, 1); set(VMCS_EXIT_MSR_STORE_ADDR, 0x1008); }
 static void c_exit_load(void) { set(VMCS_EXIT_MSR_LOAD_COUNT, 1); set(VMCS_EXIT_MSR_LOAD_ADDR, 0x1008); }
@@ -231,6 +270,29 @@ static void c_stimovss(void) { or(VMCS_GUEST_RFLAGS, RFLAGS_IF); set(VMCS_GUEST_
 static void c_stiif(void) { set(VMCS_GUEST_INTERRUPTIBILITY_INFO, 1); }
 static void c_pdbg(void) { set(VMCS_GUEST_PENDING_DBG_EXCEPTIONS, 0x10); }
 static void c_link(void) { set(VMCS_VMCS_LINK_POINTER, 0x1000); }
+/* VMCS shadowing on, its bitmaps at 0x503000/0x504000, the link pointer
+ * at 0x502000 with the shadow-VMCS indicator `indicator` */
+static void shadowing(bool indicator)
+{
+	or(VMCS_CPU_BASED_VM_EXEC_CONTROL, PROC_ACTIVATE_SECONDARY);
+	or(VMCS_SECONDARY_VM_EXEC_CONTROL, PROC2_VMCS_SHADOWING);
+	set(VMCS_VMREAD_BITMAP, 0x503000);
+	set(VMCS_VMWRITE_BITMAP, 0x504000);
+	phys_write(&h->m.mem, 0x502000, 4, h->m.model.vmx.revision_id | (indicator ? BIT(31) : 0));
+	set(VMCS_VMCS_LINK_POINTER, 0x502000);
+}
+static void c_shadow_bitmap(void) { shadowing(true); set(VMCS_VMWRITE_BITMAP, 0x504800); }
+static void c_link_shadow(void) { shadowing(false); }
+static void c_link_noshadow(void)
+{
+	phys_write(&h->m.mem, 0x502000, 4, h->m.model.vmx.revision_id | BIT(31));
+	set(VMCS_VMCS_LINK_POINTER, 0x502000);
+}
+static void c_link_current(void)
+{
+	phys_write(&h->m.mem, 0x501000, 4, h->m.model.vmx.revision_id);
+	set(VMCS_VMCS_LINK_POINTER, 0x501000);
+}
 static void c_msrload(void)
 {
 	h_poke64(h, SCRATCH, 0x808); /* an x2APIC MSR */
@@ -250,6 +312,11 @@ static const struct negative {
 	{ "IO_BITMAPS", c_io, FAIL_CTRL },
 	{ "MSR_BITMAP", c_msrbm, FAIL_CTRL },
 	{ "VPID_ZERO", c_vpid0, FAIL_CTRL },
+	{ "EPTP", c_eptp, FAIL_CTRL },
+	{ "UNRESTRICTED_EPT", c_ug_no_ept, FAIL_CTRL },
+	{ "VMFUNC_CTLS", c_vmfunc, FAIL_CTRL },
+	{ "EPTP_LIST", c_eptp_list, FAIL_CTRL },
+	{ "PML", c_pml, FAIL_CTRL },
 	{ "VIRTUAL_NMIS", c_vnmi, FAIL_CTRL },
 	{ "NMI_WINDOW_VNMI", c_nmiwin, FAIL_CTRL },
 	{ "EXIT_SAVE_TIMER", c_savetimer, FAIL_CTRL },
@@ -258,6 +325,7 @@ static const struct negative {
 	{ "GUEST_INTR_EXTINT", c_iextint, EXIT33 },
 	{ "GUEST_INTR_NMI_MOVSS", c_inmimovss, EXIT33 },
 	{ "GUEST_INTR_VNMI", c_ivnmi, EXIT33 },
+	{ "VMCS_SHADOW_BITMAPS", c_shadow_bitmap, FAIL_CTRL },
 	{ "EXIT_CTLS", c_exit, FAIL_CTRL },
 	{ "EXIT_MSR_STORE", c_exit_store, FAIL_CTRL },
 	{ "EXIT_MSR_LOAD", c_exit_load, FAIL_CTRL },
@@ -284,6 +352,7 @@ static const struct negative {
 	{ "HOST_64", c_h64, FAIL_HOST },
 	{ "HOST_32", c_h32, FAIL_HOST },
 	{ "GUEST_CR0", c_gcr0, EXIT33 },
+	{ "GUEST_CR0_PG_PE", c_pg_no_pe, EXIT33 },
 	{ "GUEST_CR4", c_gcr4, EXIT33 },
 	{ "GUEST_IA32E_PG_PAE", c_gpae, EXIT33 },
 	{ "GUEST_PCIDE", c_gpcide, EXIT33 },
@@ -315,13 +384,15 @@ static const struct negative {
 	{ "GUEST_INTR_STI_IF", c_stiif, EXIT33 },
 	{ "GUEST_PENDING_DBG", c_pdbg, EXIT33 },
 	{ "GUEST_LINK_POINTER", c_link, EXIT33_LINK },
+	{ "GUEST_LINK_SHADOW", c_link_shadow, EXIT33_LINK },
+	{ "GUEST_LINK_SHADOW", c_link_noshadow, EXIT33_LINK },
+	{ "GUEST_LINK_CURRENT", c_link_current, EXIT33_LINK },
 	{ "MSR_LOAD_ENTRY", c_msrload, EXIT34 },
 };
 
 /* Rows no test can reach with the capabilities nestbox advertises (named
- * in docs/vmx.md): without "unrestricted guest", CR0.PE and CR0.PG are
- * fixed to 1 in VMX operation, so GUEST_CR0 fires before GUEST_CR0_PG_PE. */
-static const char *const unreachable[] = { "GUEST_CR0_PG_PE" };
+ * in docs/vmx.md); none at present. */
+static const char *const unreachable[] = { "" };
 
 static void test_valid_vmcs_enters(void **state)
 {
@@ -590,6 +661,7 @@ static const struct insn_exit insn_exits[] = {
 	{ "VMXOFF", { 0x0f, 0x01, 0xc4 }, 3, VMCS_NR_FIELDS, 0, 26, 0 },
 	{ "VMXON [rax]", { 0xf3, 0x0f, 0xc7, 0x30 }, 4, VMCS_NR_FIELDS, 0, 27, ~0ull },
 	{ "MOV cr8, rax", { 0x44, 0x0f, 0x22, 0xc0 }, 4, VMCS_CPU_BASED_VM_EXEC_CONTROL, PROC_CR8_LOAD_EXITING, 28, 8 },
+	{ "INVEPT rax, [rax]", { 0x66, 0x0f, 0x38, 0x80, 0x00 }, 5, VMCS_NR_FIELDS, 0, 50, 0 },
 };
 
 static void test_insn_exits(void **state)
@@ -620,6 +692,109 @@ static void test_insn_exits(void **state)
 		assert_int_equal(get(VMCS_GUEST_RIP), L2_CODE);
 		machine_free(&h->m);
 	}
+}
+
+/* EPT: an identity map of 0-1 GiB (2-MByte pages, 4-KByte ones for the
+ * first 2 MiB) at EPT_ROOT, turned on in the valid VMCS */
+#define EPT_ROOT 0x700000ull
+#define EPT_PT   (EPT_ROOT + 0x3000)
+static void ept_on(void)
+{
+	h_poke64(h, EPT_ROOT, (EPT_ROOT + 0x1000) | 7);
+	h_poke64(h, EPT_ROOT + 0x1000, (EPT_ROOT + 0x2000) | 7);
+	for (u64 i = 0; i < 512; i++) {
+		h_poke64(h, EPT_ROOT + 0x2000 + 8 * i, (i << 21) | (6 << 3) | BIT(7) | 7);
+		h_poke64(h, EPT_PT + 8 * i, (i << 12) | (6 << 3) | 7);
+	}
+	h_poke64(h, EPT_ROOT + 0x2000, EPT_PT | 7);
+	or(VMCS_CPU_BASED_VM_EXEC_CONTROL, PROC_ACTIVATE_SECONDARY);
+	set(VMCS_SECONDARY_VM_EXEC_CONTROL, PROC2_ENABLE_EPT);
+	set(VMCS_EPT_POINTER, EPT_ROOT | (3 << 3) | 6);
+}
+
+/* SDM "EPT Violations", "EPT Misconfigurations", and "Information for VM
+ * Exits During Event Delivery" for a violation while delivering INT3 */
+static void test_ept_exits(void **state)
+{
+	static const u8 load[] = { 0x48, 0x8b, 0x04, 0x25, 0x00, 0x50, 0x00, 0x00 }; /* mov rax, [0x5000] */
+	static const u8 int3[] = { 0xcc };
+
+	/* a read of a page EPT does not map: reason 48, read, bits 7 and 8 */
+	valid_vmcs();
+	ept_on();
+	h_poke64(h, EPT_PT + 8 * 5, 0);
+	l2_code(load, sizeof(load));
+	run_to_exit();
+	assert_int_equal(get(VMCS_EXIT_REASON), 48);
+	assert_int_equal(get(VMCS_EXIT_QUALIFICATION), BIT(0) | BIT(7) | BIT(8));
+	assert_int_equal(get(VMCS_GUEST_PHYSICAL_ADDRESS), 0x5000);
+	assert_int_equal(get(VMCS_GUEST_LINEAR_ADDRESS), 0x5000);
+	assert_int_equal(get(VMCS_GUEST_RIP), L2_CODE);
+	assert_int_equal(get(VMCS_IDT_VECTORING_INFO), 0);
+	machine_free(&h->m);
+
+	/* write without read: a misconfiguration, reason 49, qualification 0 */
+	valid_vmcs();
+	ept_on();
+	h_poke64(h, EPT_PT + 8 * 5, 0x5000 | (6 << 3) | 2);
+	l2_code(load, sizeof(load));
+	run_to_exit();
+	assert_int_equal(get(VMCS_EXIT_REASON), 49);
+	assert_int_equal(get(VMCS_EXIT_QUALIFICATION), 0);
+	assert_int_equal(get(VMCS_GUEST_PHYSICAL_ADDRESS), 0x5000);
+	machine_free(&h->m);
+
+	/* INT3 whose IDT gate EPT does not map: the violation reports the
+	 * gate's address, and the IDT-vectoring information the INT3 (a
+	 * software exception, with its instruction length) */
+	valid_vmcs();
+	ept_on();
+	h_poke64(h, EPT_PT + 8 * (H_IDT >> 12), 0);
+	l2_code(int3, sizeof(int3));
+	run_to_exit();
+	assert_int_equal(get(VMCS_EXIT_REASON), 48);
+	assert_int_equal(get(VMCS_EXIT_QUALIFICATION), BIT(0) | BIT(7) | BIT(8));
+	assert_int_equal(get(VMCS_GUEST_PHYSICAL_ADDRESS), H_IDT + 16 * 3);
+	assert_int_equal(get(VMCS_IDT_VECTORING_INFO), 3 | (6 << 8) | BIT(31));
+	assert_int_equal(get(VMCS_EXIT_INSTRUCTION_LEN), 1);
+	assert_int_equal(get(VMCS_GUEST_RIP), L2_CODE);
+	machine_free(&h->m);
+}
+
+/* SDM "Page-Modification Logging": a PML index outside 0-511 when an EPT
+ * accessed flag must be set (the first fetch) is a log-full exit before
+ * anything is set; "EPTP Switching": VMFUNC 0 with ECX above 511 exits */
+static void test_pml_vmfunc_exits(void **state)
+{
+	static const u8 nop[] = { 0x90 };
+	static const u8 vmfunc[] = { 0xb8, 0, 0, 0, 0, 0xb9, 0x58, 0x02, 0, 0, 0x0f, 0x01, 0xd4 };
+
+	valid_vmcs();
+	ept_on();
+	set(VMCS_EPT_POINTER, get(VMCS_EPT_POINTER) | BIT(6));
+	or(VMCS_SECONDARY_VM_EXEC_CONTROL, PROC2_ENABLE_PML);
+	set(VMCS_PML_ADDRESS, 0x800000);
+	set(VMCS_GUEST_PML_INDEX, 0xffff);
+	l2_code(nop, sizeof(nop));
+	run_to_exit();
+	assert_int_equal(get(VMCS_EXIT_REASON), 62);
+	assert_int_equal(get(VMCS_EXIT_QUALIFICATION), 0);
+	assert_int_equal(get(VMCS_GUEST_RIP), L2_CODE);
+	assert_int_equal(h_peek64(h, EPT_PT + 8 * (L2_CODE >> 12)) & BIT(8), 0);
+	machine_free(&h->m);
+
+	valid_vmcs();
+	ept_on();
+	or(VMCS_SECONDARY_VM_EXEC_CONTROL, PROC2_ENABLE_VMFUNC);
+	set(VMCS_VM_FUNCTION_CONTROLS, 1);
+	set(VMCS_EPTP_LIST_ADDR, 0x800000);
+	l2_code(vmfunc, sizeof(vmfunc));
+	run_to_exit();
+	assert_int_equal(get(VMCS_EXIT_REASON), 59);
+	assert_int_equal(get(VMCS_EXIT_QUALIFICATION), 0);
+	assert_int_equal(get(VMCS_EXIT_INSTRUCTION_LEN), 3);
+	assert_int_equal(get(VMCS_GUEST_RIP), L2_CODE + 10);
+	machine_free(&h->m);
 }
 
 /* events: an NMI with NMI exiting, an INIT, a triple fault */
@@ -673,12 +848,262 @@ static void test_extint_exit(void **state)
 	machine_free(&h->m);
 }
 
+/* --- exits with their instruction information (SDM "VM-Exit
+ * Instruction-Information Field"): one row per instruction, L2 in 64-bit
+ * mode with RAX = 0x1234000, RBX = 0x10000, RCX = 2, RDX = 0x80, RSI =
+ * 0x7000, RDI = 0x8000. info_mask: the bits the SDM defines for the row
+ * (the others are undefined); lin: the guest-linear address (~0: not
+ * checked) --- */
+struct info_exit {
+	const char *what;
+	u8 code[8];
+	u8 len;
+	enum vmcs_field word;
+	u64 bit;
+	u32 reason;
+	u64 qual;
+	u32 info, info_mask;
+	u64 lin;
+};
+
+#define MEMI(scale, asz, seg, idx, base) \
+	((scale) | (asz) << 7 | (seg) << 15 | ((idx) == 16 ? BIT(22) : (u32)(idx) << 18) | \
+	 ((base) == 16 ? BIT(27) : (u32)(base) << 23))
+#define NOREG 16
+#define P2 VMCS_SECONDARY_VM_EXEC_CONTROL
+
+static const struct info_exit info_exits[] = {
+	/* "... as Used for LIDT, LGDT, SIDT, or SGDT": identity 29:28 (0
+	 * SGDT, 1 SIDT, 2 LGDT, 3 LIDT), operand size bit 11 undefined in
+	 * 64-bit mode; qualification: the displacement */
+	{ "LGDT [rax+0x10]", { 0x0f, 0x01, 0x50, 0x10 }, 4, P2, PROC2_DESC_TABLE_EXITING, 46, 0x10,
+	  MEMI(0, 2, 3, NOREG, 0) | 2u << 28, 0x3fff8783, ~0ull },
+	{ "SIDT [rbx+rcx*8]", { 0x0f, 0x01, 0x0c, 0xcb }, 4, P2, PROC2_DESC_TABLE_EXITING, 46, 0,
+	  MEMI(3, 2, 3, 1, 3) | 1u << 28, 0x3fff8783, ~0ull },
+	{ "SGDT fs:[rsp-8]", { 0x64, 0x0f, 0x01, 0x44, 0x24, 0xf8 }, 6, P2, PROC2_DESC_TABLE_EXITING, 46,
+	  (u64)-8, MEMI(0, 2, 4, NOREG, 4) | 0u << 28, 0x3fff8783, ~0ull },
+	{ "LIDT [eax]", { 0x67, 0x0f, 0x01, 0x18 }, 4, P2, PROC2_DESC_TABLE_EXITING, 46, 0,
+	  MEMI(0, 1, 3, NOREG, 0) | 3u << 28, 0x3fff8783, ~0ull },
+	/* "... as Used for LLDT, LTR, SLDT, and STR": bit 10 memory (0) or
+	 * register (1, Reg1 in 6:3); identity 0 SLDT, 1 STR, 2 LLDT, 3 LTR */
+	{ "LLDT ax", { 0x0f, 0x00, 0xd0 }, 3, P2, PROC2_DESC_TABLE_EXITING, 47, 0,
+	  BIT(10) | 0 << 3 | 2u << 28, 0x30000478, ~0ull },
+	{ "LTR dx", { 0x0f, 0x00, 0xda }, 3, P2, PROC2_DESC_TABLE_EXITING, 47, 0,
+	  BIT(10) | 2 << 3 | 3u << 28, 0x30000478, ~0ull },
+	{ "SLDT r9d", { 0x41, 0x0f, 0x00, 0xc1 }, 4, P2, PROC2_DESC_TABLE_EXITING, 47, 0,
+	  BIT(10) | 9 << 3 | 0u << 28, 0x30000478, ~0ull },
+	{ "STR [rax+rdx*2+0x20]", { 0x0f, 0x00, 0x4c, 0x50, 0x20 }, 5, P2, PROC2_DESC_TABLE_EXITING, 47,
+	  0x20, MEMI(1, 2, 3, 2, 0) | 1u << 28, 0x3fff8783, ~0ull },
+	/* "INVPCID": "INVLPG exiting" and "enable INVPCID"; the format of
+	 * INVEPT, INVPCID and INVVPID (Reg2: the type register) */
+	{ "INVPCID rdx, [rax]", { 0x66, 0x0f, 0x38, 0x82, 0x10 }, 5, VMCS_CPU_BASED_VM_EXEC_CONTROL,
+	  PROC_INVLPG_EXITING, 58, 0, MEMI(0, 2, 3, NOREG, 0) | 2u << 28, 0xffff8383, ~0ull },
+	/* "... as Used for INS and OUTS": address size, segment (OUTS);
+	 * guest-linear address: the memory operand's */
+	{ "OUTSB", { 0x6e }, 1, VMCS_CPU_BASED_VM_EXEC_CONTROL, PROC_UNCOND_IO_EXITING, 30,
+	  BIT(4) | 0x80ull << 16, 2 << 7 | 3 << 15, 0x38380, 0x7000 },
+	{ "OUTSW fs: (addr32)", { 0x66, 0x67, 0x64, 0x6f }, 4, VMCS_CPU_BASED_VM_EXEC_CONTROL,
+	  PROC_UNCOND_IO_EXITING, 30, 1 | BIT(4) | 0x80ull << 16, 1 << 7 | 4 << 15, 0x38380, ~0ull },
+	{ "REP INSD", { 0xf3, 0x6d }, 2, VMCS_CPU_BASED_VM_EXEC_CONTROL, PROC_UNCOND_IO_EXITING, 30,
+	  3 | BIT(3) | BIT(4) | BIT(5) | 0x80ull << 16, 2 << 7, 0x380, 0x8000 },
+	/* "... as Used for RDRAND, RDSEED, TPAUSE, and UMWAIT": the
+	 * destination (6:3), operand size (12:11: 0 16, 1 32, 2 64 bits) */
+	{ "RDRAND eax", { 0x0f, 0xc7, 0xf0 }, 3, P2, PROC2_RDRAND_EXITING, 57, 0, 0 << 3 | 1 << 11,
+	  0x1878, ~0ull },
+	{ "RDRAND r9w", { 0x66, 0x41, 0x0f, 0xc7, 0xf1 }, 5, P2, PROC2_RDRAND_EXITING, 57, 0,
+	  9 << 3 | 0 << 11, 0x1878, ~0ull },
+	{ "RDSEED rcx", { 0x48, 0x0f, 0xc7, 0xf9 }, 4, P2, PROC2_RDSEED_EXITING, 61, 0,
+	  1 << 3 | 2 << 11, 0x1878, ~0ull },
+};
+
+static void test_insn_info_exits(void **state)
+{
+	for (size_t k = 0; k < ARRAY_SIZE(info_exits); k++) {
+		const struct info_exit *x = &info_exits[k];
+		valid_vmcs();
+		/* (INVPCID is #UD in L2 without "enable INVPCID") */
+		or(VMCS_CPU_BASED_VM_EXEC_CONTROL, PROC_ACTIVATE_SECONDARY);
+		or(P2, PROC2_ENABLE_INVPCID);
+		or(x->word, x->bit);
+		h->c->gpr[RAX] = 0x1234000;
+		h->c->gpr[RBX] = 0x10000;
+		h->c->gpr[RCX] = 2;
+		h->c->gpr[RDX] = 0x80;
+		h->c->gpr[RSI] = 0x7000;
+		h->c->gpr[RDI] = 0x8000;
+		l2_code(x->code, x->len);
+		run_to_exit();
+		u64 info = get(VMCS_VMX_INSTRUCTION_INFO);
+		if (get(VMCS_EXIT_REASON) != x->reason)
+			fail_msg("%s: exit reason %llu, want %u", x->what,
+				 (unsigned long long)get(VMCS_EXIT_REASON), x->reason);
+		if (get(VMCS_EXIT_QUALIFICATION) != x->qual)
+			fail_msg("%s: qualification %#llx, want %#llx", x->what,
+				 (unsigned long long)get(VMCS_EXIT_QUALIFICATION), (unsigned long long)x->qual);
+		if (get(VMCS_EXIT_INSTRUCTION_LEN) != x->len)
+			fail_msg("%s: instruction length %llu, want %u", x->what,
+				 (unsigned long long)get(VMCS_EXIT_INSTRUCTION_LEN), x->len);
+		if ((info & x->info_mask) != x->info)
+			fail_msg("%s: instruction information %#llx, want %#x", x->what,
+				 (unsigned long long)info, x->info);
+		if (x->lin != ~0ull && get(VMCS_GUEST_LINEAR_ADDRESS) != x->lin)
+			fail_msg("%s: guest-linear address %#llx, want %#llx", x->what,
+				 (unsigned long long)get(VMCS_GUEST_LINEAR_ADDRESS),
+				 (unsigned long long)x->lin);
+		assert_int_equal(get(VMCS_GUEST_RIP), L2_CODE);
+		machine_free(&h->m);
+	}
+}
+
+/* descriptor-table exiting off: LGDT and SLDT run in L2 (no exit until
+ * the CPUID) */
+static void test_desc_table_no_exit(void **state)
+{
+	static const u8 code[] = { 0x0f, 0x00, 0xc1, 0x0f, 0x01, 0x00, 0x0f, 0xa2 }; /* sldt ecx; sgdt [rax]; cpuid */
+	valid_vmcs();
+	h->c->gpr[RAX] = 0x604000;
+	l2_code(code, sizeof(code));
+	run_to_exit();
+	assert_int_equal(get(VMCS_EXIT_REASON), 10);
+	assert_int_equal(h_peek64(h, 0x604000) & 0xffff, 0x2f);
+	machine_free(&h->m);
+}
+
+/* --- task switches: a 32-bit protected-mode L2 (32-bit paging with 4-MByte
+ * pages), its GDT at TS_GDT: 08 code, 10 data, 18 the current TSS (busy),
+ * 20 a TSS (available), 28 a task gate to 20; its IDT at TS_IDT with a
+ * task gate to 20 at vector 40H --- */
+#define TS_PD  0x580000ull
+#define TS_GDT 0x581000ull
+#define TS_TSS 0x582000ull
+#define TS_IDT 0x584000ull
+
+static u64 tss_desc(u64 base, unsigned type)
+{
+	return 0x67 | (base & 0xffffff) << 16 | (u64)(type | 0x80) << 40 | (base >> 24) << 56;
+}
+
+static void valid_vmcs_prot32(void)
+{
+	valid_vmcs();
+	for (u64 k = 0; k < 1024; k++)
+		phys_write(&h->m.mem, TS_PD + 4 * k, 4, (k << 22) | 0x83);
+	h_poke64(h, TS_GDT + 0x00, 0);
+	h_poke64(h, TS_GDT + 0x08, 0x00cf9b000000ffffull);
+	h_poke64(h, TS_GDT + 0x10, 0x00cf93000000ffffull);
+	h_poke64(h, TS_GDT + 0x18, tss_desc(TS_TSS, 11));
+	h_poke64(h, TS_GDT + 0x20, tss_desc(TS_TSS + 0x1000, 9));
+	h_poke64(h, TS_GDT + 0x28, 0x20ull << 16 | 0x85ull << 40);
+	h_poke64(h, TS_IDT + 8 * 0x40, 0x20ull << 16 | 0xe5ull << 40);
+	andn(VMCS_VM_ENTRY_CONTROLS, ENTRY_IA32E_MODE_GUEST);
+	set(VMCS_GUEST_CR4, CR4_VMXE | CR4_PSE);
+	set(VMCS_GUEST_CR3, TS_PD);
+	set(VMCS_GUEST_GDTR_BASE, TS_GDT);
+	set(VMCS_GUEST_GDTR_LIMIT, 0x2f);
+	set(VMCS_GUEST_IDTR_BASE, TS_IDT);
+	set(VMCS_GUEST_IDTR_LIMIT, 0x7ff);
+	for (int sg = 0; sg < 6; sg++) {
+		set(vmx_guest_seg_sel[sg], sg == SEG_CS ? 0x08 : 0x10);
+		set(vmx_guest_seg_base[sg], 0);
+		set(vmx_guest_seg_limit[sg], 0xffffffff);
+		set(vmx_guest_seg_ar[sg], sg == SEG_CS ? 0xc09b : 0xc093);
+	}
+	set(VMCS_GUEST_TR_SELECTOR, 0x18);
+	set(VMCS_GUEST_TR_BASE, TS_TSS);
+	set(VMCS_GUEST_TR_LIMIT, 0x67);
+	set(VMCS_GUEST_TR_AR_BYTES, 0x8b);
+	set(VMCS_GUEST_LDTR_AR_BYTES, AR_UNUSABLE);
+}
+
+/* SDM "Task Switches" (reason 9, "Exit Qualification for Task Switches":
+ * the TSS selector, the source in 31:30) after the checks of "Treatment
+ * of Task Switches": JMP to a TSS (2), CALL through a task gate (0: the
+ * gate's TSS), IRET with NT (1: the back link, which must be busy), INT
+ * 40H through an IDT task gate (3, with the IDT-vectoring information
+ * and the INT's length); JMP to a busy TSS is #GP(selector) instead */
+static void test_task_switch_exits(void **state)
+{
+	static const struct {
+		const char *what;
+		u8 code[8], len;
+		u64 qual;
+		u32 vectoring;
+	} ts[] = {
+		{ "JMP 20:0", { 0xea, 0, 0, 0, 0, 0x20, 0 }, 7, 0x20 | 2ull << 30, 0 },
+		{ "CALL 28:0", { 0x9a, 0, 0, 0, 0, 0x28, 0 }, 7, 0x20 | 0ull << 30, 0 },
+		{ "IRET (NT)", { 0xcf }, 1, 0x20 | 1ull << 30, 0 },
+		{ "INT 40H", { 0xcd, 0x40 }, 2, 0x20 | 3ull << 30, 0x40 | 4 << 8 | BIT(31) },
+	};
+	for (size_t k = 0; k < ARRAY_SIZE(ts); k++) {
+		valid_vmcs_prot32();
+		if (ts[k].code[0] == 0xcf) {
+			/* the back link names TSS 20, busy */
+			phys_write(&h->m.mem, TS_TSS, 2, 0x20);
+			h_poke64(h, TS_GDT + 0x20, tss_desc(TS_TSS + 0x1000, 11));
+			or(VMCS_GUEST_RFLAGS, RFLAGS_NT);
+		}
+		l2_code(ts[k].code, ts[k].len);
+		run_to_exit();
+		if (get(VMCS_EXIT_REASON) != 9 || get(VMCS_EXIT_QUALIFICATION) != ts[k].qual)
+			fail_msg("%s: exit %llu qualification %#llx", ts[k].what,
+				 (unsigned long long)get(VMCS_EXIT_REASON),
+				 (unsigned long long)get(VMCS_EXIT_QUALIFICATION));
+		assert_int_equal(get(VMCS_EXIT_INSTRUCTION_LEN), ts[k].len);
+		assert_int_equal(get(VMCS_IDT_VECTORING_INFO), ts[k].vectoring);
+		assert_int_equal(get(VMCS_GUEST_RIP), L2_CODE);
+		machine_free(&h->m);
+	}
+	/* JMP to the busy TSS 18: #GP(18H), which the exception bitmap
+	 * intercepts */
+	static const u8 busy[] = { 0xea, 0, 0, 0, 0, 0x18, 0 };
+	valid_vmcs_prot32();
+	set(VMCS_EXCEPTION_BITMAP, 1u << VEC_GP);
+	l2_code(busy, sizeof(busy));
+	run_to_exit();
+	assert_int_equal(get(VMCS_EXIT_REASON), 0);
+	assert_int_equal(get(VMCS_EXIT_INTR_INFO), VEC_GP | 3 << 8 | BIT(11) | BIT(31));
+	assert_int_equal(get(VMCS_EXIT_INTR_ERROR_CODE), 0x18);
+	machine_free(&h->m);
+}
+
+/* SDM "VMCS Shadowing": L2 runs VMREAD and VMWRITE against the shadow VMCS
+ * at 0x502000 (VM entry checked its indicator); the VMWRITE bitmap bit of
+ * GUEST_RIP (681EH) makes that VMWRITE exit */
+static void test_shadow_vmcs_l2(void **state)
+{
+	static const u8 code[] = {
+		0x0f, 0x78, 0xc3, /* vmread rbx, rax */
+		0x0f, 0x79, 0xd1, /* vmwrite rdx, rcx */
+		0x0f, 0x79, 0xc1, /* vmwrite rax, rcx: exits */
+	};
+	u64 rip_at = 0x502000 + VMCS_REGION_DATA + 8 * VMCS_GUEST_RIP;
+	u64 rsp_at = 0x502000 + VMCS_REGION_DATA + 8 * VMCS_GUEST_RSP;
+	valid_vmcs();
+	shadowing(true);
+	h_poke64(h, rip_at, 0xfeed);
+	phys_write(&h->m.mem, 0x504000 + (0x681e >> 3), 1, 1u << (0x681e & 7));
+	h->c->gpr[RAX] = 0x681e; /* GUEST_RIP */
+	h->c->gpr[RDX] = 0x681c; /* GUEST_RSP */
+	h->c->gpr[RCX] = 0xbeef;
+	l2_code(code, sizeof(code));
+	run_to_exit();
+	assert_int_equal(get(VMCS_EXIT_REASON), 25);
+	assert_int_equal(get(VMCS_GUEST_RIP), L2_CODE + 6);
+	assert_int_equal(get(VMCS_EXIT_INSTRUCTION_LEN), 3);
+	/* vmwrite rax, rcx: register form, Reg1 = RCX, Reg2 = RAX */
+	assert_int_equal(get(VMCS_VMX_INSTRUCTION_INFO), BIT(10) | 1 << 3 | 0u << 28);
+	assert_int_equal(h->c->gpr[RBX], 0xfeed);        /* L2's VMREAD, back in L1 */
+	assert_int_equal(h_peek64(h, rsp_at), 0xbeef);   /* L2's VMWRITE */
+	assert_int_equal(h_peek64(h, rip_at), 0xfeed);   /* the exit wrote nothing */
+	machine_free(&h->m);
+}
+
 /* The exit-reason gate: every basic exit reason of Appendix C was caused
  * by a test of this program (run before this one), or is one the
  * advertised controls cannot cause (docs/vmx.md lists them). */
 static const u32 not_caused[] = {
-	4, 5, 6, 9, 11, 15, 17, 41, 43, 44, 45, 46, 47, 48, 49, 50, 53, 56,
-	58, 59, 60, 62, 63, 64, 65, 66, 67, 68, 69, 70, 72, 73, 74, 75, 76, 77, 78, 79,
+	4, 5, 6, 11, 15, 17, 41, 43, 44, 45, 53, 56,
+	60, 63, 64, 65, 66, 67, 68, 69, 70, 72, 73, 74, 75, 76, 77, 78, 79,
 };
 
 static void test_exit_reason_gate(void **state)
@@ -1059,6 +1484,8 @@ int main(void)
 		cmocka_unit_test(test_exit_msr_load_abort),
 		cmocka_unit_test(test_insn_exits),
 		cmocka_unit_test(test_event_exits),
+		cmocka_unit_test(test_ept_exits),
+		cmocka_unit_test(test_pml_vmfunc_exits),
 		cmocka_unit_test(test_extint_exit),
 		cmocka_unit_test(test_mtf_each_insn),
 		cmocka_unit_test(test_mtf_fault_and_rep),
@@ -1069,6 +1496,10 @@ int main(void)
 		cmocka_unit_test(test_nmi_window),
 		cmocka_unit_test(test_iret_nmi_blocking),
 		cmocka_unit_test(test_iret_fault_unblocks),
+		cmocka_unit_test(test_insn_info_exits),
+		cmocka_unit_test(test_desc_table_no_exit),
+		cmocka_unit_test(test_task_switch_exits),
+		cmocka_unit_test(test_shadow_vmcs_l2),
 		/* last: it counts the exits of every test above */
 		cmocka_unit_test(test_exit_reason_gate),
 	};

@@ -376,12 +376,17 @@ static void test_cap_msr_values(void **s)
 	/* "VMCS Enumeration": highest index 17H (the VMX-preemption timer
 	 * value, 482EH; no PLE or TPR-shadow fields) */
 	assert_int_equal(msr(0x48a), 0x17 << 1);
-	/* secondary processor-based: RDTSCP 3, enable VPID 5, WBINVD 6,
-	 * RDRAND 11, INVPCID 12, RDSEED 16 (no descriptor-table exiting, 2) */
-	assert_int_equal(msr(0x48b), 0x0001186800000000ull);
+	/* secondary processor-based: enable EPT 1, descriptor-table exiting 2,
+	 * RDTSCP 3, enable VPID 5, WBINVD 6, unrestricted guest 7, RDRAND 11,
+	 * INVPCID 12, VM functions 13, VMCS shadowing 14, RDSEED 16, PML 17 */
+	assert_int_equal(msr(0x48b), 0x000378ee00000000ull);
 	/* "VPID and EPT Capabilities": INVVPID (32) of every type (40-43), no
-	 * EPT bit */
-	assert_int_equal(msr(0x48c), 0x00000f0100000000ull);
+	 * EPT: execute-only 0, page-walk length 4 (6) and 5 (7), UC 8, WB 14, 2-MByte
+	 * 16 and 1-GByte 17 pages, INVEPT 20, A/D flags 21, INVEPT single 25
+	 * and all-context 26 */
+	assert_int_equal(msr(0x48c), 0x00000f01063341c1ull);
+	/* "VM Functions": EPTP switching (0) */
+	assert_int_equal(msr(0x491), 1);
 
 	/* a model without SMAP: CR4.SMAP fixed to 0 */
 	machine("max,+vmx,-smap");
@@ -399,16 +404,15 @@ static void test_cap_msr_existence(void **s)
 	 * functions'"; IA32_VMX_PROCBASED_CTLS3: "activate tertiary
 	 * controls"; IA32_VMX_EXIT_CTLS2: VM-exit "activate secondary
 	 * controls" */
-	for (u32 k = 0x480; k <= 0x490; k++)
+	for (u32 k = 0x480; k <= 0x491; k++)
 		assert_int_equal(rdmsr(k, &v), -1);
-	assert_int_equal(rdmsr(0x491, &v), VEC_GP);
 	assert_int_equal(rdmsr(0x492, &v), VEC_GP);
 	assert_int_equal(rdmsr(0x493, &v), VEC_GP);
 	assert_int_equal(rdmsr(0x494, &v), VEC_GP);
 	/* (the MSR table says the same to its other users: MSR bitmaps, lists) */
 	assert_true(msr_exists(C, 0x480) && msr_exists(C, 0x48b) && msr_exists(C, 0x48c) &&
-		    msr_exists(C, 0x490));
-	assert_false(msr_exists(C, 0x491) || msr_exists(C, 0x493));
+		    msr_exists(C, 0x490) && msr_exists(C, 0x491));
+	assert_false(msr_exists(C, 0x493));
 	/* read-only */
 	for (u32 k = 0x480; k <= 0x493; k++)
 		assert_int_equal(wrmsr(k, 0), VEC_GP);
@@ -473,8 +477,8 @@ static void test_cpu_vmx_options(void **s)
 
 	/* enabling what nestbox does not implement: an error naming it, with
 	 * or without "enforce" */
-	assert_int_equal(parse("max,+vmx,+vmx-ept"), -1);
-	assert_non_null(strstr(err, "'vmx-ept'"));
+	assert_int_equal(parse("max,+vmx,+vmx-mbec"), -1);
+	assert_non_null(strstr(err, "'vmx-mbec'"));
 	assert_non_null(strstr(err, "not implemented"));
 	assert_int_equal(parse("max,+vmx,vmx-posted-intr=on"), -1);
 	assert_non_null(strstr(err, "vmx-posted-intr"));
@@ -757,6 +761,9 @@ static void test_vmptrld(void **s)
 	FAILS_VALID(RUN(1ull << 40, VMPTRLD), 9);
 	FAILS_VALID(RUN(VMXON_REGION, VMPTRLD), 10);
 	FAILS_VALID(RUN(VMCS_B, VMPTRLD), 11);
+	/* (a model without VMCS shadowing: test_vmcs_shadow_root has the
+	 * model with it) */
+	vmx_caps_set(&H.m.model.vmx, VMXF_PROC2_VMCS_SHADOWING, false);
 	region(VMCS_B, REV | BIT(31));
 	FAILS_VALID(RUN(VMCS_B, VMPTRLD), 11);
 	assert_int_equal(C->vmx.vmcs_ptr, VMCS_A);
@@ -872,10 +879,11 @@ static void test_vmread_vmwrite(void **s)
 	 * of the source operand are not zero, VMREAD will fail due to an
 	 * attempt to access an unsupported VMCS component"), the high access
 	 * of a field that is not 64-bit, a component this model lacks (the
-	 * EPT pointer, 201AH, exists only with "enable EPT") */
+	 * APIC-access address, 2014H, exists only with "virtualize APIC
+	 * accesses") */
 	static const u64 bad[] = { 0x7fff, 0x681e | BIT(12), 0x681e | BIT(15),
-				   0x681eull | (1ull << 32), 0x681f, 0x4003, 0x0801, 0x201a,
-				   0x201b, 0x2012 /* virtual-APIC address */ };
+				   0x681eull | (1ull << 32), 0x681f, 0x4003, 0x0801, 0x2014,
+				   0x2015, 0x2012 /* virtual-APIC address */ };
 	for (size_t k = 0; k < ARRAY_SIZE(bad); k++) {
 		C->gpr[RAX] = bad[k];
 		C->gpr[RBX] = 0x55;
@@ -1081,8 +1089,9 @@ static int inv(const u8 *code, size_t len, u64 type, u64 lo, u64 hi)
 
 static void test_invept(void **s)
 {
-	/* "#UD If the logical processor does not support EPTs": nestbox's
-	 * model, even in VMX root operation at CPL 0; INVVPID is there */
+	/* "#UD If the logical processor does not support EPTs": a model
+	 * without it, even in VMX root operation at CPL 0; INVVPID is there */
+	machine("max,+vmx,-vmx-ept");
 	vmxon();
 	assert_int_equal(inv(CODE(INVEPT), 2, 0, 0), VEC_UD);
 	assert_int_not_equal(inv(CODE(INVVPID), 2, 0, 0), VEC_UD);
@@ -1116,9 +1125,11 @@ static void test_invept(void **s)
 	 * control set to 1 would fail due to the EPTP value THEN VMfail" */
 	u64 eptp = 0x500000 | (3 << 3) | 6; /* WB, 4-level */
 	SUCCEEDS(inv(CODE(INVEPT), 1, eptp, 0));
-	FAILS_VALID(inv(CODE(INVEPT), 1, eptp & ~7ull, 0), 28);  /* UC: not offered */
-	FAILS_VALID(inv(CODE(INVEPT), 1, eptp ^ (7 << 3), 0), 28); /* 5-level: not offered */
-	FAILS_VALID(inv(CODE(INVEPT), 1, eptp | BIT(6), 0), 28);  /* A/D: not offered */
+	SUCCEEDS(inv(CODE(INVEPT), 1, eptp & ~7ull, 0));               /* UC */
+	FAILS_VALID(inv(CODE(INVEPT), 1, (eptp & ~7ull) | 1, 0), 28);   /* WC: no */
+	SUCCEEDS(inv(CODE(INVEPT), 1, eptp ^ (7 << 3), 0));        /* 5-level */
+	FAILS_VALID(inv(CODE(INVEPT), 1, eptp ^ (6 << 3), 0), 28); /* 6-level: no */
+	SUCCEEDS(inv(CODE(INVEPT), 1, eptp | BIT(6), 0));          /* A/D flags */
 	FAILS_VALID(inv(CODE(INVEPT), 1, eptp | BIT(7), 0), 28);
 	FAILS_VALID(inv(CODE(INVEPT), 1, eptp | (1ull << 40), 0), 28);
 	/* a type the MSR does not offer */
@@ -1215,11 +1226,15 @@ static void test_nonroot_exits(void **s)
 	assert_int_equal(STEP(VMPTRST), VEC_UD);
 	compat_mode();
 	exited(STEP(VMCALL), EXIT_REASON_VMCALL, 3);
-	/* INVEPT where EPT is not supported is #UD, not an exit */
-	machine("max,+vmx");
+	/* INVEPT where EPT is not supported is #UD, not an exit; where it
+	 * is, it exits */
+	machine("max,+vmx,-vmx-ept");
 	fake_nonroot();
 	assert_int_equal(STEP(INVEPT), VEC_UD);
 	assert_true(C->vmx.nonroot);
+	machine("max,+vmx");
+	fake_nonroot();
+	exited(STEP(INVEPT), EXIT_REASON_INVEPT, 5);
 	/* the memory operand is not read before the exit */
 	machine("max,+vmx");
 	fake_nonroot();
@@ -1269,6 +1284,146 @@ static void test_exit_insn_info(void **s)
 			 (2 << 7) | (3 << 15) | BIT(22) | (0 << 23) | (10u << 28));
 }
 
+/* ---------------- VMCS shadowing ---------------- */
+
+#define SHADOW_RD_BITMAP 0x420000ull
+#define SHADOW_WR_BITMAP 0x421000ull
+#define ENC_GUEST_RIP    0x681eu
+#define ENC_TSC_OFFSET   0x2010u
+#define ENC_EXIT_REASON  0x4402u
+
+/* where field f of the VMCS region at base is kept (vmx/vmx.h) */
+static u64 region_field(u64 base, enum vmcs_field f) { return base + VMCS_REGION_DATA + 8 * f; }
+
+/* SDM "VMCS Shadowing" in root operation: a VMCS whose revision
+ * identifier has bit 31 (the shadow-VMCS indicator) set can be made
+ * current when the processor supports VMCS shadowing ("VMPTRLD": "rev[31]
+ * = 1 AND processor does not support 1-setting of "VMCS shadowing"" is the
+ * failure), VMREAD and VMWRITE use it as any current VMCS, VMCLEAR writes
+ * it back, and VM entry with it is VMfailInvalid ("Basic VM-Entry
+ * Checks") */
+static void test_vmcs_shadow_root(void **s)
+{
+	vmxon();
+	region(VMCS_B, REV | BIT(31));
+	SUCCEEDS(RUN(VMCS_B, VMCLEAR));
+	vmptrld(VMCS_B);
+	assert_int_equal(C->vmx.vmcs_ptr, VMCS_B);
+	assert_true(C->vmx.shadow);
+	vmwrite(ENC_GUEST_RIP, 0xabc);
+	assert_int_equal(vmread(ENC_GUEST_RIP), 0xabc);
+	FAILS_INVALID(RUN(0, VMLAUNCH));
+	C->vmx.launched = 1;
+	FAILS_INVALID(RUN(0, VMRESUME));
+	C->vmx.launched = 0;
+	assert_false(C->vmx.nonroot);
+	/* VMCLEAR of the shadow VMCS: its data is in its region, none is
+	 * current */
+	SUCCEEDS(RUN(VMCS_B, VMCLEAR));
+	assert_int_equal(h_peek64(&H, region_field(VMCS_B, VMCS_GUEST_RIP)), 0xabc);
+	assert_int_equal(C->vmx.vmcs_ptr, VMX_NO_VMCS);
+	assert_false(C->vmx.shadow);
+	/* an ordinary VMCS made current is not a shadow VMCS */
+	vmptrld(VMCS_B);
+	assert_true(C->vmx.shadow);
+	vmptrld(VMCS_A);
+	assert_false(C->vmx.shadow);
+}
+
+/* non-root operation with "VMCS shadowing": the bitmaps are clear, the
+ * link pointer references VMCS B (a shadow VMCS) */
+static void shadow_nonroot(void)
+{
+	machine("max,+vmx");
+	fake_nonroot();
+	region(VMCS_B, REV | BIT(31));
+	vmcs_set(C, VMCS_CPU_BASED_VM_EXEC_CONTROL, PROC_ACTIVATE_SECONDARY);
+	vmcs_set(C, VMCS_SECONDARY_VM_EXEC_CONTROL, PROC2_VMCS_SHADOWING);
+	vmcs_set(C, VMCS_VMREAD_BITMAP, SHADOW_RD_BITMAP);
+	vmcs_set(C, VMCS_VMWRITE_BITMAP, SHADOW_WR_BITMAP);
+	vmcs_set(C, VMCS_VMCS_LINK_POINTER, VMCS_B);
+	for (unsigned k = 0; k < 4096; k += 8) {
+		h_poke64(&H, SHADOW_RD_BITMAP + k, 0);
+		h_poke64(&H, SHADOW_WR_BITMAP + k, 0);
+	}
+}
+
+/* one VMREAD rbx, rax / VMWRITE rax, rbx in non-root operation */
+static int shadow_step(bool write, u64 enc, u64 val)
+{
+	C->gpr[RAX] = enc;
+	C->gpr[RBX] = val;
+	cpu_set_rflags(C, RFLAGS_FIXED | RFLAGS_ARITH);
+	return write ? STEP(VMWRITE_REG) : STEP(VMREAD_REG);
+}
+
+/* SDM "VMREAD", "VMWRITE" in VMX non-root operation with "VMCS
+ * shadowing": the field of the VMCS the link pointer references, unless
+ * the VMREAD/VMWRITE bitmap bit for encoding bits 14:0 is 1 or the
+ * encoding sets bits 63:15 (VM exit); VMfailInvalid with the link pointer
+ * FFFFFFFF_FFFFFFFFH; VMfailValid(12)/(13) in the current VMCS */
+static void test_vmcs_shadow_nonroot(void **s)
+{
+	shadow_nonroot();
+	h_poke64(&H, region_field(VMCS_B, VMCS_GUEST_RIP), 0x1234);
+	vmcs_set(C, VMCS_GUEST_RIP, 0x9999);
+	SUCCEEDS(shadow_step(false, ENC_GUEST_RIP, 0));
+	assert_int_equal(C->gpr[RBX], 0x1234);
+	assert_true(C->vmx.nonroot);
+	/* VMWRITE goes to the shadow VMCS, not the current one */
+	SUCCEEDS(shadow_step(true, ENC_GUEST_RIP, 0x5678));
+	assert_int_equal(h_peek64(&H, region_field(VMCS_B, VMCS_GUEST_RIP)), 0x5678);
+	assert_int_equal(vmcs_get(C, VMCS_GUEST_RIP), 0x9999);
+	/* a high access: bits 63:32 of the TSC offset, bits 31:0 kept */
+	h_poke64(&H, region_field(VMCS_B, VMCS_TSC_OFFSET), 0x11112222);
+	SUCCEEDS(shadow_step(true, ENC_TSC_OFFSET | 1, 0xaaaabbbb));
+	assert_int_equal(h_peek64(&H, region_field(VMCS_B, VMCS_TSC_OFFSET)), 0xaaaabbbb11112222ull);
+	SUCCEEDS(shadow_step(false, ENC_TSC_OFFSET | 1, 0));
+	assert_int_equal(C->gpr[RBX], 0xaaaabbbb);
+	/* a 16-bit field keeps 16 bits */
+	SUCCEEDS(shadow_step(true, 0x0800, 0x12345)); /* GUEST_ES_SELECTOR */
+	assert_int_equal(h_peek64(&H, region_field(VMCS_B, VMCS_GUEST_ES_SELECTOR)), 0x2345);
+	/* "VMfailValid(VMREAD/VMWRITE from/to unsupported VMCS component)"
+	 * (12), "VMWRITE to read-only VMCS component" (13): the error number
+	 * goes to the current VMCS */
+	FAILS_VALID(shadow_step(false, 0x0001, 0), 12);
+	FAILS_VALID(shadow_step(true, ENC_EXIT_REASON, 5), 13);
+	assert_true(C->vmx.nonroot);
+
+	/* the VMREAD bitmap bit of 681EH: VMREAD exits, VMWRITE does not */
+	phys_write(&H.m.mem, SHADOW_RD_BITMAP + (ENC_GUEST_RIP >> 3), 1, 1u << (ENC_GUEST_RIP & 7));
+	SUCCEEDS(shadow_step(true, ENC_GUEST_RIP, 0x42));
+	exited(shadow_step(false, ENC_GUEST_RIP, 0), EXIT_REASON_VMREAD, 3);
+	assert_int_equal(vmcs_get(C, VMCS_VMX_INSTRUCTION_INFO), BIT(10) | (3 << 3) | (0u << 28));
+
+	/* the VMWRITE bitmap bit: VMWRITE exits */
+	shadow_nonroot();
+	phys_write(&H.m.mem, SHADOW_WR_BITMAP + (ENC_GUEST_RIP >> 3), 1, 1u << (ENC_GUEST_RIP & 7));
+	SUCCEEDS(shadow_step(false, ENC_GUEST_RIP, 0));
+	exited(shadow_step(true, ENC_GUEST_RIP, 0x42), EXIT_REASON_VMWRITE, 3);
+	assert_int_equal(h_peek64(&H, region_field(VMCS_B, VMCS_GUEST_RIP)), 0);
+
+	/* an encoding with bits 63:15 set exits, whatever the bitmaps */
+	shadow_nonroot();
+	exited(shadow_step(false, 0x100000000ull | ENC_GUEST_RIP, 0), EXIT_REASON_VMREAD, 3);
+	shadow_nonroot();
+	exited(shadow_step(true, 0x8000, 0), EXIT_REASON_VMWRITE, 3);
+
+	/* "(in VMX non-root operation AND VMCS link pointer is not valid) THEN
+	 * VMfailInvalid" */
+	shadow_nonroot();
+	vmcs_set(C, VMCS_VMCS_LINK_POINTER, ~0ull);
+	FAILS_INVALID(shadow_step(false, ENC_GUEST_RIP, 0));
+	FAILS_INVALID(shadow_step(true, ENC_GUEST_RIP, 0));
+	assert_true(C->vmx.nonroot);
+
+	/* the VM exit still comes before the CPL check, the shadow access
+	 * after it */
+	shadow_nonroot();
+	sh_user(&H);
+	assert_int_equal(shadow_step(false, ENC_GUEST_RIP, 0), VEC_GP);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1294,6 +1449,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_invvpid, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_nonroot_exits, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_exit_insn_info, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_vmcs_shadow_root, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_vmcs_shadow_nonroot, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -9,7 +9,15 @@
  * Returns the TLB entry for the page. */
 struct tlb_entry *mmu_translate(struct cpu *c, u64 lin, unsigned acc);
 
-/* Pure page walk for tests and debuggers: returns 0 and the gpa, or the #PF
+/* Guest-physical access: the one place a guest-physical address becomes
+ * a physical one (through the second stage when one is in force; a
+ * refusal is reported by the stage's owner and does not return).
+ * acc: ACC_R, ACC_W or ACC_X. */
+u64 cpu_gpa_translate(struct cpu *c, u64 gpa, unsigned acc);
+u64 cpu_gpa_read(struct cpu *c, u64 gpa, unsigned size);
+
+/* Pure page walk of the guest's own paging (no second stage) for tests and
+ * debuggers: returns 0 and the guest-physical address, or the #PF
  * error code with bit 31 set if the walk faults. Sets no A/D bits when
  * `probe` is true. */
 u64 mmu_walk(struct cpu *c, u64 lin, unsigned acc, bool user, bool probe, gpa_t *gpa);

@@ -6,6 +6,7 @@
 #include "cpu/decode/insn.h"
 #include "cpu/memory/mem.h"
 #include "cpu/system/seg.h"
+#include "vmx/vmx.h"
 
 static bool legacy_seg_mode(const struct cpu *c)
 {
@@ -129,10 +130,66 @@ static void check_gate_code_64(struct cpu *c, const struct gate *g)
 		cpu_fault(c, VEC_GP, g->cs & 0xfffc);
 }
 
-static noreturn_fn void task_switch_unsupported(struct cpu *c, u16 sel)
+/* The checks a task switch makes on its target TSS before switching
+ * (SDM "JMP"/"CALL" TASK-GATE, "INT n" TASK-GATE, "IRET" TASK-RETURN):
+ * "IF TSS segment selector local/global bit is set to local or index not
+ * within GDT limits THEN #GP(TSS selector)" (IRET: #TS); "IF descriptor is
+ * not a TSS segment" or "IF TSS descriptor specifies that the TSS is busy"
+ * (IRET: "is marked not busy") "THEN #GP(TSS selector)" (IRET: #TS); "IF
+ * TSS not present THEN #NP(TSS selector)". ext is the EXT bit of the
+ * error codes (an IDT task gate for an event other than INT n/INT3/INTO).
+ * In VMX non-root operation the task switch then exits ("Treatment of Task
+ * Switches": "Task switches are not allowed in VMX non-root operation.
+ * Any attempt to effect a task switch in VMX non-root operation causes a
+ * VM exit", after these checks); source: 0 CALL, 1 IRET, 2 JMP, 3 a task
+ * gate in the IDT ("Exit Qualification for Task Switches"), insn_len the
+ * length of the instruction (0 for the IDT). Returns only outside
+ * non-root operation: the task switch itself is not implemented. */
+void seg_task_switch_target(struct cpu *c, u16 sel, bool iret, u32 ext, unsigned source,
+			    unsigned insn_len)
 {
-	/* XXX(sdm): "Task Switching" through a task gate or TSS descriptor
-	 * is not implemented; raise #GP(selector) instead. */
+	u8 bad = iret ? VEC_TS : VEC_GP;
+	u32 err = (sel & 0xfffc) | ext;
+
+	if ((sel & 4) || !seg_desc_in_limit(c, sel))
+		cpu_fault(c, bad, err);
+	u64 d = desc_read(c, sel, bad);
+	unsigned t = desc_type(d), want = iret ? 2u : 0u;
+	if (desc_s(d) || ((t & ~2u) != DESC_TSS16_AVAIL && (t & ~2u) != DESC_TSS_AVAIL) ||
+	    (t & 2u) != want)
+		cpu_fault(c, bad, err);
+	if (!desc_p(d))
+		cpu_fault(c, VEC_NP, err);
+	if (unlikely(c->vmx.nonroot))
+		vmx_icpt_task_switch(c, source, sel, insn_len);
+}
+
+/* a far JMP (source 2) or CALL (0) to a task gate or a TSS descriptor
+ * (legacy mode only: far_target_desc) */
+static noreturn_fn void far_task_switch(struct cpu *c, u16 sel, u64 d, unsigned source)
+{
+	unsigned len = (unsigned)(c->next_rip - c->rip);
+	u16 tss = sel;
+
+	/* TASK-GATE: "IF task gate DPL < CPL or task gate DPL < task gate
+	 * segment-selector RPL THEN #GP(task gate selector); IF task gate not
+	 * present THEN #NP(gate selector); Read the TSS segment selector in
+	 * the task-gate descriptor" */
+	if (desc_type(d) == DESC_TASKGATE) {
+		if (desc_dpl(d) < c->cpl || desc_dpl(d) < (sel & 3u))
+			cpu_fault(c, VEC_GP, sel & 0xfffc);
+		if (!desc_p(d))
+			cpu_fault(c, VEC_NP, sel & 0xfffc);
+		tss = gate_sel(d);
+	} else if (desc_dpl(d) < c->cpl || desc_dpl(d) < (sel & 3u)) {
+		/* TASK-STATE-SEGMENT: "IF TSS DPL < CPL or TSS DPL < TSS
+		 * segment-selector RPL or TSS descriptor indicates TSS not
+		 * available THEN #GP(TSS selector)" */
+		cpu_fault(c, VEC_GP, sel & 0xfffc);
+	}
+	seg_task_switch_target(c, tss, false, 0, source, len);
+	/* XXX(sdm): "Task Switching" itself is not implemented; raise
+	 * #GP(selector) instead. */
 	cpu_fault(c, VEC_GP, sel & 0xfffc);
 }
 
@@ -149,7 +206,7 @@ static void far_jmp_prot(struct cpu *c, u16 sel, u64 off, unsigned osize)
 		return;
 	}
 	if (desc_type(d) != DESC_CALLGATE && desc_type(d) != DESC_CALLGATE16)
-		task_switch_unsupported(c, sel);
+		far_task_switch(c, sel, d, 2);
 	struct gate g;
 	read_call_gate(c, sel, d, &g);
 	/* "IF (code segment is conforming and DPL > CPL) or (non-conforming
@@ -268,7 +325,7 @@ static void far_call_prot(struct cpu *c, u16 sel, u64 off, unsigned osize)
 		return;
 	}
 	if (desc_type(d) != DESC_CALLGATE && desc_type(d) != DESC_CALLGATE16)
-		task_switch_unsupported(c, sel);
+		far_task_switch(c, sel, d, 0);
 	struct gate g;
 	read_call_gate(c, sel, d, &g);
 	if (desc_dpl(g.cd) > c->cpl)

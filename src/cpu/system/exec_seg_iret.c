@@ -161,6 +161,13 @@ static void iret_prot(struct cpu *c, unsigned osize)
 	/* "IF NT = 1 THEN GOTO TASK-RETURN" (legacy); "IF NT = 1 THEN
 	 * #GP(0)" in IA-32e mode */
 	if (c->rflags & RFLAGS_NT) {
+		/* TASK-RETURN: "Read segment selector in link field of current
+		 * TSS" (bytes 0-1) and check its descriptor; in VMX non-root
+		 * operation that exits (source 1, IRET) */
+		if (!cpu_lma(c)) {
+			u16 link = (u16)lin_read(c, c->seg[SEG_TR].base, 2, ACC_SUPER);
+			seg_task_switch_target(c, link, true, 0, 1, (unsigned)(c->next_rip - c->rip));
+		}
 		/* XXX(sdm): TASK-RETURN ("Task Linking") is not implemented;
 		 * legacy IRET with NT=1 raises #GP(0) like IA-32e mode. */
 		cpu_gp0(c);

@@ -4,6 +4,7 @@
  * #UD conditions, (later) the virtualization hook, the CPL #GP, operand
  * faults, then the operation. */
 #include "cpu/system/exec_sys.h"
+#include "vmx/exit_info.h"
 #include "vmx/vmx.h"
 
 #include "cpu/exec/flags.h"
@@ -418,6 +419,11 @@ void exec_invpcid(struct cpu *c, const struct insn *i)
 	if (c->mode == MODE_VM86)
 		cpu_gp0(c);
 	sys_need_cpl0(c);
+	/* SDM "INVPCID" in "Instructions That Cause VM Exits Conditionally":
+	 * "causes a VM exit if the "INVLPG exiting" and "enable INVPCID"
+	 * VM-execution controls are both 1" (after the faults of privilege,
+	 * before the descriptor is read) */
+	VMX_EXIT_IF(c, i, vmx_proc(c) & PROC_INVLPG_EXITING, INVPCID, vmx_insn_qual(i));
 	u64 type = reg_read(c, i->op[0].reg, i->op[0].size);
 	u64 ea = insn_ea(c, i);
 	u64 lo = cpu_read(c, i->seg, ea, 8);

@@ -7,6 +7,7 @@
 #include "cpu/memory/mem.h"
 #include "cpu/system/msr.h"
 #include "cpu/system/seg.h"
+#include "vmx/vmx.h"
 
 /* SDM "User-Mode Instruction Prevention": with CR4.UMIP = 1, SGDT, SIDT,
  * SLDT, SMSW and STR raise #GP(0) when CPL > 0 */
@@ -32,9 +33,13 @@ static u64 ea_plus(const struct insn *i, u64 ea, unsigned n)
 /* LGDT/LIDT m16&32 / m16&64: "If the operand-size attribute is 16 bits, a
  * 16-bit limit and a 24-bit base address are loaded"; 64-bit mode always
  * loads a 64-bit base, which must be canonical */
-static void load_dtr(struct cpu *c, const struct insn *i, struct dtr *d)
+static void load_dtr(struct cpu *c, const struct insn *i, struct dtr *d, unsigned vmx_id)
 {
 	sys_need_cpl0(c);
+	/* SDM "Relative Priority of Faults and VM Exits": after the
+	 * privilege-level fault, before the operand is read */
+	if (unlikely(c->vmx.nonroot))
+		vmx_icpt_gdtr_idtr(c, i, vmx_id);
 	u64 ea = insn_ea(c, i);
 	u64 limit = cpu_read(c, i->seg, ea, 2);
 	u64 base;
@@ -52,39 +57,43 @@ static void load_dtr(struct cpu *c, const struct insn *i, struct dtr *d)
 	d->base = base;
 }
 
-void exec_lgdt(struct cpu *c, const struct insn *i) { load_dtr(c, i, &c->gdtr); }
-void exec_lidt(struct cpu *c, const struct insn *i) { load_dtr(c, i, &c->idtr); }
+void exec_lgdt(struct cpu *c, const struct insn *i) { load_dtr(c, i, &c->gdtr, 2); }
+void exec_lidt(struct cpu *c, const struct insn *i) { load_dtr(c, i, &c->idtr, 3); }
 
 /* SGDT/SIDT: 16-bit limit, then a 32-bit base (legacy and compatibility
  * mode, "full 32-bit base address stored" even with a 16-bit operand size)
  * or a 64-bit base (64-bit mode) */
-static void store_dtr(struct cpu *c, const struct insn *i, const struct dtr *d)
+static void store_dtr(struct cpu *c, const struct insn *i, const struct dtr *d, unsigned vmx_id)
 {
 	u8 buf[10];
 	unsigned len = c->mode == MODE_LONG64 ? 10 : 6;
 
 	umip_check(c);
+	if (unlikely(c->vmx.nonroot))
+		vmx_icpt_gdtr_idtr(c, i, vmx_id);
 	store_le16(buf, (u16)d->limit);
 	store_le64(buf + 2, d->base);
 	cpu_write_bytes(c, i->seg, insn_ea(c, i), buf, len);
 }
 
-void exec_sgdt(struct cpu *c, const struct insn *i) { store_dtr(c, i, &c->gdtr); }
-void exec_sidt(struct cpu *c, const struct insn *i) { store_dtr(c, i, &c->idtr); }
+void exec_sgdt(struct cpu *c, const struct insn *i) { store_dtr(c, i, &c->gdtr, 0); }
+void exec_sidt(struct cpu *c, const struct insn *i) { store_dtr(c, i, &c->idtr, 1); }
 
 /* SLDT/STR: the selector to m16, or zero-extended to a register */
-static void store_sel(struct cpu *c, const struct insn *i, u16 sel)
+static void store_sel(struct cpu *c, const struct insn *i, u16 sel, unsigned vmx_id)
 {
 	need_protected(c);
 	umip_check(c);
+	if (unlikely(c->vmx.nonroot))
+		vmx_icpt_ldtr_tr(c, i, vmx_id);
 	if (i->op[0].kind == OPK_MEM)
 		cpu_write(c, i->seg, insn_ea(c, i), 2, sel);
 	else
 		reg_write(c, i->op[0].reg, i->op[0].size, sel);
 }
 
-void exec_sldt(struct cpu *c, const struct insn *i) { store_sel(c, i, c->seg[SEG_LDTR].sel); }
-void exec_str(struct cpu *c, const struct insn *i) { store_sel(c, i, c->seg[SEG_TR].sel); }
+void exec_sldt(struct cpu *c, const struct insn *i) { store_sel(c, i, c->seg[SEG_LDTR].sel, 0); }
+void exec_str(struct cpu *c, const struct insn *i) { store_sel(c, i, c->seg[SEG_TR].sel, 1); }
 
 /* In IA-32e mode LDT and TSS descriptors are 16 bytes: the upper half
  * gives base[63:32], its type field (bits 12:8 of the upper dword) must be
@@ -105,6 +114,8 @@ void exec_lldt(struct cpu *c, const struct insn *i)
 {
 	need_protected(c);
 	sys_need_cpl0(c);
+	if (unlikely(c->vmx.nonroot))
+		vmx_icpt_ldtr_tr(c, i, 2);
 	u16 sel = (u16)op_read(c, i, 0);
 	struct seg_cache s;
 
@@ -136,6 +147,8 @@ void exec_ltr(struct cpu *c, const struct insn *i)
 {
 	need_protected(c);
 	sys_need_cpl0(c);
+	if (unlikely(c->vmx.nonroot))
+		vmx_icpt_ldtr_tr(c, i, 3);
 	u16 sel = (u16)op_read(c, i, 0);
 	struct seg_cache s;
 

@@ -61,6 +61,13 @@ static inline bool seg_canonical(const struct cpu *c, u64 v)
 	return cpu_canonical(c, v);
 }
 
+/* A task switch to the TSS sel (cpu/system/exec_seg.c): the checks on
+ * the TSS descriptor, then in VMX non-root operation the VM exit (source:
+ * 0 CALL, 1 IRET, 2 JMP, 3 IDT task gate). Returns otherwise: task
+ * switching is not implemented, the caller faults. */
+void seg_task_switch_target(struct cpu *c, u16 sel, bool iret, u32 ext, unsigned source,
+			    unsigned insn_len);
+
 /* true if sel's descriptor lies inside the GDT/LDT limit (no fault) */
 bool seg_desc_in_limit(const struct cpu *c, u16 sel);
 /* Read sel's descriptor; outside the table raises `vec`((sel & ~3) | ext). */
