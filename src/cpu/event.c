@@ -517,6 +517,15 @@ bool cpu_handle_events(struct cpu *c)
 	if (c->activity == ACT_WAIT_SIPI) {
 		if (!c->sipi_pending)
 			return false;
+		if (c->vmx.nonroot) {
+			/* SDM "Other Causes of VM Exits": "Start-up IPIs (SIPIs).
+			 * A SIPI is received while a logical processor is in the
+			 * wait-for-SIPI state"; the qualification is its vector
+			 * ("Exit Qualification for ... SIPIs") */
+			struct vmx_exit_info info = { .qual = c->sipi_vector };
+			c->sipi_pending = 0;
+			vmx_exit(c, EXIT_REASON_SIPI, &info);
+		}
 		start_from_sipi(c);
 		return true;
 	}

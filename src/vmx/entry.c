@@ -25,7 +25,7 @@ enum entry_check {
 	EC_NONE = EC_NR,
 };
 
-enum check_kind { CTRL, HOST, GUEST, LINK, MSR };
+enum check_kind { CTRL, HOST, GUEST, LINK, PDPTE, MSR };
 
 static const struct {
 	const char *id, *section, *text;
@@ -367,6 +367,29 @@ static enum entry_check check_guest(const struct cpu *c)
 	return EC_NONE;
 }
 
+/* "Checks on Guest Page-Directory-Pointer-Table Entries": for a guest
+ * that uses PAE paging, its four PDPTEs -- the VMCS fields with EPT, else
+ * the table guest CR3 references -- pass MOV to CR3's checks: a present
+ * entry has none of bits 2:1, 8:5 or 63:MAXPHYADDR set. (nestbox checks
+ * them on every such entry: the SDM lets an entry with an unchanged CR3
+ * skip it, never requires the skip.) */
+static enum entry_check check_pdptes(const struct cpu *c)
+{
+	u64 cr0 = vmcs_get(c, VMCS_GUEST_CR0), cr4 = vmcs_get(c, VMCS_GUEST_CR4);
+	if (!(cr0 & CR0_PG) || !(cr4 & CR4_PAE) || (vmx_entry_ctls(c) & ENTRY_IA32E_MODE_GUEST))
+		return EC_NONE;
+	u64 rsvd = GENMASK(2, 1) | GENMASK(8, 5) | (~0ull << cpu_maxphyaddr(c));
+	u64 table = vmcs_get(c, VMCS_GUEST_CR3) & 0xffffffe0ull;
+	for (unsigned k = 0; k < 4; k++) {
+		u64 e = (vmx_proc2(c) & PROC2_ENABLE_EPT)
+				? vmcs_get(c, vmx_guest_pdpte[k])
+				: phys_read(&c->machine->mem, table + 8 * k, 8);
+		if ((e & PTE_P) && (e & rsvd))
+			return EC_GUEST_PDPTES;
+	}
+	return EC_NONE;
+}
+
 /* --- 3. "Loading Guest State" --- */
 static void load_guest(struct cpu *c)
 {
@@ -473,9 +496,12 @@ void vmx_vmentry(struct cpu *c, bool launch)
 		return;
 	}
 	e = check_guest(c);
+	if (e == EC_NONE)
+		e = check_pdptes(c);
 	if (e != EC_NONE) {
 		vmx_log_failed_check(c, e);
-		entry_failure(c, EXIT_REASON_INVALID_GUEST_STATE, checks[e].kind == LINK ? 4 : 0);
+		entry_failure(c, EXIT_REASON_INVALID_GUEST_STATE,
+			      checks[e].kind == LINK ? 4 : checks[e].kind == PDPTE ? 2 : 0);
 		return;
 	}
 	vmx_log_entry(c, launch);
@@ -488,6 +514,7 @@ void vmx_vmentry(struct cpu *c, bool launch)
 		return;
 	}
 	c->vmx.nonroot = 1;
+	c->vmx.ple_seen = 0; /* the next PAUSE at CPL 0 starts a loop */
 	vmx_ept_enter(c);
 	if (launch)
 		c->vmx.launched = 1;

@@ -9,6 +9,7 @@
 #include "cpu/exec/flags.h"
 #include "cpu/event.h"
 #include "cpu/fault.h"
+#include "cpu/decode/decode.h"
 #include "cpu/decode/insn.h"
 #include "cpu/memory/mmu.h"
 #include "cpu/step.h"
@@ -39,6 +40,26 @@ const enum vmcs_field vmx_guest_seg_ar[8] = {
 	VMCS_GUEST_LDTR_AR_BYTES, VMCS_GUEST_TR_AR_BYTES,
 };
 const enum vmcs_field *const vmx_guest_seg_sel = seg_sel;
+const enum vmcs_field vmx_guest_pdpte[4] = {
+	VMCS_GUEST_PDPTE0, VMCS_GUEST_PDPTE1, VMCS_GUEST_PDPTE2, VMCS_GUEST_PDPTE3,
+};
+
+/* SDM "Saving Control Registers, Debug Registers, and MSRs": with EPT and
+ * PAE paging, the PDPTEs go to their fields. nestbox reads them at walk
+ * time (known-gaps.md), so it saves what the table guest CR3 references
+ * holds, translated by EPT without side effects; an entry EPT cannot
+ * translate leaves its field as it was. */
+static void save_pdptes(struct cpu *c)
+{
+	if (!c->stage2_on || !(c->cr0 & CR0_PG) || !(c->cr4 & CR4_PAE) || (c->efer & EFER_LMA))
+		return;
+	for (unsigned k = 0; k < 4; k++) {
+		struct pt_result r;
+		pt_walk(c, &c->stage2.w, (c->cr3 & 0xffffffe0ull) + 8 * k, true, &r);
+		if (r.status == PT_OK && (r.perm & PT_R))
+			vmcs_set(c, vmx_guest_pdpte[k], phys_read(&c->machine->mem, r.addr, 8));
+	}
+}
 
 static void save_guest(struct cpu *c)
 {
@@ -47,6 +68,7 @@ static void save_guest(struct cpu *c)
 	vmcs_set(c, VMCS_GUEST_CR0, c->cr0);
 	vmcs_set(c, VMCS_GUEST_CR3, c->cr3);
 	vmcs_set(c, VMCS_GUEST_CR4, c->cr4);
+	save_pdptes(c);
 	if (exit_ctls & EXIT_SAVE_DEBUG_CONTROLS) {
 		vmcs_set(c, VMCS_GUEST_DR7, c->dr[7]);
 		vmcs_set(c, VMCS_GUEST_IA32_DEBUGCTL, c->msr.debugctl);
@@ -244,6 +266,8 @@ void vmx_exit(struct cpu *c, u32 reason, const struct vmx_exit_info *info)
 
 void vmx_exit_insn(struct cpu *c, const struct insn *i, u32 reason, u64 qual)
 {
+	/* the handler tables' exits column says which instructions exit */
+	DEBUG_ASSERT(!i || insn_can_exit(i->mnemonic, reason));
 	struct vmx_exit_info info = {
 		.qual = qual,
 		.insn_len = i ? i->len : 0,

@@ -287,7 +287,34 @@ void vmx_icpt_triple_fault(struct cpu *c)
  * Operation": with "use TSC offsetting", the TSC plus the TSC offset */
 u64 vmx_guest_tsc(struct cpu *c, u64 tsc)
 {
-	if (c->vmx.nonroot && (vmx_proc(c) & PROC_USE_TSC_OFFSETTING))
+	/* SDM "Changes to Instruction Behavior in VMX Non-Root Operation"
+	 * (RDTSC, RDTSCP, RDMSR of IA32_TIME_STAMP_COUNTER): with "use TSC
+	 * offsetting", the value is "the value of the IA32_TIME_STAMP_COUNTER
+	 * MSR multiplied by the TSC multiplier, shifted right 48 bits" when
+	 * "use TSC scaling" is 1, "plus the value of the TSC offset" */
+	if (c->vmx.nonroot && (vmx_proc(c) & PROC_USE_TSC_OFFSETTING)) {
+		if (vmx_proc2(c) & PROC2_USE_TSC_SCALING)
+			tsc = (u64)(((unsigned __int128)tsc * vmcs_get(c, VMCS_TSC_MULTIPLIER)) >> 48);
 		tsc += vmcs_get(c, VMCS_TSC_OFFSET);
+	}
 	return tsc;
+}
+
+/* SDM "PAUSE-Loop Exiting" (secondary control 10) for PAUSE at CPL 0: a
+ * PAUSE more than PLE_Gap TSC ticks after the previous one (or the first
+ * since VM entry) starts a loop; one more than PLE_Window ticks after the
+ * start of its loop exits (reason 40, as PAUSE exiting does). The times
+ * are TSC ticks, not offset nor scaled. */
+void vmx_icpt_pause_loop(struct cpu *c, const struct insn *i)
+{
+	if (!(vmx_proc2(c) & PROC2_PAUSE_LOOP_EXITING) || c->cpl != 0)
+		return;
+	u64 now = cpu_tsc(c);
+	struct vmx_state *v = &c->vmx;
+	if (!v->ple_seen || now - v->ple_last > vmcs_get(c, VMCS_PLE_GAP))
+		v->ple_start = now;
+	v->ple_seen = 1;
+	v->ple_last = now;
+	if (now - v->ple_start > vmcs_get(c, VMCS_PLE_WINDOW))
+		vmx_exit_insn(c, i, EXIT_REASON_PAUSE, 0);
 }

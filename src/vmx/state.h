@@ -24,8 +24,13 @@ struct vmx_state {
 	u8 mtf_pending;          /* an MTF VM exit is pending at the next boundary */
 	u8 vnmi_blocked;         /* virtual-NMI blocking ("virtual NMIs" = 1) */
 	u8 timer_expired;        /* the VMX-preemption timer reached 0 */
+	u8 ple_seen;             /* a PAUSE at CPL 0 since the last VM entry */
+	u8 pad[7];
 	u64 ep4ta;               /* the EPT root of the last VM entry with EPT
 	                          * (the TLB's entries were made through it) */
+	/* "PAUSE-loop exiting": the TSC at the last PAUSE at CPL 0 and at the
+	 * first PAUSE of the current loop (meaningful with ple_seen) */
+	u64 ple_last, ple_start;
 	/* the VMX-preemption timer: armed (in virtual time) from VM entry to
 	 * VM exit; its deadline in TSC ticks */
 	u64 timer_deadline_tsc;

@@ -104,15 +104,12 @@ unsigned vmcs_highest_index(const struct vmx_caps *c)
 	return hi;
 }
 
-u64 vmcs_cache_read(const struct vmcs_cache *v, enum vmcs_field f)
-{
-	return v->f[f];
-}
-
-void vmcs_cache_write(struct vmcs_cache *v, enum vmcs_field f, u64 val)
-{
-	v->f[f] = val & vmcs_width_mask(vmcs_field_width(f));
-}
+/* 16-bit (width 0) and 32-bit (width 2) fields keep 16 and 32 bits */
+const u64 vmcs_field_mask[VMCS_NR_FIELDS] = {
+#define F(name, enc, g, g2) [VMCS_##name] = ((((enc) >> 13) & 3) == 0 ? 0xffffull : (((enc) >> 13) & 3) == 2 ? 0xffffffffull : ~0ull),
+#include "vmx/vmcs_fields.def"
+#undef F
+};
 
 u64 vmcs_cache_read_access(const struct vmcs_cache *v, enum vmcs_field f, bool high)
 {

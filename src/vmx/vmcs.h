@@ -73,8 +73,17 @@ struct vmcs_cache {
 	u64 f[VMCS_NR_FIELDS];
 };
 
-u64 vmcs_cache_read(const struct vmcs_cache *v, enum vmcs_field f);
-void vmcs_cache_write(struct vmcs_cache *v, enum vmcs_field f, u64 val);
+/* the bits each field holds (vmcs_width_mask of its width), by field: VM
+ * entries and exits touch a hundred fields each, so these two are inline */
+extern const u64 vmcs_field_mask[VMCS_NR_FIELDS];
+static inline u64 vmcs_cache_read(const struct vmcs_cache *v, enum vmcs_field f)
+{
+	return v->f[f];
+}
+static inline void vmcs_cache_write(struct vmcs_cache *v, enum vmcs_field f, u64 val)
+{
+	v->f[f] = val & vmcs_field_mask[f];
+}
 /* VMREAD/VMWRITE by access type: the high access of a 64-bit field reads
  * bits 63:32 into bits 31:0, and writes bits 31:0 of val to bits 63:32
  * leaving bits 31:0 of the field as they were; a full access is the plain

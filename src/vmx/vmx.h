@@ -134,6 +134,8 @@ void vmx_icpt_exception(struct cpu *c, u8 vec, unsigned type, bool has_err, u32 
  * interrupt on exit"); returns false if it is left to the guest */
 bool vmx_icpt_intr(struct cpu *c);
 noreturn_fn void vmx_icpt_triple_fault(struct cpu *c);
+/* PAUSE in non-root operation: "PAUSE-loop exiting" (vmx/intercept.c) */
+void vmx_icpt_pause_loop(struct cpu *c, const struct insn *i);
 /* RDTSC/RDTSCP in non-root operation: the TSC with the VMCS's offset */
 u64 vmx_guest_tsc(struct cpu *c, u64 tsc);
 

@@ -38,6 +38,7 @@ extern const enum vmcs_field *const vmx_guest_seg_sel;
 extern const enum vmcs_field vmx_guest_seg_base[8];
 extern const enum vmcs_field vmx_guest_seg_limit[8];
 extern const enum vmcs_field vmx_guest_seg_ar[8];
+extern const enum vmcs_field vmx_guest_pdpte[4];
 
 /* load the MSR list at addr (VM entry, and the host's at VM exit): 0, or
  * the 1-based number of the entry that failed (vmx/entry.c) */

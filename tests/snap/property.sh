@@ -49,6 +49,18 @@ check() {
 		echo "FAIL: snapshot: $name$tag: at=$n ($what): the saving run exited $s1: $(grep -v counters "$tmp/first.err" | head -n 2 | tr '\n' ' ')"
 		return
 	fi
+	if [ "$what" = in-l2 ]; then
+		# -snapshot-info tells the state apart: L2 running (with EPT for
+		# the EPT kernels)
+		info=$("$EMU" -snapshot-info "$snap" 2>&1)
+		want="VMX non-root (L2 runs) operation"
+		case $name in *ept*|*unrestricted*) want="$want.*EPT on" ;; esac
+		if echo "$info" | grep -q "$want"; then
+			echo "PASS: snapshot: $name$tag: -snapshot-info at $what says '$want'"
+		else
+			echo "FAIL: snapshot: $name$tag: -snapshot-info at $what lacks '$want': $(echo "$info" | grep VMX)"
+		fi
+	fi
 	emu "$tmp/second" -snapshot-load "$snap" -counters
 	s2=$?
 	cat "$tmp/first" "$tmp/second" > "$tmp/joined"

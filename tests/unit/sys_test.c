@@ -437,6 +437,21 @@ static void test_hlt_monitor(void **s)
 	assert_int_equal(sh_run(&H, CODE(0x66, 0x0f, 0xae, 0x3b)), VEC_UD);
 }
 
+/* --- RDPMC: "IF (((CR4.PCE = 1) or (CPL = 0) or (CR0.PE = 0)) and (ECX
+ * indicates a supported counter))", else #GP(0). The max model has no
+ * performance counters (CPUID leaf 0AH reports none), so every counter
+ * is unsupported; the privilege rule comes first either way. --- */
+static void test_rdpmc(void **s)
+{
+	C->gpr[RCX] = 0;
+	assert_int_equal(sh_run(&H, CODE(0x0f, 0x33)), VEC_GP);
+	C->gpr[RCX] = BIT(30);
+	assert_int_equal(sh_run(&H, CODE(0x0f, 0x33)), VEC_GP);
+	sh_user(&H);
+	C->cr4 &= ~CR4_PCE;
+	assert_int_equal(sh_run(&H, CODE(0x0f, 0x33)), VEC_GP);
+}
+
 /* --- RDTSC, RDTSCP, RDRAND, RDSEED --- */
 static void test_rdtsc_rdrand(void **s)
 {
@@ -569,6 +584,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_invpcid, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hlt_monitor, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rdtsc_rdrand, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rdpmc, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_xcr0, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_swapgs_fsgsbase, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ud, setup, teardown),

@@ -16,6 +16,9 @@
 #include <cmocka.h>
 
 #include "harness.h"
+#include <Zydis/Zydis.h>
+
+#include "cpu/decode/decode.h"
 #include "cpu/event.h"
 #include "cpu/exec/flags.h"
 #include "cpu/memory/mem.h"
@@ -87,7 +90,7 @@ static void valid_vmcs(void)
 	vmcs_set(c, VMCS_GUEST_IDTR_LIMIT, 0xfff);
 }
 
-enum outcome { ENTERED, FAIL_CTRL, FAIL_HOST, EXIT33, EXIT33_LINK, EXIT34, OTHER };
+enum outcome { ENTERED, FAIL_CTRL, FAIL_HOST, EXIT33, EXIT33_LINK, EXIT33_PDPTE, EXIT34, OTHER };
 
 static enum outcome enter(void)
 {
@@ -104,7 +107,7 @@ static enum outcome enter(void)
 	}
 	u64 reason = vmcs_get(c, VMCS_EXIT_REASON), qual = vmcs_get(c, VMCS_EXIT_QUALIFICATION);
 	if (reason == (33 | BIT(31)))
-		return qual == 4 ? EXIT33_LINK : qual == 0 ? EXIT33 : OTHER;
+		return qual == 4 ? EXIT33_LINK : qual == 2 ? EXIT33_PDPTE : qual == 0 ? EXIT33 : OTHER;
 	if (reason == (34 | BIT(31)))
 		return qual == 1 ? EXIT34 : OTHER;
 	return OTHER;
@@ -203,6 +206,16 @@ static void c_pg_no_pe(void)
 	set(VMCS_SECONDARY_VM_EXEC_CONTROL, PROC2_UNRESTRICTED_GUEST | PROC2_ENABLE_EPT);
 	set(VMCS_EPT_POINTER, 0x700000 | (3 << 3) | 6);
 	andn(VMCS_GUEST_CR0, CR0_PE);
+}
+/* a 32-bit PAE guest whose PDPTE 1 (in memory: no EPT) sets reserved bit 8 */
+static void prot32(void);
+static void pae(void);
+#define PAE_PDPT 0x588000ull
+static void c_pdpte(void)
+{
+	prot32();
+	pae();
+	h_poke64(h, PAE_PDPT + 8, h_peek64(h, PAE_PDPT + 8) | BIT(8));
 }
 static void c_exit(void) { or(VMCS_VM_EXIT_CONTROLS, lowest(~allowed1(VMX_W_EXIT) & 0xffffffff)); }
 static void c_exit_store(void) { set(VMCS_EXIT_MSR_STORE_COUNT, 1); set(VMCS_EXIT_MSR_STORE_ADDR, 0x1008); }
@@ -387,6 +400,7 @@ static const struct negative {
 	{ "GUEST_LINK_SHADOW", c_link_shadow, EXIT33_LINK },
 	{ "GUEST_LINK_SHADOW", c_link_noshadow, EXIT33_LINK },
 	{ "GUEST_LINK_CURRENT", c_link_current, EXIT33_LINK },
+	{ "GUEST_PDPTES", c_pdpte, EXIT33_PDPTE },
 	{ "MSR_LOAD_ENTRY", c_msrload, EXIT34 },
 };
 
@@ -662,6 +676,7 @@ static const struct insn_exit insn_exits[] = {
 	{ "VMXON [rax]", { 0xf3, 0x0f, 0xc7, 0x30 }, 4, VMCS_NR_FIELDS, 0, 27, ~0ull },
 	{ "MOV cr8, rax", { 0x44, 0x0f, 0x22, 0xc0 }, 4, VMCS_CPU_BASED_VM_EXEC_CONTROL, PROC_CR8_LOAD_EXITING, 28, 8 },
 	{ "INVEPT rax, [rax]", { 0x66, 0x0f, 0x38, 0x80, 0x00 }, 5, VMCS_NR_FIELDS, 0, 50, 0 },
+	{ "RDPMC", { 0x0f, 0x33 }, 2, VMCS_CPU_BASED_VM_EXEC_CONTROL, PROC_RDPMC_EXITING, 15, 0 },
 };
 
 static void test_insn_exits(void **state)
@@ -795,6 +810,126 @@ static void test_pml_vmfunc_exits(void **state)
 	assert_int_equal(get(VMCS_EXIT_INSTRUCTION_LEN), 3);
 	assert_int_equal(get(VMCS_GUEST_RIP), L2_CODE + 10);
 	machine_free(&h->m);
+}
+
+/* SDM "Changes to Instruction Behavior in VMX Non-Root Operation": with
+ * "use TSC offsetting" and "use TSC scaling", RDTSC and RDMSR of
+ * IA32_TIME_STAMP_COUNTER give (TSC * multiplier) >> 48 + offset */
+static void test_tsc_offset_scaling(void **state)
+{
+	/* rdtsc; mov r8, rax; mov r9, rdx; mov ecx, 0x10; rdmsr; cpuid */
+	static const u8 code[] = { 0x0f, 0x31, 0x49, 0x89, 0xc0, 0x49, 0x89, 0xd1,
+				   0xb9, 0x10, 0, 0, 0, 0x0f, 0x32, 0x0f, 0xa2 };
+	const u64 off = 0x1000000000ull;
+
+	valid_vmcs();
+	or(VMCS_CPU_BASED_VM_EXEC_CONTROL,
+	   PROC_USE_TSC_OFFSETTING | PROC_ACTIVATE_SECONDARY | PROC_USE_MSR_BITMAPS);
+	set(VMCS_MSR_BITMAP, 0x900000); /* zeroed: RDMSR runs in L2 */
+	set(VMCS_SECONDARY_VM_EXEC_CONTROL, PROC2_USE_TSC_SCALING);
+	set(VMCS_TSC_MULTIPLIER, 3ull << 47); /* 1.5 */
+	set(VMCS_TSC_OFFSET, off);
+	h->c->msr.tsc_offset = 1ull << 40; /* L1's TSC: about 2^40 */
+	l2_code(code, sizeof(code));
+	run_to_exit();
+	assert_int_equal(get(VMCS_EXIT_REASON), 10);
+	u64 now = cpu_tsc(h->c);
+	u64 by_rdtsc = (h->c->gpr[R9] << 32) | (u32)h->c->gpr[R8];
+	u64 by_rdmsr = (h->c->gpr[RDX] << 32) | (u32)h->c->gpr[RAX];
+	u64 lo = (now - 1000) * 3 / 2 + off, hi = now * 3 / 2 + off;
+	assert_in_range(by_rdtsc, lo, hi);
+	assert_in_range(by_rdmsr, by_rdtsc, hi);
+	machine_free(&h->m);
+}
+
+/* SDM "Other Causes of VM Exits": a SIPI to an L2 in the wait-for-SIPI
+ * activity state exits (reason 4, the vector as qualification) and the
+ * state saved is still wait-for-SIPI */
+static void test_sipi_exit(void **state)
+{
+	static const u8 nop[] = { 0x90 };
+	valid_vmcs();
+	set(VMCS_GUEST_ACTIVITY_STATE, ACT_WAIT_SIPI);
+	l2_code(nop, sizeof(nop));
+	assert_int_equal(enter(), ENTERED);
+	cpu_step(h->c);
+	assert_true(h->c->vmx.nonroot); /* waits */
+	cpu_raise_sipi(h->c, 0x9a);
+	for (int k = 0; k < 10 && h->c->vmx.nonroot; k++)
+		cpu_step(h->c);
+	assert_false(h->c->vmx.nonroot);
+	assert_int_equal(get(VMCS_EXIT_REASON), 4);
+	assert_int_equal(get(VMCS_EXIT_QUALIFICATION), 0x9a);
+	assert_int_equal(get(VMCS_GUEST_ACTIVITY_STATE), ACT_WAIT_SIPI);
+	assert_int_equal(get(VMCS_GUEST_RIP), L2_CODE);
+	machine_free(&h->m);
+}
+
+/* "Checks on VM-Entry Control Fields": a software interrupt injected with
+ * instruction length 0 is allowed only with IA32_VMX_MISC[30]; it is then
+ * delivered with the return address the guest RIP itself */
+static void test_zero_len_inject(void **state)
+{
+	valid_vmcs();
+	vmx_caps_set(&h->m.model.vmx, VMXF_MISC_ZERO_LEN_INJECT, false);
+	set(VMCS_ENTRY_INTR_INFO, BIT(31) | (4 << 8) | 0x80);
+	set(VMCS_ENTRY_INSTRUCTION_LEN, 0);
+	assert_int_equal(enter(), FAIL_CTRL);
+	assert_string_equal(vmx_check_id(vmx_last_failed_check()), "ENTRY_INTR_LENGTH");
+	machine_free(&h->m);
+
+	valid_vmcs();
+	set(VMCS_ENTRY_INTR_INFO, BIT(31) | (4 << 8) | 0x80);
+	set(VMCS_ENTRY_INSTRUCTION_LEN, 0);
+	assert_int_equal(enter(), ENTERED);
+	assert_int_equal(h_peek64(h, h->c->gpr[RSP]), L2_CODE); /* pushed RIP */
+	machine_free(&h->m);
+}
+
+/* SDM "PAUSE-Loop Exiting": PAUSEs at CPL 0 no more than PLE_Gap TSC
+ * ticks apart form a loop; one more than PLE_Window ticks after the
+ * loop's first exits with reason 40. With a gap of 0 every PAUSE starts a
+ * new loop, and nothing exits. */
+static void test_pause_loop_exiting(void **state)
+{
+	static const u8 loop[] = { 0xf3, 0x90, 0xeb, 0xfc }; /* 1: pause; jmp 1b */
+	for (int gap = 0; gap < 2; gap++) {
+		valid_vmcs();
+		or(VMCS_CPU_BASED_VM_EXEC_CONTROL, PROC_ACTIVATE_SECONDARY);
+		set(VMCS_SECONDARY_VM_EXEC_CONTROL, PROC2_PAUSE_LOOP_EXITING);
+		set(VMCS_PLE_GAP, gap ? 128 : 0);
+		set(VMCS_PLE_WINDOW, 4096);
+		l2_code(loop, sizeof(loop));
+		assert_int_equal(enter(), ENTERED);
+		u64 t0 = cpu_tsc(h->c);
+		for (int k = 0; k < 20000 && h->c->vmx.nonroot; k++)
+			cpu_step(h->c);
+		if (!gap) {
+			assert_true(h->c->vmx.nonroot);
+		} else {
+			assert_false(h->c->vmx.nonroot);
+			assert_int_equal(get(VMCS_EXIT_REASON), 40);
+			assert_int_equal(get(VMCS_GUEST_RIP), L2_CODE);
+			assert_int_equal(get(VMCS_EXIT_INSTRUCTION_LEN), 2);
+			assert_true(cpu_tsc(h->c) - t0 > 4096);
+		}
+		machine_free(&h->m);
+	}
+}
+
+/* the exits column of the handler tables (cpu/decode/handlers_all.def):
+ * which instruction may raise which exit of its own */
+static void test_exit_column(void **state)
+{
+	assert_true(insn_can_exit(ZYDIS_MNEMONIC_CPUID, EXIT_REASON_CPUID));
+	assert_true(insn_can_exit(ZYDIS_MNEMONIC_MOV, EXIT_REASON_CR_ACCESS));
+	assert_true(insn_can_exit(ZYDIS_MNEMONIC_MOV, EXIT_REASON_DR_ACCESS));
+	assert_true(insn_can_exit(ZYDIS_MNEMONIC_OUTSB, EXIT_REASON_IO_INSTRUCTION));
+	assert_false(insn_can_exit(ZYDIS_MNEMONIC_ADD, EXIT_REASON_CPUID));
+	assert_false(insn_can_exit(ZYDIS_MNEMONIC_CPUID, EXIT_REASON_HLT));
+	assert_false(insn_can_exit(ZYDIS_MNEMONIC_MOV, EXIT_REASON_IO_INSTRUCTION));
+	/* exits that are not an instruction's own: any instruction */
+	assert_true(insn_can_exit(ZYDIS_MNEMONIC_MOV, EXIT_REASON_EPT_VIOLATION));
 }
 
 /* events: an NMI with NMI exiting, an INIT, a triple fault */
@@ -986,6 +1121,11 @@ static u64 tss_desc(u64 base, unsigned type)
 static void valid_vmcs_prot32(void)
 {
 	valid_vmcs();
+	prot32();
+}
+
+static void prot32(void)
+{
 	for (u64 k = 0; k < 1024; k++)
 		phys_write(&h->m.mem, TS_PD + 4 * k, 4, (k << 22) | 0x83);
 	h_poke64(h, TS_GDT + 0x00, 0);
@@ -1013,6 +1153,59 @@ static void valid_vmcs_prot32(void)
 	set(VMCS_GUEST_TR_LIMIT, 0x67);
 	set(VMCS_GUEST_TR_AR_BYTES, 0x8b);
 	set(VMCS_GUEST_LDTR_AR_BYTES, AR_UNUSABLE);
+}
+
+/* a 32-bit L2 with PAE paging: a PDPT at PAE_PDPT whose four entries
+ * point at directories of 2-MByte pages mapping 0-4 GiB */
+static void valid_vmcs_pae(void)
+{
+	valid_vmcs();
+	prot32();
+	pae();
+}
+
+static void pae(void)
+{
+	for (u64 k = 0; k < 4; k++) {
+		u64 pd = PAE_PDPT + 0x1000 * (k + 1);
+		h_poke64(h, PAE_PDPT + 8 * k, pd | 1);
+		for (u64 j = 0; j < 512; j++)
+			h_poke64(h, pd + 8 * j, (k << 30) | (j << 21) | 0x83);
+	}
+	set(VMCS_GUEST_CR4, CR4_VMXE | CR4_PAE);
+	set(VMCS_GUEST_CR3, PAE_PDPT);
+}
+
+/* SDM "Checks on Guest Page-Directory-Pointer-Table Entries" (qualification
+ * 2: the PDPTE fields with EPT, the table in memory without) and, with
+ * EPT, the PDPTEs saved by the exit ("Saving Control Registers, Debug
+ * Registers, and MSRs") */
+static void test_pdptes(void **state)
+{
+	static const u8 cpuid[] = { 0x0f, 0xa2 };
+
+	valid_vmcs_pae();
+	ept_on();
+	set(VMCS_GUEST_PDPTE2, 0x3000 | 1 | BIT(5));
+	assert_int_equal(enter(), EXIT33_PDPTE);
+	assert_string_equal(vmx_check_id(vmx_last_failed_check()), "GUEST_PDPTES");
+	machine_free(&h->m);
+
+	valid_vmcs_pae();
+	h_poke64(h, PAE_PDPT + 8, h_peek64(h, PAE_PDPT + 8) | BIT(8));
+	assert_int_equal(enter(), EXIT33_PDPTE);
+	machine_free(&h->m);
+
+	/* not present: no rule for the other bits */
+	valid_vmcs_pae();
+	ept_on();
+	set(VMCS_GUEST_PDPTE3, BIT(5));
+	l2_code(cpuid, sizeof(cpuid));
+	run_to_exit();
+	assert_int_equal(get(VMCS_EXIT_REASON), 10);
+	for (unsigned k = 0; k < 4; k++)
+		assert_int_equal(get(vmx_guest_pdpte[k]), h_peek64(h, PAE_PDPT + 8 * k));
+	machine_free(&h->m);
 }
 
 /* SDM "Task Switches" (reason 9, "Exit Qualification for Task Switches":
@@ -1102,7 +1295,7 @@ static void test_shadow_vmcs_l2(void **state)
  * by a test of this program (run before this one), or is one the
  * advertised controls cannot cause (docs/vmx.md lists them). */
 static const u32 not_caused[] = {
-	4, 5, 6, 11, 15, 17, 41, 43, 44, 45, 53, 56,
+	5, 6, 11, 17, 41, 43, 44, 45, 53, 56,
 	60, 63, 64, 65, 66, 67, 68, 69, 70, 72, 73, 74, 75, 76, 77, 78, 79,
 };
 
@@ -1499,6 +1692,12 @@ int main(void)
 		cmocka_unit_test(test_insn_info_exits),
 		cmocka_unit_test(test_desc_table_no_exit),
 		cmocka_unit_test(test_task_switch_exits),
+		cmocka_unit_test(test_pdptes),
+		cmocka_unit_test(test_tsc_offset_scaling),
+		cmocka_unit_test(test_sipi_exit),
+		cmocka_unit_test(test_zero_len_inject),
+		cmocka_unit_test(test_pause_loop_exiting),
+		cmocka_unit_test(test_exit_column),
 		cmocka_unit_test(test_shadow_vmcs_l2),
 		/* last: it counts the exits of every test above */
 		cmocka_unit_test(test_exit_reason_gate),

@@ -342,13 +342,13 @@ static void test_cap_msr_values(void **s)
 	assert_int_equal(msr(0x481), 0x0000007f00000016ull);
 	assert_int_equal(msr(0x48d), 0x0000007f00000016ull);
 	/* primary processor-based: default1 1, 4-6, 8, 13-16, 26; + interrupt
-	 * window 2, TSC offsetting 3, HLT 7, INVLPG 9, MWAIT 10, RDTSC 12,
-	 * CR8-load 19, CR8-store 20, NMI window 22, MOV-DR 23, unconditional
-	 * I/O 24, I/O bitmaps 25, monitor trap flag 27, MSR bitmaps 28,
-	 * MONITOR 29, PAUSE 30, secondary controls 31 (no RDPMC exiting, 11);
-	 * TRUE: CR3-load/store exiting may be 0 */
-	assert_int_equal(msr(0x482), 0xffd9f7fe0401e172ull);
-	assert_int_equal(msr(0x48e), 0xffd9f7fe04006172ull);
+	 * window 2, TSC offsetting 3, HLT 7, INVLPG 9, MWAIT 10, RDPMC 11,
+	 * RDTSC 12, CR8-load 19, CR8-store 20, NMI window 22, MOV-DR 23,
+	 * unconditional I/O 24, I/O bitmaps 25, monitor trap flag 27, MSR
+	 * bitmaps 28, MONITOR 29, PAUSE 30, secondary controls 31; TRUE:
+	 * CR3-load/store exiting may be 0 */
+	assert_int_equal(msr(0x482), 0xffd9fffe0401e172ull);
+	assert_int_equal(msr(0x48e), 0xffd9fffe04006172ull);
 	/* VM-exit: default1 0-8, 10, 11, 13, 14, 16, 17; + host address-space
 	 * size 9, acknowledge interrupt 15, save/load PAT 18/19, save/load
 	 * EFER 20/21, save VMX-preemption timer value 22; TRUE: save debug
@@ -361,8 +361,9 @@ static void test_cap_msr_values(void **s)
 	assert_int_equal(msr(0x490), 0x0000d3ff000011fbull);
 	/* "Miscellaneous Data": timer rate 5, store LMA (5), activity HLT,
 	 * shutdown, wait-for-SIPI (6-8), RDMSR of IA32_SMBASE (15), 4
-	 * CR3-target values (24:16), no VMWRITE to exit fields (29) */
-	assert_int_equal(msr(0x485), 0x481e5);
+	 * CR3-target values (24:16), VMWRITE to exit fields (29), injection
+	 * with instruction length 0 (30) */
+	assert_int_equal(msr(0x485), 0x600481e5);
 	/* "VMX-Fixed Bits in CR0/CR4": PE, NE, PG fixed to 1, no CR0 bit
 	 * fixed to 0; CR4.VMXE fixed to 1, CR4 bits the model lacks to 0 */
 	assert_int_equal(msr(0x486), 0x80000021);
@@ -373,13 +374,15 @@ static void test_cap_msr_values(void **s)
 		    f1 & CR4_OSXSAVE && f1 & CR4_PCIDE && f1 & CR4_FSGSBASE);
 	assert_false(f1 & (CR4_PKE | CR4_LA57 | CR4_SMXE));
 	assert_int_equal(f1 >> 32, 0);
-	/* "VMCS Enumeration": highest index 17H (the VMX-preemption timer
-	 * value, 482EH; no PLE or TPR-shadow fields) */
-	assert_int_equal(msr(0x48a), 0x17 << 1);
+	/* "VMCS Enumeration": highest index 19H (the TSC multiplier, 2032H;
+	 * the VMX-preemption timer value, 482EH, has 17H; no TPR-shadow
+	 * fields) */
+	assert_int_equal(msr(0x48a), 0x19 << 1);
 	/* secondary processor-based: enable EPT 1, descriptor-table exiting 2,
 	 * RDTSCP 3, enable VPID 5, WBINVD 6, unrestricted guest 7, RDRAND 11,
-	 * INVPCID 12, VM functions 13, VMCS shadowing 14, RDSEED 16, PML 17 */
-	assert_int_equal(msr(0x48b), 0x000378ee00000000ull);
+	 * PAUSE-loop exiting 10, INVPCID 12, VM functions 13, VMCS shadowing
+	 * 14, RDSEED 16, PML 17, TSC scaling 25 */
+	assert_int_equal(msr(0x48b), 0x02037cee00000000ull);
 	/* "VPID and EPT Capabilities": INVVPID (32) of every type (40-43), no
 	 * EPT: execute-only 0, page-walk length 4 (6) and 5 (7), UC 8, WB 14, 2-MByte
 	 * 16 and 1-GByte 17 pages, INVEPT 20, A/D flags 21, INVEPT single 25
@@ -482,8 +485,6 @@ static void test_cpu_vmx_options(void **s)
 	assert_non_null(strstr(err, "not implemented"));
 	assert_int_equal(parse("max,+vmx,vmx-posted-intr=on"), -1);
 	assert_non_null(strstr(err, "vmx-posted-intr"));
-	assert_int_equal(parse("max,+vmx,+vmx-vmwrite-vmexit-fields"), -1);
-	assert_non_null(strstr(err, "vmx-vmwrite-vmexit-fields"));
 	/* an Intel 64 control on a model without it */
 	assert_int_equal(parse("max,-lm,+vmx,+vmx-entry-ia32e-mode"), -1);
 	assert_non_null(strstr(err, "long mode"));
@@ -894,7 +895,8 @@ static void test_vmread_vmwrite(void **s)
 		FAILS_VALID(sh_run(&H, CODE(VMWRITE_REG)), 12);
 	}
 	/* "VMWRITE to read-only VMCS component" (13): the VM-exit
-	 * information fields, unless IA32_VMX_MISC[29] */
+	 * information fields, unless IA32_VMX_MISC[29] (on here by default) */
+	vmx_caps_set(&H.m.model.vmx, VMXF_MISC_VMWRITE_ANY_FIELD, false);
 	C->gpr[RAX] = 0x4402; /* EXIT_REASON */
 	C->gpr[RBX] = 1;
 	cpu_set_rflags(C, RFLAGS_FIXED);
@@ -1387,7 +1389,10 @@ static void test_vmcs_shadow_nonroot(void **s)
 	 * (12), "VMWRITE to read-only VMCS component" (13): the error number
 	 * goes to the current VMCS */
 	FAILS_VALID(shadow_step(false, 0x0001, 0), 12);
+	vmx_caps_set(&H.m.model.vmx, VMXF_MISC_VMWRITE_ANY_FIELD, false);
 	FAILS_VALID(shadow_step(true, ENC_EXIT_REASON, 5), 13);
+	vmx_caps_set(&H.m.model.vmx, VMXF_MISC_VMWRITE_ANY_FIELD, true);
+	SUCCEEDS(shadow_step(true, ENC_EXIT_REASON, 5)); /* IA32_VMX_MISC[29] */
 	assert_true(C->vmx.nonroot);
 
 	/* the VMREAD bitmap bit of 681EH: VMREAD exits, VMWRITE does not */

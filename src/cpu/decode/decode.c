@@ -13,9 +13,14 @@
 #include "cpu/fault.h"
 #include "cpu/memory/mem.h"
 #include "machine/machine.h"
+#include "vmx/vmcs.h"
 
 /* --- the handler table, from every handlers_*.def --- */
 static insn_fn *handler_table[ZYDIS_MNEMONIC_MAX_VALUE + 1];
+/* the exits column (handlers_all.def): VM exit reasons by mnemonic, and
+ * every reason some instruction raises */
+#define VX(name) ((unsigned __int128)1 << EXIT_REASON_##name)
+static unsigned __int128 exit_table[ZYDIS_MNEMONIC_MAX_VALUE + 1], insn_exit_reasons;
 static bool handler_table_ready;
 
 insn_fn exec_ud;
@@ -29,9 +34,23 @@ static void build_handler_table(void)
 	for (unsigned k = 0; k <= ZYDIS_MNEMONIC_MAX_VALUE; k++)
 		handler_table[k] = exec_ud;
 #define H(m, fn) handler_table[ZYDIS_MNEMONIC_##m] = fn;
+#define HX(m, fn, exits)                                   \
+	handler_table[ZYDIS_MNEMONIC_##m] = fn;            \
+	exit_table[ZYDIS_MNEMONIC_##m] = (exits);          \
+	insn_exit_reasons |= (exits);
 #include "cpu/decode/handlers_all.def"
+#undef HX
 #undef H
 	handler_table_ready = true;
+}
+
+bool insn_can_exit(unsigned mnemonic, unsigned reason)
+{
+	if (!handler_table_ready)
+		build_handler_table();
+	if (reason >= 128 || !((insn_exit_reasons >> reason) & 1))
+		return true; /* not an instruction's own exit (APIC access, EPT...) */
+	return mnemonic <= ZYDIS_MNEMONIC_MAX_VALUE && ((exit_table[mnemonic] >> reason) & 1);
 }
 
 insn_fn *decode_handler(unsigned mnemonic)

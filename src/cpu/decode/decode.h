@@ -18,6 +18,10 @@ enum decode_status {
 enum decode_status decode_insn(unsigned mode, const u8 *bytes, unsigned len, struct insn *out);
 /* the handler for a Zydis mnemonic (exec_ud for unknown ones) */
 insn_fn *decode_handler(unsigned mnemonic);
+/* may the instruction `mnemonic` cause VM exit `reason` of its own? (the
+ * HX column of handlers_all.def; true for a reason no instruction lists,
+ * such as an EPT violation or an APIC access) */
+bool insn_can_exit(unsigned mnemonic, unsigned reason);
 /* disassemble for traces: writes text into buf */
 void decode_disasm(unsigned mode, u64 rip, const u8 *bytes, unsigned len, char *buf,
 		   unsigned buflen);

@@ -3,6 +3,7 @@
  * Every handler returns 0, or -1 for "#GP(0)"; a write handler checks
  * everything before it changes anything (DESIGN "Check, then commit"). */
 #include "cpu/system/msr.h"
+#include "vmx/vmx.h"
 
 #include <stddef.h>
 #include <stdio.h>
@@ -121,7 +122,7 @@ static int wr_sfmask(struct cpu *c, u32 idx, u64 val)
 /* --- time stamp counter (SDM Vol.3B "Time-Stamp Counter") --- */
 static int rd_tsc(struct cpu *c, u32 idx, u64 *val)
 {
-	*val = cpu_tsc(c);
+	*val = vmx_guest_tsc(c, cpu_tsc(c)); /* offset and scaled for L2 */
 	return 0;
 }
 
