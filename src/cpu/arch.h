@@ -66,6 +66,7 @@
 #define CR4_SMEP       BIT(20)
 #define CR4_SMAP       BIT(21)
 #define CR4_PKE        BIT(22)
+#define CR4_PKS        BIT(24)
 
 #define EFER_SCE   BIT(0)
 #define EFER_LME   BIT(8)

@@ -141,6 +141,11 @@ static const struct snap_field msr_state_fields[] = {
 	SNAP_U64(struct msr_state, mcg_status),
 	SNAP_U64(struct msr_state, xss),
 	SNAP_U64(struct msr_state, mcg_ctl),
+	SNAP_U64(struct msr_state, perf_evtsel),
+	SNAP_U64(struct msr_state, perf_ctr),
+	SNAP_U64(struct msr_state, perf_base),
+	SNAP_U64(struct msr_state, pkrs),
+	SNAP_U32(struct msr_state, pkru),
 };
 SNAP_DESC(msr_state, 1, msr_state_fields, NULL, NULL);
 

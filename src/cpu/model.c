@@ -28,7 +28,15 @@ struct feat_desc {
 static const struct feat_desc feat_table[FEAT_NR] = {
 #define FEAT(n, l, s, r, b) [FEAT_##n] = { #n, l, s, r, b },
 #include "cpu/features.def"
-#undef FEAT
+};
+
+/* flags QEMU knows that are not CPUID bits nestbox could advertise (feature
+ * MSR bits, KVM's paravirtual leaf): accepted and dropped with a warning */
+static const struct {
+	const char *name, *where;
+} qfeat_table[] = {
+#define QFEAT(n, where) { #n, where },
+#include "cpu/features.def"
 };
 
 /* What nestbox implements; "max" advertises exactly this set and every
@@ -45,6 +53,8 @@ static const struct feat_desc feat_table[FEAT_NR] = {
  *  - xsave xsaveopt xsavec xgetbv1 (XSAVE_IMPLEMENTED): XSAVE/XSAVEOPT/
  *    XSAVEC/XRSTOR for x87 and SSE state (cpu/fpu/exec_xsave.c), XGETBV/XSETBV
  *    (exec_sys.c), leaf 0xd below; not xsaves (no IA32_XSS).
+ *  - pku pks: protection keys (cpu/system/pkeys.c), without the XSAVE PKRU
+ *    component (docs/known-gaps.md).
  *  - integer extensions (movbe popcnt bmi1 bmi2 adx abm cx16 lahf_lm):
  *    cpu/exec_alu*.c, exec_bit.c; smep smap pcid: cpu/memory/mmu.c. */
 static const char nestbox_implemented[] =
@@ -52,7 +62,7 @@ static const char nestbox_implemented[] =
 	"monitor vmx cx16 pcid x2apic movbe popcnt tsc_deadline rdrand hypervisor "
 	"fsgsbase tsc_adjust bmi1 smep bmi2 erms invpcid rdseed adx smap clflushopt umip rdpid "
 	"spec_ctrl stibp ssbd arch_capabilities md_clear "
-	"lahf_lm abm syscall nx pdpe1gb rdtscp lm arat invtsc "
+	"lahf_lm abm syscall nx pdpe1gb rdtscp lm arat invtsc pku pks "
 	SSE_IMPLEMENTED " " XSAVE_IMPLEMENTED;
 
 /* Implemented, but advertised only when asked for ("-cpu max,+vmx"), as
@@ -61,20 +71,23 @@ static const char nestbox_implemented[] =
  * no VPID yet); a guest that finds it should be one that wants it. */
 static const char nestbox_opt_in[] = "vmx";
 
-enum model_vendor { INTEL, AMD };
-
 struct model_def {
 	const char *name;
-	enum model_vendor vendor;
+	const char *alias_of; /* an A() row: the model it names; NULL for M() */
+	const char *vendor;   /* CPUID leaf 0 vendor string ("" for base) */
 	u32 family, model, stepping;
+	u32 level, xlevel;    /* CPUID leaf 0 / 0x80000000 EAX, before auto-raise */
+	const char *model_id; /* the brand string (leaves 0x80000002-4) */
 	const char *features; /* "*" = everything implemented */
-	const char *desc;
+	const char *desc;     /* as QEMU 7.2's -cpu help prints it */
 };
 
 static const struct model_def model_defs[] = {
-#define M(n, v, f, m, s, feats, d) { n, v, f, m, s, feats, d },
+#define M(n, v, f, m, s, lv, xl, id, feats, d) { n, NULL, v, f, m, s, lv, xl, id, feats, d },
+#define A(n, target, d) { n, target, "", 0, 0, 0, 0, 0, "", "", d },
 #include "cpu/models.def"
 #undef M
+#undef A
 };
 
 /* QEMU aliases that "_"/"-"/"." folding does not cover */
@@ -82,6 +95,7 @@ static const struct {
 	const char *alias, *name;
 } feat_aliases[] = {
 	{ "pni", "sse3" }, { "pclmuldq", "pclmulqdq" }, { "xd", "nx" }, { "i64", "lm" },
+	{ "ffxsr", "fxsr_opt" },
 };
 
 #define MAX_BASIC_LEAF 0xd
@@ -235,16 +249,28 @@ static u32 signature(u32 family, u32 model, u32 stepping)
 	       (ext_fam << 20);
 }
 
-static void put_vendor(struct cpu_model *m, enum model_vendor v)
+/* AMD-flavoured: AMD, and Hygon's AMD-derived parts (the AMD CPUID and
+ * MSR behaviour: AMD APM) */
+static bool vendor_is_amd(const char *v)
 {
-	const char *s = v == AMD ? "AuthenticAMD" : "GenuineIntel";
-	struct cpuid_leaf *l = leaf_get(m, 0, 0);
+	return !strcmp(v, "AuthenticAMD") || !strcmp(v, "HygonGenuine");
+}
 
-	/* vendor string order: EBX, EDX, ECX */
+/* the vendor string in leaf 0 (order EBX, EDX, ECX) and, on AMD-flavoured
+ * models, in leaf 0x80000000 too (APM Vol.3 "CPUID Fn8000_0000") */
+static void put_vendor(struct cpu_model *m, const char *v)
+{
+	char s[12] = { 0 };
+	struct cpuid_leaf *l = leaf_get(m, 0, 0), *x = leaf_get(m, 0x80000000, 0);
+
+	memcpy(s, v, strnlen(v, sizeof(s)));
 	l->r[CPUID_EBX] = load_le32(s);
 	l->r[CPUID_EDX] = load_le32(s + 4);
 	l->r[CPUID_ECX] = load_le32(s + 8);
-	m->vendor_amd = v == AMD;
+	m->vendor_amd = vendor_is_amd(v);
+	x->r[CPUID_EBX] = m->vendor_amd ? l->r[CPUID_EBX] : 0;
+	x->r[CPUID_EDX] = m->vendor_amd ? l->r[CPUID_EDX] : 0;
+	x->r[CPUID_ECX] = m->vendor_amd ? l->r[CPUID_ECX] : 0;
 }
 
 static void put_brand(struct cpu_model *m, const char *brand)
@@ -252,8 +278,9 @@ static void put_brand(struct cpu_model *m, const char *brand)
 	char buf[48] = { 0 };
 	size_t n = strlen(brand);
 
-	/* at most 47 characters: the 48th byte is the terminating NUL */
-	memcpy(buf, brand, n < sizeof(buf) - 1 ? n : sizeof(buf) - 1);
+	/* 48 bytes, NUL-padded; a 48-character model-id fills them all, as
+	 * QEMU gives "Intel Core i7 9xx (Nehalem Core i7, IBRS update)" */
+	memcpy(buf, brand, n < sizeof(buf) ? n : sizeof(buf));
 	for (u32 k = 0; k < 3; k++)
 		leaf_set(m, 0x80000002 + k, 0, load_le32(buf + 16 * k), load_le32(buf + 16 * k + 4),
 			 load_le32(buf + 16 * k + 8), load_le32(buf + 16 * k + 12));
@@ -271,7 +298,6 @@ static void put_cache_leaf4(struct cpu_model *m, u32 sub, u32 type, u32 level, u
 
 static void model_base_leaves(struct cpu_model *m, const struct model_def *d)
 {
-	put_vendor(m, d->vendor);
 	leaf_get(m, 0, 0)->r[CPUID_EAX] = MAX_BASIC_LEAF;
 	/* leaf 1 EBX: CLFLUSH line size in 8-byte units (bits 15:8); the
 	 * initial APIC ID (31:24) is filled per CPU by the CPUID instruction */
@@ -288,13 +314,7 @@ static void model_base_leaves(struct cpu_model *m, const struct model_def *d)
 	leaf_set(m, 0xb, 0, 0, 1, 0 | (1u << 8), 0);
 	leaf_set(m, 0xb, 1, 0, 1, 1 | (2u << 8), 0);
 	leaf_set(m, 0x80000000, 0, MAX_EXT_LEAF, 0, 0, 0);
-	if (d->vendor == AMD) {
-		const char *s = "AuthenticAMD";
-		struct cpuid_leaf *l = leaf_get(m, 0x80000000, 0);
-		l->r[CPUID_EBX] = load_le32(s);
-		l->r[CPUID_EDX] = load_le32(s + 4);
-		l->r[CPUID_ECX] = load_le32(s + 8);
-	}
+	put_vendor(m, d->vendor);
 	leaf_set(m, 0x80000001, 0, signature(d->family, d->model, d->stepping), 0, 0, 0);
 	/* leaf 0x80000006 ECX: L2 size KiB [31:16], associativity code 6 = 8-way, line 64 */
 	leaf_set(m, 0x80000006, 0, 0, 0, (256u << 16) | (6u << 12) | 64, 0);
@@ -325,7 +345,9 @@ static void model_finish(struct cpu_model *m)
 		leaf_set(m, 0xd, 0, 0, 0, 0, 0);
 		leaf_set(m, 0xd, 1, 0, 0, 0, 0);
 	}
-	/* leaf 0x80000008: MAXPHYADDR [7:0], linear address bits [15:8] */
+	/* leaf 0x80000008: MAXPHYADDR [7:0], linear address bits [15:8]: 57
+	 * with 5-level paging (SDM "CPUID": "Linear Address Size") */
+	m->lin_addr_bits = feat_read(m, FEAT_la57) ? 57 : 48;
 	leaf_set(m, 0x80000008, 0, m->phys_addr_bits | ((u32)m->lin_addr_bits << 8), 0, 0, 0);
 	/* AMD mirrors most leaf-1 EDX bits in 0x80000001 EDX (APM Vol.3
 	 * "CPUID Fn8000_0001_EDX"): bits 0-9, 12-17, 23, 24 */
@@ -355,6 +377,14 @@ static const struct model_def *model_def_find(const char *name, size_t len)
 		if (strlen(model_defs[k].name) == len && !strncasecmp(model_defs[k].name, name, len))
 			return &model_defs[k];
 	return NULL;
+}
+
+/* the M() row an A() row names */
+static const struct model_def *model_def_resolve(const struct model_def *d)
+{
+	for (int hops = 0; d && d->alias_of && hops < 4; hops++)
+		d = model_def_find(d->alias_of, strlen(d->alias_of));
+	return d && !d->alias_of ? d : NULL;
 }
 
 static int parse_bool(const char *v)
@@ -389,11 +419,13 @@ struct parse_state {
 	u64 on[FEAT_WORDS], off[FEAT_WORDS];     /* feat=on|off, in order */
 	u64 plus[FEAT_WORDS], minus[FEAT_WORDS]; /* +feat / -feat: applied last, "-" wins (QEMU) */
 	u32 family, model, stepping;
-	u32 level, xlevel; /* 0 = model default */
+	u32 level, xlevel; /* 0 = the model's, raised to cover its features */
+	u32 min_level, min_xlevel;
 	u32 phys_bits;
 	char model_id[49];
 	char vendor[13];
 	bool enforce;
+	bool pmu_off;
 	/* -cpu vmx-NAME requests, per vmx_controls.def / vmx_caps.def row:
 	 * vmx-NAME=on|off (in order, last wins), then +vmx-NAME, then
 	 * -vmx-NAME (applied last, so "-" wins, as for CPUID features) */
@@ -412,12 +444,19 @@ static void feat_request(struct parse_state *ps, int f, bool on, bool plusminus)
 		clr[f / 64] &= ~bit;
 }
 
-/* Properties QEMU accepts on -cpu that tune nothing nestbox models. */
+/* Properties QEMU 7.2 accepts on -cpu (query-cpu-model-expansion) that
+ * tune nothing nestbox models: topology IDs, host pass-through, KVM, cache
+ * and PMU knobs, the TSC frequency, the microcode revision. README's -cpu
+ * row and docs/known-gaps.md list them. */
 static bool prop_ignored(const char *key)
 {
 	static const char *const ignored[] = {
-		"check", "migratable", "pmu", "l3-cache", "host-cache-info", "host-phys-bits",
-		"kvm", "lmce", "full-cpuid-auto-level", "tcg-cpuid", "hv-passthrough",
+		"check", "migratable", "l3-cache", "legacy-cache", "host-cache-info",
+		"host-phys-bits", "host-phys-bits-limit", "fill-mtrr-mask", "kvm", "lmce",
+		"full-cpuid-auto-level", "tcg-cpuid", "hv-passthrough", "apic-id", "core-id",
+		"die-id", "socket-id", "thread-id", "node-id", "cpuid-0xb", "kvm-no-smi-migration",
+		"kvm-pv-enforce-cpuid", "lbr-fmt", "lbr_fmt", "level-func7", "xlevel2", "min-xlevel2",
+		"start-powered-off", "tsc-frequency", "tsc_freq", "ucode-rev", "vmware-cpuid-freq",
 	};
 
 	for (size_t k = 0; k < ARRAY_SIZE(ignored); k++)
@@ -427,6 +466,39 @@ static bool prop_ignored(const char *key)
 	 * are accepted and have no effect. (The VMX names, vmx-*, are VMX
 	 * capabilities: vmx_request().) */
 	return !strncmp(key, "hv-", 3) || !strncmp(key, "hv_", 3) || !strncmp(key, "x-", 2);
+}
+
+/* a flag QEMU knows that is not a CPUID bit nestbox can advertise
+ * (features.def QFEAT rows): its location text, or NULL */
+static const char *qfeat_lookup(const char *name)
+{
+	char folded[48];
+
+	feat_fold(folded, name, sizeof(folded));
+	for (size_t k = 0; k < ARRAY_SIZE(qfeat_table); k++)
+		if (!strcmp(folded, qfeat_table[k].name))
+			return qfeat_table[k].where;
+	return NULL;
+}
+
+/* QEMU's wording for a feature the accelerator lacks ("TCG doesn't support
+ * requested feature: CPUID.01H:ECX.avx [bit 28]"), one line each */
+static void warn_dropped(const char *where)
+{
+	fprintf(stderr, "nestbox: warning: nestbox doesn't support requested feature: %s\n", where);
+}
+
+static void warn_feat(int f)
+{
+	static const char regs[4][4] = { "EAX", "EBX", "ECX", "EDX" };
+	const struct feat_desc *d = &feat_table[f];
+	char where[96], sub[16] = "";
+
+	if (d->sub)
+		snprintf(sub, sizeof(sub), "_%XH", d->sub);
+	snprintf(where, sizeof(where), "CPUID.%02XH%s:%s.%s [bit %u]", d->leaf, sub, regs[d->reg],
+		 d->name, d->bit);
+	warn_dropped(where);
 }
 
 /* a QEMU VMX capability name ("vmx-ept", any case, '_' for '-') */
@@ -482,10 +554,14 @@ static int parse_prop(struct parse_state *ps, const char *key, const char *val)
 		num = &ps->model;
 	else if (!strcmp(key, "stepping"))
 		num = &ps->stepping;
-	else if (!strcmp(key, "level") || !strcmp(key, "min-level"))
+	else if (!strcmp(key, "level"))
 		num = &ps->level;
-	else if (!strcmp(key, "xlevel") || !strcmp(key, "min-xlevel"))
+	else if (!strcmp(key, "xlevel"))
 		num = &ps->xlevel;
+	else if (!strcmp(key, "min-level"))
+		num = &ps->min_level;
+	else if (!strcmp(key, "min-xlevel"))
+		num = &ps->min_xlevel;
 	else if (!strcmp(key, "phys-bits"))
 		num = &ps->phys_bits;
 	if (num) {
@@ -505,6 +581,13 @@ static int parse_prop(struct parse_state *ps, const char *key, const char *val)
 		memcpy(ps->vendor, val, 13);
 		return 1;
 	}
+	if (!strcmp(key, "pmu")) {
+		int on = val ? parse_bool(val) : 1;
+		if (on < 0)
+			return -1;
+		ps->pmu_off = !on;
+		return 1;
+	}
 	if (!strcmp(key, "enforce")) {
 		ps->enforce = !val || parse_bool(val) == 1;
 		return 1;
@@ -522,7 +605,10 @@ static int parse_option(struct parse_state *ps, char *opt, char *err, unsigned e
 	if (opt[0] == '+' || opt[0] == '-') {
 		f = feat_lookup(opt + 1);
 		if (f < 0) {
-			if (prop_ignored(opt + 1))
+			const char *where = qfeat_lookup(opt + 1);
+			if (where && opt[0] == '+')
+				warn_dropped(where);
+			if (where || prop_ignored(opt + 1))
 				return 0;
 			err_set(err, errlen, "unknown CPU feature '%s'", opt + 1);
 			return -1;
@@ -552,6 +638,17 @@ static int parse_option(struct parse_state *ps, char *opt, char *err, unsigned e
 		feat_request(ps, f, on, false);
 		return 0;
 	}
+	const char *where = qfeat_lookup(opt);
+	if (where) {
+		on = val ? parse_bool(val) : 1;
+		if (on < 0) {
+			err_set(err, errlen, "CPU feature '%s': bad value '%s' (use on or off)", opt, val);
+			return -1;
+		}
+		if (on)
+			warn_dropped(where);
+		return 0;
+	}
 	switch (parse_prop(ps, opt, val)) {
 	case 1:
 		return 0;
@@ -574,7 +671,7 @@ static int feat_enable(struct cpu_model *m, const struct parse_state *ps, int f,
 				feat_table[f].name);
 			return -1;
 		}
-		LOG(cpu, "cpu: feature '%s' is not implemented; not advertised", feat_table[f].name);
+		warn_feat(f);
 		return 0;
 	}
 	feat_write(m, (enum cpu_feature)f, true);
@@ -593,7 +690,7 @@ u64 cpu_model_cr4_bits(const struct cpu_model *m)
 		{ CR4_VMXE, FEAT_vmx },      { CR4_FSGSBASE, FEAT_fsgsbase },
 		{ CR4_PCIDE, FEAT_pcid },    { CR4_OSXSAVE, FEAT_xsave },
 		{ CR4_SMEP, FEAT_smep },     { CR4_SMAP, FEAT_smap },
-		{ CR4_PKE, FEAT_pku },
+		{ CR4_PKE, FEAT_pku },       { CR4_PKS, FEAT_pks },
 	};
 	u64 ok = CR4_PCE;
 
@@ -644,6 +741,27 @@ static int vmx_apply(struct cpu_model *m, const struct parse_state *ps, char *er
 	return 0;
 }
 
+static u32 umax(u32 a, u32 b) { return a > b ? a : b; }
+
+/* QEMU's full-cpuid-auto-level (on by default): the model's level (basic
+ * or extended) is raised to the highest leaf an advertised feature flag
+ * lives in; XSAVE needs leaf 0xd; nestbox's machine always has leaf
+ * 0x80000008 (address sizes) on a 64-bit model. */
+static u32 auto_level(const struct cpu_model *m, u32 level, bool ext)
+{
+	for (int f = 0; f < FEAT_NR; f++) {
+		u32 leaf = feat_table[f].leaf;
+		bool in_range = ext ? (leaf >= 0x80000000 && leaf < 0x90000000) : leaf < 0x40000000;
+		if (in_range && leaf > level && feat_read(m, (enum cpu_feature)f))
+			level = leaf;
+	}
+	if (!ext && feat_read(m, FEAT_xsave))
+		level = umax(level, 0xd);
+	if (ext && feat_read(m, FEAT_lm))
+		level = umax(level, 0x80000008);
+	return level;
+}
+
 static int model_apply(struct cpu_model *m, struct parse_state *ps, char *err, unsigned errlen)
 {
 	const struct model_def *d = ps->def;
@@ -675,19 +793,15 @@ static int model_apply(struct cpu_model *m, struct parse_state *ps, char *err, u
 	u32 sig = signature(ps->family, ps->model, ps->stepping);
 	leaf_get(m, 1, 0)->r[CPUID_EAX] = sig;
 	leaf_get(m, 0x80000001, 0)->r[CPUID_EAX] = sig;
-	if (ps->level)
-		leaf_get(m, 0, 0)->r[CPUID_EAX] = ps->level;
-	if (ps->xlevel)
-		leaf_get(m, 0x80000000, 0)->r[CPUID_EAX] = ps->xlevel;
+	leaf_get(m, 0, 0)->r[CPUID_EAX] =
+		ps->level ? ps->level : auto_level(m, umax(d->level, ps->min_level), false);
+	leaf_get(m, 0x80000000, 0)->r[CPUID_EAX] =
+		ps->xlevel ? ps->xlevel : auto_level(m, umax(d->xlevel, ps->min_xlevel), true);
 	if (ps->phys_bits)
 		m->phys_addr_bits = (u8)ps->phys_bits;
-	if (ps->vendor[0]) {
-		struct cpuid_leaf *l = leaf_get(m, 0, 0);
-		l->r[CPUID_EBX] = load_le32(ps->vendor);
-		l->r[CPUID_EDX] = load_le32(ps->vendor + 4);
-		l->r[CPUID_ECX] = load_le32(ps->vendor + 8);
-		m->vendor_amd = !strcmp(ps->vendor, "AuthenticAMD");
-	}
+	m->pmu_off = ps->pmu_off;
+	if (ps->vendor[0])
+		put_vendor(m, ps->vendor);
 	put_brand(m, ps->model_id);
 	model_finish(m);
 	return vmx_apply(m, ps, err, errlen);
@@ -709,7 +823,8 @@ int cpu_model_parse(struct cpu_model *m, const char *spec, char *err, unsigned e
 		return -1;
 	}
 	namelen = strcspn(spec, ",");
-	ps.def = model_def_find(spec, namelen);
+	const struct model_def *named = model_def_find(spec, namelen);
+	ps.def = model_def_resolve(named);
 	if (!ps.def) {
 		err_set(err, errlen, "unable to find CPU model '%.*s'", (int)namelen, spec);
 		return -1;
@@ -718,8 +833,8 @@ int cpu_model_parse(struct cpu_model *m, const char *spec, char *err, unsigned e
 	ps.family = ps.def->family;
 	ps.model = ps.def->model;
 	ps.stepping = ps.def->stepping;
-	snprintf(ps.model_id, sizeof(ps.model_id), "nestbox Virtual CPU (%s)", ps.def->name);
-	snprintf(m->name, sizeof(m->name), "%s", ps.def->name);
+	snprintf(ps.model_id, sizeof(ps.model_id), "%s", ps.def->model_id);
+	snprintf(m->name, sizeof(m->name), "%s", named->name);
 
 	snprintf(buf, sizeof(buf), "%s", spec + namelen);
 	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
@@ -767,14 +882,51 @@ void cpu_model_cpuid(const struct cpu_model *m, u32 leaf, u32 subleaf, u32 out[4
 		out[CPUID_ECX] = subleaf & 0xff;
 }
 
+/* a features.def name as QEMU's -cpu help spells it */
+static const char *qemu_spelling(const char *name, char *buf, size_t len)
+{
+	if (!strcmp(name, "sse3"))
+		return "pni";
+	snprintf(buf, len, "%s", name);
+	for (char *p = buf; *p; p++)
+		if (*p == '_')
+			*p = !strncmp(name, "sse4_", 5) ? '.' : '-';
+	return buf;
+}
+
+static void print_flag(const char *name, unsigned *col)
+{
+	char buf[48];
+	const char *q = qemu_spelling(name, buf, sizeof(buf));
+
+	if (*col + strlen(q) + 1 > 76) {
+		printf("\n ");
+		*col = 1;
+	}
+	printf(" %s", q);
+	*col += (unsigned)strlen(q) + 1;
+}
+
+/* QEMU 7.2's layout (tests/cli compares the model list with QEMU's) */
 void cpu_model_list(void)
 {
+	u64 impl[FEAT_WORDS];
+	unsigned col = 1;
+
 	printf("Available CPUs:\n");
 	for (size_t k = 0; k < ARRAY_SIZE(model_defs); k++)
-		printf("x86 %-24s %s\n", model_defs[k].name, model_defs[k].desc);
+		printf("x86 %-20s  %s\n", model_defs[k].name, model_defs[k].desc);
 	printf("\nRecognized CPUID flags:\n ");
 	for (int f = 0; f < FEAT_NR; f++)
-		printf(" %s", feat_table[f].name);
+		print_flag(feat_table[f].name, &col);
+	for (size_t k = 0; k < ARRAY_SIZE(qfeat_table); k++)
+		print_flag(qfeat_table[k].name, &col);
+	printf("\n\nCPUID flags nestbox implements (the others are dropped with a warning):\n ");
+	feat_list_bits(nestbox_implemented, impl);
+	col = 1;
+	for (int f = 0; f < FEAT_NR; f++)
+		if (bits_test(impl, f))
+			print_flag(feat_table[f].name, &col);
 	printf("\n\nRecognized VMX features (with +vmx; * = implemented by nestbox):\n ");
 	for (unsigned f = 0; f < VMXF_NR; f++)
 		if (vmx_feat_qemu_name((enum vmx_feat)f))

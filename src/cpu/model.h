@@ -12,7 +12,6 @@ enum cpuid_reg { CPUID_EAX, CPUID_EBX, CPUID_ECX, CPUID_EDX };
 enum cpu_feature {
 #define FEAT(name, leaf, sub, reg, bit) FEAT_##name,
 #include "cpu/features.def"
-#undef FEAT
 	FEAT_NR
 };
 
@@ -27,6 +26,7 @@ struct cpu_model {
 	u8 vendor_amd;
 	u8 phys_addr_bits; /* MAXPHYADDR (CPUID 0x80000008 EAX[7:0]); read it through cpu_maxphyaddr() */
 	u8 lin_addr_bits;
+	bool pmu_off; /* -cpu ...,pmu=off: no performance counters at all */
 	struct cpuid_leaf leaves[MODEL_MAX_LEAVES];
 	int nr_leaves;
 	u64 features[(FEAT_NR + 63) / 64]; /* derived from leaves: the single source is leaves[] */

@@ -12,6 +12,7 @@
 #include "dev/dev.h"
 #include "dev/devpriv.h"
 #include "dev/irq.h"
+#include "machine/bios.h"
 
 /* ACPI "Power Management Timer": TMR_STS is set each time bit 23 of the
  * 24-bit counter changes, i.e. every 2^23 ticks */
@@ -35,6 +36,7 @@ struct acpi {
 	u16 gpe0_sts, gpe0_en;
 	int sci_level;
 	struct timer tmr;   /* armed for the next overflow while TMR_EN is set */
+	bool suspended;     /* in S3: the vCPUs are off until a wake event */
 };
 
 /* --- snapshot --- */
@@ -81,6 +83,7 @@ static const struct snap_field acpi_fields[] = {
 	SNAP_U16(struct acpi, gpe0_en),
 	SNAP_U32_MAX(struct acpi, sci_level, 1),
 	SNAP_TIMER(struct acpi, tmr),
+	SNAP_BOOL(struct acpi, suspended),
 };
 SNAP_DESC(acpi, 1, acpi_fields, acpi_check, NULL);
 
@@ -138,17 +141,51 @@ static void tmr_expired(void *opaque)
 	update_sci(opaque);
 }
 
+/* ACPI "Sleeping/Wake Control": SLP_TYP selects the state. S3 (suspend to
+ * RAM): RAM keeps its contents, the processors lose theirs
+ * (bios_s3_suspend) until a wake event (acpi_wake_event). */
 static void sleep_request(struct acpi *a, unsigned typ)
 {
-	/* ACPI "Sleeping/Wake Control": SLP_TYP selects the state */
 #define ACPI_SLEEP(name, t, what)                                              \
 	if (typ == (t) && (what) == ACPI_SLEEP_OFF) {                          \
 		machine_end(a->m, RUN_SHUTDOWN, 0, "ACPI poweroff (" #name ")"); \
 		return;                                                        \
+	}                                                                      \
+	if (typ == (t) && (what) == ACPI_SLEEP_SUSPEND) {                      \
+		LOG(dev, "acpi: sleep (" #name ")");                           \
+		a->suspended = true;                                           \
+		bios_s3_suspend(a->m);                                         \
+		return;                                                        \
 	}
 #include "dev/acpi.def"
-	/* S3 (suspend to RAM) and undefined types: not modelled, ignored */
+	/* undefined types: ignored */
 	LOG(dev, "acpi: sleep type %u ignored", typ);
+}
+
+bool acpi_suspended(struct machine *m)
+{
+	struct acpi *a = acpi_of(m);
+	return a && a->suspended;
+}
+
+/* QEMU's `pc` resets the machine on the wake (the PM registers come back
+ * with PM1_EN, PM1_CNT and GPE0 cleared) and then reports the wake:
+ * WAK_STS and the source's status bit in PM1_STS */
+void acpi_wake_event(struct machine *m, u16 sts)
+{
+	struct acpi *a = acpi_of(m);
+
+	if (!a || !a->suspended || !(a->pm1_en & sts))
+		return;
+	LOG(dev, "acpi: wake (PM1_STS %#x)", sts);
+	a->suspended = false;
+	a->pm1_sts = sts | ACPI_PM1_WAK_STS;
+	a->pm1_en = a->pm1_cnt = 0;
+	a->gpe0_sts = a->gpe0_en = 0;
+	a->tmr_sts = false;
+	next_overflow(a);
+	update_sci(a);
+	bios_s3_resume(m, (u32)phys_read(&m->mem, acpi_facs_addr(m) + ACPI_FACS_WAKING_VECTOR, 4));
 }
 
 static u64 pm_read(void *opaque, u64 off, unsigned size)

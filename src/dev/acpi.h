@@ -34,6 +34,7 @@
 #define ACPI_PM1_PWRBTN_STS BIT(8)
 #define ACPI_PM1_RTC_STS    BIT(10)
 #define ACPI_PM1_WAK_STS    BIT(15)
+#define ACPI_FACS_WAKING_VECTOR 12u /* ACPI "Firmware ACPI Control Structure" */
 /* ACPI "PM1 Control Registers" */
 #define ACPI_PM1_SCI_EN     BIT(0)
 #define ACPI_PM1_SLP_TYP_SHIFT 10
@@ -46,11 +47,21 @@
 /* SMI_CMD (port 0xb2) was written with `cmd`: the APM control port calls
  * this so that ACPI_ENABLE/ACPI_DISABLE set/clear SCI_EN as on PIIX4. */
 void acpi_smi_cmd(struct machine *m, u8 cmd);
+/* ACPI "Sleeping and Wake Control": a wake event (`sts`: the PM1 status
+ * bit of its source, e.g. ACPI_PM1_RTC_STS from the RTC alarm) ends an S3
+ * sleep if its enable bit (the same bit of PM1_EN) is set: WAK_STS and `sts`
+ * are set and the machine resumes through the firmware (bios_s3_resume)
+ * to the FACS waking vector. Outside S3 it does nothing. */
+void acpi_wake_event(struct machine *m, u16 sts);
+/* in S3 (a wake event can still come: the run must not end as halted) */
+bool acpi_suspended(struct machine *m);
 /* the PM timer's current 24-bit value (for tests and other devices) */
 u32 acpi_pm_timer(struct machine *m);
 
 /* dev/acpi_tables.c: write every table into guest RAM; returns the RSDP
  * address, or 0 if RAM does not reach the table area */
 u32 acpi_build_tables(struct machine *m);
+/* where acpi_build_tables puts the FACS for this machine */
+u32 acpi_facs_addr(struct machine *m);
 
 #endif

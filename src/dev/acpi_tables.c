@@ -267,6 +267,15 @@ static void build_rsdt_xsdt(u8 *mem, const struct acpi_layout *t)
 	sdt_finish(x);
 }
 
+u32 acpi_facs_addr(struct machine *m)
+{
+	struct acpi_layout t;
+	u8 body[64];
+
+	layout(&t, m->nr_cpus, SDT_HDR_LEN + dsdt_body(body));
+	return t.facs;
+}
+
 u32 acpi_build_tables(struct machine *m)
 {
 	struct acpi_layout t;

@@ -12,6 +12,7 @@
  * services costs nothing and never keeps a halted machine busy. */
 #include <stdio.h>
 
+#include "dev/acpi.h"
 #include "dev/dev.h"
 #include "dev/devpriv.h"
 #include "dev/timers.h"
@@ -352,8 +353,13 @@ static void rtc_account(struct rtc *r)
 
 		if (s1 > s0) {
 			r->cmos[R_C] |= C_UF;
-			if (alarm_next(r, s0) <= s1)
+			if (alarm_next(r, s0) <= s1) {
 				r->cmos[R_C] |= C_AF;
+				/* the alarm interrupt is an ACPI wake event
+				 * (RTC_STS) for a machine in S3 */
+				if (r->cmos[R_B] & B_AIE)
+					acpi_wake_event(r->m, ACPI_PM1_RTC_STS);
+			}
 		}
 	}
 	r->acc_ns = now;

@@ -16,6 +16,8 @@
  * Everything goes through the machine's own memory and port handlers. */
 #include "machine/bios.h"
 
+#include "cpu/step.h"
+#include "cpu/system/msr.h"
 #include "dev/lapic.h"
 
 #include "mem/physmem.h"
@@ -162,4 +164,42 @@ void bios_init(struct machine *m)
 	bios_pics(&m->mem);
 	bios_pit(&m->mem);
 	bios_lapic(m);
+}
+
+void bios_s3_suspend(struct machine *m)
+{
+	for (int i = 0; i < m->nr_cpus; i++) {
+		struct cpu *c = m->cpus[i];
+
+		c->activity = ACT_WAIT_SIPI;
+		c->sipi_pending = c->init_pending = 0;
+		cpu_stop(c);
+	}
+}
+
+void bios_s3_resume(struct machine *m, u32 waking_vector)
+{
+	u16 seg = (u16)(waking_vector >> 4);
+
+	if (!waking_vector || waking_vector >= 0x100000) {
+		machine_end(m, RUN_RESET, 0, "ACPI S3 wake with no real-mode waking vector: reset");
+		return;
+	}
+	for (int i = 0; i < m->nr_cpus; i++) {
+		struct cpu *c = m->cpus[i];
+
+		cpu_reset(c);
+		msr_firmware_init(c);
+		c->activity = i == 0 ? ACT_ACTIVE : ACT_WAIT_SIPI;
+	}
+	bios_pics(&m->mem);
+	bios_pit(&m->mem);
+	bios_lapic(m);
+
+	struct cpu *bsp = m->cpus[0];
+	bsp->seg[SEG_CS].sel = seg;
+	bsp->seg[SEG_CS].base = (u64)seg << 4;
+	bsp->rip = bsp->next_rip = waking_vector & 0xf;
+	cpu_update_mode(bsp);
+	cpu_kick(bsp);
 }

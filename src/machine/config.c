@@ -485,11 +485,105 @@ static bool machine_type_ok(const char *t)
 	return !strcmp(t, "pc") || !strncmp(t, "pc-i440fx-", 10);
 }
 
+/* The properties of QEMU 7.2's pc-i440fx machine (`-machine pc,help`) and
+ * the accelerator properties QEMU still takes on -machine. kind: the value
+ * QEMU's type for it accepts; what nestbox does with it is `note` (the
+ * README's -machine row and docs/known-gaps.md say the same). */
+enum mprop_kind { MP_ONOFFAUTO, MP_BOOL, MP_ANY };
+enum mprop_use {
+	MP_IGNORED,    /* accepted, no effect */
+	MP_OFF_ONLY,   /* accepted when off; on names what is missing */
+	MP_OPTION,     /* a command-line option says it: error naming it */
+};
+static const struct mprop {
+	const char *name;
+	enum mprop_kind kind;
+	enum mprop_use use;
+	const char *note;
+} mprops[] = {
+	{ "pit", MP_ONOFFAUTO, MP_IGNORED, "the i8254 PIT stays present" },
+	{ "pic", MP_ONOFFAUTO, MP_IGNORED, "the 8259 pair stays present" },
+	{ "hpet", MP_BOOL, MP_IGNORED, "the HPET stays present" },
+	{ "acpi", MP_ONOFFAUTO, MP_IGNORED, "the ACPI tables and PM block stay present" },
+	{ "smm", MP_ONOFFAUTO, MP_IGNORED, "SMM stays available" },
+	{ "vmport", MP_ONOFFAUTO, MP_IGNORED, "no VMware backdoor port either way" },
+	{ "sata", MP_BOOL, MP_IGNORED, "the i440FX PC has no SATA controller either way" },
+	{ "smbus", MP_BOOL, MP_IGNORED, "the SMBus is not modelled" },
+	{ "i8042", MP_BOOL, MP_IGNORED, "port 0x64 keeps its reset function" },
+	{ "usb", MP_BOOL, MP_OFF_ONLY, "nestbox has no USB controller" },
+	{ "graphics", MP_BOOL, MP_IGNORED, "no display" },
+	{ "dump-guest-core", MP_BOOL, MP_IGNORED, "QEMU host tuning" },
+	{ "mem-merge", MP_BOOL, MP_IGNORED, "QEMU host tuning" },
+	{ "suppress-vmdesc", MP_BOOL, MP_IGNORED, "QEMU migration format" },
+	{ "default-bus-bypass-iommu", MP_BOOL, MP_IGNORED, "no IOMMU" },
+	{ "bus-lock-ratelimit", MP_ANY, MP_IGNORED, "KVM tuning" },
+	{ "max-ram-below-4g", MP_ANY, MP_IGNORED, "RAM above 3.5 GiB is remapped as always" },
+	{ "x-oem-id", MP_ANY, MP_IGNORED, "ACPI OEM ID stays BOCHS" },
+	{ "x-oem-table-id", MP_ANY, MP_IGNORED, "ACPI OEM table ID stays" },
+	{ "smbios-entry-point-type", MP_ANY, MP_IGNORED, "no SMBIOS tables" },
+	{ "kernel-irqchip", MP_ANY, MP_IGNORED, "a KVM accelerator property" },
+	{ "kvm-shadow-mem", MP_ANY, MP_IGNORED, "a KVM accelerator property" },
+	{ "kernel", MP_ANY, MP_OPTION, "-kernel" },
+	{ "initrd", MP_ANY, MP_OPTION, "-initrd" },
+	{ "append", MP_ANY, MP_OPTION, "-append" },
+	{ "memory", MP_ANY, MP_OPTION, "-m" },
+	{ "smp", MP_ANY, MP_OPTION, "-smp" },
+};
+
+/* QEMU's spellings: OnOffAuto is on|off|auto, a bool also yes|no|true|false */
+static int mprop_value(const char *v, enum mprop_kind k)
+{
+	static const char *const on[] = { "on", "yes", "true" }, *const off[] = { "off", "no", "false" };
+	for (unsigned i = 0; i < 3; i++) {
+		if (!strcmp(v, on[i]) && (k != MP_ONOFFAUTO || i == 0))
+			return 1;
+		if (!strcmp(v, off[i]) && (k != MP_ONOFFAUTO || i == 0))
+			return 0;
+	}
+	return k == MP_ONOFFAUTO && !strcmp(v, "auto") ? 2 : -1;
+}
+
+static int machine_prop(struct parse *p, const char *key, const char *val)
+{
+	char name[48];
+	size_t n = 0;
+
+	for (; key[n] && n + 1 < sizeof(name); n++) /* kernel_irqchip = kernel-irqchip */
+		name[n] = key[n] == '_' ? '-' : key[n];
+	name[n] = 0;
+	for (unsigned i = 0; i < ARRAY_SIZE(mprops); i++) {
+		const struct mprop *m = &mprops[i];
+		int v;
+		if (strcmp(name, m->name))
+			continue;
+		if (m->use == MP_OPTION)
+			return bad(p, "property '%s' is not supported: use %s", key, m->note);
+		v = m->kind == MP_ANY ? 2 : val ? mprop_value(val, m->kind) : 1;
+		if (v < 0)
+			return bad(p, "property '%s': '%s' is not %s", key, val,
+				   m->kind == MP_BOOL ? "on or off" : "on, off or auto");
+		if (m->use == MP_OFF_ONLY && v == 1)
+			return bad(p, "property '%s=%s' is not supported: %s", key, val ? val : "on",
+				   m->note);
+		return CONFIG_RUN;
+	}
+	return bad(p, "property '%s' is not supported (see -machine pc,help)", key);
+}
+
+static void print_machine_props(void)
+{
+	printf("pc-i440fx-7.2-machine options:\n  accel=tcg\n");
+	for (unsigned i = 0; i < ARRAY_SIZE(mprops); i++)
+		printf("  %s%s - %s%s\n", mprops[i].name,
+		       mprops[i].kind == MP_BOOL ? "=<bool>" :
+		       mprops[i].kind == MP_ONOFFAUTO ? "=<OnOffAuto>" : "=...",
+		       mprops[i].use == MP_IGNORED ? "accepted, no effect: " :
+		       mprops[i].use == MP_OFF_ONLY ? "off only: " : "not supported, use ",
+		       mprops[i].note);
+}
+
 static int opt_machine(struct parse *p, const char *a)
 {
-	static const char *const ignored[] = { "kernel-irqchip", "smm", "vmport", "usb",
-					       "dump-guest-core", "mem-merge", "graphics",
-					       "suppress-vmdesc" };
 	char *copy = xstrdup(a), *rest = copy, *item, *val;
 	int ret = CONFIG_RUN;
 
@@ -505,12 +599,11 @@ static int opt_machine(struct parse *p, const char *a)
 					  "'pc', the i440FX PC; see -machine help)", t);
 		} else if (!strcmp(key, "accel") && val) {
 			ret = check_accel(p, val);
+		} else if (!val && is_help(key)) {
+			print_machine_props();
+			ret = CONFIG_DONE;
 		} else {
-			bool ok = false;
-			for (unsigned i = 0; i < ARRAY_SIZE(ignored); i++)
-				ok |= !strcmp(key, ignored[i]);
-			if (!ok)
-				ret = bad(p, "property '%s' is not supported", key);
+			ret = machine_prop(p, key, val);
 		}
 	}
 	free(copy);

@@ -22,7 +22,11 @@
  *  - QEMU's BIOS option ROM builds the GDT; nestbox writes one at 0x9560;
  *  - the boot information and modules are never put below 1 MiB (an image
  *    loaded low would otherwise have them collide with 0x9000 or the VGA
- *    hole).
+ *    hole);
+ *  - an image that covers part of [0x9000, 0x9600) (one linked at 32 KiB)
+ *    would overwrite QEMU's map and information structure as its option ROM
+ *    copies it in after them; nestbox moves the three (map, structure, GDT)
+ *    after the loader name instead, so EBX points at valid information.
  */
 #include "machine/loader.h"
 
@@ -306,10 +310,6 @@ static int check_segments(const struct loader_image *img, u64 ram_end, char *err
 			return fail(err, errlen, "segment [%#llx, %#llx) lies outside RAM (RAM "
 				    "below 4 GiB ends at %#llx; -m gives more)", a, e,
 				    (unsigned long long)ram_end);
-		if (overlaps(s->paddr, s->memsz, LOADER_MMAP_ADDR, LOADER_BOOT_END))
-			return fail(err, errlen, "segment [%#llx, %#llx) overlaps the boot "
-				    "information at [%#x, %#x)", a, e, LOADER_MMAP_ADDR,
-				    LOADER_BOOT_END);
 		if (overlaps(s->paddr, s->memsz, LOADER_HOLE_START, LOADER_HOLE_END))
 			return fail(err, errlen, "segment [%#llx, %#llx) overlaps the VGA/BIOS "
 				    "area [%#x, %#x), which is not RAM", a, e, LOADER_HOLE_START,
@@ -348,6 +348,13 @@ int loader_plan(const struct loader_image *img, const struct loader_mod *mods, i
 	plan->name_addr = p;
 	p += name_len;
 	p = align_up(p, PAGE_SIZE);
+	plan->boot_addr = LOADER_MMAP_ADDR;
+	for (int i = 0; i < img->nr_segs; i++)
+		if (overlaps(img->seg[i].paddr, img->seg[i].memsz, LOADER_MMAP_ADDR,
+			     LOADER_BOOT_END))
+			plan->boot_addr = p;
+	if (plan->boot_addr != LOADER_MMAP_ADDR)
+		p += PAGE_SIZE;
 	for (int i = 0; i < nr_mods; i++) {
 		if (mods[i].size > ram_end)
 			return fail(err, errlen, "module %d (%llu bytes) is larger than RAM", i,
@@ -535,8 +542,9 @@ static void put_string(struct physmem *pm, u64 gpa, const char *s)
 	memcpy(ram(pm, gpa, n), s, n);
 }
 
-/* The module list and strings after the image, then the low boot page:
- * memory map (0x9000), multiboot information (0x9500), GDT (0x9560). */
+/* The module list and strings after the image, then the boot page
+ * (p->boot_addr, normally 0x9000): memory map, multiboot information at
+ * +0x500, GDT at +0x560. */
 static void write_boot_info(struct machine *m, const struct loader_plan *p,
 			    const struct loader_mod *mods, int nr, const char *cmdline)
 {
@@ -552,7 +560,7 @@ static void write_boot_info(struct machine *m, const struct loader_plan *p,
 	put_string(pm, p->cmdline_addr, cmdline);
 	put_string(pm, p->name_addr, loader_name);
 
-	u8 *low = ram(pm, LOADER_MMAP_ADDR, LOADER_BOOT_END - LOADER_MMAP_ADDR);
+	u8 *low = ram(pm, p->boot_addr, LOADER_BOOT_END - LOADER_MMAP_ADDR);
 	memset(low, 0, LOADER_BOOT_END - LOADER_MMAP_ADDR);
 	int n = loader_build_mmap(low, pm->ram_size, pm->below_4g);
 	u8 *mbi = low + (LOADER_MBI_ADDR - LOADER_MMAP_ADDR);
@@ -566,7 +574,7 @@ static void write_boot_info(struct machine *m, const struct loader_plan *p,
 	store_le32(mbi + MBI_MODS_COUNT, (u32)nr);
 	store_le32(mbi + MBI_MODS_ADDR, (u32)p->mods_addr);
 	store_le32(mbi + MBI_MMAP_LENGTH, (u32)n * MB_MMAP_ENTRY_SIZE);
-	store_le32(mbi + MBI_MMAP_ADDR, LOADER_MMAP_ADDR);
+	store_le32(mbi + MBI_MMAP_ADDR, (u32)p->boot_addr);
 	store_le32(mbi + MBI_BOOT_LOADER_NAME, (u32)p->name_addr);
 	u8 *gdt = low + (LOADER_GDT_ADDR - LOADER_MMAP_ADDR);
 	store_le64(gdt + 0x08, flat_desc(0x9b));
@@ -632,7 +640,9 @@ static int load_parsed(struct machine *m, const char *path, const struct loader_
 	free(cmdline);
 	if (read_modules(m, &plan, mods, fds, nr) < 0)
 		return -1;
-	loader_set_boot_state(m->cpus[0], (u32)img->entry, LOADER_MBI_ADDR, LOADER_GDT_ADDR);
+	loader_set_boot_state(m->cpus[0], (u32)img->entry,
+			      (u32)(plan.boot_addr + LOADER_MBI_ADDR - LOADER_MMAP_ADDR),
+			      (u32)(plan.boot_addr + LOADER_GDT_ADDR - LOADER_MMAP_ADDR));
 	return 0;
 }
 

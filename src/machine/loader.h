@@ -95,6 +95,11 @@ struct loader_plan {
 	u64 name_addr;
 	u64 mod_string_addr[LOADER_MAX_MODS];
 	u64 mod_addr[LOADER_MAX_MODS];
+	/* the memory map, information structure and GDT, laid out as at
+	 * LOADER_MMAP_ADDR (MBI at +0x500, GDT at +0x560): there, unless the
+	 * image covers part of [LOADER_MMAP_ADDR, LOADER_BOOT_END); then after
+	 * the loader name, page aligned */
+	u64 boot_addr;
 	u64 end;            /* first byte after the last module */
 };
 

@@ -9,6 +9,7 @@
 #include "base/log.h"
 #include "cpu/system/msr.h"
 #include "cpu/step.h"
+#include "dev/acpi.h"
 #include "dev/dev.h"
 #include "dev/lapic.h"
 #include "machine/bios.h"
@@ -305,6 +306,8 @@ static bool cpu_deaf(const struct cpu *c)
 
 static bool all_deaf(const struct machine *m)
 {
+	if (acpi_suspended((struct machine *)m))
+		return false; /* ACPI S3: a wake event may come (dev/acpi.c) */
 	for (int i = 0; i < m->nr_cpus; i++)
 		if (!cpu_deaf(m->cpus[i]))
 			return false;

@@ -133,6 +133,63 @@ def bootstate(entry, mem_upper, mmap_len):
     return a.finish()
 
 
+def low32k(entry):
+    """A multiboot image linked at 32 KiB, up to 0xa86c, covering the usual
+    boot information page [0x9000, 0x9600): checks that EBX, the memory map
+    and its own bytes there are intact, then drops to real mode (its own GDT
+    with 16-bit segments, CR0.PE cleared) and, in real mode, reads its byte at
+    0900:0500 (linear 0x9500), prints the greeting and exits with code 0.
+    A failing check exits with its number."""
+    a = Asm(entry)
+    a.check(b"\x3d" + struct.pack("<I", 0x2BADB002))       # cmp eax, 0x2badb002
+    a.emit(b"\x89\xd9\xc1\xe9\x14")                       # mov ecx, ebx; shr ecx, 20
+    a.check(cmp_ecx(1))                                     # MBI in [1 MiB, 2 MiB)
+    a.emit(b"\x8b\x4b\x30\xc1\xe9\x14")                   # mov ecx, [ebx+48]; shr ecx, 20
+    a.check(cmp_ecx(1))                                     # mmap_addr there too
+    a.emit(b"\x8b\x4b\x30\x8b\x49\x14")                   # ecx = mmap[0].type
+    a.check(cmp_ecx(1))
+    a.emit(b"\x8b\x0d" + struct.pack("<I", 0x9500))        # mov ecx, [0x9500]
+    a.check(cmp_ecx(0x5a5a5a5a))                            # the image's own bytes
+    code = a.code
+    lgdt_at = len(code)
+    code += b"\x0f\x01\x15\0\0\0\0"                       # lgdt [gdtdesc]
+    ljmp_at = len(code)
+    code += b"\xea\0\0\0\0\x08\x00"                       # jmp 0x08:pm16
+    pm16 = len(code)
+    code += (b"\xb8\x10\x00\x8e\xd8\x8e\xc0\x8e\xd0"      # mov ax,0x10; ds/es/ss = ax
+             b"\x0f\x20\xc0\x24\xfe\x0f\x22\xc0")          # mov eax,cr0; and al,~PE; mov cr0,eax
+    rmjmp_at = len(code)
+    code += b"\xea\0\0\x00\x00"                             # jmp 0000:rm
+    rm = len(code)
+    code += (b"\x31\xc0\x8e\xd0\xbc\x00\x70"               # xor ax,ax; mov ss,ax; mov sp,0x7000
+             b"\xb8\x00\x09\x8e\xd8\xa0\x00\x05"           # mov ax,0x900; mov ds,ax; mov al,[0x500]
+             b"\x3c\x5a\x75\x00")                           # cmp al,0x5a; jne bad16
+    jne_at = len(code) - 1
+    code += b"\xba\xf8\x03"                                  # mov dx, 0x3f8
+    for ch in b"nestbox-cli\n":
+        code += bytes([0xb0, ch]) + b"\xee"                    # mov al, ch; out dx, al
+    code += b"\x31\xc0\xe7\xf4\xf4\xeb\xfd"                 # xor ax,ax; out 0xf4,ax; hlt loop
+    bad16 = len(code)
+    code += b"\xb8\x63\x00\xe7\xf4\xf4\xeb\xfd"             # mov ax,99; out 0xf4,ax; hlt loop
+    code[jne_at] = bad16 - (jne_at + 1)
+    report = len(code)
+    code += exit_with(0)[5:]                                # out 0xf4, eax; hlt loop
+    for at in a.fixups:
+        code[at:at + 4] = struct.pack("<i", report - (at + 4))
+    while len(code) % 8:
+        code += b"\x90"
+    gdt = len(code)
+    code += bytes(8) + bytes.fromhex("ffff0000009a0000") + bytes.fromhex("ffff000000920000")
+    desc = len(code)
+    code += struct.pack("<HI", 23, entry + gdt)
+    code[lgdt_at + 3:lgdt_at + 7] = struct.pack("<I", entry + desc)
+    code[ljmp_at + 1:ljmp_at + 5] = struct.pack("<I", entry + pm16)
+    code[rmjmp_at + 1:rmjmp_at + 3] = struct.pack("<H", entry + rm)
+    start = entry - 0x8000                                  # headers before the entry
+    code += b"\x5a" * (0xa86c - 0x8000 - start - len(code))  # up to 0xa86c, 0x9500 included
+    return bytes(code)
+
+
 def main():
     out = sys.argv[1]
     os.makedirs(out, exist_ok=True)
@@ -143,6 +200,7 @@ def main():
     good["aout.bin"] = aout(serial_hello() + exit_with(3))
     good["elf64.elf"] = elf64(serial_hello() + exit_with(1))
     good["elf64mb.elf"] = elf64(serial_hello() + exit_with(1), mb=True)
+    good["low32k.elf"] = elf32(0, low32k, paddr=0x8000)
     good["plain32.elf"] = elf32(0, serial_hello() + exit_with(0), mb=False)
     # guests that end badly: the run must end cleanly with a message
     good["jump-unmapped.elf"] = elf32(0, b"\xb8\x00\x00\x00\xf0"   # mov eax, 0xf0000000
@@ -162,7 +220,6 @@ def main():
         "phdrpast.elf": ok[:52 + 16] + struct.pack("<II", len(ok) + 4096, len(ok) + 4096)
         + ok[52 + 24:],
         "bigbss.elf": elf32(0, exit_with(0), memsz_extra=1 << 30),
-        "lowload.elf": elf32(0, exit_with(0), paddr=0x9000),
         "vgaload.elf": elf32(0, exit_with(0), paddr=0xb8000),
         "badmachine.elf": ok[:18] + struct.pack("<H", 40) + ok[20:],
         "aouttrunc.bin": mb_header(0x10000),

@@ -115,7 +115,6 @@ expect_load_error not-elf notelf.bin "not a multiboot or ELF image"
 expect_load_error phdr-past-eof phoff.elf "program headers"
 expect_load_error segment-past-eof phdrpast.elf "past the end of the file"
 expect_load_error oversized-image bigbss.elf "outside RAM"
-expect_load_error overlaps-boot-info lowload.elf "overlaps the boot information"
 expect_load_error vga-hole vgaload.elf "VGA/BIOS"
 expect_load_error wrong-machine badmachine.elf "not i386"
 expect_load_error aout-truncated aouttrunc.bin "truncated"
@@ -139,6 +138,8 @@ expect_error stray-argument "unexpected argument" disk.img
 expect_error no-kvm-accel "KVM" -kernel "$dir/exit0.elf" -machine accel=kvm
 expect_error no-enable-kvm "KVM" -kernel "$dir/exit0.elf" -enable-kvm
 expect_error machine-q35 "q35" -kernel "$dir/exit0.elf" -machine q35
+expect_error machine-usb-on "no USB controller" -kernel "$dir/exit0.elf" -machine pc,usb=on
+expect_error machine-bad-prop "see -machine pc,help" -kernel "$dir/exit0.elf" -machine nosuch=1
 expect_error unknown-device "'virtio-net-pci' is not a device" -device virtio-net-pci
 expect_error serial-tcp "-serial" -kernel "$dir/exit0.elf" -serial tcp:localhost:4444
 expect_error display-gtk "-display" -kernel "$dir/exit0.elf" -display gtk
@@ -165,9 +166,27 @@ expect_probe device-help-pci 'name "pci-testdev", bus PCI' -device help
 expect_probe device-props "iobase" -device isa-debug-exit,help
 expect_probe machine-list "pc " -machine '?'
 expect_probe machine-help "i440FX" -machine help
+expect_probe machine-props "pit=<OnOffAuto>" -machine pc,help
 expect_probe log-help "exec" -d help
 run -cpu '?'
 if [ "$status" -eq 0 ] && [ -s "$dir/out" ]; then pass cpu-list; else fail cpu-list "status $status"; fi
+# every model, alias and version of QEMU 7.2's list (qemu-7.2-cpu-help.txt is
+# `qemu-system-x86_64 -cpu help` of Debian 12's QEMU), in QEMU's layout, and
+# every feature flag name QEMU knows
+qemu_help=$here/qemu-7.2-cpu-help.txt
+run -cpu help
+sed -n '1,/^$/p' "$qemu_help" > "$dir/qemu-models"
+sed -n '1,/^$/p' "$dir/out" > "$dir/our-models"
+if cmp -s "$dir/our-models" "$dir/qemu-models"; then
+	pass cpu-help-models-as-qemu
+else
+	fail cpu-help-models-as-qemu "$(diff "$dir/our-models" "$dir/qemu-models" | head -n 3 | tr '\n' ' ')"
+fi
+sed -n '/^Recognized CPUID flags/,$p' "$qemu_help" | tail -n +2 | tr -s ' ' '\n' | grep . | sort -u > "$dir/qemu-flags"
+sed -n '/^Recognized CPUID flags/,/^$/p;/^Recognized VMX/,$p' "$dir/out" | grep -v '^Recognized' | \
+	tr -s ' ' '\n' | tr -d '*' | grep . | sort -u > "$dir/our-flags"
+missing=$(comm -23 "$dir/qemu-flags" "$dir/our-flags" | tr '\n' ' ')
+if [ -z "$missing" ]; then pass cpu-help-flags-as-qemu; else fail cpu-help-flags-as-qemu "missing: $missing"; fi
 
 # --- booting (needs the CPU core) ---
 hello=nestbox-cli
@@ -181,6 +200,20 @@ for code in 0 1 3; do
 		-kernel "$dir/exit$code.elf"
 done
 expect_boot dashdash-options 3 "$hello" --kernel "$dir/exit1.elf" --m 64M --smp 1 --no-reboot
+# command lines from public suites' configurations
+expect_boot cpu-opteron-vendor 1 "$hello" -kernel "$dir/exit0.elf" -cpu Opteron_G1,vendor=AuthenticAMD
+expect_boot cpu-ivybridge-phys-bits 1 "$hello" -kernel "$dir/exit0.elf" \
+	-cpu IvyBridge,phys-bits=36,host-phys-bits=off
+expect_boot cpu-max-svm-skinit 1 "$hello" -kernel "$dir/exit0.elf" -cpu max,+svm,+skinit
+if grep -q "warning: nestbox doesn't support requested feature: CPUID.80000001H:ECX.skinit" "$dir/err"; then
+	pass cpu-unimplemented-flag-warns
+else
+	fail cpu-unimplemented-flag-warns "$(first_err)"
+fi
+expect_boot cpu-versioned-alias 1 "$hello" -kernel "$dir/exit0.elf" -cpu Skylake-Server-noTSX-IBRS,+kvmclock
+expect_error cpu-unknown-flag "unknown CPU feature 'nosuchflag'" -kernel "$dir/exit0.elf" -cpu max,+nosuchflag
+expect_error cpu-enforce-unimplemented "'avx2' is not implemented" -kernel "$dir/exit0.elf" \
+	-cpu Haswell,+avx2,enforce
 expect_boot cpu-vmx-edits 1 "$hello" -kernel "$dir/exit0.elf" \
 	-cpu max,+vmx,-vmx-hlt-exit,-vmx-ept,vmx-rdseed-exit=off
 expect_boot boot-state 1 "" -kernel "$dir/bootstate.elf" -m 128M -initrd "$dir/env" \
@@ -188,10 +221,16 @@ expect_boot boot-state 1 "" -kernel "$dir/bootstate.elf" -m 128M -initrd "$dir/e
 expect_boot aout-kludge 7 "$hello" -kernel "$dir/aout.bin"
 expect_boot elf64-plain 3 "$hello" -kernel "$dir/elf64.elf"
 expect_boot elf64-multiboot 3 "$hello" -kernel "$dir/elf64mb.elf"
+# linked at 32 KiB over the usual boot information page: it moves after the
+# image; the image then drops to real mode
+expect_boot multiboot-at-32k 1 "$hello" -kernel "$dir/low32k.elf"
 expect_boot elf32-no-multiboot-header 1 "$hello" -kernel "$dir/plain32.elf"
 expect_boot qemu-accepted-extras 1 "$hello" -kernel "$dir/exit0.elf" -name t -vga none \
 	-monitor none -nographic -overcommit cpu-pm=on -machine pc,accel=kvm:tcg -accel tcg \
 	-icount shift=2 -seed 7 -m 1.5G -smp 4,cores=2,threads=1
+expect_boot machine-properties 1 "$hello" -kernel "$dir/exit0.elf" \
+	-machine pc,pit=off,hpet=off,smm=off,vmport=off,pic=on,acpi=on,sata=off,usb=off \
+	-machine kernel-irqchip=split -M pc-i440fx-7.2
 rm -f "$dir/serial.txt"
 expect_boot serial-file 1 "" -kernel "$dir/exit0.elf" -serial "file:$dir/serial.txt"
 if [ "$(cat "$dir/serial.txt" 2>/dev/null)" = "$hello" ]; then

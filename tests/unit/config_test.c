@@ -206,6 +206,17 @@ static void test_machine_and_accel(void **state)
 	assert_int_equal(PARSE("-machine", "accel=kvm"), CONFIG_ERROR);
 	assert_int_equal(PARSE("-machine", "q35"), CONFIG_ERROR);
 	assert_int_equal(PARSE("-machine", "pc,nvdimm=on"), CONFIG_ERROR);
+	/* QEMU 7.2 pc machine properties (`-machine pc,help`) */
+	assert_int_equal(PARSE("-machine", "pit=off"), CONFIG_RUN);
+	assert_int_equal(PARSE("-machine", "pc,pit=auto,pic=on,hpet=off,smm=off,vmport=off,acpi=on"),
+			 CONFIG_RUN);
+	assert_int_equal(PARSE("-machine", "sata=off,usb=off,smbus=no,i8042=false"), CONFIG_RUN);
+	assert_int_equal(PARSE("-machine", "kernel_irqchip=split"), CONFIG_RUN);
+	assert_int_equal(PARSE("-machine", "pit=maybe"), CONFIG_ERROR);
+	assert_int_equal(PARSE("-machine", "hpet=auto"), CONFIG_ERROR); /* a bool */
+	assert_int_equal(PARSE("-machine", "usb=on"), CONFIG_ERROR);
+	assert_int_equal(PARSE("-machine", "kernel=x.elf"), CONFIG_ERROR);
+	assert_int_equal(PARSE("-machine", "pc,help"), CONFIG_DONE);
 	assert_int_equal(PARSE("-accel", "tcg,thread=single"), CONFIG_RUN);
 	assert_int_equal(PARSE("-accel", "kvm"), CONFIG_ERROR);
 	assert_int_equal(PARSE("-enable-kvm"), CONFIG_ERROR);

@@ -340,19 +340,35 @@ static void test_plan_low_image(void **state)
 	assert_int_equal(plan.info_addr, LOADER_HOLE_END);
 }
 
+/* an image over [0x9000, 0x9600) (linked at 32 KiB): the map, the
+ * information structure and the GDT move after the loader name */
+static void test_plan_boot_page_moves(void **state)
+{
+	one_seg(0x400000, 0x1000, 0x400000);
+	assert_int_equal(place(NULL, 0, 128 << 20), 0);
+	assert_int_equal(plan.boot_addr, LOADER_MMAP_ADDR);
+	one_seg(0x8000, 0x286c, 0x8000);
+	assert_int_equal(place(NULL, 0, 128 << 20), 0);
+	assert_int_equal(plan.info_addr, LOADER_HOLE_END);
+	assert_int_equal(plan.boot_addr, LOADER_HOLE_END + 0x1000);
+	assert_int_equal(plan.end, LOADER_HOLE_END + 0x2000);
+}
+
 static void test_plan_errors(void **state)
 {
 	struct loader_mod big = { 125 << 20, "big" };
 	one_seg(0x400000, 1ull << 30, 0x400000);
 	assert_int_equal(place(NULL, 0, 128 << 20), -1);
 	assert_non_null(strstr(err, "outside RAM"));
-	one_seg(0x8000, 0x1001, 0x8000);
-	assert_int_equal(place(NULL, 0, 128 << 20), -1);
-	assert_non_null(strstr(err, "boot information"));
-	one_seg(0x95ff, 0x10, 0x9600);
-	assert_int_equal(place(NULL, 0, 128 << 20), -1);
-	one_seg(0x9600, 0x10, 0x9600); /* just after: fine */
+	one_seg(0x8000, 0x1001, 0x8000); /* over the boot page: it moves */
 	assert_int_equal(place(NULL, 0, 128 << 20), 0);
+	assert_int_not_equal(plan.boot_addr, LOADER_MMAP_ADDR);
+	one_seg(0x95ff, 0x10, 0x9600);
+	assert_int_equal(place(NULL, 0, 128 << 20), 0);
+	assert_int_not_equal(plan.boot_addr, LOADER_MMAP_ADDR);
+	one_seg(0x9600, 0x10, 0x9600); /* just after: it stays */
+	assert_int_equal(place(NULL, 0, 128 << 20), 0);
+	assert_int_equal(plan.boot_addr, LOADER_MMAP_ADDR);
 	one_seg(0xb8000, 0x100, 0xb8000);
 	assert_int_equal(place(NULL, 0, 128 << 20), -1);
 	assert_non_null(strstr(err, "VGA/BIOS"));
@@ -529,6 +545,7 @@ int main(void)
 		cmocka_unit_test(test_aout_errors),
 		cmocka_unit_test(test_plan_layout),
 		cmocka_unit_test(test_plan_low_image),
+		cmocka_unit_test(test_plan_boot_page_moves),
 		cmocka_unit_test(test_plan_errors),
 		cmocka_unit_test(test_mmap),
 		cmocka_unit_test(test_load_whole),

@@ -46,7 +46,8 @@ static void test_max(void **s)
 	 * ("max,+vmx"), as in QEMU's TCG "max" */
 	assert_false(cpu_has(&M, FEAT_vmx));
 	assert_false(cpu_has(&M, FEAT_svm));
-	assert_false(cpu_has(&M, FEAT_pku));
+	assert_true(cpu_has(&M, FEAT_pku) && cpu_has(&M, FEAT_pks));
+	assert_false(cpu_has(&M, FEAT_avx));
 	assert_false(cpu_has(&M, FEAT_pclmulqdq));
 	assert_false(cpu_has(&M, FEAT_xsaves));
 	/* features bitmap == leaf bits */
@@ -98,12 +99,12 @@ static void test_feature_syntax(void **s)
 	assert_int_equal(parse("qemu64,x2apic"), 0);
 	assert_true(cpu_has(&M, FEAT_x2apic));
 	/* unimplemented features are not advertised ... */
-	assert_int_equal(parse("max,+vmx,+pku"), 0);
+	assert_int_equal(parse("max,+vmx,+avx"), 0);
 	assert_true(cpu_has(&M, FEAT_vmx));
-	assert_false(cpu_has(&M, FEAT_pku));
+	assert_false(cpu_has(&M, FEAT_avx));
 	/* ... and "enforce" makes that an error */
-	assert_int_equal(parse("max,+pku,enforce"), -1);
-	assert_non_null(strstr(err, "pku"));
+	assert_int_equal(parse("max,+avx,enforce"), -1);
+	assert_non_null(strstr(err, "avx"));
 	/* unknown names are errors that name them */
 	assert_int_equal(parse("max,+nosuchfeat"), -1);
 	assert_non_null(strstr(err, "nosuchfeat"));
@@ -188,6 +189,100 @@ static void test_all_models(void **s)
 	assert_false(cpu_has(&M, FEAT_x2apic));
 }
 
+/* Every model of QEMU 7.2's list (cpu/models.def, generated from QEMU's
+ * own answers): CPUID gives its vendor, family/model/stepping, brand string
+ * and at least its levels; it advertises exactly the flags of its row that
+ * nestbox implements (those "max" has, VMX and SVM aside); an alias gives
+ * the same CPUID as the model it names. */
+static const struct qmodel {
+	const char *name, *alias_of, *vendor;
+	u32 family, model, stepping, level, xlevel;
+	const char *model_id, *features;
+} qmodels[] = {
+#define M(n, v, f, m, st, lv, xl, id, feats, d) { n, NULL, v, f, m, st, lv, xl, id, feats },
+#define A(n, target, d) { n, target, NULL, 0, 0, 0, 0, 0, NULL, NULL },
+#include "cpu/models.def"
+#undef M
+#undef A
+};
+
+static const char *const feat_names[FEAT_NR] = {
+#define FEAT(n, l, sub, r, b) [FEAT_##n] = #n,
+#include "cpu/features.def"
+};
+
+static bool in_list(const char *list, const char *name)
+{
+	size_t n = strlen(name);
+	for (const char *p = list; (p = strstr(p, name)); p += n)
+		if ((p == list || p[-1] == ' ') && (p[n] == ' ' || !p[n]))
+			return true;
+	return false;
+}
+
+static void test_qemu_models(void **s)
+{
+	struct cpu_model max;
+	int checked = 0;
+
+	assert_int_equal(cpu_model_parse(&max, "max,+vmx", err, sizeof(err)), 0);
+	for (size_t k = 0; k < ARRAY_SIZE(qmodels); k++) {
+		const struct qmodel *q = &qmodels[k];
+		char v[13], brand[49] = { 0 };
+		u32 r[4], sig, fam;
+
+		assert_int_equal(parse(q->name), 0);
+		if (q->alias_of) {
+			struct cpu_model a = M;
+			assert_int_equal(parse(q->alias_of), 0);
+			assert_memory_equal(a.leaves, M.leaves, sizeof(M.leaves));
+			continue;
+		}
+		if (!strcmp(q->features, "*") || !q->vendor[0])
+			continue; /* max, host: nestbox's; base: nothing to compare */
+		vendor(v);
+		assert_string_equal(v, q->vendor);
+		/* SDM "CPUID": Family = Family ID + Extended Family ID when 0FH */
+		fam = q->family > 15 ? 15 : q->family;
+		sig = q->stepping | (q->model & 0xf) << 4 | fam << 8 | (q->model >> 4) << 16 |
+		      (q->family > 15 ? q->family - 15 : 0) << 20;
+		cpuid(1, 0, r);
+		assert_int_equal(r[CPUID_EAX], sig);
+		cpuid(0, 0, r);
+		assert_true(r[CPUID_EAX] >= q->level);
+		cpuid(0x80000000, 0, r);
+		assert_true(r[CPUID_EAX] >= q->xlevel);
+		if (r[CPUID_EAX] >= 0x80000004) { /* the brand string leaves exist */
+			for (u32 l = 0; l < 3; l++)
+				cpuid(0x80000002 + l, 0, (u32 *)(brand + 16 * l));
+			assert_string_equal(brand, q->model_id);
+		}
+		for (int f = 0; f < FEAT_NR; f++) {
+			bool want = in_list(q->features, feat_names[f]) && cpu_has(&max, f) &&
+				    f != FEAT_vmx;
+			if (cpu_has(&M, (enum cpu_feature)f) != want)
+				fail_msg("%s: feature %s is %s", q->name, feat_names[f],
+					 want ? "missing" : "advertised but not in the row");
+		}
+		checked++;
+	}
+	assert_true(checked > 60);
+	/* QEMU's aliases: "(alias configured by machine type)" is -v1 */
+	assert_int_equal(parse("Broadwell-noTSX-IBRS"), 0);
+	assert_string_equal(M.name, "Broadwell-noTSX-IBRS");
+	assert_int_equal(parse("opteron_g1,vendor=AuthenticAMD,phys-bits=36,host-phys-bits=off"), 0);
+	assert_int_equal(M.phys_addr_bits, 36);
+	assert_int_equal(parse("Dhyana"), 0);
+	assert_true(M.vendor_amd); /* Hygon: AMD-flavoured */
+	/* QEMU flags that are not CPUID bits, and KVM's: accepted */
+	assert_int_equal(parse("max,+mds-no,kvmclock=on,-kvm-pv-eoi,+skinit"), 0);
+	assert_false(cpu_has(&M, FEAT_skinit));
+	assert_int_equal(parse("max,+skinit,enforce"), -1);
+	assert_int_equal(parse("qemu64,pmu=off"), 0);
+	assert_true(M.pmu_off);
+	assert_int_equal(parse("qemu64,pmu=maybe"), -1);
+}
+
 /* --- the CPUID instruction (SDM "CPUID") through the step loop --- */
 static struct harness H;
 
@@ -248,6 +343,7 @@ int main(void)
 		cmocka_unit_test(test_properties),
 		cmocka_unit_test(test_out_of_range),
 		cmocka_unit_test(test_all_models),
+		cmocka_unit_test(test_qemu_models),
 		cmocka_unit_test(test_cpuid_insn),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -314,6 +314,46 @@ static void test_vendor_gates(void **s)
 	assert_int_equal(rdmsr(&H, MSR_EFER, &v), -1);
 }
 
+/* AMD APM Vol.2 "Performance Monitoring Counters": PerfEvtSel0-3 and
+ * PerfCtr0-3 exist on AMD models (never on Intel ones); reserved event-select
+ * bits #GP; counters are 48 bits wide */
+static void test_amd_perf(void **s)
+{
+	u64 v;
+	assert_int_equal(rdmsr(&H, 0xc0010000, &v), VEC_GP); /* Intel model */
+	assert_int_equal(wrmsr(&H, 0xc0010004, 0), VEC_GP);
+	H.c->gpr[RCX] = 0;
+	assert_int_equal(sh_run(&H, CODE(0x0f, 0x33)), VEC_GP); /* RDPMC: no counters */
+	teardown(s);
+	sh_init(&H, "qemu64");
+	for (u32 k = 0; k < 8; k++) {
+		assert_int_equal(wrmsr(&H, 0xc0010000 + k, 0), -1);
+		assert_int_equal(rdmsr(&H, 0xc0010000 + k, &v), -1);
+		assert_int_equal(v, 0);
+	}
+	assert_int_equal(rdmsr(&H, 0xc0010008, &v), VEC_GP);
+	assert_int_equal(wrmsr(&H, 0xc0010001, BIT(21)), VEC_GP);
+	assert_int_equal(wrmsr(&H, 0xc0010001, BIT(36)), VEC_GP);
+	assert_int_equal(wrmsr(&H, 0xc0010001, BIT(42)), VEC_GP);
+	assert_int_equal(wrmsr(&H, 0xc0010001, 0x30fffdfffffull), -1);
+	assert_int_equal(rdmsr(&H, 0xc0010001, &v), -1);
+	assert_int_equal(v, 0x30fffdfffffull);
+	assert_int_equal(wrmsr(&H, 0xc0010000, 0), -1);
+	assert_int_equal(wrmsr(&H, 0xc0010006, ~0ull), -1);
+	assert_int_equal(rdmsr(&H, 0xc0010006, &v), -1);
+	assert_int_equal(v, 0xffffffffffffull);
+	H.c->gpr[RCX] = 2;
+	assert_int_equal(sh_run(&H, CODE(0x0f, 0x33)), -1); /* RDPMC 2 = PerfCtr2 */
+	assert_int_equal(H.c->gpr[RAX], 0xffffffff);
+	assert_int_equal(H.c->gpr[RDX], 0xffff);
+	/* QEMU's pmu=off: no counters */
+	teardown(s);
+	sh_init(&H, "qemu64,pmu=off");
+	assert_int_equal(rdmsr(&H, 0xc0010000, &v), VEC_GP);
+	H.c->gpr[RCX] = 0;
+	assert_int_equal(sh_run(&H, CODE(0x0f, 0x33)), VEC_GP);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -334,6 +374,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_tsc_aux, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_misc_reserved, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vendor_gates, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_amd_perf, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

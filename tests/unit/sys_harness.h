@@ -130,7 +130,6 @@ static inline void sh_feat(struct harness *h, enum cpu_feature f, bool on)
 	static const struct { u32 leaf, sub; u8 reg, bit; } fd[FEAT_NR] = {
 #define FEAT(n, l, s, r, b) [FEAT_##n] = { l, s, r, b },
 #include "cpu/features.def"
-#undef FEAT
 	};
 	struct cpu_model *m = &h->m.model;
 	for (int k = 0; k < m->nr_leaves; k++) {

@@ -308,6 +308,46 @@ static void gdt_system(u64 sel, u64 base, u32 limit, unsigned type, bool p, u64 
 	h_poke64(&H, H_GDT + sel + 8, hi ? hi : base >> 32);
 }
 
+/* A processor with 5-level paging (CPUID LA57) checks the bases of 16-byte
+ * LDT/TSS descriptors and the MSR forms of the segment bases against 57
+ * bits (msr_canonical), with CR4.LA57 on or off; without LA57, 48 */
+static void test_la57_bases(void **s)
+{
+	const u64 b57 = 0x00ff800000000000ull; /* canonical for 57 bits, not 48 */
+	const u64 bad57 = 0x0100000000000000ull;
+	static const u32 msrs[] = { 0xc0000100, 0xc0000101, 0xc0000102, 0xc0000082 };
+
+	C->gdtr.limit = 0x7f;
+	gdt_system(SEL_LDT, b57, 0xff, DESC_LDT, true, 0);
+	gdt_system(SEL_TSS, b57, 0x67, DESC_TSS_AVAIL, true, 0);
+	assert_int_equal(run_rax(SEL_LDT, CODE(0x0f, 0x00, 0xd0)), VEC_GP); /* 48 bits */
+	sh_feat(&H, FEAT_la57, true);
+	for (int la57 = 0; la57 < 2; la57++) {
+		C->cr4 = la57 ? C->cr4 | CR4_LA57 : C->cr4 & ~CR4_LA57;
+		gdt_system(SEL_LDT, b57, 0xff, DESC_LDT, true, 0);
+		gdt_system(SEL_TSS, b57, 0x67, DESC_TSS_AVAIL, true, 0);
+		assert_int_equal(run_rax(SEL_LDT, CODE(0x0f, 0x00, 0xd0)), -1);
+		assert_int_equal(C->seg[SEG_LDTR].base, b57);
+		assert_int_equal(run_rax(SEL_TSS, CODE(0x0f, 0x00, 0xd8)), -1);
+		assert_int_equal(C->seg[SEG_TR].base, b57);
+		gdt_system(SEL_LDT, bad57, 0xff, DESC_LDT, true, 0);
+		assert_int_equal(run_rax(SEL_LDT, CODE(0x0f, 0x00, 0xd0)), VEC_GP);
+		assert_int_equal(sh_err(&H), SEL_LDT);
+		for (unsigned k = 0; k < 4; k++) {
+			C->gpr[RCX] = msrs[k];
+			C->gpr[RAX] = (u32)b57;
+			C->gpr[RDX] = b57 >> 32;
+			assert_int_equal(sh_run(&H, CODE(0x0f, 0x30)), -1);
+			C->gpr[RDX] = bad57 >> 32;
+			assert_int_equal(sh_run(&H, CODE(0x0f, 0x30)), VEC_GP);
+		}
+		assert_int_equal(C->seg[SEG_FS].base, b57);
+		assert_int_equal(C->msr.kernel_gs_base, b57);
+	}
+	C->cr4 &= ~CR4_LA57;
+	sh_feat(&H, FEAT_la57, false);
+}
+
 static void test_lldt_ltr(void **s)
 {
 	C->gdtr.limit = 0x7f;
@@ -581,6 +621,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_clts_lmsw_smsw, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dtr, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lldt_ltr, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_la57_bases, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_invpcid, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hlt_monitor, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rdtsc_rdrand, setup, teardown),

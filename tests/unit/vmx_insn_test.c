@@ -372,7 +372,8 @@ static void test_cap_msr_values(void **s)
 	u64 f1 = msr(0x489);
 	assert_true(f1 & CR4_VMXE && f1 & CR4_PAE && f1 & CR4_SMEP && f1 & CR4_SMAP &&
 		    f1 & CR4_OSXSAVE && f1 & CR4_PCIDE && f1 & CR4_FSGSBASE);
-	assert_false(f1 & (CR4_PKE | CR4_LA57 | CR4_SMXE));
+	assert_true(f1 & CR4_PKE && f1 & CR4_PKS);
+	assert_false(f1 & (CR4_LA57 | CR4_SMXE));
 	assert_int_equal(f1 >> 32, 0);
 	/* "VMCS Enumeration": highest index 19H (the TSC multiplier, 2032H;
 	 * the VMX-preemption timer value, 482EH, has 17H; no TPR-shadow
@@ -552,7 +553,7 @@ static void test_cr_allowed(void **s)
 	assert_false(vmx_cr_allowed(C, 0, cr0 & ~CR0_PE));
 	assert_false(vmx_cr_allowed(C, 0, cr0 | BIT(32)));
 	assert_false(vmx_cr_allowed(C, 4, C->cr4 & ~CR4_VMXE));
-	assert_false(vmx_cr_allowed(C, 4, C->cr4 | CR4_PKE));
+	assert_false(vmx_cr_allowed(C, 4, C->cr4 | CR4_LA57));
 	vmcs_set(C, VMCS_CPU_BASED_VM_EXEC_CONTROL, PROC_ACTIVATE_SECONDARY);
 	vmcs_set(C, VMCS_SECONDARY_VM_EXEC_CONTROL, PROC2_UNRESTRICTED_GUEST);
 	assert_true(vmx_cr_allowed(C, 0, cr0 & ~(CR0_PG | CR0_PE)));

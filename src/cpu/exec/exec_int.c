@@ -48,5 +48,6 @@ void exec_into(struct cpu *c, const struct insn *i)
  * codes, no gate DPL check */
 void exec_int1(struct cpu *c, const struct insn *i)
 {
+	cpu_debug_merge_pending(c);
 	sw_event(c, VEC_DB, EV_PRIV_SW_EXC);
 }

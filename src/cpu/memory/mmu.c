@@ -9,6 +9,7 @@
 #include "cpu/memory/mem.h"
 #include "cpu/memory/walk.h"
 #include "cpu/model.h"
+#include "cpu/system/pkeys.h"
 #include "machine/machine.h"
 
 /* the guest's own paging as a walker (SDM "Paging Modes and Control
@@ -50,14 +51,17 @@ static bool access_ok(const struct cpu *c, u8 perm, unsigned acc, bool user, boo
 }
 
 /* TLB permission bits granted by a walk (AC assumed 0, D required for W) */
-static u8 tlb_perm(const struct cpu *c, u8 perm, bool dirty)
+static u8 tlb_perm(const struct cpu *c, u8 perm, unsigned pkey, bool dirty)
 {
 	u8 p = 0;
 	static const unsigned kinds[3] = { ACC_R, ACC_W, ACC_X };
+	bool user_page = (perm & PT_U) != 0;
 	for (int k = 0; k < 3; k++) {
-		if (access_ok(c, perm, kinds[k], false, false))
+		if (access_ok(c, perm, kinds[k], false, false) &&
+		    !pk_denies(c, user_page, pkey, kinds[k], false))
 			p |= (u8)(TLBP_R_SUP << k);
-		if (access_ok(c, perm, kinds[k], true, false))
+		if (access_ok(c, perm, kinds[k], true, false) &&
+		    !pk_denies(c, user_page, pkey, kinds[k], true))
 			p |= (u8)(TLBP_R_USER << k);
 	}
 	if (!dirty)
@@ -79,6 +83,24 @@ static u32 pf_error(const struct cpu *c, const struct pt_result *r, unsigned acc
 	else if (r->status == PT_OK)
 		err |= PFEC_P;
 	return err;
+}
+
+/* Does the walk r fail, or not allow the access? Then *err is the #PF
+ * error code. SDM "Page-Fault Exceptions": PK is set whenever the
+ * protection key forbids the access, whatever else does too. */
+static bool walk_denied(const struct cpu *c, const struct pt_result *r, unsigned acc, bool user,
+			u32 *err)
+{
+	if (r->status != PT_OK) {
+		*err = pf_error(c, r, acc, user);
+		return true;
+	}
+	bool pk = pk_denies(c, (r->perm & PT_U) != 0, r->pkey, acc, user);
+	if (!access_ok(c, r->perm, acc, user, (c->rflags & RFLAGS_AC) != 0) || pk) {
+		*err = pf_error(c, r, acc, user) | (pk ? PFEC_PK : 0);
+		return true;
+	}
+	return false;
 }
 
 /* A translation the second stage refused: its owner reports it (an EPT
@@ -145,8 +167,9 @@ u64 mmu_walk(struct cpu *c, u64 lin, unsigned acc, bool user, bool probe, gpa_t 
 	guest_walker(c, &w);
 	w.stage2 = NULL; /* guest-physical, as the name says */
 	pt_walk(c, &w, lin, probe, &r);
-	if (r.status != PT_OK || !access_ok(c, r.perm, acc, user, (c->rflags & RFLAGS_AC) != 0))
-		return BIT(31) | pf_error(c, &r, acc, user);
+	u32 err;
+	if (walk_denied(c, &r, acc, user, &err))
+		return BIT(31) | err;
 	if (!probe)
 		pt_set_ad(c, &w, &r, (acc & ACC_W) != 0);
 	*gpa = r.addr;
@@ -183,11 +206,12 @@ struct tlb_entry *mmu_translate(struct cpu *c, u64 lin, unsigned acc)
 		if (r.status == PT_STAGE2)
 			stage2_refused(c, lin, true, false, r.s2.addr, r.s2.status, r.s2.perm,
 				       r.s2.write ? ACC_W : ACC_R);
-		if (r.status != PT_OK || !access_ok(c, r.perm, acc, user, (c->rflags & RFLAGS_AC) != 0))
-			cpu_page_fault(c, lin, pf_error(c, &r, acc, user));
+		u32 err;
+		if (walk_denied(c, &r, acc, user, &err))
+			cpu_page_fault(c, lin, err);
 		pt_set_ad(c, &w, &r, (acc & ACC_W) != 0);
 		gpa = r.addr;
-		perm = tlb_perm(c, r.perm, r.dirty || (acc & ACC_W)); /* D was just set */
+		perm = tlb_perm(c, r.perm, r.pkey, r.dirty || (acc & ACC_W)); /* D was just set */
 		pshift = r.pshift;
 		global = r.global && (c->cr4 & CR4_PGE);
 	}

@@ -129,6 +129,7 @@ static void leaf(struct pt_result *r, u64 addr, u64 page, unsigned shift, u64 e,
 	r->dirty = (e & pt_d_bit(w)) != 0;
 	r->global = w->fmt == PT_X86 && (e & PTE_G);
 	r->memtype = w->fmt == PT_EPT ? (u8)((e >> 3) & 7) : 0;
+	r->pkey = w->fmt == PT_X86 && w->levels >= 4 ? (u8)((e >> 59) & 0xf) : 0;
 	r->status = PT_OK;
 }
 

@@ -73,6 +73,7 @@ struct pt_result {
 	u8 dirty;        /* the leaf entry's dirty flag */
 	u8 global;       /* x86: the leaf's G bit */
 	u8 memtype;      /* EPT: the leaf's memory type (bits 5:3) */
+	u8 pkey;         /* x86: the leaf's protection key (bits 62:59) */
 	u8 nr_entries;
 	/* the physical addresses of the entries used, top first (after the
 	 * second stage), to set their accessed and dirty flags */

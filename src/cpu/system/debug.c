@@ -97,3 +97,16 @@ void cpu_debug_commit_dr6(struct cpu *c)
 	c->pending_db = 0;
 	c->pending_dr6 = 0;
 }
+
+/* SDM Vol.3A "Masking Exceptions and Interrupts When Switching Stacks" and
+ * Vol.3B "Debug Exception Conditions": a trap-class debug condition held by
+ * the MOV SS / POP SS shadow is reported by the next #DB. When the
+ * instruction under the shadow itself raises one (ICEBP, or the
+ * general-detect fault of a MOV DR with DR7.GD = 1), that #DB reports the
+ * held conditions too (DR6.BS for a single step): one #DB, not a second one
+ * at the handler's first instruction. */
+void cpu_debug_merge_pending(struct cpu *c)
+{
+	if (c->pending_db && (c->shadow_insn & SHADOW_MOVSS))
+		cpu_debug_commit_dr6(c);
+}

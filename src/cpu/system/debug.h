@@ -32,6 +32,10 @@ void cpu_debug_after_insn(struct cpu *c, u64 rflags_before);
 /* a pending trap-class #DB is being delivered: DR6 <- its B0-B3/BD/BS/BT
  * bits (B0-B3 replaced, the others sticky); clears pending_db/pending_dr6 */
 void cpu_debug_commit_dr6(struct cpu *c);
+/* the instruction under a MOV SS shadow raises a #DB of its own (ICEBP, the
+ * general-detect fault): DR6 takes the held trap conditions now, and none
+ * stays pending */
+void cpu_debug_merge_pending(struct cpu *c);
 
 /* true if DR7 enables any breakpoint whose R/W field is not 00 (data or I/O) */
 static inline bool cpu_debug_data_enabled(const struct cpu *c)

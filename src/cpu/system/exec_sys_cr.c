@@ -8,6 +8,7 @@
 #include "cpu/memory/mem.h"
 #include "cpu/memory/mmu.h"
 #include "cpu/step.h"
+#include "cpu/system/debug.h"
 #include "cpu/system/msr.h"
 #include "machine/machine.h"
 
@@ -125,9 +126,9 @@ void sys_write_cr4(struct cpu *c, u64 val)
 	c->cr4 = val;
 	/* SDM "Operations that Invalidate TLBs and Paging-Structure Caches":
 	 * changing PGE/PAE/PSE/SMEP/LA57 or clearing PCIDE flushes everything;
-	 * nestbox's TLB also caches SMAP and PKE decisions */
+	 * nestbox's TLB also caches SMAP, PKE and PKS decisions */
 	if (((old ^ val) & (CR4_PGE | CR4_PAE | CR4_PSE | CR4_SMEP | CR4_SMAP | CR4_PKE |
-			    CR4_LA57)) ||
+			    CR4_PKS | CR4_LA57)) ||
 	    ((old & CR4_PCIDE) && !(val & CR4_PCIDE)))
 		tlb_flush_all(c);
 }
@@ -251,6 +252,7 @@ void exec_mov_dr(struct cpu *c, const struct insn *i)
 	 * DR7.GD = 1 is a #DB fault with DR6.BD = 1; GD is cleared on entry
 	 * to the handler */
 	if (c->dr[7] & DR7_GD) {
+		cpu_debug_merge_pending(c);
 		c->dr[6] |= DR6_BD;
 		c->dr[7] &= ~DR7_GD;
 		cpu_fault(c, VEC_DB, 0);

@@ -9,7 +9,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cpu/decode/insn.h"
+#include "cpu/fault.h"
 #include "cpu/memory/mmu.h"
+#include "cpu/system/pkeys.h"
 #include "cpu/step.h"
 #include "machine/machine.h"
 
@@ -33,9 +36,18 @@ static inline bool has(const struct cpu *c, enum cpu_feature f)
 	return c->model && cpu_has(c->model, f);
 }
 
+/* The canonical rule for addresses loaded into registers that hold a linear
+ * address for later use (the MSR forms of the FS/GS/KERNEL_GS bases,
+ * LSTAR, CSTAR, SYSENTER_ESP/EIP; WRFSBASE/WRGSBASE; LGDT/LIDT; the bases of
+ * 16-byte LDT and TSS descriptors; INVPCID addresses): bits 63 down to the
+ * processor's linear-address width copy the bit below (SDM Vol.1 "Canonical
+ * Addressing"). A processor that supports 5-level paging (CPUID.7.0:
+ * ECX.LA57; Vol.3A "4-Level Paging and 5-Level Paging") checks these against
+ * its 57-bit width whether or not CR4.LA57 enables 5-level paging now.
+ * Accesses made at once use cpu_canonical() (the current paging mode). */
 bool msr_canonical(const struct cpu *c, u64 v)
 {
-	unsigned bits = c->model && c->model->lin_addr_bits ? c->model->lin_addr_bits : 48;
+	unsigned bits = has(c, FEAT_la57) ? 57 : 48;
 	return sext(v, bits) == v;
 }
 
@@ -69,6 +81,7 @@ static u64 *msr_slot(struct cpu *c, u32 idx)
 	case MSR_SFMASK: return &s->sfmask;
 	case MSR_KERNEL_GS_BASE: return &s->kernel_gs_base;
 	case MSR_TSC_AUX: return &s->tsc_aux;
+	case MSR_PKRS: return &s->pkrs;
 	default: return NULL;
 	}
 }
@@ -468,6 +481,102 @@ static int wr_xss(struct cpu *c, u32 idx, u64 val)
 	return 0;
 }
 
+/* --- performance monitoring (AMD APM Vol.2 "Performance Monitoring
+ * Counters": PerfEvtSel0-3 at C001_0000h-3h, PerfCtr0-3 at C001_0004h-7h) ---
+ * "Performance Event-Select Registers": EventSelect[7:0], UnitMask 15:8,
+ * USR 16, OS 17, Edge 18, PC 19, INT 20, EN 22, INV 23, CntMask 31:24,
+ * EventSelect[11:8] 35:32, GuestOnly 40, HostOnly 41; bits 21, 39:36 and
+ * 63:42 are reserved and a WRMSR setting one raises #GP(0).
+ * "Performance Counter Registers": each counter is 48 bits wide.
+ * nestbox counts two events exactly, in virtual time: Retired Instructions
+ * (event C0h) and CPU Clocks not Halted (event 76h; the core clock is the
+ * 1 GHz virtual clock, 2^shift cycles per instruction). A counter counts
+ * them while EN, USR and OS are all set; UnitMask, Edge, INV, CntMask and
+ * the Guest/Host filters are stored but not applied, other events, one-ring
+ * counting and the overflow interrupt (INT) are absent: docs/known-gaps.md. */
+#define PERF_EVTSEL_RSVD  (GENMASK(63, 42) | GENMASK(39, 36) | BIT(21))
+#define PERF_EVTSEL_USR   BIT(16)
+#define PERF_EVTSEL_OS    BIT(17)
+#define PERF_EVTSEL_EN    BIT(22)
+#define PERF_CTR_MASK     GENMASK(47, 0)
+#define PERF_EV_RETIRED_INSNS 0xc0
+#define PERF_EV_CPU_CLOCKS    0x76
+
+/* counter n's events per retired instruction (0: it does not count) */
+static u64 perf_rate(const struct cpu *c, unsigned n)
+{
+	u64 sel = c->msr.perf_evtsel[n];
+	u64 all = PERF_EVTSEL_EN | PERF_EVTSEL_USR | PERF_EVTSEL_OS;
+	u32 event = (u32)((sel & 0xff) | ((sel >> 24) & 0xf00));
+
+	if ((sel & all) != all)
+		return 0;
+	if (event == PERF_EV_RETIRED_INSNS)
+		return 1;
+	if (event == PERF_EV_CPU_CLOCKS)
+		return 1ull << (c->machine ? c->machine->clock.ns_per_insn_shift : 0);
+	return 0;
+}
+
+static u64 perf_count(const struct cpu *c, unsigned n)
+{
+	u64 ran = c->icount - c->msr.perf_base[n];
+	return (c->msr.perf_ctr[n] + ran * perf_rate(c, n)) & PERF_CTR_MASK;
+}
+
+/* fold the events so far into the counter: its rate is about to change */
+static void perf_fold(struct cpu *c, unsigned n)
+{
+	c->msr.perf_ctr[n] = perf_count(c, n);
+	c->msr.perf_base[n] = c->icount;
+}
+
+static int rd_perf_evtsel(struct cpu *c, u32 idx, u64 *val)
+{
+	*val = c->msr.perf_evtsel[idx - MSR_PERF_EVTSEL];
+	return 0;
+}
+
+static int wr_perf_evtsel(struct cpu *c, u32 idx, u64 val)
+{
+	unsigned n = idx - MSR_PERF_EVTSEL;
+
+	if (val & PERF_EVTSEL_RSVD)
+		return -1;
+	perf_fold(c, n);
+	c->msr.perf_evtsel[n] = val;
+	return 0;
+}
+
+static int rd_perf_ctr(struct cpu *c, u32 idx, u64 *val)
+{
+	*val = perf_count(c, idx - MSR_PERF_CTR);
+	return 0;
+}
+
+/* bits 63:48 of the written value are dropped (the counter is 48 bits) */
+static int wr_perf_ctr(struct cpu *c, u32 idx, u64 val)
+{
+	unsigned n = idx - MSR_PERF_CTR;
+
+	c->msr.perf_ctr[n] = val & PERF_CTR_MASK;
+	c->msr.perf_base[n] = c->icount;
+	return 0;
+}
+
+/* IA32_PKRS (SDM Vol.3A "Protection Keys"; Vol.4 "IA32_PKRS"): the
+ * supervisor protection-key rights, bits 31:0; bits 63:32 reserved */
+static int wr_pkrs(struct cpu *c, u32 idx, u64 val)
+{
+	if (val >> 32)
+		return -1;
+	if (val != c->msr.pkrs) {
+		c->msr.pkrs = val;
+		pk_changed(c);
+	}
+	return 0;
+}
+
 /* --- system-management mode (cpu/system/smm.c) --- */
 /* SDM Vol.4 "MSR_SMI_COUNT": read-only count of SMIs taken (QEMU TCG reads
  * it on every model) */
@@ -503,6 +612,7 @@ static bool gate_open(const struct cpu *c, int gate)
 	switch (gate) {
 	case G_ALWAYS: return true;
 	case G_INTEL: return !c->model || !c->model->vendor_amd;
+	case G_AMD_PMU: return c->model && c->model->vendor_amd && !c->model->pmu_off;
 	case G_EFER: return has(c, FEAT_lm) || has(c, FEAT_nx) || has(c, FEAT_syscall);
 	case G_SYSCALL: return has(c, FEAT_syscall) || has(c, FEAT_lm);
 	case G_TSC_AUX: return has(c, FEAT_rdtscp) || has(c, FEAT_rdpid);
@@ -584,6 +694,9 @@ void msr_reset(struct cpu *c)
 	memset(c->msr.mtrr_fixed, 0, sizeof(c->msr.mtrr_fixed));
 	memset(c->msr.mtrr_var, 0, sizeof(c->msr.mtrr_var));
 	c->msr.tsc_offset = 0;
+	memset(c->msr.perf_evtsel, 0, sizeof(c->msr.perf_evtsel));
+	memset(c->msr.perf_ctr, 0, sizeof(c->msr.perf_ctr));
+	memset(c->msr.perf_base, 0, sizeof(c->msr.perf_base));
 	if (!has(c, FEAT_monitor))
 		c->msr.misc_enable &= ~MISC_ENABLE_MWAIT;
 }
@@ -604,7 +717,7 @@ const char *msr_state_check(const struct cpu *c, char *msg, size_t len)
 		const struct msr_desc *d = &msr_table[k];
 
 		if (!d->wr || (d->rd != rd_plain && d->rd != rd_mtrr_fixed && d->rd != rd_mtrr_var &&
-			       d->rd != rd_misc_enable))
+			       d->rd != rd_misc_enable && d->rd != rd_perf_evtsel))
 			continue;
 		for (u32 idx = d->first; idx <= d->last; idx++) {
 			u64 v, back;
