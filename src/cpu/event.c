@@ -433,7 +433,9 @@ bool cpu_event_ready(struct cpu *c)
 {
 	if (unlikely(intr_window_exits(c)))
 		return true;
-	if (unlikely(c->vmx.nonroot) && vmx_virq_ready(c))
+	/* virtual interrupts (vmx/apicv.c); MTF, the VMX-preemption timer,
+	 * the NMI window (vmx/events.c) */
+	if (unlikely(c->vmx.nonroot) && (vmx_virq_ready(c) || vmx_events_ready(c)))
 		return true;
 	if (c->init_pending || smm_smi_ready(c))
 		return true;
@@ -458,6 +460,15 @@ static void start_from_sipi(struct cpu *c)
 	c->seg[SEG_CS].base = (u64)v << 12;
 	set_ip(c, 0);
 	c->activity = ACT_ACTIVE;
+}
+
+/* SDM "Monitor Trap Flag": "a pending event (e.g., debug exception or
+ * interrupt) is delivered before an instruction can execute, an MTF VM exit
+ * is pending on the instruction boundary following delivery of the event" */
+static void delivered(struct cpu *c)
+{
+	if (unlikely(c->vmx.nonroot))
+		vmx_mtf_step(c);
 }
 
 static void wake(struct cpu *c)
@@ -522,12 +533,20 @@ bool cpu_handle_events(struct cpu *c)
 	c->sipi_pending = 0; /* a SIPI outside wait-for-SIPI is ignored */
 	if (c->activity == ACT_SHUTDOWN)
 		return false;
+	/* VMX non-root: a pending MTF VM exit comes before debug traps; the
+	 * VMX-preemption timer and the NMI window after them, before NMIs
+	 * (SDM "Event Priority", vmx/events.c) */
+	if (c->vmx.nonroot)
+		vmx_mtf_exit_if_pending(c);
 	if (db_ready(c)) {
 		cpu_debug_commit_dr6(c);
 		wake(c);
 		cpu_deliver(c, VEC_DB, EV_HW_EXC, false, 0);
+		delivered(c);
 		return true;
 	}
+	if (c->vmx.nonroot)
+		vmx_timer_nmi_window_exits(c);
 	if (nmi_ready(c) && c->vmx.nonroot && (vmx_pin(c) & PIN_NMI_EXITING)) {
 		/* SDM "Non-Maskable Interrupts (NMIs)" in "Other Causes of VM
 		 * Exits": exit reason 0 with an NMI in the interruption info */
@@ -540,6 +559,7 @@ bool cpu_handle_events(struct cpu *c)
 		c->nmi_blocked = 1;
 		wake(c);
 		cpu_deliver(c, VEC_NMI, EV_NMI, false, 0);
+		delivered(c);
 		return true;
 	}
 	if (intr_window_exits(c)) {
@@ -560,6 +580,7 @@ bool cpu_handle_events(struct cpu *c)
 			return false;
 		wake(c);
 		cpu_deliver(c, (u8)v, EV_EXT_INTR, false, 0);
+		delivered(c);
 		return true;
 	}
 	return false;

@@ -13,6 +13,7 @@
 #include "cpu/decode/decode.h"
 #include "cpu/event.h"
 #include "cpu/fault.h"
+#include "vmx/vmx.h"
 
 static inline u64 ip_mask(const struct cpu *c)
 {
@@ -27,9 +28,12 @@ static inline void exec_insn(struct cpu *c, const struct insn *in)
 	c->icount++;
 }
 
+/* (VMX non-root with the monitor trap flag: each L2 instruction is
+ * followed by an MTF VM exit, vmx/events.c) */
 static inline bool needs_slow_path(const struct cpu *c)
 {
-	return (c->rflags & (RFLAGS_TF | RFLAGS_RF)) || (c->dr[7] & 0xff) || c->shadow;
+	return (c->rflags & (RFLAGS_TF | RFLAGS_RF)) || (c->dr[7] & 0xff) || c->shadow ||
+	       unlikely(vmx_mtf_on(c));
 }
 
 /* one instruction with every per-instruction rule applied */
@@ -44,10 +48,15 @@ static void step_slow(struct cpu *c)
 	/* exactly one instruction: a fused compare-and-branch runs only its
 	 * first half (cpu/decode/fastpath.c) */
 	c->single = 1;
+	bool l2 = c->vmx.nonroot; /* (VMLAUNCH/VMRESUME are L1's) */
 	exec_insn(c, &b->insns[0]);
 	c->single = 0;
 	c->shadow_insn = 0;
 	cpu_debug_after_insn(c, rflags_before);
+	/* SDM "Monitor Trap Flag": the instruction completed in L2 (one
+	 * that exits does not come back here) */
+	if (unlikely(l2 && c->vmx.nonroot))
+		vmx_mtf_step(c);
 }
 
 /* The block loop keeps RIP and the instruction count in registers: only
@@ -93,6 +102,11 @@ static void deliver_fault(struct cpu *c)
 	c->shadow_insn = 0;
 	cpu_deliver(c, c->fault_vector, EV_HW_EXC, c->fault_has_error, c->fault_error);
 	c->in_event = 0;
+	/* SDM "Monitor Trap Flag": "If the instruction causes a fault, an MTF
+	 * VM exit is pending on the instruction boundary following delivery
+	 * of the fault (or any nested exception)." */
+	if (unlikely(c->vmx.nonroot))
+		vmx_mtf_step(c);
 }
 
 /* returns false when the CPU cannot run now (halted, waiting, shut down) */

@@ -108,9 +108,13 @@ static enum entry_check check_controls(const struct cpu *c)
 		if ((r & 0xfff) || (w & 0xfff) || (r & maxphy_mask) || (w & maxphy_mask))
 			return EC_VMCS_SHADOW_BITMAPS;
 	}
+	if (!(pin & PIN_VIRTUAL_NMIS) && (proc & PROC_NMI_WINDOW_EXITING))
+		return EC_NMI_WINDOW_VNMI;
 	/* "Checks on VM-Exit Control Fields" */
 	if (!ctls_ok(c, VMX_W_EXIT, vmx_exit_ctls(c)))
 		return EC_EXIT_CTLS;
+	if (!(pin & PIN_PREEMPTION_TIMER) && (vmx_exit_ctls(c) & EXIT_SAVE_PREEMPTION_TIMER))
+		return EC_EXIT_SAVE_TIMER;
 	if (vmcs_get(c, VMCS_EXIT_MSR_STORE_COUNT)) {
 		u64 a = vmcs_get(c, VMCS_EXIT_MSR_STORE_ADDR);
 		if ((a & 0xf) || !phys_ok(c, a + vmcs_get(c, VMCS_EXIT_MSR_STORE_COUNT) * 16 - 1))
@@ -128,8 +132,11 @@ static enum entry_check check_controls(const struct cpu *c)
 	if (ii & INTR_INFO_VALID) {
 		unsigned type = INTR_INFO_TYPE(ii), vec = INTR_INFO_VECTOR(ii);
 		/* type 1 is reserved, 7 ("other event") needs the MTF control */
-		if (type == 1 || type == 7)
+		if (type == 1 || (type == INTR_TYPE_OTHER &&
+				  !(vmx_caps_allowed1(caps(c), VMX_W_PROC) & PROC_MONITOR_TRAP_FLAG)))
 			return EC_ENTRY_INTR_TYPE;
+		if (type == INTR_TYPE_OTHER && vec != 0)
+			return EC_ENTRY_INTR_MTF_VECTOR;
 		if (type == EV_NMI && vec != 2)
 			return EC_ENTRY_INTR_NMI_VECTOR;
 		if (type == EV_HW_EXC && vec > 31)
@@ -323,12 +330,22 @@ static enum entry_check check_guest(const struct cpu *c)
 		return EC_GUEST_ACTIVITY;
 	if (act == ACT_HLT && AR_DPL(vmcs_get(c, VMCS_GUEST_SS_AR_BYTES)) != 0)
 		return EC_GUEST_ACTIVITY_HLT_DPL;
+	if (act != ACT_ACTIVE && (intr & (GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS)))
+		return EC_GUEST_ACTIVITY_BLOCKING;
 	if (intr & ~0x1fu)
 		return EC_GUEST_INTR_RESERVED;
 	if ((intr & GUEST_INTR_STATE_STI) && (intr & GUEST_INTR_STATE_MOV_SS))
 		return EC_GUEST_INTR_STI_MOVSS;
 	if ((intr & GUEST_INTR_STATE_STI) && !(rflags & RFLAGS_IF))
 		return EC_GUEST_INTR_STI_IF;
+	if ((ii & INTR_INFO_VALID) && INTR_INFO_TYPE(ii) == EV_EXT_INTR &&
+	    (intr & (GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS)))
+		return EC_GUEST_INTR_EXTINT;
+	if ((ii & INTR_INFO_VALID) && INTR_INFO_TYPE(ii) == EV_NMI && (intr & GUEST_INTR_STATE_MOV_SS))
+		return EC_GUEST_INTR_NMI_MOVSS;
+	if ((ii & INTR_INFO_VALID) && INTR_INFO_TYPE(ii) == EV_NMI &&
+	    (vmx_pin(c) & PIN_VIRTUAL_NMIS) && (intr & GUEST_INTR_STATE_NMI))
+		return EC_GUEST_INTR_VNMI;
 	if (vmcs_get(c, VMCS_GUEST_PENDING_DBG_EXCEPTIONS) & ~(u64)(0xf | BIT(12) | BIT(14) | BIT(16)))
 		return EC_GUEST_PENDING_DBG;
 	u64 link = vmcs_get(c, VMCS_VMCS_LINK_POINTER);
@@ -499,9 +516,11 @@ void vmx_vmentry(struct cpu *c, bool launch)
 	/* "Event Injection": delivered through the guest's IDT as the first
 	 * thing the guest does; the field's valid bit is cleared on entry */
 	u32 ii = (u32)vmcs_get(c, VMCS_ENTRY_INTR_INFO);
-	if (ii & INTR_INFO_VALID) {
-		unsigned type = INTR_INFO_TYPE(ii);
+	vmx_events_entry(c, ii); /* MTF, preemption timer, virtual NMIs */
+	if (ii & INTR_INFO_VALID)
 		vmcs_set(c, VMCS_ENTRY_INTR_INFO, ii & ~INTR_INFO_VALID);
+	if ((ii & INTR_INFO_VALID) && INTR_INFO_TYPE(ii) != INTR_TYPE_OTHER) {
+		unsigned type = INTR_INFO_TYPE(ii);
 		if (type == EV_SW_INT || type == EV_SW_EXC || type == EV_PRIV_SW_EXC)
 			c->next_rip = c->rip + vmcs_get(c, VMCS_ENTRY_INSTRUCTION_LEN);
 		c->activity = ACT_ACTIVE;

@@ -248,6 +248,7 @@ void vmx_exit(struct cpu *c, u32 reason, const struct vmx_exit_info *info)
 {
 	record(c, reason, info);
 	save_guest(c);
+	vmx_events_exit(c); /* virtual-NMI blocking, timer value; MTF and timer end */
 	c->vmx.nonroot = 0;
 	c->stage2_on = 0;
 	vmx_log_exit(c, reason, info ? info->qual : 0);

@@ -4,6 +4,7 @@
 #define NESTBOX_VMX_STATE_H
 
 #include "base/types.h"
+#include "machine/clock.h"
 #include "vmx/vmcs.h"
 
 #define VMX_NO_VMCS (~0ull)       /* "FFFFFFFF_FFFFFFFFH": no current VMCS */
@@ -19,13 +20,24 @@ struct vmx_state {
 	u8 init_blocked;         /* an INIT arrived in root operation: latched */
 	u8 shadow;               /* the current VMCS is a shadow VMCS (its
 				  * region's revision bit 31 at VMPTRLD) */
+	/* non-root event state (vmx/events.c) */
+	u8 mtf_pending;          /* an MTF VM exit is pending at the next boundary */
+	u8 vnmi_blocked;         /* virtual-NMI blocking ("virtual NMIs" = 1) */
+	u8 timer_expired;        /* the VMX-preemption timer reached 0 */
 	u8 ple_seen;             /* a PAUSE at CPL 0 since the last VM entry */
-	u8 pad[2];
+	u8 pad[7];
 	u64 ep4ta;               /* the EPT root of the last VM entry with EPT
 	                          * (the TLB's entries were made through it) */
 	/* "PAUSE-loop exiting": the TSC at the last PAUSE at CPL 0 and at the
 	 * first PAUSE of the current loop (meaningful with ple_seen) */
 	u64 ple_last, ple_start;
+	/* the VMX-preemption timer: armed (in virtual time) from VM entry to
+	 * VM exit; its deadline in TSC ticks */
+	u64 timer_deadline_tsc;
+	/* icount + 1 of an IRET in L2 that removed (virtual-)NMI blocking: a
+	 * fault of that same instruction that exits reports it (vmx/events.c) */
+	u64 iret_unblock_icount;
+	struct timer timer;
 	struct vmcs_cache vmcs;  /* the current VMCS's contents */
 };
 

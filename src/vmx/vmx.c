@@ -1,6 +1,7 @@
 /* vmx/vmx.c: VMX operation's common pieces: reset, and the outcome of a VMX
  * instruction (SDM Vol.3C "VMX Instruction Reference", "Conventions"). */
 #include "vmx/vmx.h"
+#include "vmx/vmx_internal.h"
 
 #include <string.h>
 
@@ -9,7 +10,9 @@
 
 void vmx_reset(struct cpu *c)
 {
+	vmx_events_reset(c); /* disarm the preemption timer first */
 	memset(&c->vmx, 0, sizeof(c->vmx));
+	vmx_events_reset(c);
 	c->vmx.vmcs_ptr = VMX_NO_VMCS;
 	c->vmx.ep4ta = ~0ull;
 }

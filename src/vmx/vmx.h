@@ -147,6 +147,25 @@ bool vmx_eptp_ok(const struct cpu *c, u64 eptp);
 void vmx_stage2_update(struct cpu *c);
 void vmx_ept_enter(struct cpu *c);
 bool vmx_vmfunc_eptp_switch(struct cpu *c);
+/* --- non-root events (vmx/events.c) --- */
+/* "monitor trap flag" in effect: the step loop runs L2 one instruction
+ * (one REP iteration) at a time */
+static inline bool vmx_mtf_on(const struct cpu *c)
+{
+	return c->vmx.nonroot && (vmx_proc(c) & PROC_MONITOR_TRAP_FLAG);
+}
+/* L2 completed an instruction, or an event or fault was delivered in L2:
+ * with MTF, an MTF VM exit is pending at the next boundary */
+void vmx_mtf_step(struct cpu *c);
+/* at a non-root boundary: a pending MTF exit, an expired preemption timer
+ * or an open NMI window wants cpu_handle_events */
+bool vmx_events_ready(struct cpu *c);
+/* cpu_handle_events, at each one's priority: the MTF exit (before debug
+ * traps), the timer and NMI-window exits (after debug traps, before NMIs) */
+void vmx_mtf_exit_if_pending(struct cpu *c);
+void vmx_timer_nmi_window_exits(struct cpu *c);
+/* IRET in non-root operation: what it unblocks */
+void vmx_iret(struct cpu *c);
 
 /* -counters: VM exits by reason (vmx/log.c) */
 #include <stdio.h>

@@ -22,6 +22,16 @@
 #define INTR_INFO_HAS_ERROR   BIT(11)
 #define INTR_INFO_NMI_UNBLOCK BIT(12)
 #define INTR_INFO_VALID       BIT(31)
+/* interruption type 7, "other event": a pending MTF VM exit (vector 0) */
+#define INTR_TYPE_OTHER       7
+
+/* vmx/events.c: the preemption timer, MTF and virtual NMIs at VM entry
+ * (after loading guest state, before injection: `ii` is the VM-entry
+ * interruption information), at VM exit (after saving guest state), and
+ * at reset */
+void vmx_events_entry(struct cpu *c, u32 ii);
+void vmx_events_exit(struct cpu *c);
+void vmx_events_reset(struct cpu *c);
 
 /* the guest segment fields, indexed by enum seg_reg */
 extern const enum vmcs_field *const vmx_guest_seg_sel;

@@ -67,6 +67,13 @@ static const char *vmx_state_check(const void *s, char *msg, size_t len)
 		snprintf(msg, len, "a shadow VMCS needs a current VMCS and root operation");
 		return "shadow";
 	}
+	/* the preemption timer, a pending MTF exit and virtual-NMI blocking
+	 * exist only in non-root operation (vmx/events.c ends them at exit) */
+	if (!x->nonroot && (x->mtf_pending || x->vnmi_blocked || x->timer_expired || x->timer.armed)) {
+		snprintf(msg, len, "non-root event state outside non-root operation");
+		return x->mtf_pending ? "mtf_pending" : x->vnmi_blocked ? "vnmi_blocked"
+			: x->timer_expired ? "timer_expired" : "timer";
+	}
 	if (x->nonroot && x->vmcs_ptr == VMX_NO_VMCS) {
 		snprintf(msg, len, "non-root operation needs a current VMCS");
 		return "nonroot";
@@ -82,11 +89,17 @@ static const struct snap_field vmx_state_fields[] = {
 	SNAP_U8_MAX(struct vmx_state, launched, 1),
 	SNAP_U8_MAX(struct vmx_state, init_blocked, 1),
 	SNAP_U8_MAX(struct vmx_state, shadow, 1),
+	SNAP_U8_MAX(struct vmx_state, mtf_pending, 1),
+	SNAP_U8_MAX(struct vmx_state, vnmi_blocked, 1),
+	SNAP_U8_MAX(struct vmx_state, timer_expired, 1),
 	SNAP_U8_MAX(struct vmx_state, ple_seen, 1),
 	SNAP_DERIVED(struct vmx_state, pad, "padding, always 0"),
 	SNAP_U64(struct vmx_state, ep4ta),
 	SNAP_U64(struct vmx_state, ple_last),
 	SNAP_U64(struct vmx_state, ple_start),
+	SNAP_U64(struct vmx_state, timer_deadline_tsc),
+	SNAP_U64(struct vmx_state, iret_unblock_icount),
+	SNAP_TIMER(struct vmx_state, timer),
 	SNAP_STRUCT(struct vmx_state, vmcs, struct vmcs_cache, vmcs_cache_snap),
 };
-SNAP_DESC(vmx_state, 2, vmx_state_fields, vmx_state_check, NULL);
+SNAP_DESC(vmx_state, 3, vmx_state_fields, vmx_state_check, NULL);

@@ -16,6 +16,12 @@
  *                              first instruction
  *   in-l2                      VMX: L2 has run a few instructions
  *   l1-between-exits           VMX: L1 runs after an exit, its VMCS launched
+ *   mtf-pending                VMX: an MTF VM exit is pending
+ *   vmx-timer-armed            VMX: L2 runs a few instructions into an
+ *                              armed VMX-preemption timer
+ *   vmx-timer-expired          VMX: the preemption timer expired, its exit
+ *                              not yet taken
+ *   vnmi-blocked               VMX: L2 runs with virtual-NMI blocking
  * Stops at the end of the run, when all were found, or after PROBE_LIMIT
  * instructions. */
 #include <stdio.h>
@@ -29,10 +35,12 @@
 
 #define PROBE_LIMIT 4000000ull
 
-enum { P_STI, P_MOVSS, P_REP, P_IRR, P_ISR, P_TIMER, P_SMM, P_SIPI, P_ENTRY, P_L2, P_L1, P_NR };
+enum { P_STI, P_MOVSS, P_REP, P_IRR, P_ISR, P_TIMER, P_SMM, P_SIPI, P_ENTRY, P_L2, P_L1,
+       P_MTF, P_VTIMER, P_VTIMER_EXP, P_VNMI, P_NR };
 static const char *const names[P_NR] = {
 	"sti-shadow", "movss-shadow", "rep-middle", "irq-pending", "in-handler",
 	"timer-next", "smm", "wait-sipi", "vmentry-committed", "in-l2", "l1-between-exits",
+	"mtf-pending", "vmx-timer-armed", "vmx-timer-expired", "vnmi-blocked",
 };
 
 static bool apic_any(const struct lapic *a, u32 base)
@@ -78,6 +86,10 @@ int main(int argc, char **argv)
 			hit[P_ENTRY] |= l2_steps[i] == 1;
 			hit[P_L2] |= l2_steps[i] == 2;
 			hit[P_L1] |= c->vmx.on && !c->vmx.nonroot && c->vmx.launched;
+			hit[P_MTF] |= c->vmx.mtf_pending != 0;
+			hit[P_VTIMER] |= c->vmx.timer.armed && l2_steps[i] == 3;
+			hit[P_VTIMER_EXP] |= c->vmx.timer_expired != 0;
+			hit[P_VNMI] |= c->vmx.vnmi_blocked && l2_steps[i] > 2;
 			if (c->apic) {
 				hit[P_IRR] |= apic_any(c->apic, 0x200);
 				hit[P_ISR] |= apic_any(c->apic, 0x100);

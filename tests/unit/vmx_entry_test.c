@@ -200,6 +200,32 @@ static void c_vnmi(void)
 	vmx_caps_set(&h->m.model.vmx, VMXF_PIN_VIRTUAL_NMIS, true);
 	or(VMCS_PIN_BASED_VM_EXEC_CONTROL, PIN_VIRTUAL_NMIS);
 }
+static void c_nmiwin(void) { or(VMCS_CPU_BASED_VM_EXEC_CONTROL, PROC_NMI_WINDOW_EXITING); }
+static void c_savetimer(void) { or(VMCS_VM_EXIT_CONTROLS, EXIT_SAVE_PREEMPTION_TIMER); }
+static void c_imtf(void) { set(VMCS_ENTRY_INTR_INFO, BIT(31) | (7 << 8) | 1); }
+static void c_actblock(void)
+{
+	or(VMCS_GUEST_RFLAGS, RFLAGS_IF);
+	set(VMCS_GUEST_INTERRUPTIBILITY_INFO, GUEST_INTR_STATE_STI);
+	set(VMCS_GUEST_ACTIVITY_STATE, 1);
+}
+static void c_iextint(void)
+{
+	or(VMCS_GUEST_RFLAGS, RFLAGS_IF);
+	set(VMCS_GUEST_INTERRUPTIBILITY_INFO, GUEST_INTR_STATE_STI);
+	set(VMCS_ENTRY_INTR_INFO, BIT(31) | 0x20);
+}
+static void c_inmimovss(void)
+{
+	set(VMCS_GUEST_INTERRUPTIBILITY_INFO, GUEST_INTR_STATE_MOV_SS);
+	set(VMCS_ENTRY_INTR_INFO, BIT(31) | (2 << 8) | 2);
+}
+static void c_ivnmi(void)
+{
+	or(VMCS_PIN_BASED_VM_EXEC_CONTROL, PIN_NMI_EXITING | PIN_VIRTUAL_NMIS);
+	set(VMCS_GUEST_INTERRUPTIBILITY_INFO, GUEST_INTR_STATE_NMI);
+	set(VMCS_ENTRY_INTR_INFO, BIT(31) | (2 << 8) | 2);
+}
 /* memory type 1 (WC) is not a paging-structure memory type the
  * capability MSR offers */
 static void c_eptp(void)
@@ -374,6 +400,13 @@ static const struct negative {
 	{ "EPTP_LIST", c_eptp_list, FAIL_CTRL },
 	{ "PML", c_pml, FAIL_CTRL },
 	{ "VIRTUAL_NMIS", c_vnmi, FAIL_CTRL },
+	{ "NMI_WINDOW_VNMI", c_nmiwin, FAIL_CTRL },
+	{ "EXIT_SAVE_TIMER", c_savetimer, FAIL_CTRL },
+	{ "ENTRY_INTR_MTF_VECTOR", c_imtf, FAIL_CTRL },
+	{ "GUEST_ACTIVITY_BLOCKING", c_actblock, EXIT33 },
+	{ "GUEST_INTR_EXTINT", c_iextint, EXIT33 },
+	{ "GUEST_INTR_NMI_MOVSS", c_inmimovss, EXIT33 },
+	{ "GUEST_INTR_VNMI", c_ivnmi, EXIT33 },
 	{ "VMCS_SHADOW_BITMAPS", c_shadow_bitmap, FAIL_CTRL },
 	{ "EXIT_CTLS", c_exit, FAIL_CTRL },
 	{ "EXIT_MSR_STORE", c_exit_store, FAIL_CTRL },
@@ -1880,7 +1913,7 @@ static void test_shadow_vmcs_l2(void **state)
  * by a test of this program (run before this one), or is one the
  * advertised controls cannot cause (docs/vmx.md lists them). */
 static const u32 not_caused[] = {
-	5, 6, 8, 11, 17, 37, 41, 52, 53,
+	5, 6, 11, 17, 41, 53,
 	60, 63, 64, 65, 66, 67, 68, 69, 70, 72, 73, 74, 75, 76, 77, 78, 79,
 };
 
@@ -1968,6 +2001,278 @@ static void test_vpid_keeps_tlb(void **state)
 	}
 }
 
+
+/* --- vmx/events.c: MTF, the VMX-preemption timer, virtual NMIs --- */
+static void resume_l2(void)
+{
+	cpu_set_rflags(h->c, RFLAGS_FIXED);
+	vmx_vmentry(h->c, false);
+	assert_true(h->c->vmx.nonroot);
+}
+
+static void step_to_exit(void)
+{
+	for (int k = 0; k < 1000 && h->c->vmx.nonroot; k++)
+		cpu_step(h->c);
+	assert_false(h->c->vmx.nonroot);
+	assert_int_equal(h->c->rip, HOST_RIP);
+}
+
+/* SDM "Monitor Trap Flag": an MTF VM exit (37, qualification 0, no
+ * instruction length) after each instruction; RIP names the next one */
+static void test_mtf_each_insn(void **state)
+{
+	static const u8 code[] = { 0x90, 0x48, 0xff, 0xc0, 0x0f, 0xa2 }; /* nop; inc rax; cpuid */
+	valid_vmcs();
+	or(VMCS_CPU_BASED_VM_EXEC_CONTROL, PROC_MONITOR_TRAP_FLAG);
+	l2_code(code, sizeof(code));
+	h->c->gpr[RAX] = 5;
+	run_to_exit();
+	assert_int_equal(get(VMCS_EXIT_REASON), 37);
+	assert_int_equal(get(VMCS_EXIT_QUALIFICATION), 0);
+	assert_int_equal(get(VMCS_EXIT_INSTRUCTION_LEN), 0);
+	assert_int_equal(get(VMCS_EXIT_INTR_INFO), 0);
+	assert_int_equal(get(VMCS_GUEST_RIP), L2_CODE + 1);
+	resume_l2();
+	step_to_exit();
+	assert_int_equal(get(VMCS_EXIT_REASON), 37);
+	assert_int_equal(get(VMCS_GUEST_RIP), L2_CODE + 4);
+	assert_int_equal(h->c->gpr[RAX], 6);
+	/* an instruction that exits: its own exit, no MTF exit after it */
+	resume_l2();
+	step_to_exit();
+	assert_int_equal(get(VMCS_EXIT_REASON), 10);
+	assert_int_equal(get(VMCS_GUEST_RIP), L2_CODE + 4);
+	assert_false(h->c->vmx.mtf_pending);
+	machine_free(&h->m);
+}
+
+/* a faulting instruction: the MTF exit follows the fault's delivery (RIP:
+ * the #UD handler); a REP string instruction: one iteration per exit */
+static void test_mtf_fault_and_rep(void **state)
+{
+	static const u8 ud2[] = { 0x0f, 0x0b };
+	static const u8 rep[] = { 0xf3, 0xaa }; /* rep stosb */
+	valid_vmcs();
+	or(VMCS_CPU_BASED_VM_EXEC_CONTROL, PROC_MONITOR_TRAP_FLAG);
+	l2_code(ud2, sizeof(ud2));
+	run_to_exit();
+	assert_int_equal(get(VMCS_EXIT_REASON), 37);
+	assert_int_equal(get(VMCS_GUEST_RIP), H_VECTORS + 16 * VEC_UD);
+	machine_free(&h->m);
+
+	valid_vmcs();
+	or(VMCS_CPU_BASED_VM_EXEC_CONTROL, PROC_MONITOR_TRAP_FLAG);
+	l2_code(rep, sizeof(rep));
+	h->c->gpr[RCX] = 3;
+	h->c->gpr[RDI] = SCRATCH;
+	run_to_exit();
+	assert_int_equal(get(VMCS_EXIT_REASON), 37);
+	assert_int_equal(get(VMCS_GUEST_RIP), L2_CODE);
+	assert_int_equal(h->c->gpr[RCX], 2);
+	assert_int_equal(h->c->gpr[RDI], SCRATCH + 1);
+	machine_free(&h->m);
+}
+
+/* MTF before a single-step trap (SDM "Event Priority"): the #DB stays
+ * pending, saved in the pending-debug-exceptions field (BS, bit 14) */
+static void test_mtf_before_db_trap(void **state)
+{
+	static const u8 code[] = { 0x90, 0x90 };
+	valid_vmcs();
+	or(VMCS_CPU_BASED_VM_EXEC_CONTROL, PROC_MONITOR_TRAP_FLAG);
+	or(VMCS_GUEST_RFLAGS, RFLAGS_TF);
+	l2_code(code, sizeof(code));
+	run_to_exit();
+	assert_int_equal(get(VMCS_EXIT_REASON), 37);
+	assert_int_equal(get(VMCS_GUEST_RIP), L2_CODE + 1);
+	assert_int_equal(get(VMCS_GUEST_PENDING_DBG_EXCEPTIONS), BIT(14));
+	machine_free(&h->m);
+}
+
+/* "Injection of Pending MTF VM Exits": type 7 vector 0 with the MTF
+ * control 0 exits before the first instruction; an injected event with MTF
+ * exits after its delivery (RIP: the handler) */
+static void test_mtf_injection(void **state)
+{
+	static const u8 code[] = { 0x90 };
+	valid_vmcs();
+	set(VMCS_ENTRY_INTR_INFO, BIT(31) | (7 << 8));
+	l2_code(code, sizeof(code));
+	run_to_exit();
+	assert_int_equal(get(VMCS_EXIT_REASON), 37);
+	assert_int_equal(get(VMCS_GUEST_RIP), L2_CODE);
+	assert_int_equal(get(VMCS_ENTRY_INTR_INFO) & BIT(31), 0);
+	machine_free(&h->m);
+
+	valid_vmcs();
+	or(VMCS_CPU_BASED_VM_EXEC_CONTROL, PROC_MONITOR_TRAP_FLAG);
+	or(VMCS_GUEST_RFLAGS, RFLAGS_IF);
+	set(VMCS_ENTRY_INTR_INFO, BIT(31) | 0x41);
+	l2_code(code, sizeof(code));
+	run_to_exit();
+	assert_int_equal(get(VMCS_EXIT_REASON), 37);
+	assert_int_equal(get(VMCS_GUEST_RIP), H_VECTORS + 16 * 0x41);
+	machine_free(&h->m);
+}
+
+/* SDM "VMX-Preemption Timer": a value of 0 exits (52) before the first
+ * instruction; "save VMX-preemption timer value" stores 0 */
+static void test_timer_zero(void **state)
+{
+	static const u8 code[] = { 0x90 };
+	valid_vmcs();
+	or(VMCS_PIN_BASED_VM_EXEC_CONTROL, PIN_PREEMPTION_TIMER);
+	or(VMCS_VM_EXIT_CONTROLS, EXIT_SAVE_PREEMPTION_TIMER);
+	set(VMCS_VMX_PREEMPTION_TIMER_VALUE, 0);
+	l2_code(code, sizeof(code));
+	run_to_exit();
+	assert_int_equal(get(VMCS_EXIT_REASON), 52);
+	assert_int_equal(get(VMCS_EXIT_QUALIFICATION), 0);
+	assert_int_equal(get(VMCS_GUEST_RIP), L2_CODE);
+	assert_int_equal(get(VMCS_VMX_PREEMPTION_TIMER_VALUE), 0);
+	assert_false(h->c->vmx.timer.armed);
+	machine_free(&h->m);
+}
+
+/* the timer counts down once per 2^5 TSC ticks (IA32_VMX_MISC[4:0] = 5) of
+ * virtual time: value 3 expires between 65 and 96 ns (instructions) into
+ * `jmp $`; an exit before that saves what is left */
+static void test_timer_counts(void **state)
+{
+	static const u8 spin[] = { 0xeb, 0xfe };         /* jmp $ */
+	static const u8 code[] = { 0x90, 0x0f, 0xa2 };   /* nop; cpuid */
+	assert_int_equal(vmx_msr_misc(&(struct vmx_caps){ .preemption_timer_rate = 5 }) & 0x1f, 5);
+	valid_vmcs();
+	h->m.cur = h->c; /* virtual time runs with this vCPU's instructions */
+	or(VMCS_PIN_BASED_VM_EXEC_CONTROL, PIN_PREEMPTION_TIMER);
+	or(VMCS_VM_EXIT_CONTROLS, EXIT_SAVE_PREEMPTION_TIMER);
+	set(VMCS_VMX_PREEMPTION_TIMER_VALUE, 3);
+	l2_code(spin, sizeof(spin));
+	u64 t0 = clock_tsc(&h->m);
+	run_to_exit();
+	u64 ran = clock_tsc(&h->m) - t0;
+	assert_int_equal(get(VMCS_EXIT_REASON), 52);
+	assert_int_equal(get(VMCS_VMX_PREEMPTION_TIMER_VALUE), 0);
+	assert_true(ran > 2 * 32 && ran <= 3 * 32);
+	assert_int_equal(clock_tsc(&h->m) >> 5, (t0 >> 5) + 3);
+	h->m.cur = NULL;
+	machine_free(&h->m);
+
+	valid_vmcs();
+	h->m.cur = h->c;
+	or(VMCS_PIN_BASED_VM_EXEC_CONTROL, PIN_PREEMPTION_TIMER);
+	or(VMCS_VM_EXIT_CONTROLS, EXIT_SAVE_PREEMPTION_TIMER);
+	set(VMCS_VMX_PREEMPTION_TIMER_VALUE, 1000);
+	l2_code(code, sizeof(code));
+	run_to_exit();
+	assert_int_equal(get(VMCS_EXIT_REASON), 10);
+	assert_in_range(get(VMCS_VMX_PREEMPTION_TIMER_VALUE), 999, 1000);
+	assert_false(h->c->vmx.timer.armed);
+	h->m.cur = NULL;
+	machine_free(&h->m);
+}
+
+/* NMI-window exiting with virtual NMIs: no virtual-NMI blocking -> exit 8
+ * before the first instruction; with it (interruptibility bit 3), L2 runs
+ * until IRET removes it, then exits; the exit saves bit 3 */
+static void test_nmi_window(void **state)
+{
+	static const u8 nop[] = { 0x90 };
+	static const u8 code[] = { 0x0f, 0xa2, 0x48, 0xcf, 0x90 }; /* cpuid; iretq; nop */
+	valid_vmcs();
+	or(VMCS_PIN_BASED_VM_EXEC_CONTROL, PIN_NMI_EXITING | PIN_VIRTUAL_NMIS);
+	or(VMCS_CPU_BASED_VM_EXEC_CONTROL, PROC_NMI_WINDOW_EXITING);
+	l2_code(nop, sizeof(nop));
+	run_to_exit();
+	assert_int_equal(get(VMCS_EXIT_REASON), 8);
+	assert_int_equal(get(VMCS_GUEST_RIP), L2_CODE);
+	assert_int_equal(get(VMCS_EXIT_INTR_INFO), 0);
+	assert_int_equal(get(VMCS_GUEST_INTERRUPTIBILITY_INFO), 0);
+	machine_free(&h->m);
+
+	valid_vmcs();
+	or(VMCS_PIN_BASED_VM_EXEC_CONTROL, PIN_NMI_EXITING | PIN_VIRTUAL_NMIS);
+	or(VMCS_CPU_BASED_VM_EXEC_CONTROL, PROC_NMI_WINDOW_EXITING);
+	set(VMCS_GUEST_INTERRUPTIBILITY_INFO, GUEST_INTR_STATE_NMI);
+	/* IRETQ's frame: RIP, CS, RFLAGS, RSP, SS */
+	h_poke64(h, L2_STACK, L2_CODE + 4);
+	h_poke64(h, L2_STACK + 8, 0x08);
+	h_poke64(h, L2_STACK + 16, RFLAGS_FIXED);
+	h_poke64(h, L2_STACK + 24, L2_STACK + 0x100);
+	h_poke64(h, L2_STACK + 32, 0x10);
+	l2_code(code, sizeof(code));
+	run_to_exit();
+	assert_int_equal(get(VMCS_EXIT_REASON), 10);
+	assert_int_equal(get(VMCS_GUEST_INTERRUPTIBILITY_INFO), GUEST_INTR_STATE_NMI);
+	set(VMCS_GUEST_RIP, L2_CODE + 2);
+	resume_l2();
+	step_to_exit();
+	assert_int_equal(get(VMCS_EXIT_REASON), 8);
+	assert_int_equal(get(VMCS_GUEST_RIP), L2_CODE + 4);
+	assert_int_equal(get(VMCS_GUEST_INTERRUPTIBILITY_INFO), 0);
+	machine_free(&h->m);
+}
+
+/* an IRET that faults (null CS in its frame: #GP(0), intercepted) still
+ * removes virtual-NMI blocking, and the exit says so in bit 12 of the
+ * VM-exit interruption information; without blocking before it, bit 12 is 0 */
+static void test_iret_fault_unblocks(void **state)
+{
+	static const u8 code[] = { 0x48, 0xcf }; /* iretq */
+	for (int blocked = 0; blocked < 2; blocked++) {
+		valid_vmcs();
+		or(VMCS_PIN_BASED_VM_EXEC_CONTROL, PIN_NMI_EXITING | PIN_VIRTUAL_NMIS);
+		set(VMCS_GUEST_INTERRUPTIBILITY_INFO, blocked ? GUEST_INTR_STATE_NMI : 0);
+		set(VMCS_EXCEPTION_BITMAP, 1u << VEC_GP);
+		h_poke64(h, L2_STACK, L2_CODE);
+		h_poke64(h, L2_STACK + 8, 0);
+		h_poke64(h, L2_STACK + 16, RFLAGS_FIXED);
+		h_poke64(h, L2_STACK + 24, L2_STACK + 0x100);
+		h_poke64(h, L2_STACK + 32, 0x10);
+		l2_code(code, sizeof(code));
+		run_to_exit();
+		assert_int_equal(get(VMCS_EXIT_REASON), 0);
+		assert_int_equal(get(VMCS_EXIT_INTR_INFO), VEC_GP | (3 << 8) | BIT(11) | BIT(31) |
+								 (blocked ? BIT(12) : 0));
+		assert_int_equal(get(VMCS_EXIT_INTR_ERROR_CODE), 0);
+		assert_int_equal(get(VMCS_GUEST_RIP), L2_CODE);
+		assert_int_equal(get(VMCS_GUEST_INTERRUPTIBILITY_INFO), 0);
+		machine_free(&h->m);
+	}
+}
+
+/* IRET with "NMI exiting" and no virtual NMIs leaves NMI blocking alone;
+ * an NMI injected with virtual NMIs blocks virtual NMIs */
+static void test_iret_nmi_blocking(void **state)
+{
+	static const u8 code[] = { 0x48, 0xcf, 0x0f, 0xa2 }; /* iretq; cpuid */
+	valid_vmcs();
+	or(VMCS_PIN_BASED_VM_EXEC_CONTROL, PIN_NMI_EXITING);
+	set(VMCS_GUEST_INTERRUPTIBILITY_INFO, GUEST_INTR_STATE_NMI);
+	h_poke64(h, L2_STACK, L2_CODE + 2);
+	h_poke64(h, L2_STACK + 8, 0x08);
+	h_poke64(h, L2_STACK + 16, RFLAGS_FIXED);
+	h_poke64(h, L2_STACK + 24, L2_STACK + 0x100);
+	h_poke64(h, L2_STACK + 32, 0x10);
+	l2_code(code, sizeof(code));
+	run_to_exit();
+	assert_int_equal(get(VMCS_EXIT_REASON), 10);
+	assert_int_equal(get(VMCS_GUEST_INTERRUPTIBILITY_INFO), GUEST_INTR_STATE_NMI);
+	machine_free(&h->m);
+
+	valid_vmcs();
+	or(VMCS_PIN_BASED_VM_EXEC_CONTROL, PIN_NMI_EXITING | PIN_VIRTUAL_NMIS);
+	or(VMCS_CPU_BASED_VM_EXEC_CONTROL, PROC_MONITOR_TRAP_FLAG);
+	set(VMCS_ENTRY_INTR_INFO, BIT(31) | (2 << 8) | 2);
+	l2_code(code, sizeof(code));
+	run_to_exit();
+	assert_int_equal(get(VMCS_EXIT_REASON), 37);
+	assert_int_equal(get(VMCS_GUEST_RIP), H_VECTORS + 16 * 2);
+	assert_int_equal(get(VMCS_GUEST_INTERRUPTIBILITY_INFO), GUEST_INTR_STATE_NMI);
+	machine_free(&h->m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -2002,6 +2307,15 @@ int main(void)
 		cmocka_unit_test(test_ept_exits),
 		cmocka_unit_test(test_pml_vmfunc_exits),
 		cmocka_unit_test(test_extint_exit),
+		cmocka_unit_test(test_mtf_each_insn),
+		cmocka_unit_test(test_mtf_fault_and_rep),
+		cmocka_unit_test(test_mtf_before_db_trap),
+		cmocka_unit_test(test_mtf_injection),
+		cmocka_unit_test(test_timer_zero),
+		cmocka_unit_test(test_timer_counts),
+		cmocka_unit_test(test_nmi_window),
+		cmocka_unit_test(test_iret_nmi_blocking),
+		cmocka_unit_test(test_iret_fault_unblocks),
 		cmocka_unit_test(test_insn_info_exits),
 		cmocka_unit_test(test_desc_table_no_exit),
 		cmocka_unit_test(test_task_switch_exits),

@@ -338,22 +338,24 @@ static void test_cap_msr_values(void **s)
 	/* "Reserved Controls and Default Settings": allowed-0 in 31:0 (the
 	 * default1 class), allowed-1 in 63:32.
 	 * pin-based: default1 bits 1, 2, 4; + external-interrupt (0), NMI (3),
-	 * process posted interrupts (7) */
-	assert_int_equal(msr(0x481), 0x0000009f00000016ull);
-	assert_int_equal(msr(0x48d), 0x0000009f00000016ull);
+	 * virtual NMIs (5), VMX-preemption timer (6), process posted
+	 * interrupts (7) */
+	assert_int_equal(msr(0x481), 0x000000ff00000016ull);
+	assert_int_equal(msr(0x48d), 0x000000ff00000016ull);
 	/* primary processor-based: default1 1, 4-6, 8, 13-16, 26; + interrupt
 	 * window 2, TSC offsetting 3, HLT 7, INVLPG 9, MWAIT 10, RDPMC 11,
-	 * RDTSC 12, CR8-load 19, CR8-store 20, TPR shadow 21, MOV-DR 23,
-	 * unconditional I/O 24, I/O bitmaps 25, MSR bitmaps 28, MONITOR 29,
-	 * PAUSE 30, secondary controls 31; TRUE: CR3-load/store exiting may
-	 * be 0 */
-	assert_int_equal(msr(0x482), 0xf7b9fffe0401e172ull);
-	assert_int_equal(msr(0x48e), 0xf7b9fffe04006172ull);
+	 * RDTSC 12, CR8-load 19, CR8-store 20, TPR shadow 21, NMI window 22,
+	 * MOV-DR 23, unconditional I/O 24, I/O bitmaps 25, monitor trap flag
+	 * 27, MSR bitmaps 28, MONITOR 29, PAUSE 30, secondary controls 31;
+	 * TRUE: CR3-load/store exiting may be 0 */
+	assert_int_equal(msr(0x482), 0xfff9fffe0401e172ull);
+	assert_int_equal(msr(0x48e), 0xfff9fffe04006172ull);
 	/* VM-exit: default1 0-8, 10, 11, 13, 14, 16, 17; + host address-space
 	 * size 9, acknowledge interrupt 15, save/load PAT 18/19, save/load
-	 * EFER 20/21; TRUE: save debug controls (2) may be 0 */
-	assert_int_equal(msr(0x483), 0x003fefff00036dffull);
-	assert_int_equal(msr(0x48f), 0x003fefff00036dfbull);
+	 * EFER 20/21, save VMX-preemption timer value 22; TRUE: save debug
+	 * controls (2) may be 0 */
+	assert_int_equal(msr(0x483), 0x007fefff00036dffull);
+	assert_int_equal(msr(0x48f), 0x007fefff00036dfbull);
 	/* VM-entry: default1 0-8, 12; + IA-32e mode guest 9, load PAT 14,
 	 * load EFER 15; TRUE: load debug controls (2) may be 0 */
 	assert_int_equal(msr(0x484), 0x0000d3ff000011ffull);
@@ -375,7 +377,8 @@ static void test_cap_msr_values(void **s)
 	assert_false(f1 & (CR4_LA57 | CR4_SMXE));
 	assert_int_equal(f1 >> 32, 0);
 	/* "VMCS Enumeration": highest index 19H (the TSC multiplier, 2032H;
-	 * no preemption-timer value) */
+	 * the VMX-preemption timer value, 482EH, has 17H; no TPR-shadow
+	 * fields) */
 	assert_int_equal(msr(0x48a), 0x19 << 1);
 	/* secondary processor-based: virtualize APIC accesses 0, enable EPT 1,
 	 * descriptor-table exiting 2, RDTSCP 3, virtualize x2APIC mode 4,
@@ -485,8 +488,8 @@ static void test_cpu_vmx_options(void **s)
 	assert_int_equal(parse("max,+vmx,+vmx-mbec"), -1);
 	assert_non_null(strstr(err, "'vmx-mbec'"));
 	assert_non_null(strstr(err, "not implemented"));
-	assert_int_equal(parse("max,+vmx,vmx-preemption-timer=on"), -1);
-	assert_non_null(strstr(err, "vmx-preemption-timer"));
+	assert_int_equal(parse("max,+vmx,vmx-posted-intr=on"), -1);
+	assert_non_null(strstr(err, "vmx-posted-intr"));
 	/* an Intel 64 control on a model without it */
 	assert_int_equal(parse("max,-lm,+vmx,+vmx-entry-ia32e-mode"), -1);
 	assert_non_null(strstr(err, "long mode"));

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "cpu/fpu/sse.h"
+#include "vmx/vmx.h"
 
 #define STR_CHUNK 4096
 
@@ -193,8 +194,10 @@ static always_inline void string_op(struct cpu *c, const struct insn *i, enum st
 		return;
 	}
 	/* SDM Vol.3B "Single-Step Exception Condition": with TF set, a
-	 * repeated string instruction traps after each iteration */
-	if (unlikely(c->rflags & RFLAGS_TF))
+	 * repeated string instruction traps after each iteration; in VMX
+	 * non-root operation with the monitor trap flag, an MTF VM exit
+	 * follows each iteration (SDM "Monitor Trap Flag") */
+	if (unlikely(c->rflags & RFLAGS_TF) || unlikely(vmx_mtf_on(c)))
 		limit = 1;
 	while ((c->gpr[RCX] & addr_mask(i)) != 0) {
 		if (n >= limit) {

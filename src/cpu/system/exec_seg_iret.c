@@ -7,6 +7,7 @@
 #include "cpu/decode/insn.h"
 #include "cpu/memory/mem.h"
 #include "cpu/system/seg.h"
+#include "vmx/vmx.h"
 
 static unsigned iopl(const struct cpu *c) { return (unsigned)(c->rflags >> 12) & 3; }
 
@@ -208,11 +209,18 @@ void exec_iret(struct cpu *c, const struct insn *i)
 {
 	unsigned osize = i->osize;
 
+	/* IRET unblocks NMIs "even if the instruction generates a fault"
+	 * (SDM "VM Entries" / "Interruptibility State"; "Changes to
+	 * Instruction Behavior in VMX Non-Root Operation": in VMX non-root
+	 * operation the VM-execution controls decide) */
+	if (unlikely(c->vmx.nonroot))
+		vmx_iret(c);
+	else
+		c->nmi_blocked = 0;
 	if (c->mode == MODE_REAL)
 		iret_real(c, osize);
 	else if (c->mode == MODE_VM86)
 		iret_from_vm86(c, osize);
 	else
 		iret_prot(c, osize);
-	c->nmi_blocked = 0;
 }
