@@ -8,9 +8,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "base/log.h"
+#include "dev/dev.h"
 #include "machine/config.h"
 #include "machine/machine.h"
 #include "machine/snapshot.h"
@@ -64,6 +66,46 @@ static void print_counters(const struct machine *m)
 		fprintf(stderr, "nestbox: counters: cpu%d instructions=%llu rip=%#llx\n", i,
 			(unsigned long long)m->cpus[i]->icount,
 			(unsigned long long)m->cpus[i]->rip);
+}
+
+/* does the existing file `out` name the same file as the input `in`? */
+static bool same_file(const struct stat *out, const char *in)
+{
+	struct stat st;
+	return stat(in, &st) == 0 && st.st_dev == out->st_dev && st.st_ino == out->st_ino;
+}
+
+/* An output file (-serial file:, -D) that is one of the inputs (-kernel,
+ * -initrd, -snapshot-load) would be truncated when it is opened: refuse
+ * it. Outputs are opened only after the inputs are read in any case.
+ * Returns 0, or -1 after printing why. */
+static int check_output(const char *opt, const char *out, const struct machine_config *cfg,
+			const struct config_extra *ex)
+{
+	struct stat st;
+	const char *inputs[2 + ARRAY_SIZE(cfg->initrd)];
+	const char *what[ARRAY_SIZE(inputs)];
+	char name[PATH_MAX];
+	int n = 0;
+
+	if (!out || stat(out, &st) < 0 || !S_ISREG(st.st_mode))
+		return 0; /* a new file, /dev/null or a terminal cannot be an image */
+	inputs[n] = cfg->kernel, what[n++] = "-kernel";
+	inputs[n] = ex->snap_load, what[n++] = "-snapshot-load";
+	for (int i = 0; i < cfg->nr_initrd; i++)
+		inputs[n] = cfg->initrd[i], what[n++] = "-initrd";
+	for (int i = 0; i < n; i++) {
+		if (!inputs[i])
+			continue;
+		/* an -initrd module's name ends at its first space (loader.c) */
+		snprintf(name, sizeof(name), "%.*s", (int)strcspn(inputs[i], " "), inputs[i]);
+		if (same_file(&st, name)) {
+			fprintf(stderr, "nestbox: %s '%s' is the %s file '%s': refusing to "
+				"overwrite an input\n", opt, out, what[i], name);
+			return -1;
+		}
+	}
+	return 0;
 }
 
 static void on_sigusr1(int sig)
@@ -177,11 +219,18 @@ int main(int argc, char **argv)
 		cfg.kernel = demo;
 	}
 
+	if (check_output("-serial file:", cfg.serial_path, &cfg, &ex) < 0) {
+		free(demo);
+		config_free(&cfg);
+		config_free_extra(&ex);
+		return 1;
+	}
+
 	struct machine *m = calloc(1, sizeof(*m));
 	if (!m)
 		die("out of host memory");
 	int status = 1;
-	if (build_machine(m, &cfg, &ex) == 0) {
+	if (build_machine(m, &cfg, &ex) == 0 && uart_open_output(m) == 0) {
 		status = run(m, &ex);
 		if (cfg.counters)
 			print_counters(m);

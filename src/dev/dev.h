@@ -8,6 +8,9 @@
 
 void uart_init(struct machine *m, u16 base);          /* 16550 on COM1 */
 void uart_close(struct machine *m);                   /* flush and close its output */
+/* open the -serial file (after the inputs are read); returns 0, or -1 after
+ * printing why */
+int uart_open_output(struct machine *m);
 void debug_exit_init(struct machine *m, u16 port);    /* isa-debug-exit */
 void shutdown_port_init(struct machine *m);           /* 0x8900 "Shutdown" */
 void fw_cfg_init(struct machine *m);                  /* 0x510/0x511 */

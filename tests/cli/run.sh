@@ -200,6 +200,40 @@ else
 	fail serial-file-content "file has '$(head -c 80 "$dir/serial.txt" 2>/dev/null)'"
 fi
 expect_boot serial-none 1 "" -kernel "$dir/exit0.elf" -serial none
+# --- outputs never destroy inputs; odd files and failed writes are clear ---
+cp "$dir/exit0.elf" "$dir/victim.elf"
+expect_error serial-file-is-kernel "refusing to overwrite an input" \
+	-kernel "$dir/victim.elf" -serial "file:$dir/victim.elf"
+if cmp -s "$dir/exit0.elf" "$dir/victim.elf"; then pass serial-file-is-kernel-intact
+else fail serial-file-is-kernel-intact "the image was changed"; fi
+cp "$dir/env" "$dir/victim.env"
+ln -f "$dir/victim.env" "$dir/victim-link.env"
+expect_error serial-file-is-initrd "is the -initrd file" \
+	-kernel "$dir/exit0.elf" -initrd "$dir/victim.env" -serial "file:$dir/victim-link.env"
+if cmp -s "$dir/env" "$dir/victim.env"; then pass serial-file-is-initrd-intact
+else fail serial-file-is-initrd-intact "the module was changed"; fi
+# the serial file is opened after the image is read: a load error leaves it alone
+echo keep > "$dir/serial-keep.txt"
+expect_error serial-file-after-load "could not load kernel" \
+	-kernel "$dir/empty.elf" -serial "file:$dir/serial-keep.txt"
+if [ "$(cat "$dir/serial-keep.txt")" = keep ]; then pass serial-file-opened-after-load
+else fail serial-file-opened-after-load "truncated before the image was read"; fi
+rm -f "$dir/fifo" && mkfifo "$dir/fifo"
+expect_error fifo-kernel "not a regular file (a FIFO)" -kernel "$dir/fifo"
+expect_error fifo-initrd "could not load initrd '$dir/fifo': not a regular file (a FIFO)" \
+	-kernel "$dir/exit0.elf" -initrd "$dir/fifo"
+expect_error chardev-kernel "not a regular file (a character device)" -kernel /dev/zero
+rm -f "$dir/fifo"
+expect_error serial-dev-full "serial output '/dev/full': write error: No space left on device" \
+	-kernel "$dir/exit0.elf" -serial file:/dev/full
+if [ "$status" -eq 1 ] && [ "$(grep -c 'write error' "$dir/err")" -eq 1 ]; then
+	pass serial-dev-full-once
+else
+	fail serial-dev-full-once "status $status (want 1), $(grep -c 'write error' "$dir/err") reports"
+fi
+expect_error serial-open-fails "cannot open serial output file '$dir/no/such/dir': No such file" \
+	-kernel "$dir/exit0.elf" -serial "file:$dir/no/such/dir"
+
 run -kernel "$dir/exit0.elf" -counters
 if [ "$status" -eq 1 ] && grep -q 'counters: .*instructions=' "$dir/err"; then
 	pass counters
