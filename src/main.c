@@ -12,6 +12,8 @@
 #include <unistd.h>
 
 #include "base/log.h"
+#include "debug/gdb.h"
+#include "debug/hook.h"
 #include "dev/dev.h"
 #include "machine/config.h"
 #include "machine/machine.h"
@@ -148,19 +150,24 @@ static int save(struct machine *m, const char *path, const char *when)
 	return 0;
 }
 
-/* Run, saving snapshots where -snapshot-save asked. Returns the exit
- * status. */
+/* Run, saving snapshots where -snapshot-save asked, and pausing every
+ * GDB_POLL_INSNS instructions for the gdb stub when there is one (a pause
+ * changes nothing in the run: machine_run goes on exactly where it
+ * stopped). Returns the exit status. */
 static int run(struct machine *m, const struct config_extra *ex)
 {
-	if (ex->snap_save && ex->snap_at_icount != UINT64_MAX)
-		m->pause_at = ex->snap_at_icount;
+	u64 snap_at = ex->snap_save ? ex->snap_at_icount : UINT64_MAX;
 	if (ex->snap_save && ex->snap_at_signal)
 		signal(SIGUSR1, on_sigusr1);
 	for (;;) {
+		u64 now = machine_icount(m);
+		m->pause_at = snap_at;
+		if (gdb_active() && (snap_at == UINT64_MAX || snap_at - now > GDB_POLL_INSNS))
+			m->pause_at = now + GDB_POLL_INSNS;
 		int status = machine_run(m);
 		if (!m->paused) {
-			if (ex->snap_save && ex->snap_at_icount != UINT64_MAX &&
-			    m->pause_at != UINT64_MAX)
+			gdb_run_ended(m, status);
+			if (snap_at != UINT64_MAX)
 				fprintf(stderr, "nestbox: the run ended at instruction %llu, before "
 					"at=%llu: no snapshot saved there\n",
 					(unsigned long long)machine_icount(m),
@@ -169,13 +176,19 @@ static int run(struct machine *m, const struct config_extra *ex)
 				return 1;
 			return status;
 		}
-		bool at_count = m->pause_at != UINT64_MAX && machine_icount(m) >= m->pause_at;
+		bool at_count = snap_at != UINT64_MAX && machine_icount(m) >= snap_at;
+		if (!at_count && m->pause_at != snap_at && machine_icount(m) >= m->pause_at) {
+			gdb_poll(m); /* a gdb poll point, not a snapshot */
+			continue;
+		}
 		if (save(m, ex->snap_save, at_count ? "at the instruction count" : "on SIGUSR1") < 0)
 			return 1;
 		if (at_count)
-			m->pause_at = UINT64_MAX;
-		if (ex->snap_then_stop)
+			snap_at = UINT64_MAX;
+		if (ex->snap_then_stop) {
+			gdb_run_ended(m, 0);
 			return 0;
+		}
 	}
 }
 
@@ -219,7 +232,9 @@ int main(int argc, char **argv)
 		cfg.kernel = demo;
 	}
 
-	if (check_output("-serial file:", cfg.serial_path, &cfg, &ex) < 0) {
+	if (check_output("-serial file:", cfg.serial_path, &cfg, &ex) < 0 ||
+	    check_output("-D", ex.log_file, &cfg, &ex) < 0 ||
+	    (ex.log_file && log_open_file(ex.log_file) < 0)) {
 		free(demo);
 		config_free(&cfg);
 		config_free_extra(&ex);
@@ -230,12 +245,16 @@ int main(int argc, char **argv)
 	if (!m)
 		die("out of host memory");
 	int status = 1;
-	if (build_machine(m, &cfg, &ex) == 0 && uart_open_output(m) == 0) {
+	if (LOG_ON(exec))
+		debug_insn_hook |= DEBUG_HOOK_EXEC; /* one instruction at a time */
+	if (build_machine(m, &cfg, &ex) == 0 && uart_open_output(m) == 0 &&
+	    (ex.gdb_port < 0 || gdb_start(m, ex.gdb_port, ex.gdb_wait) == 0)) {
 		status = run(m, &ex);
 		if (cfg.counters)
 			print_counters(m);
 	}
 	fflush(stdout);
+	log_close_file();
 	machine_free(m);
 	free(m);
 	free(demo);

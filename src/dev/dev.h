@@ -7,6 +7,7 @@
 #include "machine/machine.h"
 
 void uart_init(struct machine *m, u16 base);          /* 16550 on COM1 */
+void debugcon_init(struct machine *m);                /* port 0xe9: -d guest */
 void uart_close(struct machine *m);                   /* flush and close its output */
 /* open the -serial file (after the inputs are read); returns 0, or -1 after
  * printing why */

@@ -9,6 +9,7 @@
 #include "cpu/memory/mem.h"
 #include "cpu/memory/walk.h"
 #include "cpu/model.h"
+#include "debug/hook.h"
 #include "machine/machine.h"
 
 /* the guest's own paging as a walker (SDM "Paging Modes and Control
@@ -183,8 +184,11 @@ struct tlb_entry *mmu_translate(struct cpu *c, u64 lin, unsigned acc)
 		if (r.status == PT_STAGE2)
 			stage2_refused(c, lin, true, false, r.s2.addr, r.s2.status, r.s2.perm,
 				       r.s2.write ? ACC_W : ACC_R);
-		if (r.status != PT_OK || !access_ok(c, r.perm, acc, user, (c->rflags & RFLAGS_AC) != 0))
+		if (r.status != PT_OK || !access_ok(c, r.perm, acc, user, (c->rflags & RFLAGS_AC) != 0)) {
+			if (LOG_ON(mmu)) /* -d mmu: the walk that failed (debug/trace.c) */
+				debug_log_walk(c, lin, pf_error(c, &r, acc, user), r.entry, r.nr_entries);
 			cpu_page_fault(c, lin, pf_error(c, &r, acc, user));
+		}
 		pt_set_ad(c, &w, &r, (acc & ACC_W) != 0);
 		gpa = r.addr;
 		perm = tlb_perm(c, r.perm, r.dirty || (acc & ACC_W)); /* D was just set */
