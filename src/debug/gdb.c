@@ -662,14 +662,16 @@ static enum resume handle(struct cpu *c, int *step_thread)
 }
 
 /* The guest is stopped (on vCPU c, inside its step loop when in_hook):
- * report why, then serve gdb until it resumes. */
+ * report why (reply; NULL when gdb just attached), then serve gdb until it
+ * resumes. */
 static void session(struct cpu *c, const char *reply, bool in_hook)
 {
 	int step_thread = -1;
 	g.in_session = true;
 	g.g_cpu = (int)c->index;
 	g.step_cpu = -1;
-	put_packet(reply);
+	if (reply) /* the answer to the resume packet; none on attach (gdb asks '?') */
+		put_packet(reply);
 	for (;;) {
 		int n = get_packet();
 		if (n == -1) {
@@ -786,7 +788,7 @@ int gdb_start(struct machine *m, int port, bool wait)
 	if (wait) {
 		accept_conn();
 		if (g.fd >= 0)
-			session(m->cur, "S05", false);
+			session(m->cur, NULL, false);
 	}
 	return 0;
 }
@@ -804,7 +806,7 @@ void gdb_poll(struct machine *m)
 	if (g.fd < 0) {
 		accept_conn(); /* gdb attaches: the guest stops for it */
 		if (g.fd >= 0)
-			session(m->cur, "S05", false);
+			session(m->cur, NULL, false);
 		return;
 	}
 	/* a byte arrived while running: Ctrl-C (0x03), or gdb went away */
