@@ -14,6 +14,7 @@
 #include "base/log.h"
 #include "debug/gdb.h"
 #include "debug/hook.h"
+#include "debug/reverse.h"
 #include "dev/dev.h"
 #include "machine/config.h"
 #include "machine/machine.h"
@@ -161,10 +162,24 @@ static int run(struct machine *m, const struct config_extra *ex)
 		signal(SIGUSR1, on_sigusr1);
 	for (;;) {
 		u64 now = machine_icount(m);
+		bool back_step;
+		u64 from;
+		char reply[96];
+		if (gdb_rev_pending(&back_step, &from)) {
+			/* gdb went back in time (debug/reverse.c) */
+			if (rev_go_back(m, from, back_step, reply, sizeof(reply)) < 0)
+				return 1;
+			gdb_rewound(m, reply);
+			continue;
+		}
+		if (gdb_connected() && rev_checkpoint(m) < 0)
+			return 1;
 		m->pause_at = snap_at;
 		if (gdb_active() && (snap_at == UINT64_MAX || snap_at - now > GDB_POLL_INSNS))
 			m->pause_at = now + GDB_POLL_INSNS;
 		int status = machine_run(m);
+		if (m->paused && gdb_rev_pending(&back_step, &from))
+			continue;
 		if (!m->paused) {
 			gdb_run_ended(m, status);
 			if (snap_at != UINT64_MAX)

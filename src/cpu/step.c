@@ -37,8 +37,8 @@ static inline bool needs_slow_path(const struct cpu *c)
 /* one instruction with every per-instruction rule applied */
 static void step_slow(struct cpu *c)
 {
-	if (unlikely(debug_insn_hook))
-		debug_before_insn(c); /* may stop for gdb, which may change RIP */
+	if (unlikely(debug_insn_hook) && debug_before_insn(c))
+		return; /* may stop for gdb, which may change RIP or rewind */
 	const struct block *b = icache_lookup(c);
 	u64 rflags_before = c->rflags;
 	if ((c->dr[7] & 0xff) || (c->rflags & RFLAGS_RF))

@@ -25,6 +25,7 @@
 #include "cpu/cpu.h"
 #include "cpu/step.h"
 #include "debug/hook.h"
+#include "debug/reverse.h"
 #include "machine/machine.h"
 
 #define PKT_MAX 16384
@@ -70,6 +71,11 @@ static struct gdb {
 	int step_cpu;          /* a single step is pending on this vCPU (-1: none) */
 	bool step_skip;        /* ... its next instruction runs before the stop */
 	bool in_session;
+	bool rev_req, rev_step; /* a rewind is asked for ... */
+	u64 rev_from;           /* ... from this instruction count */
+	bool scanning, scan_found;
+	u64 scan_hit;
+	char scan_why[64];
 	struct bp bp[MAX_BP];
 	int nbp;
 	struct wp wp[MAX_WP];
@@ -84,7 +90,7 @@ static struct gdb {
 
 static void update_hook(void)
 {
-	if (g.fd >= 0 && (g.nbp || g.nwp || g.step_cpu >= 0))
+	if ((g.fd >= 0 || g.scanning) && (g.nbp || g.nwp || g.step_cpu >= 0))
 		debug_insn_hook |= DEBUG_HOOK_GDB;
 	else
 		debug_insn_hook &= ~(u32)DEBUG_HOOK_GDB;
@@ -515,7 +521,7 @@ static void monitor_cmd(struct cpu *c, const char *args)
 }
 
 /* what a resume packet asked for */
-enum resume { STAY, CONTINUE, STEP, DETACH, KILL };
+enum resume { STAY, CONTINUE, STEP, DETACH, KILL, BACK_STEP, BACK_CONTINUE };
 
 /* vCont;ACTION[:TID][;ACTION[:TID]]...: a step of one thread (the others
  * may run: all-stop mode), or continue all */
@@ -574,8 +580,10 @@ static enum resume handle(struct cpu *c, int *step_thread)
 		    get_hex_bytes(p, buf, sizeof(buf)) != (size_t)reg_bytes(&regs[n]) ||
 		    reg_set(gc, &regs[n], buf) < 0)
 			strcpy(g.out, "E01");
-		else
+		else {
 			strcpy(g.out, "OK");
+			rev_diverged(g.m); /* the recorded future is no longer this one's */
+		}
 		break;
 	}
 	case 'm':
@@ -583,6 +591,7 @@ static enum resume handle(struct cpu *c, int *step_thread)
 		break;
 	case 'M':
 		write_memory(gc, p);
+		rev_diverged(g.m);
 		break;
 	case 'H':
 		if (p[0] == 'g' && p[1] != '-' && p[1] != '0') {
@@ -626,6 +635,13 @@ static enum resume handle(struct cpu *c, int *step_thread)
 		else if (!strncmp(p, "Cont;", 5) || !strcmp(p, "Cont"))
 			return vcont(p + 4, step_thread);
 		break;
+	case 'b':
+		/* bs, bc: reverse execution (debug/reverse.c), one vCPU only */
+		if (g.m->nr_cpus != 1 || (p[0] != 's' && p[0] != 'c')) {
+			strcpy(g.out, "E01");
+			break;
+		}
+		return p[0] == 's' ? BACK_STEP : BACK_CONTINUE;
 	case 'D':
 		strcpy(g.out, "OK");
 		return DETACH;
@@ -634,7 +650,8 @@ static enum resume handle(struct cpu *c, int *step_thread)
 	case 'q':
 		if (!strncmp(p, "Supported", 9))
 			snprintf(g.out, sizeof(g.out), "PacketSize=%x;qXfer:features:read+;"
-				 "swbreak+;hwbreak+;vContSupported+", PKT_MAX);
+				 "swbreak+;hwbreak+;vContSupported+;ReverseStep+;ReverseContinue+",
+				 PKT_MAX);
 		else if (!strncmp(p, "Xfer:features:read:", 19))
 			xfer_features(p + 19);
 		else if (!strcmp(p, "Attached"))
@@ -691,6 +708,10 @@ static void session(struct cpu *c, const char *reply, bool in_hook)
 		} else if (r == KILL) {
 			disconnect();
 			machine_end(g.m, RUN_SHUTDOWN, 0, "killed by gdb");
+		} else if (r == BACK_STEP || r == BACK_CONTINUE) {
+			g.rev_req = true;
+			g.rev_step = r == BACK_STEP;
+			g.rev_from = machine_icount(g.m);
 		} else if (r == STEP) {
 			g.step_cpu = step_thread >= 0 && step_thread < g.m->nr_cpus ? step_thread
 										     : (int)c->index;
@@ -706,12 +727,40 @@ static void session(struct cpu *c, const char *reply, bool in_hook)
 
 /* --- the hooks --- */
 
-void gdb_before_insn(struct cpu *c)
+/* reverse-continue's scan: remember the last hit, stop nowhere */
+static void scan_insn(struct cpu *c)
+{
+	for (int i = 0; i < g.nbp; i++) {
+		if (g.bp[i].addr == c->rip) {
+			g.scan_found = true;
+			g.scan_hit = c->icount;
+			snprintf(g.scan_why, sizeof(g.scan_why), "%s:;",
+				 g.bp[i].type ? "hwbreak" : "swbreak");
+		}
+	}
+	for (int i = 0; i < g.nwp; i++) {
+		u8 now[8];
+		wp_read(c, &g.wp[i], now);
+		if (memcmp(now, g.wp[i].old, 8)) {
+			memcpy(g.wp[i].old, now, 8);
+			g.scan_found = true;
+			g.scan_hit = c->icount;
+			snprintf(g.scan_why, sizeof(g.scan_why), "watch:%llx;",
+				 (unsigned long long)g.wp[i].addr);
+		}
+	}
+}
+
+bool gdb_before_insn(struct cpu *c)
 {
 	char extra[64] = "";
 	int sig = 0;
-	if (g.fd < 0 || g.in_session)
-		return;
+	if (g.scanning) {
+		scan_insn(c);
+		return false;
+	}
+	if (g.fd < 0 || g.in_session || rev_replaying())
+		return false;
 	if (g.step_cpu == (int)c->index) {
 		if (g.step_skip)
 			g.step_skip = false;
@@ -734,10 +783,60 @@ void gdb_before_insn(struct cpu *c)
 		}
 	}
 	if (!sig)
-		return;
+		return false;
 	char reply[96];
 	snprintf(reply, sizeof(reply), "T%02xthread:%x;%s", sig, c->index + 1, extra);
 	session(c, reply, true);
+	if (!g.rev_req)
+		return false;
+	/* leave the step loop without running the instruction; main.c rewinds */
+	cpu_stop(c);
+	machine_request_pause();
+	return true;
+}
+
+bool gdb_connected(void)
+{
+	return g.fd >= 0;
+}
+
+bool gdb_rev_pending(bool *step, u64 *from)
+{
+	if (!g.rev_req)
+		return false;
+	*step = g.rev_step;
+	*from = g.rev_from;
+	return true;
+}
+
+static void refresh_watchpoints(struct cpu *c)
+{
+	for (int i = 0; i < g.nwp; i++)
+		wp_read(c, &g.wp[i], g.wp[i].old);
+}
+
+void gdb_rewound(struct machine *m, const char *reply)
+{
+	g.rev_req = false;
+	refresh_watchpoints(m->cpus[0]);
+	session(m->cpus[0], reply, false);
+}
+
+void gdb_scan_begin(struct machine *m)
+{
+	g.scanning = true;
+	g.scan_found = false;
+	refresh_watchpoints(m->cpus[0]);
+	update_hook();
+}
+
+bool gdb_scan_end(u64 *icount, char *why, size_t len)
+{
+	g.scanning = false;
+	update_hook();
+	*icount = g.scan_hit;
+	snprintf(why, len, "%s", g.scan_why);
+	return g.scan_found;
 }
 
 int gdb_parse_spec(const char *spec)
@@ -833,4 +932,5 @@ void gdb_run_ended(struct machine *m, int status)
 	if (g.lfd >= 0)
 		close(g.lfd);
 	g.lfd = -1;
+	rev_cleanup();
 }

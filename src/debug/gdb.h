@@ -32,8 +32,21 @@ bool gdb_active(void);
 void gdb_poll(struct machine *m);
 /* the run ended with host exit status `status`: tell gdb, close */
 void gdb_run_ended(struct machine *m, int status);
-/* the step loop's hook (debug/hook.h): breakpoints, watchpoints, steps */
-void gdb_before_insn(struct cpu *c);
+/* the step loop's hook (debug/hook.h): breakpoints, watchpoints, steps;
+ * true: skip the instruction (a rewind was asked for) */
+bool gdb_before_insn(struct cpu *c);
+bool gdb_connected(void);
+/* gdb asked to go back (reverse-stepi / reverse-continue) from instruction
+ * count *from: main.c rewinds (debug/reverse.c), then calls gdb_rewound */
+bool gdb_rev_pending(bool *step, u64 *from);
+/* the machine was rebuilt where gdb wanted it: report `reply`, serve gdb */
+void gdb_rewound(struct machine *m, const char *reply);
+/* reverse-continue scans a stretch of history: breakpoint and watchpoint
+ * hits are recorded (the last one wins), nothing stops */
+void gdb_scan_begin(struct machine *m);
+/* returns whether the scan hit something: its instruction count and the
+ * stop reason for gdb's reply */
+bool gdb_scan_end(u64 *icount, char *why, size_t len);
 
 /* --- monitor commands (debug/gdb_monitor.c) --- */
 struct gdb_mon;

@@ -20,8 +20,10 @@ extern u32 debug_insn_hook;
 
 /* before each instruction while debug_insn_hook is set: logs it (-d exec)
  * and lets the gdb stub stop there; may change the vCPU's registers and
- * memory (the step loop looks up the instruction afterwards) */
-void debug_before_insn(struct cpu *c);
+ * memory (the step loop looks up the instruction afterwards). Returns true
+ * when the instruction must not run: gdb asked to go back in time, the
+ * vCPU was stopped (cpu_stop) and the machine pauses for the rewind. */
+bool debug_before_insn(struct cpu *c);
 
 /* -d cpu: the vCPU's mode changed from old_mode (cpu_update_mode) */
 void debug_log_mode(const struct cpu *c, unsigned old_mode);

@@ -99,12 +99,11 @@ static void log_exec(struct cpu *c)
 		log_write(LOG_exec, "cpu%u %#llx: %s", c->index, (unsigned long long)c->rip, text);
 }
 
-void debug_before_insn(struct cpu *c)
+bool debug_before_insn(struct cpu *c)
 {
 	if (LOG_ON(exec))
 		log_exec(c);
-	if (debug_insn_hook & DEBUG_HOOK_GDB)
-		gdb_before_insn(c);
+	return (debug_insn_hook & DEBUG_HOOK_GDB) && gdb_before_insn(c);
 }
 
 void debug_log_mode(const struct cpu *c, unsigned old_mode)

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "base/log.h"
+#include "debug/reverse.h"
 #include "dev/dev.h"
 #include "dev/devpriv.h"
 
@@ -145,8 +146,29 @@ int uart_open_output(struct machine *m)
 	return 0;
 }
 
+FILE *uart_detach_output(struct machine *m)
+{
+	struct uart *u = m->uart;
+	FILE *f = u ? u->out : NULL;
+	if (u)
+		u->out = NULL;
+	return f;
+}
+
+void uart_attach_output(struct machine *m, FILE *f)
+{
+	struct uart *u = m->uart;
+	if (u && f) {
+		if (u->out && u->out != stdout)
+			fclose(u->out);
+		u->out = f;
+	}
+}
+
 static void uart_output(struct uart *u, u8 byte)
 {
+	if (rev_output_muted(u->m))
+		return; /* a replay after a gdb rewind: this byte went out before */
 	if (!u->out && !u->out_failed && uart_open_output(u->m) < 0) {
 		machine_end(u->m, RUN_ERROR, 1, "");
 		return;

@@ -155,6 +155,93 @@ else
 	fail deterministic-under-gdb "without gdb $plain, with gdb $debugged"
 fi
 
+# --- reverse execution: back N steps gives the states of the forward run ---
+st='printf "S %x %d %d %x\n", $pc, $ecx, *(int *)'"$(hex $COUNTER)"', $eflags'
+debug reverse "$dir/counter.elf" "
+hbreak *$(hex $LOOP)
+continue
+continue
+continue
+delete
+$st
+stepi
+$st
+stepi
+$st
+stepi
+$st
+stepi
+$st
+stepi
+$st
+stepi
+$st
+reverse-stepi
+$st
+reverse-stepi
+$st
+reverse-stepi
+$st
+reverse-stepi
+$st
+reverse-stepi
+$st
+reverse-stepi
+$st
+hbreak *$(hex $LOOP)
+reverse-continue
+$st
+reverse-continue
+$st
+reverse-continue
+$st
+reverse-continue
+p/x \$pc
+delete
+continue" -counters
+grep '^S ' "$dir/reverse.gdb" > "$dir/reverse.states"
+fwd=$(sed -n '1,7p' "$dir/reverse.states")
+back=$(sed -n '7,13p' "$dir/reverse.states" | tac)
+if [ "$(echo "$fwd" | wc -l)" -eq 7 ] && [ "$fwd" = "$back" ]; then
+	pass reverse-stepi-retraces-forward
+else
+	fail reverse-stepi-retraces-forward "forward: $(echo $fwd) back: $(echo $back)"
+fi
+# from a breakpoint hit, reverse-continue goes to the hits of the iterations
+# before (ECX and the counter one less each), then to the beginning
+want="$(printf '%x 1 1|%x 0 0|%x 0 0' "$LOOP" "$LOOP" "$ENTRY")"
+got="$(sed -n '14,16p' "$dir/reverse.states" | cut -d' ' -f2-4 | paste -sd'|')"
+if [ "$got" = "$want" ]; then
+	pass reverse-continue-previous-hits
+else
+	fail reverse-continue-previous-hits "got '$got', want '$want'"
+fi
+has reverse reverse-continue-to-the-beginning "No more reverse-execution history"
+has reverse reverse-beginning-is-entry "^\\\$1 = $(hex $ENTRY)\$"
+rev_count=$(grep -o 'instructions=[0-9]*' "$dir/reverse.err" | head -n 1)
+if [ "$status" -eq 1 ] && [ "$(cat "$dir/reverse.out")" = nestbox-cli ] && [ "$rev_count" = "$plain" ]; then
+	pass reverse-then-forward-same-run
+else
+	fail reverse-then-forward-same-run "status $status, output '$(head -c 80 "$dir/reverse.out")', $rev_count vs $plain"
+fi
+
+# reverse-finish (gdb builds it from reverse steps and breakpoints) in a C
+# kernel with symbols: back out of report() to its call
+demo=$O/tests/guest/demo.elf
+if [ -f "$demo" ] && objcopy -O elf64-x86-64 "$demo" "$dir/demo64.elf" 2> /dev/null; then
+	debug finish "$demo" "
+file $dir/demo64.elf
+break report
+continue
+delete
+stepi 5
+reverse-finish
+x/i \$pc"
+	has finish reverse-finish-to-the-call "=> 0x[0-9a-f]+ <[a-z_]+\\+[0-9]+>:	call +0x[0-9a-f]+ <report>"
+else
+	echo "SKIP: gdb: reverse-finish (no $demo: make guests)"
+fi
+
 # --- Ctrl-C stops a running guest (the interrupt byte, at protocol level) ---
 timeout "$TIMEOUT" "$EMU" -kernel "$dir/spin.elf" -gdb tcp::0 -S > /dev/null 2> "$dir/ctrlc.err" &
 pid=$!
