@@ -58,6 +58,22 @@ static char *demo_path(const char *argv0)
 	return path;
 }
 
+/* How to build the missing demo: a binary in o/MODE/ has its demo built by
+ * 'make MODE=MODE guests' ('make guests' is MODE=dbg). */
+static void demo_hint(const char *demo, char *hint, size_t len)
+{
+	int dl = (int)(strlen(demo) - strlen("/" DEMO_IMAGE)); /* the binary's directory */
+	int m = dl, o;
+	while (m > 0 && demo[m - 1] != '/')
+		m--;
+	o = m - 1; /* the '/' before MODE */
+	bool in_o = o >= 1 && demo[o - 1] == 'o' && (o == 1 || demo[o - 2] == '/');
+	if (in_o && dl > m && !(dl - m == 3 && !strncmp(demo + m, "dbg", 3)))
+		snprintf(hint, len, "make MODE=%.*s guests", dl - m, demo + m);
+	else
+		snprintf(hint, len, "make guests");
+}
+
 static void print_counters(const struct machine *m)
 {
 	unsigned end = (unsigned)m->end < ARRAY_SIZE(end_names) ? (unsigned)m->end : RUN_ERROR;
@@ -237,8 +253,11 @@ int main(int argc, char **argv)
 	if (!cfg.kernel && !ex.snap_load) {
 		demo = demo_path(argc > 0 ? argv[0] : "nestbox");
 		if (access(demo, R_OK) != 0) {
+			char hint[64];
+			demo_hint(demo, hint, sizeof(hint));
 			fprintf(stderr, "nestbox: no -kernel IMAGE given, and the bundled demo "
-				"guest '%s' is missing (build it with 'make guests')\n", demo);
+				"guest '%s' is missing (build it with '%s', or give -kernel)\n", demo,
+				hint);
 			free(demo);
 			config_free(&cfg);
 			config_free_extra(&ex);

@@ -385,6 +385,8 @@ static int opt_cpu(struct parse *p, const char *a)
 		cpu_model_list();
 		return CONFIG_DONE;
 	}
+	if (!*a)
+		return bad(p, "needs a CPU model (max, qemu64, ...; -cpu help lists them)");
 	p->cfg->cpu_spec = a; /* cpu/model.c parses it when the machine is built */
 	p->ex->given_cpu = true;
 	return CONFIG_RUN;

@@ -638,7 +638,15 @@ static int load_parsed(struct machine *m, const char *path, const struct loader_
 	}
 	if (loader_plan(img, mods, nr, strlen(cmdline) + 1, sizeof(loader_name),
 			m->mem.below_4g, &plan, err, sizeof(err)) < 0) {
-		fprintf(stderr, "nestbox: could not load kernel '%s': %s\n", path, err);
+		/* the image alone fits: the modules are what does not */
+		char e0[8];
+		if (nr > 0 && loader_plan(img, mods, 0, strlen(cmdline) + 1, sizeof(loader_name),
+					  m->mem.below_4g, &plan, e0, sizeof(e0)) == 0)
+			fprintf(stderr, "nestbox: could not load initrd '%.*s'%s: %s\n",
+				(int)strcspn(mods[0].string, " "), mods[0].string,
+				nr > 1 ? " (and the other -initrd files)" : "", err);
+		else
+			fprintf(stderr, "nestbox: could not load kernel '%s': %s\n", path, err);
 		free(cmdline);
 		return -1;
 	}

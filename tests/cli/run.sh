@@ -288,6 +288,10 @@ expect_error log-file-is-kernel "refusing to overwrite an input" \
 	-kernel "$dir/victim2.elf" -d int -D "$dir/victim2.elf"
 cmp -s "$dir/exit0.elf" "$dir/victim2.elf" && pass log-file-is-kernel-intact || \
 	fail log-file-is-kernel-intact "the image was changed"
+truncate -s 6M "$dir/big.env"
+expect_error initrd-too-large "could not load initrd '$dir/big.env'" \
+	-kernel "$dir/exit0.elf" -initrd "$dir/big.env" -m 8M
+expect_error cpu-empty "-cpu: needs a CPU model" -kernel "$dir/exit0.elf" -cpu ""
 expect_error log-empty-list "names no log category" -kernel "$dir/exit0.elf" -d ""
 expect_error gdb-wait-alone "-S waits for a debugger" -kernel "$dir/exit0.elf" -S
 expect_error gdb-bad-spec "-gdb: 'tcp:0.0.0.0:1234' is not supported" \
@@ -307,5 +311,8 @@ mkdir -p "$dir/bin" && cp "$EMU" "$dir/bin/nestbox"
 real_emu=$EMU
 EMU=$dir/bin/nestbox
 expect_error demo-guest-missing "bundled demo guest" -m 64M
+mkdir -p "$dir/o/rel" && cp "$real_emu" "$dir/o/rel/nestbox"
+EMU=$dir/o/rel/nestbox
+expect_error demo-guest-missing-rel-hint "build it with 'make MODE=rel guests'" -m 64M
 EMU=$real_emu
 exit 0
