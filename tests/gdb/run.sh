@@ -101,6 +101,10 @@ monitor icount
 monitor nosuch
 set \$ecx = 998
 p \$ecx
+thread 2
+p/x \$pc
+p/x \$cs_base
+thread 1
 continue" -smp 2
 has session attach-stops-at-entry "^\\\$1 = $(hex $ENTRY)\$"
 has session reg-cr0 "^\\\$2 = 0x11\$"
@@ -127,6 +131,8 @@ has session monitor-walk "supervisor read of $(hex $COUNTER): physical $(hex $CO
 has session monitor-icount "instructions in all"
 has session monitor-unknown "unknown monitor command 'nosuch'"
 has session reg-write "^\\\$14 = 998\$"
+has session thread-2-registers "^\\\$15 = 0xfff0\$"
+has session thread-2-cs-base "^\\\$16 = 0xffff0000\$"
 has session run-ends-with-exit-code "exited with code 01"
 if [ "$status" -eq 1 ] && [ "$(cat "$dir/session.out")" = nestbox-cli ]; then
 	pass guest-finishes
@@ -236,7 +242,13 @@ continue
 delete
 stepi 5
 reverse-finish
-x/i \$pc"
+x/i \$pc
+p/x \$efer
+p/x \$cr0 >> 31
+monitor walk 0x402e80"
+	has finish long-mode-efer "^\\\$1 = 0x500\$"
+	has finish long-mode-paging "^\\\$2 = 0x1\$"
+	has finish monitor-walk-paged "supervisor read of 0x402e80: physical 0x402e80"
 	has finish reverse-finish-to-the-call "=> 0x[0-9a-f]+ <[a-z_]+\\+[0-9]+>:	call +0x[0-9a-f]+ <report>"
 else
 	echo "SKIP: gdb: reverse-finish (no $demo: make guests)"
