@@ -288,6 +288,7 @@ int main(int argc, char **argv)
 			print_counters(m);
 	}
 	fflush(stdout);
+	rev_cleanup(); /* the reverse-execution checkpoints, on every way out */
 	log_close_file();
 	machine_free(m);
 	free(m);
