@@ -254,6 +254,17 @@ else
 	echo "SKIP: gdb: reverse-finish (no $demo: make guests)"
 fi
 
+# --- detach: breakpoints go, the guest runs to its end ---
+debug detach "$dir/counter.elf" "
+hbreak *$(hex $LOOP)
+continue
+detach"
+if [ "$status" -eq 1 ] && [ "$(cat "$dir/detach.out")" = nestbox-cli ]; then
+	pass detach-runs-on
+else
+	fail detach-runs-on "status $status, output '$(head -c 80 "$dir/detach.out")'"
+fi
+
 # --- Ctrl-C stops a running guest (the interrupt byte, at protocol level) ---
 timeout "$TIMEOUT" "$EMU" -kernel "$dir/spin.elf" -gdb tcp::0 -S > /dev/null 2> "$dir/ctrlc.err" &
 pid=$!
