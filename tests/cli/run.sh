@@ -272,6 +272,9 @@ if [ -f "$demo" ]; then
 	expect_log log-mmu mmu "$demo" "cpu0 #PF lin 0x[0-9a-f]+ err (0|0x[0-9a-f]+) \(not present, .*4-level paging: PML4E@0x[0-9a-f]+=0x[0-9a-f]+ .*PDE@0x[0-9a-f]+=0$"
 	expect_log log-cpu-long cpu "$demo" "cpu0 mode compat32 -> long64 at rip 0x[0-9a-f]+ cpl 0 cr0 0x8"
 	expect_log log-int-pf int "$demo" "cpu0 deliver vector 14 \(exception\) error (0|0x[0-9a-f]+) cpl 0 rip 0x[0-9a-f]+"
+	expect_log log-vmx vmx "$demo" "cpu0 VM exit CPUID \(10\) qualification 0, L2 rip 0x[0-9a-f]+ -> L1 rip 0x[0-9a-f]+$" -cpu max,+vmx
+	[ -f "$O/tests/guest/pci_bus.elf" ] &&
+		expect_log log-dev dev "$O/tests/guest/pci_bus.elf" "unassigned (read|in) 0x[0-9a-f]+/[1248]$"
 else
 	echo "SKIP: cli: log-mmu (no $demo: make guests)"
 fi
