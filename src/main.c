@@ -8,9 +8,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "base/log.h"
+#include "debug/gdb.h"
+#include "debug/hook.h"
+#include "debug/reverse.h"
+#include "dev/dev.h"
 #include "machine/config.h"
 #include "machine/machine.h"
 #include "machine/snapshot.h"
@@ -53,6 +58,22 @@ static char *demo_path(const char *argv0)
 	return path;
 }
 
+/* How to build the missing demo: a binary in o/MODE/ has its demo built by
+ * 'make MODE=MODE guests' ('make guests' is MODE=dbg). */
+static void demo_hint(const char *demo, char *hint, size_t len)
+{
+	int dl = (int)(strlen(demo) - strlen("/" DEMO_IMAGE)); /* the binary's directory */
+	int m = dl, o;
+	while (m > 0 && demo[m - 1] != '/')
+		m--;
+	o = m - 1; /* the '/' before MODE */
+	bool in_o = o >= 1 && demo[o - 1] == 'o' && (o == 1 || demo[o - 2] == '/');
+	if (in_o && dl > m && !(dl - m == 3 && !strncmp(demo + m, "dbg", 3)))
+		snprintf(hint, len, "make MODE=%.*s guests", dl - m, demo + m);
+	else
+		snprintf(hint, len, "make guests");
+}
+
 static void print_counters(const struct machine *m)
 {
 	unsigned end = (unsigned)m->end < ARRAY_SIZE(end_names) ? (unsigned)m->end : RUN_ERROR;
@@ -64,6 +85,46 @@ static void print_counters(const struct machine *m)
 		fprintf(stderr, "nestbox: counters: cpu%d instructions=%llu rip=%#llx\n", i,
 			(unsigned long long)m->cpus[i]->icount,
 			(unsigned long long)m->cpus[i]->rip);
+}
+
+/* does the existing file `out` name the same file as the input `in`? */
+static bool same_file(const struct stat *out, const char *in)
+{
+	struct stat st;
+	return stat(in, &st) == 0 && st.st_dev == out->st_dev && st.st_ino == out->st_ino;
+}
+
+/* An output file (-serial file:, -D) that is one of the inputs (-kernel,
+ * -initrd, -snapshot-load) would be truncated when it is opened: refuse
+ * it. Outputs are opened only after the inputs are read in any case.
+ * Returns 0, or -1 after printing why. */
+static int check_output(const char *opt, const char *out, const struct machine_config *cfg,
+			const struct config_extra *ex)
+{
+	struct stat st;
+	const char *inputs[2 + ARRAY_SIZE(cfg->initrd)];
+	const char *what[ARRAY_SIZE(inputs)];
+	char name[PATH_MAX];
+	int n = 0;
+
+	if (!out || stat(out, &st) < 0 || !S_ISREG(st.st_mode))
+		return 0; /* a new file, /dev/null or a terminal cannot be an image */
+	inputs[n] = cfg->kernel, what[n++] = "-kernel";
+	inputs[n] = ex->snap_load, what[n++] = "-snapshot-load";
+	for (int i = 0; i < cfg->nr_initrd; i++)
+		inputs[n] = cfg->initrd[i], what[n++] = "-initrd";
+	for (int i = 0; i < n; i++) {
+		if (!inputs[i])
+			continue;
+		/* an -initrd module's name ends at its first space (loader.c) */
+		snprintf(name, sizeof(name), "%.*s", (int)strcspn(inputs[i], " "), inputs[i]);
+		if (same_file(&st, name)) {
+			fprintf(stderr, "nestbox: %s '%s' is the %s file '%s': refusing to "
+				"overwrite an input\n", opt, out, what[i], name);
+			return -1;
+		}
+	}
+	return 0;
 }
 
 static void on_sigusr1(int sig)
@@ -106,19 +167,38 @@ static int save(struct machine *m, const char *path, const char *when)
 	return 0;
 }
 
-/* Run, saving snapshots where -snapshot-save asked. Returns the exit
- * status. */
+/* Run, saving snapshots where -snapshot-save asked, and pausing every
+ * GDB_POLL_INSNS instructions for the gdb stub when there is one (a pause
+ * changes nothing in the run: machine_run goes on exactly where it
+ * stopped). Returns the exit status. */
 static int run(struct machine *m, const struct config_extra *ex)
 {
-	if (ex->snap_save && ex->snap_at_icount != UINT64_MAX)
-		m->pause_at = ex->snap_at_icount;
+	u64 snap_at = ex->snap_save ? ex->snap_at_icount : UINT64_MAX;
 	if (ex->snap_save && ex->snap_at_signal)
 		signal(SIGUSR1, on_sigusr1);
 	for (;;) {
+		u64 now = machine_icount(m);
+		bool back_step;
+		u64 from;
+		char reply[96];
+		if (gdb_rev_pending(&back_step, &from)) {
+			/* gdb went back in time (debug/reverse.c) */
+			if (rev_go_back(m, from, back_step, reply, sizeof(reply)) < 0)
+				return 1;
+			gdb_rewound(m, reply);
+			continue;
+		}
+		if (gdb_connected() && rev_checkpoint(m) < 0)
+			return 1;
+		m->pause_at = snap_at;
+		if (gdb_active() && (snap_at == UINT64_MAX || snap_at - now > GDB_POLL_INSNS))
+			m->pause_at = now + GDB_POLL_INSNS;
 		int status = machine_run(m);
+		if (m->paused && gdb_rev_pending(&back_step, &from))
+			continue;
 		if (!m->paused) {
-			if (ex->snap_save && ex->snap_at_icount != UINT64_MAX &&
-			    m->pause_at != UINT64_MAX)
+			gdb_run_ended(m, status);
+			if (snap_at != UINT64_MAX)
 				fprintf(stderr, "nestbox: the run ended at instruction %llu, before "
 					"at=%llu: no snapshot saved there\n",
 					(unsigned long long)machine_icount(m),
@@ -127,13 +207,19 @@ static int run(struct machine *m, const struct config_extra *ex)
 				return 1;
 			return status;
 		}
-		bool at_count = m->pause_at != UINT64_MAX && machine_icount(m) >= m->pause_at;
+		bool at_count = snap_at != UINT64_MAX && machine_icount(m) >= snap_at;
+		if (!at_count && m->pause_at != snap_at && machine_icount(m) >= m->pause_at) {
+			gdb_poll(m); /* a gdb poll point, not a snapshot */
+			continue;
+		}
 		if (save(m, ex->snap_save, at_count ? "at the instruction count" : "on SIGUSR1") < 0)
 			return 1;
 		if (at_count)
-			m->pause_at = UINT64_MAX;
-		if (ex->snap_then_stop)
+			snap_at = UINT64_MAX;
+		if (ex->snap_then_stop) {
+			gdb_run_ended(m, 0);
 			return 0;
+		}
 	}
 }
 
@@ -167,8 +253,11 @@ int main(int argc, char **argv)
 	if (!cfg.kernel && !ex.snap_load) {
 		demo = demo_path(argc > 0 ? argv[0] : "nestbox");
 		if (access(demo, R_OK) != 0) {
+			char hint[64];
+			demo_hint(demo, hint, sizeof(hint));
 			fprintf(stderr, "nestbox: no -kernel IMAGE given, and the bundled demo "
-				"guest '%s' is missing (build it with 'make guests')\n", demo);
+				"guest '%s' is missing (build it with '%s', or give -kernel)\n", demo,
+				hint);
 			free(demo);
 			config_free(&cfg);
 			config_free_extra(&ex);
@@ -177,16 +266,30 @@ int main(int argc, char **argv)
 		cfg.kernel = demo;
 	}
 
+	if (check_output("-serial file:", cfg.serial_path, &cfg, &ex) < 0 ||
+	    check_output("-D", ex.log_file, &cfg, &ex) < 0 ||
+	    (ex.log_file && log_open_file(ex.log_file) < 0)) {
+		free(demo);
+		config_free(&cfg);
+		config_free_extra(&ex);
+		return 1;
+	}
+
 	struct machine *m = calloc(1, sizeof(*m));
 	if (!m)
 		die("out of host memory");
 	int status = 1;
-	if (build_machine(m, &cfg, &ex) == 0) {
+	if (LOG_ON(exec))
+		debug_insn_hook |= DEBUG_HOOK_EXEC; /* one instruction at a time */
+	if (build_machine(m, &cfg, &ex) == 0 && uart_open_output(m) == 0 &&
+	    (ex.gdb_port < 0 || gdb_start(m, ex.gdb_port, ex.gdb_wait) == 0)) {
 		status = run(m, &ex);
 		if (cfg.counters)
 			print_counters(m);
 	}
 	fflush(stdout);
+	rev_cleanup(); /* the reverse-execution checkpoints, on every way out */
+	log_close_file();
 	machine_free(m);
 	free(m);
 	free(demo);

@@ -18,8 +18,19 @@ enum log_cat {
 
 extern u32 log_mask;
 
-/* returns 0, or -1 if a name in the comma-separated list is unknown (names it on stderr) */
+/* is category `cat` (a bare name: exec, int, ...) on? one load and a test */
+#define LOG_ON(cat) unlikely(log_mask & (1u << LOG_##cat))
+
+/* returns 0, or -1 if a name in the comma-separated list is unknown or the
+ * list names none (says why on stderr) */
 int log_enable_list(const char *list);
+/* -D FILE: log lines go to FILE instead of stderr (created, truncated);
+ * returns 0, or -1 after printing why */
+int log_open_file(const char *path);
+void log_close_file(void);
+/* -d guest: a byte the guest wrote to the debug console port (dev/debugcon.c)
+ * on vCPU `cpu`; a line is logged at each newline (or when it is long) */
+void log_guest_byte(unsigned cpu, u8 byte);
 void log_write(enum log_cat cat, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* a fatal host-side error: prints "nestbox: <msg>" and exits with status 1 */
 noreturn_fn void die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -38,7 +49,7 @@ noreturn_fn void die(const char *fmt, ...) __attribute__((format(printf, 1, 2)))
 
 #define LOG(cat, ...)                                                   \
 	do {                                                            \
-		if (unlikely(log_mask & (1u << LOG_##cat)))             \
+		if (LOG_ON(cat))                                        \
 			log_write(LOG_##cat, __VA_ARGS__);              \
 	} while (0)
 

@@ -4,10 +4,12 @@
 
 #include <string.h>
 
+#include "base/log.h"
 #include "cpu/memory/mmu.h"
 #include "cpu/model.h"
 #include "cpu/system/msr.h"
 #include "cpu/system/smm.h"
+#include "debug/hook.h"
 #include "machine/clock.h"
 
 /* SDM Vol.3A "Processor State After Reset" ("Power up"/"Reset"/"INIT"). */
@@ -138,6 +140,9 @@ static void update_mode_cpl(struct cpu *c)
 
 void cpu_update_mode(struct cpu *c)
 {
+	unsigned old = c->mode;
 	update_mode_cpl(c);
+	if (LOG_ON(cpu) && c->mode != old)
+		debug_log_mode(c, old);
 	cpu_update_fetch_key(c);
 }

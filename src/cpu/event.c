@@ -370,8 +370,10 @@ void cpu_deliver(struct cpu *c, u8 vector, enum event_type type, bool has_err, u
 	e.fl = cpu_rflags(c);
 	if (e.type == EV_HW_EXC && fault_class(e.vec))
 		e.fl |= RFLAGS_RF;
-	LOG(int, "cpu%u deliver vec %u type %u err %#x rip %#llx", c->index, e.vec, e.type,
-	    e.err, (unsigned long long)e.ret_ip);
+	LOG(int, "cpu%u deliver vector %u (%s) error %#x%s cpl %u rip %#llx", c->index, e.vec,
+	    e.type == EV_EXT_INTR ? "interrupt" : e.type == EV_NMI ? "NMI" :
+	    e.type == EV_HW_EXC ? "exception" : "software", e.has_err ? e.err : 0,
+	    e.has_err ? "" : " (none)", c->cpl, (unsigned long long)e.ret_ip);
 	if (c->mode == MODE_REAL) {
 		e.has_err = false; /* no error codes in real-address mode */
 		deliver_real(c, &e);

@@ -14,6 +14,7 @@
 #include "cpu/event.h"
 #include "cpu/fault.h"
 #include "vmx/vmx.h"
+#include "debug/hook.h"
 
 static inline u64 ip_mask(const struct cpu *c)
 {
@@ -33,12 +34,15 @@ static inline void exec_insn(struct cpu *c, const struct insn *in)
 static inline bool needs_slow_path(const struct cpu *c)
 {
 	return (c->rflags & (RFLAGS_TF | RFLAGS_RF)) || (c->dr[7] & 0xff) || c->shadow ||
-	       unlikely(vmx_mtf_on(c));
+	       unlikely(vmx_mtf_on(c)) ||
+	       debug_insn_hook; /* -d exec, gdb (debug/hook.h) */
 }
 
 /* one instruction with every per-instruction rule applied */
 static void step_slow(struct cpu *c)
 {
+	if (unlikely(debug_insn_hook) && debug_before_insn(c))
+		return; /* may stop for gdb, which may change RIP or rewind */
 	const struct block *b = icache_lookup(c);
 	u64 rflags_before = c->rflags;
 	if ((c->dr[7] & 0xff) || (c->rflags & RFLAGS_RF))

@@ -4,10 +4,20 @@
 #ifndef NESTBOX_DEV_DEV_H
 #define NESTBOX_DEV_DEV_H
 
+#include <stdio.h>
+
 #include "machine/machine.h"
 
 void uart_init(struct machine *m, u16 base);          /* 16550 on COM1 */
+void debugcon_init(struct machine *m);                /* port 0xe9: -d guest */
 void uart_close(struct machine *m);                   /* flush and close its output */
+/* open the -serial file (after the inputs are read); returns 0, or -1 after
+ * printing why */
+int uart_open_output(struct machine *m);
+/* take the output stream out of the UART (it survives machine_free), and
+ * give it to the UART of a rebuilt machine (debug/reverse.c) */
+FILE *uart_detach_output(struct machine *m);
+void uart_attach_output(struct machine *m, FILE *f);
 void debug_exit_init(struct machine *m, u16 port);    /* isa-debug-exit */
 void shutdown_port_init(struct machine *m);           /* 0x8900 "Shutdown" */
 void fw_cfg_init(struct machine *m);                  /* 0x510/0x511 */

@@ -2,10 +2,18 @@
  * UART as the PC has it (PC16550D data sheet register set). Output only:
  * bytes written to THR go to stdout (or the -serial file) at once, so the
  * transmitter is always empty; no input arrives, except what loopback mode
- * sends to itself. The IRQ line (ISA IRQ 4) is not wired yet. */
+ * sends to itself. The IRQ line (ISA IRQ 4) is not wired yet.
+ *
+ * A -serial file is opened only once the inputs are read (main.c calls
+ * uart_open_output() after loading, and the first byte opens it if nobody
+ * did), so that an output that names an input cannot destroy it first. A
+ * failed open or write ends the run with status 1 and one message. */
+#include <errno.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "base/log.h"
+#include "debug/reverse.h"
 #include "dev/dev.h"
 #include "dev/devpriv.h"
 
@@ -39,7 +47,8 @@ enum {
 struct uart {
 	struct dev_hdr hdr;
 	struct machine *m;
-	FILE *out;
+	FILE *out;      /* NULL until opened (or after a write error) */
+	bool out_failed; /* an open or write failed: reported, output dropped */
 	u16 base;
 	u8 rbr;         /* loopback receive buffer */
 	u8 ier, fcr, lcr, mcr, lsr, scr;
@@ -74,6 +83,7 @@ static const struct snap_field uart_fields[] = {
 	SNAP_DERIVED(struct uart, hdr, "construction (uart_init)"),
 	SNAP_DERIVED(struct uart, m, "construction: the machine"),
 	SNAP_DERIVED(struct uart, out, "host: stdout or the -serial file of the restoring process"),
+	SNAP_DERIVED(struct uart, out_failed, "host: the output of the restoring process"),
 	SNAP_DERIVED(struct uart, base, "construction: COM1's port (uart_init)"),
 	SNAP_U8(struct uart, rbr),
 	SNAP_U8_MAX(struct uart, ier, 0x0f),
@@ -101,6 +111,76 @@ static u8 uart_iir(const struct uart *u)
 	return fifo | IIR_NO_INT;
 }
 
+/* the host output failed: say why once, drop the output, end the run */
+static void uart_output_failed(struct uart *u, const char *what, int err)
+{
+	char msg[160];
+	const char *path = u->m->cfg.serial_path ? u->m->cfg.serial_path : "stdout";
+
+	if (u->out && u->out != stdout)
+		fclose(u->out);
+	u->out = NULL;
+	u->out_failed = true;
+	snprintf(msg, sizeof(msg), "serial output '%s': %s: %s", path, what, strerror(err));
+	machine_end(u->m, RUN_ERROR, 1, msg);
+}
+
+int uart_open_output(struct machine *m)
+{
+	struct uart *u = m->uart;
+
+	if (!u || u->out || u->out_failed)
+		return u && u->out_failed ? -1 : 0;
+	if (!m->cfg.serial_path) {
+		u->out = stdout;
+		return 0;
+	}
+	u->out = fopen(m->cfg.serial_path, "w");
+	if (!u->out) {
+		int err = errno;
+		u->out_failed = true;
+		fprintf(stderr, "nestbox: cannot open serial output file '%s': %s\n",
+			m->cfg.serial_path, strerror(err));
+		return -1;
+	}
+	return 0;
+}
+
+FILE *uart_detach_output(struct machine *m)
+{
+	struct uart *u = m->uart;
+	FILE *f = u ? u->out : NULL;
+	if (u)
+		u->out = NULL;
+	return f;
+}
+
+void uart_attach_output(struct machine *m, FILE *f)
+{
+	struct uart *u = m->uart;
+	if (u && f) {
+		if (u->out && u->out != stdout)
+			fclose(u->out);
+		u->out = f;
+	}
+}
+
+static void uart_output(struct uart *u, u8 byte)
+{
+	if (rev_output_muted(u->m))
+		return; /* a replay after a gdb rewind: this byte went out before */
+	if (!u->out && !u->out_failed && uart_open_output(u->m) < 0) {
+		machine_end(u->m, RUN_ERROR, 1, "");
+		return;
+	}
+	if (!u->out)
+		return;
+	/* C11 "Files": a write error sets the stream's error indicator; the
+	 * fflush reports what the kernel refused (ENOSPC on /dev/full) */
+	if (fputc(byte, u->out) == EOF || fflush(u->out) == EOF)
+		uart_output_failed(u, "write error", errno ? errno : EIO);
+}
+
 static void uart_transmit(struct uart *u, u8 byte)
 {
 	if (u->mcr & MCR_LOOP) {
@@ -108,8 +188,7 @@ static void uart_transmit(struct uart *u, u8 byte)
 		u->rbr = byte;
 		u->lsr |= LSR_DR;
 	} else {
-		fputc(byte, u->out);
-		fflush(u->out);
+		uart_output(u, byte);
 	}
 	/* the byte leaves at once: THR (and the shift register) empty again */
 	u->thr_int = true;
@@ -201,12 +280,7 @@ void uart_init(struct machine *m, u16 base)
 
 	u->m = m;
 	u->base = base;
-	u->out = stdout;
-	if (m->cfg.serial_path) {
-		u->out = fopen(m->cfg.serial_path, "w");
-		if (!u->out)
-			die("cannot open serial output file '%s'", m->cfg.serial_path);
-	}
+	u->out = m->cfg.serial_path ? NULL : stdout; /* see uart_open_output() */
 	u->lsr = LSR_THRE | LSR_TEMT;
 	u->thr_int = true;
 	m->uart = u;

@@ -14,6 +14,7 @@
 
 #include "base/log.h"
 #include "cpu/model.h"
+#include "debug/gdb.h"
 
 struct parse {
 	struct machine_config *cfg;
@@ -384,6 +385,8 @@ static int opt_cpu(struct parse *p, const char *a)
 		cpu_model_list();
 		return CONFIG_DONE;
 	}
+	if (!*a)
+		return bad(p, "needs a CPU model (max, qemu64, ...; -cpu help lists them)");
 	p->cfg->cpu_spec = a; /* cpu/model.c parses it when the machine is built */
 	p->ex->given_cpu = true;
 	return CONFIG_RUN;
@@ -739,6 +742,30 @@ static int opt_d(struct parse *p, const char *a)
 	return CONFIG_RUN;
 }
 
+static int opt_log_file(struct parse *p, const char *a)
+{
+	if (!*a)
+		return bad(p, "needs a file name");
+	p->ex->log_file = a;
+	return CONFIG_RUN;
+}
+
+static int opt_gdb(struct parse *p, const char *a)
+{
+	int port = a ? gdb_parse_spec(a) : 1234; /* -s: QEMU's tcp::1234 */
+	if (port < 0)
+		return bad(p, "'%s' is not supported (use tcp::PORT; the stub listens on "
+			   "127.0.0.1 only)", a);
+	p->ex->gdb_port = port;
+	return CONFIG_RUN;
+}
+
+static int opt_gdb_wait(struct parse *p, const char *a)
+{
+	p->ex->gdb_wait = true;
+	return CONFIG_RUN;
+}
+
 static int opt_max_insns(struct parse *p, const char *a)
 {
 	if (parse_u64(a, &p->cfg->max_insns))
@@ -855,7 +882,11 @@ static int opt_version(struct parse *p, const char *a)
 	O("icount", "shift=N|auto", opt_icount, "each instruction takes 2^N virtual ns (0..10; " \
 					    "auto: default 0)") \
 	O("d", "CAT[,CAT]", opt_d, "nestbox: log categories to stderr (help lists)") \
-	O("max-insns", "N", opt_max_insns, "nestbox: stop after N instructions") \
+	O("D", "FILE", opt_log_file, "write the -d log to FILE instead of stderr") \
+	O("s", NULL, opt_gdb, "gdb stub on tcp::1234 (127.0.0.1)") \
+	O("gdb", "tcp::PORT", opt_gdb, "gdb stub on 127.0.0.1:PORT (0: any free port)") \
+	O("S", NULL, opt_gdb_wait, "with -s/-gdb: wait for gdb before the first instruction") \
+	O("max-insns", "N", opt_max_insns, "nestbox: stop after N instructions (0: no limit)") \
 	O("counters", NULL, opt_counters, "nestbox: print end-of-run counters on stderr") \
 	O("snapshot-save", "F[,at=..]", opt_snapshot_save, "nestbox: save the machine to F at=N " \
 					"(instructions), at=end, at=signal (SIGUSR1); then=stop") \
@@ -916,6 +947,7 @@ static void config_defaults(struct machine_config *cfg, struct config_extra *ex)
 	ex->max_cpus = 1;
 	ex->demo = true;
 	ex->snap_at_icount = UINT64_MAX;
+	ex->gdb_port = -1;
 }
 
 int config_parse_ex(struct machine_config *cfg, struct config_extra *ex, int argc, char **argv)
@@ -946,6 +978,11 @@ int config_parse_ex(struct machine_config *cfg, struct config_extra *ex, int arg
 	}
 	if (ex->max_cpus < cfg->smp)
 		ex->max_cpus = cfg->smp;
+	if (ex->gdb_wait && ex->gdb_port < 0) {
+		fprintf(stderr, "nestbox: -S waits for a debugger: give -s or -gdb tcp::PORT too "
+			"(nestbox has no monitor to resume from)\n");
+		return CONFIG_ERROR;
+	}
 	return CONFIG_RUN;
 }
 

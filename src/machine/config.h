@@ -45,6 +45,10 @@ struct config_extra {
 	const char *snap_info;  /* -snapshot-info / -snapshot-dump FILE */
 	bool snap_info_full;
 	bool snap_layouts;      /* -snapshot-layouts */
+	/* debugging (README.md "Debugging") */
+	const char *log_file;   /* -D FILE */
+	int gdb_port;           /* -s, -gdb tcp::PORT (-1: no gdb stub) */
+	bool gdb_wait;          /* -S: wait for gdb before the first instruction */
 };
 
 must_check int config_parse(struct machine_config *cfg, int argc, char **argv);

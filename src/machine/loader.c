@@ -434,17 +434,32 @@ void loader_set_boot_state(struct cpu *c, u32 entry, u32 mbi, u32 gdt)
 	cpu_update_mode(c);
 }
 
+static const char *file_kind(mode_t mode)
+{
+	return S_ISFIFO(mode) ? "a FIFO" : S_ISDIR(mode) ? "a directory" :
+	       S_ISCHR(mode) ? "a character device" : S_ISBLK(mode) ? "a block device" :
+	       S_ISSOCK(mode) ? "a socket" : "not a plain file";
+}
+
 /* Open path as a regular file no larger than LOADER_MAX_FILE; returns the fd
- * or -1 with the reason in err. */
+ * or -1 with the reason in err. O_NONBLOCK: opening a FIFO for reading
+ * would wait for a writer; it is refused by type instead (POSIX open(): "If
+ * O_NONBLOCK is set, an open() for reading-only shall return without
+ * delay"; it has no effect on the regular files read afterwards). */
 static int open_regular(const char *path, u64 *size, char *err, unsigned errlen)
 {
 	struct stat st;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
 		return fail(err, errlen, "%s", strerror(errno));
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+	if (fstat(fd, &st) < 0) {
+		int e = errno;
 		close(fd);
-		return fail(err, errlen, "not a regular file");
+		return fail(err, errlen, "%s", strerror(e));
+	}
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		return fail(err, errlen, "not a regular file (%s)", file_kind(st.st_mode));
 	}
 	if ((u64)st.st_size > LOADER_MAX_FILE) {
 		close(fd);
@@ -631,7 +646,15 @@ static int load_parsed(struct machine *m, const char *path, const struct loader_
 	}
 	if (loader_plan(img, mods, nr, strlen(cmdline) + 1, sizeof(loader_name),
 			m->mem.below_4g, &plan, err, sizeof(err)) < 0) {
-		fprintf(stderr, "nestbox: could not load kernel '%s': %s\n", path, err);
+		/* the image alone fits: the modules are what does not */
+		char e0[8];
+		if (nr > 0 && loader_plan(img, mods, 0, strlen(cmdline) + 1, sizeof(loader_name),
+					  m->mem.below_4g, &plan, e0, sizeof(e0)) == 0)
+			fprintf(stderr, "nestbox: could not load initrd '%.*s'%s: %s\n",
+				(int)strcspn(mods[0].string, " "), mods[0].string,
+				nr > 1 ? " (and the other -initrd files)" : "", err);
+		else
+			fprintf(stderr, "nestbox: could not load kernel '%s': %s\n", path, err);
 		free(cmdline);
 		return -1;
 	}

@@ -96,6 +96,7 @@ int machine_init(struct machine *m, const struct machine_config *cfg)
 	sched_init(m);
 	/* the ordered device list (DESIGN.md: no constructor registration) */
 	uart_init(m, 0x3f8);
+	debugcon_init(m);
 	debug_exit_init(m, cfg->debug_exit_port ? cfg->debug_exit_port : 0xf4);
 	shutdown_port_init(m);
 	fw_cfg_init(m);

@@ -25,6 +25,17 @@ def serial_hello():
     return code
 
 
+def debugcon_hello():
+    """-d guest: a line on the debug console port 0xe9, after checking that
+    the port reads back 0xe9 (exit code 1 if not)"""
+    text = b""
+    for ch in b"hello from the guest\n":
+        text += bytes([0xb0, ch]) + b"\xe6\xe9"  # mov al, ch ; out 0xe9, al
+    return (b"\xe4\xe9\x3c\xe9"                 # in al, 0xe9 ; cmp al, 0xe9
+            + b"\x75" + bytes([len(text) + 10])   # jne fail
+            + text + exit_with(0) + exit_with(1))  # (exit_with is 10 bytes)
+
+
 def exit_with(code):
     return (b"\xb8" + struct.pack("<I", code)    # mov eax, code
             + b"\xe7\xf4"                        # out 0xf4, eax
@@ -208,6 +219,7 @@ def main():
     good["triple.elf"] = elf32(0, b"\x0f\x01\x1d" + struct.pack("<I", 0)  # lidt [0]: limit 0xffff...
                                + b"\x31\xc0\x0f\x00\xd8"               # xor eax,eax; ltr ax (#GP)
                                + b"\xcc")                                 # int3
+    good["debugcon.elf"] = elf32(0, debugcon_hello())
     good["hlt-forever.elf"] = elf32(0, serial_hello() + b"\xfa\xf4\xeb\xfd")  # cli; hlt; jmp
     ok = good["exit0.elf"]
     bad = {

@@ -239,12 +239,105 @@ else
 	fail serial-file-content "file has '$(head -c 80 "$dir/serial.txt" 2>/dev/null)'"
 fi
 expect_boot serial-none 1 "" -kernel "$dir/exit0.elf" -serial none
+# --- outputs never destroy inputs; odd files and failed writes are clear ---
+cp "$dir/exit0.elf" "$dir/victim.elf"
+expect_error serial-file-is-kernel "refusing to overwrite an input" \
+	-kernel "$dir/victim.elf" -serial "file:$dir/victim.elf"
+if cmp -s "$dir/exit0.elf" "$dir/victim.elf"; then pass serial-file-is-kernel-intact
+else fail serial-file-is-kernel-intact "the image was changed"; fi
+cp "$dir/env" "$dir/victim.env"
+ln -f "$dir/victim.env" "$dir/victim-link.env"
+expect_error serial-file-is-initrd "is the -initrd file" \
+	-kernel "$dir/exit0.elf" -initrd "$dir/victim.env" -serial "file:$dir/victim-link.env"
+if cmp -s "$dir/env" "$dir/victim.env"; then pass serial-file-is-initrd-intact
+else fail serial-file-is-initrd-intact "the module was changed"; fi
+# the serial file is opened after the image is read: a load error leaves it alone
+echo keep > "$dir/serial-keep.txt"
+expect_error serial-file-after-load "could not load kernel" \
+	-kernel "$dir/empty.elf" -serial "file:$dir/serial-keep.txt"
+if [ "$(cat "$dir/serial-keep.txt")" = keep ]; then pass serial-file-opened-after-load
+else fail serial-file-opened-after-load "truncated before the image was read"; fi
+rm -f "$dir/fifo" && mkfifo "$dir/fifo"
+expect_error fifo-kernel "not a regular file (a FIFO)" -kernel "$dir/fifo"
+expect_error fifo-initrd "could not load initrd '$dir/fifo': not a regular file (a FIFO)" \
+	-kernel "$dir/exit0.elf" -initrd "$dir/fifo"
+expect_error chardev-kernel "not a regular file (a character device)" -kernel /dev/zero
+rm -f "$dir/fifo"
+expect_error serial-dev-full "serial output '/dev/full': write error: No space left on device" \
+	-kernel "$dir/exit0.elf" -serial file:/dev/full
+if [ "$status" -eq 1 ] && [ "$(grep -c 'write error' "$dir/err")" -eq 1 ]; then
+	pass serial-dev-full-once
+else
+	fail serial-dev-full-once "status $status (want 1), $(grep -c 'write error' "$dir/err") reports"
+fi
+expect_error serial-open-fails "cannot open serial output file '$dir/no/such/dir': No such file" \
+	-kernel "$dir/exit0.elf" -serial "file:$dir/no/such/dir"
+
 run -kernel "$dir/exit0.elf" -counters
 if [ "$status" -eq 1 ] && grep -q 'counters: .*instructions=' "$dir/err"; then
 	pass counters
 else
 	fail counters "status $status: $(first_err)"
 fi
+
+# --- -d categories (README.md "Diagnostics") and -D ---
+# expect_log NAME CATEGORY IMAGE PATTERN [args]: the run logs a line matching
+# PATTERN (grep -E) under [CATEGORY], and the guest ends as it does without -d
+expect_log() {
+	name=$1 cat=$2 image=$3 pattern=$4
+	shift 4
+	run -kernel "$image" -d "$cat" "$@"
+	if [ "$status" -eq 124 ]; then
+		fail "$name" "timed out"
+	elif ! grep -q -E -- "^\[$cat\] $pattern" "$dir/err"; then
+		fail "$name" "no '[$cat] $pattern' line: $(first_err)"
+	else
+		pass "$name"
+	fi
+}
+expect_log log-exec exec "$dir/exit0.elf" "cpu0 0x400[0-9a-f]+: out dx, al"
+expect_log log-exec-order exec "$dir/exit0.elf" "cpu0 0x400[0-9a-f]+: mov dx, 0x3F8"
+expect_log log-int int "$dir/triple.elf" "cpu0 deliver vector 13 \(exception\) error 0 cpl 0 rip 0x[0-9a-f]+"
+expect_log log-cpu cpu "$dir/exit0.elf" "cpu0 mode real -> protected32 at rip 0x[0-9a-f]+ cpl 0 cr0 0x11"
+expect_log log-guest guest "$dir/debugcon.elf" "cpu0 hello from the guest$"
+if [ "$status" -eq 1 ]; then pass log-guest-port-reads-e9; else fail log-guest-port-reads-e9 "status $status"; fi
+# vmx (and the reserved svm) print nothing for a guest that uses neither
+run -kernel "$dir/exit0.elf" -d vmx,svm
+if [ "$status" -eq 1 ] && ! grep -q . "$dir/err"; then pass log-vmx-svm-quiet
+else fail log-vmx-svm-quiet "status $status: $(first_err)"; fi
+# the categories' lines that need paging and long mode come from the demo guest
+demo=$O/tests/guest/demo.elf
+if [ -f "$demo" ]; then
+	expect_log log-mmu mmu "$demo" "cpu0 #PF lin 0x[0-9a-f]+ err (0|0x[0-9a-f]+) \(not present, .*4-level paging: PML4E@0x[0-9a-f]+=0x[0-9a-f]+ .*PDE@0x[0-9a-f]+=0$"
+	expect_log log-cpu-long cpu "$demo" "cpu0 mode compat32 -> long64 at rip 0x[0-9a-f]+ cpl 0 cr0 0x8"
+	expect_log log-int-pf int "$demo" "cpu0 deliver vector 14 \(exception\) error (0|0x[0-9a-f]+) cpl 0 rip 0x[0-9a-f]+"
+	expect_log log-vmx vmx "$demo" "cpu0 VM exit CPUID \(10\) qualification 0, L2 rip 0x[0-9a-f]+ -> L1 rip 0x[0-9a-f]+$" -cpu max,+vmx
+	[ -f "$O/tests/guest/pci_bus.elf" ] &&
+		expect_log log-dev dev "$O/tests/guest/pci_bus.elf" "unassigned (read|in) 0x[0-9a-f]+/[1248]$"
+else
+	echo "SKIP: cli: log-mmu (no $demo: make guests)"
+fi
+rm -f "$dir/log.txt"
+run -kernel "$dir/triple.elf" -d int,cpu -D "$dir/log.txt"
+if grep -q '^\[int\] cpu0 deliver vector 13' "$dir/log.txt" 2>/dev/null && \
+   grep -q '^\[cpu\] ' "$dir/log.txt" && ! grep -q '^\[' "$dir/err"; then
+	pass log-file-D
+else
+	fail log-file-D "log file: $(head -c 80 "$dir/log.txt" 2>/dev/null); stderr: $(first_err)"
+fi
+cp "$dir/exit0.elf" "$dir/victim2.elf"
+expect_error log-file-is-kernel "refusing to overwrite an input" \
+	-kernel "$dir/victim2.elf" -d int -D "$dir/victim2.elf"
+cmp -s "$dir/exit0.elf" "$dir/victim2.elf" && pass log-file-is-kernel-intact || \
+	fail log-file-is-kernel-intact "the image was changed"
+truncate -s 6M "$dir/big.env"
+expect_error initrd-too-large "could not load initrd '$dir/big.env'" \
+	-kernel "$dir/exit0.elf" -initrd "$dir/big.env" -m 8M
+expect_error cpu-empty "-cpu: needs a CPU model" -kernel "$dir/exit0.elf" -cpu ""
+expect_error log-empty-list "names no log category" -kernel "$dir/exit0.elf" -d ""
+expect_error gdb-wait-alone "-S waits for a debugger" -kernel "$dir/exit0.elf" -S
+expect_error gdb-bad-spec "-gdb: 'tcp:0.0.0.0:1234' is not supported" \
+	-kernel "$dir/exit0.elf" -gdb tcp:0.0.0.0:1234
 
 # --- no -kernel: the bundled demo guest beside the binary ---
 if [ -f "$O/tests/guest/demo.elf" ]; then
@@ -260,5 +353,8 @@ mkdir -p "$dir/bin" && cp "$EMU" "$dir/bin/nestbox"
 real_emu=$EMU
 EMU=$dir/bin/nestbox
 expect_error demo-guest-missing "bundled demo guest" -m 64M
+mkdir -p "$dir/o/rel" && cp "$real_emu" "$dir/o/rel/nestbox"
+EMU=$dir/o/rel/nestbox
+expect_error demo-guest-missing-rel-hint "build it with 'make MODE=rel guests'" -m 64M
 EMU=$real_emu
 exit 0

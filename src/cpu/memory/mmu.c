@@ -10,6 +10,7 @@
 #include "cpu/memory/walk.h"
 #include "cpu/model.h"
 #include "cpu/system/pkeys.h"
+#include "debug/hook.h"
 #include "machine/machine.h"
 #include "vmx/vmx.h"
 
@@ -208,8 +209,11 @@ struct tlb_entry *mmu_translate(struct cpu *c, u64 lin, unsigned acc)
 			stage2_refused(c, lin, true, false, r.s2.addr, r.s2.status, r.s2.perm,
 				       r.s2.write ? ACC_W : ACC_R);
 		u32 err;
-		if (walk_denied(c, &r, acc, user, &err))
+		if (walk_denied(c, &r, acc, user, &err)) {
+			if (LOG_ON(mmu)) /* -d mmu: the walk that failed (debug/trace.c) */
+				debug_log_walk(c, lin, err, r.entry, r.nr_entries);
 			cpu_page_fault(c, lin, err);
+		}
 		pt_set_ad(c, &w, &r, (acc & ACC_W) != 0);
 		gpa = r.addr;
 		perm = tlb_perm(c, r.perm, r.pkey, r.dirty || (acc & ACC_W)); /* D was just set */
