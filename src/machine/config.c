@@ -653,6 +653,16 @@ static int opt_max_insns(struct parse *p, const char *a)
 	return CONFIG_RUN;
 }
 
+/* -linux-entry 32|64: which boot-protocol entry a bzImage is entered at
+ * (machine/linux_boot.c; default 32) */
+static int opt_linux_entry(struct parse *p, const char *a)
+{
+	if (strcmp(a, "32") && strcmp(a, "64"))
+		return bad(p, "'%s' is not 32 or 64", a);
+	p->cfg->linux_entry = (u8)atoi(a);
+	return CONFIG_RUN;
+}
+
 static int opt_counters(struct parse *p, const char *a)
 {
 	p->cfg->counters = true;
@@ -763,6 +773,8 @@ static int opt_version(struct parse *p, const char *a)
 					    "auto: default 0)") \
 	O("d", "CAT[,CAT]", opt_d, "nestbox: log categories to stderr (help lists)") \
 	O("max-insns", "N", opt_max_insns, "nestbox: stop after N instructions") \
+	O("linux-entry", "32|64", opt_linux_entry, "nestbox: enter a bzImage at its 32-bit " \
+					"(default) or 64-bit boot-protocol entry") \
 	O("counters", NULL, opt_counters, "nestbox: print end-of-run counters on stderr") \
 	O("snapshot-save", "F[,at=..]", opt_snapshot_save, "nestbox: save the machine to F at=N " \
 					"(instructions), at=end, at=signal (SIGUSR1); then=stop") \

@@ -37,6 +37,7 @@
 
 #include "base/log.h"
 #include "cpu/cpu.h"
+#include "machine/linux_boot.h"
 #include "machine/machine.h"
 #include "mem/physmem.h"
 
@@ -650,8 +651,15 @@ int loader_load(struct machine *m)
 		fprintf(stderr, "nestbox: at most %d -initrd files\n", LOADER_MAX_MODS);
 		return -1;
 	}
-	if (read_file(path, &buf, &len, err, sizeof(err)) < 0 ||
-	    loader_parse(buf, len, &img, err, sizeof(err)) < 0) {
+	if (read_file(path, &buf, &len, err, sizeof(err)) == 0 && linux_is_bzimage(buf, len) &&
+	    mb_find(buf, len) < 0) {
+		/* a Linux bzImage without a multiboot header (QEMU tries multiboot
+		 * first): the Linux/x86 boot protocol (linux_boot.c) */
+		ret = linux_load(m, path, buf, len);
+		free(buf);
+		return ret;
+	}
+	if (!buf || loader_parse(buf, len, &img, err, sizeof(err)) < 0) {
 		fprintf(stderr, "nestbox: could not load kernel '%s': %s\n", path, err);
 		free(buf);
 		return -1;
