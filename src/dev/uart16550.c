@@ -2,12 +2,14 @@
  * UART as the PC has it (PC16550D data sheet register set). Output only:
  * bytes written to THR go to stdout (or the -serial file) at once, so the
  * transmitter is always empty; no input arrives, except what loopback mode
- * sends to itself. The IRQ line (ISA IRQ 4) is not wired yet. */
+ * sends to itself. The interrupt output drives ISA IRQ 4 through MCR OUT2
+ * (the PC's serial adapter gates its IRQ driver with OUT2). */
 #include <stdio.h>
 
 #include "base/log.h"
 #include "dev/dev.h"
 #include "dev/devpriv.h"
+#include "dev/irq.h"
 
 /* register offsets from the base port */
 enum {
@@ -32,7 +34,9 @@ enum {
 #define LSR_DR     BIT(0)
 #define LSR_THRE   BIT(5)
 #define LSR_TEMT   BIT(6)
+#define MCR_OUT2   BIT(3)
 #define MCR_LOOP   BIT(4)
+#define UART_IRQ   4      /* COM1 */
 /* MSR with nothing attached, as QEMU reports it: DCD, DSR and CTS active */
 #define MSR_IDLE   0xb0
 
@@ -101,8 +105,22 @@ static u8 uart_iir(const struct uart *u)
 	return fifo | IIR_NO_INT;
 }
 
+/* PC16550D "Interrupt Identification Register": INTR is active while IIR
+ * shows a pending interrupt; the PC routes it to IRQ 4 only with OUT2 set
+ * (in loopback mode OUT2 is looped back to DCD and INTR is cut off from
+ * the pin) */
+static void uart_update_irq(struct uart *u)
+{
+	bool intr = !(uart_iir(u) & IIR_NO_INT);
+	isa_set_irq(u->m, UART_IRQ, intr && (u->mcr & MCR_OUT2) && !(u->mcr & MCR_LOOP));
+}
+
 static void uart_transmit(struct uart *u, u8 byte)
 {
+	/* "THRE interrupt reset: writing into the THR": the line falls, and
+	 * rises again below when the byte has left (an edge per byte) */
+	u->thr_int = false;
+	uart_update_irq(u);
 	if (u->mcr & MCR_LOOP) {
 		/* loopback: the transmitter output feeds the receiver */
 		u->rbr = byte;
@@ -115,9 +133,8 @@ static void uart_transmit(struct uart *u, u8 byte)
 	u->thr_int = true;
 }
 
-static u64 uart_read(void *opaque, u64 off, unsigned size)
+static u8 uart_read_reg(struct uart *u, u64 off)
 {
-	struct uart *u = opaque;
 	u8 v;
 
 	switch (off) {
@@ -150,6 +167,14 @@ static u64 uart_read(void *opaque, u64 off, unsigned size)
 	default:
 		return u->scr;
 	}
+}
+
+static u64 uart_read(void *opaque, u64 off, unsigned size)
+{
+	struct uart *u = opaque;
+	u8 v = uart_read_reg(u, off);
+	uart_update_irq(u); /* reading RBR or IIR can end the interrupt */
+	return v;
 }
 
 static void uart_write(void *opaque, u64 off, u64 val, unsigned size)
@@ -193,6 +218,7 @@ static void uart_write(void *opaque, u64 off, u64 val, unsigned size)
 		u->scr = v;
 		break;
 	}
+	uart_update_irq(u);
 }
 
 void uart_init(struct machine *m, u16 base)
