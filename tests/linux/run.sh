@@ -1,0 +1,37 @@
+#!/bin/sh
+# T3: the Linux guest (docs/linux.md). Boots Debian's kernel (o/linux,
+# made by `make linux-guest`) with the initramfs whose /init runs
+# tests/linux/checks.sh and then `poweroff -f`, and reports:
+#  - the checks' own PASS:/FAIL: lines (vCPUs online, cpuinfo flags,
+#    clocksource, sleep on virtual time, a workload on every CPU);
+#  - that poweroff ended nestbox with status 0;
+#  - that the boot log has no WARNING, BUG, Oops or call trace.
+# LINUX_SMP (default 2) vCPUs, LINUX_MEM (default 256M) RAM.
+O=${O:-o/dbg}
+NB=${NB:-$O/nestbox}
+dir=${LINUX_DIR:-o/linux}
+smp=${LINUX_SMP:-2}
+mem=${LINUX_MEM:-256M}
+log=$O/linux-boot.log
+if [ ! -s "$dir/vmlinuz" ] || [ ! -s "$dir/initrd.cpio" ]; then
+	echo "FAIL: linux: $dir/vmlinuz or $dir/initrd.cpio is missing (make linux-guest)"
+	exit 1
+fi
+timeout "${LINUX_TIMEOUT:-1200}" "$NB" -smp "$smp" -m "$mem" -kernel "$dir/vmlinuz" \
+	-initrd "$dir/initrd.cpio" -append "console=ttyS0 nestbox.test nestbox.ncpus=$smp" \
+	-serial stdio -display none -no-reboot > "$log" 2>&1
+status=$?
+grep -a -E '^(PASS|FAIL):' "$log"
+if [ "$status" -eq 0 ]; then
+	echo "PASS: linux: poweroff -f ended nestbox with status 0"
+else
+	echo "FAIL: linux: nestbox exited with status $status (log: $log)"
+	tail -n 5 "$log" | sed 's/^/  /'
+fi
+grep -aq '^nestbox.checks done' "$log" || echo "FAIL: linux: the checks did not finish (log: $log)"
+bad=$(grep -a -E 'WARNING:|BUG:|Oops|Call Trace:|unsupported' "$log" | head -n 3)
+if [ -z "$bad" ]; then
+	echo "PASS: linux: no warning, BUG, oops or call trace in the boot log"
+else
+	echo "FAIL: linux: the boot log has: $bad"
+fi

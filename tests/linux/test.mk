@@ -1,0 +1,26 @@
+# The Linux guest (docs/linux.md): Debian's stock kernel, fetched with
+# Debian's tools, and an initramfs made from busybox-static, cached under
+# o/linux (shared by every MODE, never committed).
+LINUX_DIR := o/linux
+LINUX_KERNEL := $(LINUX_DIR)/vmlinuz
+LINUX_INITRD := $(LINUX_DIR)/initrd.cpio
+BUSYBOX := /bin/busybox
+
+$(LINUX_KERNEL):
+	@sh tools/fetch-linux.sh $(LINUX_DIR)
+
+$(LINUX_INITRD): tools/mkinitramfs.py tests/linux/init.sh tests/linux/checks.sh | deps
+	@mkdir -p $(LINUX_DIR)
+	python3 tools/mkinitramfs.py $@ $(BUSYBOX) tests/linux/init.sh checks.sh=tests/linux/checks.sh
+
+.PHONY: linux-guest run-linux
+linux-guest: $(LINUX_KERNEL) $(LINUX_INITRD)
+
+# boot it interactively: a busybox shell on the serial console
+# (`poweroff -f` ends the run; LINUX_SMP / LINUX_MEM / LINUX_APPEND tune it)
+LINUX_SMP ?= 1
+LINUX_MEM ?= 256M
+LINUX_APPEND ?= console=ttyS0
+run-linux: $(O)/nestbox linux-guest
+	@$(O)/nestbox -smp $(LINUX_SMP) -m $(LINUX_MEM) -kernel $(LINUX_KERNEL) \
+		-initrd $(LINUX_INITRD) -append "$(LINUX_APPEND)" -serial stdio -display none
