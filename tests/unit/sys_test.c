@@ -178,11 +178,21 @@ static void test_cr3(void **s)
 	assert_int_equal(e->tag, 0);
 	/* PCIDE = 1: bit 63 = "do not invalidate", not stored */
 	C->cr4 |= CR4_PCIDE;
+	C->cr3 = H_PT | 1;
 	assert_int_equal(sh_run(&H, CODE(0x48, 0x8b, 0x03)), -1);
 	assert_int_equal(run_rax(H_PT | BIT(63) | 1, CODE(0x0f, 0x22, 0xd8)), -1);
 	assert_int_equal(C->cr3, H_PT | 1);
 	assert_int_not_equal(e->tag, 0);
 	assert_int_equal(run_rax(H_PT | 1, CODE(0x0f, 0x22, 0xd8)), -1);
+	assert_int_equal(e->tag, 0);
+	/* the TLB does not tag entries with their PCID, so PCID 1's entries
+	 * must not serve PCID 2 after a "do not invalidate" switch ("the
+	 * processor uses only the translations associated with the current
+	 * PCID") */
+	assert_int_equal(sh_run(&H, CODE(0x48, 0x8b, 0x03)), -1);
+	assert_int_not_equal(e->tag, 0);
+	assert_int_equal(run_rax(H_PT | BIT(63) | 2, CODE(0x0f, 0x22, 0xd8)), -1);
+	assert_int_equal(C->cr3, H_PT | 2);
 	assert_int_equal(e->tag, 0);
 }
 
