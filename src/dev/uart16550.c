@@ -3,8 +3,20 @@
  * bytes written to THR go to stdout (or the -serial file) at once, so the
  * transmitter is always empty; no input arrives, except what loopback mode
  * sends to itself. The interrupt output drives ISA IRQ 4 through MCR OUT2
- * (the PC's serial adapter gates its IRQ driver with OUT2). */
+ * (the PC's serial adapter gates its IRQ driver with OUT2).
+ *
+ * With `-serial mon:stdio` the receiver takes the host's standard input
+ * (the terminal in raw mode): machine_run() polls it between rounds, and
+ * blocks on it when every vCPU is idle. As in QEMU, Ctrl-A x ends the run
+ * (status 0) and Ctrl-A a sends a Ctrl-A. Key presses arrive when the host
+ * sees them, so an interactive run is not reproducible; without mon:stdio
+ * nothing is read. */
+#include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
 
 #include "base/log.h"
 #include "dev/dev.h"
@@ -49,7 +61,15 @@ struct uart {
 	u8 ier, fcr, lcr, mcr, lsr, scr;
 	u8 dll, dlm;
 	bool thr_int;   /* THRE interrupt condition latched (cleared by IIR read) */
+	/* host input (-serial mon:stdio) */
+	bool input;     /* stdin is read (until its end) */
+	bool escape;    /* the last key was Ctrl-A */
+	u8 in_len;      /* keys read from the host, not yet in RBR */
+	u8 in_buf[64];
+	u64 polled_ns;  /* virtual time of the last poll */
 };
+
+#define CTRL_A 0x01
 
 /* What the writes can leave in the registers: IER keeps bits 3:0, FCR the
  * enable and trigger-level bits (7:6, 3, 0), MCR bits 4:0; LSR always has
@@ -89,6 +109,11 @@ static const struct snap_field uart_fields[] = {
 	SNAP_U8(struct uart, dll),
 	SNAP_U8(struct uart, dlm),
 	SNAP_BOOL(struct uart, thr_int),
+	SNAP_DERIVED(struct uart, input, "host: -serial mon:stdio of the restoring process"),
+	SNAP_DERIVED(struct uart, escape, "host: terminal key state"),
+	SNAP_DERIVED(struct uart, in_len, "host: keys not yet received are not part of the machine"),
+	SNAP_DERIVED(struct uart, in_buf, "host: keys not yet received are not part of the machine"),
+	SNAP_DERIVED(struct uart, polled_ns, "host: when stdin was last polled"),
 };
 SNAP_DESC(uart, 1, uart_fields, uart_check, NULL);
 
@@ -133,6 +158,16 @@ static void uart_transmit(struct uart *u, u8 byte)
 	u->thr_int = true;
 }
 
+/* move the oldest host key into RBR when the receiver is empty */
+static void uart_next_key(struct uart *u)
+{
+	if (!u->in_len || (u->lsr & LSR_DR) || (u->mcr & MCR_LOOP))
+		return;
+	u->rbr = u->in_buf[0];
+	memmove(u->in_buf, u->in_buf + 1, --u->in_len);
+	u->lsr |= LSR_DR;
+}
+
 static u8 uart_read_reg(struct uart *u, u64 off)
 {
 	u8 v;
@@ -143,6 +178,7 @@ static u8 uart_read_reg(struct uart *u, u64 off)
 			return u->dll;
 		v = u->rbr;
 		u->lsr &= ~LSR_DR;
+		uart_next_key(u);
 		return v;
 	case UART_IER:
 		return (u->lcr & LCR_DLAB) ? u->dlm : u->ier;
@@ -221,6 +257,90 @@ static void uart_write(void *opaque, u64 off, u64 val, unsigned size)
 	uart_update_irq(u);
 }
 
+static struct termios saved_tty;
+static bool tty_raw;
+
+static void tty_restore(void)
+{
+	if (tty_raw)
+		tcsetattr(STDIN_FILENO, TCSANOW, &saved_tty);
+	tty_raw = false;
+}
+
+/* the terminal delivers every key at once, unechoed, Ctrl-C included */
+static void tty_make_raw(void)
+{
+	struct termios t;
+	if (!isatty(STDIN_FILENO) || tcgetattr(STDIN_FILENO, &saved_tty) < 0)
+		return;
+	t = saved_tty;
+	t.c_iflag &= ~(unsigned)(IGNBRK | BRKINT | PARMRK | ISTRIP | INLCR | IGNCR | ICRNL | IXON);
+	t.c_lflag &= ~(unsigned)(ECHO | ECHONL | ICANON | ISIG | IEXTEN);
+	t.c_cc[VMIN] = 1;
+	t.c_cc[VTIME] = 0;
+	if (tcsetattr(STDIN_FILENO, TCSANOW, &t) == 0) {
+		tty_raw = true;
+		atexit(tty_restore);
+	}
+}
+
+static void uart_key(struct machine *m, struct uart *u, u8 k)
+{
+	if (u->escape) {
+		u->escape = false;
+		if (k == 'x') {
+			machine_end(m, RUN_SHUTDOWN, 0, "Ctrl-A x: terminated");
+			fprintf(stderr, "nestbox: terminated (Ctrl-A x)\r\n");
+			return;
+		}
+		if (k != 'a')
+			return; /* other escapes (QEMU's monitor commands): ignored */
+		k = CTRL_A;
+	} else if (k == CTRL_A) {
+		u->escape = true;
+		return;
+	}
+	if (u->in_len < sizeof(u->in_buf))
+		u->in_buf[u->in_len++] = k;
+}
+
+bool uart_input_open(struct machine *m)
+{
+	return m->uart && m->uart->input;
+}
+
+int uart_poll_input(struct machine *m, int timeout_ms)
+{
+	struct uart *u = m->uart;
+	struct pollfd pfd = { .fd = STDIN_FILENO, .events = POLLIN };
+	u8 buf[32];
+
+	if (!u || !u->input)
+		return 0;
+	u->polled_ns = m->clock.ns;
+	if (u->in_len >= sizeof(u->in_buf) || poll(&pfd, 1, timeout_ms) <= 0)
+		return 0;
+	ssize_t n = read(STDIN_FILENO, buf, sizeof(u->in_buf) - u->in_len < sizeof(buf) ?
+				     sizeof(u->in_buf) - u->in_len : sizeof(buf));
+	if (n <= 0) {
+		u->input = false; /* end of input: nothing more will come */
+		return 0;
+	}
+	for (ssize_t i = 0; i < n; i++)
+		uart_key(m, u, buf[i]);
+	uart_next_key(u);
+	uart_update_irq(u);
+	return (int)n;
+}
+
+/* between busy rounds: look at stdin once per millisecond of virtual time */
+void uart_poll_input_busy(struct machine *m)
+{
+	struct uart *u = m->uart;
+	if (u && u->input && m->clock.ns - u->polled_ns >= 1000000)
+		uart_poll_input(m, 0);
+}
+
 void uart_init(struct machine *m, u16 base)
 {
 	struct uart *u = dev_state_new(m, sizeof(*u), "uart16550", &uart_snap);
@@ -235,6 +355,10 @@ void uart_init(struct machine *m, u16 base)
 	}
 	u->lsr = LSR_THRE | LSR_TEMT;
 	u->thr_int = true;
+	if (m->cfg.serial_input && !m->cfg.serial_path) {
+		u->input = true;
+		tty_make_raw();
+	}
 	m->uart = u;
 	physmem_add_pio(&m->mem, base, 8, uart_read, uart_write, u, "uart16550");
 }
@@ -247,4 +371,5 @@ void uart_close(struct machine *m)
 		fclose(u->out);
 	if (u)
 		u->out = NULL;
+	tty_restore();
 }

@@ -397,8 +397,11 @@ static int opt_serial(struct parse *p, const char *a)
 			return CONFIG_RUN; /* a second port left unconnected */
 		return bad(p, "'%s': nestbox emulates one serial port (COM1)", a);
 	}
-	if (!strcmp(a, "stdio") || !strcmp(a, "mon:stdio"))
+	if (!strcmp(a, "stdio") || !strcmp(a, "mon:stdio")) {
 		p->cfg->serial_path = NULL;
+		/* mon:stdio: stdin feeds COM1, Ctrl-A x quits (dev/uart16550.c) */
+		p->cfg->serial_input = !strcmp(a, "mon:stdio");
+	}
 	else if (!strncmp(a, "file:", 5) && a[5])
 		p->cfg->serial_path = a + 5;
 	else if (none)

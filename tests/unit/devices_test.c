@@ -156,6 +156,45 @@ static void test_uart_irq(void **state)
 	assert_int_equal(inb(f, 0x3fa) & 0x0f, 0x04);
 }
 
+/* -serial mon:stdio: keys from stdin reach RBR one at a time (DR, RDA
+ * interrupt on IRQ 4); Ctrl-A a is a Ctrl-A, Ctrl-A x ends the run with
+ * status 0; the end of stdin closes the input */
+static void test_uart_stdin(void **state)
+{
+	struct fix *f = *state;
+	int pfd[2], saved = dup(0);
+	assert_true(pipe(pfd) == 0 && saved >= 0);
+	assert_int_equal(dup2(pfd[0], 0), 0);
+	f->m.cfg.serial_input = true;
+	f->m.cfg.serial_path = NULL;
+	uart_init(&f->m, 0x2f8); /* a second port object reading stdin (COM2's ports) */
+	assert_true(uart_input_open(&f->m));
+	static const u8 init[][2] = { { 0x20, 0x11 }, { 0x21, 0x08 }, { 0x21, 0x04 },
+				      { 0x21, 0x01 }, { 0x21, 0xef } };
+	for (size_t i = 0; i < ARRAY_SIZE(init); i++)
+		outb(f, init[i][0], init[i][1]);
+	outb(f, 0x2f9, 0x01); /* ERBFI */
+	outb(f, 0x2fc, 0x08); /* OUT2 */
+	assert_int_equal(write(pfd[1], "ab\001a\001x", 6), 6);
+	assert_int_equal(uart_poll_input(&f->m, 0), 6);
+	assert_int_equal(f->m.end, RUN_SHUTDOWN); /* Ctrl-A x */
+	assert_int_equal(f->m.exit_status, 0);
+	assert_int_equal(inb(f, 0x2fd) & 1, 1);
+	assert_int_equal(pic_irr(f) & 0x10, 0x10);
+	assert_int_equal(inb(f, 0x2fa) & 0x0f, 0x04); /* RDA */
+	assert_int_equal(inb(f, 0x2f8), 'a');
+	assert_int_equal(inb(f, 0x2f8), 'b');
+	assert_int_equal(inb(f, 0x2f8), 0x01);
+	assert_int_equal(inb(f, 0x2fd) & 1, 0);
+	assert_int_equal(inb(f, 0x2fa) & 0x0f, 0x01);
+	close(pfd[1]);
+	assert_int_equal(uart_poll_input(&f->m, 0), 0);
+	assert_false(uart_input_open(&f->m));
+	dup2(saved, 0);
+	close(saved);
+	close(pfd[0]);
+}
+
 static void test_uart_loopback(void **state)
 {
 	struct fix *f = *state;
@@ -384,6 +423,7 @@ int main(void)
 		T(test_uart_output),
 		T(test_uart_registers),
 		T(test_uart_irq),
+		T(test_uart_stdin),
 		T(test_uart_loopback),
 		T(test_debug_exit),
 		T(test_shutdown_port),
