@@ -17,10 +17,11 @@ $(LINUX_INITRD): tools/mkinitramfs.py tests/linux/init.sh tests/linux/checks.sh 
 linux-guest: $(LINUX_KERNEL) $(LINUX_INITRD)
 
 # boot it interactively: a busybox shell on the serial console
-# (`poweroff -f` ends the run; LINUX_SMP / LINUX_MEM / LINUX_APPEND tune it)
+# (`poweroff -f` or Ctrl-A x ends the run; LINUX_SMP / LINUX_MEM / LINUX_APPEND
+# tune it)
 LINUX_SMP ?= 1
 LINUX_MEM ?= 256M
 LINUX_APPEND ?= console=ttyS0
 run-linux: $(O)/nestbox linux-guest
 	@$(O)/nestbox -smp $(LINUX_SMP) -m $(LINUX_MEM) -kernel $(LINUX_KERNEL) \
-		-initrd $(LINUX_INITRD) -append "$(LINUX_APPEND)" -serial stdio -display none
+		-initrd $(LINUX_INITRD) -append "$(LINUX_APPEND)" -serial mon:stdio -display none
