@@ -135,6 +135,22 @@ static u64 run_end(const struct linux_image *img, const struct linux_plan *p)
 	return end > p->kernel_end ? end : p->kernel_end;
 }
 
+/* the initrd at the page below `top`, not below `floor` (the kernel's end) */
+static int place_initrd(u64 top, u64 floor, u64 size, struct linux_plan *plan, char *err,
+			unsigned errlen)
+{
+	if (!size)
+		return 0;
+	if (size > top || ((top - size) & ~(PAGE_SIZE - 1)) < floor)
+		return fail(err, errlen, "initrd too big for memory: %llu bytes do not fit "
+			    "between the kernel (up to %#llx) and %#llx (use a larger -m)",
+			    (unsigned long long)size, (unsigned long long)floor,
+			    (unsigned long long)top);
+	plan->initrd = (top - size) & ~(PAGE_SIZE - 1);
+	plan->initrd_size = size;
+	return 0;
+}
+
 int linux_plan(const struct linux_image *img, enum linux_entry entry, u64 cmdline_len,
 	       u64 initrd_size, u64 below_4g, struct linux_plan *plan, char *err,
 	       unsigned errlen)
@@ -159,20 +175,11 @@ int linux_plan(const struct linux_image *img, enum linux_entry entry, u64 cmdlin
 			    "(init_size %#x), but RAM below 4 GiB ends at %#llx (use a larger -m)",
 			    (unsigned long long)plan->need_end, img->init_size,
 			    (unsigned long long)ram_end);
-	if (!initrd_size)
-		return 0;
 	/* QEMU: the initrd ends at the top of RAM, capped by initrd_addr_max */
 	u64 top = ram_end;
 	if (img->initrd_addr_max && (u64)img->initrd_addr_max + 1 < top)
 		top = (u64)img->initrd_addr_max + 1;
-	if (initrd_size > top || ((top - initrd_size) & ~(PAGE_SIZE - 1)) < plan->need_end)
-		return fail(err, errlen, "initrd too big for memory: %llu bytes do not fit "
-			    "between the kernel (up to %#llx) and %#llx (use a larger -m)",
-			    (unsigned long long)initrd_size, (unsigned long long)plan->need_end,
-			    (unsigned long long)top);
-	plan->initrd = (top - initrd_size) & ~(PAGE_SIZE - 1);
-	plan->initrd_size = initrd_size;
-	return 0;
+	return place_initrd(top, plan->need_end, initrd_size, plan, err, errlen);
 }
 
 static void e820_from_firmware_map(u8 *zp, u64 ram_size, u64 below_4g)
@@ -352,5 +359,157 @@ int linux_load(struct machine *m, const char *path, const u8 *buf, u64 len)
 		return -1;
 	}
 	linux_set_boot_state(m->cpus[0], entry, plan.entry);
+	return 0;
+}
+
+/* --- PVH: an uncompressed vmlinux --- */
+
+/* ELF "Note Section": namesz, descsz, type, name and desc each padded to 4 */
+static bool find_note(const u8 *p, u64 len, u64 *entry)
+{
+	u64 off = 0;
+	while (off + 12 <= len) {
+		u64 nsz = load_le32(p + off), dsz = load_le32(p + off + 4);
+		u32 type = load_le32(p + off + 8);
+		u64 name = off + 12, desc = name + align_up(nsz, 4);
+		if (nsz > len || dsz > len || desc > len || dsz > len - desc)
+			return false;
+		if (type == PVH_NOTE_PHYS32_ENTRY && nsz == sizeof(PVH_NOTE_NAME) &&
+		    !memcmp(p + name, PVH_NOTE_NAME, nsz) && (dsz == 4 || dsz == 8)) {
+			*entry = dsz == 4 ? load_le32(p + desc) : load_le64(p + desc);
+			return true;
+		}
+		off = desc + align_up(dsz, 4);
+	}
+	return false;
+}
+
+#define PT_NOTE 4
+
+bool linux_pvh_entry(const u8 *buf, u64 len, u64 *entry)
+{
+	if (len < 64 || memcmp(buf, "\177ELF", 4))
+		return false;
+	bool is64 = buf[4] == 2;
+	u64 phoff = is64 ? load_le64(buf + 32) : load_le32(buf + 28);
+	u16 phentsize = load_le16(buf + (is64 ? 54 : 42));
+	u16 phnum = load_le16(buf + (is64 ? 56 : 44));
+	if (phentsize < (is64 ? 56 : 32) || phoff > len || (u64)phnum * phentsize > len - phoff)
+		return false;
+	for (u16 i = 0; i < phnum; i++) {
+		const u8 *ph = buf + phoff + (u64)i * phentsize;
+		if (load_le32(ph) != PT_NOTE)
+			continue;
+		u64 off = is64 ? load_le64(ph + 8) : load_le32(ph + 4);
+		u64 sz = is64 ? load_le64(ph + 32) : load_le32(ph + 16);
+		if (off <= len && sz <= len - off && find_note(buf + off, sz, entry))
+			return true;
+	}
+	return false;
+}
+
+void linux_pvh_start_info(u8 *page, u64 initrd, u64 initrd_size, u64 ram_size, u64 below_4g)
+{
+	u8 map[LOADER_MAX_MMAP * MB_MMAP_ENTRY_SIZE];
+	int n = loader_build_mmap(map, ram_size, below_4g);
+
+	memset(page, 0, PAGE_SIZE);
+	store_le32(page + PVH_SI_MAGIC, PVH_START_MAGIC);
+	store_le32(page + PVH_SI_VERSION, PVH_START_VERSION);
+	store_le64(page + PVH_SI_CMDLINE, LINUX_CMDLINE_ADDR);
+	/* rsdp_paddr 0: the OS finds the RSDP by scanning the BIOS area */
+	if (initrd_size) {
+		/* Linux: "the first module is always ramdisk" */
+		u8 *mod = page + (PVH_MODLIST_ADDR - PVH_START_INFO_ADDR);
+		store_le32(page + PVH_SI_NR_MODULES, 1);
+		store_le64(page + PVH_SI_MODLIST, PVH_MODLIST_ADDR);
+		store_le64(mod, initrd);
+		store_le64(mod + 8, initrd_size);
+	}
+	u8 *mm = page + (PVH_MEMMAP_ADDR - PVH_START_INFO_ADDR);
+	for (int i = 0; i < n; i++) /* the firmware's map; the entry adds a reserved u32 */
+		memcpy(mm + i * PVH_MEMMAP_SIZE, map + i * MB_MMAP_ENTRY_SIZE + 4, 20);
+	store_le64(page + PVH_SI_MEMMAP, PVH_MEMMAP_ADDR);
+	store_le32(page + PVH_SI_MEMMAP_ENTRIES, (u32)n);
+}
+
+#define PVH_TSS_AR 0x8b /* P, 32-bit busy TSS */
+
+void linux_pvh_set_boot_state(struct cpu *c, u64 entry)
+{
+	linux_set_boot_state(c, LINUX_ENTRY_32, entry);
+	c->gpr[RSI] = 0;
+	c->gpr[RBX] = PVH_START_INFO_ADDR;
+	c->seg[SEG_TR] = (struct seg_cache){ .sel = 0, .base = 0, .limit = 0x67,
+					     .ar = PVH_TSS_AR };
+}
+
+/* the segments must lie in RAM below 4 GiB, away from the loader's
+ * structures [GDT, command line end) and the VGA/BIOS hole */
+static int pvh_check(const struct loader_image *img, u64 ram_end, u64 entry, char *err,
+		     unsigned errlen)
+{
+	for (int i = 0; i < img->nr_segs; i++) {
+		const struct loader_seg *sg = &img->seg[i];
+		u64 a = sg->paddr, e = sg->paddr + sg->memsz;
+		if (e > ram_end || e < a)
+			return fail(err, errlen, "segment [%#llx, %#llx) lies outside RAM below "
+				    "4 GiB (ends at %#llx; use a larger -m)", (unsigned long long)a,
+				    (unsigned long long)e, (unsigned long long)ram_end);
+		if ((a < LINUX_CMDLINE_ADDR + LINUX_CMDLINE_MAX && e > LINUX_GDT_ADDR) ||
+		    (a < LOADER_HOLE_END && e > LOADER_HOLE_START))
+			return fail(err, errlen, "segment [%#llx, %#llx) overlaps the boot "
+				    "information or the VGA/BIOS area", (unsigned long long)a,
+				    (unsigned long long)e);
+	}
+	if (entry >= FOUR_GIB)
+		return fail(err, errlen, "PVH entry %#llx is above 4 GiB",
+			    (unsigned long long)entry);
+	return 0;
+}
+
+int linux_pvh_load(struct machine *m, const char *path, const struct loader_image *img,
+		   const u8 *buf, u64 entry)
+{
+	struct physmem *pm = &m->mem;
+	const char *append = m->cfg.append ? m->cfg.append : "";
+	const char *initrd = m->cfg.nr_initrd ? m->cfg.initrd[0] : NULL;
+	u64 ram_end = pm->below_4g < FOUR_GIB ? pm->below_4g : FOUR_GIB;
+	struct linux_plan plan = { 0 };
+	char err[256];
+	u64 isize = 0;
+
+	if (m->cfg.nr_initrd > 1) {
+		fprintf(stderr, "nestbox: could not load kernel '%s': Linux takes one -initrd "
+			"file\n", path);
+		return -1;
+	}
+	if (initrd && initrd_size(initrd, &isize) < 0) {
+		fprintf(stderr, "nestbox: could not load initrd '%s': cannot read it\n", initrd);
+		return -1;
+	}
+	if (pvh_check(img, ram_end, entry, err, sizeof(err)) < 0 ||
+	    (strlen(append) >= LINUX_CMDLINE_MAX &&
+	     fail(err, sizeof(err), "command line too long") < 0) ||
+	    place_initrd(ram_end, align_up(img->high, PAGE_SIZE), isize, &plan, err,
+			 sizeof(err)) < 0) {
+		fprintf(stderr, "nestbox: could not load kernel '%s': %s\n", path, err);
+		return -1;
+	}
+	for (int i = 0; i < img->nr_segs; i++) {
+		const struct loader_seg *sg = &img->seg[i];
+		u8 *dst = ram_at(pm, sg->paddr, sg->memsz);
+		memcpy(dst, buf + sg->offset, sg->filesz);
+		memset(dst + sg->filesz, 0, sg->memsz - sg->filesz);
+	}
+	linux_pvh_start_info(ram_at(pm, PVH_START_INFO_ADDR, PAGE_SIZE), plan.initrd,
+			     plan.initrd_size, pm->ram_size, pm->below_4g);
+	memcpy(ram_at(pm, LINUX_CMDLINE_ADDR, strlen(append) + 1), append, strlen(append) + 1);
+	linux_build_tables(ram_at(pm, 0, LINUX_PT_END), LINUX_ENTRY_32);
+	if (initrd && read_initrd(pm, initrd, &plan) < 0) {
+		fprintf(stderr, "nestbox: could not load initrd '%s': read error\n", initrd);
+		return -1;
+	}
+	linux_pvh_set_boot_state(m->cpus[0], entry);
 	return 0;
 }

@@ -91,4 +91,40 @@ void linux_set_boot_state(struct cpu *c, enum linux_entry entry, u64 rip);
 /* Load the bzImage in buf (from path) with m->cfg's initrd and append. */
 must_check int linux_load(struct machine *m, const char *path, const u8 *buf, u64 len);
 
+/* --- PVH: an uncompressed vmlinux ELF (Xen's "x86/HVM direct boot ABI",
+ * docs/misc/pvh.pandoc, and public/arch-x86/hvm/start_info.h) --- */
+#define PVH_NOTE_NAME        "Xen"
+#define PVH_NOTE_PHYS32_ENTRY 18          /* XEN_ELFNOTE_PHYS32_ENTRY */
+#define PVH_START_MAGIC      0x336ec578u  /* XEN_HVM_START_MAGIC_VALUE */
+#define PVH_START_VERSION    1
+enum { /* struct hvm_start_info */
+	PVH_SI_MAGIC = 0, PVH_SI_VERSION = 4, PVH_SI_FLAGS = 8, PVH_SI_NR_MODULES = 12,
+	PVH_SI_MODLIST = 16, PVH_SI_CMDLINE = 24, PVH_SI_RSDP = 32, PVH_SI_MEMMAP = 40,
+	PVH_SI_MEMMAP_ENTRIES = 48, PVH_SI_SIZE = 56,
+	PVH_MOD_SIZE = 32,    /* paddr, size, cmdline_paddr, reserved */
+	PVH_MEMMAP_SIZE = 24, /* addr, size, type, reserved */
+};
+#define PVH_START_INFO_ADDR  0x7000u      /* start_info, module list, memory map */
+#define PVH_MODLIST_ADDR     0x7100u
+#define PVH_MEMMAP_ADDR      0x7200u
+
+/* The PHYS32_ENTRY note of an ELF file (32- or 64-bit): true with *entry
+ * set when the file has one (anything malformed is "no note"). */
+bool linux_pvh_entry(const u8 *buf, u64 len, u64 *entry);
+
+/* Fill the start_info page (start_info, one module for the initrd, the
+ * memory map) at `page` (guest-physical PVH_START_INFO_ADDR). */
+void linux_pvh_start_info(u8 *page, u64 initrd, u64 initrd_size, u64 ram_size, u64 below_4g);
+
+/* "x86/HVM direct boot ABI" entry state: 32-bit protected mode, paging
+ * off, flat CS/DS/ES/SS, a 32-bit busy TSS at 0 (limit 0x67), EBX =
+ * start_info, CR4 = 0, IF = TF = VM = 0. */
+void linux_pvh_set_boot_state(struct cpu *c, u64 entry);
+
+/* Load an ELF image with a PVH note (its PT_LOAD segments already parsed
+ * into img) with m->cfg's initrd and append. */
+struct loader_image;
+must_check int linux_pvh_load(struct machine *m, const char *path,
+			      const struct loader_image *img, const u8 *buf, u64 entry);
+
 #endif

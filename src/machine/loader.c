@@ -664,6 +664,14 @@ int loader_load(struct machine *m)
 		free(buf);
 		return -1;
 	}
+	u64 pvh_entry;
+	if (img.kind == LOADER_ELF && linux_pvh_entry(buf, len, &pvh_entry)) {
+		/* an ELF without a multiboot header but with a PVH entry note
+		 * (a Linux vmlinux): QEMU boots it through PVH (linux_boot.c) */
+		ret = linux_pvh_load(m, path, &img, buf, pvh_entry);
+		free(buf);
+		return ret;
+	}
 	warn_flags(path, &img);
 	ret = open_modules(&m->cfg, mods, fds);
 	if (ret == 0) {

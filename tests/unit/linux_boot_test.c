@@ -365,6 +365,140 @@ static void test_load_errors(void **state)
 	free_machine(m);
 }
 
+/* --- PVH (an uncompressed vmlinux) --- */
+
+/* an ELF64 with one PT_LOAD (0x200 bytes at 0x1000000) and a PT_NOTE
+ * holding a "GNU" note and then the given PHYS32_ENTRY note */
+static size_t make_pvh_elf(u8 *b, const char *name, u32 type, u32 dsz)
+{
+	memset(b, 0, 0x1000);
+	memcpy(b, "\177ELF\2\1\1", 7);
+	store_le16(b + 16, 2);        /* ET_EXEC */
+	store_le16(b + 18, 62);       /* EM_X86_64 */
+	store_le64(b + 24, 0x1000000);
+	store_le64(b + 32, 64);       /* phoff */
+	store_le16(b + 54, 56);
+	store_le16(b + 56, 2);
+	u8 *ph = b + 64;
+	store_le32(ph, 1);            /* PT_LOAD */
+	store_le64(ph + 8, 0x400);
+	store_le64(ph + 24, 0x1000000);
+	store_le64(ph + 32, 0x200);
+	store_le64(ph + 40, 0x3000);  /* bss after the file data */
+	ph += 56;
+	store_le32(ph, 4);            /* PT_NOTE */
+	store_le64(ph + 8, 0x200);
+	u8 *n = b + 0x200;
+	store_le32(n, 4); store_le32(n + 4, 4); store_le32(n + 8, 3);
+	memcpy(n + 12, "GNU", 4);
+	n += 20;
+	size_t nl = strlen(name) + 1;
+	store_le32(n, (u32)nl); store_le32(n + 4, dsz); store_le32(n + 8, type);
+	memcpy(n + 12, name, nl);
+	u8 *d = n + 12 + ((nl + 3) & ~3u);
+	store_le64(d, 0x1000850);
+	size_t notes = (size_t)(d + ((dsz + 3) & ~3u) - (b + 0x200));
+	store_le64(ph + 32, notes);
+	for (int i = 0; i < 0x200; i++)
+		b[0x400 + i] = (u8)(i + 3);
+	return 0x600;
+}
+
+static void test_pvh_note(void **state)
+{
+	static u8 e[0x1000];
+	u64 entry = 0;
+	size_t len = make_pvh_elf(e, "Xen", 18, 8);
+	assert_true(linux_pvh_entry(e, len, &entry));
+	assert_int_equal(entry, 0x1000850);
+	len = make_pvh_elf(e, "Xen", 18, 4);       /* a 32-bit note */
+	assert_true(linux_pvh_entry(e, len, &entry));
+	assert_int_equal(entry, 0x1000850);
+	len = make_pvh_elf(e, "Xen", 17, 8);       /* another Xen note */
+	assert_false(linux_pvh_entry(e, len, &entry));
+	len = make_pvh_elf(e, "Xem", 18, 8);       /* another owner */
+	assert_false(linux_pvh_entry(e, len, &entry));
+	len = make_pvh_elf(e, "Xen", 18, 8);
+	store_le32(e + 0x200 + 20 + 4, 0x7fffffff); /* descsz past the segment */
+	assert_false(linux_pvh_entry(e, len, &entry));
+	assert_false(linux_pvh_entry(e, 40, &entry)); /* truncated header */
+}
+
+static void test_pvh_start_info(void **state)
+{
+	static u8 page[4096];
+	linux_pvh_start_info(page, 0x7fff000, 0x1234, 128 << 20, 128 << 20);
+	assert_int_equal(load_le32(page + PVH_SI_MAGIC), 0x336ec578);
+	assert_int_equal(load_le32(page + PVH_SI_VERSION), 1);
+	assert_int_equal(load_le64(page + PVH_SI_CMDLINE), LINUX_CMDLINE_ADDR);
+	assert_int_equal(load_le64(page + PVH_SI_RSDP), 0);
+	assert_int_equal(load_le32(page + PVH_SI_NR_MODULES), 1);
+	assert_int_equal(load_le64(page + PVH_SI_MODLIST), PVH_MODLIST_ADDR);
+	const u8 *mod = page + (PVH_MODLIST_ADDR - PVH_START_INFO_ADDR);
+	assert_int_equal(load_le64(mod), 0x7fff000);
+	assert_int_equal(load_le64(mod + 8), 0x1234);
+	assert_int_equal(load_le64(page + PVH_SI_MEMMAP), PVH_MEMMAP_ADDR);
+	assert_int_equal(load_le32(page + PVH_SI_MEMMAP_ENTRIES), 7);
+	const u8 *mm = page + (PVH_MEMMAP_ADDR - PVH_START_INFO_ADDR);
+	assert_int_equal(load_le64(mm + 3 * 24), 0x100000);
+	assert_int_equal(load_le64(mm + 3 * 24 + 8), (128 << 20) - 0x100000);
+	assert_int_equal(load_le32(mm + 3 * 24 + 16), 1);
+	assert_int_equal(load_le32(mm + 3 * 24 + 20), 0);
+	/* no initrd: no module */
+	linux_pvh_start_info(page, 0, 0, 128 << 20, 128 << 20);
+	assert_int_equal(load_le32(page + PVH_SI_NR_MODULES), 0);
+	assert_int_equal(load_le64(page + PVH_SI_MODLIST), 0);
+}
+
+static void test_pvh_load(void **state)
+{
+	static u8 e[0x1000];
+	char kpath[] = "/tmp/nestbox-pvh-k-XXXXXX", ipath[] = "/tmp/nestbox-pvh-i-XXXXXX";
+	size_t len = make_pvh_elf(e, "Xen", 18, 8);
+	write_tmp(kpath, e, len);
+	write_tmp(ipath, "rd", 2);
+	struct machine *m = make_machine(64 << 20);
+	memset(m->mem.ram + 0x1000000, 0xee, 0x4000);
+	m->cfg.kernel = kpath;
+	m->cfg.append = "console=ttyS0";
+	m->cfg.initrd[0] = ipath;
+	m->cfg.nr_initrd = 1;
+	assert_int_equal(loader_load(m), 0);
+	u8 *r = m->mem.ram;
+	assert_memory_equal(r + 0x1000000, e + 0x400, 0x200);
+	assert_int_equal(r[0x1000200], 0);  /* bss zeroed */
+	assert_int_equal(r[0x1003000], 0xee);
+	assert_string_equal((char *)r + LINUX_CMDLINE_ADDR, "console=ttyS0");
+	const u8 *si = r + PVH_START_INFO_ADDR;
+	assert_int_equal(load_le32(si + PVH_SI_MAGIC), 0x336ec578);
+	const u8 *mod = r + PVH_MODLIST_ADDR;
+	assert_int_equal(load_le64(mod), (64 << 20) - 0x1000);
+	assert_memory_equal(r + (64 << 20) - 0x1000, "rd", 2);
+	struct cpu *c = m->cpus[0];
+	assert_int_equal(c->mode, MODE_PROT32);
+	assert_int_equal(c->rip, 0x1000850);
+	assert_int_equal(c->gpr[RBX], PVH_START_INFO_ADDR);
+	assert_int_equal(c->cr0, CR0_PE | CR0_ET);
+	assert_int_equal(c->cr4, 0);
+	assert_int_equal(c->seg[SEG_CS].limit, 0xffffffff);
+	assert_int_equal(c->seg[SEG_CS].ar, 0xc09b);
+	assert_int_equal(c->seg[SEG_SS].ar, 0xc093);
+	assert_int_equal(c->seg[SEG_TR].limit, 0x67);
+	assert_int_equal(c->seg[SEG_TR].ar, 0x8b);
+	assert_false(cpu_rflags(c) & (RFLAGS_IF | RFLAGS_TF | RFLAGS_VM));
+	free_machine(m);
+	/* the image's end leaves no room for the initrd */
+	m = make_machine(0x1003000);
+	m->cfg.kernel = kpath;
+	m->cfg.initrd[0] = ipath;
+	m->cfg.nr_initrd = 1;
+	store_le64(e + 64 + 40, 0x3000);
+	assert_int_equal(loader_load(m), -1);
+	free_machine(m);
+	unlink(kpath);
+	unlink(ipath);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -378,6 +512,9 @@ int main(void)
 		cmocka_unit_test(test_load_32),
 		cmocka_unit_test(test_load_64),
 		cmocka_unit_test(test_load_errors),
+		cmocka_unit_test(test_pvh_note),
+		cmocka_unit_test(test_pvh_start_info),
+		cmocka_unit_test(test_pvh_load),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
