@@ -3,18 +3,24 @@
 # o/linux (shared by every MODE, never committed).
 LINUX_DIR := o/linux
 LINUX_KERNEL := $(LINUX_DIR)/vmlinuz
+LINUX_VMLINUX := $(LINUX_DIR)/vmlinux
 LINUX_INITRD := $(LINUX_DIR)/initrd.cpio
 BUSYBOX := /bin/busybox
 
 $(LINUX_KERNEL):
 	@sh tools/fetch-linux.sh $(LINUX_DIR)
 
+# the uncompressed kernel inside the bzImage (booted through PVH: no
+# decompressor, a third of the instructions)
+$(LINUX_VMLINUX): $(LINUX_KERNEL) tools/extract-vmlinux.py
+	python3 tools/extract-vmlinux.py $(LINUX_KERNEL) $@
+
 $(LINUX_INITRD): tools/mkinitramfs.py tests/linux/init.sh tests/linux/checks.sh | deps
 	@mkdir -p $(LINUX_DIR)
 	python3 tools/mkinitramfs.py $@ $(BUSYBOX) tests/linux/init.sh checks.sh=tests/linux/checks.sh
 
 .PHONY: linux-guest run-linux
-linux-guest: $(LINUX_KERNEL) $(LINUX_INITRD)
+linux-guest: $(LINUX_KERNEL) $(LINUX_VMLINUX) $(LINUX_INITRD)
 
 # boot it interactively: a busybox shell on the serial console
 # (`poweroff -f` or Ctrl-A x ends the run; LINUX_SMP / LINUX_MEM / LINUX_APPEND
