@@ -73,7 +73,7 @@ include tests/linux/test.mk
 run: all guests
 	@$(O)/nestbox -cpu max,+vmx || [ $$? -eq 1 ]
 
-test: all guests unit-tests diff-tests snap-tools linux-guest
+test: all guests unit-tests diff-tests snap-tools linux-guest linux-nestbox
 	@MODE=$(MODE) O=$(O) sh tools/runtests.sh
 
 clean:
