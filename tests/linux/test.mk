@@ -34,6 +34,9 @@ linux-nestbox:
 LINUX_SMP ?= 1
 LINUX_MEM ?= 256M
 LINUX_APPEND ?= console=ttyS0
-run-linux: $(O)/nestbox linux-guest
-	@$(O)/nestbox -smp $(LINUX_SMP) -m $(LINUX_MEM) -kernel $(LINUX_KERNEL) \
+# (with the rel build: about a minute and a half of host CPU to the shell;
+# LINUX_RUN_KERNEL=$(LINUX_VMLINUX) skips the decompressor, half a minute)
+LINUX_RUN_KERNEL ?= $(LINUX_KERNEL)
+run-linux: linux-nestbox linux-guest
+	@o/rel/nestbox -smp $(LINUX_SMP) -m $(LINUX_MEM) -kernel $(LINUX_RUN_KERNEL) \
 		-initrd $(LINUX_INITRD) -append "$(LINUX_APPEND)" -serial mon:stdio -display none
