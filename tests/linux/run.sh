@@ -24,9 +24,28 @@ if [ ! -s "$kernel" ] || [ ! -s "$dir/initrd.cpio" ]; then
 	echo "FAIL: linux: $kernel or $dir/initrd.cpio is missing (make linux-guest)"
 	exit 1
 fi
+# bad inputs end with status 1 and a clear message, before any guest code
+tmp=${TMPDIR:-/tmp}/nestbox-linux.$$
+trap 'rm -f "$tmp.bz"' EXIT INT TERM
+head -c 100000 "$dir/vmlinuz" > "$tmp.bz"
+expect_error() { # name pattern nestbox-args...
+	name=$1 pat=$2; shift 2
+	out=$("$NB" -display none "$@" 2>&1 < /dev/null); st=$?
+	if [ "$st" -eq 1 ] && echo "$out" | grep -q "$pat"; then
+		echo "PASS: linux: $name: status 1, \"$pat\""
+	else
+		echo "FAIL: linux: $name: status $st, $out"
+	fi
+}
+expect_error "truncated bzImage" "truncated bzImage" -kernel "$tmp.bz"
+expect_error "initrd too big for memory" "initrd too big for memory" -m 128M \
+	-kernel "$dir/vmlinuz" -initrd "$kernel"
+expect_error "RAM smaller than the kernel's init_size" "use a larger -m" -m 32M \
+	-kernel "$dir/vmlinuz"
+
 timeout "${LINUX_TIMEOUT:-1200}" "$NB" -smp "$smp" -m "$mem" -kernel "$kernel" \
 	-initrd "$dir/initrd.cpio" -append "console=ttyS0 nestbox.test nestbox.ncpus=$smp" \
-	-serial stdio -display none -no-reboot > "$log" 2>&1
+	-serial stdio -display none -no-reboot > "$log" 2>&1 < /dev/null
 status=$?
 grep -a -E '^(PASS|FAIL):' "$log"
 if [ "$status" -eq 0 ]; then
