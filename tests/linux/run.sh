@@ -26,7 +26,7 @@ if [ ! -s "$kernel" ] || [ ! -s "$dir/initrd.cpio" ]; then
 fi
 # bad inputs end with status 1 and a clear message, before any guest code
 tmp=${TMPDIR:-/tmp}/nestbox-linux.$$
-trap 'rm -f "$tmp.bz"' EXIT INT TERM
+trap 'rm -f "$tmp.bz" "$tmp.snap" "$tmp.out1" "$tmp.out2"' EXIT INT TERM
 head -c 100000 "$dir/vmlinuz" > "$tmp.bz"
 expect_error() { # name pattern nestbox-args...
 	name=$1 pat=$2; shift 2
@@ -61,4 +61,22 @@ if [ -z "$bad" ]; then
 	echo "PASS: linux: no warning, BUG, oops, call trace or segfault in the boot log"
 else
 	echo "FAIL: linux: the boot log has: $bad"
+fi
+
+# Snapshots (docs/snapshot.md): stop the same boot in the middle, save, load
+# in a new process: the two outputs together are the whole boot log, byte
+# for byte, and the loaded run powers off with status 0.
+at=${LINUX_SNAP_AT:-1500000000}
+"$NB" -smp "$smp" -m "$mem" -kernel "$kernel" -initrd "$dir/initrd.cpio" \
+	-append "console=ttyS0 nestbox.test nestbox.ncpus=$smp" -serial stdio -display none \
+	-no-reboot -snapshot-save "$tmp.snap,at=$at,then=stop" > "$tmp.out1" 2>/dev/null < /dev/null
+st1=$?
+timeout "${LINUX_TIMEOUT:-1200}" "$NB" -snapshot-load "$tmp.snap" -serial stdio -display none \
+	-no-reboot > "$tmp.out2" 2>/dev/null < /dev/null
+st2=$?
+if [ "$st1" -eq 0 ] && [ "$st2" -eq 0 ] && cat "$tmp.out1" "$tmp.out2" | cmp -s - "$log"; then
+	echo "PASS: linux: saved at instruction $at and loaded: the same boot log, status 0"
+else
+	echo "FAIL: linux: saved at instruction $at (status $st1) and loaded (status $st2): the" \
+		"output differs from the whole boot's"
 fi
