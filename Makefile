@@ -3,6 +3,7 @@
 #   make run      build, then boot the bundled demo guest
 #   make test     build and run every test tier; last line "N passed, N failed"
 #   make bench    guest MIPS figures (rel mode)
+#   make run-linux  boot Debian's kernel to a busybox shell (tests/linux/test.mk)
 
 MODE   ?= dbg
 CC     ?= gcc
@@ -38,7 +39,7 @@ CFLAGS  := $(CSTD) $(WARN) $(OPT) -Isrc -MMD -MP $(EXTRA_CFLAGS)
 LDFLAGS := $(LDOPT)
 LIBS    := -lZydis -lzstd -lm
 
-.PHONY: all run test bench deps clean guests tidy format
+.PHONY: all run test bench deps clean guests tidy format run-linux
 all: deps $(O)/nestbox
 
 # --- set-up: install Debian packages when missing (tools/deps.sh) ---
@@ -66,12 +67,13 @@ include tests/guest/test.mk
 include tests/diff/test.mk
 include tests/bench/bench.mk
 include tests/snap/test.mk
+include tests/linux/test.mk
 
 # the demo ends through isa-debug-exit with code 0, i.e. host status 1
 run: all guests
 	@$(O)/nestbox -cpu max,+vmx || [ $$? -eq 1 ]
 
-test: all guests unit-tests diff-tests snap-tools
+test: all guests unit-tests diff-tests snap-tools linux-guest linux-nestbox
 	@MODE=$(MODE) O=$(O) sh tools/runtests.sh
 
 clean:

@@ -9,6 +9,9 @@ command -v gdb >/dev/null 2>&1 || need="$need gdb"
 command -v gcc >/dev/null 2>&1 || need="$need gcc"
 command -v ld >/dev/null 2>&1 || need="$need binutils"
 command -v python3 >/dev/null 2>&1 || need="$need python3"
+# the Linux guest's initramfs (tests/linux/test.mk) is made from it
+dpkg-query -W -f='${Status}' busybox-static 2>/dev/null | grep -q 'ok installed' ||
+	need="$need busybox-static"
 [ -z "$need" ] && exit 0
 if [ "$(id -u)" != 0 ]; then
 	echo "nestbox: missing Debian packages:$need" >&2

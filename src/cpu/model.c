@@ -340,7 +340,12 @@ static void model_finish(struct cpu_model *m)
 			 (u32)(XSAVE_XCR0_SUPPORTED >> 32));
 		struct cpuid_leaf *l = leaf_get(m, 0xd, 1);
 		l->r[CPUID_EAX] &= 0xf;
-		l->r[CPUID_EBX] = feat_read(m, FEAT_xsaves) ? XSAVE_LEGACY_SIZE : 0;
+		/* SDM CPUID "Processor Extended State Enumeration Sub-leaf
+		 * (EAX = 0DH, ECX = 1)": EBX is the size of the XSAVE area
+		 * for all states enabled by XCR0 | IA32_XSS -- the compacted
+		 * size XSAVEC uses too, with or without XSAVES (Linux sizes
+		 * its XSAVEC buffers from it); x87 + SSE: 576 */
+		l->r[CPUID_EBX] = XSAVE_LEGACY_SIZE;
 	} else {
 		leaf_set(m, 0xd, 0, 0, 0, 0, 0);
 		leaf_set(m, 0xd, 1, 0, 0, 0, 0);

@@ -18,6 +18,12 @@ int uart_open_output(struct machine *m);
  * give it to the UART of a rebuilt machine (debug/reverse.c) */
 FILE *uart_detach_output(struct machine *m);
 void uart_attach_output(struct machine *m, FILE *f);
+/* -serial mon:stdio: is the host's stdin still read? Poll it (waiting up to
+ * timeout_ms, -1: until a key) and pass keys to the receiver; returns the
+ * number of bytes read. _busy polls at most once per virtual ms. */
+bool uart_input_open(struct machine *m);
+int uart_poll_input(struct machine *m, int timeout_ms);
+void uart_poll_input_busy(struct machine *m);
 void debug_exit_init(struct machine *m, u16 port);    /* isa-debug-exit */
 void shutdown_port_init(struct machine *m);           /* 0x8900 "Shutdown" */
 void fw_cfg_init(struct machine *m);                  /* 0x510/0x511 */

@@ -12,7 +12,13 @@
  *    SeaBIOS leaves (master 0xb8: IRQ 0, 1, 2, 6 open; slave 0x8e: IRQ 8,
  *    12, 13, 14 open) and the ELCR marking the PCI IRQs 10 and 11 level;
  *  - PIT channel 0 in mode 2, count 0 (65536: 18.2 Hz), as SeaBIOS
- *    programs it.
+ *    programs it;
+ *  - the BSP's SMBASE relocated to 0xa0000 with an SMI handler at 0xa8000
+ *    (SMRAM behind the VGA window, out of the e820 map's RAM): SeaBIOS
+ *    leaves APMC_EN set, so an OS writing ACPI_ENABLE to the APM port
+ *    (Linux's switch to ACPI mode) takes an SMI that the firmware's
+ *    handler ends with RSM. nestbox's handler is that RSM alone (the
+ *    PIIX4 PM function itself sets SCI_EN, dev/apm.c).
  * Everything goes through the machine's own memory and port handlers. */
 #include "machine/bios.h"
 
@@ -20,6 +26,7 @@
 #include "cpu/system/msr.h"
 #include "dev/lapic.h"
 
+#include "cpu/system/smm.h"
 #include "mem/physmem.h"
 
 /* the handler area: 0xf000:0xf000.. */
@@ -157,6 +164,17 @@ static void bios_lapic(struct machine *m)
 	m->cur = saved;
 }
 
+/* SDM Vol.3C "SMBASE Relocation": where SeaBIOS moves the BSP's SMRAM;
+ * "Entering SMM": the handler runs at SMBASE + 0x8000 */
+#define BIOS_SMBASE 0xa0000u
+static const u8 stub_smi[] = { 0x0f, 0xaa }; /* rsm */
+
+static void bios_smm(struct machine *m)
+{
+	put_bytes(&m->mem, BIOS_SMBASE + 0x8000, stub_smi, sizeof(stub_smi));
+	smm_set_smbase(m->cpus[0], BIOS_SMBASE);
+}
+
 void bios_init(struct machine *m)
 {
 	bios_ivt(&m->mem);
@@ -164,6 +182,7 @@ void bios_init(struct machine *m)
 	bios_pics(&m->mem);
 	bios_pit(&m->mem);
 	bios_lapic(m);
+	bios_smm(m);
 }
 
 void bios_s3_suspend(struct machine *m)

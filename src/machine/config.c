@@ -400,8 +400,11 @@ static int opt_serial(struct parse *p, const char *a)
 			return CONFIG_RUN; /* a second port left unconnected */
 		return bad(p, "'%s': nestbox emulates one serial port (COM1)", a);
 	}
-	if (!strcmp(a, "stdio") || !strcmp(a, "mon:stdio"))
+	if (!strcmp(a, "stdio") || !strcmp(a, "mon:stdio")) {
 		p->cfg->serial_path = NULL;
+		/* mon:stdio: stdin feeds COM1, Ctrl-A x quits (dev/uart16550.c) */
+		p->cfg->serial_input = !strcmp(a, "mon:stdio");
+	}
 	else if (!strncmp(a, "file:", 5) && a[5])
 		p->cfg->serial_path = a + 5;
 	else if (none)
@@ -773,6 +776,16 @@ static int opt_max_insns(struct parse *p, const char *a)
 	return CONFIG_RUN;
 }
 
+/* -linux-entry 32|64: which boot-protocol entry a bzImage is entered at
+ * (machine/linux_boot.c; default 32) */
+static int opt_linux_entry(struct parse *p, const char *a)
+{
+	if (strcmp(a, "32") && strcmp(a, "64"))
+		return bad(p, "'%s' is not 32 or 64", a);
+	p->cfg->linux_entry = (u8)atoi(a);
+	return CONFIG_RUN;
+}
+
 static int opt_counters(struct parse *p, const char *a)
 {
 	p->cfg->counters = true;
@@ -887,6 +900,8 @@ static int opt_version(struct parse *p, const char *a)
 	O("gdb", "tcp::PORT", opt_gdb, "gdb stub on 127.0.0.1:PORT (0: any free port)") \
 	O("S", NULL, opt_gdb_wait, "with -s/-gdb: wait for gdb before the first instruction") \
 	O("max-insns", "N", opt_max_insns, "nestbox: stop after N instructions (0: no limit)") \
+	O("linux-entry", "32|64", opt_linux_entry, "nestbox: enter a bzImage at its 32-bit " \
+					"(default) or 64-bit boot-protocol entry") \
 	O("counters", NULL, opt_counters, "nestbox: print end-of-run counters on stderr") \
 	O("snapshot-save", "F[,at=..]", opt_snapshot_save, "nestbox: save the machine to F at=N " \
 					"(instructions), at=end, at=signal (SIGUSR1); then=stop") \

@@ -41,6 +41,7 @@
 
 #include "base/log.h"
 #include "cpu/cpu.h"
+#include "machine/linux_boot.h"
 #include "machine/machine.h"
 #include "mem/physmem.h"
 
@@ -683,11 +684,26 @@ int loader_load(struct machine *m)
 		fprintf(stderr, "nestbox: at most %d -initrd files\n", LOADER_MAX_MODS);
 		return -1;
 	}
-	if (read_file(path, &buf, &len, err, sizeof(err)) < 0 ||
-	    loader_parse(buf, len, &img, err, sizeof(err)) < 0) {
+	if (read_file(path, &buf, &len, err, sizeof(err)) == 0 && linux_is_bzimage(buf, len) &&
+	    mb_find(buf, len) < 0) {
+		/* a Linux bzImage without a multiboot header (QEMU tries multiboot
+		 * first): the Linux/x86 boot protocol (linux_boot.c) */
+		ret = linux_load(m, path, buf, len);
+		free(buf);
+		return ret;
+	}
+	if (!buf || loader_parse(buf, len, &img, err, sizeof(err)) < 0) {
 		fprintf(stderr, "nestbox: could not load kernel '%s': %s\n", path, err);
 		free(buf);
 		return -1;
+	}
+	u64 pvh_entry;
+	if (img.kind == LOADER_ELF && linux_pvh_entry(buf, len, &pvh_entry)) {
+		/* an ELF without a multiboot header but with a PVH entry note
+		 * (a Linux vmlinux): QEMU boots it through PVH (linux_boot.c) */
+		ret = linux_pvh_load(m, path, &img, buf, pvh_entry);
+		free(buf);
+		return ret;
 	}
 	warn_flags(path, &img);
 	ret = open_modules(&m->cfg, mods, fds);

@@ -324,9 +324,25 @@ static void round_over(struct machine *m)
 	if (s->busy) {
 		s->idle_since = UINT64_MAX;
 		s->idle_steps = 0;
+		uart_poll_input_busy(m);
 		return;
 	}
 	u64 next = clock_next_deadline(m);
+	if (uart_input_open(m)) {
+		/* interactive (-serial mon:stdio): a key can still wake the
+		 * machine, so it never ends idle; wait for one on the host, up
+		 * to the next timer's virtual time taken as host time (10 ms
+		 * at most), or for ever when no timer runs */
+		u64 wait_ms = next == UINT64_MAX ? 0 : (next > m->clock.ns ?
+							(next - m->clock.ns) / 1000000 : 0);
+		int timeout = next == UINT64_MAX ? -1 : (int)(wait_ms < 10 ? wait_ms : 10);
+		if (uart_poll_input(m, timeout) > 0 || next == UINT64_MAX)
+			return;
+		s->idle_since = UINT64_MAX;
+		if (next > m->clock.ns)
+			m->clock.ns = next;
+		return;
+	}
 	if (next == UINT64_MAX) {
 		machine_end(m, RUN_HALTED, 2, "every CPU is halted with nothing left to wake it");
 		return;

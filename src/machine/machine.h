@@ -26,6 +26,8 @@ struct machine_config {
 	u16 debug_exit_port;
 	bool counters;         /* print end-of-run counters to stderr */
 	u64 max_insns;         /* stop after this many instructions (0 = no limit) */
+	u8 linux_entry;        /* -linux-entry: 32 (0 = default) or 64 */
+	bool serial_input;     /* -serial mon:stdio: COM1 receives stdin */
 };
 
 enum run_end {

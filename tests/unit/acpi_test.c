@@ -196,6 +196,7 @@ static void test_fadt_facs_dsdt(void **state)
 	assert_int_equal(t[88], 4);
 	assert_int_equal(t[89], 2);
 	assert_int_equal(t[91], 4);
+	assert_int_equal(load_le16(t + 109), 0);     /* IAPC_BOOT_ARCH: no 8042 */
 	assert_int_equal(load_le32(t + 112) & BIT(8), 0); /* TMR_VAL_EXT: 24-bit */
 	assert_int_equal(load_le32(t + 112) & 0x80a5, 0x80a5);
 	/* X_ fields match the 32-bit ones */

@@ -174,6 +174,9 @@ static void test_serial(void **state)
 	assert_string_equal(cfg.serial_path, "/dev/null");
 	assert_int_equal(PARSE("-serial", "mon:stdio"), CONFIG_RUN);
 	assert_null(cfg.serial_path);
+	assert_true(cfg.serial_input);  /* mon:stdio feeds stdin to COM1 */
+	assert_int_equal(PARSE("-serial", "stdio"), CONFIG_RUN);
+	assert_false(cfg.serial_input); /* plain stdio never reads stdin */
 	assert_int_equal(PARSE("-serial", "stdio", "-serial", "none"), CONFIG_RUN);
 	assert_int_equal(PARSE("-serial", "stdio", "-serial", "file:/x"), CONFIG_ERROR);
 	assert_int_equal(PARSE("-serial", "pty"), CONFIG_ERROR);
@@ -240,6 +243,12 @@ static void test_nestbox_options(void **state)
 	assert_int_equal(PARSE("-icount", "rr=record"), CONFIG_ERROR);
 	assert_int_equal(PARSE("-seed", "x"), CONFIG_ERROR);
 	assert_int_equal(PARSE("-max-insns", "-5"), CONFIG_ERROR);
+	/* -linux-entry: the bzImage entry point (machine/linux_boot.c) */
+	assert_int_equal(PARSE("-linux-entry", "64"), CONFIG_RUN);
+	assert_int_equal(cfg.linux_entry, 64);
+	assert_int_equal(PARSE("-linux-entry", "32"), CONFIG_RUN);
+	assert_int_equal(cfg.linux_entry, 32);
+	assert_int_equal(PARSE("-linux-entry", "16"), CONFIG_ERROR);
 }
 
 /* -icount as QEMU 7.2 parses it: [shift=]N|auto, align=, sleep= */

@@ -122,6 +122,79 @@ static void test_uart_registers(void **state)
 	assert_int_equal(inb(f, 0x3fe) & 0xf0, 0xb0); /* MSR: DCD DSR CTS */
 }
 
+/* the 8259 master's IRR (OCW3 "read IRR") */
+static u8 pic_irr(struct fix *f)
+{
+	outb(f, 0x20, 0x0a);
+	return inb(f, 0x20);
+}
+
+/* INTR reaches ISA IRQ 4 only with MCR OUT2; a THR write ends the THRE
+ * interrupt and the byte leaving starts it again: one edge per byte */
+static void test_uart_irq(void **state)
+{
+	struct fix *f = *state;
+
+	/* ICW1-4 with the master at vector 0x08; IRQ 4 unmasked */
+	static const u8 init[][2] = { { 0x20, 0x11 }, { 0x21, 0x08 }, { 0x21, 0x04 },
+				      { 0x21, 0x01 }, { 0x21, 0xef } };
+	for (size_t i = 0; i < ARRAY_SIZE(init); i++)
+		outb(f, init[i][0], init[i][1]);
+	outb(f, 0x3f9, 0x02);                  /* ETBEI: THRE pending */
+	assert_int_equal(pic_irr(f) & 0x10, 0); /* OUT2 clear: no IRQ */
+	outb(f, 0x3fc, 0x08);                  /* OUT2 */
+	assert_int_equal(pic_irr(f) & 0x10, 0x10);
+	assert_int_equal(inb(f, 0x3fa) & 0x0f, 0x02); /* IIR read ends THRE ... */
+	outb(f, 0x20, 0x20);                   /* (EOI; the edge stays latched in IRR until INTA) */
+	outb(f, 0x3f8, 'b');                   /* ... a byte starts it again */
+	assert_int_equal(inb(f, 0x3fa) & 0x0f, 0x02);
+	assert_int_equal(inb(f, 0x3fa) & 0x0f, 0x01);
+	outb(f, 0x3f9, 0x00);
+	outb(f, 0x3fc, 0x18);                  /* loopback cuts INTR off the pin */
+	outb(f, 0x3f9, 0x01);                  /* ERBFI */
+	outb(f, 0x3f8, 'c');                   /* received: RDA pending */
+	assert_int_equal(inb(f, 0x3fa) & 0x0f, 0x04);
+}
+
+/* -serial mon:stdio: keys from stdin reach RBR one at a time (DR, RDA
+ * interrupt on IRQ 4); Ctrl-A a is a Ctrl-A, Ctrl-A x ends the run with
+ * status 0; the end of stdin closes the input */
+static void test_uart_stdin(void **state)
+{
+	struct fix *f = *state;
+	int pfd[2], saved = dup(0);
+	assert_true(pipe(pfd) == 0 && saved >= 0);
+	assert_int_equal(dup2(pfd[0], 0), 0);
+	f->m.cfg.serial_input = true;
+	f->m.cfg.serial_path = NULL;
+	uart_init(&f->m, 0x2f8); /* a second port object reading stdin (COM2's ports) */
+	assert_true(uart_input_open(&f->m));
+	static const u8 init[][2] = { { 0x20, 0x11 }, { 0x21, 0x08 }, { 0x21, 0x04 },
+				      { 0x21, 0x01 }, { 0x21, 0xef } };
+	for (size_t i = 0; i < ARRAY_SIZE(init); i++)
+		outb(f, init[i][0], init[i][1]);
+	outb(f, 0x2f9, 0x01); /* ERBFI */
+	outb(f, 0x2fc, 0x08); /* OUT2 */
+	assert_int_equal(write(pfd[1], "ab\001a\001x", 6), 6);
+	assert_int_equal(uart_poll_input(&f->m, 0), 6);
+	assert_int_equal(f->m.end, RUN_SHUTDOWN); /* Ctrl-A x */
+	assert_int_equal(f->m.exit_status, 0);
+	assert_int_equal(inb(f, 0x2fd) & 1, 1);
+	assert_int_equal(pic_irr(f) & 0x10, 0x10);
+	assert_int_equal(inb(f, 0x2fa) & 0x0f, 0x04); /* RDA */
+	assert_int_equal(inb(f, 0x2f8), 'a');
+	assert_int_equal(inb(f, 0x2f8), 'b');
+	assert_int_equal(inb(f, 0x2f8), 0x01);
+	assert_int_equal(inb(f, 0x2fd) & 1, 0);
+	assert_int_equal(inb(f, 0x2fa) & 0x0f, 0x01);
+	close(pfd[1]);
+	assert_int_equal(uart_poll_input(&f->m, 0), 0);
+	assert_false(uart_input_open(&f->m));
+	dup2(saved, 0);
+	close(saved);
+	close(pfd[0]);
+}
+
 static void test_uart_loopback(void **state)
 {
 	struct fix *f = *state;
@@ -349,6 +422,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		T(test_uart_output),
 		T(test_uart_registers),
+		T(test_uart_irq),
+		T(test_uart_stdin),
 		T(test_uart_loopback),
 		T(test_debug_exit),
 		T(test_shutdown_port),

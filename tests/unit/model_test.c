@@ -71,6 +71,11 @@ static void test_max(void **s)
 	cpuid(0xd, 0, r);
 	assert_int_equal(r[CPUID_EAX], 3);
 	assert_int_equal(r[CPUID_ECX], 576);
+	/* sub-leaf 1 EBX: the compacted size for XCR0 | IA32_XSS, also without
+	 * XSAVES (XSAVEC users read it) */
+	cpuid(0xd, 1, r);
+	assert_true(r[CPUID_EAX] & 2); /* XSAVEC */
+	assert_int_equal(r[CPUID_EBX], 576);
 	/* ... and zero without XSAVE */
 	assert_int_equal(parse("max,-xsave"), 0);
 	cpuid(0xd, 0, r);

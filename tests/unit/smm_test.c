@@ -14,6 +14,7 @@
 #include "cpu/event.h"
 #include "cpu/system/msr.h"
 #include "cpu/system/smm.h"
+#include "machine/bios.h"
 #include "sys_harness.h"
 
 SH_FIXTURE
@@ -493,6 +494,36 @@ static void test_apm_out_runs_handler(void **state)
 	assert_int_equal(rd(SAVE(0x178), 8), H_CODE + 4); /* after the OUT */
 }
 
+/* the firmware's SMM (machine/bios.c): the BSP's SMBASE is 0xa0000 as
+ * SeaBIOS leaves it, with RSM at 0xa8000, so an OS writing ACPI_ENABLE to
+ * 0xb2 (Linux does, APMC_EN being set) comes back right after the OUT with
+ * SCI_EN set; the other CPUs keep the default SMBASE */
+static void test_firmware_smi_handler(void **state)
+{
+	struct cpu *c = H.c;
+	H.m.cur = c;
+	bios_init(&H.m);
+	assert_int_equal(smm_smbase(c), 0xa0000);
+	assert_int_equal(rd(0xa8000, 2), 0xaa0f);
+	/* mov al, 0xf1; out 0xb2, al; nop */
+	assert_int_equal(sh_run(&H, CODE(0xb0, 0xf1, 0xe6, 0xb2, 0x90)), -1);
+	assert_false(c->smm.in_smm);
+	assert_int_equal(c->mode, MODE_LONG64);
+	assert_int_equal(rd(0xa0000 + 0xfe00 + 0x178, 8), H_CODE + 4); /* saved RIP */
+	assert_true(pio_read(&H.m.mem, 0x604, 2) & 1);                /* SCI_EN */
+
+	struct machine m;
+	struct machine_config cfg = { .ram_size = 16ull << 20, .smp = 2, .cpu_spec = "max",
+				      .debug_exit_port = 0xf4 };
+	memset(&m, 0, sizeof(m));
+	assert_int_equal(machine_init(&m, &cfg), 0);
+	m.cur = m.cpus[0];
+	bios_init(&m);
+	assert_int_equal(smm_smbase(m.cpus[0]), 0xa0000);
+	assert_int_equal(smm_smbase(m.cpus[1]), SMBASE0);
+	machine_free(&m);
+}
+
 /* SDM Vol.4: IA32_SMBASE only in SMM (and with VMX); MSR_SMI_COUNT */
 static void test_msrs(void **state)
 {
@@ -564,6 +595,7 @@ int main(void)
 		T(test_apm_port),
 		T(test_apm_acpi_enable),
 		T(test_apm_smi_to_bsp),
+		T(test_firmware_smi_handler),
 		T(test_apm_out_runs_handler),
 		T(test_msrs),
 		T(test_init_leaves_smm),

@@ -178,11 +178,21 @@ static void test_cr3(void **s)
 	assert_int_equal(e->tag, 0);
 	/* PCIDE = 1: bit 63 = "do not invalidate", not stored */
 	C->cr4 |= CR4_PCIDE;
+	C->cr3 = H_PT | 1;
 	assert_int_equal(sh_run(&H, CODE(0x48, 0x8b, 0x03)), -1);
 	assert_int_equal(run_rax(H_PT | BIT(63) | 1, CODE(0x0f, 0x22, 0xd8)), -1);
 	assert_int_equal(C->cr3, H_PT | 1);
 	assert_int_not_equal(e->tag, 0);
 	assert_int_equal(run_rax(H_PT | 1, CODE(0x0f, 0x22, 0xd8)), -1);
+	assert_int_equal(e->tag, 0);
+	/* the TLB does not tag entries with their PCID, so PCID 1's entries
+	 * must not serve PCID 2 after a "do not invalidate" switch ("the
+	 * processor uses only the translations associated with the current
+	 * PCID") */
+	assert_int_equal(sh_run(&H, CODE(0x48, 0x8b, 0x03)), -1);
+	assert_int_not_equal(e->tag, 0);
+	assert_int_equal(run_rax(H_PT | BIT(63) | 2, CODE(0x0f, 0x22, 0xd8)), -1);
+	assert_int_equal(C->cr3, H_PT | 2);
 	assert_int_equal(e->tag, 0);
 }
 
@@ -374,9 +384,16 @@ static void test_lldt_ltr(void **s)
 	/* beyond the GDT limit */
 	assert_int_equal(run_rax(0x80, CODE(0x0f, 0x00, 0xd0)), VEC_GP);
 	assert_int_equal(sh_err(&H), 0x80);
-	/* upper half: type field must be 0, base canonical */
-	gdt_system(SEL_LDT, 0x6000, 0xff, DESC_LDT, true, 1ull << 8);
+	/* upper half: type field (bits 12:8 of the last dword) must be 0,
+	 * base canonical */
+	gdt_system(SEL_LDT, 0x6000, 0xff, DESC_LDT, true, 1ull << 40);
 	assert_int_equal(run_rax(SEL_LDT, CODE(0x0f, 0x00, 0xd0)), VEC_GP);
+	assert_int_equal(sh_err(&H), SEL_LDT);
+	/* base[63:32] may have any bits set that keep it canonical (Linux puts
+	 * its TSS at 0xfffffe00_00003000) */
+	gdt_system(SEL_LDT, 0x6000, 0xff, DESC_LDT, true, 0xfffffe00ull);
+	assert_int_equal(run_rax(SEL_LDT, CODE(0x0f, 0x00, 0xd0)), -1);
+	assert_int_equal(C->seg[SEG_LDTR].base, 0xfffffe0000006000ull);
 	gdt_system(SEL_LDT, 0x6000, 0xff, DESC_LDT, true, 0x8000);
 	assert_int_equal(run_rax(SEL_LDT, CODE(0x0f, 0x00, 0xd0)), VEC_GP);
 	assert_int_equal(sh_err(&H), SEL_LDT);
@@ -387,6 +404,11 @@ static void test_lldt_ltr(void **s)
 	assert_int_equal(C->seg[SEG_TR].base, 0x5000);
 	assert_int_equal(AR_TYPE(C->seg[SEG_TR].ar), DESC_TSS_BUSY);
 	assert_int_equal(phys_read(&H.m.mem, H_GDT + SEL_TSS + 5, 1), 0x8b);
+	/* a kernel-half base in the upper 8 bytes */
+	gdt_system(SEL_TSS, 0x3000, 0x4087, DESC_TSS_AVAIL, true, 0xfffffe00ull);
+	assert_int_equal(run_rax(SEL_TSS, CODE(0x0f, 0x00, 0xd8)), -1);
+	assert_int_equal(C->seg[SEG_TR].base, 0xfffffe0000003000ull);
+	assert_int_equal(C->seg[SEG_TR].limit, 0x4087);
 	/* "a TSS ... already busy" -> #GP(selector) */
 	assert_int_equal(run_rax(SEL_TSS, CODE(0x0f, 0x00, 0xd8)), VEC_GP);
 	assert_int_equal(sh_err(&H), SEL_TSS);

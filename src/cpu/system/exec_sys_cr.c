@@ -150,10 +150,17 @@ static void write_cr3(struct cpu *c, u64 val)
 	if (pae_paging(c->cr0, c->cr4, c->efer))
 		pdptes_check(c, val);
 
+	/* SDM "Process-Context Identifiers (PCIDs)": the processor uses only
+	 * the translations of the current PCID. This TLB does not tag its
+	 * entries with a PCID, so a switch to another PCID drops the
+	 * non-global ones even with bit 63 set (flushing more than asked is
+	 * always allowed); only a "do not invalidate" write that keeps the
+	 * PCID keeps them. */
+	bool same_pcid = (val & 0xfff) == (c->cr3 & 0xfff);
 	c->cr3 = val;
 	if (!(c->cr4 & CR4_PCIDE))
 		tlb_flush_nonglobal(c);
-	else if (!noflush)
+	else if (!noflush || !same_pcid)
 		tlb_flush_pcid(c, (u16)(val & 0xfff), true);
 }
 

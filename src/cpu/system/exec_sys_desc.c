@@ -95,15 +95,17 @@ static void store_sel(struct cpu *c, const struct insn *i, u16 sel, unsigned vmx
 void exec_sldt(struct cpu *c, const struct insn *i) { store_sel(c, i, c->seg[SEG_LDTR].sel, 0); }
 void exec_str(struct cpu *c, const struct insn *i) { store_sel(c, i, c->seg[SEG_TR].sel, 1); }
 
-/* In IA-32e mode LDT and TSS descriptors are 16 bytes: the upper half
- * gives base[63:32], its type field (bits 12:8 of the upper dword) must be
- * 0 and the base must be canonical, else #GP(selector). */
+/* In IA-32e mode LDT and TSS descriptors are 16 bytes (SDM Vol.3A
+ * "Segment Descriptor Tables", 64-bit system descriptors): bytes 11:8 give
+ * base[63:32]; in the last dword, bits 12:8 (the type field's place, bits
+ * 44:40 of the upper 8 bytes) must be 0 and the base must be canonical,
+ * else #GP(selector). */
 static u64 system_desc_base_hi(struct cpu *c, u16 sel, u64 lo)
 {
 	u64 hi = desc_read_hi(c, sel, VEC_GP);
 	u64 base = desc_base(lo) | (hi << 32);
 
-	if ((hi >> 8) & 0x1f)
+	if ((hi >> 40) & 0x1f)
 		cpu_fault(c, VEC_GP, sel & 0xfffc);
 	if (!msr_canonical(c, base))
 		cpu_fault(c, VEC_GP, sel & 0xfffc);

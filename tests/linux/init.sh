@@ -1,0 +1,17 @@
+#!/bin/sh
+# /init of the Linux guest's initramfs (tools/mkinitramfs.py): mount the
+# pseudo file systems, then either run the checks (nestbox.test on the
+# command line: tests/linux/checks.sh) or give a shell on the console.
+/bin/busybox --install -s /bin
+export PATH=/bin:/sbin:/usr/bin:/usr/sbin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev 2>/dev/null
+case " $(cat /proc/cmdline) " in
+*" nestbox.test "*)
+	sh /checks.sh
+	poweroff -f
+	;;
+esac
+echo "nestbox: busybox shell (poweroff -f ends the machine)"
+exec setsid cttyhack sh

@@ -1,0 +1,42 @@
+# The Linux guest (docs/linux.md): Debian's stock kernel, fetched with
+# Debian's tools, and an initramfs made from busybox-static, cached under
+# o/linux (shared by every MODE, never committed).
+LINUX_DIR := o/linux
+LINUX_KERNEL := $(LINUX_DIR)/vmlinuz
+LINUX_VMLINUX := $(LINUX_DIR)/vmlinux
+LINUX_INITRD := $(LINUX_DIR)/initrd.cpio
+BUSYBOX := /bin/busybox
+
+$(LINUX_KERNEL):
+	@sh tools/fetch-linux.sh $(LINUX_DIR)
+
+# the uncompressed kernel inside the bzImage (booted through PVH: no
+# decompressor, a third of the instructions)
+$(LINUX_VMLINUX): $(LINUX_KERNEL) tools/extract-vmlinux.py
+	python3 tools/extract-vmlinux.py $(LINUX_KERNEL) $@
+
+$(LINUX_INITRD): tools/mkinitramfs.py tests/linux/init.sh tests/linux/checks.sh | deps
+	@mkdir -p $(LINUX_DIR)
+	python3 tools/mkinitramfs.py $@ $(BUSYBOX) tests/linux/init.sh checks.sh=tests/linux/checks.sh
+
+.PHONY: linux-guest linux-nestbox run-linux
+linux-guest: $(LINUX_KERNEL) $(LINUX_VMLINUX) $(LINUX_INITRD)
+
+# The test tier boots Linux with the optimised build whatever MODE is: a
+# boot is ~3 G instructions, half a minute in rel but far longer at -O0
+# (dbg) or under the sanitizers (docs/linux.md)
+linux-nestbox:
+	@$(MAKE) --no-print-directory MODE=rel o/rel/nestbox
+
+# boot it interactively: a busybox shell on the serial console
+# (`poweroff -f` or Ctrl-A x ends the run; LINUX_SMP / LINUX_MEM / LINUX_APPEND
+# tune it)
+LINUX_SMP ?= 1
+LINUX_MEM ?= 256M
+LINUX_APPEND ?= console=ttyS0
+# (with the rel build: about a minute and a half of host CPU to the shell;
+# LINUX_RUN_KERNEL=$(LINUX_VMLINUX) skips the decompressor, half a minute)
+LINUX_RUN_KERNEL ?= $(LINUX_KERNEL)
+run-linux: linux-nestbox linux-guest
+	@o/rel/nestbox -smp $(LINUX_SMP) -m $(LINUX_MEM) -kernel $(LINUX_RUN_KERNEL) \
+		-initrd $(LINUX_INITRD) -append "$(LINUX_APPEND)" -serial mon:stdio -display none
