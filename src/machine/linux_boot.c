@@ -38,16 +38,6 @@
 #define FOUR_GIB  (1ull << 32)
 #define SECTOR    512u
 
-static int fail(char *err, unsigned errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static int fail(char *err, unsigned errlen, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
 
 static u64 align_up(u64 v, u64 a)
 {
@@ -78,17 +68,17 @@ int linux_parse(const u8 *buf, u64 len, struct linux_image *img, char *err, unsi
 {
 	memset(img, 0, sizeof(*img));
 	if (!linux_is_bzimage(buf, len))
-		return fail(err, errlen, "no Linux setup header (\"HdrS\" at 0x202)");
+		return loader_fail(err, errlen, "no Linux setup header (\"HdrS\" at 0x202)");
 	if (len < LBP_JUMP + 2)
-		return fail(err, errlen, "truncated setup header");
+		return loader_fail(err, errlen, "truncated setup header");
 	img->hdr_end = LBP_HEADER + (u64)buf[LBP_JUMP + 1]; /* "jump" is EB xx */
 	if (img->hdr_end > len || img->hdr_end < LBP_VERSION + 2)
-		return fail(err, errlen, "truncated setup header (%llu bytes, the header "
+		return loader_fail(err, errlen, "truncated setup header (%llu bytes, the header "
 			    "ends at %#llx)", (unsigned long long)len,
 			    (unsigned long long)img->hdr_end);
 	img->version = load_le16(buf + LBP_VERSION);
 	if (img->version < LINUX_MIN_VERSION)
-		return fail(err, errlen, "boot protocol %u.%02u is too old (nestbox needs "
+		return loader_fail(err, errlen, "boot protocol %u.%02u is too old (nestbox needs "
 			    "2.06 or later)", img->version >> 8, img->version & 0xff);
 #define F(name) hdr_field(buf, img->hdr_end, LBP_##name, LBP_##name##_SIZE)
 	img->loadflags = (u8)F(LOADFLAGS);
@@ -102,18 +92,18 @@ int linux_parse(const u8 *buf, u64 len, struct linux_image *img, char *err, unsi
 	u64 syssize = F(SYSSIZE);
 #undef F
 	if (!(img->loadflags & LINUX_LOADED_HIGH))
-		return fail(err, errlen, "a zImage (loadflags LOADED_HIGH clear) is not "
+		return loader_fail(err, errlen, "a zImage (loadflags LOADED_HIGH clear) is not "
 			    "supported; use a bzImage");
 	unsigned sects = buf[LBP_SETUP_SECTS] ? buf[LBP_SETUP_SECTS] : 4;
 	img->kernel_off = (u64)(sects + 1) * SECTOR;
 	/* (sects + 1) * 512 >= 0xa00 > hdr_end (at most 0x301): the setup
 	 * code always holds the whole header */
 	if (img->kernel_off >= len)
-		return fail(err, errlen, "truncated bzImage: the setup code (%u sectors) fills "
+		return loader_fail(err, errlen, "truncated bzImage: the setup code (%u sectors) fills "
 			    "the whole file (%llu bytes)", sects + 1, (unsigned long long)len);
 	img->kernel_len = len - img->kernel_off;
 	if (syssize * 16 > img->kernel_len)
-		return fail(err, errlen, "truncated bzImage: syssize says %llu bytes of "
+		return loader_fail(err, errlen, "truncated bzImage: syssize says %llu bytes of "
 			    "protected-mode code, the file has %llu",
 			    (unsigned long long)(syssize * 16), (unsigned long long)img->kernel_len);
 	return 0;
@@ -142,7 +132,7 @@ static int place_initrd(u64 top, u64 floor, u64 size, struct linux_plan *plan, c
 	if (!size)
 		return 0;
 	if (size > top || ((top - size) & ~(PAGE_SIZE - 1)) < floor)
-		return fail(err, errlen, "initrd too big for memory: %llu bytes do not fit "
+		return loader_fail(err, errlen, "initrd too big for memory: %llu bytes do not fit "
 			    "between the kernel (up to %#llx) and %#llx (use a larger -m)",
 			    (unsigned long long)size, (unsigned long long)floor,
 			    (unsigned long long)top);
@@ -159,11 +149,11 @@ int linux_plan(const struct linux_image *img, enum linux_entry entry, u64 cmdlin
 	memset(plan, 0, sizeof(*plan));
 	if (entry == LINUX_ENTRY_64 && (img->version < LINUX_64BIT_VERSION ||
 					!(img->xloadflags & LINUX_XLF_KERNEL_64)))
-		return fail(err, errlen, "the kernel has no 64-bit entry point (protocol "
+		return loader_fail(err, errlen, "the kernel has no 64-bit entry point (protocol "
 			    "%u.%02u, xloadflags %#x)", img->version >> 8, img->version & 0xff,
 			    img->xloadflags);
 	if (cmdline_len > img->cmdline_size || cmdline_len >= LINUX_CMDLINE_MAX)
-		return fail(err, errlen, "command line too long (%llu bytes; the kernel "
+		return loader_fail(err, errlen, "command line too long (%llu bytes; the kernel "
 			    "takes at most %u)", (unsigned long long)cmdline_len,
 			    img->cmdline_size);
 	plan->kernel = LINUX_KERNEL_ADDR;
@@ -171,7 +161,7 @@ int linux_plan(const struct linux_image *img, enum linux_entry entry, u64 cmdlin
 	plan->entry = plan->kernel + (entry == LINUX_ENTRY_64 ? LINUX_64BIT_OFFSET : 0);
 	plan->need_end = run_end(img, plan);
 	if (plan->need_end > ram_end)
-		return fail(err, errlen, "the kernel needs RAM up to %#llx while it boots "
+		return loader_fail(err, errlen, "the kernel needs RAM up to %#llx while it boots "
 			    "(init_size %#x), but RAM below 4 GiB ends at %#llx (use a larger -m)",
 			    (unsigned long long)plan->need_end, img->init_size,
 			    (unsigned long long)ram_end);
@@ -309,6 +299,24 @@ static int read_initrd(struct physmem *pm, const char *path, const struct linux_
 	return n == p->initrd_size ? 0 : -1;
 }
 
+static int initrd_size(const char *path, u64 *size);
+
+/* Linux takes one -initrd file, which must be readable: its size, or -1
+ * after saying why (both boot paths) */
+static int initrd_check(const struct machine *m, const char *path, const char *initrd, u64 *isize)
+{
+	if (m->cfg.nr_initrd > 1) {
+		fprintf(stderr, "nestbox: could not load kernel '%s': Linux takes one -initrd "
+			"file\n", path);
+		return -1;
+	}
+	if (initrd && initrd_size(initrd, isize) < 0) {
+		fprintf(stderr, "nestbox: could not load initrd '%s': cannot read it\n", initrd);
+		return -1;
+	}
+	return 0;
+}
+
 static int initrd_size(const char *path, u64 *size)
 {
 	FILE *f = fopen(path, "rb");
@@ -334,15 +342,8 @@ int linux_load(struct machine *m, const char *path, const u8 *buf, u64 len)
 	char err[256];
 	u64 isize = 0;
 
-	if (m->cfg.nr_initrd > 1) {
-		fprintf(stderr, "nestbox: could not load kernel '%s': Linux takes one -initrd "
-			"file\n", path);
+	if (initrd_check(m, path, initrd, &isize) < 0)
 		return -1;
-	}
-	if (initrd && initrd_size(initrd, &isize) < 0) {
-		fprintf(stderr, "nestbox: could not load initrd '%s': cannot read it\n", initrd);
-		return -1;
-	}
 	if (linux_parse(buf, len, &img, err, sizeof(err)) < 0 ||
 	    linux_plan(&img, entry, strlen(append), isize, pm->below_4g, &plan, err,
 		       sizeof(err)) < 0) {
@@ -453,17 +454,17 @@ static int pvh_check(const struct loader_image *img, u64 ram_end, u64 entry, cha
 		const struct loader_seg *sg = &img->seg[i];
 		u64 a = sg->paddr, e = sg->paddr + sg->memsz;
 		if (e > ram_end || e < a)
-			return fail(err, errlen, "segment [%#llx, %#llx) lies outside RAM below "
+			return loader_fail(err, errlen, "segment [%#llx, %#llx) lies outside RAM below "
 				    "4 GiB (ends at %#llx; use a larger -m)", (unsigned long long)a,
 				    (unsigned long long)e, (unsigned long long)ram_end);
 		if ((a < LINUX_CMDLINE_ADDR + LINUX_CMDLINE_MAX && e > LINUX_GDT_ADDR) ||
 		    (a < LOADER_HOLE_END && e > LOADER_HOLE_START))
-			return fail(err, errlen, "segment [%#llx, %#llx) overlaps the boot "
+			return loader_fail(err, errlen, "segment [%#llx, %#llx) overlaps the boot "
 				    "information or the VGA/BIOS area", (unsigned long long)a,
 				    (unsigned long long)e);
 	}
 	if (entry >= FOUR_GIB)
-		return fail(err, errlen, "PVH entry %#llx is above 4 GiB",
+		return loader_fail(err, errlen, "PVH entry %#llx is above 4 GiB",
 			    (unsigned long long)entry);
 	return 0;
 }
@@ -479,18 +480,11 @@ int linux_pvh_load(struct machine *m, const char *path, const struct loader_imag
 	char err[256];
 	u64 isize = 0;
 
-	if (m->cfg.nr_initrd > 1) {
-		fprintf(stderr, "nestbox: could not load kernel '%s': Linux takes one -initrd "
-			"file\n", path);
+	if (initrd_check(m, path, initrd, &isize) < 0)
 		return -1;
-	}
-	if (initrd && initrd_size(initrd, &isize) < 0) {
-		fprintf(stderr, "nestbox: could not load initrd '%s': cannot read it\n", initrd);
-		return -1;
-	}
 	if (pvh_check(img, ram_end, entry, err, sizeof(err)) < 0 ||
 	    (strlen(append) >= LINUX_CMDLINE_MAX &&
-	     fail(err, sizeof(err), "command line too long") < 0) ||
+	     loader_fail(err, sizeof(err), "command line too long") < 0) ||
 	    place_initrd(ram_end, align_up(img->high, PAGE_SIZE), isize, &plan, err,
 			 sizeof(err)) < 0) {
 		fprintf(stderr, "nestbox: could not load kernel '%s': %s\n", path, err);

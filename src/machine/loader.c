@@ -71,9 +71,7 @@
 
 static const char loader_name[] = "nestbox";
 
-static int fail(char *err, unsigned errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static int fail(char *err, unsigned errlen, const char *fmt, ...)
+int loader_fail(char *err, unsigned errlen, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -117,7 +115,7 @@ static int parse_aout(const u8 *buf, u64 len, struct loader_image *img, char *er
 {
 	u64 off = img->mb_offset;
 	if (off + 32 > len || off + 32 > MB_SEARCH_LEN)
-		return fail(err, errlen, "multiboot header at offset %#llx is truncated "
+		return loader_fail(err, errlen, "multiboot header at offset %#llx is truncated "
 			    "(the a.out kludge needs 32 bytes)", (unsigned long long)off);
 	u32 header_addr = load_le32(buf + off + 12);
 	u32 load_addr = load_le32(buf + off + 16);
@@ -126,23 +124,23 @@ static int parse_aout(const u8 *buf, u64 len, struct loader_image *img, char *er
 	u32 entry = load_le32(buf + off + 28);
 
 	if (header_addr < load_addr || header_addr - load_addr > off)
-		return fail(err, errlen, "multiboot header_addr %#x and load_addr %#x start "
+		return loader_fail(err, errlen, "multiboot header_addr %#x and load_addr %#x start "
 			    "the image before the beginning of the file", header_addr, load_addr);
 	u64 text = off - (header_addr - load_addr);
 	u64 filesz = len - text;
 	if (load_end) {
 		if (load_end < load_addr)
-			return fail(err, errlen, "multiboot load_end_addr %#x is below load_addr %#x",
+			return loader_fail(err, errlen, "multiboot load_end_addr %#x is below load_addr %#x",
 				    load_end, load_addr);
 		filesz = (u64)load_end - load_addr;
 		if (!in_file(text, filesz, len))
-			return fail(err, errlen, "multiboot load_end_addr %#x reaches past the end "
+			return loader_fail(err, errlen, "multiboot load_end_addr %#x reaches past the end "
 				    "of the file (%llu bytes)", load_end, (unsigned long long)len);
 	}
 	u64 memsz = filesz;
 	if (bss_end) {
 		if (bss_end < load_addr + filesz)
-			return fail(err, errlen, "multiboot bss_end_addr %#x is below the end of "
+			return loader_fail(err, errlen, "multiboot bss_end_addr %#x is below the end of "
 				    "the loaded data (%#llx)", bss_end,
 				    (unsigned long long)(load_addr + filesz));
 		memsz = (u64)bss_end - load_addr;
@@ -165,16 +163,16 @@ static int elf_header(const u8 *buf, u64 len, struct elf_info *e, u8 *cls, char 
 		      unsigned errlen)
 {
 	if (len < 16)
-		return fail(err, errlen, "truncated ELF identification (%llu bytes)",
+		return loader_fail(err, errlen, "truncated ELF identification (%llu bytes)",
 			    (unsigned long long)len);
 	*cls = buf[4];
 	if (*cls != ELFCLASS32 && *cls != ELFCLASS64)
-		return fail(err, errlen, "unknown ELF class %u", buf[4]);
+		return loader_fail(err, errlen, "unknown ELF class %u", buf[4]);
 	if (buf[5] != ELFDATA2LSB)
-		return fail(err, errlen, "not a little-endian ELF file");
+		return loader_fail(err, errlen, "not a little-endian ELF file");
 	u64 need = *cls == ELFCLASS32 ? ELF32_EHDR_SIZE : ELF64_EHDR_SIZE;
 	if (len < need)
-		return fail(err, errlen, "truncated ELF header (%llu bytes, need %llu)",
+		return loader_fail(err, errlen, "truncated ELF header (%llu bytes, need %llu)",
 			    (unsigned long long)len, (unsigned long long)need);
 	e->type = load_le16(buf + 16);
 	e->machine = load_le16(buf + 18);
@@ -190,10 +188,10 @@ static int elf_header(const u8 *buf, u64 len, struct elf_info *e, u8 *cls, char 
 		e->phnum = load_le16(buf + 56);
 	}
 	if (e->type != ET_EXEC && e->type != ET_DYN)
-		return fail(err, errlen, "ELF file is not an executable (e_type %u)", e->type);
+		return loader_fail(err, errlen, "ELF file is not an executable (e_type %u)", e->type);
 	u16 want = *cls == ELFCLASS32 ? EM_386 : EM_X86_64;
 	if (e->machine != want)
-		return fail(err, errlen, "ELF%s file is for machine %u, not %s",
+		return loader_fail(err, errlen, "ELF%s file is for machine %u, not %s",
 			    *cls == ELFCLASS32 ? "32" : "64", e->machine,
 			    *cls == ELFCLASS32 ? "i386" : "x86-64");
 	return 0;
@@ -227,13 +225,13 @@ static int parse_elf(const u8 *buf, u64 len, struct loader_image *img, char *err
 	img->entry = e.entry;
 	u16 min = cls == ELFCLASS32 ? ELF32_PHDR_SIZE : ELF64_PHDR_SIZE;
 	if (e.phnum == 0 || e.phnum == PN_XNUM)
-		return fail(err, errlen, "ELF file has no usable program headers (e_phnum %u)",
+		return loader_fail(err, errlen, "ELF file has no usable program headers (e_phnum %u)",
 			    e.phnum);
 	if (e.phentsize < min)
-		return fail(err, errlen, "ELF e_phentsize %u is smaller than a program header (%u)",
+		return loader_fail(err, errlen, "ELF e_phentsize %u is smaller than a program header (%u)",
 			    e.phentsize, min);
 	if (!in_file(e.phoff, (u64)e.phnum * e.phentsize, len))
-		return fail(err, errlen, "ELF program headers (offset %#llx, %u x %u bytes) lie "
+		return loader_fail(err, errlen, "ELF program headers (offset %#llx, %u x %u bytes) lie "
 			    "past the end of the file (%llu bytes)", (unsigned long long)e.phoff,
 			    e.phnum, e.phentsize, (unsigned long long)len);
 	img->low = UINT64_MAX;
@@ -243,19 +241,19 @@ static int parse_elf(const u8 *buf, u64 len, struct loader_image *img, char *err
 		    s.memsz == 0)
 			continue;
 		if (s.filesz > s.memsz)
-			return fail(err, errlen, "ELF segment %u: p_filesz %#llx exceeds p_memsz %#llx",
+			return loader_fail(err, errlen, "ELF segment %u: p_filesz %#llx exceeds p_memsz %#llx",
 				    n, (unsigned long long)s.filesz, (unsigned long long)s.memsz);
 		if (!in_file(s.offset, s.filesz, len))
-			return fail(err, errlen, "ELF segment %u: file data (offset %#llx, %#llx "
+			return loader_fail(err, errlen, "ELF segment %u: file data (offset %#llx, %#llx "
 				    "bytes) lies past the end of the file (%llu bytes)", n,
 				    (unsigned long long)s.offset, (unsigned long long)s.filesz,
 				    (unsigned long long)len);
 		if (s.memsz > UINT64_MAX - s.paddr)
-			return fail(err, errlen, "ELF segment %u: p_paddr %#llx + p_memsz %#llx "
+			return loader_fail(err, errlen, "ELF segment %u: p_paddr %#llx + p_memsz %#llx "
 				    "overflows", n, (unsigned long long)s.paddr,
 				    (unsigned long long)s.memsz);
 		if (img->nr_segs == LOADER_MAX_SEGS)
-			return fail(err, errlen, "more than %d loadable ELF segments",
+			return loader_fail(err, errlen, "more than %d loadable ELF segments",
 				    LOADER_MAX_SEGS);
 		img->seg[img->nr_segs++] = s;
 		if (s.paddr < img->low)
@@ -264,7 +262,7 @@ static int parse_elf(const u8 *buf, u64 len, struct loader_image *img, char *err
 			img->high = s.paddr + s.memsz;
 	}
 	if (img->nr_segs == 0)
-		return fail(err, errlen, "ELF file has no loadable (PT_LOAD) segments");
+		return loader_fail(err, errlen, "ELF file has no loadable (PT_LOAD) segments");
 	return 0;
 }
 
@@ -272,7 +270,7 @@ int loader_parse(const u8 *buf, u64 len, struct loader_image *img, char *err, un
 {
 	memset(img, 0, sizeof(*img));
 	if (len == 0)
-		return fail(err, errlen, "the file is empty");
+		return loader_fail(err, errlen, "the file is empty");
 	i64 mb = mb_find(buf, len);
 	bool elf = len >= 4 && !memcmp(buf, "\177ELF", 4);
 	if (mb >= 0) {
@@ -283,11 +281,11 @@ int loader_parse(const u8 *buf, u64 len, struct loader_image *img, char *err, un
 			return parse_aout(buf, len, img, err, errlen);
 		}
 		if (!elf)
-			return fail(err, errlen, "multiboot header without load addresses (flags "
+			return loader_fail(err, errlen, "multiboot header without load addresses (flags "
 				    "%#x), but the file is not ELF", img->mb_flags);
 		img->kind = LOADER_MB_ELF;
 	} else if (!elf) {
-		return fail(err, errlen, "not a multiboot or ELF image (no multiboot header "
+		return loader_fail(err, errlen, "not a multiboot or ELF image (no multiboot header "
 			    "in the first 8 KiB, no ELF magic)");
 	} else {
 		img->kind = LOADER_ELF;
@@ -308,16 +306,16 @@ static int check_segments(const struct loader_image *img, u64 ram_end, char *err
 		const struct loader_seg *s = &img->seg[i];
 		unsigned long long a = s->paddr, e = s->paddr + s->memsz;
 		if (s->memsz > UINT64_MAX - s->paddr || e > ram_end)
-			return fail(err, errlen, "segment [%#llx, %#llx) lies outside RAM (RAM "
+			return loader_fail(err, errlen, "segment [%#llx, %#llx) lies outside RAM (RAM "
 				    "below 4 GiB ends at %#llx; -m gives more)", a, e,
 				    (unsigned long long)ram_end);
 		if (overlaps(s->paddr, s->memsz, LOADER_HOLE_START, LOADER_HOLE_END))
-			return fail(err, errlen, "segment [%#llx, %#llx) overlaps the VGA/BIOS "
+			return loader_fail(err, errlen, "segment [%#llx, %#llx) overlaps the VGA/BIOS "
 				    "area [%#x, %#x), which is not RAM", a, e, LOADER_HOLE_START,
 				    LOADER_HOLE_END);
 	}
 	if (img->entry >= FOUR_GIB)
-		return fail(err, errlen, "entry point %#llx is above 4 GiB, out of reach of "
+		return loader_fail(err, errlen, "entry point %#llx is above 4 GiB, out of reach of "
 			    "32-bit protected mode", (unsigned long long)img->entry);
 	return 0;
 }
@@ -331,9 +329,9 @@ int loader_plan(const struct loader_image *img, const struct loader_mod *mods, i
 	if (check_segments(img, ram_end, err, errlen) < 0)
 		return -1;
 	if (nr_mods < 0 || nr_mods > LOADER_MAX_MODS)
-		return fail(err, errlen, "at most %d modules (-initrd files)", LOADER_MAX_MODS);
+		return loader_fail(err, errlen, "at most %d modules (-initrd files)", LOADER_MAX_MODS);
 	if (cmdline_len > ram_end || name_len > ram_end)
-		return fail(err, errlen, "command line too long");
+		return loader_fail(err, errlen, "command line too long");
 	/* QEMU's order: module list, module strings, command line, loader name */
 	u64 p = align_up(img->high, PAGE_SIZE);
 	if (p < LOADER_HOLE_END)
@@ -358,14 +356,14 @@ int loader_plan(const struct loader_image *img, const struct loader_mod *mods, i
 		p += PAGE_SIZE;
 	for (int i = 0; i < nr_mods; i++) {
 		if (mods[i].size > ram_end)
-			return fail(err, errlen, "module %d (%llu bytes) is larger than RAM", i,
+			return loader_fail(err, errlen, "module %d (%llu bytes) is larger than RAM", i,
 				    (unsigned long long)mods[i].size);
 		plan->mod_addr[i] = p;
 		p = align_up(p + mods[i].size, PAGE_SIZE);
 	}
 	plan->end = p;
 	if (p > ram_end)
-		return fail(err, errlen, "the image, %d module(s) and the boot information need "
+		return loader_fail(err, errlen, "the image, %d module(s) and the boot information need "
 			    "RAM up to %#llx, but RAM below 4 GiB ends at %#llx (use a larger -m)",
 			    nr_mods, (unsigned long long)p, (unsigned long long)ram_end);
 	return 0;
@@ -452,19 +450,19 @@ static int open_regular(const char *path, u64 *size, char *err, unsigned errlen)
 	struct stat st;
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
-		return fail(err, errlen, "%s", strerror(errno));
+		return loader_fail(err, errlen, "%s", strerror(errno));
 	if (fstat(fd, &st) < 0) {
 		int e = errno;
 		close(fd);
-		return fail(err, errlen, "%s", strerror(e));
+		return loader_fail(err, errlen, "%s", strerror(e));
 	}
 	if (!S_ISREG(st.st_mode)) {
 		close(fd);
-		return fail(err, errlen, "not a regular file (%s)", file_kind(st.st_mode));
+		return loader_fail(err, errlen, "not a regular file (%s)", file_kind(st.st_mode));
 	}
 	if ((u64)st.st_size > LOADER_MAX_FILE) {
 		close(fd);
-		return fail(err, errlen, "file too large (%llu bytes)",
+		return loader_fail(err, errlen, "file too large (%llu bytes)",
 			    (unsigned long long)st.st_size);
 	}
 	*size = (u64)st.st_size;
@@ -479,9 +477,9 @@ static int read_all(int fd, u8 *dst, u64 len, char *err, unsigned errlen)
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0)
-			return fail(err, errlen, "read error: %s", strerror(errno));
+			return loader_fail(err, errlen, "read error: %s", strerror(errno));
 		if (r == 0)
-			return fail(err, errlen, "file shrank while being read");
+			return loader_fail(err, errlen, "file shrank while being read");
 		dst += r;
 		len -= (u64)r;
 	}
@@ -496,7 +494,7 @@ static int read_file(const char *path, u8 **buf, u64 *len, char *err, unsigned e
 	*buf = malloc(*len ? *len : 1);
 	if (!*buf) {
 		close(fd);
-		return fail(err, errlen, "out of host memory");
+		return loader_fail(err, errlen, "out of host memory");
 	}
 	int r = read_all(fd, *buf, *len, err, errlen);
 	close(fd);
@@ -537,7 +535,7 @@ static int open_modules(const struct machine_config *cfg, struct loader_mod *mod
 		const char *spec = cfg->initrd[i];
 		char *name = strndup(spec, strcspn(spec, " "));
 		fds[i] = name ? open_regular(name, &mods[i].size, err, sizeof(err))
-			      : fail(err, sizeof(err), "out of host memory");
+			      : loader_fail(err, sizeof(err), "out of host memory");
 		if (fds[i] < 0) {
 			fprintf(stderr, "nestbox: could not load initrd '%s': %s\n",
 				name ? name : spec, err);

@@ -117,6 +117,8 @@ must_check int loader_plan(const struct loader_image *img, const struct loader_m
 /* Fill `out` (room for LOADER_MAX_MMAP entries of MB_MMAP_ENTRY_SIZE bytes)
  * with the E820-style map for this RAM layout; returns the entry count. */
 int loader_build_mmap(u8 *out, u64 ram_size, u64 below_4g);
+/* format a load error into err (at most errlen bytes); returns -1 */
+int loader_fail(char *err, unsigned errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* The boot CPU state of PLATFORM.md for entry point `entry`, multiboot info
  * at `mbi`, and a flat GDT (null, code 0x08, data 0x10) at `gdt`. */
