@@ -373,7 +373,7 @@ static enum entry_check check_pdptes(const struct cpu *c)
 	u64 cr0 = vmcs_get(c, VMCS_GUEST_CR0), cr4 = vmcs_get(c, VMCS_GUEST_CR4);
 	if (!(cr0 & CR0_PG) || !(cr4 & CR4_PAE) || (vmx_entry_ctls(c) & ENTRY_IA32E_MODE_GUEST))
 		return EC_NONE;
-	u64 rsvd = GENMASK(2, 1) | GENMASK(8, 5) | (~0ull << cpu_maxphyaddr(c));
+	u64 rsvd = pae_pdpte_reserved(cpu_maxphyaddr(c));
 	u64 table = vmcs_get(c, VMCS_GUEST_CR3) & 0xffffffe0ull;
 	for (unsigned k = 0; k < 4; k++) {
 		u64 e = (vmx_proc2(c) & PROC2_ENABLE_EPT)

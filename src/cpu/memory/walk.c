@@ -196,7 +196,7 @@ void pt_walk(struct cpu *c, const struct pt_walker *w, u64 addr, bool probe, str
 			r->perm = 0;
 			return;
 		}
-		if (pdpte & (GENMASK(51, w->maxphyaddr) | PTE_NX | 0x1e6)) {
+		if (pdpte & pae_pdpte_reserved(w->maxphyaddr)) {
 			r->status = PT_RESERVED;
 			return;
 		}

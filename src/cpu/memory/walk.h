@@ -122,6 +122,14 @@ void pt_walk(struct cpu *c, const struct pt_walker *w, u64 addr, bool probe, str
  * with w->ad). */
 void pt_set_ad(struct cpu *c, const struct pt_walker *w, const struct pt_result *r, bool write);
 
+/* SDM "PDPTE Registers" (PAE paging): the bits a present PDPTE must have
+ * clear -- 2:1, 8:5 and 63:MAXPHYADDR -- for MOV to CR3 (and CR0/CR4), VM
+ * entry, and the walk that reads them */
+static inline u64 pae_pdpte_reserved(unsigned maxphyaddr)
+{
+	return GENMASK(63, maxphyaddr) | GENMASK(2, 1) | GENMASK(8, 5);
+}
+
 /* the accessed/dirty bits of one format */
 static inline u64 pt_a_bit(const struct pt_walker *w) { return w->fmt == PT_EPT ? BIT(8) : BIT(5); }
 static inline u64 pt_d_bit(const struct pt_walker *w) { return w->fmt == PT_EPT ? BIT(9) : BIT(6); }
