@@ -1814,6 +1814,21 @@ static void test_pdptes(void **state)
 	assert_int_equal(enter(), EXIT33_PDPTE);
 	machine_free(&h->m);
 
+	/* MOV to CR3 in a PAE L2 reads the new PDPTEs through EPT: a table EPT
+	 * does not map is an EPT violation at the MOV, a read with no
+	 * guest-linear address (qualification bit 7 clear) */
+	static const u8 mov_cr3[] = { 0xb8, 0x00, 0x00, 0x80, 0x00, 0x0f, 0x22, 0xd8 };
+	valid_vmcs_pae();
+	ept_on();
+	h_poke64(h, EPT_ROOT + 0x2000 + 8 * 4, 0); /* 8 MiB - 10 MiB */
+	l2_code(mov_cr3, sizeof(mov_cr3));
+	run_to_exit();
+	assert_int_equal(get(VMCS_EXIT_REASON), 48);
+	assert_int_equal(get(VMCS_EXIT_QUALIFICATION), BIT(0));
+	assert_int_equal(get(VMCS_GUEST_PHYSICAL_ADDRESS), 0x800000);
+	assert_int_equal(get(VMCS_GUEST_RIP), L2_CODE + 5);
+	machine_free(&h->m);
+
 	/* not present: no rule for the other bits */
 	valid_vmcs_pae();
 	ept_on();

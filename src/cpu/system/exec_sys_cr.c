@@ -25,16 +25,18 @@ u64 sys_cr4_valid(const struct cpu *c)
 /* SDM "PDPTE Registers": with PAE paging, MOV to CR0/CR3/CR4 loads the four
  * PDPTEs from CR3[31:5]; a present PDPTE with a reserved bit (2:1, 8:5,
  * 63:MAXPHYADDR) makes the MOV raise #GP(0). nestbox's walker reads the
- * PDPTEs from memory, so only the check is done here. */
+ * PDPTEs from memory, so only the check is done here. CR3 holds a
+ * guest-physical address: under EPT the table is read through it (SDM
+ * "EPT Violations": such an access has no guest-linear address). */
 static void pdptes_check(struct cpu *c, u64 cr3)
 {
-	u64 rsvd = sys_phys_reserved(c) | GENMASK(2, 1) | GENMASK(8, 5);
+	u64 rsvd = pae_pdpte_reserved(cpu_maxphyaddr(c));
 	gpa_t base = cr3 & 0xffffffe0ull;
 
 	if (!c->machine)
 		return;
 	for (unsigned k = 0; k < 4; k++) {
-		u64 e = phys_read(&c->machine->mem, base + 8 * k, 8);
+		u64 e = cpu_gpa_read(c, base + 8 * k, 8);
 		if ((e & PTE_P) && (e & rsvd))
 			cpu_gp0(c);
 	}
