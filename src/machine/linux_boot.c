@@ -277,23 +277,13 @@ void linux_set_boot_state(struct cpu *c, enum linux_entry entry, u64 rip)
 	cpu_update_mode(c);
 }
 
-static u8 *ram_at(struct physmem *pm, u64 gpa, u64 len)
-{
-	u8 *p = physmem_ram_ptr(pm, gpa, len);
-	if (!p)
-		die("linux_boot: [%#llx, +%#llx) is not RAM after validation",
-		    (unsigned long long)gpa, (unsigned long long)len);
-	physmem_note_write(pm, gpa, len);
-	return p;
-}
-
 /* read the initrd file straight into guest RAM at plan->initrd */
 static int read_initrd(struct physmem *pm, const char *path, const struct linux_plan *p)
 {
 	FILE *f = fopen(path, "rb");
 	if (!f)
 		return -1;
-	u8 *dst = ram_at(pm, p->initrd, p->initrd_size);
+	u8 *dst = loader_ram(pm, p->initrd, p->initrd_size);
 	size_t n = fread(dst, 1, p->initrd_size, f);
 	fclose(f);
 	return n == p->initrd_size ? 0 : -1;
@@ -350,11 +340,11 @@ int linux_load(struct machine *m, const char *path, const u8 *buf, u64 len)
 		fprintf(stderr, "nestbox: could not load kernel '%s': %s\n", path, err);
 		return -1;
 	}
-	memcpy(ram_at(pm, plan.kernel, img.kernel_len), buf + img.kernel_off, img.kernel_len);
-	linux_build_zero_page(ram_at(pm, LINUX_ZERO_PAGE, PAGE_SIZE), buf, &img, &plan,
+	memcpy(loader_ram(pm, plan.kernel, img.kernel_len), buf + img.kernel_off, img.kernel_len);
+	linux_build_zero_page(loader_ram(pm, LINUX_ZERO_PAGE, PAGE_SIZE), buf, &img, &plan,
 			      pm->ram_size, pm->below_4g);
-	memcpy(ram_at(pm, LINUX_CMDLINE_ADDR, strlen(append) + 1), append, strlen(append) + 1);
-	linux_build_tables(ram_at(pm, 0, LINUX_PT_END), entry);
+	memcpy(loader_ram(pm, LINUX_CMDLINE_ADDR, strlen(append) + 1), append, strlen(append) + 1);
+	linux_build_tables(loader_ram(pm, 0, LINUX_PT_END), entry);
 	if (initrd && read_initrd(pm, initrd, &plan) < 0) {
 		fprintf(stderr, "nestbox: could not load initrd '%s': read error\n", initrd);
 		return -1;
@@ -490,16 +480,11 @@ int linux_pvh_load(struct machine *m, const char *path, const struct loader_imag
 		fprintf(stderr, "nestbox: could not load kernel '%s': %s\n", path, err);
 		return -1;
 	}
-	for (int i = 0; i < img->nr_segs; i++) {
-		const struct loader_seg *sg = &img->seg[i];
-		u8 *dst = ram_at(pm, sg->paddr, sg->memsz);
-		memcpy(dst, buf + sg->offset, sg->filesz);
-		memset(dst + sg->filesz, 0, sg->memsz - sg->filesz);
-	}
-	linux_pvh_start_info(ram_at(pm, PVH_START_INFO_ADDR, PAGE_SIZE), plan.initrd,
+	loader_copy_segments(pm, img, buf);
+	linux_pvh_start_info(loader_ram(pm, PVH_START_INFO_ADDR, PAGE_SIZE), plan.initrd,
 			     plan.initrd_size, pm->ram_size, pm->below_4g);
-	memcpy(ram_at(pm, LINUX_CMDLINE_ADDR, strlen(append) + 1), append, strlen(append) + 1);
-	linux_build_tables(ram_at(pm, 0, LINUX_PT_END), LINUX_ENTRY_32);
+	memcpy(loader_ram(pm, LINUX_CMDLINE_ADDR, strlen(append) + 1), append, strlen(append) + 1);
+	linux_build_tables(loader_ram(pm, 0, LINUX_PT_END), LINUX_ENTRY_32);
 	if (initrd && read_initrd(pm, initrd, &plan) < 0) {
 		fprintf(stderr, "nestbox: could not load initrd '%s': read error\n", initrd);
 		return -1;

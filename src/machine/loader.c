@@ -505,8 +505,7 @@ static int read_file(const char *path, u8 **buf, u64 *len, char *err, unsigned e
 	return r;
 }
 
-/* host pointer for [gpa, gpa + len) of RAM that loader_plan() validated */
-static u8 *ram(struct physmem *pm, u64 gpa, u64 len)
+u8 *loader_ram(struct physmem *pm, u64 gpa, u64 len)
 {
 	u8 *p = physmem_ram_ptr(pm, gpa, len);
 	if (!p)
@@ -516,11 +515,11 @@ static u8 *ram(struct physmem *pm, u64 gpa, u64 len)
 	return p;
 }
 
-static void copy_segments(struct physmem *pm, const struct loader_image *img, const u8 *buf)
+void loader_copy_segments(struct physmem *pm, const struct loader_image *img, const u8 *buf)
 {
 	for (int i = 0; i < img->nr_segs; i++) {
 		const struct loader_seg *s = &img->seg[i];
-		u8 *dst = ram(pm, s->paddr, s->memsz);
+		u8 *dst = loader_ram(pm, s->paddr, s->memsz);
 		memcpy(dst, buf + s->offset, s->filesz);
 		memset(dst + s->filesz, 0, s->memsz - s->filesz);
 	}
@@ -553,7 +552,7 @@ static int open_modules(const struct machine_config *cfg, struct loader_mod *mod
 static void put_string(struct physmem *pm, u64 gpa, const char *s)
 {
 	size_t n = strlen(s) + 1;
-	memcpy(ram(pm, gpa, n), s, n);
+	memcpy(loader_ram(pm, gpa, n), s, n);
 }
 
 /* The module list and strings after the image, then the boot page
@@ -564,7 +563,7 @@ static void write_boot_info(struct machine *m, const struct loader_plan *p,
 {
 	struct physmem *pm = &m->mem;
 	for (int i = 0; i < nr; i++) {
-		u8 *e = ram(pm, p->mods_addr + (u64)i * MB_MOD_SIZE, MB_MOD_SIZE);
+		u8 *e = loader_ram(pm, p->mods_addr + (u64)i * MB_MOD_SIZE, MB_MOD_SIZE);
 		store_le32(e, (u32)p->mod_addr[i]);
 		store_le32(e + 4, (u32)(p->mod_addr[i] + mods[i].size));
 		store_le32(e + 8, (u32)p->mod_string_addr[i]);
@@ -574,7 +573,7 @@ static void write_boot_info(struct machine *m, const struct loader_plan *p,
 	put_string(pm, p->cmdline_addr, cmdline);
 	put_string(pm, p->name_addr, loader_name);
 
-	u8 *low = ram(pm, p->boot_addr, LOADER_BOOT_END - LOADER_MMAP_ADDR);
+	u8 *low = loader_ram(pm, p->boot_addr, LOADER_BOOT_END - LOADER_MMAP_ADDR);
 	memset(low, 0, LOADER_BOOT_END - LOADER_MMAP_ADDR);
 	int n = loader_build_mmap(low, pm->ram_size, pm->below_4g);
 	u8 *mbi = low + (LOADER_MBI_ADDR - LOADER_MMAP_ADDR);
@@ -600,7 +599,7 @@ static int read_modules(struct machine *m, const struct loader_plan *p,
 {
 	char err[200];
 	for (int i = 0; i < nr; i++) {
-		u8 *dst = ram(&m->mem, p->mod_addr[i], mods[i].size);
+		u8 *dst = loader_ram(&m->mem, p->mod_addr[i], mods[i].size);
 		if (read_all(fds[i], dst, mods[i].size, err, sizeof(err)) < 0) {
 			fprintf(stderr, "nestbox: could not load initrd '%s': %s\n",
 				mods[i].string, err);
@@ -657,7 +656,7 @@ static int load_parsed(struct machine *m, const char *path, const struct loader_
 		free(cmdline);
 		return -1;
 	}
-	copy_segments(&m->mem, img, buf);
+	loader_copy_segments(&m->mem, img, buf);
 	write_boot_info(m, &plan, mods, nr, cmdline);
 	free(cmdline);
 	if (read_modules(m, &plan, mods, fds, nr) < 0)

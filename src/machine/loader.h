@@ -18,6 +18,7 @@
 
 struct machine;
 struct cpu;
+struct physmem;
 
 /* Multiboot Specification 0.6.96, "Header magic fields" / "Boot information format" */
 #define MB_HEADER_MAGIC   0x1BADB002u
@@ -117,6 +118,11 @@ must_check int loader_plan(const struct loader_image *img, const struct loader_m
 /* Fill `out` (room for LOADER_MAX_MMAP entries of MB_MMAP_ENTRY_SIZE bytes)
  * with the E820-style map for this RAM layout; returns the entry count. */
 int loader_build_mmap(u8 *out, u64 ram_size, u64 below_4g);
+/* host pointer for [gpa, gpa + len) of RAM a loader's plan validated
+ * (noting the write for the decoded-code cache); dies if it is not RAM */
+u8 *loader_ram(struct physmem *pm, u64 gpa, u64 len);
+/* copy an ELF image's segments into RAM, zeroing each one's tail */
+void loader_copy_segments(struct physmem *pm, const struct loader_image *img, const u8 *buf);
 /* format a load error into err (at most errlen bytes); returns -1 */
 int loader_fail(char *err, unsigned errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
