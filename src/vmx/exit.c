@@ -54,10 +54,9 @@ static void save_pdptes(struct cpu *c)
 	if (!c->stage2_on || !(c->cr0 & CR0_PG) || !(c->cr4 & CR4_PAE) || (c->efer & EFER_LMA))
 		return;
 	for (unsigned k = 0; k < 4; k++) {
-		struct pt_result r;
-		pt_walk(c, &c->stage2.w, (c->cr3 & 0xffffffe0ull) + 8 * k, true, &r);
-		if (r.status == PT_OK && (r.perm & PT_R))
-			vmcs_set(c, vmx_guest_pdpte[k], phys_read(&c->machine->mem, r.addr, 8));
+		u64 pa;
+		if (cpu_gpa_probe(c, (c->cr3 & 0xffffffe0ull) + 8 * k, &pa))
+			vmcs_set(c, vmx_guest_pdpte[k], phys_read(&c->machine->mem, pa, 8));
 	}
 }
 

@@ -151,6 +151,18 @@ u64 cpu_gpa_translate(struct cpu *c, u64 gpa, unsigned acc)
 	return stage2_translate(c, gpa, acc, 0, false, &perm, &pshift);
 }
 
+bool cpu_gpa_probe(struct cpu *c, u64 gpa, u64 *pa)
+{
+	struct pt_result r;
+	if (!c->stage2_on) {
+		*pa = gpa;
+		return true;
+	}
+	pt_walk(c, &c->stage2.w, gpa, true, &r);
+	*pa = r.addr;
+	return r.status == PT_OK && (r.perm & PT_R);
+}
+
 u64 cpu_gpa_read(struct cpu *c, u64 gpa, unsigned size)
 {
 	return phys_read(&c->machine->mem, cpu_gpa_translate(c, gpa, ACC_R), size);

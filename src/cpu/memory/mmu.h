@@ -15,6 +15,9 @@ struct tlb_entry *mmu_translate(struct cpu *c, u64 lin, unsigned acc);
  * acc: ACC_R, ACC_W or ACC_X. */
 u64 cpu_gpa_translate(struct cpu *c, u64 gpa, unsigned acc);
 u64 cpu_gpa_read(struct cpu *c, u64 gpa, unsigned size);
+/* the same translation for a read, with no side effect and no fault:
+ * false if the second stage would refuse it */
+bool cpu_gpa_probe(struct cpu *c, u64 gpa, u64 *pa);
 
 /* Pure page walk of the guest's own paging (no second stage) for tests and
  * debuggers: returns 0 and the guest-physical address, or the #PF
