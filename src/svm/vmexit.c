@@ -131,7 +131,7 @@ static void load_host(struct cpu *c)
 
 void svm_vmexit_commit(struct cpu *c, u64 exitcode, u64 info1, u64 info2, bool in_guest)
 {
-	u64 guest_rip = c->rip;
+	u64 guest_rip = in_guest ? c->rip : SVM_NO_GUEST_RIP;
 
 	if (in_guest)
 		save_guest(c);
