@@ -426,6 +426,39 @@ static void test_gif_holds(void **state)
 	h_free(h);
 }
 
+/* a triple fault in L2: #VMEXIT(SHUTDOWN) with the intercept, else the
+ * processor shuts down (APM "Shutdown" intercept) */
+static void test_shutdown(void **state)
+{
+	static const u8 ud2[] = { 0x0f, 0x0b };
+	for (int icpt = 1; icpt >= 0; icpt--) {
+		start("max,+svm");
+		struct cpu *c = h->c;
+		h_poke(h, L2_CODE, ud2, sizeof(ud2));
+		sv.idtr.limit = 0; /* #UD -> #GP -> #DF -> shutdown */
+		if (icpt)
+			ctl.intercepts[SVM_ICPT_SHUTDOWN / 32] |= 1u << (SVM_ICPT_SHUTDOWN % 32);
+		put_vmcb();
+		cpu_step(c);
+		cpu_step(c);
+		assert_true(svm_guest(c));
+		for (int k = 0; k < 4 && c->activity == ACT_ACTIVE && svm_guest(c); k++)
+			cpu_step(c);
+		if (icpt) {
+			assert_false(svm_guest(c));
+			assert_int_equal(c->activity, ACT_ACTIVE);
+			assert_int_equal(c->rip, AFTER_VMRUN);
+			assert_int_equal(vmcb64(VMCB_OFF_exitcode), SVM_EXIT_SHUTDOWN);
+			assert_int_equal(vmcb64(VMCB_OFF_exitintinfo), 0);
+			assert_int_equal(c->svm.ctl.intercepts[SVM_ICPT_SHUTDOWN / 32], 0);
+		} else {
+			assert_true(svm_guest(c));
+			assert_int_equal(c->activity, ACT_SHUTDOWN);
+		}
+		h_free(h);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -439,6 +472,7 @@ int main(void)
 		cmocka_unit_test(test_exitintinfo),
 		cmocka_unit_test(test_eventinj),
 		cmocka_unit_test(test_gif_holds),
+		cmocka_unit_test(test_shutdown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
