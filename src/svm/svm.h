@@ -29,15 +29,11 @@ static inline bool svm_icpt(const struct cpu *c, unsigned icpt)
 
 /* #VMEXIT (APM "#VMEXIT"): writes the guest state back to the VMCB,
  * EXITCODE, EXITINFO1/2, EXITINTINFO (the event being delivered, if any),
- * nRIP (with nrip-save: c->next_rip for an instruction intercept's exit
- * code, else 0), the int_ctl bits the processor writes; then reloads the host
+ * nRIP (c->next_rip for an instruction's exit when nrip-save is offered,
+ * else 0), the int_ctl bits the processor writes; then reloads the host
  * state VMRUN saved, clears GIF and unwinds to the step loop like
  * vmx_exit (the instruction or event that caused it does not complete). */
 noreturn_fn void svm_vmexit(struct cpu *c, u64 exitcode, u64 info1, u64 info2);
-/* the same with the nRIP to save given (exceptions caused by INT3, INTO
- * and BOUND: APM "State Saved on Exit"); svm_vmexit saves c->next_rip for
- * an instruction intercept's exit code and 0 for the others */
-noreturn_fn void svm_vmexit_nrip(struct cpu *c, u64 exitcode, u64 info1, u64 info2, u64 nrip);
 
 /* RESET: out of guest mode, GIF = 1, the SVM MSRs at their reset values */
 void svm_reset(struct cpu *c);

@@ -65,37 +65,22 @@ static u64 exitintinfo(const struct cpu *c)
 	       EVTINJ_V;
 }
 
-/* APM "State Saved on Exit" (nRIP): "Saved on #VMEXIT for instruction
- * intercepts, as well as MSR and IOIO intercepts and exceptions caused by
- * the INT3, INTO, and BOUND instructions. For all other intercepts, nRIP
- * is reset to zero." The exit codes of instruction intercepts; the three
- * exceptions are known only to their caller (svm_vmexit_nrip). */
-static bool exit_is_insn(u64 code)
-{
-	if (code <= SVM_EXIT_DR15_WRITE)
-		return true; /* CR and DR reads and writes */
-	if (code >= SVM_EXIT_CR0_SEL_WRITE && code <= SVM_EXIT_MSR)
-		return true; /* selective CR0 write .. IOIO, MSR */
-	if (code >= SVM_EXIT_VMRUN && code <= SVM_EXIT_TLBSYNC)
-		return true; /* VMRUN .. RDPRU, the write traps, INVLPGB .. TLBSYNC */
-	return code == SVM_EXIT_IDLE_HLT;
-}
-
 static void put_ctl(struct cpu *c, unsigned off, u64 v)
 {
 	svm_phys_write(c, c->svm.vmcb_pa + off, &v, 8);
 }
 
 /* the exit information (control area, APM Table B-1) */
-static void record(struct cpu *c, u64 exitcode, u64 info1, u64 info2, u64 nrip, bool in_guest)
+static void record(struct cpu *c, u64 exitcode, u64 info1, u64 info2, bool in_guest)
 {
 	put_ctl(c, VMCB_OFF_exitcode, exitcode);
 	put_ctl(c, VMCB_OFF_exitinfo1, info1);
 	put_ctl(c, VMCB_OFF_exitinfo2, info2);
 	put_ctl(c, VMCB_OFF_exitintinfo, in_guest ? exitintinfo(c) : 0);
-	/* "NRIP_SAVE": the next sequential instruction pointer */
+	/* "NRIP_SAVE": the next sequential instruction pointer; c->next_rip
+	 * is RIP between instructions (an exit at a boundary) */
 	if (c->model && cpu_has(c->model, FEAT_nrip_save))
-		put_ctl(c, VMCB_OFF_nrip, in_guest ? nrip : 0);
+		put_ctl(c, VMCB_OFF_nrip, in_guest ? c->next_rip : 0);
 	if (in_guest) {
 		/* INTERRUPT_SHADOW: the shadow the exiting instruction ran
 		 * under, or the one pending at the boundary */
@@ -144,13 +129,13 @@ static void load_host(struct cpu *c)
 	cpu_update_mode(c);
 }
 
-static void commit(struct cpu *c, u64 exitcode, u64 info1, u64 info2, u64 nrip, bool in_guest)
+void svm_vmexit_commit(struct cpu *c, u64 exitcode, u64 info1, u64 info2, bool in_guest)
 {
 	u64 guest_rip = in_guest ? c->rip : SVM_NO_GUEST_RIP;
 
 	if (in_guest)
 		save_guest(c);
-	record(c, exitcode, info1, info2, nrip, in_guest);
+	record(c, exitcode, info1, info2, in_guest);
 	c->svm.guest = 0;
 	/* "Clears all intercepts" (the copy stays for the rest: NPTI's
 	 * write-back has been done) */
@@ -159,22 +144,6 @@ static void commit(struct cpu *c, u64 exitcode, u64 info1, u64 info2, u64 nrip, 
 	/* "Disables interrupts by clearing the GIF" */
 	c->svm.gif = 0;
 	svm_log_vmexit(c, exitcode, info1, info2, guest_rip);
-}
-
-void svm_vmexit_commit(struct cpu *c, u64 exitcode, u64 info1, u64 info2, bool in_guest)
-{
-	commit(c, exitcode, info1, info2, exit_is_insn(exitcode) ? c->next_rip : 0, in_guest);
-}
-
-void svm_vmexit_nrip(struct cpu *c, u64 exitcode, u64 info1, u64 info2, u64 nrip)
-{
-	if (!c->svm.guest)
-		die("internal error: #VMEXIT outside guest mode");
-	commit(c, exitcode, info1, info2, nrip, true);
-	c->single = 0;
-	if (!c->unwind)
-		die("internal error: #VMEXIT outside the step loop");
-	longjmp(*c->unwind, UNWIND_VMEXIT);
 }
 
 void svm_vmexit(struct cpu *c, u64 exitcode, u64 info1, u64 info2)
