@@ -199,7 +199,8 @@ static void load_guest(struct cpu *c, const struct vmcb_save *s)
  * processor's own (no IDT gate DPL check); a software interrupt as INTn,
  * returning to nRIP when nrip-save is offered ("Software interrupts cannot
  * be properly injected if the processor does not support the NextRIP
- * field"), else to the VMCB's RIP. */
+ * field"), else to the VMCB's RIP. An injected NMI blocks NMIs until its
+ * IRET, as a delivered one does. */
 static void inject_event(struct cpu *c)
 {
 	u64 ev = c->svm.ctl.eventinj;
@@ -212,7 +213,11 @@ static void inject_event(struct cpu *c)
 		return;
 	switch (type) {
 	case SVM_EVT_INTR: cpu_deliver(c, (u8)vec, EV_EXT_INTR, false, 0); break;
-	case SVM_EVT_NMI: cpu_deliver(c, 2, EV_NMI, false, 0); break;
+	case SVM_EVT_NMI:
+		/* delivered as an NMI is: NMIs are blocked until the IRET */
+		c->nmi_blocked = 1;
+		cpu_deliver(c, 2, EV_NMI, false, 0);
+		break;
 	case SVM_EVT_EXC: cpu_deliver(c, (u8)vec, EV_HW_EXC, has_err, err); break;
 	case SVM_EVT_SOFT:
 		if (c->model && cpu_has(c->model, FEAT_nrip_save))
@@ -222,6 +227,9 @@ static void inject_event(struct cpu *c)
 	default: DEBUG_ASSERT(!"EVENTINJ type the checks let through"); break;
 	}
 	c->in_event = 0;
+	/* the interrupt shadow was the instruction's at RIP, which does not
+	 * run next */
+	c->shadow = 0;
 }
 
 void svm_vmrun(struct cpu *c, const struct insn *i, u64 vmcb_pa)

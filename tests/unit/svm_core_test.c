@@ -428,6 +428,23 @@ static void test_eventinj(void **state)
 	h_free(h);
 }
 
+/* an injected NMI blocks NMIs until IRET; an injection ends the shadow */
+static void test_eventinj_nmi(void **state)
+{
+	start("max,+svm");
+	struct cpu *c = h->c;
+	ctl.eventinj = EVTINJ_V | ((u64)SVM_EVT_NMI << 8) | 2;
+	ctl.int_state = INT_STATE_SHADOW;
+	put_vmcb();
+	cpu_step(c);
+	cpu_step(c);
+	assert_true(svm_guest(c));
+	assert_int_equal(c->rip, H_VECTORS + 16 * 2);
+	assert_int_equal(c->nmi_blocked, 1);
+	assert_int_equal(c->shadow, 0);
+	h_free(h);
+}
+
 /* GIF = 0 holds an NMI and an interrupt-free INIT until STGI */
 static void test_gif_holds(void **state)
 {
@@ -498,6 +515,7 @@ int main(void)
 		cmocka_unit_test(test_no_nrip),
 		cmocka_unit_test(test_exitintinfo),
 		cmocka_unit_test(test_eventinj),
+		cmocka_unit_test(test_eventinj_nmi),
 		cmocka_unit_test(test_gif_holds),
 		cmocka_unit_test(test_shutdown),
 	};
