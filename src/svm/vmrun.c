@@ -211,13 +211,12 @@ static void inject_event(struct cpu *c)
 
 	if (!(ev & EVTINJ_V))
 		return;
+	/* an NMI, as a delivered one: NMIs are blocked until its IRET */
+	if (type == SVM_EVT_NMI)
+		c->nmi_blocked = 1;
 	switch (type) {
 	case SVM_EVT_INTR: cpu_deliver(c, (u8)vec, EV_EXT_INTR, false, 0); break;
-	case SVM_EVT_NMI:
-		/* delivered as an NMI is: NMIs are blocked until the IRET */
-		c->nmi_blocked = 1;
-		cpu_deliver(c, 2, EV_NMI, false, 0);
-		break;
+	case SVM_EVT_NMI: cpu_deliver(c, 2, EV_NMI, false, 0); break;
 	case SVM_EVT_EXC: cpu_deliver(c, (u8)vec, EV_HW_EXC, has_err, err); break;
 	case SVM_EVT_SOFT:
 		if (c->model && cpu_has(c->model, FEAT_nrip_save))
