@@ -190,10 +190,10 @@ static void n_msrpm(void) { ctl.msrpm_base_pa = (1ull << 40) - 0x1000; }
 static void n_iopm(void) { ctl.iopm_base_pa = (1ull << 40) - 0x2000 + 0x123; }
 static void n_evt_type(void) { ctl.eventinj = EVTINJ_V | (7ull << 8); }
 static void n_evt_vec(void) { ctl.eventinj = EVTINJ_V | ((u64)SVM_EVT_EXC << 8) | 200; }
-static void n_asid(void) { ctl.guest_asid = 0; }
 static void n_evt_vec15(void) { ctl.eventinj = EVTINJ_V | ((u64)SVM_EVT_EXC << 8) | 15; }
 static void n_evt_vec9(void) { ctl.eventinj = EVTINJ_V | ((u64)SVM_EVT_EXC << 8) | 9; }
 static void n_evt_vec20(void) { ctl.eventinj = EVTINJ_V | ((u64)SVM_EVT_EXC << 8) | 20; }
+static void n_asid(void) { ctl.guest_asid = 0; }
 
 static const struct negative {
 	const char *row;
