@@ -269,6 +269,15 @@ static void test_vmload_vmsave(void)
 	report(rdmsr(0xc0000102) == 0xabc000 && rdmsr(0xc0000082) == 0xffffffff81000000ull &&
 	       rdmsr(0x174) == 0x77, "VMLOAD loads KernelGsBase, LSTAR, SYSENTER_CS");
 	report(rdmsr(0xc0000101) == 0x5000, "VMLOAD loads GS's hidden base");
+	/* "canonicalizes (i.e., sign-extend to bit 63) all base addresses in
+	 * the segment registers that have been loaded" */
+	vmcb_set_seg(v, VMCB_FS, 0, 0, 0xffff, 0x0000900000001000ull);
+	asm volatile("vmload" : : "a"(virt_to_phys(v)) : "memory");
+	report(rdmsr(0xc0000100) == 0xffff900000001000ull,
+	       "VMLOAD canonicalizes FS's base (%#llx)", rdmsr(0xc0000100));
+	asm volatile("vmsave" : : "a"(virt_to_phys(v)) : "memory");
+	report(vmcb_seg_base(v, VMCB_FS) == 0xffff900000001000ull, "VMSAVE stores it canonical");
+	wrmsr(0xc0000100, 0);
 	wrmsr(0xc0000101, 0);
 	wrmsr(0xc0000102, kgs);
 	wrmsr(0xc0000082, lstar);
