@@ -14,6 +14,7 @@
 #include "cpu/memory/mmu.h"
 #include "cpu/model.h"
 #include "cpu/step.h"
+#include "cpu/system/debug.h"
 #include "cpu/system/exec_sys.h"
 #include "cpu/system/msr.h"
 #include "machine/machine.h"
@@ -186,6 +187,7 @@ static void load_guest(struct cpu *c, const struct vmcb_save *s)
 	c->shadow = (c->svm.ctl.int_state & INT_STATE_SHADOW) ? SHADOW_STI : 0;
 	c->activity = ACT_ACTIVE;
 	c->pending_db = 0;
+	c->pending_dr6 = 0;
 	/* NPTI: G_PAT when nested paging is on, ASIDs and TLB_CONTROL. Until
 	 * the TLB tells ASIDs apart the guest must not see the host's
 	 * translations (nor later the host the guest's): flushing is always
@@ -255,6 +257,10 @@ void svm_vmrun(struct cpu *c, const struct insn *i, u64 vmcb_pa)
 	 * Instructions") */
 	c->svm.gif = 1;
 	svm_log_vmrun(c);
+	/* a host single-stepping VMRUN: VMRUN, the guest's run and the
+	 * #VMEXIT are one host instruction, whose single-step trap comes
+	 * after the #VMEXIT (svm/vmexit.c), not at L2's first instruction */
+	c->pending_dr6 |= DBG_NO_SINGLE_STEP;
 	inject_event(c);
 	cpu_kick(c); /* the boundary checks again before L2's first instruction */
 }

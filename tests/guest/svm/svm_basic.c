@@ -414,6 +414,48 @@ static void test_eventinj(void)
 	report_prefix_pop();
 }
 
+/* ---- single-stepping VMRUN ---- */
+
+static volatile u64 db_rips[64];
+static volatile unsigned db_count;
+
+static void db_handler(struct ex_regs *r)
+{
+	if (db_count < 64)
+		db_rips[db_count] = r->rip;
+	db_count++;
+}
+
+/* the host single-steps VMRUN: no #DB in L2, one right after VMRUN once
+ * the #VMEXIT is done (VMRUN with the guest's run is one host instruction) */
+static void test_single_step(void)
+{
+	extern char svm_l2_entry[], svm_l2_done[];
+	const u8 *p = (const u8 *)svm_enter;
+	u64 after_vmrun = 0, l2_lo = (u64)l2_add, l2_hi = (u64)l2_add + 16;
+	bool in_l2 = false, after = false;
+
+	for (unsigned k = 0; k < 256 && !after_vmrun; k++)
+		if (p[k] == 0x0f && p[k + 1] == 0x01 && p[k + 2] == 0xd8)
+			after_vmrun = (u64)p + k + 3;
+	handle_exception_vector(DB_VECTOR, db_handler);
+	svm_vmcb_setup(vmcb, l2_add, 1);
+	db_count = 0;
+	write_rflags(read_rflags() | BIT(8));
+	svm_enter(virt_to_phys(vmcb));
+	write_rflags(read_rflags() & ~BIT(8));
+	stgi();
+	handle_exception_vector(DB_VECTOR, NULL);
+	for (unsigned k = 0; k < db_count && k < 64; k++) {
+		in_l2 |= (db_rips[k] >= (u64)svm_l2_entry && db_rips[k] <= (u64)svm_l2_done + 3) ||
+			 (db_rips[k] >= l2_lo && db_rips[k] < l2_hi);
+		after |= db_rips[k] == after_vmrun;
+	}
+	report(vmcb_get(vmcb, VMCB_EXITCODE) == SVM_EXIT_VMMCALL && !in_l2 && after,
+	       "single-stepped VMRUN: no #DB in L2, one after the #VMEXIT at %#llx (%u #DBs)",
+	       after_vmrun, db_count);
+}
+
 /* ---- shutdown ---- */
 
 static u64 l2_ud2(u64 unused)
@@ -446,6 +488,7 @@ int main(int argc, char **argv)
 	test_vmload_vmsave();
 	test_l2_insns();
 	test_eventinj();
+	test_single_step();
 	test_shutdown();
 	return report_summary();
 }
