@@ -187,7 +187,6 @@ static void load_guest(struct cpu *c, const struct vmcb_save *s)
 	c->shadow = (c->svm.ctl.int_state & INT_STATE_SHADOW) ? SHADOW_STI : 0;
 	c->activity = ACT_ACTIVE;
 	c->pending_db = 0;
-	c->pending_dr6 = 0;
 	/* NPTI: G_PAT when nested paging is on, ASIDs and TLB_CONTROL. Until
 	 * the TLB tells ASIDs apart the guest must not see the host's
 	 * translations (nor later the host the guest's): flushing is always
@@ -260,7 +259,7 @@ void svm_vmrun(struct cpu *c, const struct insn *i, u64 vmcb_pa)
 	/* a host single-stepping VMRUN: VMRUN, the guest's run and the
 	 * #VMEXIT are one host instruction, whose single-step trap comes
 	 * after the #VMEXIT (svm/vmexit.c), not at L2's first instruction */
-	c->pending_dr6 |= DBG_NO_SINGLE_STEP;
+	c->pending_dr6 = DBG_NO_SINGLE_STEP; /* and no stale L1 conditions */
 	inject_event(c);
 	cpu_kick(c); /* the boundary checks again before L2's first instruction */
 }
