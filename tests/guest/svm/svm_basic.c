@@ -193,6 +193,54 @@ static void test_round_trip(void)
 	report_prefix_pop();
 }
 
+/* a 32-bit protected-mode L2 without paging: the VMCB's EFER (no LME/LMA),
+ * CR0, CS attributes (32-bit code) select the mode; L2's code is
+ * "mov eax, 0x1234; vmmcall" in 32-bit encoding */
+static void test_legacy_l2(void)
+{
+	static const u8 code32[] = { 0xb8, 0x34, 0x12, 0x00, 0x00, 0x0f, 0x01, 0xd9 };
+	u8 *page = alloc_page();
+
+	memcpy(page, code32, sizeof(code32));
+	svm_vmcb_setup(vmcb, l2_add, 0);
+	vmcb_set(vmcb, VMCB_EFER, EFER_SVME);
+	vmcb_set(vmcb, VMCB_CR0, 0x11);  /* PE, ET */
+	vmcb_set(vmcb, VMCB_CR4, 0);
+	vmcb_set_seg(vmcb, VMCB_CS, KERNEL_CS32, 0x9b | SVM_ATTR_DB | SVM_ATTR_G, 0xffffffff, 0);
+	vmcb_set(vmcb, VMCB_RIP, virt_to_phys(page));
+	u64 r = svm_run(vmcb);
+	report(r == SVM_EXIT_VMMCALL && vmcb_get(vmcb, VMCB_RAX) == 0x1234 &&
+	       vmcb_get(vmcb, VMCB_RIP) == virt_to_phys(page) + 5 &&
+	       !(vmcb_get(vmcb, VMCB_EFER) & BIT(10)) && read_cs() == KERNEL_CS,
+	       "32-bit protected-mode L2 without paging runs and exits (EFER %#llx)",
+	       vmcb_get(vmcb, VMCB_EFER));
+}
+
+/* a real-mode L2: CR0.PE = 0, 16-bit segments with the VMCB's bases;
+ * "mov ax, 0x77; vmmcall" at CS:0 */
+static void test_real_mode_l2(void)
+{
+	static const u8 code16[] = { 0xb8, 0x77, 0x00, 0x0f, 0x01, 0xd9 };
+	u8 *page = alloc_page();
+	u64 base = virt_to_phys(page);
+
+	memcpy(page, code16, sizeof(code16));
+	svm_vmcb_setup(vmcb, l2_add, 0);
+	vmcb_set(vmcb, VMCB_EFER, EFER_SVME);
+	vmcb_set(vmcb, VMCB_CR0, 0x10);  /* ET */
+	vmcb_set(vmcb, VMCB_CR4, 0);
+	vmcb_set_seg(vmcb, VMCB_CS, (u16)(base >> 4), 0x9b, 0xffff, base);
+	vmcb_set_seg(vmcb, VMCB_SS, 0, 0x93, 0xffff, 0);
+	vmcb_set_seg(vmcb, VMCB_DS, 0, 0x93, 0xffff, 0);
+	vmcb_set_seg(vmcb, VMCB_ES, 0, 0x93, 0xffff, 0);
+	vmcb_set(vmcb, VMCB_RIP, 0);
+	vmcb_set(vmcb, VMCB_RSP, 0x8000);
+	u64 r = svm_run(vmcb);
+	report(r == SVM_EXIT_VMMCALL && (u16)vmcb_get(vmcb, VMCB_RAX) == 0x77 &&
+	       vmcb_get(vmcb, VMCB_RIP) == 3 && vmcb_seg_base(vmcb, VMCB_CS) == base,
+	       "real-mode L2 runs at CS base %#llx and exits", base);
+}
+
 /* ---- GIF ---- */
 
 static volatile int ipi_count;
@@ -484,6 +532,8 @@ int main(int argc, char **argv)
 	test_msrs();
 	test_faults();
 	test_round_trip();
+	test_legacy_l2();
+	test_real_mode_l2();
 	test_gif();
 	test_vmload_vmsave();
 	test_l2_insns();
