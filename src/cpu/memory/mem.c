@@ -5,6 +5,7 @@
 #include "cpu/fault.h"
 #include "cpu/memory/mmu.h"
 #include "cpu/step.h"
+#include "debug/hook.h"
 #include "machine/machine.h"
 #include "vmx/vmx.h"
 
@@ -16,6 +17,8 @@ static u64 read_in_page(struct cpu *c, u64 lin, unsigned size, unsigned acc)
 	if (likely(e->host != NULL))
 		return load_le(e->host + (lin & 0xfff), size);
 	cpu_kick(c); /* MMIO may change what is deliverable */
+	if (unlikely(debug_watch_on) && !(acc & ACC_X))
+		debug_watch_access(c, lin, size, false);
 	if (unlikely(c->vmx.nonroot) && vmx_apic_access_page(c, e->gpa))
 		return vmx_apic_access_read(c, (unsigned)(lin & 0xfff), size, acc);
 	return phys_read(&c->machine->mem, e->gpa | (lin & 0xfff), size);
@@ -46,6 +49,8 @@ static void write_in_page(struct cpu *c, struct tlb_entry *e, u64 lin, unsigned 
 		store_le(e->host + (lin & 0xfff), size, val);
 	} else {
 		cpu_kick(c); /* MMIO may change what is deliverable */
+		if (unlikely(debug_watch_on))
+			debug_watch_access(c, lin, size, true);
 		if (unlikely(c->vmx.nonroot) && vmx_apic_access_page(c, e->gpa))
 			vmx_apic_access_write(c, (unsigned)(lin & 0xfff), size, val);
 		else
