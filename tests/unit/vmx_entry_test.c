@@ -634,6 +634,40 @@ static void test_exit_exception_bitmap(void **state)
 	machine_free(&h->m);
 }
 
+/* SDM "Changes to Instruction Behavior in VMX Non-Root Operation": with
+ * "enable RDTSCP" 0, RDTSCP and RDPID are #UD (found by kvm-unit-tests'
+ * "disable RDTSCP" test); with it 1 both execute */
+static void test_enable_rdtscp_ud(void **state)
+{
+	static const struct { const char *what; u8 code[6]; u8 len; } insns[] = {
+		{ "RDTSCP", { 0x0f, 0x01, 0xf9, 0x0f, 0xa2 }, 5 },
+		{ "RDPID eax", { 0xf3, 0x0f, 0xc7, 0xf8, 0x0f, 0xa2 }, 6 },
+	};
+	for (size_t k = 0; k < ARRAY_SIZE(insns); k++) {
+		for (int enable = 0; enable < 2; enable++) {
+			valid_vmcs();
+			set(VMCS_EXCEPTION_BITMAP, 1u << VEC_UD);
+			or(VMCS_CPU_BASED_VM_EXEC_CONTROL, PROC_ACTIVATE_SECONDARY);
+			set(VMCS_SECONDARY_VM_EXEC_CONTROL, enable ? PROC2_ENABLE_RDTSCP : 0);
+			l2_code(insns[k].code, insns[k].len);
+			run_to_exit();
+			if (enable) { /* executed: the CPUID after it exits */
+				if (get(VMCS_EXIT_REASON) != 10)
+					fail_msg("%s enabled: exit reason %llu, want 10", insns[k].what,
+						 (unsigned long long)get(VMCS_EXIT_REASON));
+				assert_int_equal(get(VMCS_GUEST_RIP), L2_CODE + insns[k].len - 2);
+			} else {
+				if (get(VMCS_EXIT_REASON) != 0)
+					fail_msg("%s disabled: exit reason %llu, want 0 (#UD)", insns[k].what,
+						 (unsigned long long)get(VMCS_EXIT_REASON));
+				assert_int_equal(get(VMCS_EXIT_INTR_INFO), 6 | (3 << 8) | BIT(31));
+				assert_int_equal(get(VMCS_GUEST_RIP), L2_CODE);
+			}
+			machine_free(&h->m);
+		}
+	}
+}
+
 static void test_cr0_read_shadow(void **state)
 {
 	/* mov rax, cr0; cpuid -- CR0.TS owned by L1 reads from the shadow */
@@ -2301,6 +2335,7 @@ int main(void)
 		cmocka_unit_test(test_exit_rdmsr),
 		cmocka_unit_test(test_exit_cr3_load),
 		cmocka_unit_test(test_exit_exception_bitmap),
+		cmocka_unit_test(test_enable_rdtscp_ud),
 		cmocka_unit_test(test_cr0_read_shadow),
 		cmocka_unit_test(test_exit_intr_window),
 		cmocka_unit_test(test_tpr_shadow),
