@@ -141,7 +141,12 @@ static enum entry_check check_controls(const struct cpu *c)
 			return EC_ENTRY_INTR_NMI_VECTOR;
 		if (type == EV_HW_EXC && vec > 31)
 			return EC_ENTRY_INTR_HW_VECTOR;
-		bool want_err = type == EV_HW_EXC && (vmcs_get(c, VMCS_GUEST_CR0) & CR0_PE) &&
+		/* ENTRY_INTR_ERROR: condition (1) is "the 'unrestricted guest'
+		 * VM-execution control is 0; or ... CR0.PE is set": without
+		 * unrestricted guest the guest's CR0.PE does not matter */
+		bool prot = !(vmx_proc2(c) & PROC2_UNRESTRICTED_GUEST) ||
+			    (vmcs_get(c, VMCS_GUEST_CR0) & CR0_PE);
+		bool want_err = type == EV_HW_EXC && prot &&
 				(vec == 8 || vec == 10 || vec == 11 || vec == 12 || vec == 13 ||
 				 vec == 14 || vec == 17);
 		if (((ii & INTR_INFO_HAS_ERROR) != 0) != want_err)

@@ -634,6 +634,30 @@ static void test_exit_exception_bitmap(void **state)
 	machine_free(&h->m);
 }
 
+/* SDM "Checks on VM-Entry Control Fields": deliver-error-code is 1 iff
+ * (1) "unrestricted guest" is 0 or guest CR0.PE is 1, (2) the type is
+ * hardware exception and (3) the vector has an error code. With
+ * "unrestricted guest" 0 the guest's CR0.PE does not matter (found by
+ * kvm-unit-tests' vmx_controls_test "error code <-> (!URG || prot_mode)"):
+ * #GP without an error code is a VMfail (error 7, ENTRY_INTR_ERROR); with
+ * one, the control checks pass and entry fails later on the guest's CR0. */
+static void test_entry_errcode_urg(void **state)
+{
+	for (int with_err = 0; with_err < 2; with_err++) {
+		valid_vmcs();
+		andn(VMCS_GUEST_CR0, CR0_PE | CR0_PG);
+		set(VMCS_ENTRY_INTR_INFO, BIT(31) | (3 << 8) | (with_err ? BIT(11) : 0) | 13);
+		enum outcome got = enter();
+		const char *fired = vmx_check_id(vmx_last_failed_check());
+		if (!with_err && (got != FAIL_CTRL || strcmp(fired, "ENTRY_INTR_ERROR")))
+			fail_msg("#GP without error code, URG 0, CR0.PE 0: outcome %d, check %s", got, fired);
+		if (with_err && (got == FAIL_CTRL || got == ENTERED))
+			fail_msg("#GP with error code, URG 0, CR0.PE 0: outcome %d, check %s (want a guest-state failure)",
+				 got, fired);
+		machine_free(&h->m);
+	}
+}
+
 /* SDM "Changes to Instruction Behavior in VMX Non-Root Operation": with
  * "enable RDTSCP" 0, RDTSCP and RDPID are #UD (found by kvm-unit-tests'
  * "disable RDTSCP" test); with it 1 both execute */
@@ -2336,6 +2360,7 @@ int main(void)
 		cmocka_unit_test(test_exit_cr3_load),
 		cmocka_unit_test(test_exit_exception_bitmap),
 		cmocka_unit_test(test_enable_rdtscp_ud),
+		cmocka_unit_test(test_entry_errcode_urg),
 		cmocka_unit_test(test_cr0_read_shadow),
 		cmocka_unit_test(test_exit_intr_window),
 		cmocka_unit_test(test_tpr_shadow),
