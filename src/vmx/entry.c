@@ -242,6 +242,8 @@ static enum entry_check check_guest_segments(const struct cpu *c, bool ia32e, bo
 			continue;
 		}
 		if (s == SEG_LDTR) {
+			if (usable && (vmcs_get(c, vmx_guest_seg_sel[s]) & 4))
+				return EC_GUEST_LDTR_TI;
 			if (usable && (AR_TYPE(ar) != 2 || (ar & AR_S) || !(ar & AR_P)))
 				return EC_GUEST_LDTR;
 			if (usable && !msr_canonical(c, base))

@@ -328,6 +328,8 @@ static void c_segg(void) { set(VMCS_GUEST_DS_LIMIT, 0x1000); }
 static void c_csldb(void) { or(VMCS_GUEST_CS_AR_BYTES, AR_DB); }
 static void c_tr(void) { set(VMCS_GUEST_TR_AR_BYTES, 0x89); }
 static void c_ldtr(void) { set(VMCS_GUEST_LDTR_AR_BYTES, 0x83); }
+/* a usable LDT whose selector has TI set (kvm-unit-tests vmx_guest_state_area_test) */
+static void c_ldtrti(void) { set(VMCS_GUEST_LDTR_SELECTOR, 0x5c); set(VMCS_GUEST_LDTR_AR_BYTES, 0x82); }
 static void c_gbase(void) { set(VMCS_GUEST_FS_BASE, 0x0000800000000000ull); }
 static void c_dtr(void) { set(VMCS_GUEST_GDTR_LIMIT, 0x10000); }
 static void c_rip(void) { set(VMCS_GUEST_RIP, 0x0000800000000000ull); }
@@ -453,6 +455,7 @@ static const struct negative {
 	{ "GUEST_CS_L_DB", c_csldb, EXIT33 },
 	{ "GUEST_TR", c_tr, EXIT33 },
 	{ "GUEST_LDTR", c_ldtr, EXIT33 },
+	{ "GUEST_LDTR_TI", c_ldtrti, EXIT33 },
 	{ "GUEST_SEG_BASES", c_gbase, EXIT33 },
 	{ "GUEST_DTR", c_dtr, EXIT33 },
 	{ "GUEST_RIP", c_rip, EXIT33 },
