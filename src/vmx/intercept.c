@@ -258,6 +258,27 @@ void vmx_icpt_exception(struct cpu *c, u8 vec, unsigned type, bool has_err, u32 
 	vmx_exit(c, EXIT_REASON_EXCEPTION_NMI, &info);
 }
 
+/* #DB, called where a debug exception is raised and before DR6 (or DR7.GD)
+ * would be written: SDM "Architectural State Before a VM Exit": a debug
+ * exception that causes a VM exit does not update DR6 or DR7; "Exit
+ * Qualification for Debug Exceptions": B0-B3 (bits 3:0), BD (13), BS (14),
+ * the rest 0. `trap`: the #DB delivers the pending debug exceptions, which
+ * the exit consumes (none is left for the pending-debug-exceptions field). */
+void vmx_icpt_db(struct cpu *c, u64 dr6_bits, bool trap)
+{
+	if (!(((u32)vmcs_get(c, VMCS_EXCEPTION_BITMAP) >> VEC_DB) & 1))
+		return;
+	struct vmx_exit_info info = {
+		.intr_info = VEC_DB | (EV_HW_EXC << 8) | INTR_INFO_VALID,
+		.qual = dr6_bits & (0xfull | DR6_BD | DR6_BS),
+	};
+	if (trap) {
+		c->pending_db = 0;
+		c->pending_dr6 = 0;
+	}
+	vmx_exit(c, EXIT_REASON_EXCEPTION_NMI, &info);
+}
+
 /* --- external interrupts: SDM "External Interrupts" in "Other Causes of
  * VM Exits": with external-interrupt exiting an interrupt the APIC has
  * for the guest exits (reason 1), whatever RFLAGS.IF; with "acknowledge

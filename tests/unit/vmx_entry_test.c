@@ -637,6 +637,56 @@ static void test_exit_exception_bitmap(void **state)
 	machine_free(&h->m);
 }
 
+/* SDM "Architectural State Before a VM Exit": a #DB that causes a VM exit
+ * leaves DR6 (and DR7) alone; "Exit Qualification for Debug Exceptions":
+ * B0-B3, BD, BS. A single-step trap after NOP, an execute breakpoint and a
+ * general-detect fault, each intercepted by bit 1 of the exception bitmap
+ * (found by kvm-unit-tests vmx_db_test) */
+static void test_db_exit_qual(void **state)
+{
+	static const u8 nop_cpuid[] = { 0x90, 0x0f, 0xa2 };
+	static const u8 movdr[] = { 0x0f, 0x21, 0xc0 }; /* mov rax, dr0 */
+	const u64 dr6 = DR6_FIXED1 | 0xa | DR6_BS; /* stale bits that must stay */
+	for (int k = 0; k < 3; k++) {
+		valid_vmcs();
+		set(VMCS_EXCEPTION_BITMAP, 1u << 1);
+		or(VMCS_VM_ENTRY_CONTROLS, ENTRY_LOAD_DEBUG_CONTROLS);
+		h->c->dr[6] = dr6;
+		u64 want_qual = 0, want_rip = L2_CODE;
+		if (k == 0) {
+			set(VMCS_GUEST_RFLAGS, RFLAGS_FIXED | RFLAGS_TF);
+			l2_code(nop_cpuid, sizeof(nop_cpuid));
+			want_qual = DR6_BS;
+			want_rip = L2_CODE + 1;
+		} else if (k == 1) {
+			h->c->dr[0] = L2_CODE;
+			set(VMCS_GUEST_DR7, 0x401); /* L0, execute */
+			l2_code(nop_cpuid, sizeof(nop_cpuid));
+			want_qual = 1;
+		} else {
+			set(VMCS_GUEST_DR7, 0x400 | DR7_GD);
+			l2_code(movdr, sizeof(movdr));
+			want_qual = DR6_BD;
+		}
+		run_to_exit();
+		if (get(VMCS_EXIT_REASON) != 0)
+			fail_msg("case %d: exit reason %llu, want 0 (#DB)", k,
+				 (unsigned long long)get(VMCS_EXIT_REASON));
+		assert_int_equal(get(VMCS_EXIT_INTR_INFO), 1 | (3 << 8) | BIT(31));
+		if (get(VMCS_EXIT_QUALIFICATION) != want_qual)
+			fail_msg("case %d: qualification %#llx, want %#llx", k,
+				 (unsigned long long)get(VMCS_EXIT_QUALIFICATION), (unsigned long long)want_qual);
+		assert_int_equal(get(VMCS_GUEST_RIP), want_rip);
+		assert_int_equal(get(VMCS_GUEST_PENDING_DBG_EXCEPTIONS), 0);
+		if (k == 2)
+			assert_true(get(VMCS_GUEST_DR7) & DR7_GD);
+		if (h->c->dr[6] != dr6)
+			fail_msg("case %d: DR6 %#llx, want it unchanged %#llx", k,
+				 (unsigned long long)h->c->dr[6], (unsigned long long)dr6);
+		machine_free(&h->m);
+	}
+}
+
 /* SDM "Checks on VM-Entry Control Fields": deliver-error-code is 1 iff
  * (1) "unrestricted guest" is 0 or guest CR0.PE is 1, (2) the type is
  * hardware exception and (3) the vector has an error code. With
@@ -2364,6 +2414,7 @@ int main(void)
 		cmocka_unit_test(test_exit_exception_bitmap),
 		cmocka_unit_test(test_enable_rdtscp_ud),
 		cmocka_unit_test(test_entry_errcode_urg),
+		cmocka_unit_test(test_db_exit_qual),
 		cmocka_unit_test(test_cr0_read_shadow),
 		cmocka_unit_test(test_exit_intr_window),
 		cmocka_unit_test(test_tpr_shadow),
