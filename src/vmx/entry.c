@@ -531,6 +531,11 @@ void vmx_vmentry(struct cpu *c, bool launch)
 		if (type == EV_SW_INT || type == EV_SW_EXC || type == EV_PRIV_SW_EXC)
 			c->next_rip = c->rip + vmcs_get(c, VMCS_ENTRY_INSTRUCTION_LEN);
 		c->activity = ACT_ACTIVE;
+		/* SDM "Vectored-Event Injection": the injected event is
+		 * delivered as if it had occurred normally, without a VM exit:
+		 * the exception bitmap is not consulted for it (only for an
+		 * exception its delivery causes) */
+		c->vmx.injecting = 1;
 		cpu_deliver(c, (u8)INTR_INFO_VECTOR(ii), (enum event_type)type,
 			    (ii & INTR_INFO_HAS_ERROR) != 0,
 			    (u32)vmcs_get(c, VMCS_ENTRY_EXCEPTION_ERROR_CODE));

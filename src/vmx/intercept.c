@@ -232,6 +232,11 @@ void vmx_icpt_lmsw(struct cpu *c, const struct insn *i, u16 src)
  * of the bitmap being set. INT n (type 4) never consults the bitmap. --- */
 void vmx_icpt_exception(struct cpu *c, u8 vec, unsigned type, bool has_err, u32 err)
 {
+	/* the event VM entry injects (vmx/entry.c) does not exit */
+	if (c->vmx.injecting) {
+		c->vmx.injecting = 0;
+		return;
+	}
 	if (type != EV_HW_EXC && type != EV_SW_EXC && type != EV_PRIV_SW_EXC)
 		return;
 	u32 bitmap = (u32)vmcs_get(c, VMCS_EXCEPTION_BITMAP);

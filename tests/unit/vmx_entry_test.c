@@ -2261,6 +2261,38 @@ static void test_timer_zero(void **state)
 	machine_free(&h->m);
 }
 
+/* The VMX-preemption timer with value 0 exits "before execution of any
+ * instruction following VM entry ... after any event injection" and after
+ * the pending debug exceptions are delivered (SDM "VMX-Preemption Timer",
+ * "Event Priority"): RIP is the #DB handler's first instruction. An injected
+ * #DB does not consult the exception bitmap (SDM "Vectored-Event
+ * Injection": the event is delivered as if it occurred normally, without a
+ * VM exit). Found by kvm-unit-tests vmx_preemption_timer_zero_test. */
+static void test_timer_zero_after_db(void **state)
+{
+	static const u8 code[] = { 0x90, 0x90 };
+	for (int k = 0; k < 2; k++) {
+		valid_vmcs();
+		or(VMCS_PIN_BASED_VM_EXEC_CONTROL, PIN_PREEMPTION_TIMER);
+		set(VMCS_VMX_PREEMPTION_TIMER_VALUE, 0);
+		if (k == 0) {
+			set(VMCS_GUEST_PENDING_DBG_EXCEPTIONS, DR6_BS);
+		} else {
+			set(VMCS_EXCEPTION_BITMAP, 1u << 1);
+			set(VMCS_ENTRY_INTR_INFO, 1 | (3 << 8) | BIT(31));
+		}
+		l2_code(code, sizeof(code));
+		run_to_exit();
+		if (get(VMCS_EXIT_REASON) != 52 || get(VMCS_GUEST_RIP) != H_VECTORS + 16)
+			fail_msg("case %d: exit reason %llu at RIP %#llx, want 52 at %#llx", k,
+				 (unsigned long long)get(VMCS_EXIT_REASON),
+				 (unsigned long long)get(VMCS_GUEST_RIP),
+				 (unsigned long long)(H_VECTORS + 16));
+		assert_int_equal(get(VMCS_GUEST_ACTIVITY_STATE), 0);
+		machine_free(&h->m);
+	}
+}
+
 /* the timer counts down once per 2^5 TSC ticks (IA32_VMX_MISC[4:0] = 5) of
  * virtual time: value 3 expires between 65 and 96 ns (instructions) into
  * `jmp $`; an exit before that saves what is left */
@@ -2415,6 +2447,7 @@ int main(void)
 		cmocka_unit_test(test_enable_rdtscp_ud),
 		cmocka_unit_test(test_entry_errcode_urg),
 		cmocka_unit_test(test_db_exit_qual),
+		cmocka_unit_test(test_timer_zero_after_db),
 		cmocka_unit_test(test_cr0_read_shadow),
 		cmocka_unit_test(test_exit_intr_window),
 		cmocka_unit_test(test_tpr_shadow),
