@@ -279,6 +279,16 @@ enum { APIC_ACC_READ = 0, APIC_ACC_WRITE = 1, APIC_ACC_FETCH = 2, APIC_ACC_EVENT
 static noreturn_fn void apic_access_exit(struct cpu *c, unsigned off, unsigned type)
 {
 	struct vmx_exit_info info = { .qual = (off & 0xfff) | ((u64)type << 12) };
+	/* SDM "Information for VM Exits Due to Instruction Execution": the
+	 * VM-exit instruction length is undefined for an APIC-access exit
+	 * from a data access during instruction execution ("All VM exits
+	 * other than those listed ... leave this field undefined"); nestbox
+	 * reports the accessing instruction's length there, as processors
+	 * do (kvm-unit-tests apic_reg_virt_test skips the access by it).
+	 * During event delivery, exit.c's record() gives the software
+	 * event's length, which that section does define. */
+	if (type == APIC_ACC_READ || type == APIC_ACC_WRITE)
+		info.insn_len = (u32)(c->next_rip - c->rip);
 	vmx_exit(c, EXIT_REASON_APIC_ACCESS, &info);
 }
 

@@ -198,7 +198,11 @@ static u64 ept_build(void)
 }
 
 /* L2 programs: one access at addr, recording its address */
-#define AT(insn) "lea 1f(%%rip), %%r11\n\tmov %%r11, %[at]\n1:\t" insn
+/* (l2_end: the end of that instruction) */
+volatile u64 l2_end;
+#define AT(insn)                                                                            \
+	"lea 1f(%%rip), %%r11\n\tmov %%r11, %[at]\n\tlea 2f(%%rip), %%r11\n\t"                  \
+	"mov %%r11, l2_end(%%rip)\n1:\t" insn "\n2:"
 static u64 l2_read32(u64 addr)
 {
 	u32 v;
@@ -259,6 +263,12 @@ static void access_exits(const char *what, u64 (*fn)(u64), u64 arg, bool ept, u6
 	u64 rip = fn == l2_call ? arg : l2_at;
 	report(vmx_guest_rip() == rip, "%s: guest RIP %#llx is the access (%#llx)", what,
 	       vmx_guest_rip(), rip);
+	/* the VM-exit instruction length, undefined by the SDM for a data
+	 * access, is the accessing instruction's, as processors report it */
+	if (fn != l2_call)
+		report(vmx_exit_insn_len() == l2_end - l2_at,
+		       "%s: VM-exit instruction length %u is the instruction's (%llu)", what,
+		       vmx_exit_insn_len(), l2_end - l2_at);
 }
 
 static void test_apic_access(bool ept)
