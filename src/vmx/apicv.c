@@ -353,8 +353,9 @@ u64 vmx_apic_access_read(struct cpu *c, unsigned off, unsigned size, unsigned ac
  * 17:16, 13) and bit 12 (delivery status) are all 0; bits 19:18
  * (destination shorthand) are 01B (self); bit 15 (trigger mode) is 0
  * (edge); bits 10:8 (delivery mode) are 000B (fixed); and bits 7:4 (the
- * upper half of the vector) are not 0000B"); anything else -> an
- * APIC-write VM exit (reason 56, trap-like, the qualification is the
+ * upper half of the vector) are not 0000B"); ICR high (310H-313H): "the
+ * processor clears bytes 2:0 of VICR_HI. No other virtualization or VM
+ * exit occurs"; anything else -> an APIC-write VM exit (reason 56, trap-like, the qualification is the
  * page offset: "APIC-Write VM Exits") */
 static void apic_write_emulation(struct cpu *c, unsigned off)
 {
@@ -365,6 +366,10 @@ static void apic_write_emulation(struct cpu *c, unsigned off)
 		/* "the processor clears bytes 81H-83H of the virtual-APIC page" */
 		vmx_vapic_write(c, VAPIC_TPR, vmx_vapic_read(c, VAPIC_TPR) & 0xff);
 		tpr_virtualization(c);
+		return;
+	}
+	if (reg == VAPIC_ICR_HI) {
+		vmx_vapic_write(c, VAPIC_ICR_HI, vmx_vapic_read(c, VAPIC_ICR_HI) & 0xff000000u);
 		return;
 	}
 	if (vid && reg == VAPIC_EOI) {

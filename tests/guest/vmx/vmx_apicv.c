@@ -332,6 +332,7 @@ static void test_apic_tpr_threshold(void)
 static u64 l2_reg_virt(u64 base)
 {
 	u32 id = *(volatile u32 *)(base + 0x20);
+	*(volatile u32 *)(base + 0x310) = 0xffffffffu;   /* ICR high: no exit */
 	asm volatile(AT("movl $0xb, 0x3e0(%[a])") : [at] "=m"(l2_at) : [a] "r"(base) : "r11", "memory");
 	return id;
 }
@@ -432,6 +433,7 @@ static void test_register_virt(void)
 	vmcs_set(TPR_THRESHOLD, 0);
 	vapic[0x20 / 4] = 0x3000000;
 	vapic[0x3e0 / 4] = 0;
+	vapic[0x310 / 4] = 0;
 	l2_at = 0;
 	if (!launched("register virtualization", vmx_launch()))
 		return;
@@ -441,6 +443,11 @@ static void test_register_virt(void)
 	report(vapic[0x3e0 / 4] == 0xb && vmx_guest_rip() > l2_at && vmx_guest_rip() - l2_at <= 15,
 	       "APIC write is trap-like: the value is in the virtual-APIC page (%#x), guest RIP "
 	       "%#llx after the write at %#llx", vapic[0x3e0 / 4], vmx_guest_rip(), l2_at);
+	/* SDM "APIC-Write Emulation": 310H-313H (ICR high) "clears bytes 2:0
+	 * of VICR_HI. No other virtualization or VM exit occurs" */
+	report(vapic[0x310 / 4] == 0xff000000u,
+	       "the earlier write of FFFFFFFFH to ICR high caused no exit and left %#x (FF000000H)",
+	       vapic[0x310 / 4]);
 	int r = vmx_resume();
 	report(r == VMX_OK && vmx_l2_finished() && vmx_guest_regs.rax == 0x3000000,
 	       "the read of the APIC ID came from the virtual-APIC page (%#llx)", vmx_guest_regs.rax);
