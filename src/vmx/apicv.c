@@ -477,7 +477,8 @@ bool vmx_x2apic_read(struct cpu *c, u32 idx, u64 *val)
  * virtualization"; "If ECX contains 83FH (self-IPI MSR): #GP(0) if bits
  * 63:8 are not 0; otherwise the instruction writes EDX:EAX to offset
  * 3F0H on the virtual-APIC page and performs self-IPI virtualization with
- * the vector in EAX[7:0]". */
+ * the vector in EAX[7:0]" when EAX[7:4] is not 0000B, else causes an
+ * APIC-write VM exit (qualification 3F0H). */
 bool vmx_x2apic_write(struct cpu *c, u32 idx, u64 val)
 {
 	u32 p2 = vmx_proc2(c);
@@ -498,6 +499,12 @@ bool vmx_x2apic_write(struct cpu *c, u32 idx, u64 val)
 		break;
 	default:
 		phys_write(&c->machine->mem, vapic_base(c) + VAPIC_SELF_IPI, 8, val);
+		/* a vector below 16 (EAX[7:4] = 0000B) is not virtualized: an
+		 * APIC-write VM exit as if there had been a write access to page
+		 * offset 3F0H, as for the ICR-low path of "APIC-Write Emulation"
+		 * ("bits 7:4 (the upper half of the vector) are not 0000B") */
+		if (!(val & 0xf0))
+			trap_exit(c, EXIT_REASON_APIC_WRITE, VAPIC_SELF_IPI);
 		self_ipi_virtualization(c, (u8)val);
 		break;
 	}

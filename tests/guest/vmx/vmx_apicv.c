@@ -488,6 +488,7 @@ static u64 l2_vid_x2apic(u64 arg)
 	asm volatile("sti; nop; cli" ::: "memory");  /* now 52H */
 	wrmsr_l2(0x83f, 0x47);                        /* its EOI exits */
 	asm volatile("sti; nop; cli" ::: "memory");
+	wrmsr_l2(0x83f, 0x0c);                        /* vector < 16: APIC write */
 	return seen;
 }
 
@@ -545,6 +546,15 @@ static void test_vid(void)
 	       "after the last EOI: RVI/SVI %#llx, VPPR %#x", vmcs_get(GUEST_INTR_STATUS),
 	       vapic[0xa0 / 4]);
 	int r = vmx_resume();
+	/* a self IPI of a vector below 16 is not virtualized: an APIC-write
+	 * VM exit (trap-like, qualification 3F0H), nothing in VIRR */
+	report(r == VMX_OK && vmx_exit_reason() == EXIT_REASON_APIC_WRITE &&
+		       vmx_exit_qual() == 0x3f0 && vapic[0x3f0 / 4] == 0x0c &&
+		       vmcs_get(GUEST_INTR_STATUS) == 0 && vapic[0x200 / 4] == 0,
+	       "x2APIC self IPI of vector 0CH: exit reason %u (56), qualification %#llx (3F0H), "
+	       "3F0H holds %#x, RVI/SVI %#llx, VIRR[31:0] %#x", vmx_exit_reason(), vmx_exit_qual(),
+	       vapic[0x3f0 / 4], vmcs_get(GUEST_INTR_STATUS), vapic[0x200 / 4]);
+	r = vmx_resume();
 	report(r == VMX_OK && vmx_l2_finished() && vmx_guest_regs.rax == 2,
 	       "52H waited while VTPR was 50H (%llu interrupts before CR8 = 0), L2 finished",
 	       vmx_guest_regs.rax);
