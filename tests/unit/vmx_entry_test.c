@@ -864,7 +864,9 @@ static void test_apic_access(void **state)
 	assert_int_equal(get(VMCS_EXIT_REASON), 44);
 	assert_int_equal(get(VMCS_EXIT_QUALIFICATION), 0x020 | (0 << 12));
 	assert_int_equal(get(VMCS_GUEST_RIP), L2_CODE + 18);
-	assert_int_equal(get(VMCS_EXIT_INSTRUCTION_LEN), 0);
+	/* undefined by the SDM for a data access; nestbox reports the
+	 * instruction's length (vmx/apicv.c apic_access_exit) */
+	assert_int_equal(get(VMCS_EXIT_INSTRUCTION_LEN), 7);
 	assert_int_equal(h->c->gpr[RAX] & 0xffffffff, 0x40);
 	/* the write cleared bytes 81H-83H ("APIC-Write Emulation") */
 	assert_int_equal(phys_read(&h->m.mem, VAPIC + 0x80, 4), 0x30);
