@@ -559,6 +559,9 @@ bool cpu_handle_events(struct cpu *c)
 	if (c->vmx.nonroot)
 		vmx_mtf_exit_if_pending(c);
 	if (db_ready(c)) {
+		/* VMX non-root: an intercepted #DB exits before DR6 changes */
+		if (c->vmx.nonroot)
+			vmx_icpt_db(c, c->pending_dr6, true);
 		cpu_debug_commit_dr6(c);
 		wake(c);
 		cpu_deliver(c, VEC_DB, EV_HW_EXC, false, 0);

@@ -126,8 +126,14 @@ static always_inline bool boundary(struct cpu *c)
 		return true;
 	if (c->activity == ACT_SHUTDOWN)
 		return false;
+	/* In VMX non-root operation the boundary after an event's delivery is
+	 * still before the handler's first instruction: what comes after
+	 * debug traps in the SDM's "Event Priority" (the VMX-preemption
+	 * timer, the NMI window, an MTF VM exit after delivery) is taken
+	 * there, not after the handler's first block */
 	if (cpu_event_ready(c))
-		cpu_handle_events(c);
+		while (cpu_handle_events(c) && unlikely(c->vmx.nonroot) && cpu_event_ready(c))
+			;
 	return c->activity == ACT_ACTIVE;
 }
 

@@ -16,6 +16,7 @@ struct cpu;
 #define VAPIC_ISR      0x100
 #define VAPIC_IRR      0x200
 #define VAPIC_ICR_LO   0x300
+#define VAPIC_ICR_HI   0x310
 #define VAPIC_SELF_IPI 0x3f0
 
 /* MOV to/from CR8 in non-root operation with "use TPR shadow" (and no

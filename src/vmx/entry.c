@@ -141,7 +141,12 @@ static enum entry_check check_controls(const struct cpu *c)
 			return EC_ENTRY_INTR_NMI_VECTOR;
 		if (type == EV_HW_EXC && vec > 31)
 			return EC_ENTRY_INTR_HW_VECTOR;
-		bool want_err = type == EV_HW_EXC && (vmcs_get(c, VMCS_GUEST_CR0) & CR0_PE) &&
+		/* ENTRY_INTR_ERROR: condition (1) is "the 'unrestricted guest'
+		 * VM-execution control is 0; or ... CR0.PE is set": without
+		 * unrestricted guest the guest's CR0.PE does not matter */
+		bool prot = !(vmx_proc2(c) & PROC2_UNRESTRICTED_GUEST) ||
+			    (vmcs_get(c, VMCS_GUEST_CR0) & CR0_PE);
+		bool want_err = type == EV_HW_EXC && prot &&
 				(vec == 8 || vec == 10 || vec == 11 || vec == 12 || vec == 13 ||
 				 vec == 14 || vec == 17);
 		if (((ii & INTR_INFO_HAS_ERROR) != 0) != want_err)
@@ -237,6 +242,8 @@ static enum entry_check check_guest_segments(const struct cpu *c, bool ia32e, bo
 			continue;
 		}
 		if (s == SEG_LDTR) {
+			if (usable && (vmcs_get(c, vmx_guest_seg_sel[s]) & 4))
+				return EC_GUEST_LDTR_TI;
 			if (usable && (AR_TYPE(ar) != 2 || (ar & AR_S) || !(ar & AR_P)))
 				return EC_GUEST_LDTR;
 			if (usable && !msr_canonical(c, base))
@@ -524,6 +531,11 @@ void vmx_vmentry(struct cpu *c, bool launch)
 		if (type == EV_SW_INT || type == EV_SW_EXC || type == EV_PRIV_SW_EXC)
 			c->next_rip = c->rip + vmcs_get(c, VMCS_ENTRY_INSTRUCTION_LEN);
 		c->activity = ACT_ACTIVE;
+		/* SDM "Vectored-Event Injection": the injected event is
+		 * delivered as if it had occurred normally, without a VM exit:
+		 * the exception bitmap is not consulted for it (only for an
+		 * exception its delivery causes) */
+		c->vmx.injecting = 1;
 		cpu_deliver(c, (u8)INTR_INFO_VECTOR(ii), (enum event_type)type,
 			    (ii & INTR_INFO_HAS_ERROR) != 0,
 			    (u32)vmcs_get(c, VMCS_ENTRY_EXCEPTION_ERROR_CODE));

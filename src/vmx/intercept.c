@@ -232,6 +232,11 @@ void vmx_icpt_lmsw(struct cpu *c, const struct insn *i, u16 src)
  * of the bitmap being set. INT n (type 4) never consults the bitmap. --- */
 void vmx_icpt_exception(struct cpu *c, u8 vec, unsigned type, bool has_err, u32 err)
 {
+	/* the event VM entry injects (vmx/entry.c) does not exit */
+	if (c->vmx.injecting) {
+		c->vmx.injecting = 0;
+		return;
+	}
 	if (type != EV_HW_EXC && type != EV_SW_EXC && type != EV_PRIV_SW_EXC)
 		return;
 	u32 bitmap = (u32)vmcs_get(c, VMCS_EXCEPTION_BITMAP);
@@ -255,6 +260,27 @@ void vmx_icpt_exception(struct cpu *c, u8 vec, unsigned type, bool has_err, u32 
 		info.qual = c->pending_dr6;
 	if (type != EV_HW_EXC)
 		info.insn_len = (u32)(c->next_rip - c->rip);
+	vmx_exit(c, EXIT_REASON_EXCEPTION_NMI, &info);
+}
+
+/* #DB, called where a debug exception is raised and before DR6 (or DR7.GD)
+ * would be written: SDM "Architectural State Before a VM Exit": a debug
+ * exception that causes a VM exit does not update DR6 or DR7; "Exit
+ * Qualification for Debug Exceptions": B0-B3 (bits 3:0), BD (13), BS (14),
+ * the rest 0. `trap`: the #DB delivers the pending debug exceptions, which
+ * the exit consumes (none is left for the pending-debug-exceptions field). */
+void vmx_icpt_db(struct cpu *c, u64 dr6_bits, bool trap)
+{
+	if (!(((u32)vmcs_get(c, VMCS_EXCEPTION_BITMAP) >> VEC_DB) & 1))
+		return;
+	struct vmx_exit_info info = {
+		.intr_info = VEC_DB | (EV_HW_EXC << 8) | INTR_INFO_VALID,
+		.qual = dr6_bits & (0xfull | DR6_BD | DR6_BS),
+	};
+	if (trap) {
+		c->pending_db = 0;
+		c->pending_dr6 = 0;
+	}
 	vmx_exit(c, EXIT_REASON_EXCEPTION_NMI, &info);
 }
 

@@ -25,7 +25,9 @@ struct vmx_state {
 	u8 vnmi_blocked;         /* virtual-NMI blocking ("virtual NMIs" = 1) */
 	u8 timer_expired;        /* the VMX-preemption timer reached 0 */
 	u8 ple_seen;             /* a PAUSE at CPL 0 since the last VM entry */
-	u8 pad[7];
+	u8 injecting;            /* VM entry is delivering the injected event:
+	                          * vmx_icpt_exception lets it pass (consumes it) */
+	u8 pad[6];
 	u64 ep4ta;               /* the EPT root of the last VM entry with EPT
 	                          * (the TLB's entries were made through it) */
 	/* "PAUSE-loop exiting": the TSC at the last PAUSE at CPL 0 and at the

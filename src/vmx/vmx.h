@@ -130,6 +130,7 @@ void vmx_icpt_lmsw(struct cpu *c, const struct insn *i, u16 src);
 /* an exception about to be delivered (cpu_deliver): exits if the
  * exception bitmap (and for #PF the error-code mask/match) says so */
 void vmx_icpt_exception(struct cpu *c, u8 vec, unsigned type, bool has_err, u32 err);
+void vmx_icpt_db(struct cpu *c, u64 dr6_bits, bool trap);
 /* an external interrupt the guest could take now: exits with
  * "external-interrupt exiting" (acknowledging it with "acknowledge
  * interrupt on exit"); returns false if it is left to the guest */

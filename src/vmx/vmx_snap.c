@@ -93,6 +93,7 @@ static const struct snap_field vmx_state_fields[] = {
 	SNAP_U8_MAX(struct vmx_state, vnmi_blocked, 1),
 	SNAP_U8_MAX(struct vmx_state, timer_expired, 1),
 	SNAP_U8_MAX(struct vmx_state, ple_seen, 1),
+	SNAP_DERIVED(struct vmx_state, injecting, "set and consumed within VM entry's event injection: 0 at every instruction boundary"),
 	SNAP_DERIVED(struct vmx_state, pad, "padding, always 0"),
 	SNAP_U64(struct vmx_state, ep4ta),
 	SNAP_U64(struct vmx_state, ple_last),

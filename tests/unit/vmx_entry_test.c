@@ -328,6 +328,8 @@ static void c_segg(void) { set(VMCS_GUEST_DS_LIMIT, 0x1000); }
 static void c_csldb(void) { or(VMCS_GUEST_CS_AR_BYTES, AR_DB); }
 static void c_tr(void) { set(VMCS_GUEST_TR_AR_BYTES, 0x89); }
 static void c_ldtr(void) { set(VMCS_GUEST_LDTR_AR_BYTES, 0x83); }
+/* a usable LDT whose selector has TI set (kvm-unit-tests vmx_guest_state_area_test) */
+static void c_ldtrti(void) { set(VMCS_GUEST_LDTR_SELECTOR, 0x5c); set(VMCS_GUEST_LDTR_AR_BYTES, 0x82); }
 static void c_gbase(void) { set(VMCS_GUEST_FS_BASE, 0x0000800000000000ull); }
 static void c_dtr(void) { set(VMCS_GUEST_GDTR_LIMIT, 0x10000); }
 static void c_rip(void) { set(VMCS_GUEST_RIP, 0x0000800000000000ull); }
@@ -453,6 +455,7 @@ static const struct negative {
 	{ "GUEST_CS_L_DB", c_csldb, EXIT33 },
 	{ "GUEST_TR", c_tr, EXIT33 },
 	{ "GUEST_LDTR", c_ldtr, EXIT33 },
+	{ "GUEST_LDTR_TI", c_ldtrti, EXIT33 },
 	{ "GUEST_SEG_BASES", c_gbase, EXIT33 },
 	{ "GUEST_DTR", c_dtr, EXIT33 },
 	{ "GUEST_RIP", c_rip, EXIT33 },
@@ -634,6 +637,114 @@ static void test_exit_exception_bitmap(void **state)
 	machine_free(&h->m);
 }
 
+/* SDM "Architectural State Before a VM Exit": a #DB that causes a VM exit
+ * leaves DR6 (and DR7) alone; "Exit Qualification for Debug Exceptions":
+ * B0-B3, BD, BS. A single-step trap after NOP, an execute breakpoint and a
+ * general-detect fault, each intercepted by bit 1 of the exception bitmap
+ * (found by kvm-unit-tests vmx_db_test) */
+static void test_db_exit_qual(void **state)
+{
+	static const u8 nop_cpuid[] = { 0x90, 0x0f, 0xa2 };
+	static const u8 movdr[] = { 0x0f, 0x21, 0xc0 }; /* mov rax, dr0 */
+	const u64 dr6 = DR6_FIXED1 | 0xa | DR6_BS; /* stale bits that must stay */
+	for (int k = 0; k < 3; k++) {
+		valid_vmcs();
+		set(VMCS_EXCEPTION_BITMAP, 1u << 1);
+		or(VMCS_VM_ENTRY_CONTROLS, ENTRY_LOAD_DEBUG_CONTROLS);
+		h->c->dr[6] = dr6;
+		u64 want_qual = 0, want_rip = L2_CODE;
+		if (k == 0) {
+			set(VMCS_GUEST_RFLAGS, RFLAGS_FIXED | RFLAGS_TF);
+			l2_code(nop_cpuid, sizeof(nop_cpuid));
+			want_qual = DR6_BS;
+			want_rip = L2_CODE + 1;
+		} else if (k == 1) {
+			h->c->dr[0] = L2_CODE;
+			set(VMCS_GUEST_DR7, 0x401); /* L0, execute */
+			l2_code(nop_cpuid, sizeof(nop_cpuid));
+			want_qual = 1;
+		} else {
+			set(VMCS_GUEST_DR7, 0x400 | DR7_GD);
+			l2_code(movdr, sizeof(movdr));
+			want_qual = DR6_BD;
+		}
+		run_to_exit();
+		if (get(VMCS_EXIT_REASON) != 0)
+			fail_msg("case %d: exit reason %llu, want 0 (#DB)", k,
+				 (unsigned long long)get(VMCS_EXIT_REASON));
+		assert_int_equal(get(VMCS_EXIT_INTR_INFO), 1 | (3 << 8) | BIT(31));
+		if (get(VMCS_EXIT_QUALIFICATION) != want_qual)
+			fail_msg("case %d: qualification %#llx, want %#llx", k,
+				 (unsigned long long)get(VMCS_EXIT_QUALIFICATION), (unsigned long long)want_qual);
+		assert_int_equal(get(VMCS_GUEST_RIP), want_rip);
+		assert_int_equal(get(VMCS_GUEST_PENDING_DBG_EXCEPTIONS), 0);
+		if (k == 2)
+			assert_true(get(VMCS_GUEST_DR7) & DR7_GD);
+		if (h->c->dr[6] != dr6)
+			fail_msg("case %d: DR6 %#llx, want it unchanged %#llx", k,
+				 (unsigned long long)h->c->dr[6], (unsigned long long)dr6);
+		machine_free(&h->m);
+	}
+}
+
+/* SDM "Checks on VM-Entry Control Fields": deliver-error-code is 1 iff
+ * (1) "unrestricted guest" is 0 or guest CR0.PE is 1, (2) the type is
+ * hardware exception and (3) the vector has an error code. With
+ * "unrestricted guest" 0 the guest's CR0.PE does not matter (found by
+ * kvm-unit-tests' vmx_controls_test "error code <-> (!URG || prot_mode)"):
+ * #GP without an error code is a VMfail (error 7, ENTRY_INTR_ERROR); with
+ * one, the control checks pass and entry fails later on the guest's CR0. */
+static void test_entry_errcode_urg(void **state)
+{
+	for (int with_err = 0; with_err < 2; with_err++) {
+		valid_vmcs();
+		andn(VMCS_GUEST_CR0, CR0_PE | CR0_PG);
+		set(VMCS_ENTRY_INTR_INFO, BIT(31) | (3 << 8) | (with_err ? BIT(11) : 0) | 13);
+		enum outcome got = enter();
+		const char *fired = vmx_check_id(vmx_last_failed_check());
+		if (!with_err && (got != FAIL_CTRL || strcmp(fired, "ENTRY_INTR_ERROR")))
+			fail_msg("#GP without error code, URG 0, CR0.PE 0: outcome %d, check %s", got, fired);
+		if (with_err && (got == FAIL_CTRL || got == ENTERED))
+			fail_msg("#GP with error code, URG 0, CR0.PE 0: outcome %d, check %s (want a guest-state failure)",
+				 got, fired);
+		machine_free(&h->m);
+	}
+}
+
+/* SDM "Changes to Instruction Behavior in VMX Non-Root Operation": with
+ * "enable RDTSCP" 0, RDTSCP and RDPID are #UD (found by kvm-unit-tests'
+ * "disable RDTSCP" test); with it 1 both execute */
+static void test_enable_rdtscp_ud(void **state)
+{
+	static const struct { const char *what; u8 code[6]; u8 len; } insns[] = {
+		{ "RDTSCP", { 0x0f, 0x01, 0xf9, 0x0f, 0xa2 }, 5 },
+		{ "RDPID eax", { 0xf3, 0x0f, 0xc7, 0xf8, 0x0f, 0xa2 }, 6 },
+	};
+	for (size_t k = 0; k < ARRAY_SIZE(insns); k++) {
+		for (int enable = 0; enable < 2; enable++) {
+			valid_vmcs();
+			set(VMCS_EXCEPTION_BITMAP, 1u << VEC_UD);
+			or(VMCS_CPU_BASED_VM_EXEC_CONTROL, PROC_ACTIVATE_SECONDARY);
+			set(VMCS_SECONDARY_VM_EXEC_CONTROL, enable ? PROC2_ENABLE_RDTSCP : 0);
+			l2_code(insns[k].code, insns[k].len);
+			run_to_exit();
+			if (enable) { /* executed: the CPUID after it exits */
+				if (get(VMCS_EXIT_REASON) != 10)
+					fail_msg("%s enabled: exit reason %llu, want 10", insns[k].what,
+						 (unsigned long long)get(VMCS_EXIT_REASON));
+				assert_int_equal(get(VMCS_GUEST_RIP), L2_CODE + insns[k].len - 2);
+			} else {
+				if (get(VMCS_EXIT_REASON) != 0)
+					fail_msg("%s disabled: exit reason %llu, want 0 (#UD)", insns[k].what,
+						 (unsigned long long)get(VMCS_EXIT_REASON));
+				assert_int_equal(get(VMCS_EXIT_INTR_INFO), 6 | (3 << 8) | BIT(31));
+				assert_int_equal(get(VMCS_GUEST_RIP), L2_CODE);
+			}
+			machine_free(&h->m);
+		}
+	}
+}
+
 static void test_cr0_read_shadow(void **state)
 {
 	/* mov rax, cr0; cpuid -- CR0.TS owned by L1 reads from the shadow */
@@ -753,7 +864,9 @@ static void test_apic_access(void **state)
 	assert_int_equal(get(VMCS_EXIT_REASON), 44);
 	assert_int_equal(get(VMCS_EXIT_QUALIFICATION), 0x020 | (0 << 12));
 	assert_int_equal(get(VMCS_GUEST_RIP), L2_CODE + 18);
-	assert_int_equal(get(VMCS_EXIT_INSTRUCTION_LEN), 0);
+	/* undefined by the SDM for a data access; nestbox reports the
+	 * instruction's length (vmx/apicv.c apic_access_exit) */
+	assert_int_equal(get(VMCS_EXIT_INSTRUCTION_LEN), 7);
 	assert_int_equal(h->c->gpr[RAX] & 0xffffffff, 0x40);
 	/* the write cleared bytes 81H-83H ("APIC-Write Emulation") */
 	assert_int_equal(phys_read(&h->m.mem, VAPIC + 0x80, 4), 0x30);
@@ -2150,6 +2263,38 @@ static void test_timer_zero(void **state)
 	machine_free(&h->m);
 }
 
+/* The VMX-preemption timer with value 0 exits "before execution of any
+ * instruction following VM entry ... after any event injection" and after
+ * the pending debug exceptions are delivered (SDM "VMX-Preemption Timer",
+ * "Event Priority"): RIP is the #DB handler's first instruction. An injected
+ * #DB does not consult the exception bitmap (SDM "Vectored-Event
+ * Injection": the event is delivered as if it occurred normally, without a
+ * VM exit). Found by kvm-unit-tests vmx_preemption_timer_zero_test. */
+static void test_timer_zero_after_db(void **state)
+{
+	static const u8 code[] = { 0x90, 0x90 };
+	for (int k = 0; k < 2; k++) {
+		valid_vmcs();
+		or(VMCS_PIN_BASED_VM_EXEC_CONTROL, PIN_PREEMPTION_TIMER);
+		set(VMCS_VMX_PREEMPTION_TIMER_VALUE, 0);
+		if (k == 0) {
+			set(VMCS_GUEST_PENDING_DBG_EXCEPTIONS, DR6_BS);
+		} else {
+			set(VMCS_EXCEPTION_BITMAP, 1u << 1);
+			set(VMCS_ENTRY_INTR_INFO, 1 | (3 << 8) | BIT(31));
+		}
+		l2_code(code, sizeof(code));
+		run_to_exit();
+		if (get(VMCS_EXIT_REASON) != 52 || get(VMCS_GUEST_RIP) != H_VECTORS + 16)
+			fail_msg("case %d: exit reason %llu at RIP %#llx, want 52 at %#llx", k,
+				 (unsigned long long)get(VMCS_EXIT_REASON),
+				 (unsigned long long)get(VMCS_GUEST_RIP),
+				 (unsigned long long)(H_VECTORS + 16));
+		assert_int_equal(get(VMCS_GUEST_ACTIVITY_STATE), 0);
+		machine_free(&h->m);
+	}
+}
+
 /* the timer counts down once per 2^5 TSC ticks (IA32_VMX_MISC[4:0] = 5) of
  * virtual time: value 3 expires between 65 and 96 ns (instructions) into
  * `jmp $`; an exit before that saves what is left */
@@ -2301,6 +2446,10 @@ int main(void)
 		cmocka_unit_test(test_exit_rdmsr),
 		cmocka_unit_test(test_exit_cr3_load),
 		cmocka_unit_test(test_exit_exception_bitmap),
+		cmocka_unit_test(test_enable_rdtscp_ud),
+		cmocka_unit_test(test_entry_errcode_urg),
+		cmocka_unit_test(test_db_exit_qual),
+		cmocka_unit_test(test_timer_zero_after_db),
 		cmocka_unit_test(test_cr0_read_shadow),
 		cmocka_unit_test(test_exit_intr_window),
 		cmocka_unit_test(test_tpr_shadow),

@@ -226,6 +226,12 @@ struct tlb_entry *mmu_translate(struct cpu *c, u64 lin, unsigned acc)
 				debug_log_walk(c, lin, err, r.entry, r.nr_entries);
 			cpu_page_fault(c, lin, err);
 		}
+		/* setting the leaf's dirty flag is a write to that entry: the
+		 * second stage must allow it (SDM "EPT Violations": "an access
+		 * ... to a guest paging-structure entry to set an accessed or
+		 * dirty flag" is a write; the accessed flags: walk.c) */
+		if (w.stage2 && (acc & ACC_W) && !r.dirty && !(r.leaf_s2perm & PT_W))
+			stage2_refused(c, lin, true, false, r.leaf_entry, PT_OK, r.leaf_s2perm, ACC_W);
 		pt_set_ad(c, &w, &r, (acc & ACC_W) != 0);
 		gpa = r.addr;
 		perm = tlb_perm(c, r.perm, r.pkey, r.dirty || (acc & ACC_W)); /* D was just set */

@@ -99,6 +99,8 @@ static bool read_entry(struct cpu *c, const struct pt_walker *w, u64 addr, unsig
 			return false;
 		}
 		pa = r2.addr;
+		r->leaf_entry = addr;
+		r->leaf_s2perm = r2.perm;
 		*e = phys_read(&c->machine->mem, pa, size);
 		/* setting this entry's accessed flag is a write to it (SDM
 		 * "EPT Violations": "an access ... to a guest paging-structure

@@ -78,6 +78,11 @@ struct pt_result {
 	/* the physical addresses of the entries used, top first (after the
 	 * second stage), to set their accessed and dirty flags */
 	u64 entry[5];
+	/* with a second stage: the last entry read (the leaf's, after a
+	 * complete walk), its address in this stage and what the second
+	 * stage grants there, for the write that sets its dirty flag */
+	u64 leaf_entry;
+	u8 leaf_s2perm;
 	/* PT_STAGE2: the second stage's own result and the address it was
 	 * asked to translate (the entry's address in this stage) */
 	struct pt_result_s2 {

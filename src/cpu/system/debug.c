@@ -3,6 +3,7 @@
 #include "cpu/system/debug.h"
 
 #include "cpu/fault.h"
+#include "vmx/vmx.h"
 
 static inline bool bp_enabled(u64 dr7, unsigned n) { return (dr7 >> (2 * n)) & 3; }
 static inline unsigned bp_rw(u64 dr7, unsigned n) { return (unsigned)(dr7 >> (16 + 4 * n)) & 3; }
@@ -33,6 +34,9 @@ void cpu_debug_check_insn(struct cpu *c)
 			hits |= BIT(n);
 	}
 	if (hits) {
+		/* VMX non-root: an intercepted #DB exits before DR6 changes */
+		if (c->vmx.nonroot)
+			vmx_icpt_db(c, hits, false);
 		c->dr[6] = (c->dr[6] & ~0xfull) | hits | DR6_FIXED1;
 		cpu_fault(c, VEC_DB, 0);
 	}

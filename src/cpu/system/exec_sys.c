@@ -202,10 +202,15 @@ void exec_rdpmc(struct cpu *c, const struct insn *i)
 	c->gpr[RDX] = (v >> 32) & 0xffff; /* counters are 48 bits wide */
 }
 
-/* RDPID r32/r64: IA32_TSC_AUX, no CR4.TSD rule */
+/* RDPID r32/r64: IA32_TSC_AUX, no CR4.TSD rule. SDM "Changes to
+ * Instruction Behavior in VMX Non-Root Operation" (RDPID): "If the 'enable
+ * RDTSCP' VM-execution control is 0, RDPID causes an invalid-opcode
+ * exception (#UD)." */
 void exec_rdpid(struct cpu *c, const struct insn *i)
 {
 	sys_need(c, FEAT_rdpid);
+	if (c->vmx.nonroot && !(vmx_proc2(c) & PROC2_ENABLE_RDTSCP))
+		cpu_ud(c);
 	reg_write(c, i->op[0].reg, i->op[0].size, c->msr.tsc_aux);
 }
 

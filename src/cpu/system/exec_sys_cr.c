@@ -267,6 +267,9 @@ void exec_mov_dr(struct cpu *c, const struct insn *i)
 	 * DR7.GD = 1 is a #DB fault with DR6.BD = 1; GD is cleared on entry
 	 * to the handler */
 	if (c->dr[7] & DR7_GD) {
+		/* VMX non-root: an intercepted #DB exits before DR6/DR7 change */
+		if (c->vmx.nonroot)
+			vmx_icpt_db(c, DR6_BD, false);
 		cpu_debug_merge_pending(c);
 		c->dr[6] |= DR6_BD;
 		c->dr[7] &= ~DR7_GD;

@@ -198,7 +198,11 @@ static u64 ept_build(void)
 }
 
 /* L2 programs: one access at addr, recording its address */
-#define AT(insn) "lea 1f(%%rip), %%r11\n\tmov %%r11, %[at]\n1:\t" insn
+/* (l2_end: the end of that instruction) */
+volatile u64 l2_end;
+#define AT(insn)                                                                            \
+	"lea 1f(%%rip), %%r11\n\tmov %%r11, %[at]\n\tlea 2f(%%rip), %%r11\n\t"                  \
+	"mov %%r11, l2_end(%%rip)\n1:\t" insn "\n2:"
 static u64 l2_read32(u64 addr)
 {
 	u32 v;
@@ -259,6 +263,12 @@ static void access_exits(const char *what, u64 (*fn)(u64), u64 arg, bool ept, u6
 	u64 rip = fn == l2_call ? arg : l2_at;
 	report(vmx_guest_rip() == rip, "%s: guest RIP %#llx is the access (%#llx)", what,
 	       vmx_guest_rip(), rip);
+	/* the VM-exit instruction length, undefined by the SDM for a data
+	 * access, is the accessing instruction's, as processors report it */
+	if (fn != l2_call)
+		report(vmx_exit_insn_len() == l2_end - l2_at,
+		       "%s: VM-exit instruction length %u is the instruction's (%llu)", what,
+		       vmx_exit_insn_len(), l2_end - l2_at);
 }
 
 static void test_apic_access(bool ept)
@@ -322,6 +332,7 @@ static void test_apic_tpr_threshold(void)
 static u64 l2_reg_virt(u64 base)
 {
 	u32 id = *(volatile u32 *)(base + 0x20);
+	*(volatile u32 *)(base + 0x310) = 0xffffffffu;   /* ICR high: no exit */
 	asm volatile(AT("movl $0xb, 0x3e0(%[a])") : [at] "=m"(l2_at) : [a] "r"(base) : "r11", "memory");
 	return id;
 }
@@ -422,6 +433,7 @@ static void test_register_virt(void)
 	vmcs_set(TPR_THRESHOLD, 0);
 	vapic[0x20 / 4] = 0x3000000;
 	vapic[0x3e0 / 4] = 0;
+	vapic[0x310 / 4] = 0;
 	l2_at = 0;
 	if (!launched("register virtualization", vmx_launch()))
 		return;
@@ -431,6 +443,11 @@ static void test_register_virt(void)
 	report(vapic[0x3e0 / 4] == 0xb && vmx_guest_rip() > l2_at && vmx_guest_rip() - l2_at <= 15,
 	       "APIC write is trap-like: the value is in the virtual-APIC page (%#x), guest RIP "
 	       "%#llx after the write at %#llx", vapic[0x3e0 / 4], vmx_guest_rip(), l2_at);
+	/* SDM "APIC-Write Emulation": 310H-313H (ICR high) "clears bytes 2:0
+	 * of VICR_HI. No other virtualization or VM exit occurs" */
+	report(vapic[0x310 / 4] == 0xff000000u,
+	       "the earlier write of FFFFFFFFH to ICR high caused no exit and left %#x (FF000000H)",
+	       vapic[0x310 / 4]);
 	int r = vmx_resume();
 	report(r == VMX_OK && vmx_l2_finished() && vmx_guest_regs.rax == 0x3000000,
 	       "the read of the APIC ID came from the virtual-APIC page (%#llx)", vmx_guest_regs.rax);
@@ -471,6 +488,7 @@ static u64 l2_vid_x2apic(u64 arg)
 	asm volatile("sti; nop; cli" ::: "memory");  /* now 52H */
 	wrmsr_l2(0x83f, 0x47);                        /* its EOI exits */
 	asm volatile("sti; nop; cli" ::: "memory");
+	wrmsr_l2(0x83f, 0x0c);                        /* vector < 16: APIC write */
 	return seen;
 }
 
@@ -528,6 +546,15 @@ static void test_vid(void)
 	       "after the last EOI: RVI/SVI %#llx, VPPR %#x", vmcs_get(GUEST_INTR_STATUS),
 	       vapic[0xa0 / 4]);
 	int r = vmx_resume();
+	/* a self IPI of a vector below 16 is not virtualized: an APIC-write
+	 * VM exit (trap-like, qualification 3F0H), nothing in VIRR */
+	report(r == VMX_OK && vmx_exit_reason() == EXIT_REASON_APIC_WRITE &&
+		       vmx_exit_qual() == 0x3f0 && vapic[0x3f0 / 4] == 0x0c &&
+		       vmcs_get(GUEST_INTR_STATUS) == 0 && vapic[0x200 / 4] == 0,
+	       "x2APIC self IPI of vector 0CH: exit reason %u (56), qualification %#llx (3F0H), "
+	       "3F0H holds %#x, RVI/SVI %#llx, VIRR[31:0] %#x", vmx_exit_reason(), vmx_exit_qual(),
+	       vapic[0x3f0 / 4], vmcs_get(GUEST_INTR_STATUS), vapic[0x200 / 4]);
+	r = vmx_resume();
 	report(r == VMX_OK && vmx_l2_finished() && vmx_guest_regs.rax == 2,
 	       "52H waited while VTPR was 50H (%llu interrupts before CR8 = 0), L2 finished",
 	       vmx_guest_regs.rax);

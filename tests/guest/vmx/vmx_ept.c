@@ -12,7 +12,8 @@
  *    once L1 grants it;
  *  - execute-only translations; EPT misconfigurations (write without
  *    read, a reserved memory type) with the guest-physical address;
- *  - a violation on L2's own paging-structure entry (bit 8 clear), and with
+ *  - a violation on L2's own paging-structure entry (bit 8 clear), also
+ *    for the write that sets a leaf's dirty flag without EPT A/D, and with
  *    EPT accessed/dirty flags such an access counting as a write (bits 0
  *    and 1 set); the A and D flags EPT sets;
  *  - INVEPT: a changed mapping seen after it; a new EPTP is never served
@@ -316,6 +317,47 @@ static void test_paging_structures(void)
 	invept_all();
 }
 
+/* without EPT A/D flags, a write whose leaf entry has its dirty flag clear
+ * writes that entry: with the entry in a page EPT maps read-only, an EPT
+ * violation on the entry (SDM "EPT Violations": an access "to a guest
+ * paging-structure entry to set an accessed or dirty flag" is a write).
+ * L2 gets its own PML4, PDPT and PD (copies of L1's, every present PD
+ * entry accessed and dirty) plus one 2-MByte alias, accessed and clean,
+ * of a fresh page at PD slot 500; only the PD is read-only in EPT. */
+static void test_dirty_flag_write(void)
+{
+	u64 *pml4_1 = phys_to_virt(read_cr3() & PT_ADDR_MASK);
+	u64 *pdpt_1 = phys_to_virt(pml4_1[0] & PT_ADDR_MASK);
+	u64 *pd_1 = phys_to_virt(pdpt_1[0] & PT_ADDR_MASK);
+	u64 *l2_pml4 = alloc_page(), *l2_pdpt = alloc_page(), *l2_pd = alloc_page();
+	u64 pg = virt_to_phys(alloc_page());
+
+	memcpy(l2_pml4, pml4_1, 4096);
+	memcpy(l2_pdpt, pdpt_1, 4096);
+	memcpy(l2_pd, pd_1, 4096);
+	for (unsigned i = 0; i < 512; i++)
+		if (l2_pd[i] & PT_PRESENT_MASK)
+			l2_pd[i] |= PT_ACCESSED_MASK | PT_DIRTY_MASK;
+	l2_pd[500] = (pg & ~(LARGE_PAGE_SIZE - 1)) | PT_PRESENT_MASK | PT_WRITABLE_MASK |
+		     PT_PAGE_SIZE_MASK | PT_ACCESSED_MASK;
+	l2_pdpt[0] = virt_to_phys(l2_pd) | (pdpt_1[0] & 0xfff) | PT_ACCESSED_MASK;
+	l2_pml4[0] = virt_to_phys(l2_pdpt) | (pml4_1[0] & 0xfff) | PT_ACCESSED_MASK;
+	u64 alias = (500ull << 21) | (pg & (LARGE_PAGE_SIZE - 1));
+
+	u64 *pte = ept_pte(virt_to_phys(l2_pd)), saved = *pte;
+	*pte = (saved & ~7ull) | EPT_R | EPT_X;
+	invept_all();
+	if (setup(l2_write, alias, EPTP_WB_4 | virt_to_phys(pml4))) {
+		vmcs_set(GUEST_CR3, virt_to_phys(l2_pml4));
+		if (!launch())
+			check_violation("write needing the dirty flag of a PD entry EPT maps read-only",
+					Q_WRITE | Q_PERM(EPT_R | EPT_X) | Q_LIN,
+					virt_to_phys(l2_pd) + 500 * 8, alias);
+	}
+	*pte = saved;
+	invept_all();
+}
+
 static void test_ad_flags(void)
 {
 	if (!(vmx_caps.ept_vpid & BIT(21))) {
@@ -553,6 +595,7 @@ int main(int argc, char **argv)
 	misconfig("write without read", m, m | EPT_W);
 	misconfig("memory type 2", m, m | EPT_RWX | (2ull << 3));
 	test_paging_structures();
+	test_dirty_flag_write();
 	test_ad_flags();
 	test_invalidation();
 	test_bad_eptp();
