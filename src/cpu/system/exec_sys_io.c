@@ -2,6 +2,7 @@
  * Vol.1 "Input/Output", "I/O Privilege Level", "I/O Permission Bit Map"). */
 #include "cpu/system/exec_sys.h"
 #include "vmx/vmx.h"
+#include "svm/svm.h"
 
 #include "cpu/memory/mem.h"
 
@@ -53,9 +54,11 @@ void exec_in(struct cpu *c, const struct insn *i)
 	unsigned size = io_size(i);
 
 	io_check(c, port, size);
-	/* (SVM: IOPM) */
+	/* APM "I/O Intercepts": after the I/O permission checks */
 	if (unlikely(c->vmx.nonroot))
 		vmx_icpt_io(c, i, port, size, true, false, false, i->op[1].kind == OPK_IMM);
+	if (unlikely(svm_guest(c)))
+		svm_icpt_io(c, i, port, size, true, false, false);
 	reg_write(c, RAX, size, cpu_in(c, port, size));
 }
 
@@ -67,6 +70,8 @@ void exec_out(struct cpu *c, const struct insn *i)
 	io_check(c, port, size);
 	if (unlikely(c->vmx.nonroot))
 		vmx_icpt_io(c, i, port, size, false, false, false, i->op[0].kind == OPK_IMM);
+	if (unlikely(svm_guest(c)))
+		svm_icpt_io(c, i, port, size, false, false, false);
 	cpu_out(c, port, size, reg_read(c, RAX, size));
 }
 
@@ -88,6 +93,8 @@ static void string_io(struct cpu *c, const struct insn *i, bool in)
 	io_check(c, port, size);
 	if (unlikely(c->vmx.nonroot))
 		vmx_icpt_io(c, i, port, size, in, true, i->rep, false);
+	if (unlikely(svm_guest(c)))
+		svm_icpt_io(c, i, port, size, in, true, i->rep);
 	do {
 		u64 off = c->gpr[ptr] & amask;
 		if (in) {
