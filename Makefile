@@ -47,7 +47,7 @@ deps:
 	@sh tools/deps.sh
 
 # --- the emulator library and binary ---
-LIB_SRCS := $(wildcard src/base/*.c src/mem/*.c src/cpu/*.c src/cpu/*/*.c src/dev/*.c src/machine/*.c src/snap/*.c src/virt/*.c src/vmx/*.c src/debug/*.c)
+LIB_SRCS := $(wildcard src/base/*.c src/mem/*.c src/cpu/*.c src/cpu/*/*.c src/dev/*.c src/machine/*.c src/snap/*.c src/virt/*.c src/vmx/*.c src/svm/*.c src/debug/*.c)
 LIB_OBJS := $(patsubst src/%.c,$(O)/src/%.o,$(LIB_SRCS))
 
 $(O)/src/%.o: src/%.c

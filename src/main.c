@@ -20,6 +20,7 @@
 #include "machine/machine.h"
 #include "machine/snapshot.h"
 #include "vmx/vmx.h"
+#include "svm/svm.h"
 
 #define DEMO_IMAGE "tests/guest/demo.elf"
 
@@ -81,6 +82,7 @@ static void print_counters(const struct machine *m)
 		"virtual_ns=%llu\n", end_names[end], m->exit_status,
 		(unsigned long long)machine_icount(m), (unsigned long long)m->clock.ns);
 	vmx_print_counters(stderr);
+	svm_print_counters(stderr);
 	for (int i = 0; i < m->nr_cpus; i++)
 		fprintf(stderr, "nestbox: counters: cpu%d instructions=%llu rip=%#llx\n", i,
 			(unsigned long long)m->cpus[i]->icount,

@@ -1,6 +1,7 @@
 /* cpu/cpu.c: processor reset/INIT state and mode tracking. */
 #include "cpu/cpu.h"
 #include "vmx/vmx.h"
+#include "svm/svm.h"
 
 #include <string.h>
 
@@ -62,6 +63,7 @@ void cpu_reset(struct cpu *c)
 		msr_reset(c); /* the table's power-up values (cpu/system/msr.def) */
 	smm_reset(c); /* SMBASE back to its default, out of SMM */
 	vmx_reset(c); /* out of VMX operation, no current VMCS */
+	svm_reset(c); /* out of guest mode, GIF = 1, the SVM MSRs */
 }
 
 /* INIT keeps x87/SSE state, MSRs (except as noted) and caches. */

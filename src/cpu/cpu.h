@@ -22,6 +22,7 @@
 #include "cpu/system/msr_state.h"
 #include "cpu/system/smm.h"
 #include "vmx/state.h"
+#include "svm/state.h"
 
 struct machine;
 struct cpu_model;
@@ -156,6 +157,7 @@ struct cpu {
 	struct smm_state smm;  /* system-management mode (cpu/system/smm.c) */
 	u64 rng_state;         /* RDRAND/RDSEED: deterministic per-run seed */
 	struct vmx_state vmx;  /* VMX operation (vmx/vmx.h) */
+	struct svm_state svm;  /* SVM: GIF, guest mode, VMRUN's copies (svm/svm.h) */
 	/* The TLB is state: it may hold translations the page tables no
 	 * longer give (a PTE changed, or an accessed/dirty bit cleared, with
 	 * no INVLPG -- Linux ages pages that way), which the SDM lets a

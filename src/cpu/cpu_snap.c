@@ -11,6 +11,7 @@
 #include "cpu/cpu_snap.h"
 #include "vmx/vmx.h"
 #include "vmx/vmx_snap.h"
+#include "svm/svm_snap.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -338,6 +339,7 @@ static const struct snap_field cpu_fields[] = {
 	SNAP_STRUCT(struct cpu, smm, struct smm_state, smm_state_snap),
 	SNAP_U64(struct cpu, rng_state),
 	SNAP_STRUCT(struct cpu, vmx, struct vmx_state, vmx_state_snap),
+	SNAP_STRUCT(struct cpu, svm, struct svm_state, svm_state_snap),
 	SNAP_STRUCT(struct cpu, tlb, struct tlb_entry, tlb_entry_snap),
 	/* derived */
 	SNAP_DERIVED(struct cpu, next_rip, "rip: the two are equal between instructions"),
@@ -376,7 +378,7 @@ static void cpu_loaded(void *s)
 	cpu_state_loaded(s);
 }
 
-SNAP_DESC(cpu, 1, cpu_fields, cpu_check, cpu_loaded);
+SNAP_DESC(cpu, 2, cpu_fields, cpu_check, cpu_loaded);
 
 void cpu_state_loaded(struct cpu *c)
 {
