@@ -11,6 +11,8 @@
  * nRIP and the guest instruction bytes. */
 #include "svm/svm.h"
 
+#include <string.h>
+
 #include "cpu/arch.h"
 #include "cpu/decode/decode.h"
 #include "cpu/event.h"
@@ -23,6 +25,12 @@
 static u8 phys_byte(struct cpu *c, u64 pa)
 {
 	return (u8)phys_read(&c->machine->mem, pa, 1);
+}
+
+/* the model advertises SVM feature f (CPUID Fn8000_000A_EDX) */
+static bool svm_has(const struct cpu *c, enum cpu_feature f)
+{
+	return c->model && cpu_has(c->model, f);
 }
 
 
@@ -38,7 +46,7 @@ void svm_exit_insn(struct cpu *c, const struct insn *i, u64 exitcode, u64 info1,
 {
 	/* the handler tables' exits column says which instructions exit */
 	DEBUG_ASSERT(!i || insn_can_svm_exit(i->mnemonic, exitcode));
-	c->svm.exit_nrip = svm_feature(c, SVM_FEAT_NRIPS) ? c->next_rip : 0;
+	c->svm.exit_nrip = svm_has(c, FEAT_nrip_save) ? c->next_rip : 0;
 	svm_vmexit(c, exitcode, info1, info2);
 }
 
@@ -122,7 +130,7 @@ void svm_icpt_io(struct cpu *c, const struct insn *i, u16 port, unsigned size, b
 {
 	if (!svm_icpt(c, SVM_ICPT_IOIO_PROT))
 		return;
-	u64 base = svm_iopm_base(c);
+	u64 base = (c->svm.ctl.iopm_base_pa & ~0xfffull);
 	bool exits = false;
 	for (unsigned k = 0; k < size && !exits; k++) {
 		u32 p = (u32)port + k;
@@ -160,7 +168,7 @@ void svm_icpt_msr(struct cpu *c, const struct insn *i, u32 idx, bool write)
 		u32 n = idx - msrpm_ranges[r].first;
 		if (n < 0x2000) {
 			u32 bit = n * 2 + write;
-			u64 pa = svm_msrpm_base(c) + msrpm_ranges[r].offset + bit / 8;
+			u64 pa = (c->svm.ctl.msrpm_base_pa & ~0xfffull) + msrpm_ranges[r].offset + bit / 8;
 			exits = (phys_byte(c, pa) >> (bit % 8)) & 1;
 			break;
 		}
@@ -181,11 +189,11 @@ void svm_icpt_pause(struct cpu *c, const struct insn *i)
 {
 	if (!svm_icpt(c, SVM_ICPT_PAUSE))
 		return;
-	if (svm_feature(c, SVM_FEAT_PAUSEFILTER)) {
-		u16 thresh = svm_feature(c, SVM_FEAT_PFTHRESHOLD) ? svm_pause_thresh(c) : 0;
+	if (svm_has(c, FEAT_pause_filter)) {
+		u16 thresh = svm_has(c, FEAT_pfthreshold) ? c->svm.ctl.pause_filter_thresh : 0;
 		u64 now = cpu_tsc(c);
 		if (thresh && now - c->svm.pause_last > thresh)
-			c->svm.pause_count = svm_pause_count(c);
+			c->svm.pause_count = c->svm.ctl.pause_filter_count;
 		c->svm.pause_last = now;
 		if (c->svm.pause_count) {
 			c->svm.pause_count--;
@@ -198,7 +206,7 @@ void svm_icpt_pause(struct cpu *c, const struct insn *i)
 /* VMRUN: the filter's counter and the time of the "most recent PAUSE" */
 void svm_icpt_vmrun(struct cpu *c)
 {
-	c->svm.pause_count = svm_pause_count(c);
+	c->svm.pause_count = c->svm.ctl.pause_filter_count;
 	c->svm.pause_last = cpu_tsc(c);
 }
 
@@ -210,8 +218,8 @@ void svm_icpt_mwait(struct cpu *c, const struct insn *i)
 {
 	if (svm_icpt(c, SVM_ICPT_MWAIT))
 		svm_exit_insn(c, i, SVM_EXIT_MWAIT, 0, 0);
-	if (c->svm.monitor_armed && svm_icpt(c, SVM_ICPT_MWAIT_COND))
-		svm_exit_insn(c, i, SVM_EXIT_MWAIT_COND, 0, 0);
+	if (c->svm.monitor_armed && svm_icpt(c, SVM_ICPT_MWAIT_CONDITIONAL))
+		svm_exit_insn(c, i, SVM_EXIT_MWAIT_CONDITIONAL, 0, 0);
 }
 
 /* --- exceptions: APM "Exception Intercepts": an exception whose bit is
@@ -227,8 +235,8 @@ void svm_icpt_exception(struct cpu *c, u8 vec, unsigned type, bool has_err, u32 
 	if ((type != EV_HW_EXC && type != EV_SW_EXC) || vec > 31 ||
 	    !svm_icpt(c, SVM_ICPT_EXC0 + vec))
 		return;
-	c->svm.exit_nrip = type == EV_SW_EXC && svm_feature(c, SVM_FEAT_NRIPS) ? c->next_rip : 0;
-	svm_vmexit(c, SVM_EXIT_EXC0 + vec, has_err ? err : 0, vec == VEC_PF ? c->svm.pf_addr : 0);
+	c->svm.exit_nrip = type == EV_SW_EXC && svm_has(c, FEAT_nrip_save) ? c->next_rip : 0;
+	svm_vmexit(c, SVM_EXIT_EXCP0 + vec, has_err ? err : 0, vec == VEC_PF ? c->svm.pf_addr : 0);
 }
 
 /* a #DF made of two exceptions (cpu_deliver): intercepted, it exits as
@@ -240,7 +248,7 @@ void svm_icpt_double_fault(struct cpu *c)
 		return;
 	c->in_event = 0;
 	c->svm.exit_nrip = 0;
-	svm_vmexit(c, SVM_EXIT_EXC0 + VEC_DF, 0, 0);
+	svm_vmexit(c, SVM_EXIT_EXCP0 + VEC_DF, 0, 0);
 }
 
 /* cpu_page_fault: false when the #PF is intercepted (CR2 is left alone) */
@@ -282,7 +290,7 @@ void svm_icpt_task_switch(struct cpu *c, unsigned source, u16 sel)
 void svm_exit_insn_bytes(struct cpu *c, u64 exitcode, u64 info1, u8 out[16])
 {
 	memset(out, 0, 16);
-	if (!svm_decode_assists(c) || (exitcode != SVM_EXIT_EXC0 + VEC_PF && exitcode != SVM_EXIT_NPF) ||
+	if (!svm_decode_assists(c) || (exitcode != SVM_EXIT_EXCP0 + VEC_PF && exitcode != SVM_EXIT_NPF) ||
 	    (info1 & PFEC_I))
 		return;
 	u64 lin = c->rip + (c->mode == MODE_LONG64 ? 0 : c->seg[SEG_CS].base);

@@ -36,7 +36,17 @@ struct svm_state {
 	 * state-save layout) */
 	struct vmcb_save host;
 
-	/* --- ICPT: (intercepts and exit information) --- */
+	/* --- ICPT: intercepts and exit information (svm/intercept.c) --- */
+	u64 pause_last;   /* TSC at the most recent PAUSE in guest mode, or at
+			   * VMRUN ("Pause Intercept Filtering") */
+	u64 exit_nrip;    /* the nRIP of the #VMEXIT being made (svm_exit_insn);
+			   * svm_vmexit writes it and sets it back to 0 */
+	u64 pf_addr;      /* the address of the #PF being raised: an intercepted
+			   * #PF does not write CR2 (EXITINFO2 has it) */
+	u16 pause_count;  /* the PAUSE filter's internal counter */
+	u8 monitor_armed; /* MONITOR armed the monitor, no MWAIT since
+			   * (the MWAIT_CONDITIONAL intercept) */
+	u8 icpt_pad[5];
 
 	/* --- NPTI: (nested paging, ASIDs/TLB, interrupt control) --- */
 };

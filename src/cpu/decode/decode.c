@@ -13,6 +13,7 @@
 #include "cpu/fault.h"
 #include "cpu/memory/mem.h"
 #include "machine/machine.h"
+#include "svm/vmcb.h"
 #include "vmx/vmcs.h"
 
 /* --- the handler table, from every handlers_*.def --- */
@@ -28,6 +29,7 @@ static exit_set svm_exit_table[ZYDIS_MNEMONIC_MAX_VALUE + 1], insn_svm_exits;
 static bool handler_table_ready;
 
 #define SVM_EXIT_BIT(code) ((code) < 0x40 ? (code) >> 4 : (code) - 0x60 + 4)
+_Static_assert(SVM_EXIT_BIT(SVM_EXIT_IDLE_HLT) < 128, "an instruction's exit code fits exit_set");
 static int svm_exit_bit(u64 code)
 {
 	if (code < 0x40)
