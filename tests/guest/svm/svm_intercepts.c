@@ -1,0 +1,569 @@
+/* tests/guest/svm/svm_intercepts.c: the intercepts of AMD SVM and the exit
+ * information they report (AMD APM Vol.2 "Instruction Intercepts", "I/O
+ * Intercepts", "MSR Intercepts", "Exception Intercepts", "Selective CR0
+ * Write Intercept", "Pause Intercept Filtering", "Decode Assists", "State
+ * Saved on Exit"). A 64-bit L1 runs short pieces of L2 code under VMRUN,
+ * each with one intercept set; L2 shares L1's page tables and segments
+ * (no nested paging). For each, L1 checks EXITCODE, EXITINFO1, EXITINFO2,
+ * nRIP (the next instruction's address, or 0 where the APM says so), the
+ * guest RIP the #VMEXIT saved (the intercepted instruction), and where the
+ * APM gives them the guest instruction bytes, EXITINTINFO and CR2. Every
+ * piece ends in UD2 with the #UD intercept set, so an intercept that does
+ * not fire shows as exit 46h at the piece's end.
+ * Without CPUID 8000_0001h:ECX.SVM it prints one SKIP line and passes.
+ * run-args: -cpu max,+svm
+ */
+#include "guest.h"
+
+/* --- the VMCB (APM Appendix B "Layout of VMCB"), as offsets --- */
+#define C_ICPT(w)     (0x000 + 4 * (w)) /* intercept vectors 0-5 */
+#define C_PF_THRESH   0x03c
+#define C_PF_COUNT    0x03e
+#define C_IOPM        0x040
+#define C_MSRPM       0x048
+#define C_ASID        0x058
+#define C_EXITCODE    0x070
+#define C_EXITINFO1   0x078
+#define C_EXITINFO2   0x080
+#define C_EXITINTINFO 0x088
+#define C_NRIP        0x0c8
+#define C_INSN_LEN    0x0d0
+#define C_INSN_BYTES  0x0d1
+#define S_ES     0x400
+#define S_CS     0x410
+#define S_SS     0x420
+#define S_DS     0x430
+#define S_FS     0x440
+#define S_GS     0x450
+#define S_GDTR   0x460
+#define S_LDTR   0x470
+#define S_IDTR   0x480
+#define S_TR     0x490
+#define S_CPL    0x4cb
+#define S_EFER   0x4d0
+#define S_CR4    0x548
+#define S_CR3    0x550
+#define S_CR0    0x558
+#define S_DR7    0x560
+#define S_DR6    0x568
+#define S_RFLAGS 0x570
+#define S_RIP    0x578
+#define S_RSP    0x5d8
+#define S_RAX    0x5f8
+#define S_CR2    0x640
+#define S_GPAT   0x668
+
+/* intercept bits: word * 32 + bit (APM Table B-1) */
+#define I_CR_READ(n)   (0 * 32 + (n))
+#define I_CR_WRITE(n)  (0 * 32 + 16 + (n))
+#define I_DR_READ(n)   (1 * 32 + (n))
+#define I_DR_WRITE(n)  (1 * 32 + 16 + (n))
+#define I_EXC(v)       (2 * 32 + (v))
+#define I_CR0_SEL      (3 * 32 + 5)
+#define I_IDTR_READ    (3 * 32 + 6)
+#define I_GDTR_READ    (3 * 32 + 7)
+#define I_LDTR_READ    (3 * 32 + 8)
+#define I_TR_READ      (3 * 32 + 9)
+#define I_IDTR_WRITE   (3 * 32 + 10)
+#define I_GDTR_WRITE   (3 * 32 + 11)
+#define I_LDTR_WRITE   (3 * 32 + 12)
+#define I_TR_WRITE     (3 * 32 + 13)
+#define I_RDTSC        (3 * 32 + 14)
+#define I_RDPMC        (3 * 32 + 15)
+#define I_PUSHF        (3 * 32 + 16)
+#define I_POPF         (3 * 32 + 17)
+#define I_CPUID        (3 * 32 + 18)
+#define I_RSM          (3 * 32 + 19)
+#define I_IRET         (3 * 32 + 20)
+#define I_INTN         (3 * 32 + 21)
+#define I_INVD         (3 * 32 + 22)
+#define I_PAUSE        (3 * 32 + 23)
+#define I_HLT          (3 * 32 + 24)
+#define I_INVLPG       (3 * 32 + 25)
+#define I_IOIO         (3 * 32 + 27)
+#define I_MSR          (3 * 32 + 28)
+#define I_VMRUN        (4 * 32 + 0)
+#define I_VMMCALL      (4 * 32 + 1)
+#define I_RDTSCP       (4 * 32 + 7)
+#define I_ICEBP        (4 * 32 + 8)
+#define I_WBINVD       (4 * 32 + 9)
+#define I_MONITOR      (4 * 32 + 10)
+#define I_MWAIT        (4 * 32 + 11)
+#define I_MWAIT_COND   (4 * 32 + 12)
+#define I_XSETBV       (4 * 32 + 13)
+#define I_INVPCID      (5 * 32 + 2)
+
+#define MSR_VM_HSAVE_PA 0xc0010117
+
+static u8 *vmcb, *hsave, *iopm, *msrpm;
+static u8 l2_stack[4096] __aligned(16);
+static u32 svm_edx; /* CPUID 8000_000Ah:EDX */
+
+static u64 get(u32 off) { return *(volatile u64 *)(vmcb + off); }
+static void set64(u32 off, u64 v) { *(volatile u64 *)(vmcb + off) = v; }
+static void set16(u32 off, u16 v) { *(volatile u16 *)(vmcb + off) = v; }
+static void icpt(unsigned bit) { vmcb[C_ICPT(bit / 32) + (bit % 32) / 8] |= 1u << (bit % 8); }
+
+/* a segment of L1 in the VMCB form (APM "Segment State in the VMCB") */
+static void seg(u32 off, u16 sel)
+{
+	struct desc_ptr g;
+	sgdt(&g);
+	u64 d = sel ? ((u64 *)g.base)[sel >> 3] : 0;
+	u16 attr = ((d >> 40) & 0xff) | (((d >> 52) & 0xf) << 8);
+	set16(off, sel);
+	set16(off + 2, attr);
+	u32 limit = (u32)((d & 0xffff) | ((d >> 32) & 0xf0000));
+	if (d & BIT(55)) /* G: the limit in 4 KiB units */
+		limit = limit << 12 | 0xfff;
+	*(volatile u32 *)(vmcb + off + 4) = limit;
+	set64(off + 8, 0);
+}
+
+/* a fresh VMCB whose guest is L1 itself at rip, with the VMRUN and #UD
+ * intercepts, ASID 1, the IOPM and MSRPM (both clear) */
+static void vmcb_init(void *rip)
+{
+	struct desc_ptr g, i;
+
+	memset(vmcb, 0, 4096);
+	memset(iopm, 0, 3 * 4096);
+	memset(msrpm, 0, 2 * 4096);
+	icpt(I_VMRUN);
+	icpt(I_EXC(UD_VECTOR));
+	*(volatile u32 *)(vmcb + C_ASID) = 1;
+	set64(C_IOPM, virt_to_phys(iopm));
+	set64(C_MSRPM, virt_to_phys(msrpm));
+	seg(S_ES, read_es());
+	seg(S_CS, read_cs());
+	seg(S_SS, read_ss());
+	seg(S_DS, read_ds());
+	seg(S_FS, read_fs());
+	seg(S_GS, read_gs());
+	seg(S_TR, str());
+	seg(S_LDTR, 0);
+	sgdt(&g);
+	sidt(&i);
+	*(volatile u32 *)(vmcb + S_GDTR + 4) = g.limit;
+	set64(S_GDTR + 8, g.base);
+	*(volatile u32 *)(vmcb + S_IDTR + 4) = i.limit;
+	set64(S_IDTR + 8, i.base);
+	/* the TSS base for TR */
+	u64 *gdt = (u64 *)g.base;
+	u16 tr = str();
+	u64 lo = gdt[tr >> 3], hi = gdt[(tr >> 3) + 1];
+	set64(S_TR + 8, ((lo >> 16) & 0xffffff) | (((lo >> 56) & 0xff) << 24) | (hi << 32));
+	vmcb[S_CPL] = 0;
+	set64(S_EFER, rdmsr(MSR_EFER));
+	set64(S_CR0, read_cr0());
+	set64(S_CR3, read_cr3());
+	set64(S_CR4, read_cr4());
+	set64(S_DR6, 0xffff0ff0);
+	set64(S_DR7, 0x400);
+	set64(S_RFLAGS, 2);
+	set64(S_RIP, (u64)rip);
+	set64(S_RSP, (u64)(l2_stack + sizeof(l2_stack)));
+	set64(S_GPAT, rdmsr(0x277));
+}
+
+/* VMRUN and back: L2 may change any register but RSP and RAX (which
+ * #VMEXIT reloads); the callee-saved ones are kept here */
+static void vmrun(void)
+{
+	asm volatile("push %%rbp\n\tpush %%rbx\n\tpush %%r12\n\tpush %%r13\n\t"
+		     "push %%r14\n\tpush %%r15\n\t"
+		     "clgi\n\tvmrun %%rax\n\tstgi\n\t"
+		     "pop %%r15\n\tpop %%r14\n\tpop %%r13\n\tpop %%r12\n\t"
+		     "pop %%rbx\n\tpop %%rbp"
+		     : : "a"(virt_to_phys(vmcb))
+		     : "rcx", "rdx", "rsi", "rdi", "r8", "r9", "r10", "r11", "memory", "cc");
+}
+
+/* --- the pieces of L2 code: NAME (start), NAME_insn (the instruction
+ * expected to exit), NAME_end (after it: UD2) --- */
+#define L2(name, pre, insn)                                                      \
+	extern char name[], name##_insn[], name##_end[];                         \
+	asm(".pushsection .text\n\t.globl " #name "\n" #name ":\n\t" pre "\n"     \
+	    #name "_insn:\n\t" insn "\n" #name "_end:\n\tud2\n\t.popsection")
+
+L2(l2_cpuid, "xor %eax, %eax", "cpuid");
+L2(l2_rdtsc, "", "rdtsc");
+L2(l2_rdtscp, "", "rdtscp");
+L2(l2_rdpmc, "xor %ecx, %ecx", "rdpmc");
+L2(l2_pushf, "", "pushfq");
+L2(l2_popf, "pushfq", "popfq");
+L2(l2_iret, "", "iretq");
+L2(l2_intn, "", "int $0x42");
+L2(l2_invd, "", "invd");
+L2(l2_pause, "", "pause");
+L2(l2_pause4, "pause\n\tpause\n\tpause", "pause");
+L2(l2_hlt, "", "hlt");
+L2(l2_invlpg, "mov $0x123456789, %rbx", "invlpg 0x10(%rbx)");
+L2(l2_wbinvd, "", "wbinvd");
+L2(l2_xsetbv, "xor %ecx, %ecx\n\txor %edx, %edx\n\tmov $3, %eax", "xsetbv");
+L2(l2_icebp, "", ".byte 0xf1");
+L2(l2_rsm, "", "rsm");
+L2(l2_sidt, "sub $16, %rsp", "sidt (%rsp)");
+L2(l2_sgdt, "sub $16, %rsp", "sgdt (%rsp)");
+L2(l2_sldt, "", "sldt %ax");
+L2(l2_str, "", "str %ax");
+L2(l2_lidt, "sub $16, %rsp\n\tsidt (%rsp)", "lidt (%rsp)");
+L2(l2_lgdt, "sub $16, %rsp\n\tsgdt (%rsp)", "lgdt (%rsp)");
+L2(l2_lldt, "xor %eax, %eax", "lldt %ax");
+L2(l2_ltr, "str %ax", "ltr %ax");
+L2(l2_vmmcall, "", "vmmcall");
+L2(l2_cr0_read, "", "mov %cr0, %rbx");
+L2(l2_cr3_write, "mov %cr3, %r8", "mov %r8, %cr3");
+L2(l2_cr4_read, "", "mov %cr4, %r13");
+L2(l2_cr8_read, "", "mov %cr8, %rax");
+/* CR0.TS and MP alone change: no selective exit; then CR0.AM changes */
+L2(l2_cr0_both, "mov %cr0, %rax\n\tbtc $18, %rax", "mov %rax, %cr0");
+L2(l2_cr0_sel, "mov %cr0, %rax\n\txor $0xa, %rax\n\tmov %rax, %cr0\n\t"
+	       "xor $0xa, %rax\n\tmov %rax, %cr0\n\tbtc $18, %rax", "mov %rax, %cr0");
+L2(l2_lmsw_ts, "smsw %ax\n\tor $0x8, %ax\n\tlmsw %ax\n\tclts\n\tsmsw %ax\n\tor $4, %ax", "lmsw %ax");
+L2(l2_lmsw, "smsw %ax", "lmsw %ax");
+L2(l2_clts, "", "clts");
+L2(l2_smsw, "", "smsw %ax");
+L2(l2_dr7_read, "", "mov %dr7, %rdx");
+L2(l2_dr0_write, "xor %ecx, %ecx", "mov %rcx, %dr0");
+L2(l2_out80, "mov $0x5a, %al", "out %al, $0x80");
+L2(l2_inw, "mov $0x1234, %dx", "in %dx, %ax");
+/* IN 32-bit from 0x3f7 touches 0x3f7-0x3fa, and only 0x3f9's bit is set;
+ * the byte IN of 0x3f8 before it does not exit */
+L2(l2_inl_span, "mov $0x3f8, %dx\n\tin %dx, %al\n\tmov $0x3f7, %dx", "in %dx, %eax");
+L2(l2_inl_top, "mov $0xffff, %dx", "in %dx, %eax");
+L2(l2_rep_outsb, "lea l2_stack(%rip), %esi\n\tmov $2, %ecx\n\tmov $0x80, %dx",
+   "rep outsb %fs:(%esi), (%dx)");
+L2(l2_insw, "lea l2_stack(%rip), %rdi\n\tmov $0x80, %dx", "insw (%dx), %es:(%rdi)");
+L2(l2_rdmsr_tsc, "mov $0x10, %ecx", "rdmsr");
+L2(l2_rdmsr_out, "mov $0xc0000100, %ecx\n\trdmsr\n\tmov $0x40000000, %ecx", "rdmsr");
+L2(l2_wrmsr_kgs, "mov $0xc0000102, %ecx\n\trdmsr", "wrmsr");
+L2(l2_rdmsr_r2, "mov $0xc0010117, %ecx", "rdmsr");
+L2(l2_ud2, "", "ud2");
+L2(l2_int3, "", "int3");
+L2(l2_pf_load, "mov $0x4000000000, %rbx", "mov 8(%rbx), %rax");
+L2(l2_pf_fetch, "mov $0x4000000000, %rbx", "jmp *%rbx");
+L2(l2_gp_msr, "mov $0x40000000, %ecx", "rdmsr");
+L2(l2_monitor, "lea l2_stack(%rip), %rax\n\txor %ecx, %ecx\n\txor %edx, %edx", "monitor");
+L2(l2_mwait, "xor %eax, %eax\n\txor %ecx, %ecx", "mwait");
+L2(l2_mwait_armed, "lea l2_stack(%rip), %rax\n\txor %ecx, %ecx\n\txor %edx, %edx\n\tmonitor\n\t"
+		   "xor %eax, %eax", "mwait");
+L2(l2_invpcid, "sub $16, %rsp\n\tmovq $0, (%rsp)\n\tmovq $0, 8(%rsp)\n\tmov $2, %r9", "invpcid (%rsp), %r9");
+L2(l2_single_step, "pushfq\n\torq $0x100, (%rsp)\n\tpopfq\n\tnop", "nop");
+/* no IDT: the #UD's delivery faults (#GP), whose delivery faults again */
+L2(l2_df, "", "ud2");
+
+/* --- checks --- */
+static bool has(unsigned edx_bit) { return (svm_edx >> edx_bit) & 1; }
+
+/* run `start` with the intercept bits set, and check the exit: code,
+ * EXITINFO1/2, nRIP (next: the piece's end, else 0), the guest RIP (at) */
+static bool expect(const char *what, void *at, u64 code, u64 info1, u64 info2, void *next)
+{
+	vmrun();
+	u64 nrip = has(3) ? (u64)next : 0;
+	bool ok = get(C_EXITCODE) == code && get(C_EXITINFO1) == info1 &&
+		  get(C_EXITINFO2) == info2 && get(C_NRIP) == nrip && get(S_RIP) == (u64)at;
+	report(ok, "%s: exit %#llx info1 %#llx info2 %#llx nrip %#llx rip %#llx", what,
+	       (unsigned long long)get(C_EXITCODE), (unsigned long long)get(C_EXITINFO1),
+	       (unsigned long long)get(C_EXITINFO2), (unsigned long long)get(C_NRIP),
+	       (unsigned long long)get(S_RIP));
+	if (!ok)
+		printf("  want exit %#llx info1 %#llx info2 %#llx nrip %#llx rip %#llx\n",
+		       (unsigned long long)code, (unsigned long long)info1,
+		       (unsigned long long)info2, (unsigned long long)nrip, (unsigned long long)at);
+	return ok;
+}
+
+/* an instruction intercept that is one bit and reports nothing else */
+#define SIMPLE(piece, bit, code)                                               \
+	do {                                                                   \
+		vmcb_init(piece);                                              \
+		icpt(bit);                                                     \
+		expect(#piece, piece##_insn, code, 0, 0, piece##_end);         \
+	} while (0)
+
+static void test_simple(void)
+{
+	SIMPLE(l2_cpuid, I_CPUID, 0x72);
+	SIMPLE(l2_rdtsc, I_RDTSC, 0x6e);
+	if (cpuid(0x80000001).d & BIT(27))
+		SIMPLE(l2_rdtscp, I_RDTSCP, 0x87);
+	SIMPLE(l2_rdpmc, I_RDPMC, 0x6f);
+	SIMPLE(l2_pushf, I_PUSHF, 0x70);
+	SIMPLE(l2_popf, I_POPF, 0x71);
+	SIMPLE(l2_iret, I_IRET, 0x74);
+	SIMPLE(l2_invd, I_INVD, 0x76);
+	SIMPLE(l2_hlt, I_HLT, 0x78);
+	SIMPLE(l2_wbinvd, I_WBINVD, 0x89);
+	SIMPLE(l2_icebp, I_ICEBP, 0x88);
+	SIMPLE(l2_sidt, I_IDTR_READ, 0x66);
+	SIMPLE(l2_sgdt, I_GDTR_READ, 0x67);
+	SIMPLE(l2_sldt, I_LDTR_READ, 0x68);
+	SIMPLE(l2_str, I_TR_READ, 0x69);
+	SIMPLE(l2_lidt, I_IDTR_WRITE, 0x6a);
+	SIMPLE(l2_lgdt, I_GDTR_WRITE, 0x6b);
+	SIMPLE(l2_lldt, I_LDTR_WRITE, 0x6c);
+	SIMPLE(l2_ltr, I_TR_WRITE, 0x6d);
+	SIMPLE(l2_vmmcall, I_VMMCALL, 0x81);
+	SIMPLE(l2_clts, I_CR_WRITE(0), 0x10);
+	SIMPLE(l2_smsw, I_CR_READ(0), 0x00);
+	/* INTn: "Decode Assists": EXITINFO1 = the vector */
+	vmcb_init(l2_intn);
+	icpt(I_INTN);
+	expect("INT n", l2_intn_insn, 0x75, has(7) ? 0x42 : 0, 0, l2_intn_end);
+	/* INVLPG: EXITINFO1 = the linear address */
+	vmcb_init(l2_invlpg);
+	icpt(I_INVLPG);
+	expect("INVLPG", l2_invlpg_insn, 0x79, has(7) ? 0x123456799ull : 0, 0, l2_invlpg_end);
+	/* RSM outside SMM: the #UD comes before the RSM intercept */
+	vmcb_init(l2_rsm);
+	icpt(I_RSM);
+	expect("RSM outside SMM is #UD, not the RSM intercept", l2_rsm_insn, 0x46, 0, 0, NULL);
+	/* XSETBV: with CR4.OSXSAVE in L2 */
+	if (cpuid(1).c & BIT(26)) {
+		vmcb_init(l2_xsetbv);
+		set64(S_CR4, read_cr4() | X86_CR4_OSXSAVE);
+		icpt(I_XSETBV);
+		expect("XSETBV", l2_xsetbv_insn, 0x8d, 0, 0, l2_xsetbv_end);
+	}
+	/* INVPCID: EXITINFO1 the descriptor's linear address, EXITINFO2 the type */
+	if (cpuid_indexed(7, 0).b & BIT(10)) {
+		vmcb_init(l2_invpcid);
+		icpt(I_INVPCID);
+		expect("INVPCID", l2_invpcid_insn, 0xa2, (u64)(l2_stack + sizeof(l2_stack) - 16), 2,
+		       l2_invpcid_end);
+	}
+}
+
+/* MONITOR, MWAIT, and MWAIT with the monitor armed */
+static void test_monitor(void)
+{
+	if (!(cpuid(1).c & BIT(3))) {
+		report_skip("MONITOR/MWAIT: not offered");
+		return;
+	}
+	SIMPLE(l2_monitor, I_MONITOR, 0x8a);
+	SIMPLE(l2_mwait, I_MWAIT, 0x8b);
+	/* the conditional intercept: MWAIT with no MONITOR before it goes
+	 * on; after a MONITOR it exits */
+	vmcb_init(l2_mwait);
+	icpt(I_MWAIT_COND);
+	expect("MWAIT unarmed: no conditional exit", l2_mwait_end, 0x46, 0, 0, NULL);
+	vmcb_init(l2_mwait_armed);
+	icpt(I_MWAIT_COND);
+	expect("MWAIT armed: conditional exit", l2_mwait_armed_insn, 0x8c, 0, 0, l2_mwait_armed_end);
+}
+
+/* CR and DR intercepts: APM "Decode Assists": bit 63 and the GPR for MOV */
+static void test_cr_dr(void)
+{
+	u64 mov = has(7) ? BIT(63) : 0;
+	u64 gpr = has(7) ? 1 : 0; /* multiplier for the register number */
+
+	vmcb_init(l2_cr0_read);
+	icpt(I_CR_READ(0));
+	expect("MOV RBX, CR0", l2_cr0_read_insn, 0x00, mov | 3 * gpr, 0, l2_cr0_read_end);
+	vmcb_init(l2_cr3_write);
+	icpt(I_CR_WRITE(3));
+	expect("MOV CR3, R8", l2_cr3_write_insn, 0x13, mov | 8 * gpr, 0, l2_cr3_write_end);
+	vmcb_init(l2_cr4_read);
+	icpt(I_CR_READ(4));
+	expect("MOV R13, CR4", l2_cr4_read_insn, 0x04, mov | 13 * gpr, 0, l2_cr4_read_end);
+	vmcb_init(l2_cr8_read);
+	icpt(I_CR_READ(8));
+	expect("MOV RAX, CR8", l2_cr8_read_insn, 0x08, mov, 0, l2_cr8_read_end);
+	/* "Selective CR0 Write Intercept": TS and MP do not count */
+	vmcb_init(l2_cr0_sel);
+	icpt(I_CR0_SEL);
+	expect("selective CR0 write (CR0.AM)", l2_cr0_sel_insn, 0x65, mov | 0 * gpr, 0, l2_cr0_sel_end);
+	/* ... the CR0 write intercept takes priority */
+	vmcb_init(l2_cr0_both);
+	icpt(I_CR0_SEL);
+	icpt(I_CR_WRITE(0));
+	expect("CR0 write before selective", l2_cr0_both_insn, 0x10, mov, 0, l2_cr0_both_end);
+	/* LMSW: TS then CLTS do not exit; EM does (exit info 0: not a MOV) */
+	vmcb_init(l2_lmsw_ts);
+	icpt(I_CR0_SEL);
+	expect("LMSW selective (EM)", l2_lmsw_ts_insn, 0x65, 0, 0, l2_lmsw_ts_end);
+	vmcb_init(l2_lmsw);
+	icpt(I_CR_WRITE(0));
+	expect("LMSW is a CR0 write", l2_lmsw_insn, 0x10, 0, 0, l2_lmsw_end);
+	/* DR: the GPR number in EXITINFO1 */
+	vmcb_init(l2_dr7_read);
+	icpt(I_DR_READ(7));
+	expect("MOV RDX, DR7", l2_dr7_read_insn, 0x27, 2 * gpr, 0, l2_dr7_read_end);
+	vmcb_init(l2_dr0_write);
+	icpt(I_DR_WRITE(0));
+	expect("MOV DR0, RCX", l2_dr0_write_insn, 0x30, 1 * gpr, 0, l2_dr0_write_end);
+}
+
+static void iopm_set(u32 port) { iopm[port / 8] |= 1u << (port % 8); }
+
+/* IOIO: APM "I/O Intercepts" (EXITINFO1: TYPE 0, STR 2, REP 3, SZ 4-6,
+ * A16/32/64 7-9, SEG 12:10, PORT 31:16; EXITINFO2 the next rIP) */
+static void test_io(void)
+{
+	vmcb_init(l2_out80);
+	icpt(I_IOIO);
+	iopm_set(0x80);
+	expect("OUT imm8, AL", l2_out80_insn, 0x7b, 0x80ull << 16 | BIT(4) | BIT(9),
+	       (u64)l2_out80_end, l2_out80_end);
+	vmcb_init(l2_inw);
+	icpt(I_IOIO);
+	iopm_set(0x1234);
+	expect("IN AX, DX", l2_inw_insn, 0x7b, 0x1234ull << 16 | BIT(0) | BIT(5) | BIT(9),
+	       (u64)l2_inw_end, l2_inw_end);
+	/* the bits of every port touched: 0x3f9 only; the byte IN of 0x3f8
+	 * before it goes on */
+	vmcb_init(l2_inl_span);
+	icpt(I_IOIO);
+	iopm_set(0x3f9);
+	expect("IN EAX, DX spanning an intercepted port", l2_inl_span_insn, 0x7b,
+	       0x3f7ull << 16 | BIT(0) | BIT(6) | BIT(9), (u64)l2_inl_span_end, l2_inl_span_end);
+	/* port FFFFh, 4 bytes: the bits past FFFFh (the IOPM's third page) */
+	vmcb_init(l2_inl_top);
+	icpt(I_IOIO);
+	iopm_set(0x10001);
+	expect("IN EAX, DX at FFFFh (bit 10001h)", l2_inl_top_insn, 0x7b,
+	       0xffffull << 16 | BIT(0) | BIT(6) | BIT(9), (u64)l2_inl_top_end, l2_inl_top_end);
+	/* string, REP, 32-bit addresses, FS override: SEG = 4 with decode assists */
+	vmcb_init(l2_rep_outsb);
+	icpt(I_IOIO);
+	iopm_set(0x80);
+	expect("REP OUTSB with FS and A32", l2_rep_outsb_insn, 0x7b,
+	       0x80ull << 16 | BIT(2) | BIT(3) | BIT(4) | BIT(8) | (has(7) ? 4ull << 10 : 0),
+	       (u64)l2_rep_outsb_end, l2_rep_outsb_end);
+	vmcb_init(l2_insw);
+	icpt(I_IOIO);
+	iopm_set(0x80);
+	expect("INSW", l2_insw_insn, 0x7b, 0x80ull << 16 | BIT(0) | BIT(2) | BIT(5) | BIT(9),
+	       (u64)l2_insw_end, l2_insw_end);
+}
+
+/* MSR: APM "MSR Intercepts": two bits per MSR, three ranges */
+static void msrpm_set(u32 msr, bool write)
+{
+	u32 off = msr < 0x2000 ? 0 : msr < 0xc0002000u ? 0x800 : 0x1000;
+	u32 bit = (msr & 0x1fff) * 2 + write;
+	msrpm[off + bit / 8] |= 1u << (bit % 8);
+}
+
+static void test_msr(void)
+{
+	vmcb_init(l2_rdmsr_tsc);
+	icpt(I_MSR);
+	msrpm_set(0x10, false);
+	expect("RDMSR 10h (read bit)", l2_rdmsr_tsc_insn, 0x7c, 0, 0, l2_rdmsr_tsc_end);
+	/* a clear bit lets RDMSR C000_0100h go on; 4000_0000h is outside
+	 * every range: always intercepted */
+	vmcb_init(l2_rdmsr_out);
+	icpt(I_MSR);
+	msrpm_set(0xc0000100, true);
+	expect("RDMSR outside the ranges", l2_rdmsr_out_insn, 0x7c, 0, 0, l2_rdmsr_out_end);
+	vmcb_init(l2_wrmsr_kgs);
+	icpt(I_MSR);
+	msrpm_set(0xc0000102, true);
+	expect("WRMSR C000_0102h (write bit)", l2_wrmsr_kgs_insn, 0x7c, 1, 0, l2_wrmsr_kgs_end);
+	vmcb_init(l2_rdmsr_r2);
+	icpt(I_MSR);
+	msrpm_set(0xc0010117, false);
+	expect("RDMSR C001_0117h (third range)", l2_rdmsr_r2_insn, 0x7c, 0, 0, l2_rdmsr_r2_end);
+}
+
+/* PAUSE and its filter: "Pause Intercept Filtering" */
+static void test_pause(void)
+{
+	vmcb_init(l2_pause);
+	icpt(I_PAUSE);
+	expect("PAUSE", l2_pause_insn, 0x77, 0, 0, l2_pause_end);
+	if (!has(10)) {
+		report_skip("pause filter: not offered");
+		return;
+	}
+	vmcb_init(l2_pause4);
+	icpt(I_PAUSE);
+	set16(C_PF_COUNT, 3);
+	expect("pause filter count 3: the 4th PAUSE exits", l2_pause4_insn, 0x77, 0, 0, l2_pause4_end);
+}
+
+/* exceptions: APM "Exception Intercepts" */
+static void test_exceptions(void)
+{
+	vmcb_init(l2_ud2);
+	expect("#UD", l2_ud2_insn, 0x46, 0, 0, NULL);
+	/* INT3: a trap-like exception that saves nRIP */
+	vmcb_init(l2_int3);
+	icpt(I_EXC(BP_VECTOR));
+	expect("#BP (INT3)", l2_int3_insn, 0x43, 0, 0, l2_int3_end);
+	vmcb_init(l2_gp_msr);
+	icpt(I_EXC(GP_VECTOR));
+	expect("#GP(0) (RDMSR of no MSR)", l2_gp_msr_insn, 0x4d, 0, 0, NULL);
+	/* #PF: EXITINFO1 the error code, EXITINFO2 the address, CR2 not
+	 * written; the instruction bytes of a data access */
+	vmcb_init(l2_pf_load);
+	icpt(I_EXC(PF_VECTOR));
+	set64(S_CR2, 0x1234);
+	expect("#PF on a load", l2_pf_load_insn, 0x4e, 0, 0x4000000008ull, NULL);
+	report(get(S_CR2) == 0x1234, "#PF: CR2 not written (%#llx)", (unsigned long long)get(S_CR2));
+	if (has(7))
+		report(vmcb[C_INSN_LEN] == 15 && vmcb[C_INSN_BYTES] == 0x48 &&
+			       vmcb[C_INSN_BYTES + 1] == 0x8b && vmcb[C_INSN_BYTES + 2] == 0x43 &&
+			       vmcb[C_INSN_BYTES + 3] == 0x08,
+		       "#PF: guest instruction bytes (%u: %02x %02x %02x %02x)", vmcb[C_INSN_LEN],
+		       vmcb[C_INSN_BYTES], vmcb[C_INSN_BYTES + 1], vmcb[C_INSN_BYTES + 2],
+		       vmcb[C_INSN_BYTES + 3]);
+	vmcb_init(l2_pf_fetch);
+	icpt(I_EXC(PF_VECTOR));
+	expect("#PF on a fetch", (void *)0x4000000000ull, 0x4e, PFERR_FETCH_MASK, 0x4000000000ull, NULL);
+	report(vmcb[C_INSN_LEN] == 0, "#PF on a fetch: no instruction bytes (%u)", vmcb[C_INSN_LEN]);
+	/* #DB of a single step: DR6.BS in the saved DR6 */
+	vmcb_init(l2_single_step);
+	icpt(I_EXC(DB_VECTOR));
+	expect("#DB (single step)", l2_single_step_insn, 0x41, 0, 0, NULL);
+	report(get(S_DR6) & BIT(14), "#DB: DR6.BS saved (%#llx)", (unsigned long long)get(S_DR6));
+	/* an exception while delivering one: EXITINTINFO has the first
+	 * (APM "Intercepts During IDT Interrupt Delivery"). No IDT: #UD's
+	 * delivery raises #GP(6*8+2+1) */
+	vmcb_init(l2_df);
+	*(volatile u32 *)(vmcb + S_IDTR + 4) = 0;
+	vmcb[C_ICPT(2)] &= ~(1u << UD_VECTOR);
+	icpt(I_EXC(GP_VECTOR));
+	expect("#GP while delivering #UD", l2_df_insn, 0x4d, UD_VECTOR * 8 + 3, 0, NULL);
+	report(get(C_EXITINTINFO) == (UD_VECTOR | 3 << 8 | BIT(31)),
+	       "#GP while delivering #UD: EXITINTINFO %#llx", (unsigned long long)get(C_EXITINTINFO));
+	/* ... and the #DF that two #GPs make exits as itself, no EXITINTINFO */
+	vmcb_init(l2_df);
+	*(volatile u32 *)(vmcb + S_IDTR + 4) = 0;
+	vmcb[C_ICPT(2)] &= ~(1u << UD_VECTOR);
+	icpt(I_EXC(DF_VECTOR));
+	expect("#DF", l2_df_insn, 0x48, 0, 0, NULL);
+	report(!(get(C_EXITINTINFO) & BIT(31)), "#DF: no EXITINTINFO (%#llx)",
+	       (unsigned long long)get(C_EXITINTINFO));
+}
+
+int main(int argc, char **argv)
+{
+	if (!(cpuid(0x80000001).c & BIT(2))) {
+		report_skip("SVM not offered");
+		return report_summary();
+	}
+	svm_edx = cpuid(0x8000000a).d;
+	report_info("CPUID 8000_000Ah:EDX %#x (NRIPS %u, decode assists %u, pause filter %u)",
+		    svm_edx, has(3), has(7), has(10));
+	vmcb = alloc_page();
+	hsave = alloc_page();
+	iopm = alloc_pages(2); /* 16 KiB: the IOPM is 12 */
+	msrpm = alloc_pages(1);
+	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SVME);
+	wrmsr(MSR_VM_HSAVE_PA, virt_to_phys(hsave));
+
+	test_simple();
+	test_monitor();
+	test_cr_dr();
+	test_io();
+	test_msr();
+	test_pause();
+	test_exceptions();
+	return report_summary();
+}
