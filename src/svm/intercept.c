@@ -232,6 +232,13 @@ void svm_icpt_mwait(struct cpu *c, const struct insn *i)
  * intercept); INT3 and INTO are, and their exits save nRIP. --- */
 void svm_icpt_exception(struct cpu *c, u8 vec, unsigned type, bool has_err, u32 err)
 {
+	/* APM "Event Injection": the event VMRUN injects is delivered
+	 * without the intercept checks (a hypervisor that intercepts #PF can
+	 * inject one); faults raised while delivering it are checked */
+	if (c->svm.injecting) {
+		c->svm.injecting = 0;
+		return;
+	}
 	if ((type != EV_HW_EXC && type != EV_SW_EXC) || vec > 31 ||
 	    !svm_icpt(c, SVM_ICPT_EXC0 + vec))
 		return;
@@ -291,7 +298,7 @@ void svm_exit_insn_bytes(struct cpu *c, u64 exitcode, u64 info1, u8 out[16])
 {
 	memset(out, 0, 16);
 	if (!svm_decode_assists(c) || (exitcode != SVM_EXIT_EXCP0 + VEC_PF && exitcode != SVM_EXIT_NPF) ||
-	    (info1 & PFEC_I))
+	    (info1 & PFEC_I) || (exitcode != SVM_EXIT_NPF && c->svm.pf_fetch))
 		return;
 	u64 lin = c->rip + (c->mode == MODE_LONG64 ? 0 : c->seg[SEG_CS].base);
 	unsigned n = 0;

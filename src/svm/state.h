@@ -50,7 +50,11 @@ struct svm_state {
 	u16 pause_count;  /* the PAUSE filter's internal counter */
 	u8 monitor_armed; /* MONITOR armed the monitor, no MWAIT since
 			   * (the MWAIT_CONDITIONAL intercept) */
-	u8 icpt_pad[5];
+	u8 injecting;     /* VMRUN is delivering EVENTINJ's exception: it is
+			   * not checked against the exception intercepts */
+	u8 pf_fetch;      /* the #PF being raised is an instruction fetch's
+			   * (its error code says so only with NXE or SMEP) */
+	u8 icpt_pad[3];
 
 	/* --- NPTI: (nested paging, ASIDs/TLB, interrupt control) --- */
 };

@@ -42,6 +42,8 @@ static const struct snap_field svm_state_fields[] = {
 	SNAP_DERIVED(struct svm_state, pf_addr, "read only between a #PF and its delivery"),
 	SNAP_U16(struct svm_state, pause_count),
 	SNAP_U8_MAX(struct svm_state, monitor_armed, 1),
+	SNAP_DERIVED(struct svm_state, injecting, "0: set only inside VMRUN's event injection"),
+	SNAP_DERIVED(struct svm_state, pf_fetch, "read only between a #PF and its delivery"),
 	SNAP_DERIVED(struct svm_state, icpt_pad, "padding, always 0"),
 	/* NPTI */
 };

@@ -213,7 +213,10 @@ static void inject_event(struct cpu *c)
 	switch (type) {
 	case SVM_EVT_INTR: cpu_deliver(c, (u8)vec, EV_EXT_INTR, false, 0); break;
 	case SVM_EVT_NMI: cpu_deliver(c, 2, EV_NMI, false, 0); break;
-	case SVM_EVT_EXC: cpu_deliver(c, (u8)vec, EV_HW_EXC, has_err, err); break;
+	case SVM_EVT_EXC:
+		c->svm.injecting = 1; /* ICPT: not checked against the exception intercepts */
+		cpu_deliver(c, (u8)vec, EV_HW_EXC, has_err, err);
+		break;
 	case SVM_EVT_SOFT:
 		if (c->model && cpu_has(c->model, FEAT_nrip_save))
 			c->next_rip = c->svm.ctl.nrip;
@@ -243,6 +246,7 @@ void svm_vmrun(struct cpu *c, const struct insn *i, u64 vmcb_pa)
 	}
 	c->svm.ctl = ctl;
 	c->svm.guest = 1;
+	svm_icpt_vmrun(c); /* ICPT: the PAUSE filter's counter */
 	load_guest(c, &s);
 	/* "GIF is set to 1 by VMRUN" ("Global Interrupt Flag, STGI and CLGI
 	 * Instructions") */

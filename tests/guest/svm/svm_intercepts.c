@@ -513,10 +513,17 @@ static void test_exceptions(void)
 		       "#PF: guest instruction bytes (%u: %02x %02x %02x %02x)", vmcb[C_INSN_LEN],
 		       vmcb[C_INSN_BYTES], vmcb[C_INSN_BYTES + 1], vmcb[C_INSN_BYTES + 2],
 		       vmcb[C_INSN_BYTES + 3]);
-	vmcb_init(l2_pf_fetch);
-	icpt(I_EXC(PF_VECTOR));
-	expect("#PF on a fetch", (void *)0x4000000000ull, 0x4e, PFERR_FETCH_MASK, 0x4000000000ull, NULL);
-	report(vmcb[C_INSN_LEN] == 0, "#PF on a fetch: no instruction bytes (%u)", vmcb[C_INSN_LEN]);
+	/* a fetch: no instruction bytes; the error code's I/D bit only with
+	 * EFER.NXE */
+	for (int nxe = 0; nxe < 2; nxe++) {
+		vmcb_init(l2_pf_fetch);
+		icpt(I_EXC(PF_VECTOR));
+		set64(S_EFER, (get(S_EFER) & ~EFER_NXE) | (nxe ? EFER_NXE : 0));
+		expect(nxe ? "#PF on a fetch (NXE)" : "#PF on a fetch", (void *)0x4000000000ull, 0x4e,
+		       nxe ? PFERR_FETCH_MASK : 0, 0x4000000000ull, NULL);
+		report(vmcb[C_INSN_LEN] == 0, "#PF on a fetch: no instruction bytes (%u)",
+		       vmcb[C_INSN_LEN]);
+	}
 	/* #DB of a single step: DR6.BS in the saved DR6 */
 	vmcb_init(l2_single_step);
 	icpt(I_EXC(DB_VECTOR));
