@@ -181,20 +181,24 @@ void svm_icpt_msr(struct cpu *c, const struct insn *i, u32 idx, bool write)
  * PAUSE_FILTER_COUNT value is loaded into an internal counter. Each time
  * a PAUSE instruction is executed, this counter is decremented until it
  * reaches zero, at which time a #VMEXIT is generated if the PAUSE
- * intercept is set." With the filter threshold (PFTHRESHOLD): "if the
- * elapsed cycles [since the most recent PAUSE] exceed the threshold, the
- * internal pause count is reloaded from the VMCB"; a threshold of 0 keeps
- * the count-only mode. Cycles are TSC ticks. --- */
+ * intercept is set" (a PAUSE that finds it zero exits: count N lets N
+ * PAUSEs go on). With the filter threshold: "If the elapsed cycles exceed
+ * the threshold value, the internal pause count is reloaded from the VMCB
+ * and execution continues. If the elapsed cycles are less than the
+ * threshold, the internal pause count is decremented"; a threshold of 0
+ * keeps the count-only mode. Cycles are TSC ticks. --- */
 void svm_icpt_pause(struct cpu *c, const struct insn *i)
 {
 	if (!svm_icpt(c, SVM_ICPT_PAUSE))
 		return;
 	if (svm_has(c, FEAT_pause_filter)) {
 		u16 thresh = svm_has(c, FEAT_pfthreshold) ? c->svm.ctl.pause_filter_thresh : 0;
-		u64 now = cpu_tsc(c);
-		if (thresh && now - c->svm.pause_last > thresh)
-			c->svm.pause_count = c->svm.ctl.pause_filter_count;
+		u64 now = cpu_tsc(c), elapsed = now - c->svm.pause_last;
 		c->svm.pause_last = now;
+		if (thresh && elapsed > thresh) {
+			c->svm.pause_count = c->svm.ctl.pause_filter_count;
+			return;
+		}
 		if (c->svm.pause_count) {
 			c->svm.pause_count--;
 			return;

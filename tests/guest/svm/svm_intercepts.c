@@ -197,6 +197,10 @@ L2(l2_intn, "", "int $0x42");
 L2(l2_invd, "", "invd");
 L2(l2_pause, "", "pause");
 L2(l2_pause4, "pause\n\tpause\n\tpause", "pause");
+/* with threshold 100: the PAUSEs after a loop reload the count (2), the
+ * others use it up: the sixth exits (count-only, the third would) */
+L2(l2_pause_thr, "pause\n\tmov $300, %ecx\n1:\tloop 1b\n\tpause\n\tmov $300, %ecx\n2:\tloop 2b\n\t"
+		 "pause\n\tpause\n\tpause", "pause");
 L2(l2_hlt, "", "hlt");
 L2(l2_invlpg, "mov $0x123456789, %rbx", "invlpg 0x10(%rbx)");
 L2(l2_wbinvd, "", "wbinvd");
@@ -485,6 +489,15 @@ static void test_pause(void)
 	icpt(I_PAUSE);
 	set16(C_PF_COUNT, 3);
 	expect("pause filter count 3: the 4th PAUSE exits", l2_pause4_insn, 0x77, 0, 0, l2_pause4_end);
+	if (!has(12)) {
+		report_skip("pause filter threshold: not offered");
+		return;
+	}
+	vmcb_init(l2_pause_thr);
+	icpt(I_PAUSE);
+	set16(C_PF_COUNT, 2);
+	set16(C_PF_THRESH, 100);
+	expect("pause filter threshold 100, count 2", l2_pause_thr_insn, 0x77, 0, 0, l2_pause_thr_end);
 }
 
 /* exceptions: APM "Exception Intercepts" */
