@@ -82,8 +82,15 @@
 #define I_INVLPG       (3 * 32 + 25)
 #define I_IOIO         (3 * 32 + 27)
 #define I_MSR          (3 * 32 + 28)
+#define I_TASK_SWITCH  (3 * 32 + 29)
 #define I_VMRUN        (4 * 32 + 0)
 #define I_VMMCALL      (4 * 32 + 1)
+#define I_VMLOAD       (4 * 32 + 2)
+#define I_VMSAVE       (4 * 32 + 3)
+#define I_STGI         (4 * 32 + 4)
+#define I_CLGI         (4 * 32 + 5)
+#define I_SKINIT       (4 * 32 + 6)
+#define I_INVLPGA      (3 * 32 + 26)
 #define I_RDTSCP       (4 * 32 + 7)
 #define I_ICEBP        (4 * 32 + 8)
 #define I_WBINVD       (4 * 32 + 9)
@@ -186,6 +193,13 @@ static void vmrun(void)
 	asm(".pushsection .text\n\t.globl " #name "\n" #name ":\n\t" pre "\n"     \
 	    #name "_insn:\n\t" insn "\n" #name "_end:\n\tud2\n\t.popsection")
 
+/* the same for 32-bit protected-mode L2 code */
+#define L2_32(name, pre, insn)                                                   \
+	extern char name[], name##_insn[], name##_end[];                         \
+	asm(".pushsection .text\n\t.code32\n\t.globl " #name "\n" #name ":\n\t"  \
+	    pre "\n" #name "_insn:\n\t" insn "\n" #name "_end:\n\tud2\n\t.code64\n\t" \
+	    ".popsection")
+
 L2(l2_cpuid, "xor %eax, %eax", "cpuid");
 L2(l2_rdtsc, "", "rdtsc");
 L2(l2_rdtscp, "", "rdtscp");
@@ -216,6 +230,14 @@ L2(l2_lgdt, "sub $16, %rsp\n\tsgdt (%rsp)", "lgdt (%rsp)");
 L2(l2_lldt, "xor %eax, %eax", "lldt %ax");
 L2(l2_ltr, "str %ax", "ltr %ax");
 L2(l2_vmmcall, "", "vmmcall");
+/* the SVM instructions in L2 (rAX from the VMCB: a page-aligned address) */
+L2(l2_vmrun, "", "vmrun %rax");
+L2(l2_vmload, "", "vmload %rax");
+L2(l2_vmsave, "", "vmsave %rax");
+L2(l2_stgi, "", "stgi");
+L2(l2_clgi, "", "clgi");
+L2(l2_skinit, "", "skinit %eax");
+L2(l2_invlpga, "mov $0xfedcb000, %eax\n\tmov $1, %ecx", "invlpga %rax, %ecx");
 L2(l2_cr0_read, "", "mov %cr0, %rbx");
 L2(l2_cr3_write, "mov %cr3, %r8", "mov %r8, %cr3");
 L2(l2_cr4_read, "", "mov %cr4, %r13");
@@ -256,6 +278,14 @@ L2(l2_invpcid, "sub $16, %rsp\n\tmovq $0, (%rsp)\n\tmovq $0, 8(%rsp)\n\tmov $2, 
 L2(l2_single_step, "pushfq\n\torq $0x100, (%rsp)\n\tpopfq\n\tnop", "nop");
 /* no IDT: the #UD's delivery faults (#GP), whose delivery faults again */
 L2(l2_df, "", "ud2");
+
+#define TSS32_AVAIL 0x58
+#define TSS32_BUSY  0x60
+L2_32(l2_ts_jmp, "", "ljmp $0x58, $0");
+L2_32(l2_ts_call, "", "lcall $0x58, $0");
+L2_32(l2_ts_iret, "pushfl\n\torl $0x4000, (%esp)\n\tpopfl", "iret");
+/* a selector past the GDT's limit: #GP(98h), through an IDT task gate */
+L2_32(l2_ts_gate, "mov $0x98, %eax", "mov %eax, %ds");
 
 /* --- checks --- */
 static bool has(unsigned edx_bit) { return (svm_edx >> edx_bit) & 1; }
@@ -338,6 +368,32 @@ static void test_simple(void)
 		expect("INVPCID", l2_invpcid_insn, 0xa2, (u64)(l2_stack + sizeof(l2_stack) - 16), 2,
 		       l2_invpcid_end);
 	}
+}
+
+/* the SVM instructions' own intercepts (VMRUN's is always set) */
+static void test_svm_insns(void)
+{
+	static u8 *other;
+	if (!other)
+		other = alloc_page();
+#define SVMI(piece, bit, code)                                                    \
+	do {                                                                      \
+		vmcb_init(piece);                                                 \
+		icpt(bit);                                                        \
+		set64(S_RAX, virt_to_phys(other));                                \
+		expect(#piece, piece##_insn, code, 0, 0, piece##_end);            \
+	} while (0)
+	SVMI(l2_vmrun, I_VMRUN, 0x80);
+	SVMI(l2_vmload, I_VMLOAD, 0x82);
+	SVMI(l2_vmsave, I_VMSAVE, 0x83);
+	SVMI(l2_stgi, I_STGI, 0x84);
+	SVMI(l2_clgi, I_CLGI, 0x85);
+	SVMI(l2_skinit, I_SKINIT, 0x86);
+#undef SVMI
+	/* INVLPGA: "Decode Assists": EXITINFO1 = the address (rAX) */
+	vmcb_init(l2_invlpga);
+	icpt(I_INVLPGA);
+	expect("INVLPGA", l2_invlpga_insn, 0x7a, has(7) ? 0xfedcb000 : 0, 0, l2_invlpga_end);
 }
 
 /* MONITOR, MWAIT, and MWAIT with the monitor armed */
@@ -562,6 +618,62 @@ static void test_exceptions(void)
 	       (unsigned long long)get(C_EXITINTINFO));
 }
 
+/* task switches: APM "Task Switch Intercept" (EXITINFO1 the new TSS's
+ * selector; EXITINFO2 bit 36 IRET, 38 JMP, 44 an error code, 48 RF).
+ * L2 runs in 32-bit protected mode without paging (task switches do not
+ * exist in long mode); a JMP and a CALL to an available 32-bit TSS, and an
+ * IRET with NT = 1 back to the busy one the current TSS links to. */
+static u8 tss32[104] __aligned(16);
+
+static void vmcb_init32(void *rip)
+{
+	vmcb_init(rip);
+	seg(S_CS, 0x18); /* KERNEL_CS32 */
+	seg(S_SS, 0x10);
+	seg(S_DS, 0x10);
+	seg(S_ES, 0x10);
+	set64(S_EFER, EFER_SVME);
+	set64(S_CR0, X86_CR0_PE | X86_CR0_ET | X86_CR0_NE);
+	set64(S_CR4, 0);
+}
+
+static void test_task_switch(void)
+{
+	set_gdt_entry(TSS32_AVAIL, (u32)(u64)tss32, sizeof(tss32) - 1, 0x89, 0);
+	set_gdt_entry(TSS32_BUSY, (u32)(u64)tss32, sizeof(tss32) - 1, 0x8b, 0);
+	vmcb_init32(l2_ts_jmp);
+	icpt(I_TASK_SWITCH);
+	expect("task switch: far JMP to a TSS", l2_ts_jmp_insn, 0x7d, TSS32_AVAIL, BIT(38), NULL);
+	vmcb_init32(l2_ts_call);
+	icpt(I_TASK_SWITCH);
+	expect("task switch: far CALL to a TSS", l2_ts_call_insn, 0x7d, TSS32_AVAIL, 0, NULL);
+	/* the previous-task link of the current TSS (L1's, whose first
+	 * dword is reserved in 64-bit mode) */
+	tss.reserved0 = TSS32_BUSY;
+	vmcb_init32(l2_ts_iret);
+	icpt(I_TASK_SWITCH);
+	expect("task switch: IRET with NT", l2_ts_iret_insn, 0x7d, TSS32_BUSY, BIT(36), NULL);
+	tss.reserved0 = 0;
+	/* an IDT task gate for #GP: the error code goes to EXITINFO2 (bit 44
+	 * says there is one) and the #GP to EXITINTINFO */
+	static u32 idt32[2 * 14] __aligned(8);
+	idt32[2 * GP_VECTOR] = (u32)TSS32_AVAIL << 16;
+	idt32[2 * GP_VECTOR + 1] = 0x8500; /* P, DPL 0, task gate */
+	vmcb_init32(l2_ts_gate);
+	set64(S_IDTR + 8, (u64)idt32);
+	*(volatile u32 *)(vmcb + S_IDTR + 4) = sizeof(idt32) - 1;
+	icpt(I_TASK_SWITCH);
+	expect("task switch: IDT task gate for #GP(98h)", l2_ts_gate_insn, 0x7d, TSS32_AVAIL,
+	       0x98 | BIT(44), NULL);
+	report(get(C_EXITINTINFO) == (GP_VECTOR | 3 << 8 | BIT(11) | BIT(31) | 0x98ull << 32),
+	       "task gate: EXITINTINFO %#llx", (unsigned long long)get(C_EXITINTINFO));
+	/* without the intercept the switch goes on (nestbox: #GP, a known
+	 * gap): no exit 7Dh */
+	vmcb_init32(l2_ts_jmp);
+	icpt(I_EXC(GP_VECTOR));
+	expect("task switch not intercepted", l2_ts_jmp_insn, 0x4d, TSS32_AVAIL, 0, NULL);
+}
+
 int main(int argc, char **argv)
 {
 	if (!(cpuid(0x80000001).c & BIT(2))) {
@@ -579,11 +691,13 @@ int main(int argc, char **argv)
 	wrmsr(MSR_VM_HSAVE_PA, virt_to_phys(hsave));
 
 	test_simple();
+	test_svm_insns();
 	test_monitor();
 	test_cr_dr();
 	test_io();
 	test_msr();
 	test_pause();
 	test_exceptions();
+	test_task_switch();
 	return report_summary();
 }
