@@ -403,7 +403,20 @@ static bool db_ready(const struct cpu *c)
 
 static bool nmi_ready(const struct cpu *c)
 {
-	return c->nmi_pending && !c->nmi_blocked && !(c->shadow & SHADOW_MOVSS);
+	return c->nmi_pending && !c->nmi_blocked && !(c->shadow & SHADOW_MOVSS) &&
+	       !svm_gif_blocks(c, SVM_GIF_NMI);
+}
+
+/* APM "Global Interrupt Flag, STGI and CLGI Instructions": with GIF = 0,
+ * INIT and SMI (like NMIs and interrupts) are held pending */
+static bool init_ready(const struct cpu *c)
+{
+	return c->init_pending && !svm_gif_blocks(c, SVM_GIF_INIT);
+}
+
+static bool smi_ready(const struct cpu *c)
+{
+	return smm_smi_ready(c) && !svm_gif_blocks(c, SVM_GIF_SMI);
 }
 
 /* VMX non-root with "external-interrupt exiting": an interrupt exits
@@ -417,7 +430,7 @@ static bool intr_exits(const struct cpu *c)
 static bool intr_ready(struct cpu *c)
 {
 	if ((!(c->rflags & RFLAGS_IF) && !intr_exits(c)) ||
-	    (c->shadow & (SHADOW_STI | SHADOW_MOVSS)))
+	    (c->shadow & (SHADOW_STI | SHADOW_MOVSS)) || svm_gif_blocks(c, SVM_GIF_INTR))
 		return false;
 	if (!c->apic_ops || !c->apic_ops->irq_pending || !c->irq_hint)
 		return false;
@@ -445,7 +458,7 @@ bool cpu_event_ready(struct cpu *c)
 	 * the NMI window (vmx/events.c) */
 	if (unlikely(c->vmx.nonroot) && (vmx_virq_ready(c) || vmx_events_ready(c)))
 		return true;
-	if (c->init_pending || smm_smi_ready(c))
+	if (init_ready(c) || smi_ready(c))
 		return true;
 	if (c->activity == ACT_WAIT_SIPI)
 		return c->sipi_pending;
@@ -493,19 +506,19 @@ bool cpu_handle_events(struct cpu *c)
 	/* SDM "System Management Interrupt (SMI)": taken at the next
 	 * instruction boundary (wakes HLT); latched while in SMM ("SMI
 	 * Handler Execution Environment") and taken after RSM */
-	if (smm_smi_ready(c)) {
+	if (smi_ready(c)) {
 		smm_enter(c);
 		return true;
 	}
 	/* an INIT inside SMM leaves SMM (as QEMU's INIT does) */
-	if (c->init_pending && c->smm.in_smm)
+	if (init_ready(c) && c->smm.in_smm)
 		smm_init_signal(c);
-	if (c->init_pending && c->vmx.nonroot) {
+	if (init_ready(c) && c->vmx.nonroot) {
 		/* SDM "INIT Signals" in "Other Causes of VM Exits" */
 		c->init_pending = 0;
 		vmx_exit(c, EXIT_REASON_INIT_SIGNAL, NULL);
 	}
-	if (c->init_pending && c->vmx.on) {
+	if (init_ready(c) && c->vmx.on) {
 		/* SDM "Restrictions on VMX Operation": "INIT signals are
 		 * blocked whenever a logical processor is in VMX root
 		 * operation"; VMXOFF lets it through */
@@ -513,7 +526,7 @@ bool cpu_handle_events(struct cpu *c)
 		c->vmx.init_blocked = 1;
 		return false;
 	}
-	if (c->init_pending) {
+	if (init_ready(c)) {
 		/* SDM "INIT": the BSP restarts at the reset vector, APs wait
 		 * for a SIPI */
 		bool bsp = (cpu_apic_base(c) & BIT(8)) != 0;
