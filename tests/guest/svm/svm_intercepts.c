@@ -14,44 +14,15 @@
  * run-args: -cpu max,+svm
  */
 #include "guest.h"
+#include "svm.h"
 
-/* --- the VMCB (APM Appendix B "Layout of VMCB"), as offsets --- */
+/* --- the VMCB fields tests/guest/lib/svm.h does not name (APM Table
+ * B-1 "VMCB Layout, Control Area") --- */
 #define C_ICPT(w)     (0x000 + 4 * (w)) /* intercept vectors 0-5 */
 #define C_PF_THRESH   0x03c
 #define C_PF_COUNT    0x03e
-#define C_IOPM        0x040
-#define C_MSRPM       0x048
-#define C_ASID        0x058
-#define C_EXITCODE    0x070
-#define C_EXITINFO1   0x078
-#define C_EXITINFO2   0x080
-#define C_EXITINTINFO 0x088
-#define C_NRIP        0x0c8
 #define C_INSN_LEN    0x0d0
 #define C_INSN_BYTES  0x0d1
-#define S_ES     0x400
-#define S_CS     0x410
-#define S_SS     0x420
-#define S_DS     0x430
-#define S_FS     0x440
-#define S_GS     0x450
-#define S_GDTR   0x460
-#define S_LDTR   0x470
-#define S_IDTR   0x480
-#define S_TR     0x490
-#define S_CPL    0x4cb
-#define S_EFER   0x4d0
-#define S_CR4    0x548
-#define S_CR3    0x550
-#define S_CR0    0x558
-#define S_DR7    0x560
-#define S_DR6    0x568
-#define S_RFLAGS 0x570
-#define S_RIP    0x578
-#define S_RSP    0x5d8
-#define S_RAX    0x5f8
-#define S_CR2    0x640
-#define S_GPAT   0x668
 
 /* intercept bits: word * 32 + bit (APM Table B-1) */
 #define I_CR_READ(n)   (0 * 32 + (n))
@@ -100,90 +71,46 @@
 #define I_XSETBV       (4 * 32 + 13)
 #define I_INVPCID      (5 * 32 + 2)
 
-#define MSR_VM_HSAVE_PA 0xc0010117
-
-static u8 *vmcb, *hsave, *iopm, *msrpm;
+static u8 *vmcb, *iopm, *msrpm;
 static u8 l2_stack[4096] __aligned(16);
 static u32 svm_edx; /* CPUID 8000_000Ah:EDX */
 
-static u64 get(u32 off) { return *(volatile u64 *)(vmcb + off); }
-static void set64(u32 off, u64 v) { *(volatile u64 *)(vmcb + off) = v; }
+static u64 get(u32 off) { return vmcb_get(vmcb, off); }
+static void set64(u32 off, u64 v) { vmcb_set(vmcb, off, v); }
 static void set16(u32 off, u16 v) { *(volatile u16 *)(vmcb + off) = v; }
 static void icpt(unsigned bit) { vmcb[C_ICPT(bit / 32) + (bit % 32) / 8] |= 1u << (bit % 8); }
 
-/* a segment of L1 in the VMCB form (APM "Segment State in the VMCB") */
+/* a segment of L1's GDT in the VMCB form (APM "Segment State in the VMCB") */
 static void seg(u32 off, u16 sel)
 {
 	struct desc_ptr g;
 	sgdt(&g);
-	u64 d = sel ? ((u64 *)g.base)[sel >> 3] : 0;
-	u16 attr = ((d >> 40) & 0xff) | (((d >> 52) & 0xf) << 8);
-	set16(off, sel);
-	set16(off + 2, attr);
+	u64 d = ((u64 *)g.base)[sel >> 3];
 	u32 limit = (u32)((d & 0xffff) | ((d >> 32) & 0xf0000));
 	if (d & BIT(55)) /* G: the limit in 4 KiB units */
 		limit = limit << 12 | 0xfff;
-	*(volatile u32 *)(vmcb + off + 4) = limit;
-	set64(off + 8, 0);
+	u64 base = ((d >> 16) & 0xffffff) | (((d >> 56) & 0xff) << 24);
+	vmcb_set_seg(vmcb, off, sel, ((d >> 40) & 0xff) | (((d >> 52) & 0xf) << 8), limit, base);
 }
 
-/* a fresh VMCB whose guest is L1 itself at rip, with the VMRUN and #UD
- * intercepts, ASID 1, the IOPM and MSRPM (both clear) */
+/* the library's valid VMCB (64-bit L2 with L1's paging and segments) at
+ * rip on l2_stack, with the #UD intercept too; the IOPM and MSRPM clear */
 static void vmcb_init(void *rip)
 {
-	struct desc_ptr g, i;
-
-	memset(vmcb, 0, 4096);
+	svm_vmcb_setup(vmcb, NULL, 0);
+	set64(VMCB_RIP, (u64)rip);
+	set64(VMCB_RSP, (u64)(l2_stack + sizeof(l2_stack)));
+	icpt(I_EXC(UD_VECTOR));
+	iopm = phys_to_virt(get(VMCB_IOPM_BASE));
+	msrpm = phys_to_virt(get(VMCB_MSRPM_BASE));
 	memset(iopm, 0, 3 * 4096);
 	memset(msrpm, 0, 2 * 4096);
-	icpt(I_VMRUN);
-	icpt(I_EXC(UD_VECTOR));
-	*(volatile u32 *)(vmcb + C_ASID) = 1;
-	set64(C_IOPM, virt_to_phys(iopm));
-	set64(C_MSRPM, virt_to_phys(msrpm));
-	seg(S_ES, read_es());
-	seg(S_CS, read_cs());
-	seg(S_SS, read_ss());
-	seg(S_DS, read_ds());
-	seg(S_FS, read_fs());
-	seg(S_GS, read_gs());
-	seg(S_TR, str());
-	seg(S_LDTR, 0);
-	sgdt(&g);
-	sidt(&i);
-	*(volatile u32 *)(vmcb + S_GDTR + 4) = g.limit;
-	set64(S_GDTR + 8, g.base);
-	*(volatile u32 *)(vmcb + S_IDTR + 4) = i.limit;
-	set64(S_IDTR + 8, i.base);
-	/* the TSS base for TR */
-	u64 *gdt = (u64 *)g.base;
-	u16 tr = str();
-	u64 lo = gdt[tr >> 3], hi = gdt[(tr >> 3) + 1];
-	set64(S_TR + 8, ((lo >> 16) & 0xffffff) | (((lo >> 56) & 0xff) << 24) | (hi << 32));
-	vmcb[S_CPL] = 0;
-	set64(S_EFER, rdmsr(MSR_EFER));
-	set64(S_CR0, read_cr0());
-	set64(S_CR3, read_cr3());
-	set64(S_CR4, read_cr4());
-	set64(S_DR6, 0xffff0ff0);
-	set64(S_DR7, 0x400);
-	set64(S_RFLAGS, 2);
-	set64(S_RIP, (u64)rip);
-	set64(S_RSP, (u64)(l2_stack + sizeof(l2_stack)));
-	set64(S_GPAT, rdmsr(0x277));
 }
 
-/* VMRUN and back: L2 may change any register but RSP and RAX (which
- * #VMEXIT reloads); the callee-saved ones are kept here */
 static void vmrun(void)
 {
-	asm volatile("push %%rbp\n\tpush %%rbx\n\tpush %%r12\n\tpush %%r13\n\t"
-		     "push %%r14\n\tpush %%r15\n\t"
-		     "clgi\n\tvmrun %%rax\n\tstgi\n\t"
-		     "pop %%r15\n\tpop %%r14\n\tpop %%r13\n\tpop %%r12\n\t"
-		     "pop %%rbx\n\tpop %%rbp"
-		     : : "a"(virt_to_phys(vmcb))
-		     : "rcx", "rdx", "rsi", "rdi", "r8", "r9", "r10", "r11", "memory", "cc");
+	if (svm_run(vmcb) == SVM_RUN_FAULTED)
+		report(false, "VMRUN faulted (#%d)", exception_vector());
 }
 
 /* --- the pieces of L2 code: NAME (start), NAME_insn (the instruction
@@ -296,12 +223,12 @@ static bool expect(const char *what, void *at, u64 code, u64 info1, u64 info2, v
 {
 	vmrun();
 	u64 nrip = has(3) ? (u64)next : 0;
-	bool ok = get(C_EXITCODE) == code && get(C_EXITINFO1) == info1 &&
-		  get(C_EXITINFO2) == info2 && get(C_NRIP) == nrip && get(S_RIP) == (u64)at;
+	bool ok = get(VMCB_EXITCODE) == code && get(VMCB_EXITINFO1) == info1 &&
+		  get(VMCB_EXITINFO2) == info2 && get(VMCB_NRIP) == nrip && get(VMCB_RIP) == (u64)at;
 	report(ok, "%s: exit %#llx info1 %#llx info2 %#llx nrip %#llx rip %#llx", what,
-	       (unsigned long long)get(C_EXITCODE), (unsigned long long)get(C_EXITINFO1),
-	       (unsigned long long)get(C_EXITINFO2), (unsigned long long)get(C_NRIP),
-	       (unsigned long long)get(S_RIP));
+	       (unsigned long long)get(VMCB_EXITCODE), (unsigned long long)get(VMCB_EXITINFO1),
+	       (unsigned long long)get(VMCB_EXITINFO2), (unsigned long long)get(VMCB_NRIP),
+	       (unsigned long long)get(VMCB_RIP));
 	if (!ok)
 		printf("  want exit %#llx info1 %#llx info2 %#llx nrip %#llx rip %#llx\n",
 		       (unsigned long long)code, (unsigned long long)info1,
@@ -357,7 +284,7 @@ static void test_simple(void)
 	/* XSETBV: with CR4.OSXSAVE in L2 */
 	if (cpuid(1).c & BIT(26)) {
 		vmcb_init(l2_xsetbv);
-		set64(S_CR4, read_cr4() | X86_CR4_OSXSAVE);
+		set64(VMCB_CR4, read_cr4() | X86_CR4_OSXSAVE);
 		icpt(I_XSETBV);
 		expect("XSETBV", l2_xsetbv_insn, 0x8d, 0, 0, l2_xsetbv_end);
 	}
@@ -380,7 +307,7 @@ static void test_svm_insns(void)
 	do {                                                                      \
 		vmcb_init(piece);                                                 \
 		icpt(bit);                                                        \
-		set64(S_RAX, virt_to_phys(other));                                \
+		set64(VMCB_RAX, virt_to_phys(other));                                \
 		expect(#piece, piece##_insn, code, 0, 0, piece##_end);            \
 	} while (0)
 	SVMI(l2_vmrun, I_VMRUN, 0x80);
@@ -572,9 +499,9 @@ static void test_exceptions(void)
 	 * written; the instruction bytes of a data access */
 	vmcb_init(l2_pf_load);
 	icpt(I_EXC(PF_VECTOR));
-	set64(S_CR2, 0x1234);
+	set64(VMCB_CR2, 0x1234);
 	expect("#PF on a load", l2_pf_load_insn, 0x4e, 0, 0x4000000008ull, NULL);
-	report(get(S_CR2) == 0x1234, "#PF: CR2 not written (%#llx)", (unsigned long long)get(S_CR2));
+	report(get(VMCB_CR2) == 0x1234, "#PF: CR2 not written (%#llx)", (unsigned long long)get(VMCB_CR2));
 	if (has(7))
 		report(vmcb[C_INSN_LEN] == 15 && vmcb[C_INSN_BYTES] == 0x48 &&
 			       vmcb[C_INSN_BYTES + 1] == 0x8b && vmcb[C_INSN_BYTES + 2] == 0x43 &&
@@ -587,7 +514,7 @@ static void test_exceptions(void)
 	for (int nxe = 0; nxe < 2; nxe++) {
 		vmcb_init(l2_pf_fetch);
 		icpt(I_EXC(PF_VECTOR));
-		set64(S_EFER, (get(S_EFER) & ~EFER_NXE) | (nxe ? EFER_NXE : 0));
+		set64(VMCB_EFER, (get(VMCB_EFER) & ~EFER_NXE) | (nxe ? EFER_NXE : 0));
 		expect(nxe ? "#PF on a fetch (NXE)" : "#PF on a fetch", (void *)0x4000000000ull, 0x4e,
 		       nxe ? PFERR_FETCH_MASK : 0, 0x4000000000ull, NULL);
 		report(vmcb[C_INSN_LEN] == 0, "#PF on a fetch: no instruction bytes (%u)",
@@ -597,25 +524,25 @@ static void test_exceptions(void)
 	vmcb_init(l2_single_step);
 	icpt(I_EXC(DB_VECTOR));
 	expect("#DB (single step)", l2_single_step_insn, 0x41, 0, 0, NULL);
-	report(get(S_DR6) & BIT(14), "#DB: DR6.BS saved (%#llx)", (unsigned long long)get(S_DR6));
+	report(get(VMCB_DR6) & BIT(14), "#DB: DR6.BS saved (%#llx)", (unsigned long long)get(VMCB_DR6));
 	/* an exception while delivering one: EXITINTINFO has the first
 	 * (APM "Intercepts During IDT Interrupt Delivery"). No IDT: #UD's
 	 * delivery raises #GP(6*8+2+1) */
 	vmcb_init(l2_df);
-	*(volatile u32 *)(vmcb + S_IDTR + 4) = 0;
+	*(volatile u32 *)(vmcb + VMCB_IDTR + 4) = 0;
 	vmcb[C_ICPT(2)] &= ~(1u << UD_VECTOR);
 	icpt(I_EXC(GP_VECTOR));
 	expect("#GP while delivering #UD", l2_df_insn, 0x4d, UD_VECTOR * 8 + 3, 0, NULL);
-	report(get(C_EXITINTINFO) == (UD_VECTOR | 3 << 8 | BIT(31)),
-	       "#GP while delivering #UD: EXITINTINFO %#llx", (unsigned long long)get(C_EXITINTINFO));
+	report(get(VMCB_EXITINTINFO) == (UD_VECTOR | 3 << 8 | BIT(31)),
+	       "#GP while delivering #UD: EXITINTINFO %#llx", (unsigned long long)get(VMCB_EXITINTINFO));
 	/* ... and the #DF that two #GPs make exits as itself, no EXITINTINFO */
 	vmcb_init(l2_df);
-	*(volatile u32 *)(vmcb + S_IDTR + 4) = 0;
+	*(volatile u32 *)(vmcb + VMCB_IDTR + 4) = 0;
 	vmcb[C_ICPT(2)] &= ~(1u << UD_VECTOR);
 	icpt(I_EXC(DF_VECTOR));
 	expect("#DF", l2_df_insn, 0x48, 0, 0, NULL);
-	report(!(get(C_EXITINTINFO) & BIT(31)), "#DF: no EXITINTINFO (%#llx)",
-	       (unsigned long long)get(C_EXITINTINFO));
+	report(!(get(VMCB_EXITINTINFO) & BIT(31)), "#DF: no EXITINTINFO (%#llx)",
+	       (unsigned long long)get(VMCB_EXITINTINFO));
 }
 
 /* task switches: APM "Task Switch Intercept" (EXITINFO1 the new TSS's
@@ -628,13 +555,15 @@ static u8 tss32[104] __aligned(16);
 static void vmcb_init32(void *rip)
 {
 	vmcb_init(rip);
-	seg(S_CS, 0x18); /* KERNEL_CS32 */
-	seg(S_SS, 0x10);
-	seg(S_DS, 0x10);
-	seg(S_ES, 0x10);
-	set64(S_EFER, EFER_SVME);
-	set64(S_CR0, X86_CR0_PE | X86_CR0_ET | X86_CR0_NE);
-	set64(S_CR4, 0);
+	seg(VMCB_CS, 0x18); /* KERNEL_CS32 */
+	seg(VMCB_SS, 0x10);
+	seg(VMCB_DS, 0x10);
+	seg(VMCB_ES, 0x10);
+	set64(VMCB_EFER, EFER_SVME);
+	set64(VMCB_CR0, X86_CR0_PE | X86_CR0_ET | X86_CR0_NE);
+	set64(VMCB_CR4, 0);
+	/* TR: L1's TSS (its base from the 16-byte descriptor's low half) */
+	seg(VMCB_TR, str());
 }
 
 static void test_task_switch(void)
@@ -660,13 +589,13 @@ static void test_task_switch(void)
 	idt32[2 * GP_VECTOR] = (u32)TSS32_AVAIL << 16;
 	idt32[2 * GP_VECTOR + 1] = 0x8500; /* P, DPL 0, task gate */
 	vmcb_init32(l2_ts_gate);
-	set64(S_IDTR + 8, (u64)idt32);
-	*(volatile u32 *)(vmcb + S_IDTR + 4) = sizeof(idt32) - 1;
+	set64(VMCB_IDTR + 8, (u64)idt32);
+	*(volatile u32 *)(vmcb + VMCB_IDTR + 4) = sizeof(idt32) - 1;
 	icpt(I_TASK_SWITCH);
 	expect("task switch: IDT task gate for #GP(98h)", l2_ts_gate_insn, 0x7d, TSS32_AVAIL,
 	       0x98 | BIT(44), NULL);
-	report(get(C_EXITINTINFO) == (GP_VECTOR | 3 << 8 | BIT(11) | BIT(31) | 0x98ull << 32),
-	       "task gate: EXITINTINFO %#llx", (unsigned long long)get(C_EXITINTINFO));
+	report(get(VMCB_EXITINTINFO) == (GP_VECTOR | 3 << 8 | BIT(11) | BIT(31) | 0x98ull << 32),
+	       "task gate: EXITINTINFO %#llx", (unsigned long long)get(VMCB_EXITINTINFO));
 	/* without the intercept the switch goes on (nestbox: #GP, a known
 	 * gap): no exit 7Dh */
 	vmcb_init32(l2_ts_jmp);
@@ -676,19 +605,13 @@ static void test_task_switch(void)
 
 int main(int argc, char **argv)
 {
-	if (!(cpuid(0x80000001).c & BIT(2))) {
-		report_skip("SVM not offered");
+	if (!svm_supported())
 		return report_summary();
-	}
-	svm_edx = cpuid(0x8000000a).d;
+	svm_edx = svm_features();
 	report_info("CPUID 8000_000Ah:EDX %#x (NRIPS %u, decode assists %u, pause filter %u)",
 		    svm_edx, has(3), has(7), has(10));
-	vmcb = alloc_page();
-	hsave = alloc_page();
-	iopm = alloc_pages(2); /* 16 KiB: the IOPM is 12 */
-	msrpm = alloc_pages(1);
-	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SVME);
-	wrmsr(MSR_VM_HSAVE_PA, virt_to_phys(hsave));
+	svm_enable();
+	vmcb = svm_vmcb_alloc();
 
 	test_simple();
 	test_svm_insns();
