@@ -199,7 +199,8 @@ static void load_guest(struct cpu *c, const struct vmcb_save *s)
  * processor's own (no IDT gate DPL check); a software interrupt as INTn,
  * returning to nRIP when nrip-save is offered ("Software interrupts cannot
  * be properly injected if the processor does not support the NextRIP
- * field"), else to the VMCB's RIP. */
+ * field"), else to the VMCB's RIP. An injected NMI blocks NMIs until its
+ * IRET, as a delivered one does. */
 static void inject_event(struct cpu *c)
 {
 	u64 ev = c->svm.ctl.eventinj;
@@ -210,6 +211,9 @@ static void inject_event(struct cpu *c)
 
 	if (!(ev & EVTINJ_V))
 		return;
+	/* an NMI, as a delivered one: NMIs are blocked until its IRET */
+	if (type == SVM_EVT_NMI)
+		c->nmi_blocked = 1;
 	switch (type) {
 	case SVM_EVT_INTR: cpu_deliver(c, (u8)vec, EV_EXT_INTR, false, 0); break;
 	case SVM_EVT_NMI: cpu_deliver(c, 2, EV_NMI, false, 0); break;
@@ -225,6 +229,9 @@ static void inject_event(struct cpu *c)
 	default: DEBUG_ASSERT(!"EVENTINJ type the checks let through"); break;
 	}
 	c->in_event = 0;
+	/* the interrupt shadow was the instruction's at RIP, which does not
+	 * run next */
+	c->shadow = 0;
 }
 
 void svm_vmrun(struct cpu *c, const struct insn *i, u64 vmcb_pa)
