@@ -64,7 +64,7 @@ static char *slurp(const char *path)
 /* exits svm/intercept.c raises outside svm_exit_insn, each checked by the
  * guest kernel too */
 static const char *const other_exits[] = {
-	"TASK_SWITCH", "EXCP1", "EXCP3", "EXCP6", "EXCP8", "EXCP13", "EXCP14",
+	"TASK_SWITCH", "EXCP1", "EXCP3", "EXCP4", "EXCP6", "EXCP8", "EXCP13", "EXCP14",
 };
 /* instruction exits no guest kernel causes, and why */
 static const char *const not_caused[] = {

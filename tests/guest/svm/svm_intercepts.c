@@ -31,11 +31,13 @@
 #define X_CR4_READ           0x04
 #define X_CR8_READ           0x08
 #define X_CR0_WRITE          0x10
+#define X_CR4_WRITE          0x14
 #define X_CR3_WRITE          0x13
 #define X_DR7_READ           0x27
 #define X_DR0_WRITE          0x30
 #define X_EXCP1              0x41
 #define X_EXCP3              0x43
+#define X_EXCP4              0x44
 #define X_EXCP6              0x46
 #define X_EXCP8              0x48
 #define X_EXCP13             0x4d
@@ -235,6 +237,8 @@ L2(l2_clts, "", "clts");
 L2(l2_smsw, "", "smsw %ax");
 L2(l2_dr7_read, "", "mov %dr7, %rdx");
 L2(l2_dr0_write, "xor %ecx, %ecx", "mov %rcx, %dr0");
+/* a reserved CR4 bit: the value's #GP comes after the intercept */
+L2(l2_cr4_bad, "mov %cr4, %rax\n\tbts $63, %rax", "mov %rax, %cr4");
 L2(l2_out80, "mov $0x5a, %al", "out %al, $0x80");
 L2(l2_inw, "mov $0x1234, %dx", "in %dx, %ax");
 /* IN 32-bit from 0x3f7 touches 0x3f7-0x3fa, and only 0x3f9's bit is set;
@@ -265,6 +269,8 @@ L2(l2_df, "", "ud2");
 #define TSS32_AVAIL 0x58
 #define TSS32_BUSY  0x60
 L2_32(l2_ts_jmp, "", "ljmp $0x58, $0");
+/* INTO with OF = 1: #OF, a trap that saves nRIP */
+L2_32(l2_into, "mov $0x7f, %al\n\tadd $1, %al", "into");
 L2_32(l2_ts_call, "", "lcall $0x58, $0");
 L2_32(l2_ts_iret, "pushfl\n\torl $0x4000, (%esp)\n\tpopfl", "iret");
 /* a selector past the GDT's limit: #GP(98h), through an IDT task gate */
@@ -439,6 +445,22 @@ static void test_cr_dr(void)
 	vmcb_init(l2_dr0_write);
 	icpt(I_DR_WRITE(0));
 	expect("MOV DR0, RCX", l2_dr0_write_insn, X_DR0_WRITE, 1 * gpr, 0, l2_dr0_write_end);
+	/* the general-detect #DB comes before the DR intercept; DR6.BD set
+	 * and DR7.GD cleared as the #DB's delivery would */
+	vmcb_init(l2_dr7_read);
+	set64(VMCB_DR7, 0x400 | BIT(13));
+	icpt(I_DR_READ(7));
+	icpt(I_EXC(DB_VECTOR));
+	expect("MOV DR with DR7.GD: #DB first", l2_dr7_read_insn, X_EXCP1, 0, 0, NULL);
+	report((get(VMCB_DR6) & BIT(13)) && !(get(VMCB_DR7) & BIT(13)),
+	       "general detect: DR6.BD set, DR7.GD clear (%#llx, %#llx)",
+	       (unsigned long long)get(VMCB_DR6), (unsigned long long)get(VMCB_DR7));
+	/* the CR write intercept comes before the value's #GP */
+	vmcb_init(l2_cr4_bad);
+	icpt(I_CR_WRITE(4));
+	icpt(I_EXC(GP_VECTOR));
+	expect("MOV CR4 of a reserved bit: the intercept first", l2_cr4_bad_insn, X_CR4_WRITE, mov,
+	       0, l2_cr4_bad_end);
 }
 
 static void iopm_set(u32 port) { iopm[port / 8] |= 1u << (port % 8); }
@@ -652,6 +674,10 @@ static void test_task_switch(void)
 	       0x98 | BIT(44), NULL);
 	report(get(VMCB_EXITINTINFO) == (GP_VECTOR | 3 << 8 | BIT(11) | BIT(31) | 0x98ull << 32),
 	       "task gate: EXITINTINFO %#llx", (unsigned long long)get(VMCB_EXITINTINFO));
+	/* INTO: #OF is a trap; its exit saves nRIP */
+	vmcb_init32(l2_into);
+	icpt(I_EXC(OF_VECTOR));
+	expect("#OF (INTO)", l2_into_insn, X_EXCP4, 0, 0, l2_into_end);
 	/* without the intercept the switch goes on (nestbox: #GP, a known
 	 * gap): no exit 7Dh */
 	vmcb_init32(l2_ts_jmp);
