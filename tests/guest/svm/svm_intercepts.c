@@ -269,6 +269,8 @@ L2(l2_df, "", "ud2");
 #define TSS32_AVAIL 0x58
 #define TSS32_BUSY  0x60
 L2_32(l2_ts_jmp, "", "ljmp $0x58, $0");
+/* INSB with a 16-bit address (67h in 32-bit code): A16 */
+L2_32(l2_insb16, "mov $0x80, %dx\n\tmov $0x100, %edi", ".byte 0x67\n\tinsb");
 /* INTO with OF = 1: #OF, a trap that saves nRIP */
 L2_32(l2_into, "mov $0x7f, %al\n\tadd $1, %al", "into");
 L2_32(l2_ts_call, "", "lcall $0x58, $0");
@@ -613,6 +615,17 @@ static void test_exceptions(void)
 	expect("#GP while delivering #UD", l2_df_insn, X_EXCP13, UD_VECTOR * 8 + 3, 0, NULL);
 	report(get(VMCB_EXITINTINFO) == (UD_VECTOR | 3 << 8 | BIT(31)),
 	       "#GP while delivering #UD: EXITINTINFO %#llx", (unsigned long long)get(VMCB_EXITINTINFO));
+	/* APM "Event Injection": the injected #UD is not checked against the
+	 * #UD intercept; the #GP its delivery raises is, and EXITINTINFO has
+	 * the #UD */
+	vmcb_init(l2_df);
+	*(volatile u32 *)(vmcb + VMCB_IDTR + 4) = 0;
+	icpt(I_EXC(GP_VECTOR));
+	vmcb_set(vmcb, VMCB_EVENTINJ, UD_VECTOR | SVM_EVT_EXC | SVM_EVT_V);
+	expect("EVENTINJ #UD with #UD intercepted: its delivery's #GP exits", l2_df, X_EXCP13,
+	       UD_VECTOR * 8 + 3, 0, NULL);
+	report(get(VMCB_EXITINTINFO) == (UD_VECTOR | 3 << 8 | BIT(31)),
+	       "EVENTINJ #UD: EXITINTINFO %#llx", (unsigned long long)get(VMCB_EXITINTINFO));
 	/* ... and the #DF that two #GPs make exits as itself, no EXITINTINFO */
 	vmcb_init(l2_df);
 	*(volatile u32 *)(vmcb + VMCB_IDTR + 4) = 0;
@@ -674,6 +687,12 @@ static void test_task_switch(void)
 	       0x98 | BIT(44), NULL);
 	report(get(VMCB_EXITINTINFO) == (GP_VECTOR | 3 << 8 | BIT(11) | BIT(31) | 0x98ull << 32),
 	       "task gate: EXITINTINFO %#llx", (unsigned long long)get(VMCB_EXITINTINFO));
+	/* IOIO's A16 */
+	vmcb_init32(l2_insb16);
+	icpt(I_IOIO);
+	iopm_set(0x80);
+	expect("INSB with a16", l2_insb16_insn, X_IOIO, 0x80ull << 16 | BIT(0) | BIT(2) | BIT(4) | BIT(7),
+	       (u64)l2_insb16_end, l2_insb16_end);
 	/* INTO: #OF is a trap; its exit saves nRIP */
 	vmcb_init32(l2_into);
 	icpt(I_EXC(OF_VECTOR));
