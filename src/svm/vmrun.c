@@ -62,7 +62,7 @@ bool svm_evtinj_exc_vector_bad(u64 ev)
 {
 	unsigned type = (unsigned)((ev & EVTINJ_TYPE_MASK) >> EVTINJ_TYPE_SHIFT);
 	unsigned vec = (unsigned)(ev & EVTINJ_VECTOR_MASK);
-	return type == SVM_EVT_EXC && (vec == 2 || vec > 31);
+	return type == SVM_EVT_EXC && (vec > 31 || !((SVM_EXCEPTION_VECTORS >> vec) & 1));
 }
 
 enum svm_check svm_vmrun_checks(const struct cpu *c, const struct vmcb_control *ctl,

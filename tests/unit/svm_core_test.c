@@ -190,6 +190,9 @@ static void n_msrpm(void) { ctl.msrpm_base_pa = (1ull << 40) - 0x1000; }
 static void n_iopm(void) { ctl.iopm_base_pa = (1ull << 40) - 0x2000 + 0x123; }
 static void n_evt_type(void) { ctl.eventinj = EVTINJ_V | (7ull << 8); }
 static void n_evt_vec(void) { ctl.eventinj = EVTINJ_V | ((u64)SVM_EVT_EXC << 8) | 200; }
+static void n_evt_vec15(void) { ctl.eventinj = EVTINJ_V | ((u64)SVM_EVT_EXC << 8) | 15; }
+static void n_evt_vec9(void) { ctl.eventinj = EVTINJ_V | ((u64)SVM_EVT_EXC << 8) | 9; }
+static void n_evt_vec20(void) { ctl.eventinj = EVTINJ_V | ((u64)SVM_EVT_EXC << 8) | 20; }
 static void n_asid(void) { ctl.guest_asid = 0; }
 
 static const struct negative {
@@ -214,6 +217,9 @@ static const struct negative {
 	{ "IOPM_RANGE", n_iopm },
 	{ "EVENTINJ_TYPE", n_evt_type },
 	{ "EVENTINJ_EXC_VECTOR", n_evt_vec },
+	{ "EVENTINJ_EXC_VECTOR", n_evt_vec15 },
+	{ "EVENTINJ_EXC_VECTOR", n_evt_vec9 },
+	{ "EVENTINJ_EXC_VECTOR", n_evt_vec20 },
 	{ "ASID_ZERO", n_asid },
 };
 
@@ -240,6 +246,14 @@ static void test_each_check(void **state)
 {
 	start("max,+svm");
 	assert_int_equal(svm_vmrun_checks(h->c, &ctl, &sv), SVM_CHECK_NONE);
+	/* every AMD64 exception vector may be injected as one */
+	static const u8 exc[] = { 0, 1, 3, 4, 5, 6, 7, 8, 10, 11, 12, 13, 14, 16, 17, 18, 19, 21,
+				  28, 29, 30 };
+	for (size_t k = 0; k < ARRAY_SIZE(exc); k++) {
+		ctl.eventinj = EVTINJ_V | ((u64)SVM_EVT_EXC << 8) | exc[k];
+		assert_int_equal(svm_vmrun_checks(h->c, &ctl, &sv), SVM_CHECK_NONE);
+	}
+	ctl.eventinj = 0;
 	h_free(h);
 	for (size_t k = 0; k < ARRAY_SIZE(negatives); k++) {
 		if (!negatives[k].breakit)

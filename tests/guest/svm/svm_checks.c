@@ -54,6 +54,7 @@ static void c_evtinj_type(void) { vmcb_set(vmcb, VMCB_EVENTINJ, SVM_EVT_V | (1u 
 static void c_evtinj_type5(void) { vmcb_set(vmcb, VMCB_EVENTINJ, SVM_EVT_V | (5u << 8) | 0x20); }
 static void c_evtinj_nmi_exc(void) { vmcb_set(vmcb, VMCB_EVENTINJ, SVM_EVT_V | SVM_EVT_EXC | 2); }
 static void c_evtinj_exc_32(void) { vmcb_set(vmcb, VMCB_EVENTINJ, SVM_EVT_V | SVM_EVT_EXC | 32); }
+static void c_evtinj_exc_15(void) { vmcb_set(vmcb, VMCB_EVENTINJ, SVM_EVT_V | SVM_EVT_EXC | 15); }
 static void c_asid0(void) { vmcb_set32(vmcb, VMCB_ASID, 0); }
 
 static const struct {
@@ -79,6 +80,7 @@ static const struct {
 	{ "EVENTINJ_TYPE", "EVENTINJ type 5 (reserved)", c_evtinj_type5 },
 	{ "EVENTINJ_EXC_VECTOR", "EVENTINJ exception with vector 2", c_evtinj_nmi_exc },
 	{ "EVENTINJ_EXC_VECTOR", "EVENTINJ exception with vector 32", c_evtinj_exc_32 },
+	{ "EVENTINJ_EXC_VECTOR", "EVENTINJ exception with vector 15 (reserved)", c_evtinj_exc_15 },
 	{ "ASID_ZERO", "ASID 0", c_asid0 },
 };
 
