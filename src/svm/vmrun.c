@@ -14,6 +14,7 @@
 #include "cpu/memory/mmu.h"
 #include "cpu/model.h"
 #include "cpu/step.h"
+#include "cpu/system/debug.h"
 #include "cpu/system/exec_sys.h"
 #include "cpu/system/msr.h"
 #include "machine/machine.h"
@@ -259,6 +260,10 @@ void svm_vmrun(struct cpu *c, const struct insn *i, u64 vmcb_pa)
 	 * Instructions") */
 	c->svm.gif = 1;
 	svm_log_vmrun(c);
+	/* a host single-stepping VMRUN: VMRUN, the guest's run and the
+	 * #VMEXIT are one host instruction, whose single-step trap comes
+	 * after the #VMEXIT (svm/vmexit.c), not at L2's first instruction */
+	c->pending_dr6 = DBG_NO_SINGLE_STEP; /* and no stale L1 conditions */
 	inject_event(c);
 	cpu_kick(c); /* the boundary checks again before L2's first instruction */
 }

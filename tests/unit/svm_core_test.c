@@ -516,6 +516,30 @@ static void test_shutdown(void **state)
 	}
 }
 
+/* GIF = 0 holds SMI and INIT too: pending, not ready, until STGI */
+static void test_gif_holds_smi_init(void **state)
+{
+	static const u8 code[] = { 0x0f, 0x01, 0xdd, 0x90, 0x0f, 0x01, 0xdc, 0x90 };
+	for (int which = 0; which < 2; which++) {
+		h_init(h, "max,+svm");
+		struct cpu *c = h->c;
+		c->efer |= EFER_SVME;
+		h_code(h, code, sizeof(code));
+		cpu_step(c); /* clgi */
+		if (which)
+			cpu_raise_init(c);
+		else
+			cpu_raise_smi(c);
+		assert_false(cpu_event_ready(c));
+		cpu_step(c); /* nop: nothing taken */
+		assert_int_equal(c->rip, H_CODE + 4);
+		assert_true(which ? c->init_pending : c->smi_pending);
+		cpu_step(c); /* stgi */
+		assert_true(cpu_event_ready(c));
+		h_free(h);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -531,6 +555,7 @@ int main(void)
 		cmocka_unit_test(test_eventinj),
 		cmocka_unit_test(test_eventinj_nmi),
 		cmocka_unit_test(test_gif_holds),
+		cmocka_unit_test(test_gif_holds_smi_init),
 		cmocka_unit_test(test_shutdown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
