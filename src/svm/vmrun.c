@@ -263,7 +263,11 @@ void svm_vmrun(struct cpu *c, const struct insn *i, u64 vmcb_pa)
 	/* a host single-stepping VMRUN: VMRUN, the guest's run and the
 	 * #VMEXIT are one host instruction, whose single-step trap comes
 	 * after the #VMEXIT (svm/vmexit.c), not at L2's first instruction */
-	c->pending_dr6 = DBG_NO_SINGLE_STEP; /* and no stale L1 conditions */
+	/* (and no stale L1 conditions). Only then: cpu_debug_after_insn
+	 * consumes the mark at the next single-stepped instruction, which
+	 * without TF at VMRUN would be L2's (ICPT: svm_intercepts' "#DB
+	 * (single step)" lost its trap to it) */
+	c->pending_dr6 = (c->svm.host.rflags & RFLAGS_TF) ? DBG_NO_SINGLE_STEP : 0;
 	inject_event(c);
 	cpu_kick(c); /* the boundary checks again before L2's first instruction */
 }
