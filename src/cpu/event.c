@@ -346,9 +346,12 @@ void cpu_deliver(struct cpu *c, u8 vector, enum event_type type, bool has_err, u
 {
 	struct ev e = { .vec = vector, .type = (u8)type, .has_err = has_err, .err = err };
 
-	/* VMX non-root: the exception bitmap decides before delivery */
+	/* VMX non-root: the exception bitmap decides before delivery; SVM
+	 * guest: the exception intercepts (APM "Exception Intercepts") */
 	if (unlikely(c->vmx.nonroot))
 		vmx_icpt_exception(c, vector, type, has_err, err);
+	if (unlikely(svm_guest(c)))
+		svm_icpt_exception(c, vector, type, has_err, err);
 	if (c->in_event) {
 		/* a fault while delivering the previous event */
 		u8 first_type = (u8)(c->in_event - 1);
@@ -362,6 +365,8 @@ void cpu_deliver(struct cpu *c, u8 vector, enum event_type type, bool has_err, u
 			e.type = EV_HW_EXC;
 			e.has_err = true;
 			e.err = 0;
+			if (unlikely(svm_guest(c)))
+				svm_icpt_double_fault(c);
 		}
 	}
 	c->in_event = (u8)(e.type + 1);

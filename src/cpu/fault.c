@@ -2,6 +2,7 @@
 #include "cpu/fault.h"
 
 #include "base/log.h"
+#include "svm/svm.h"
 
 /* SDM Vol.3A "Exception and Interrupt Reference": vectors that push an error code */
 bool vector_has_error_code(u8 vec)
@@ -33,6 +34,9 @@ void cpu_gp0(struct cpu *c) { cpu_fault(c, VEC_GP, 0); }
 
 void cpu_page_fault(struct cpu *c, u64 lin, u32 pfec)
 {
-	c->cr2 = lin;
+	/* APM "Exception Intercepts": an intercepted #PF leaves CR2 alone
+	 * (the address goes to EXITINFO2) */
+	if (likely(!svm_guest(c)) || svm_pf_writes_cr2(c, lin))
+		c->cr2 = lin;
 	cpu_fault(c, VEC_PF, pfec);
 }

@@ -38,18 +38,11 @@ static u64 svm_rax_pa(struct cpu *c, const struct insn *i)
 	return pa;
 }
 
-/* step 4, until ICPT's svm_exit_insn takes these calls */
-#define SVM_INSN_EXIT(c, NAME)                                    \
-	do {                                                      \
-		if (svm_guest(c) && svm_icpt((c), SVM_ICPT_##NAME)) \
-			svm_vmexit((c), SVM_EXIT_##NAME, 0, 0);   \
-	} while (0)
-
 void exec_vmrun(struct cpu *c, const struct insn *i)
 {
 	svm_insn_allowed(c);
 	u64 pa = svm_rax_pa(c, i);
-	SVM_INSN_EXIT(c, VMRUN);
+	SVM_EXIT_IF(c, i, VMRUN, VMRUN, 0);
 	/* nestbox runs one level of guests: L2's VMRUN always exits (the
 	 * VMRUN intercept is a consistency check), so here c is L1 */
 	svm_vmrun(c, i, pa);
@@ -75,7 +68,7 @@ void exec_vmload(struct cpu *c, const struct insn *i)
 
 	svm_insn_allowed(c);
 	u64 pa = svm_rax_pa(c, i);
-	SVM_INSN_EXIT(c, VMLOAD);
+	SVM_EXIT_IF(c, i, VMLOAD, VMLOAD, 0);
 	svm_phys_read(c, pa + VMCB_SAVE_OFFSET, &s, sizeof(s));
 	svm_seg_from_vmcb(&c->seg[SEG_FS], &s.fs);
 	svm_seg_from_vmcb(&c->seg[SEG_GS], &s.gs);
@@ -99,7 +92,7 @@ void exec_vmsave(struct cpu *c, const struct insn *i)
 
 	svm_insn_allowed(c);
 	u64 pa = svm_rax_pa(c, i);
-	SVM_INSN_EXIT(c, VMSAVE);
+	SVM_EXIT_IF(c, i, VMSAVE, VMSAVE, 0);
 	svm_phys_read(c, pa + VMCB_SAVE_OFFSET, &s, sizeof(s));
 	svm_seg_to_vmcb(&c->seg[SEG_FS], &s.fs);
 	svm_seg_to_vmcb(&c->seg[SEG_GS], &s.gs);
@@ -121,7 +114,7 @@ void exec_vmsave(struct cpu *c, const struct insn *i)
  * need EFER.SVME. */
 void exec_vmmcall(struct cpu *c, const struct insn *i)
 {
-	SVM_INSN_EXIT(c, VMMCALL);
+	SVM_EXIT_IF(c, i, VMMCALL, VMMCALL, 0);
 	cpu_ud(c);
 }
 
@@ -129,7 +122,7 @@ void exec_vmmcall(struct cpu *c, const struct insn *i)
 void exec_stgi(struct cpu *c, const struct insn *i)
 {
 	svm_insn_allowed(c);
-	SVM_INSN_EXIT(c, STGI);
+	SVM_EXIT_IF(c, i, STGI, STGI, 0);
 	c->svm.gif = 1;
 	cpu_kick(c); /* events held off by GIF = 0 may be taken now */
 }
@@ -137,7 +130,7 @@ void exec_stgi(struct cpu *c, const struct insn *i)
 void exec_clgi(struct cpu *c, const struct insn *i)
 {
 	svm_insn_allowed(c);
-	SVM_INSN_EXIT(c, CLGI);
+	SVM_EXIT_IF(c, i, CLGI, CLGI, 0);
 	c->svm.gif = 0;
 }
 
@@ -149,7 +142,8 @@ void exec_clgi(struct cpu *c, const struct insn *i)
 void exec_invlpga(struct cpu *c, const struct insn *i)
 {
 	svm_insn_allowed(c);
-	SVM_INSN_EXIT(c, INVLPGA);
+	/* APM "Decode Assists": EXITINFO1 = the linear address (rAX) */
+	SVM_EXIT_IF(c, i, INVLPGA, INVLPGA, svm_decode_assists(c) ? reg_read(c, RAX, i->asize) : 0);
 	tlb_flush_page(c, reg_read(c, RAX, i->asize));
 }
 
@@ -159,6 +153,6 @@ void exec_invlpga(struct cpu *c, const struct insn *i)
 void exec_skinit(struct cpu *c, const struct insn *i)
 {
 	svm_insn_allowed(c);
-	SVM_INSN_EXIT(c, SKINIT);
+	SVM_EXIT_IF(c, i, SKINIT, SKINIT, 0);
 	cpu_ud(c);
 }

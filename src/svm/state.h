@@ -40,7 +40,21 @@ struct svm_state {
 	 * state-save layout) */
 	struct vmcb_save host;
 
-	/* --- ICPT: (intercepts and exit information) --- */
+	/* --- ICPT: intercepts and exit information (svm/intercept.c) --- */
+	u64 pause_last;   /* TSC at the most recent PAUSE in guest mode, or at
+			   * VMRUN ("Pause Intercept Filtering") */
+	u64 exit_nrip;    /* the nRIP of the #VMEXIT being made (svm_exit_insn);
+			   * svm_vmexit writes it and sets it back to 0 */
+	u64 pf_addr;      /* the address of the #PF being raised: an intercepted
+			   * #PF does not write CR2 (EXITINFO2 has it) */
+	u16 pause_count;  /* the PAUSE filter's internal counter */
+	u8 monitor_armed; /* MONITOR armed the monitor, no MWAIT since
+			   * (the MWAIT_CONDITIONAL intercept) */
+	u8 injecting;     /* VMRUN is delivering EVENTINJ's exception: it is
+			   * not checked against the exception intercepts */
+	u8 pf_fetch;      /* the #PF being raised is an instruction fetch's
+			   * (its error code says so only with NXE or SMEP) */
+	u8 icpt_pad[3];
 
 	/* --- NPTI: (nested paging, ASIDs/TLB, interrupt control) --- */
 };

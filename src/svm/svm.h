@@ -11,6 +11,7 @@
 
 #include "base/compiler.h"
 #include "cpu/cpu.h"
+#include "cpu/model.h"
 #include "svm/state.h"
 
 struct insn;
@@ -64,7 +65,62 @@ int svm_msr_write(struct cpu *c, u32 msr, u64 val);
 /* -counters: #VMEXITs by exit code (svm/log.c) */
 void svm_print_counters(FILE *out);
 
-/* --- ICPT: intercepts and exit information --- */
+/* --- ICPT: intercepts and exit information (svm/intercept.c) ---
+ * Each executor calls its intercept after the checks that take priority
+ * (APM "Instruction Intercepts"). The exit of an instruction goes through
+ * svm_exit_insn, which sets c->svm.exit_nrip; svm_vmexit writes that
+ * field to the VMCB's nRIP (and sets it back to 0), and writes the guest
+ * instruction bytes svm_exit_insn_bytes gives. */
+
+/* APM "Decode Assists" (CPUID Fn8000_000A_EDX[7]): the exit information
+ * beyond the basic one is reported only when the model advertises it */
+static inline bool svm_decode_assists(const struct cpu *c)
+{
+	return c->model && cpu_has(c->model, FEAT_decodeassists);
+}
+
+/* #VMEXIT for instruction i (APM "Instruction Intercepts"): nRIP is the
+ * next instruction's with NRIP save (CPUID Fn8000_000A_EDX[3]). Debug
+ * builds check i against the exits column of the handler tables. */
+noreturn_fn void svm_exit_insn(struct cpu *c, const struct insn *i, u64 exitcode, u64 info1,
+			       u64 info2);
+
+/* an instruction whose intercept is a plain bit: #VMEXIT when it is set */
+#define SVM_EXIT_IF_CODE(c, i, icpt, code, info1)                                 \
+	do {                                                                      \
+		if (unlikely(svm_guest(c)) && svm_icpt((c), (icpt)))              \
+			svm_exit_insn((c), (i), (code), (info1), 0);              \
+	} while (0)
+#define SVM_EXIT_IF(c, i, ICPT_NAME, EXIT_NAME, info1) \
+	SVM_EXIT_IF_CODE(c, i, SVM_ICPT_##ICPT_NAME, SVM_EXIT_##EXIT_NAME, info1)
+
+/* the intercepts with more to decide; each returns when the instruction
+ * goes on in the guest (call them in guest mode only) */
+void svm_icpt_cr_read(struct cpu *c, const struct insn *i, unsigned cr, unsigned gpr);
+void svm_icpt_cr_write(struct cpu *c, const struct insn *i, unsigned cr, u64 val, unsigned gpr);
+void svm_icpt_lmsw(struct cpu *c, const struct insn *i, u16 src);
+void svm_icpt_clts(struct cpu *c, const struct insn *i);
+void svm_icpt_smsw(struct cpu *c, const struct insn *i);
+void svm_icpt_dr(struct cpu *c, const struct insn *i, unsigned dr, bool write, unsigned gpr);
+void svm_icpt_io(struct cpu *c, const struct insn *i, u16 port, unsigned size, bool in, bool string,
+		 bool rep);
+void svm_icpt_msr(struct cpu *c, const struct insn *i, u32 idx, bool write);
+void svm_icpt_pause(struct cpu *c, const struct insn *i);
+void svm_icpt_mwait(struct cpu *c, const struct insn *i);
+/* an exception about to be delivered (cpu_deliver); a #DF cpu_deliver
+ * makes of two exceptions; a task switch after its checks (source 0
+ * CALL, 1 IRET, 2 JMP, 3 IDT task gate) */
+void svm_icpt_exception(struct cpu *c, u8 vec, unsigned type, bool has_err, u32 err);
+void svm_icpt_double_fault(struct cpu *c);
+void svm_icpt_task_switch(struct cpu *c, unsigned source, u16 sel);
+/* cpu_page_fault in guest mode: records the address; false when the #PF
+ * is intercepted (CR2 is not written) */
+bool svm_pf_writes_cr2(struct cpu *c, u64 lin);
+/* VMRUN, after the control area is copied: the PAUSE filter's counter */
+void svm_icpt_vmrun(struct cpu *c);
+/* the Guest Instruction Bytes field (VMCB 0D0h-0DFh) of this #VMEXIT:
+ * out[0] the number of bytes fetched, out[1..15] the bytes */
+void svm_exit_insn_bytes(struct cpu *c, u64 exitcode, u64 info1, u8 out[16]);
 
 /* --- NPTI: nested paging, ASIDs/TLB, interrupt control --- */
 

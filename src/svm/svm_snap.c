@@ -45,6 +45,14 @@ static const struct snap_field svm_state_fields[] = {
 	SNAP_U8(struct svm_state, ctl),  /* the VMCB control area's bytes */
 	SNAP_U8(struct svm_state, host), /* the host state, VMCB save-area bytes */
 	/* ICPT */
+	SNAP_U64(struct svm_state, pause_last),
+	SNAP_DERIVED(struct svm_state, exit_nrip, "0: set only inside a #VMEXIT"),
+	SNAP_DERIVED(struct svm_state, pf_addr, "read only between a #PF and its delivery"),
+	SNAP_U16(struct svm_state, pause_count),
+	SNAP_U8_MAX(struct svm_state, monitor_armed, 1),
+	SNAP_DERIVED(struct svm_state, injecting, "0: set only inside VMRUN's event injection"),
+	SNAP_DERIVED(struct svm_state, pf_fetch, "read only between a #PF and its delivery"),
+	SNAP_DERIVED(struct svm_state, icpt_pad, "padding, always 0"),
 	/* NPTI */
 };
 SNAP_DESC(svm_state, 1, svm_state_fields, svm_state_check, NULL);

@@ -77,11 +77,17 @@ static void record(struct cpu *c, u64 exitcode, u64 info1, u64 info2, bool in_gu
 	put_ctl(c, VMCB_OFF_exitinfo1, info1);
 	put_ctl(c, VMCB_OFF_exitinfo2, info2);
 	put_ctl(c, VMCB_OFF_exitintinfo, in_guest ? exitintinfo(c) : 0);
-	/* "NRIP_SAVE": the next sequential instruction pointer; c->next_rip
-	 * is RIP between instructions (an exit at a boundary) */
+	/* "NRIP_SAVE": the next sequential instruction pointer of the exits
+	 * that have one (ICPT: svm_exit_insn, svm/intercept.c), else 0 */
 	if (c->model && cpu_has(c->model, FEAT_nrip_save))
-		put_ctl(c, VMCB_OFF_nrip, in_guest ? c->next_rip : 0);
+		put_ctl(c, VMCB_OFF_nrip, in_guest ? c->svm.exit_nrip : 0);
+	c->svm.exit_nrip = 0;
 	if (in_guest) {
+		/* ICPT: the guest instruction bytes (APM "Decode Assists") */
+		u8 bytes[16];
+		svm_exit_insn_bytes(c, exitcode, info1, bytes);
+		if (c->model && cpu_has(c->model, FEAT_decodeassists))
+			svm_phys_write(c, c->svm.vmcb_pa + VMCB_OFF_insn_len, bytes, sizeof(bytes));
 		/* INTERRUPT_SHADOW: the shadow the exiting instruction ran
 		 * under, or the one pending at the boundary */
 		u64 st = c->svm.ctl.int_state & ~INT_STATE_SHADOW;

@@ -218,7 +218,10 @@ static void inject_event(struct cpu *c)
 	switch (type) {
 	case SVM_EVT_INTR: cpu_deliver(c, (u8)vec, EV_EXT_INTR, false, 0); break;
 	case SVM_EVT_NMI: cpu_deliver(c, 2, EV_NMI, false, 0); break;
-	case SVM_EVT_EXC: cpu_deliver(c, (u8)vec, EV_HW_EXC, has_err, err); break;
+	case SVM_EVT_EXC:
+		c->svm.injecting = 1; /* ICPT: not checked against the exception intercepts */
+		cpu_deliver(c, (u8)vec, EV_HW_EXC, has_err, err);
+		break;
 	case SVM_EVT_SOFT:
 		if (c->model && cpu_has(c->model, FEAT_nrip_save))
 			c->next_rip = c->svm.ctl.nrip;
@@ -251,6 +254,7 @@ void svm_vmrun(struct cpu *c, const struct insn *i, u64 vmcb_pa)
 	}
 	c->svm.ctl = ctl;
 	c->svm.guest = 1;
+	svm_icpt_vmrun(c); /* ICPT: the PAUSE filter's counter */
 	load_guest(c, &s);
 	/* "GIF is set to 1 by VMRUN" ("Global Interrupt Flag, STGI and CLGI
 	 * Instructions") */
@@ -259,7 +263,11 @@ void svm_vmrun(struct cpu *c, const struct insn *i, u64 vmcb_pa)
 	/* a host single-stepping VMRUN: VMRUN, the guest's run and the
 	 * #VMEXIT are one host instruction, whose single-step trap comes
 	 * after the #VMEXIT (svm/vmexit.c), not at L2's first instruction */
-	c->pending_dr6 = DBG_NO_SINGLE_STEP; /* and no stale L1 conditions */
+	/* (and no stale L1 conditions). Only then: cpu_debug_after_insn
+	 * consumes the mark at the next single-stepped instruction, which
+	 * without TF at VMRUN would be L2's (ICPT: svm_intercepts' "#DB
+	 * (single step)" lost its trap to it) */
+	c->pending_dr6 = (c->svm.host.rflags & RFLAGS_TF) ? DBG_NO_SINGLE_STEP : 0;
 	inject_event(c);
 	cpu_kick(c); /* the boundary checks again before L2's first instruction */
 }

@@ -13,15 +13,31 @@
 #include "cpu/fault.h"
 #include "cpu/memory/mem.h"
 #include "machine/machine.h"
+#include "svm/vmcb.h"
 #include "vmx/vmcs.h"
 
 /* --- the handler table, from every handlers_*.def --- */
 static insn_fn *handler_table[ZYDIS_MNEMONIC_MAX_VALUE + 1];
-/* the exits column (handlers_all.def): VM exit reasons by mnemonic, and
- * every reason some instruction raises */
-#define VX(name) ((unsigned __int128)1 << EXIT_REASON_##name)
-static unsigned __int128 exit_table[ZYDIS_MNEMONIC_MAX_VALUE + 1], insn_exit_reasons;
+/* the exits column (handlers_all.def), read twice: VM exit reasons by
+ * mnemonic (VX), and SVM exit codes by mnemonic (SX), with every reason or
+ * code some instruction raises. An SVM exit code is a bit: the CR and DR
+ * read/write codes (00h-3Fh) one bit per group of 16, the codes from 60h
+ * one bit each (svm_exit_bit). */
+typedef unsigned __int128 exit_set;
+static exit_set exit_table[ZYDIS_MNEMONIC_MAX_VALUE + 1], insn_exit_reasons;
+static exit_set svm_exit_table[ZYDIS_MNEMONIC_MAX_VALUE + 1], insn_svm_exits;
 static bool handler_table_ready;
+
+#define SVM_EXIT_BIT(code) ((code) < 0x40 ? (code) >> 4 : (code) - 0x60 + 4)
+_Static_assert(SVM_EXIT_BIT(SVM_EXIT_IDLE_HLT) < 128, "an instruction's exit code fits exit_set");
+static int svm_exit_bit(u64 code)
+{
+	if (code < 0x40)
+		return (int)(code >> 4);
+	if (code < 0x60 || code - 0x60 + 4 >= 128)
+		return -1; /* exceptions, events, #NPF...: no instruction's own */
+	return (int)(code - 0x60 + 4);
+}
 
 insn_fn exec_ud;
 void exec_ud(struct cpu *c, const struct insn *i)
@@ -38,7 +54,22 @@ static void build_handler_table(void)
 	handler_table[ZYDIS_MNEMONIC_##m] = fn;            \
 	exit_table[ZYDIS_MNEMONIC_##m] = (exits);          \
 	insn_exit_reasons |= (exits);
+#define VX(name) ((exit_set)1 << EXIT_REASON_##name)
+#define SX(name) 0
 #include "cpu/decode/handlers_all.def"
+#undef SX
+#undef VX
+#undef HX
+#undef H
+#define H(m, fn)
+#define HX(m, fn, exits)                                   \
+	svm_exit_table[ZYDIS_MNEMONIC_##m] = (exits);      \
+	insn_svm_exits |= (exits);
+#define VX(name) 0
+#define SX(name) ((exit_set)1 << SVM_EXIT_BIT(SVM_EXIT_##name))
+#include "cpu/decode/handlers_all.def"
+#undef SX
+#undef VX
 #undef HX
 #undef H
 	handler_table_ready = true;
@@ -51,6 +82,16 @@ bool insn_can_exit(unsigned mnemonic, unsigned reason)
 	if (reason >= 128 || !((insn_exit_reasons >> reason) & 1))
 		return true; /* not an instruction's own exit (APIC access, EPT...) */
 	return mnemonic <= ZYDIS_MNEMONIC_MAX_VALUE && ((exit_table[mnemonic] >> reason) & 1);
+}
+
+bool insn_can_svm_exit(unsigned mnemonic, u64 exitcode)
+{
+	if (!handler_table_ready)
+		build_handler_table();
+	int b = svm_exit_bit(exitcode);
+	if (b < 0 || !((insn_svm_exits >> b) & 1))
+		return true; /* not an instruction's own exit (#NPF, events...) */
+	return mnemonic <= ZYDIS_MNEMONIC_MAX_VALUE && ((svm_exit_table[mnemonic] >> b) & 1);
 }
 
 insn_fn *decode_handler(unsigned mnemonic)

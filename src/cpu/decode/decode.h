@@ -22,6 +22,8 @@ insn_fn *decode_handler(unsigned mnemonic);
  * HX column of handlers_all.def; true for a reason no instruction lists,
  * such as an EPT violation or an APIC access) */
 bool insn_can_exit(unsigned mnemonic, unsigned reason);
+/* the same for SVM exit code `exitcode` (the SX terms of that column) */
+bool insn_can_svm_exit(unsigned mnemonic, u64 exitcode);
 /* disassemble for traces: writes text into buf */
 void decode_disasm(unsigned mode, u64 rip, const u8 *bytes, unsigned len, char *buf,
 		   unsigned buflen);

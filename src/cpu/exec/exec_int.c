@@ -5,6 +5,7 @@
 #include "cpu/fault.h"
 #include "cpu/exec/flags.h"
 #include "cpu/decode/insn.h"
+#include "svm/svm.h"
 
 static void sw_event(struct cpu *c, u8 vec, enum event_type type)
 {
@@ -21,6 +22,9 @@ static void sw_event(struct cpu *c, u8 vec, enum event_type type)
  * only INT n is IOPL-sensitive in virtual-8086 mode. */
 void exec_int(struct cpu *c, const struct insn *i)
 {
+	/* APM "Instruction Intercepts": the INTn intercept before the
+	 * virtual-8086 #GP; "Decode Assists": EXITINFO1 = the vector */
+	SVM_EXIT_IF(c, i, INTN, SWINT, svm_decode_assists(c) ? (u8)i->imm : 0);
 	if (c->mode == MODE_VM86 && ((c->rflags & RFLAGS_IOPL) >> 12) < 3) {
 		/* XXX(sdm): "Software Interrupt Handling in Virtual-8086 Mode"
 		 * with CR4.VME = 1 (the TSS redirection bitmap) is not
@@ -48,6 +52,7 @@ void exec_into(struct cpu *c, const struct insn *i)
  * codes, no gate DPL check */
 void exec_int1(struct cpu *c, const struct insn *i)
 {
+	SVM_EXIT_IF(c, i, ICEBP, ICEBP, 0);
 	cpu_debug_merge_pending(c);
 	sw_event(c, VEC_DB, EV_PRIV_SW_EXC);
 }

@@ -224,6 +224,8 @@ struct tlb_entry *mmu_translate(struct cpu *c, u64 lin, unsigned acc)
 		if (walk_denied(c, &r, acc, user, &err)) {
 			if (LOG_ON(mmu)) /* -d mmu: the walk that failed (debug/trace.c) */
 				debug_log_walk(c, lin, err, r.entry, r.nr_entries);
+			/* SVM decode assists report no bytes for a fetch's #PF */
+			c->svm.pf_fetch = (acc & ACC_X) != 0;
 			cpu_page_fault(c, lin, err);
 		}
 		/* setting the leaf's dirty flag is a write to that entry: the

@@ -7,6 +7,7 @@
 #include "cpu/memory/mem.h"
 #include "cpu/system/seg.h"
 #include "vmx/vmx.h"
+#include "svm/svm.h"
 
 static bool legacy_seg_mode(const struct cpu *c)
 {
@@ -162,6 +163,9 @@ void seg_task_switch_target(struct cpu *c, u16 sel, bool iret, u32 ext, unsigned
 		cpu_fault(c, VEC_NP, err);
 	if (unlikely(c->vmx.nonroot))
 		vmx_icpt_task_switch(c, source, sel, insn_len);
+	/* APM "Task Switch Intercept" (the same point) */
+	if (unlikely(svm_guest(c)))
+		svm_icpt_task_switch(c, source, sel);
 }
 
 /* a far JMP (source 2) or CALL (0) to a task gate or a TSS descriptor

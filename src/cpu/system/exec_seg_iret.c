@@ -8,6 +8,7 @@
 #include "cpu/memory/mem.h"
 #include "cpu/system/seg.h"
 #include "vmx/vmx.h"
+#include "svm/svm.h"
 
 static unsigned iopl(const struct cpu *c) { return (unsigned)(c->rflags >> 12) & 3; }
 
@@ -209,6 +210,9 @@ void exec_iret(struct cpu *c, const struct insn *i)
 {
 	unsigned osize = i->osize;
 
+	/* APM "Instruction Intercepts": the IRET intercept, before anything
+	 * the instruction does or checks */
+	SVM_EXIT_IF(c, i, IRET, IRET, 0);
 	/* IRET unblocks NMIs "even if the instruction generates a fault"
 	 * (SDM "VM Entries" / "Interruptibility State"; "Changes to
 	 * Instruction Behavior in VMX Non-Root Operation": in VMX non-root

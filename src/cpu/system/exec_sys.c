@@ -6,6 +6,7 @@
 #include "cpu/system/exec_sys.h"
 #include "vmx/exit_info.h"
 #include "vmx/vmx.h"
+#include "svm/svm.h"
 
 #include "cpu/exec/flags.h"
 #include "cpu/memory/mem.h"
@@ -89,9 +90,10 @@ void exec_cpuid(struct cpu *c, const struct insn *i)
 	u32 leaf = (u32)c->gpr[RAX], sub = (u32)c->gpr[RCX];
 	u32 r[4] = { 0, 0, 0, 0 };
 
-	/* SDM "Instructions That Cause VM Exits Unconditionally": CPUID
-	 * (SVM: CPUID intercept) */
+	/* SDM "Instructions That Cause VM Exits Unconditionally": CPUID;
+	 * APM "Instruction Intercepts": CPUID intercept */
 	VMX_EXIT_IF(c, i, true, CPUID, 0);
+	SVM_EXIT_IF(c, i, CPUID, CPUID, 0);
 	if (c->model) {
 		cpu_model_cpuid(c->model, leaf, sub, r);
 		cpuid_fixup(c, leaf, sub, r);
@@ -112,9 +114,10 @@ void exec_rdmsr(struct cpu *c, const struct insn *i)
 
 	sys_need(c, FEAT_msr);
 	sys_need_cpl0(c);
-	/* (SVM: MSRPM) */
 	if (unlikely(c->vmx.nonroot))
 		vmx_icpt_msr(c, i, (u32)c->gpr[RCX], false);
+	if (unlikely(svm_guest(c)))
+		svm_icpt_msr(c, i, (u32)c->gpr[RCX], false);
 	/* (VMX: "virtualize x2APIC mode" reads the virtual-APIC page) */
 	if (!(unlikely(c->vmx.nonroot) && vmx_x2apic_read(c, (u32)c->gpr[RCX], &val)) &&
 	    msr_read(c, (u32)c->gpr[RCX], &val))
@@ -131,6 +134,8 @@ void exec_wrmsr(struct cpu *c, const struct insn *i)
 	sys_need_cpl0(c);
 	if (unlikely(c->vmx.nonroot))
 		vmx_icpt_msr(c, i, (u32)c->gpr[RCX], true);
+	if (unlikely(svm_guest(c)))
+		svm_icpt_msr(c, i, (u32)c->gpr[RCX], true);
 	if (!(unlikely(c->vmx.nonroot) && vmx_x2apic_write(c, (u32)c->gpr[RCX], val)) &&
 	    msr_write(c, (u32)c->gpr[RCX], val))
 		cpu_gp0(c);
@@ -150,6 +155,7 @@ void exec_rdtsc(struct cpu *c, const struct insn *i)
 	sys_need(c, FEAT_tsc);
 	tsd_check(c);
 	VMX_EXIT_IF(c, i, vmx_proc(c) & PROC_RDTSC_EXITING, RDTSC, 0);
+	SVM_EXIT_IF(c, i, RDTSC, RDTSC, 0);
 	u64 t = vmx_guest_tsc(c, cpu_tsc(c));
 	c->gpr[RAX] = (u32)t;
 	c->gpr[RDX] = t >> 32;
@@ -163,6 +169,7 @@ void exec_rdtscp(struct cpu *c, const struct insn *i)
 		cpu_ud(c);
 	tsd_check(c);
 	VMX_EXIT_IF(c, i, vmx_proc(c) & PROC_RDTSC_EXITING, RDTSCP, 0);
+	SVM_EXIT_IF(c, i, RDTSCP, RDTSCP, 0);
 	u64 t = vmx_guest_tsc(c, cpu_tsc(c));
 	c->gpr[RAX] = (u32)t;
 	c->gpr[RDX] = t >> 32;
@@ -194,6 +201,7 @@ void exec_rdpmc(struct cpu *c, const struct insn *i)
 	if ((c->cr0 & CR0_PE) && c->cpl != 0 && !(c->cr4 & CR4_PCE))
 		cpu_gp0(c);
 	VMX_EXIT_IF(c, i, vmx_proc(c) & PROC_RDPMC_EXITING, RDPMC, 0);
+	SVM_EXIT_IF(c, i, RDPMC, RDPMC, 0);
 	u32 msr = pmc_msr(c, (u32)c->gpr[RCX]);
 	u64 v;
 	if (!msr || msr_read(c, msr, &v) < 0)
@@ -276,6 +284,9 @@ void exec_xsetbv(struct cpu *c, const struct insn *i)
 
 	if (!(c->cr4 & CR4_OSXSAVE))
 		cpu_ud(c);
+	/* the XSETBV intercept comes before the privilege check (unlike
+	 * VMX's exit) */
+	SVM_EXIT_IF(c, i, XSETBV, XSETBV, 0);
 	sys_need_cpl0(c);
 	VMX_EXIT_IF(c, i, true, XSETBV, 0); /* unconditionally, after the #GP at CPL > 0 */
 	if ((u32)c->gpr[RCX] != 0 || !sys_xcr0_valid(val))
@@ -343,8 +354,8 @@ void exec_wrgsbase(struct cpu *c, const struct insn *i) { wrbase(c, i, SEG_GS); 
 void exec_hlt(struct cpu *c, const struct insn *i)
 {
 	sys_need_cpl0(c);
-	/* (SVM: HLT intercept) */
 	VMX_EXIT_IF(c, i, vmx_proc(c) & PROC_HLT_EXITING, HLT, 0);
+	SVM_EXIT_IF(c, i, HLT, HLT, 0);
 	c->activity = ACT_HLT;
 	cpu_stop(c);
 }
@@ -354,7 +365,10 @@ void exec_hlt(struct cpu *c, const struct insn *i)
  * run instead of this one spinning out its whole turn. */
 void exec_pause(struct cpu *c, const struct insn *i)
 {
-	/* (SVM: PAUSE filter) */
+	/* the SVM PAUSE intercept comes first (APM "Instruction Intercepts"
+	 * lists no exception PAUSE could take before it) */
+	if (unlikely(svm_guest(c)))
+		svm_icpt_pause(c, i);
 	VMX_EXIT_IF(c, i, vmx_proc(c) & PROC_PAUSE_EXITING, PAUSE, 0);
 	if (unlikely(c->vmx.nonroot))
 		vmx_icpt_pause_loop(c, i);
@@ -382,6 +396,10 @@ void exec_monitor(struct cpu *c, const struct insn *i)
 	u64 off = c->gpr[RAX] & size_mask(i->asize);
 	u64 lin = seg_check(c, i->seg, off, 1, ACC_R);
 	mem_translate(c, lin, ACC_R);
+	/* the SVM MONITOR intercept after the address's faults (as KVM's
+	 * emulator orders it; the APM's "Instruction Intercepts" is silent) */
+	SVM_EXIT_IF(c, i, MONITOR, MONITOR, 0);
+	c->svm.monitor_armed = 1;
 }
 
 /* MWAIT hints (EAX) are ignored; ECX[0] (interrupts as break events) is
@@ -391,8 +409,11 @@ void exec_mwait(struct cpu *c, const struct insn *i)
 {
 	monitor_check(c);
 	VMX_EXIT_IF(c, i, vmx_proc(c) & PROC_MWAIT_EXITING, MWAIT, 0);
+	if (unlikely(svm_guest(c)))
+		svm_icpt_mwait(c, i);
 	if ((u32)c->gpr[RCX] & ~1u)
 		cpu_gp0(c);
+	c->svm.monitor_armed = 0;
 }
 
 /* --- cache control, fences, prefetches --- */
@@ -401,12 +422,14 @@ void exec_wbinvd(struct cpu *c, const struct insn *i)
 {
 	sys_need_cpl0(c);
 	VMX_EXIT_IF(c, i, vmx_proc2(c) & PROC2_WBINVD_EXITING, WBINVD, 0);
+	SVM_EXIT_IF(c, i, WBINVD, WBINVD, 0);
 }
 
 void exec_invd(struct cpu *c, const struct insn *i)
 {
 	sys_need_cpl0(c);
 	VMX_EXIT_IF(c, i, true, INVD, 0);
+	SVM_EXIT_IF(c, i, INVD, INVD, 0);
 }
 
 /* CLFLUSH/CLFLUSHOPT: the byte is checked as a read (segment, paging) but
@@ -445,10 +468,11 @@ void exec_sfence(struct cpu *c, const struct insn *i) { sys_need(c, FEAT_sse); }
 void exec_invlpg(struct cpu *c, const struct insn *i)
 {
 	sys_need_cpl0(c);
-	/* (SVM: INVLPG intercept) */
 	u64 lin = sys_linear(c, i->seg, insn_ea(c, i));
 	/* "Exit Qualification for INVLPG": the linear-address operand */
 	VMX_EXIT_IF(c, i, vmx_proc(c) & PROC_INVLPG_EXITING, INVLPG, lin);
+	/* APM "Decode Assists": EXITINFO1 = the linear address */
+	SVM_EXIT_IF(c, i, INVLPG, INVLPG, svm_decode_assists(c) ? lin : 0);
 	tlb_flush_page(c, lin);
 }
 
@@ -467,6 +491,11 @@ void exec_invpcid(struct cpu *c, const struct insn *i)
 	 * VM-execution controls are both 1" (after the faults of privilege,
 	 * before the descriptor is read) */
 	VMX_EXIT_IF(c, i, vmx_proc(c) & PROC_INVLPG_EXITING, INVPCID, vmx_insn_qual(i));
+	/* APM "INVPCID Intercept": EXITINFO1 = the linear address of the
+	 * descriptor, EXITINFO2 = the type (the register operand) */
+	if (unlikely(svm_guest(c)) && svm_icpt(c, SVM_ICPT_INVPCID))
+		svm_exit_insn(c, i, SVM_EXIT_INVPCID, sys_linear(c, i->seg, insn_ea(c, i)),
+			      reg_read(c, i->op[0].reg, i->op[0].size));
 	u64 type = reg_read(c, i->op[0].reg, i->op[0].size);
 	u64 ea = insn_ea(c, i);
 	u64 lo = cpu_read(c, i->seg, ea, 8);

@@ -4,6 +4,7 @@
  * "Enabling and Changing Paging Modes", "Initializing IA-32e Mode"). */
 #include "cpu/system/exec_sys.h"
 #include "vmx/vmx.h"
+#include "svm/svm.h"
 
 #include "cpu/memory/mem.h"
 #include "cpu/memory/mmu.h"
@@ -204,11 +205,14 @@ void exec_mov_cr(struct cpu *c, const struct insn *i)
 	if (n != 0 && n != 2 && n != 3 && n != 4 && n != 8)
 		cpu_ud(c);
 	sys_need_cpl0(c);
-	/* (SVM: CR read/write intercepts) */
+	/* APM "CR and DR Read/Write Intercepts": after the #UD and CPL
+	 * checks, before the value's #GP */
 	if (!to_cr) {
 		u64 v;
 		if (unlikely(c->vmx.nonroot))
 			vmx_icpt_cr_read(c, i, n, gpr->reg);
+		if (unlikely(svm_guest(c)))
+			svm_icpt_cr_read(c, i, n, gpr->reg);
 		switch (n) {
 		case 0: v = vmx_cr_shadowed(c, 0, c->cr0); break;
 		case 2: v = c->cr2; break;
@@ -220,6 +224,8 @@ void exec_mov_cr(struct cpu *c, const struct insn *i)
 		return;
 	}
 	u64 v = reg_read(c, gpr->reg, gpr->size);
+	if (unlikely(svm_guest(c)))
+		svm_icpt_cr_write(c, i, n, v, gpr->reg);
 	if (unlikely(c->vmx.nonroot)) {
 		vmx_icpt_cr_write(c, i, n, v, gpr->reg);
 		/* "An execution of MOV to CR0 [CR4] that does not cause a VM
@@ -275,6 +281,10 @@ void exec_mov_dr(struct cpu *c, const struct insn *i)
 		c->dr[7] &= ~DR7_GD;
 		cpu_fault(c, VEC_DB, 0);
 	}
+	/* APM "CR and DR Read/Write Intercepts": the DR intercept of the
+	 * register as encoded, after the general-detect #DB */
+	if (unlikely(svm_guest(c)))
+		svm_icpt_dr(c, i, dr->reg, to_dr, gpr->reg);
 	if (!to_dr) {
 		reg_write(c, gpr->reg, gpr->size, c->dr[n]);
 		return;
@@ -305,6 +315,8 @@ void exec_clts(struct cpu *c, const struct insn *i)
 	sys_need_cpl0(c);
 	if (unlikely(c->vmx.nonroot))
 		vmx_icpt_clts(c, i);
+	if (unlikely(svm_guest(c)))
+		svm_icpt_clts(c, i);
 	/* "Restrictions on VMX Operation" names CLTS too (CR0.TS is not a
 	 * fixed bit on any model nestbox has, but the rule is the rule) */
 	if (unlikely(c->vmx.on) && !vmx_cr_allowed(c, 0, c->cr0 & ~CR0_TS))
@@ -319,6 +331,8 @@ void exec_lmsw(struct cpu *c, const struct insn *i)
 	u64 src = op_read(c, i, 0) & 0xf;
 	if (unlikely(c->vmx.nonroot))
 		vmx_icpt_lmsw(c, i, (u16)op_read(c, i, 0));
+	if (unlikely(svm_guest(c)))
+		svm_icpt_lmsw(c, i, (u16)src);
 	sys_write_cr0(c, (c->cr0 & ~0xeull) | src);
 }
 
@@ -328,6 +342,9 @@ void exec_smsw(struct cpu *c, const struct insn *i)
 {
 	if ((c->cr4 & CR4_UMIP) && c->cpl > 0)
 		cpu_gp0(c);
+	/* APM "CR and DR Read/Write Intercepts": SMSW reads CR0 */
+	if (unlikely(svm_guest(c)))
+		svm_icpt_smsw(c, i);
 	if (i->op[0].kind == OPK_MEM)
 		cpu_write(c, i->seg, insn_ea(c, i), 2, c->cr0 & 0xffff);
 	else

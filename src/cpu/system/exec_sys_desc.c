@@ -8,6 +8,7 @@
 #include "cpu/system/msr.h"
 #include "cpu/system/seg.h"
 #include "vmx/vmx.h"
+#include "svm/svm.h"
 
 /* SDM "User-Mode Instruction Prevention": with CR4.UMIP = 1, SGDT, SIDT,
  * SLDT, SMSW and STR raise #GP(0) when CPL > 0 */
@@ -40,6 +41,9 @@ static void load_dtr(struct cpu *c, const struct insn *i, struct dtr *d, unsigne
 	 * privilege-level fault, before the operand is read */
 	if (unlikely(c->vmx.nonroot))
 		vmx_icpt_gdtr_idtr(c, i, vmx_id);
+	/* APM "Instruction Intercepts": LGDT/LIDT are GDTR/IDTR writes */
+	SVM_EXIT_IF_CODE(c, i, vmx_id == 2 ? SVM_ICPT_GDTR_WRITE : SVM_ICPT_IDTR_WRITE,
+			 vmx_id == 2 ? SVM_EXIT_GDTR_WRITE : SVM_EXIT_IDTR_WRITE, 0);
 	u64 ea = insn_ea(c, i);
 	u64 limit = cpu_read(c, i->seg, ea, 2);
 	u64 base;
@@ -71,6 +75,8 @@ static void store_dtr(struct cpu *c, const struct insn *i, const struct dtr *d, 
 	umip_check(c);
 	if (unlikely(c->vmx.nonroot))
 		vmx_icpt_gdtr_idtr(c, i, vmx_id);
+	SVM_EXIT_IF_CODE(c, i, vmx_id == 0 ? SVM_ICPT_GDTR_READ : SVM_ICPT_IDTR_READ,
+			 vmx_id == 0 ? SVM_EXIT_GDTR_READ : SVM_EXIT_IDTR_READ, 0);
 	store_le16(buf, (u16)d->limit);
 	store_le64(buf + 2, d->base);
 	cpu_write_bytes(c, i->seg, insn_ea(c, i), buf, len);
@@ -86,6 +92,8 @@ static void store_sel(struct cpu *c, const struct insn *i, u16 sel, unsigned vmx
 	umip_check(c);
 	if (unlikely(c->vmx.nonroot))
 		vmx_icpt_ldtr_tr(c, i, vmx_id);
+	SVM_EXIT_IF_CODE(c, i, vmx_id == 0 ? SVM_ICPT_LDTR_READ : SVM_ICPT_TR_READ,
+			 vmx_id == 0 ? SVM_EXIT_LDTR_READ : SVM_EXIT_TR_READ, 0);
 	if (i->op[0].kind == OPK_MEM)
 		cpu_write(c, i->seg, insn_ea(c, i), 2, sel);
 	else
@@ -118,6 +126,7 @@ void exec_lldt(struct cpu *c, const struct insn *i)
 	sys_need_cpl0(c);
 	if (unlikely(c->vmx.nonroot))
 		vmx_icpt_ldtr_tr(c, i, 2);
+	SVM_EXIT_IF(c, i, LDTR_WRITE, LDTR_WRITE, 0);
 	u16 sel = (u16)op_read(c, i, 0);
 	struct seg_cache s;
 
@@ -151,6 +160,7 @@ void exec_ltr(struct cpu *c, const struct insn *i)
 	sys_need_cpl0(c);
 	if (unlikely(c->vmx.nonroot))
 		vmx_icpt_ldtr_tr(c, i, 3);
+	SVM_EXIT_IF(c, i, TR_WRITE, TR_WRITE, 0);
 	u16 sel = (u16)op_read(c, i, 0);
 	struct seg_cache s;
 

@@ -5,6 +5,7 @@
 #include "cpu/system/exec_sys.h"
 
 #include "cpu/memory/mem.h"
+#include "svm/svm.h"
 
 /* flags POPF may ever change: "all non-reserved flags except RF, VIP, VIF
  * and VM" */
@@ -18,6 +19,9 @@ void exec_pushf(struct cpu *c, const struct insn *i)
 	u64 f = cpu_rflags(c);
 	unsigned size = i->osize;
 
+	/* the PUSHF and POPF intercepts come before the instructions' own
+	 * checks (virtual-8086 mode's #GP): APM "Instruction Intercepts" */
+	SVM_EXIT_IF(c, i, PUSHF, PUSHF, 0);
 	if (c->mode == MODE_VM86 && iopl(f) < 3) {
 		/* "IF (CR4.VME = 1) and (OperandSize = 16): TempFlags.IF :=
 		 * TempFlags.VIF; TempFlags.IOPL := 3" else #GP(0) */
@@ -35,6 +39,7 @@ void exec_popf(struct cpu *c, const struct insn *i)
 {
 	u64 cur = cpu_rflags(c);
 	unsigned size = i->osize;
+	SVM_EXIT_IF(c, i, POPF, POPF, 0);
 	u64 v = cpu_peek(c, size, 0);
 	u64 mask;
 	bool vme16 = false;

@@ -3,6 +3,7 @@
 #include "cpu/system/exec_sys.h"
 #include "cpu/exec/rep.h"
 #include "vmx/vmx.h"
+#include "svm/svm.h"
 
 #include "cpu/memory/mem.h"
 
@@ -54,9 +55,11 @@ void exec_in(struct cpu *c, const struct insn *i)
 	unsigned size = io_size(i);
 
 	io_check(c, port, size);
-	/* (SVM: IOPM) */
+	/* APM "I/O Intercepts": after the I/O permission checks */
 	if (unlikely(c->vmx.nonroot))
 		vmx_icpt_io(c, i, port, size, true, false, false, i->op[1].kind == OPK_IMM);
+	if (unlikely(svm_guest(c)))
+		svm_icpt_io(c, i, port, size, true, false, false);
 	reg_write(c, RAX, size, cpu_in(c, port, size));
 }
 
@@ -68,6 +71,8 @@ void exec_out(struct cpu *c, const struct insn *i)
 	io_check(c, port, size);
 	if (unlikely(c->vmx.nonroot))
 		vmx_icpt_io(c, i, port, size, false, false, false, i->op[0].kind == OPK_IMM);
+	if (unlikely(svm_guest(c)))
+		svm_icpt_io(c, i, port, size, false, false, false);
 	cpu_out(c, port, size, reg_read(c, RAX, size));
 }
 
@@ -87,6 +92,8 @@ static void string_io(struct cpu *c, const struct insn *i, bool in)
 	io_check(c, port, size);
 	if (unlikely(c->vmx.nonroot))
 		vmx_icpt_io(c, i, port, size, in, true, i->rep, false);
+	if (unlikely(svm_guest(c)))
+		svm_icpt_io(c, i, port, size, in, true, i->rep);
 	limit = rep_budget(c);
 	do {
 		u64 off = c->gpr[ptr] & amask;

@@ -11,6 +11,7 @@
 #include "cpu/system/smm.h"
 #include "cpu/system/smm_map.h"
 #include "cpu/step.h"
+#include "svm/svm.h"
 
 #define RFLAGS_DEFINED                                                                      \
 	(RFLAGS_ARITH | RFLAGS_FIXED | RFLAGS_TF | RFLAGS_IF | RFLAGS_DF | RFLAGS_IOPL |     \
@@ -112,7 +113,9 @@ void exec_rsm(struct cpu *c, const struct insn *i)
 	 * processor is not in SMM." */
 	if (!c->smm.in_smm)
 		cpu_ud(c);
-	/* (SVM: RSM intercept) */
+	/* APM "Instruction Intercepts": the RSM intercept (after the #UD
+	 * outside SMM) */
+	SVM_EXIT_IF(c, i, RSM, RSM, 0);
 	smm_area_read(c, buf);
 	smm_image_decode(buf, map64, &s);
 	if (!load_control_checked(c, &s, map64)) {
