@@ -12,6 +12,7 @@
 #include "cpu/system/seg.h"
 #include "cpu/system/smm.h"
 #include "cpu/step.h"
+#include "svm/svm.h"
 #include "vmx/vmx.h"
 
 /* the event being delivered, and what its delivery pushes */
@@ -408,10 +409,18 @@ static bool intr_exits(const struct cpu *c)
 	return c->vmx.nonroot && (vmx_pin(c) & PIN_EXT_INTR_EXITING);
 }
 
+/* the IF that masks physical interrupts: in SVM guest mode the host's
+ * with V_INTR_MASKING (svm_phys_if) */
+static bool phys_if(const struct cpu *c)
+{
+	if (unlikely(c->svm.guest))
+		return svm_phys_if(c);
+	return (c->rflags & RFLAGS_IF) || intr_exits(c);
+}
+
 static bool intr_ready(struct cpu *c)
 {
-	if ((!(c->rflags & RFLAGS_IF) && !intr_exits(c)) ||
-	    (c->shadow & (SHADOW_STI | SHADOW_MOVSS)))
+	if (!phys_if(c) || (c->shadow & (SHADOW_STI | SHADOW_MOVSS)))
 		return false;
 	if (!c->apic_ops || !c->apic_ops->irq_pending || !c->irq_hint)
 		return false;
@@ -439,13 +448,18 @@ bool cpu_event_ready(struct cpu *c)
 	 * the NMI window (vmx/events.c) */
 	if (unlikely(c->vmx.nonroot) && (vmx_virq_ready(c) || vmx_events_ready(c)))
 		return true;
-	if (c->init_pending || smm_smi_ready(c))
+	/* SVM: GIF = 0 holds INTR, NMI, SMI and INIT pending; virtual
+	 * interrupts in guest mode (svm/intr.c) */
+	bool held = svm_gif_held(c);
+	if (unlikely(c->svm.guest) && svm_virq_ready(c))
+		return true;
+	if (!held && (c->init_pending || smm_smi_ready(c)))
 		return true;
 	if (c->activity == ACT_WAIT_SIPI)
 		return c->sipi_pending;
 	if (c->activity == ACT_SHUTDOWN)
 		return false;
-	return c->sipi_pending || db_ready(c) || nmi_ready(c) || intr_ready(c);
+	return c->sipi_pending || db_ready(c) || (!held && (nmi_ready(c) || intr_ready(c)));
 }
 
 /* SDM "MP Initialization Protocol": a SIPI starts a waiting AP in real
@@ -484,16 +498,29 @@ static void wake(struct cpu *c)
  * (debug traps), then NMI, then maskable interrupts. */
 bool cpu_handle_events(struct cpu *c)
 {
+	/* AMD APM "Global Interrupt Flag, STGI and CLGI Instructions": with
+	 * GIF = 0 (in SVM guest mode, V_GIF = 0 under vGIF) INTR, NMI, SMI
+	 * and INIT are held pending */
+	bool held = svm_gif_held(c);
 	/* SDM "System Management Interrupt (SMI)": taken at the next
 	 * instruction boundary (wakes HLT); latched while in SMM ("SMI
 	 * Handler Execution Environment") and taken after RSM */
-	if (smm_smi_ready(c)) {
+	if (!held && smm_smi_ready(c)) {
+		if (unlikely(c->svm.guest))
+			svm_icpt_event(c, SVM_ICPT_SMI); /* APM "SMI Intercept" */
 		smm_enter(c);
 		return true;
 	}
+	if (c->init_pending && held)
+		goto no_init;
 	/* an INIT inside SMM leaves SMM (as QEMU's INIT does) */
 	if (c->init_pending && c->smm.in_smm)
 		smm_init_signal(c);
+	if (c->init_pending && unlikely(c->svm.guest)) {
+		/* APM "INIT Intercept" (the INIT stays pending for the host) */
+		svm_icpt_event(c, SVM_ICPT_INIT);
+		svm_init_leave_guest(c);
+	}
 	if (c->init_pending && c->vmx.nonroot) {
 		/* SDM "INIT Signals" in "Other Causes of VM Exits" */
 		c->init_pending = 0;
@@ -517,6 +544,7 @@ bool cpu_handle_events(struct cpu *c)
 			c->activity = ACT_WAIT_SIPI;
 		return true;
 	}
+no_init:
 	if (c->activity == ACT_WAIT_SIPI) {
 		if (!c->sipi_pending)
 			return false;
@@ -549,6 +577,10 @@ bool cpu_handle_events(struct cpu *c)
 	}
 	if (c->vmx.nonroot)
 		vmx_timer_nmi_window_exits(c);
+	if (held)
+		return false; /* (an SVM guest's virtual interrupts too) */
+	if (nmi_ready(c) && unlikely(c->svm.guest))
+		svm_icpt_event(c, SVM_ICPT_NMI); /* APM "NMI Intercept" */
 	if (nmi_ready(c) && c->vmx.nonroot && (vmx_pin(c) & PIN_NMI_EXITING)) {
 		/* SDM "Non-Maskable Interrupts (NMIs)" in "Other Causes of VM
 		 * Exits": exit reason 0 with an NMI in the interruption info */
@@ -577,12 +609,19 @@ bool cpu_handle_events(struct cpu *c)
 	if (intr_ready(c)) {
 		if (intr_exits(c) && vmx_icpt_intr(c))
 			return true;
+		if (unlikely(c->svm.guest))
+			svm_icpt_event(c, SVM_ICPT_INTR); /* APM "INTR Intercept" */
 		int v = c->apic_ops->irq_ack(c);
 		if (v < 0)
 			return false;
 		wake(c);
 		cpu_deliver(c, (u8)v, EV_EXT_INTR, false, 0);
 		delivered(c);
+		return true;
+	}
+	/* AMD APM "Injecting Virtual (INTR) Interrupts": after physical ones */
+	if (unlikely(c->svm.guest) && svm_virq_ready(c)) {
+		svm_virq_deliver(c);
 		return true;
 	}
 	return false;

@@ -1,0 +1,125 @@
+/* svm/intr.c: interrupt control in SVM guest mode (AMD APM Vol.2
+ * "Interrupt and Local APIC Support", "Global Interrupt Flag, STGI and
+ * CLGI Instructions", the INTR/NMI/SMI/INIT intercepts of "Interrupt
+ * Intercepts"): virtual interrupts (V_IRQ, V_INTR_PRIO, V_IGN_TPR,
+ * V_INTR_VECTOR), V_TPR and CR8, which RFLAGS.IF masks what, the
+ * interrupt shadow across VMRUN and #VMEXIT, and the int_ctl bits #VMEXIT
+ * writes back. cpu/event.c asks these at instruction boundaries in the
+ * order of "Priority Among Simultaneous Exceptions and Interrupts". */
+#include "cpu/event.h"
+#include "cpu/model.h"
+#include "cpu/step.h"
+#include "svm/svm.h"
+
+bool svm_vgif_on(const struct cpu *c)
+{
+	/* APM "Virtual GIF (vGIF)": V_GIF_ENABLE, where vGIF is offered */
+	return (c->svm.ctl.int_ctl & V_GIF_ENABLE) && cpu_has(c->model, FEAT_vgif);
+}
+
+/* APM "Injecting Virtual (INTR) Interrupts": a pending virtual interrupt
+ * (V_IRQ) is taken at an instruction boundary at which the guest's
+ * RFLAGS.IF is 1 (with or without V_INTR_MASKING: the guest's IF always
+ * masks virtual interrupts), no interrupt shadow is in effect, GIF is set,
+ * and V_IGN_TPR is set or its priority V_INTR_PRIO is above V_TPR */
+bool svm_virq_ready(const struct cpu *c)
+{
+	u64 ic = c->svm.ctl.int_ctl;
+
+	if (!(ic & V_IRQ) || !(c->rflags & RFLAGS_IF) || c->shadow)
+		return false;
+	if (c->activity != ACT_ACTIVE && c->activity != ACT_HLT)
+		return false;
+	if (svm_gif_held(c))
+		return false;
+	return (ic & V_IGN_TPR) || ((ic & V_INTR_PRIO_MASK) >> V_INTR_PRIO_SHIFT) > (ic & 0xf);
+}
+
+/* APM "Virtual Interrupt Intercept": with VINTR intercepted, a virtual
+ * interrupt about to be taken is #VMEXIT(VINTR) instead (V_IRQ stays
+ * set); otherwise it is delivered through the guest's IDT with vector
+ * V_INTR_VECTOR, as an external interrupt, and V_IRQ is cleared */
+void svm_virq_deliver(struct cpu *c)
+{
+	c->activity = ACT_ACTIVE; /* it wakes a halted guest */
+	if (svm_icpt(c, SVM_ICPT_VINTR))
+		svm_vmexit(c, SVM_EXIT_VINTR, 0, 0);
+	u8 vec = (u8)((c->svm.ctl.int_ctl & V_INTR_VECTOR_MASK) >> V_INTR_VECTOR_SHIFT);
+	c->svm.ctl.int_ctl &= ~V_IRQ;
+	cpu_deliver(c, vec, EV_EXT_INTR, false, 0);
+}
+
+/* APM "INTR Intercept", "NMI Intercept", "SMI Intercept", "INIT
+ * Intercept": the physical event causes #VMEXIT when the processor would
+ * take it; it is not acknowledged and stays pending, held by GIF = 0 after
+ * the #VMEXIT until the host sets GIF again */
+void svm_icpt_event(struct cpu *c, unsigned icpt)
+{
+	u64 code;
+
+	if (!svm_icpt(c, icpt))
+		return;
+	switch (icpt) {
+	case SVM_ICPT_INTR: code = SVM_EXIT_INTR; break;
+	case SVM_ICPT_NMI: code = SVM_EXIT_NMI; break;
+	case SVM_ICPT_SMI: code = SVM_EXIT_SMI; break;
+	default: code = SVM_EXIT_INIT; break;
+	}
+	c->activity = ACT_ACTIVE;
+	svm_vmexit(c, code, 0, 0);
+}
+
+/* An INIT the VMCB does not intercept resets the processor's state (APM
+ * "INIT Intercept"): nothing of the guest survives it, so guest mode ends
+ * without a #VMEXIT; GIF is set as after RESET */
+void svm_init_leave_guest(struct cpu *c)
+{
+	c->svm.guest = 0;
+	c->svm.gif = 1;
+	c->stage2_on = 0;
+	c->tlb_ctx = 0;
+	cpu_update_fetch_key(c);
+}
+
+/* APM "Virtualizing APIC.TPR": with V_INTR_MASKING, the guest's MOV from
+ * CR8 reads V_TPR and MOV to CR8 writes it ("bits 3:0 are used for a
+ * 4-bit virtual TPR value"); the APIC's TPR is the host's and stays as it
+ * is */
+u64 svm_cr8_read(const struct cpu *c)
+{
+	return c->svm.ctl.int_ctl & 0xf;
+}
+
+void svm_cr8_write(struct cpu *c, u64 val)
+{
+	c->svm.ctl.int_ctl = (c->svm.ctl.int_ctl & ~V_TPR_MASK) | (val & 0xf);
+	cpu_kick(c); /* a lower V_TPR may let a virtual interrupt in */
+}
+
+/* APM "Interrupt Shadows": int_state's INTERRUPT_SHADOW says the guest
+ * starts in the shadow of an STI or MOV SS (the next instruction is
+ * protected from interrupts) */
+void svm_intr_vmrun(struct cpu *c)
+{
+	c->shadow = (c->svm.ctl.int_state & INT_STATE_SHADOW) ? SHADOW_STI : 0;
+}
+
+/* APM "#VMEXIT": the processor writes back V_TPR and V_IRQ (clear once
+ * the virtual interrupt was taken), and V_GIF under vGIF; every other
+ * int_ctl bit stays as L1 wrote it */
+u64 svm_intctl_writeback(const struct cpu *c, u64 vmcb_int_ctl)
+{
+	u64 mask = V_TPR_MASK | V_IRQ | (svm_vgif_on(c) ? V_GIF : 0);
+	return (vmcb_int_ctl & ~mask) | (c->svm.ctl.int_ctl & mask);
+}
+
+/* int_state at #VMEXIT: INTERRUPT_SHADOW when the guest was in an
+ * interrupt shadow (an exit from the shadowed instruction itself counts:
+ * it runs under c->shadow_insn), GUEST_INTERRUPT_MASK the guest's
+ * RFLAGS.IF */
+u64 svm_intstate_writeback(const struct cpu *c, u64 vmcb_int_state)
+{
+	u64 s = ((c->shadow | c->shadow_insn) ? INT_STATE_SHADOW : 0) |
+		((c->rflags & RFLAGS_IF) ? INT_STATE_GUEST_MASK : 0);
+	return (vmcb_int_state & ~(INT_STATE_SHADOW | INT_STATE_GUEST_MASK)) | s;
+}
