@@ -49,7 +49,12 @@ static const struct {
  *    (PUSHF/POPF/CLI/STI already follow CR4.VME, cpu/system/exec_sys_flags.c).
  *  - vmx: VMX (vmx/): implemented, but opt-in (below); what its
  *    capability MSRs offer is vmx/caps.c's vmx_implemented[].
- *  - svm: added here when the SVM layer lands.
+ *  - svm: SVM (svm/): implemented, but opt-in like vmx (below). Its
+ *    sub-features (leaf 0x8000000A EDX) are listed as each lands:
+ *    nrip_save (#VMEXIT writes nRIP: svm/vmexit.c), vmcb_clean (the clean
+ *    bits are honoured by ignoring them -- every VMRUN reloads everything,
+ *    which APM "VMCB Clean Bits" allows), svm_lock (VM_CR.LOCK and SVM_KEY:
+ *    svm/svm.c). The leaf reads zero without svm.
  *  - xsave xsaveopt xsavec xgetbv1 (XSAVE_IMPLEMENTED): XSAVE/XSAVEOPT/
  *    XSAVEC/XRSTOR for x87 and SSE state (cpu/fpu/exec_xsave.c), XGETBV/XSETBV
  *    (exec_sys.c), leaf 0xd below; not xsaves (no IA32_XSS).
@@ -63,13 +68,14 @@ static const char nestbox_implemented[] =
 	"fsgsbase tsc_adjust bmi1 smep bmi2 erms invpcid rdseed adx smap clflushopt umip rdpid "
 	"spec_ctrl stibp ssbd arch_capabilities md_clear "
 	"lahf_lm abm syscall nx pdpe1gb rdtscp lm arat invtsc pku pks "
+	"svm nrip_save vmcb_clean svm_lock "
 	SSE_IMPLEMENTED " " XSAVE_IMPLEMENTED;
 
 /* Implemented, but advertised only when asked for ("-cpu max,+vmx"), as
  * QEMU's TCG "max" does: a model whose feature list is "*" leaves these
- * out. VMX is young (VM entry, VM exits, the VMX instructions; no EPT,
+ * out (SVM likewise: -cpu max,+svm). VMX is young (VM entry, VM exits, the VMX instructions; no EPT,
  * no VPID yet); a guest that finds it should be one that wants it. */
-static const char nestbox_opt_in[] = "vmx";
+static const char nestbox_opt_in[] = "vmx svm";
 
 struct model_def {
 	const char *name;
@@ -361,8 +367,14 @@ static void model_finish(struct cpu_model *m)
 		struct cpuid_leaf *e = leaf_get(m, 0x80000001, 0);
 		e->r[CPUID_EDX] = (e->r[CPUID_EDX] & ~mirror) | (leaf_get(m, 1, 0)->r[CPUID_EDX] & mirror);
 	}
-	/* SVM leaf 0x8000000A: revision 1, 16 ASIDs; the extended level grows to it */
-	if (feat_read(m, FEAT_svm)) {
+	/* SVM leaf 0x8000000A (APM Vol.3 "CPUID Fn8000_000A"): revision 1
+	 * (EAX), 16 ASIDs (EBX), the sub-features in EDX; the extended level
+	 * grows to it. Without SVM the leaf reads zero, sub-features too. */
+	if (!feat_read(m, FEAT_svm)) {
+		struct cpuid_leaf *l = leaf_find(m, 0x8000000a, 0);
+		if (l)
+			memset(l->r, 0, sizeof(l->r));
+	} else {
 		struct cpuid_leaf *l = leaf_get(m, 0x8000000a, 0);
 		l->r[CPUID_EAX] = 1;
 		l->r[CPUID_EBX] = 16;
@@ -772,13 +784,16 @@ static int model_apply(struct cpu_model *m, struct parse_state *ps, char *err, u
 	const struct model_def *d = ps->def;
 	u64 model_bits[FEAT_WORDS];
 
-	if (!strcmp(d->features, "*")) {
-		u64 opt_in[FEAT_WORDS];
-		feat_list_bits(nestbox_opt_in, opt_in);
-		for (int w = 0; w < FEAT_WORDS; w++)
-			model_bits[w] = ps->implemented[w] & ~opt_in[w];
-	} else
+	u64 opt_in[FEAT_WORDS];
+	feat_list_bits(nestbox_opt_in, opt_in);
+	if (!strcmp(d->features, "*"))
+		memcpy(model_bits, ps->implemented, sizeof(model_bits));
+	else
 		feat_list_bits(d->features, model_bits);
+	/* opt-in features only when asked for, on every model (QEMU's AMD
+	 * models list svm: here -cpu EPYC,+svm) */
+	for (int w = 0; w < FEAT_WORDS; w++)
+		model_bits[w] &= ~opt_in[w];
 	for (int f = 0; f < FEAT_NR; f++)
 		if (bits_test(model_bits, f) && bits_test(ps->implemented, f))
 			feat_write(m, (enum cpu_feature)f, true);
@@ -795,6 +810,11 @@ static int model_apply(struct cpu_model *m, struct parse_state *ps, char *err, u
 		if (bits_test(ps->minus, f))
 			feat_write(m, (enum cpu_feature)f, false);
 
+	/* SVM's sub-features (leaf 0x8000000A EDX) exist only with SVM */
+	if (!feat_read(m, FEAT_svm))
+		for (int f = 0; f < FEAT_NR; f++)
+			if (feat_table[f].leaf == 0x8000000a)
+				feat_write(m, (enum cpu_feature)f, false);
 	u32 sig = signature(ps->family, ps->model, ps->stepping);
 	leaf_get(m, 1, 0)->r[CPUID_EAX] = sig;
 	leaf_get(m, 0x80000001, 0)->r[CPUID_EAX] = sig;

@@ -1,16 +1,149 @@
-/* svm/insn.c: the SVM instructions (AMD APM Vol.2 "Secure Virtual Machine";
- * Vol.3 "VMRUN", "VMLOAD", "VMSAVE", "VMMCALL", "STGI", "CLGI", "INVLPGA",
- * "SKINIT"). */
+/* svm/insn.c: the SVM instructions (AMD APM Vol.3 "VMRUN", "VMLOAD",
+ * "VMSAVE", "VMMCALL", "STGI", "CLGI", "INVLPGA", "SKINIT"; Vol.2 "Secure
+ * Virtual Machine").
+ *
+ * Each handler follows its instruction's pseudocode, in its order:
+ *   1. #UD: EFER.SVME = 0 or not in protected mode (real mode);
+ *   2. #GP(0) at CPL > 0;
+ *   3. #GP(0) when rAX is not a 4 KiB-aligned physical address below
+ *      MAXPHYADDR (VMRUN, VMLOAD, VMSAVE);
+ *   4. in guest mode, the instruction's intercept (#VMEXIT);
+ *   5. the operation.
+ * Nothing changes before the step that can fail has passed. */
+#include "base/log.h"
+#include "cpu/arch.h"
 #include "cpu/decode/insn.h"
 #include "cpu/fault.h"
-#include "svm/svm.h"
+#include "cpu/memory/mmu.h"
+#include "cpu/step.h"
+#include "svm/svm_internal.h"
 
-/* not yet implemented: #UD as on a processor without SVM */
-void exec_vmrun(struct cpu *c, const struct insn *i) { cpu_ud(c); }
-void exec_vmload(struct cpu *c, const struct insn *i) { cpu_ud(c); }
-void exec_vmsave(struct cpu *c, const struct insn *i) { cpu_ud(c); }
-void exec_vmmcall(struct cpu *c, const struct insn *i) { cpu_ud(c); }
-void exec_stgi(struct cpu *c, const struct insn *i) { cpu_ud(c); }
-void exec_clgi(struct cpu *c, const struct insn *i) { cpu_ud(c); }
-void exec_invlpga(struct cpu *c, const struct insn *i) { cpu_ud(c); }
-void exec_skinit(struct cpu *c, const struct insn *i) { cpu_ud(c); }
+/* steps 1 and 2 */
+static void svm_insn_allowed(struct cpu *c)
+{
+	if (!(c->efer & EFER_SVME) || !(c->cr0 & CR0_PE))
+		cpu_ud(c);
+	if (c->cpl != 0)
+		cpu_gp0(c);
+}
+
+/* step 3: rAX (its width the address size) as a VMCB address */
+static u64 svm_rax_pa(struct cpu *c, const struct insn *i)
+{
+	u64 pa = reg_read(c, RAX, i->asize);
+
+	if ((pa & 0xfff) || (pa >> cpu_maxphyaddr(c)))
+		cpu_gp0(c);
+	return pa;
+}
+
+/* step 4, until ICPT's svm_exit_insn takes these calls */
+#define SVM_INSN_EXIT(c, NAME)                                    \
+	do {                                                      \
+		if (svm_guest(c) && svm_icpt((c), SVM_ICPT_##NAME)) \
+			svm_vmexit((c), SVM_EXIT_##NAME, 0, 0);   \
+	} while (0)
+
+void exec_vmrun(struct cpu *c, const struct insn *i)
+{
+	svm_insn_allowed(c);
+	u64 pa = svm_rax_pa(c, i);
+	SVM_INSN_EXIT(c, VMRUN);
+	/* nestbox runs one level of guests: L2's VMRUN always exits (the
+	 * VMRUN intercept is a consistency check), so here c is L1 */
+	svm_vmrun(c, i, pa);
+}
+
+/* APM "VMLOAD"/"VMSAVE": FS, GS, TR and LDTR with their hidden state,
+ * KernelGsBase, STAR, LSTAR, CSTAR, SFMASK, SYSENTER_CS/ESP/EIP */
+void exec_vmload(struct cpu *c, const struct insn *i)
+{
+	struct vmcb_save s;
+
+	svm_insn_allowed(c);
+	u64 pa = svm_rax_pa(c, i);
+	SVM_INSN_EXIT(c, VMLOAD);
+	svm_phys_read(c, pa + VMCB_SAVE_OFFSET, &s, sizeof(s));
+	svm_seg_from_vmcb(&c->seg[SEG_FS], &s.fs);
+	svm_seg_from_vmcb(&c->seg[SEG_GS], &s.gs);
+	svm_seg_from_vmcb(&c->seg[SEG_TR], &s.tr);
+	svm_seg_from_vmcb(&c->seg[SEG_LDTR], &s.ldtr);
+	c->msr.kernel_gs_base = s.kernel_gs_base;
+	c->msr.star = s.star;
+	c->msr.lstar = s.lstar;
+	c->msr.cstar = s.cstar;
+	c->msr.sfmask = s.sfmask;
+	c->msr.sysenter_cs = s.sysenter_cs;
+	c->msr.sysenter_esp = s.sysenter_esp;
+	c->msr.sysenter_eip = s.sysenter_eip;
+}
+
+void exec_vmsave(struct cpu *c, const struct insn *i)
+{
+	struct vmcb_save s;
+
+	svm_insn_allowed(c);
+	u64 pa = svm_rax_pa(c, i);
+	SVM_INSN_EXIT(c, VMSAVE);
+	svm_phys_read(c, pa + VMCB_SAVE_OFFSET, &s, sizeof(s));
+	svm_seg_to_vmcb(&c->seg[SEG_FS], &s.fs);
+	svm_seg_to_vmcb(&c->seg[SEG_GS], &s.gs);
+	svm_seg_to_vmcb(&c->seg[SEG_TR], &s.tr);
+	svm_seg_to_vmcb(&c->seg[SEG_LDTR], &s.ldtr);
+	s.kernel_gs_base = c->msr.kernel_gs_base;
+	s.star = c->msr.star;
+	s.lstar = c->msr.lstar;
+	s.cstar = c->msr.cstar;
+	s.sfmask = c->msr.sfmask;
+	s.sysenter_cs = c->msr.sysenter_cs;
+	s.sysenter_esp = c->msr.sysenter_esp;
+	s.sysenter_eip = c->msr.sysenter_eip;
+	svm_phys_write(c, pa + VMCB_SAVE_OFFSET, &s, sizeof(s));
+}
+
+/* APM "VMMCALL": "If the VMMCALL instruction is not intercepted, the
+ * instruction raises a #UD exception." It is not privileged and does not
+ * need EFER.SVME. */
+void exec_vmmcall(struct cpu *c, const struct insn *i)
+{
+	SVM_INSN_EXIT(c, VMMCALL);
+	cpu_ud(c);
+}
+
+/* APM "Global Interrupt Flag, STGI and CLGI Instructions" */
+void exec_stgi(struct cpu *c, const struct insn *i)
+{
+	svm_insn_allowed(c);
+	SVM_INSN_EXIT(c, STGI);
+	c->svm.gif = 1;
+	cpu_kick(c); /* events held off by GIF = 0 may be taken now */
+}
+
+void exec_clgi(struct cpu *c, const struct insn *i)
+{
+	svm_insn_allowed(c);
+	SVM_INSN_EXIT(c, CLGI);
+	c->svm.gif = 0;
+}
+
+/* APM "INVLPGA": invalidates the mapping of the virtual address in rAX
+ * (its width the address size) for the ASID in ECX. NPTI: until the TLB
+ * tags entries with ASIDs, it holds only the current context's entries
+ * (world switches flush it), so the page is invalidated whatever the
+ * ASID -- invalidating more than asked is allowed. */
+void exec_invlpga(struct cpu *c, const struct insn *i)
+{
+	svm_insn_allowed(c);
+	SVM_INSN_EXIT(c, INVLPGA);
+	tlb_flush_page(c, reg_read(c, RAX, i->asize));
+}
+
+/* APM "SKINIT": intercept only. The secure-init operation (the SLB, the
+ * DEV, the TPM) is not implemented and CPUID does not advertise SKINIT;
+ * an SKINIT that is not intercepted raises #UD (docs/known-gaps.md). */
+void exec_skinit(struct cpu *c, const struct insn *i)
+{
+	svm_insn_allowed(c);
+	SVM_INSN_EXIT(c, SKINIT);
+	cpu_ud(c);
+}

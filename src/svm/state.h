@@ -17,11 +17,15 @@
 #define VM_CR_LOCK       BIT(3)
 #define VM_CR_SVMDIS     BIT(4)
 
+/* TSC_RATIO: 8.32 fixed point; 1.0 at reset */
+#define SVM_TSC_RATIO_ONE (1ull << 32)
+
 struct svm_state {
 	/* --- CORE: MSRs, GIF, guest mode, VMRUN's copies --- */
 	u64 vm_cr;        /* VM_CR (C001_0114h) */
 	u64 hsave_pa;     /* VM_HSAVE_PA (C001_0117h): 4 KiB aligned */
 	u64 tsc_ratio;    /* TSC_RATIO (C000_0104h) */
+	u64 svm_key;      /* SVM_KEY (C001_0118h): the key that unlocks VM_CR.LOCK */
 	u64 vmcb_pa;      /* the VMCB of the running guest (VMRUN's rAX) */
 	u8 gif;           /* the global interrupt flag ("Global Interrupt Flag") */
 	u8 guest;         /* 1 = guest mode: L2 runs under vmcb_pa */

@@ -29,6 +29,7 @@ static const struct snap_field svm_state_fields[] = {
 	SNAP_U64(struct svm_state, vm_cr),
 	SNAP_U64(struct svm_state, hsave_pa),
 	SNAP_U64(struct svm_state, tsc_ratio),
+	SNAP_U64(struct svm_state, svm_key),
 	SNAP_U64(struct svm_state, vmcb_pa),
 	SNAP_U8_MAX(struct svm_state, gif, 1),
 	SNAP_U8_MAX(struct svm_state, guest, 1),

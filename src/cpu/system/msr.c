@@ -4,6 +4,7 @@
  * everything before it changes anything (DESIGN "Check, then commit"). */
 #include "cpu/system/msr.h"
 #include "vmx/vmx.h"
+#include "svm/svm.h"
 
 #include <stddef.h>
 #include <stdio.h>
@@ -226,6 +227,9 @@ static int wr_efer(struct cpu *c, u32 idx, u64 val)
 	/* reserved bits (features the model lacks) -> #GP(0) */
 	if (val & ~msr_efer_writable(c))
 		return -1;
+	/* APM "Enabling SVM": VM_CR.SVMDIS makes EFER.SVME must-be-zero */
+	if (!svm_efer_ok(c, val))
+		return -1;
 	/* SDM "IA32_EFER": changing LME while paging is enabled -> #GP(0)
 	 * ("Initializing IA-32e Mode": LME is set with CR0.PG = 0) */
 	if ((c->cr0 & CR0_PG) && ((val ^ c->efer) & EFER_LME))
@@ -237,6 +241,18 @@ static int wr_efer(struct cpu *c, u32 idx, u64 val)
 	c->efer = val;
 	cpu_update_mode(c);
 	return 0;
+}
+
+/* --- the SVM MSRs (VM_CR, VM_HSAVE_PA, SVM_KEY, TSC_RATIO): their state
+ * and rules are the SVM layer's (svm/svm.c) --- */
+static int rd_svm(struct cpu *c, u32 idx, u64 *val)
+{
+	return svm_msr_read(c, idx, val);
+}
+
+static int wr_svm(struct cpu *c, u32 idx, u64 val)
+{
+	return svm_msr_write(c, idx, val);
 }
 
 /* --- memory types: PAT and MTRRs (SDM Vol.3A "Memory Cache Control") --- */

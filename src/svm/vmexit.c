@@ -1,0 +1,155 @@
+/* svm/vmexit.c: #VMEXIT (AMD APM Vol.2 "#VMEXIT"): the guest state and the
+ * exit information go to the VMCB in guest memory, the host state VMRUN
+ * saved is reloaded, GIF is cleared, and the step loop is unwound like a VMX
+ * exit (the instruction or event delivery that caused it does not
+ * complete, so RIP still names it). */
+#include <string.h>
+
+#include "base/log.h"
+#include "cpu/arch.h"
+#include "cpu/event.h"
+#include "cpu/fault.h"
+#include "cpu/exec/flags.h"
+#include "cpu/memory/mmu.h"
+#include "cpu/model.h"
+#include "cpu/step.h"
+#include "svm/svm_internal.h"
+
+/* "Writes back to the VMCB the current guest state -- the same subset of
+ * processor state as is loaded by the VMRUN instruction" */
+static void save_guest(struct cpu *c)
+{
+	struct vmcb_save s;
+	u64 pa = c->svm.vmcb_pa + VMCB_SAVE_OFFSET;
+
+	svm_phys_read(c, pa, &s, sizeof(s));
+	svm_seg_to_vmcb(&c->seg[SEG_ES], &s.es);
+	svm_seg_to_vmcb(&c->seg[SEG_CS], &s.cs);
+	svm_seg_to_vmcb(&c->seg[SEG_SS], &s.ss);
+	svm_seg_to_vmcb(&c->seg[SEG_DS], &s.ds);
+	s.gdtr.base = c->gdtr.base;
+	s.gdtr.limit = c->gdtr.limit;
+	s.idtr.base = c->idtr.base;
+	s.idtr.limit = c->idtr.limit;
+	s.cpl = c->cpl;
+	s.efer = c->efer;
+	s.cr0 = c->cr0;
+	s.cr2 = c->cr2;
+	s.cr3 = c->cr3;
+	s.cr4 = c->cr4;
+	s.dr6 = c->dr[6];
+	s.dr7 = c->dr[7];
+	s.rflags = cpu_rflags(c);
+	s.rip = c->rip;
+	s.rsp = c->gpr[RSP];
+	s.rax = c->gpr[RAX];
+	svm_phys_write(c, pa, &s, sizeof(s));
+}
+
+/* EXITINTINFO ("Event Injection" format): the event whose delivery the
+ * exit interrupted (c->in_event, see cpu/event.h), else 0. INT3, INTO and
+ * ICEBP are exceptions (TYPE 3), INTn a software interrupt (TYPE 4). */
+static u64 exitintinfo(const struct cpu *c)
+{
+	if (!c->in_event)
+		return 0;
+	unsigned type;
+	switch (c->in_event - 1) {
+	case EV_EXT_INTR: type = SVM_EVT_INTR; break;
+	case EV_NMI: type = SVM_EVT_NMI; break;
+	case EV_SW_INT: type = SVM_EVT_SOFT; break;
+	default: type = SVM_EVT_EXC; break;
+	}
+	return c->first_vector | ((u64)type << EVTINJ_TYPE_SHIFT) |
+	       (c->first_has_err ? EVTINJ_EV | ((u64)c->first_error << EVTINJ_ERR_SHIFT) : 0) |
+	       EVTINJ_V;
+}
+
+static void put_ctl(struct cpu *c, unsigned off, u64 v)
+{
+	svm_phys_write(c, c->svm.vmcb_pa + off, &v, 8);
+}
+
+/* the exit information (control area, APM Table B-1) */
+static void record(struct cpu *c, u64 exitcode, u64 info1, u64 info2, bool in_guest)
+{
+	put_ctl(c, VMCB_OFF_exitcode, exitcode);
+	put_ctl(c, VMCB_OFF_exitinfo1, info1);
+	put_ctl(c, VMCB_OFF_exitinfo2, info2);
+	put_ctl(c, VMCB_OFF_exitintinfo, in_guest ? exitintinfo(c) : 0);
+	/* "NRIP_SAVE": the next sequential instruction pointer; c->next_rip
+	 * is RIP between instructions (an exit at a boundary) */
+	if (c->model && cpu_has(c->model, FEAT_nrip_save))
+		put_ctl(c, VMCB_OFF_nrip, in_guest ? c->next_rip : 0);
+	if (in_guest) {
+		/* INTERRUPT_SHADOW: the shadow the exiting instruction ran
+		 * under, or the one pending at the boundary */
+		u64 st = c->svm.ctl.int_state & ~INT_STATE_SHADOW;
+		if ((c->shadow | c->shadow_insn) & (SHADOW_STI | SHADOW_MOVSS))
+			st |= INT_STATE_SHADOW;
+		put_ctl(c, VMCB_OFF_int_state, st);
+		/* NPTI: the int_ctl bits the processor writes (V_TPR, V_IRQ,
+		 * V_GIF with vGIF) */
+	}
+}
+
+/* "Reloads the host state previously saved by the VMRUN instruction",
+ * "Forces CR0.PE = 1, RFLAGS.VM = 0", "Sets the host CPL to zero",
+ * "Disables all breakpoints in the host DR7 register" */
+static void load_host(struct cpu *c)
+{
+	const struct vmcb_save *h = &c->svm.host;
+
+	svm_seg_from_vmcb(&c->seg[SEG_ES], &h->es);
+	svm_seg_from_vmcb(&c->seg[SEG_CS], &h->cs);
+	svm_seg_from_vmcb(&c->seg[SEG_SS], &h->ss);
+	svm_seg_from_vmcb(&c->seg[SEG_DS], &h->ds);
+	c->seg[SEG_SS].ar &= ~(3u << 5);
+	c->gdtr.base = h->gdtr.base;
+	c->gdtr.limit = h->gdtr.limit;
+	c->idtr.base = h->idtr.base;
+	c->idtr.limit = h->idtr.limit;
+	c->efer = h->efer;
+	c->cr0 = h->cr0 | CR0_PE;
+	c->cr3 = h->cr3;
+	c->cr4 = h->cr4;
+	c->dr[7] = DR7_FIXED1;
+	cpu_set_rflags(c, h->rflags & ~RFLAGS_VM);
+	c->rip = c->next_rip = h->rip;
+	c->gpr[RSP] = h->rsp;
+	c->gpr[RAX] = h->rax;
+	c->shadow = 0;
+	c->activity = ACT_ACTIVE;
+	c->pending_db = 0;
+	c->in_event = 0;
+	/* NPTI: the host's translation context (ASID 0, no nested paging);
+	 * without ASIDs in the TLB the guest's translations go */
+	c->stage2_on = 0;
+	tlb_flush_all(c);
+	cpu_update_mode(c);
+}
+
+void svm_vmexit_commit(struct cpu *c, u64 exitcode, u64 info1, u64 info2, bool in_guest)
+{
+	u64 guest_rip = c->rip;
+
+	if (in_guest)
+		save_guest(c);
+	record(c, exitcode, info1, info2, in_guest);
+	c->svm.guest = 0;
+	load_host(c);
+	/* "Disables interrupts by clearing the GIF" */
+	c->svm.gif = 0;
+	svm_log_vmexit(c, exitcode, info1, info2, guest_rip);
+}
+
+void svm_vmexit(struct cpu *c, u64 exitcode, u64 info1, u64 info2)
+{
+	if (!c->svm.guest)
+		die("internal error: #VMEXIT outside guest mode");
+	svm_vmexit_commit(c, exitcode, info1, info2, true);
+	c->single = 0;
+	if (!c->unwind)
+		die("internal error: #VMEXIT outside the step loop");
+	longjmp(*c->unwind, UNWIND_VMEXIT);
+}

@@ -1,0 +1,253 @@
+/* svm/vmrun.c: VMRUN after its own #UD/#GP checks (AMD APM Vol.2 "VMRUN
+ * Instruction" and Vol.3 "VMRUN"): the VMCB is read once (control area
+ * into c->svm.ctl, state-save area into a local copy), checked ("Canonical-
+ * ization and Consistency Checks", svm/checks.def), the host state saved,
+ * the guest state loaded, GIF set, and EVENTINJ delivered. A failed check
+ * is a #VMEXIT with VMEXIT_INVALID and no guest state loaded. */
+#include <string.h>
+
+#include "base/log.h"
+#include "cpu/arch.h"
+#include "cpu/decode/insn.h"
+#include "cpu/event.h"
+#include "cpu/exec/flags.h"
+#include "cpu/memory/mmu.h"
+#include "cpu/model.h"
+#include "cpu/step.h"
+#include "cpu/system/exec_sys.h"
+#include "cpu/system/msr.h"
+#include "machine/machine.h"
+#include "mem/physmem.h"
+#include "svm/svm_internal.h"
+
+/* --- the checks' table and helpers --- */
+static const struct {
+	const char *name, *title, *text;
+} check_rows[] = {
+#define CHECK(n, title, text, cond) { #n, title, text },
+#include "svm/checks.def"
+#undef CHECK
+};
+
+const char *svm_check_name(unsigned k) { return k < SVM_CHECK_NR ? check_rows[k].name : "none"; }
+const char *svm_check_title(unsigned k) { return k < SVM_CHECK_NR ? check_rows[k].title : ""; }
+const char *svm_check_text(unsigned k) { return k < SVM_CHECK_NR ? check_rows[k].text : ""; }
+
+/* "Any MBZ bit of CR3 is set": in long mode (EFER.LME and CR0.PG) the
+ * bits from MAXPHYADDR up (APM "CR3" in long mode: 63:52 reserved, and
+ * the base cannot exceed the physical-address width); outside it, 63:32 */
+bool svm_cr3_mbz(const struct cpu *c, const struct vmcb_save *s)
+{
+	if ((s->efer & EFER_LME) && (s->cr0 & CR0_PG))
+		return (s->cr3 >> cpu_maxphyaddr(c)) != 0;
+	return (s->cr3 >> 32) != 0;
+}
+
+/* a permission map of size bytes at base (bits 11:0 ignored) reaches
+ * MAXPHYADDR */
+bool svm_table_beyond(const struct cpu *c, u64 base, u64 size)
+{
+	u64 last = (base & ~0xfffull) + size - 1;
+	return last < base || (last >> cpu_maxphyaddr(c)) != 0;
+}
+
+bool svm_evtinj_type_reserved(u64 ev)
+{
+	unsigned type = (unsigned)((ev & EVTINJ_TYPE_MASK) >> EVTINJ_TYPE_SHIFT);
+	return type != SVM_EVT_INTR && type != SVM_EVT_NMI && type != SVM_EVT_EXC &&
+	       type != SVM_EVT_SOFT;
+}
+
+bool svm_evtinj_exc_vector_bad(u64 ev)
+{
+	unsigned type = (unsigned)((ev & EVTINJ_TYPE_MASK) >> EVTINJ_TYPE_SHIFT);
+	unsigned vec = (unsigned)(ev & EVTINJ_VECTOR_MASK);
+	return type == SVM_EVT_EXC && (vec == 2 || vec > 31);
+}
+
+enum svm_check svm_vmrun_checks(const struct cpu *c, const struct vmcb_control *ctl,
+				const struct vmcb_save *s)
+{
+#define CHECK(n, title, text, cond) \
+	if (cond)                   \
+		return SVM_CHECK_##n;
+#include "svm/checks.def"
+#undef CHECK
+	return SVM_CHECK_NONE;
+}
+
+/* --- VMCB access: L1-physical memory (L1 runs without a second stage) --- */
+void svm_phys_read(struct cpu *c, u64 pa, void *buf, unsigned len)
+{
+	struct physmem *pm = &c->machine->mem;
+	const u8 *p = physmem_ram_ptr(pm, pa, len);
+
+	if (p) {
+		memcpy(buf, p, len);
+		return;
+	}
+	for (unsigned k = 0; k < len; k++)
+		((u8 *)buf)[k] = (u8)phys_read(pm, pa + k, 1);
+}
+
+void svm_phys_write(struct cpu *c, u64 pa, const void *buf, unsigned len)
+{
+	struct physmem *pm = &c->machine->mem;
+	u8 *p = physmem_ram_ptr(pm, pa, len);
+
+	if (p) {
+		memcpy(p, buf, len);
+		physmem_note_write(pm, pa, len);
+		return;
+	}
+	for (unsigned k = 0; k < len; k++)
+		phys_write(pm, pa + k, 1, ((const u8 *)buf)[k]);
+}
+
+/* --- APM "Segment State in the VMCB": attrib 7:0 = descriptor bits
+ * 47:40 (type, S, DPL, P), attrib 11:8 = bits 55:52 (AVL, L, D/B, G).
+ * nestbox's caches use the VMX layout (cpu/arch.h AR_*); a segment nestbox
+ * marks unusable (a null selector loaded) is written not present. --- */
+void svm_seg_to_vmcb(const struct seg_cache *sc, struct vmcb_seg *v)
+{
+	v->sel = sc->sel;
+	v->attrib = (u16)((sc->ar & 0xff) | (((sc->ar >> 12) & 0xf) << 8));
+	if (sc->ar & AR_UNUSABLE)
+		v->attrib &= (u16)~VMCB_ATTR_P;
+	v->limit = sc->limit;
+	v->base = sc->base;
+}
+
+void svm_seg_from_vmcb(struct seg_cache *sc, const struct vmcb_seg *v)
+{
+	sc->sel = v->sel;
+	sc->ar = (u32)(v->attrib & 0xff) | ((u32)((v->attrib >> 8) & 0xf) << 12);
+	if (!(v->attrib & VMCB_ATTR_P))
+		sc->ar |= AR_UNUSABLE;
+	sc->limit = v->limit;
+	sc->base = v->base;
+}
+
+/* APM "VMRUN": "saves the current host state" -- the host save area's
+ * format is implementation-specific; nestbox keeps it in c->svm.host.
+ * RIP is that of the instruction after VMRUN. */
+static void save_host(struct cpu *c)
+{
+	struct vmcb_save *h = &c->svm.host;
+
+	memset(h, 0, sizeof(*h));
+	svm_seg_to_vmcb(&c->seg[SEG_ES], &h->es);
+	svm_seg_to_vmcb(&c->seg[SEG_CS], &h->cs);
+	svm_seg_to_vmcb(&c->seg[SEG_SS], &h->ss);
+	svm_seg_to_vmcb(&c->seg[SEG_DS], &h->ds);
+	h->gdtr.base = c->gdtr.base;
+	h->gdtr.limit = c->gdtr.limit;
+	h->idtr.base = c->idtr.base;
+	h->idtr.limit = c->idtr.limit;
+	h->efer = c->efer;
+	h->cr0 = c->cr0;
+	h->cr3 = c->cr3;
+	h->cr4 = c->cr4;
+	h->rflags = cpu_rflags(c);
+	h->rip = c->next_rip;
+	h->rsp = c->gpr[RSP];
+	h->rax = c->gpr[RAX];
+	h->cpl = c->cpl;
+}
+
+/* APM "VMRUN": "loads guest state": ES, CS, SS, DS, GDTR, IDTR, EFER, CR4,
+ * CR3, CR2, CR0, DR7, DR6, RFLAGS, RIP, RSP, RAX, CPL and the interrupt
+ * shadow. nestbox keeps CPL as SS.DPL (cpu_update_mode): the VMCB's CPL
+ * goes there. EFER.LMA follows EFER.LME and CR0.PG. */
+static void load_guest(struct cpu *c, const struct vmcb_save *s)
+{
+	svm_seg_from_vmcb(&c->seg[SEG_ES], &s->es);
+	svm_seg_from_vmcb(&c->seg[SEG_CS], &s->cs);
+	svm_seg_from_vmcb(&c->seg[SEG_SS], &s->ss);
+	svm_seg_from_vmcb(&c->seg[SEG_DS], &s->ds);
+	c->seg[SEG_SS].ar = (c->seg[SEG_SS].ar & ~(3u << 5)) | ((u32)(s->cpl & 3) << 5);
+	c->gdtr.base = s->gdtr.base;
+	c->gdtr.limit = s->gdtr.limit & 0xffff;
+	c->idtr.base = s->idtr.base;
+	c->idtr.limit = s->idtr.limit & 0xffff;
+	c->cr0 = s->cr0 | CR0_ET;
+	c->cr2 = s->cr2;
+	c->cr3 = s->cr3;
+	c->cr4 = s->cr4;
+	c->efer = s->efer & ~(u64)EFER_LMA;
+	if ((s->efer & EFER_LME) && (s->cr0 & CR0_PG))
+		c->efer |= EFER_LMA;
+	c->dr[6] = s->dr6;
+	c->dr[7] = s->dr7;
+	cpu_set_rflags(c, (s->rflags & ~RFLAGS_RESERVED) | RFLAGS_FIXED);
+	c->rip = c->next_rip = s->rip;
+	c->gpr[RSP] = s->rsp;
+	c->gpr[RAX] = s->rax;
+	c->shadow = (c->svm.ctl.int_state & INT_STATE_SHADOW) ? SHADOW_STI : 0;
+	c->activity = ACT_ACTIVE;
+	c->pending_db = 0;
+	/* NPTI: G_PAT when nested paging is on, ASIDs and TLB_CONTROL. Until
+	 * the TLB tells ASIDs apart the guest must not see the host's
+	 * translations (nor later the host the guest's): flushing is always
+	 * allowed ("TLB Control"). */
+	tlb_flush_all(c);
+	cpu_update_mode(c);
+}
+
+/* APM "Event Injection": EVENTINJ delivered through the guest's IDT before
+ * its first instruction. An injected exception is delivered as the
+ * processor's own (no IDT gate DPL check); a software interrupt as INTn,
+ * returning to nRIP when nrip-save is offered ("Software interrupts cannot
+ * be properly injected if the processor does not support the NextRIP
+ * field"), else to the VMCB's RIP. */
+static void inject_event(struct cpu *c)
+{
+	u64 ev = c->svm.ctl.eventinj;
+	unsigned vec = (unsigned)(ev & EVTINJ_VECTOR_MASK);
+	unsigned type = (unsigned)((ev & EVTINJ_TYPE_MASK) >> EVTINJ_TYPE_SHIFT);
+	bool has_err = (ev & EVTINJ_EV) != 0;
+	u32 err = (u32)(ev >> EVTINJ_ERR_SHIFT);
+
+	if (!(ev & EVTINJ_V))
+		return;
+	switch (type) {
+	case SVM_EVT_INTR: cpu_deliver(c, (u8)vec, EV_EXT_INTR, false, 0); break;
+	case SVM_EVT_NMI: cpu_deliver(c, 2, EV_NMI, false, 0); break;
+	case SVM_EVT_EXC: cpu_deliver(c, (u8)vec, EV_HW_EXC, has_err, err); break;
+	case SVM_EVT_SOFT:
+		if (c->model && cpu_has(c->model, FEAT_nrip_save))
+			c->next_rip = c->svm.ctl.nrip;
+		cpu_deliver(c, (u8)vec, EV_SW_INT, false, 0);
+		break;
+	default: DEBUG_ASSERT(!"EVENTINJ type the checks let through"); break;
+	}
+	c->in_event = 0;
+}
+
+void svm_vmrun(struct cpu *c, const struct insn *i, u64 vmcb_pa)
+{
+	struct vmcb_control ctl;
+	struct vmcb_save s;
+
+	/* "the processor reads the VMCB": once, the control area into the
+	 * copy the run uses */
+	svm_phys_read(c, vmcb_pa, &ctl, sizeof(ctl));
+	svm_phys_read(c, vmcb_pa + VMCB_SAVE_OFFSET, &s, sizeof(s));
+	c->svm.vmcb_pa = vmcb_pa;
+	save_host(c);
+	enum svm_check k = svm_vmrun_checks(c, &ctl, &s);
+	if (k != SVM_CHECK_NONE) {
+		svm_log_failed_check(c, k);
+		svm_vmexit_commit(c, (u64)SVM_EXIT_INVALID, 0, 0, false);
+		return;
+	}
+	c->svm.ctl = ctl;
+	c->svm.guest = 1;
+	load_guest(c, &s);
+	/* "GIF is set to 1 by VMRUN" ("Global Interrupt Flag, STGI and CLGI
+	 * Instructions") */
+	c->svm.gif = 1;
+	svm_log_vmrun(c);
+	inject_event(c);
+	cpu_kick(c); /* the boundary checks again before L2's first instruction */
+}
