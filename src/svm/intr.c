@@ -17,6 +17,22 @@ bool svm_vgif_on(const struct cpu *c)
 	return (c->svm.ctl.int_ctl & V_GIF_ENABLE) && cpu_has(c->model, FEAT_vgif);
 }
 
+/* APM "Virtual GIF (vGIF)": in guest mode with vGIF, STGI and CLGI that
+ * are not intercepted set and clear V_GIF, which then holds interrupts
+ * and NMIs off for the guest as GIF does (svm_gif_held) */
+bool svm_vgif_write(struct cpu *c, bool v)
+{
+	if (!svm_guest(c) || !svm_vgif_on(c))
+		return false;
+	if (v) {
+		c->svm.ctl.int_ctl |= V_GIF;
+		cpu_kick(c);
+	} else {
+		c->svm.ctl.int_ctl &= ~V_GIF;
+	}
+	return true;
+}
+
 /* APM "Injecting Virtual (INTR) Interrupts": a pending virtual interrupt
  * (V_IRQ) is taken at an instruction boundary at which the guest's
  * RFLAGS.IF is 1 (with or without V_INTR_MASKING: the guest's IF always

@@ -57,11 +57,18 @@ static void npt_walker(const struct cpu *c, struct pt_walker *w)
 	};
 }
 
+/* NP_ENABLE, where nested paging is offered (CPUID 8000_000Ah EDX[0]);
+ * without it the bit is ignored */
+static bool np_enable(const struct cpu *c, const struct vmcb_control *ctl)
+{
+	return (ctl->nested_ctl & NESTED_CTL_NP_ENABLE) && cpu_has(c->model, FEAT_npt);
+}
+
 void svm_npt_update(struct cpu *c)
 {
 	if (!svm_guest(c))
 		return; /* host mode: VMX (or nothing) owns c->stage2 */
-	c->stage2_on = (c->svm.ctl.nested_ctl & NESTED_CTL_NP_ENABLE) != 0;
+	c->stage2_on = np_enable(c, &c->svm.ctl);
 	if (!c->stage2_on)
 		return;
 	npt_walker(c, &c->stage2.w);
@@ -72,23 +79,23 @@ void svm_npt_update(struct cpu *c)
  * mode (its page-table format is what the nested tables use) */
 bool svm_npt_host_paging_ok(const struct cpu *c, const struct vmcb_control *ctl)
 {
-	return !(ctl->nested_ctl & NESTED_CTL_NP_ENABLE) || (c->svm.host.cr0 & CR0_PG);
+	return !np_enable(c, ctl) || (c->svm.host.cr0 & CR0_PG);
 }
 
 /* APM "Enabling Nested Paging": "Any MBZ bit of nCR3 is set" is an illegal
  * state: the bits above MAXPHYADDR */
 bool svm_npt_ncr3_ok(const struct cpu *c, const struct vmcb_control *ctl)
 {
-	return !(ctl->nested_ctl & NESTED_CTL_NP_ENABLE) || !(ctl->ncr3 >> cpu_maxphyaddr(c));
+	return !np_enable(c, ctl) || !(ctl->ncr3 >> cpu_maxphyaddr(c));
 }
 
 /* APM "Enabling Nested Paging": "Any G_PAT.PA field has an unsupported
  * type encoding or any reserved field in G_PAT has a nonzero value" (the
  * PAT's types: 0 UC, 1 WC, 4 WT, 5 WP, 6 WB, 7 UC-; bits 7:3 of each
  * field reserved) */
-bool svm_npt_gpat_ok(const struct vmcb_control *ctl, u64 g_pat)
+bool svm_npt_gpat_ok(const struct cpu *c, const struct vmcb_control *ctl, u64 g_pat)
 {
-	if (!(ctl->nested_ctl & NESTED_CTL_NP_ENABLE))
+	if (!np_enable(c, ctl))
 		return true;
 	for (unsigned k = 0; k < 8; k++) {
 		unsigned pa = (g_pat >> (8 * k)) & 0xff;

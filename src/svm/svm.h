@@ -95,7 +95,7 @@ void svm_npt_update(struct cpu *c);
  * state in c->svm.host, g_pat the VMCB's */
 bool svm_npt_host_paging_ok(const struct cpu *c, const struct vmcb_control *ctl);
 bool svm_npt_ncr3_ok(const struct cpu *c, const struct vmcb_control *ctl);
-bool svm_npt_gpat_ok(const struct vmcb_control *ctl, u64 g_pat);
+bool svm_npt_gpat_ok(const struct cpu *c, const struct vmcb_control *ctl, u64 g_pat);
 
 /* the TLB context of guest mode (APM "TLB Control": TLB entries are
  * tagged with the ASID): nonzero in guest mode, 0 in host mode (ASID 0) */
@@ -108,6 +108,9 @@ void svm_invlpga(struct cpu *c, u64 va, u32 asid);
  * Local APIC Support") --- */
 /* vGIF in force: "Virtual GIF (vGIF)": V_GIF_ENABLE with vgif offered */
 bool svm_vgif_on(const struct cpu *c);
+/* STGI (v = 1) / CLGI (v = 0) not intercepted: under vGIF in guest mode
+ * they set or clear V_GIF instead of GIF; returns whether they did */
+bool svm_vgif_write(struct cpu *c, bool v);
 /* events GIF holds off now: GIF = 0, or in guest mode V_GIF = 0 under
  * vGIF (APM "Global Interrupt Flag, STGI and CLGI Instructions") */
 static inline bool svm_gif_held(const struct cpu *c)

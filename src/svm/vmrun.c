@@ -183,14 +183,11 @@ static void load_guest(struct cpu *c, const struct vmcb_save *s)
 	c->rip = c->next_rip = s->rip;
 	c->gpr[RSP] = s->rsp;
 	c->gpr[RAX] = s->rax;
-	c->shadow = (c->svm.ctl.int_state & INT_STATE_SHADOW) ? SHADOW_STI : 0;
 	c->activity = ACT_ACTIVE;
 	c->pending_db = 0;
-	/* NPTI: G_PAT when nested paging is on, ASIDs and TLB_CONTROL. Until
-	 * the TLB tells ASIDs apart the guest must not see the host's
-	 * translations (nor later the host the guest's): flushing is always
-	 * allowed ("TLB Control"). */
-	tlb_flush_all(c);
+	/* NPTI (svm/npt.c, svm/intr.c): the ASID as the TLB's context and
+	 * TLB_CONTROL, nested paging and G_PAT, the interrupt shadow */
+	svm_npti_vmrun(c);
 	cpu_update_mode(c);
 }
 

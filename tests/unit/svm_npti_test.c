@@ -94,7 +94,7 @@ static bool tlb_has(struct harness *h, u64 lin, u64 ctx)
 static void test_npt_translate_and_ad(void **state)
 {
 	struct harness h;
-	h_init(&h, NULL);
+	h_init(&h, "max,+svm");
 	npt_build(&h);
 	vmrun(&h, 1, TLB_CONTROL_FLUSH_ALL, true, 0);
 	assert_true(h.c->stage2_on);
@@ -123,7 +123,7 @@ static void test_npt_translate_and_ad(void **state)
 static void test_npt_host_modes(void **state)
 {
 	struct harness h;
-	h_init(&h, NULL);
+	h_init(&h, "max,+svm");
 	struct cpu *c = h.c;
 	c->svm.guest = 1;
 	c->svm.ctl.nested_ctl = NESTED_CTL_NP_ENABLE;
@@ -152,23 +152,36 @@ static void test_npt_host_modes(void **state)
 static void test_npt_checks(void **state)
 {
 	struct harness h;
-	h_init(&h, NULL);
+	h_init(&h, "max,+svm");
 	struct cpu *c = h.c;
 	struct vmcb_control ctl = { .nested_ctl = NESTED_CTL_NP_ENABLE, .ncr3 = NPT };
 	c->svm.host.cr0 = c->cr0;
 	assert_true(svm_npt_host_paging_ok(c, &ctl));
 	assert_true(svm_npt_ncr3_ok(c, &ctl));
-	assert_true(svm_npt_gpat_ok(&ctl, 0x0007040600070406ull));
+	assert_true(svm_npt_gpat_ok(c, &ctl, 0x0007040600070406ull));
 	c->svm.host.cr0 &= ~CR0_PG;
 	assert_false(svm_npt_host_paging_ok(c, &ctl));
 	ctl.ncr3 = 1ull << cpu_maxphyaddr(c);
 	assert_false(svm_npt_ncr3_ok(c, &ctl));
-	assert_false(svm_npt_gpat_ok(&ctl, 0x0007040600070402ull)); /* type 2 */
-	assert_false(svm_npt_gpat_ok(&ctl, 0x0007040600070486ull)); /* bit 7 */
+	assert_false(svm_npt_gpat_ok(c, &ctl, 0x0007040600070402ull)); /* type 2 */
+	assert_false(svm_npt_gpat_ok(c, &ctl, 0x0007040600070486ull)); /* bit 7 */
 	ctl.nested_ctl = 0; /* without NP_ENABLE none of them applies */
 	assert_true(svm_npt_host_paging_ok(c, &ctl));
 	assert_true(svm_npt_ncr3_ok(c, &ctl));
-	assert_true(svm_npt_gpat_ok(&ctl, 0x0202020202020202ull));
+	assert_true(svm_npt_gpat_ok(c, &ctl, 0x0202020202020202ull));
+	h_free(&h);
+}
+
+/* NP_ENABLE is ignored where nested paging is not offered (-npt) */
+static void test_npt_not_offered(void **state)
+{
+	struct harness h;
+	h_init(&h, "max,+svm,-npt");
+	npt_build(&h);
+	vmrun(&h, 1, TLB_CONTROL_FLUSH_ALL, true, 0);
+	assert_false(h.c->stage2_on);
+	assert_int_equal(load(&h), 0x1234);
+	leave(&h);
 	h_free(&h);
 }
 
@@ -177,7 +190,7 @@ static void test_npt_checks(void **state)
 static void test_gpat(void **state)
 {
 	struct harness h;
-	h_init(&h, NULL);
+	h_init(&h, "max,+svm");
 	npt_build(&h);
 	u64 host_pat = h.c->msr.pat;
 	h_poke64(&h, VMCB + VMCB_OFF_g_pat, 0x0606060606060606ull);
@@ -196,7 +209,7 @@ static void test_gpat(void **state)
 static void test_asid_tlb_control(void **state)
 {
 	struct harness h;
-	h_init(&h, NULL);
+	h_init(&h, "max,+svm");
 	struct cpu *c = h.c;
 	bool by_asid = cpu_has(c->model, FEAT_flushbyasid);
 	npt_build(&h);
@@ -237,7 +250,7 @@ static void test_asid_tlb_control(void **state)
 static void test_tlb_control_local(void **state)
 {
 	struct harness h;
-	h_init(&h, NULL);
+	h_init(&h, "max,+svm");
 	struct cpu *c = h.c;
 	bool by_asid = cpu_has(c->model, FEAT_flushbyasid);
 	npt_build(&h);
@@ -262,7 +275,7 @@ static void test_tlb_control_local(void **state)
 static void test_invlpga(void **state)
 {
 	struct harness h;
-	h_init(&h, NULL);
+	h_init(&h, "max,+svm");
 	npt_build(&h);
 	assert_int_equal(h_exec(&h, load_host, sizeof(load_host)), -1);
 	vmrun(&h, 2, TLB_CONTROL_NOTHING, true, 0);
@@ -312,7 +325,7 @@ static const u8 nops[] = { 0x90, 0x90, 0x90, 0x90 };
 static void test_virq_priority(void **state)
 {
 	struct harness h;
-	h_init(&h, NULL);
+	h_init(&h, "max,+svm");
 	struct cpu *c = h.c;
 	vmrun(&h, 1, 0, false, VIRQ(2) | 3 /* V_TPR */);
 	cpu_set_rflags(c, RFLAGS_FIXED | RFLAGS_IF);
@@ -345,7 +358,7 @@ static void test_virq_priority(void **state)
 static void test_shadow(void **state)
 {
 	struct harness h;
-	h_init(&h, NULL);
+	h_init(&h, "max,+svm");
 	struct cpu *c = h.c;
 	c->svm.ctl.int_state = INT_STATE_SHADOW;
 	cpu_set_rflags(c, RFLAGS_FIXED | RFLAGS_IF);
@@ -372,7 +385,7 @@ static void test_cr8_vtpr(void **state)
 	static const u8 wr_cr8[] = { 0x44, 0x0f, 0x22, 0xc0 }; /* mov cr8, rax */
 	static const u8 rd_cr8[] = { 0x44, 0x0f, 0x20, 0xc3 }; /* mov rbx, cr8 */
 	struct harness h;
-	h_init(&h, NULL);
+	h_init(&h, "max,+svm");
 	struct cpu *c = h.c;
 	c->apic_ops = &fake_apic;
 	fake_tpr = 5;
@@ -415,7 +428,7 @@ static void test_cr8_vtpr(void **state)
 static void test_phys_if(void **state)
 {
 	struct harness h;
-	h_init(&h, NULL);
+	h_init(&h, "max,+svm");
 	struct cpu *c = h.c;
 	c->apic_ops = &fake_apic;
 	fake_vec = 0x50;
@@ -443,7 +456,7 @@ static void test_phys_if(void **state)
 static void test_gif_and_nmi(void **state)
 {
 	struct harness h;
-	h_init(&h, NULL);
+	h_init(&h, "max,+svm");
 	struct cpu *c = h.c;
 	c->svm.gif = 0;
 	c->nmi_pending = 1;
@@ -466,6 +479,7 @@ int main(void)
 		cmocka_unit_test(test_npt_translate_and_ad),
 		cmocka_unit_test(test_npt_host_modes),
 		cmocka_unit_test(test_npt_checks),
+		cmocka_unit_test(test_npt_not_offered),
 		cmocka_unit_test(test_gpat),
 		cmocka_unit_test(test_asid_tlb_control),
 		cmocka_unit_test(test_tlb_control_local),
