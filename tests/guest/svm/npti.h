@@ -156,36 +156,41 @@ static bool npti_setup(void)
 	return true;
 }
 
-/* VMRUN with L2 starting at fn (RFLAGS = rflags) until its #VMEXIT;
- * returns the exit code. VMRUN saves and restores only RAX, RSP and RIP of
- * the host's registers, so the others are kept on the stack around it. */
-static u64 npti_run(void (*fn)(void), u64 rflags)
-{
-	l2_fn = fn;
-	vmcb_set(VMCB_RIP, (u64)npti_l2_entry);
-	vmcb_set(VMCB_RSP, (u64)l2_stack + 2 * PAGE_SIZE - 8);
-	vmcb_set(VMCB_RFLAGS, rflags | 2);
-	u64 pa = virt_to_phys(vmcb);
-	asm volatile("push %%rbx; push %%rbp; push %%r12; push %%r13; push %%r14; push %%r15\n\t"
-		     "vmrun %%rax\n\t"
-		     "pop %%r15; pop %%r14; pop %%r13; pop %%r12; pop %%rbp; pop %%rbx"
-		     : "+a"(pa)
-		     :
-		     : "rcx", "rdx", "rsi", "rdi", "r8", "r9", "r10", "r11", "memory", "cc");
-	return vmcb_get(VMCB_EXITCODE);
-}
+/* 1 between VMRUN and #VMEXIT as L1 sees them: an interrupt handler that
+ * finds it set ran in L2 */
+static volatile int in_l2;
 
-/* VMRUN again where L2 stopped (RIP as the VMCB has it) */
+/* VMRUN where the VMCB says until the #VMEXIT; returns the exit code.
+ * VMRUN saves and restores only RAX, RSP and RIP of the host's registers,
+ * so the others are kept on the stack around it. */
 static u64 npti_resume(void)
 {
 	u64 pa = virt_to_phys(vmcb);
+	in_l2 = 1;
 	asm volatile("push %%rbx; push %%rbp; push %%r12; push %%r13; push %%r14; push %%r15\n\t"
 		     "vmrun %%rax\n\t"
 		     "pop %%r15; pop %%r14; pop %%r13; pop %%r12; pop %%rbp; pop %%rbx"
 		     : "+a"(pa)
 		     :
 		     : "rcx", "rdx", "rsi", "rdi", "r8", "r9", "r10", "r11", "memory", "cc");
+	in_l2 = 0;
 	return vmcb_get(VMCB_EXITCODE);
+}
+
+/* VMRUN with L2 starting at rip (RFLAGS = rflags) on its own stack */
+static u64 npti_run_at(u64 rip, u64 rflags)
+{
+	vmcb_set(VMCB_RIP, rip);
+	vmcb_set(VMCB_RSP, (u64)l2_stack + 2 * PAGE_SIZE - 8);
+	vmcb_set(VMCB_RFLAGS, rflags | 2);
+	return npti_resume();
+}
+
+/* VMRUN with L2 running fn, then VMMCALL */
+static u64 npti_run(void (*fn)(void), u64 rflags)
+{
+	l2_fn = fn;
+	return npti_run_at((u64)npti_l2_entry, rflags);
 }
 
 #endif
