@@ -17,6 +17,7 @@
 #include "cpu/model.h"
 #include "harness.h"
 #include "svm/svm.h"
+#include "svm/svm_internal.h"
 
 #define VMCB    0x700000ull
 #define NPT     0x800000ull /* nested PML4; PDPT +1000h, PD +2000h, PT +3000h */
@@ -473,6 +474,145 @@ static void test_gif_and_nmi(void **state)
 	h_free(&h);
 }
 
+/* the VMCB's EXITCODE after a #VMEXIT */
+static u64 exitcode(struct harness *h) { return h_peek64(h, VMCB + VMCB_OFF_exitcode); }
+
+/* APM "INIT Intercept", "SMI Intercept", "INTR Intercept": #VMEXIT with
+ * the event left pending, then held by GIF = 0 */
+static void test_event_intercepts(void **state)
+{
+	struct harness h;
+	h_init(&h, "max,+svm");
+	struct cpu *c = h.c;
+	h_code(&h, nops, sizeof(nops));
+	vmrun(&h, 1, 0, false, 0);
+	c->svm.ctl.intercepts[SVM_ICPT_INIT / 32] |= 1u << (SVM_ICPT_INIT % 32);
+	c->init_pending = 1;
+	cpu_step(c);
+	assert_false(c->svm.guest);
+	assert_int_equal(exitcode(&h), SVM_EXIT_INIT);
+	assert_true(c->init_pending);
+	assert_false(c->svm.gif);
+	assert_false(cpu_event_ready(c)); /* held by GIF = 0 */
+	c->init_pending = 0;
+	c->svm.gif = 1;
+	vmrun(&h, 1, 0, false, 0);
+	c->svm.ctl.intercepts[SVM_ICPT_SMI / 32] |= 1u << (SVM_ICPT_SMI % 32);
+	c->smi_pending = 1;
+	cpu_step(c);
+	assert_false(c->svm.guest);
+	assert_int_equal(exitcode(&h), SVM_EXIT_SMI);
+	assert_true(c->smi_pending);
+	assert_false(cpu_event_ready(c));
+	c->smi_pending = 0;
+	c->svm.gif = 1;
+	/* INTR: not acknowledged */
+	c->apic_ops = &fake_apic;
+	fake_vec = 0x60;
+	cpu_set_rflags(c, RFLAGS_FIXED | RFLAGS_IF);
+	vmrun(&h, 1, 0, false, V_INTR_MASKING);
+	c->svm.ctl.intercepts[SVM_ICPT_INTR / 32] |= 1u << (SVM_ICPT_INTR % 32);
+	cpu_step(c);
+	assert_false(c->svm.guest);
+	assert_int_equal(exitcode(&h), SVM_EXIT_INTR);
+	assert_int_equal(fake_vec, 0x60);
+	fake_vec = -1;
+	h_free(&h);
+}
+
+/* an INIT the VMCB does not intercept: guest mode ends, the INIT is taken */
+static void test_init_not_intercepted(void **state)
+{
+	struct harness h;
+	h_init(&h, "max,+svm");
+	struct cpu *c = h.c;
+	npt_build(&h);
+	h_code(&h, nops, sizeof(nops));
+	vmrun(&h, 1, 0, true, 0);
+	c->init_pending = 1;
+	cpu_step(c);
+	assert_false(c->svm.guest);
+	assert_false(c->init_pending);
+	assert_false(c->stage2_on);
+	assert_int_equal(c->tlb_ctx, 0);
+	assert_true(c->svm.gif);
+	assert_int_equal(c->cr0 & CR0_PG, 0); /* the INIT state */
+	h_free(&h);
+}
+
+/* NPT walks in the legacy formats of a non-long-mode host: 32-bit (4-MByte
+ * pages with CR4.PSE) and PAE */
+static void test_npt_legacy_formats(void **state)
+{
+	struct harness h;
+	h_init(&h, "max,+svm");
+	struct cpu *c = h.c;
+	npt_build(&h);
+	/* 32-bit nested tables at NPT + 0x10000: 4-MByte identity pages,
+	 * GPA's 4 MiB through a 4-KByte table moving it to PA_B */
+	u64 pd = NPT + 0x10000, pt = NPT + 0x11000;
+	for (u64 k = 0; k < 1024; k++)
+		phys_write(&h.m.mem, pd + 4 * k, 4, (k << 22) | 0x87);
+	phys_write(&h.m.mem, pd + 4 * (GPA >> 22), 4, pt | 7);
+	for (u64 k = 0; k < 1024; k++)
+		phys_write(&h.m.mem, pt + 4 * k, 4, ((GPA & ~0x3fffffull) + (k << 12)) | 7);
+	phys_write(&h.m.mem, pt + 4 * ((GPA >> 12) & 1023), 4, PA_B | 7);
+	vmrun(&h, 1, TLB_CONTROL_FLUSH_ALL, true, 0);
+	c->svm.host.cr4 = CR4_PSE;
+	c->svm.host.efer = 0;
+	c->svm.ctl.ncr3 = pd;
+	svm_npt_update(c);
+	assert_int_equal(c->stage2.w.levels, 2);
+	assert_int_equal(load(&h), MAGIC_B);
+	assert_true(phys_read(&h.m.mem, pt + 4 * ((GPA >> 12) & 1023), 4) & PTE_A);
+	leave(&h);
+	/* PAE: PDPT (32-byte aligned) -> PDs of 2-MByte pages, GPA's 2 MiB
+	 * through the 4-KByte table of npt_build (to PA_A) */
+	u64 pdpt = NPT + 0x12000;
+	for (u64 i = 0; i < 4; i++) {
+		u64 d = NPT + 0x13000 + 0x1000 * i;
+		h_poke64(&h, pdpt + 8 * i, d | 1);
+		for (u64 j = 0; j < 512; j++)
+			h_poke64(&h, d + 8 * j, ((i << 30) + (j << 21)) | 0x87);
+	}
+	h_poke64(&h, NPT + 0x13000 + 8 * (GPA >> 21), (NPT + 0x3000) | 7);
+	vmrun(&h, 1, TLB_CONTROL_FLUSH_ALL, true, 0);
+	c->svm.host.cr4 = CR4_PAE;
+	c->svm.host.efer = 0;
+	c->svm.ctl.ncr3 = pdpt;
+	svm_npt_update(c);
+	assert_int_equal(c->stage2.w.levels, 3);
+	assert_int_equal(load(&h), MAGIC_A);
+	leave(&h);
+	h_free(&h);
+}
+
+/* the NPT rows of svm/checks.def, each on its own from a valid VMCB */
+static void test_check_rows(void **state)
+{
+	struct harness h;
+	h_init(&h, "max,+svm");
+	struct cpu *c = h.c;
+	struct vmcb_control ctl = { .guest_asid = 1, .ncr3 = NPT };
+	struct vmcb_save s = { .efer = EFER_SVME, .g_pat = 0x0007040600070406ull };
+	ctl.intercepts[SVM_ICPT_VMRUN / 32] = 1u << (SVM_ICPT_VMRUN % 32);
+	c->svm.host.cr0 = c->cr0;
+	assert_int_equal(svm_vmrun_checks(c, &ctl, &s), SVM_CHECK_NONE);
+	ctl.nested_ctl = NESTED_CTL_NP_ENABLE;
+	assert_int_equal(svm_vmrun_checks(c, &ctl, &s), SVM_CHECK_NONE);
+	c->svm.host.cr0 &= ~CR0_PG;
+	assert_int_equal(svm_vmrun_checks(c, &ctl, &s), SVM_CHECK_NP_HOST_PAGING);
+	c->svm.host.cr0 = c->cr0;
+	ctl.ncr3 |= 1ull << cpu_maxphyaddr(c);
+	assert_int_equal(svm_vmrun_checks(c, &ctl, &s), SVM_CHECK_NP_NCR3_MBZ);
+	ctl.ncr3 = NPT;
+	s.g_pat = 0x0007040600070403ull;
+	assert_int_equal(svm_vmrun_checks(c, &ctl, &s), SVM_CHECK_NP_GPAT);
+	ctl.nested_ctl = 0;
+	assert_int_equal(svm_vmrun_checks(c, &ctl, &s), SVM_CHECK_NONE);
+	h_free(&h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -489,6 +629,10 @@ int main(void)
 		cmocka_unit_test(test_cr8_vtpr),
 		cmocka_unit_test(test_phys_if),
 		cmocka_unit_test(test_gif_and_nmi),
+		cmocka_unit_test(test_event_intercepts),
+		cmocka_unit_test(test_init_not_intercepted),
+		cmocka_unit_test(test_npt_legacy_formats),
+		cmocka_unit_test(test_check_rows),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
