@@ -12,8 +12,8 @@
 #include "cpu/system/seg.h"
 #include "cpu/system/smm.h"
 #include "cpu/step.h"
-#include "svm/svm.h"
 #include "vmx/vmx.h"
+#include "svm/svm.h"
 
 /* the event being delivered, and what its delivery pushes */
 struct ev {
@@ -398,7 +398,20 @@ static bool db_ready(const struct cpu *c)
 
 static bool nmi_ready(const struct cpu *c)
 {
-	return c->nmi_pending && !c->nmi_blocked && !(c->shadow & SHADOW_MOVSS);
+	return c->nmi_pending && !c->nmi_blocked && !(c->shadow & SHADOW_MOVSS) &&
+	       !svm_gif_blocks(c, SVM_GIF_NMI);
+}
+
+/* APM "Global Interrupt Flag, STGI and CLGI Instructions": with GIF = 0,
+ * INIT and SMI (like NMIs and interrupts) are held pending */
+static bool init_ready(const struct cpu *c)
+{
+	return c->init_pending && !svm_gif_blocks(c, SVM_GIF_INIT);
+}
+
+static bool smi_ready(const struct cpu *c)
+{
+	return smm_smi_ready(c) && !svm_gif_blocks(c, SVM_GIF_SMI);
 }
 
 /* VMX non-root with "external-interrupt exiting": an interrupt exits
@@ -420,7 +433,8 @@ static bool phys_if(const struct cpu *c)
 
 static bool intr_ready(struct cpu *c)
 {
-	if (!phys_if(c) || (c->shadow & (SHADOW_STI | SHADOW_MOVSS)))
+	if (!phys_if(c) || (c->shadow & (SHADOW_STI | SHADOW_MOVSS)) ||
+	    svm_gif_blocks(c, SVM_GIF_INTR))
 		return false;
 	if (!c->apic_ops || !c->apic_ops->irq_pending || !c->irq_hint)
 		return false;
@@ -448,18 +462,16 @@ bool cpu_event_ready(struct cpu *c)
 	 * the NMI window (vmx/events.c) */
 	if (unlikely(c->vmx.nonroot) && (vmx_virq_ready(c) || vmx_events_ready(c)))
 		return true;
-	/* SVM: GIF = 0 holds INTR, NMI, SMI and INIT pending; virtual
-	 * interrupts in guest mode (svm/intr.c) */
-	bool held = svm_gif_held(c);
+	/* virtual interrupts of SVM guest mode (svm/intr.c) */
 	if (unlikely(c->svm.guest) && svm_virq_ready(c))
 		return true;
-	if (!held && (c->init_pending || smm_smi_ready(c)))
+	if (init_ready(c) || smi_ready(c))
 		return true;
 	if (c->activity == ACT_WAIT_SIPI)
 		return c->sipi_pending;
 	if (c->activity == ACT_SHUTDOWN)
 		return false;
-	return c->sipi_pending || db_ready(c) || (!held && (nmi_ready(c) || intr_ready(c)));
+	return c->sipi_pending || db_ready(c) || nmi_ready(c) || intr_ready(c);
 }
 
 /* SDM "MP Initialization Protocol": a SIPI starts a waiting AP in real
@@ -498,35 +510,29 @@ static void wake(struct cpu *c)
  * (debug traps), then NMI, then maskable interrupts. */
 bool cpu_handle_events(struct cpu *c)
 {
-	/* AMD APM "Global Interrupt Flag, STGI and CLGI Instructions": with
-	 * GIF = 0 (in SVM guest mode, V_GIF = 0 under vGIF) INTR, NMI, SMI
-	 * and INIT are held pending */
-	bool held = svm_gif_held(c);
 	/* SDM "System Management Interrupt (SMI)": taken at the next
 	 * instruction boundary (wakes HLT); latched while in SMM ("SMI
 	 * Handler Execution Environment") and taken after RSM */
-	if (!held && smm_smi_ready(c)) {
+	if (smi_ready(c)) {
 		if (unlikely(c->svm.guest))
-			svm_icpt_event(c, SVM_ICPT_SMI); /* APM "SMI Intercept" */
+			svm_icpt_event(c, SVM_ICPT_SMI); /* AMD APM "SMI Intercept" */
 		smm_enter(c);
 		return true;
 	}
-	if (c->init_pending && held)
-		goto no_init;
 	/* an INIT inside SMM leaves SMM (as QEMU's INIT does) */
-	if (c->init_pending && c->smm.in_smm)
+	if (init_ready(c) && c->smm.in_smm)
 		smm_init_signal(c);
-	if (c->init_pending && unlikely(c->svm.guest)) {
-		/* APM "INIT Intercept" (the INIT stays pending for the host) */
+	if (init_ready(c) && unlikely(c->svm.guest)) {
+		/* AMD APM "INIT Intercept" (the INIT stays pending for the host) */
 		svm_icpt_event(c, SVM_ICPT_INIT);
 		svm_init_leave_guest(c);
 	}
-	if (c->init_pending && c->vmx.nonroot) {
+	if (init_ready(c) && c->vmx.nonroot) {
 		/* SDM "INIT Signals" in "Other Causes of VM Exits" */
 		c->init_pending = 0;
 		vmx_exit(c, EXIT_REASON_INIT_SIGNAL, NULL);
 	}
-	if (c->init_pending && c->vmx.on) {
+	if (init_ready(c) && c->vmx.on) {
 		/* SDM "Restrictions on VMX Operation": "INIT signals are
 		 * blocked whenever a logical processor is in VMX root
 		 * operation"; VMXOFF lets it through */
@@ -534,7 +540,7 @@ bool cpu_handle_events(struct cpu *c)
 		c->vmx.init_blocked = 1;
 		return false;
 	}
-	if (c->init_pending) {
+	if (init_ready(c)) {
 		/* SDM "INIT": the BSP restarts at the reset vector, APs wait
 		 * for a SIPI */
 		bool bsp = (cpu_apic_base(c) & BIT(8)) != 0;
@@ -544,7 +550,6 @@ bool cpu_handle_events(struct cpu *c)
 			c->activity = ACT_WAIT_SIPI;
 		return true;
 	}
-no_init:
 	if (c->activity == ACT_WAIT_SIPI) {
 		if (!c->sipi_pending)
 			return false;
@@ -577,10 +582,8 @@ no_init:
 	}
 	if (c->vmx.nonroot)
 		vmx_timer_nmi_window_exits(c);
-	if (held)
-		return false; /* (an SVM guest's virtual interrupts too) */
 	if (nmi_ready(c) && unlikely(c->svm.guest))
-		svm_icpt_event(c, SVM_ICPT_NMI); /* APM "NMI Intercept" */
+		svm_icpt_event(c, SVM_ICPT_NMI); /* AMD APM "NMI Intercept" */
 	if (nmi_ready(c) && c->vmx.nonroot && (vmx_pin(c) & PIN_NMI_EXITING)) {
 		/* SDM "Non-Maskable Interrupts (NMIs)" in "Other Causes of VM
 		 * Exits": exit reason 0 with an NMI in the interruption info */
@@ -610,7 +613,7 @@ no_init:
 		if (intr_exits(c) && vmx_icpt_intr(c))
 			return true;
 		if (unlikely(c->svm.guest))
-			svm_icpt_event(c, SVM_ICPT_INTR); /* APM "INTR Intercept" */
+			svm_icpt_event(c, SVM_ICPT_INTR); /* AMD APM "INTR Intercept" */
 		int v = c->apic_ops->irq_ack(c);
 		if (v < 0)
 			return false;

@@ -305,7 +305,7 @@ static bool cpu_deaf(const struct cpu *c)
 	/* (an SVM guest with V_INTR_MASKING: the host's IF; GIF = 0 holds
 	 * everything: AMD APM "Interrupt and Local APIC Support") */
 	bool intr_if = unlikely(c->svm.guest) ? svm_phys_if(c) : (c->rflags & RFLAGS_IF) != 0;
-	if (svm_gif_held(c))
+	if (svm_gif_blocks(c, SVM_GIF_INTR))
 		return c->activity == ACT_HLT;
 	return c->activity == ACT_HLT && !intr_if && !c->nmi_pending && !c->smi_pending &&
 	       !c->init_pending;

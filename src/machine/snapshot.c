@@ -542,6 +542,11 @@ static void cpu_summary(const struct cpu *c, int i, FILE *out)
 			(unsigned long long)c->vmx.vmcs_ptr, c->vmx.launched ? " (launched)" : "",
 			c->vmx.shadow ? " (a shadow VMCS)" : "",
 			c->stage2_on ? ", EPT on" : "");
+	if ((c->efer & EFER_SVME) || c->svm.guest)
+		fprintf(out, "  SVM %s, VMCB %#llx, GIF %u%s\n",
+			c->svm.guest ? "guest mode (L2 runs)" : "host mode",
+			(unsigned long long)c->svm.vmcb_pa, c->svm.gif,
+			c->stage2_on ? ", nested paging on" : "");
 }
 
 int snapshot_info(const char *path, bool full, FILE *out)

@@ -19,7 +19,7 @@ bool svm_vgif_on(const struct cpu *c)
 
 /* APM "Virtual GIF (vGIF)": in guest mode with vGIF, STGI and CLGI that
  * are not intercepted set and clear V_GIF, which then holds interrupts
- * and NMIs off for the guest as GIF does (svm_gif_held) */
+ * and NMIs off for the guest as GIF does (svm_gif_blocks) */
 bool svm_vgif_write(struct cpu *c, bool v)
 {
 	if (!svm_guest(c) || !svm_vgif_on(c))
@@ -46,7 +46,7 @@ bool svm_virq_ready(const struct cpu *c)
 		return false;
 	if (c->activity != ACT_ACTIVE && c->activity != ACT_HLT)
 		return false;
-	if (svm_gif_held(c))
+	if (svm_gif_blocks(c, SVM_GIF_INTR))
 		return false;
 	return (ic & V_IGN_TPR) || ((ic & V_INTR_PRIO_MASK) >> V_INTR_PRIO_SHIFT) > (ic & 0xf);
 }

@@ -79,7 +79,7 @@ void svm_print_counters(FILE *out)
 		if (!exit_count[s])
 			continue;
 		const char *name = svm_exit_name(slot_code(s));
-		fprintf(out, "nestbox: counters: svm-vmexit %s=%llu\n", name ? name : "?",
+		fprintf(out, "nestbox: counters: vmexit svm %s=%llu\n", name ? name : "?",
 			(unsigned long long)exit_count[s]);
 	}
 }

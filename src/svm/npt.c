@@ -76,10 +76,11 @@ void svm_npt_update(struct cpu *c)
 }
 
 /* APM "Enabling Nested Paging": nested paging needs the host in paging
- * mode (its page-table format is what the nested tables use) */
+ * mode (its page-table format is what the nested tables use); VMRUN
+ * checks before it loads the guest, so c is the host */
 bool svm_npt_host_paging_ok(const struct cpu *c, const struct vmcb_control *ctl)
 {
-	return !np_enable(c, ctl) || (c->svm.host.cr0 & CR0_PG);
+	return !np_enable(c, ctl) || (c->cr0 & CR0_PG);
 }
 
 /* APM "Enabling Nested Paging": "Any MBZ bit of nCR3 is set" is an illegal

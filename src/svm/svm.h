@@ -42,10 +42,13 @@ void svm_reset(struct cpu *c);
  * Instructions"): with GIF = 0, interrupts, NMIs, SMIs and INIT are held
  * pending. kind: the event (enum svm_gif_event). */
 enum svm_gif_event { SVM_GIF_INTR, SVM_GIF_NMI, SVM_GIF_SMI, SVM_GIF_INIT };
+bool svm_vgif_on(const struct cpu *c); /* (NPTI: svm/intr.c) */
 static inline bool svm_gif_blocks(const struct cpu *c, enum svm_gif_event kind)
 {
 	(void)kind;
-	return !c->svm.gif;
+	/* NPTI: in guest mode under vGIF, V_GIF does it (APM "Virtual GIF") */
+	return !c->svm.gif ||
+	       (unlikely(c->svm.guest) && !(c->svm.ctl.int_ctl & V_GIF) && svm_vgif_on(c));
 }
 
 /* EFER write (WRMSR, cpu/system/msr.c): may EFER.SVME take value v?
@@ -91,8 +94,8 @@ u64 svm_intstate_writeback(const struct cpu *c, u64 vmcb_int_state);
 void svm_npt_update(struct cpu *c);
 /* APM "Nested Paging": the VMRUN consistency checks nested paging adds
  * (NP_ENABLE with host paging off; an MBZ bit of nCR3; G_PAT) -- each
- * true when the VMCB passes; ctl is the control area VMRUN read, the host
- * state in c->svm.host, g_pat the VMCB's */
+ * true when the VMCB passes; c is the host (VMRUN has not loaded the
+ * guest), ctl the control area VMRUN read, g_pat the VMCB's */
 bool svm_npt_host_paging_ok(const struct cpu *c, const struct vmcb_control *ctl);
 bool svm_npt_ncr3_ok(const struct cpu *c, const struct vmcb_control *ctl);
 bool svm_npt_gpat_ok(const struct cpu *c, const struct vmcb_control *ctl, u64 g_pat);
@@ -106,18 +109,11 @@ void svm_invlpga(struct cpu *c, u64 va, u32 asid);
 
 /* --- interrupt control in guest mode (svm/intr.c; APM "Interrupt and
  * Local APIC Support") --- */
-/* vGIF in force: "Virtual GIF (vGIF)": V_GIF_ENABLE with vgif offered */
-bool svm_vgif_on(const struct cpu *c);
+/* vGIF in force: "Virtual GIF (vGIF)": V_GIF_ENABLE with vgif offered
+ * (svm_vgif_on, declared above for svm_gif_blocks) */
 /* STGI (v = 1) / CLGI (v = 0) not intercepted: under vGIF in guest mode
  * they set or clear V_GIF instead of GIF; returns whether they did */
 bool svm_vgif_write(struct cpu *c, bool v);
-/* events GIF holds off now: GIF = 0, or in guest mode V_GIF = 0 under
- * vGIF (APM "Global Interrupt Flag, STGI and CLGI Instructions") */
-static inline bool svm_gif_held(const struct cpu *c)
-{
-	return !c->svm.gif ||
-	       (unlikely(c->svm.guest) && !(c->svm.ctl.int_ctl & V_GIF) && svm_vgif_on(c));
-}
 /* APM "Physical (INTR) Interrupt Masking in EFLAGS": the IF that masks
  * physical interrupts in guest mode: the host's, saved by VMRUN, with
  * V_INTR_MASKING; the guest's without */

@@ -22,6 +22,9 @@
  *   vmx-timer-expired          VMX: the preemption timer expired, its exit
  *                              not yet taken
  *   vnmi-blocked               VMX: L2 runs with virtual-NMI blocking
+ *   gif-held                   SVM: GIF = 0 holds an interrupt pending in IRR
+ * (vmentry-committed, in-l2 and l1-between-exits count SVM's guest mode
+ * and VMRUN/#VMEXIT too)
  * Stops at the end of the run, when all were found, or after PROBE_LIMIT
  * instructions. */
 #include <stdio.h>
@@ -36,11 +39,11 @@
 #define PROBE_LIMIT 4000000ull
 
 enum { P_STI, P_MOVSS, P_REP, P_IRR, P_ISR, P_TIMER, P_SMM, P_SIPI, P_ENTRY, P_L2, P_L1,
-       P_MTF, P_VTIMER, P_VTIMER_EXP, P_VNMI, P_NR };
+       P_MTF, P_VTIMER, P_VTIMER_EXP, P_VNMI, P_GIF, P_NR };
 static const char *const names[P_NR] = {
 	"sti-shadow", "movss-shadow", "rep-middle", "irq-pending", "in-handler",
 	"timer-next", "smm", "wait-sipi", "vmentry-committed", "in-l2", "l1-between-exits",
-	"mtf-pending", "vmx-timer-armed", "vmx-timer-expired", "vnmi-blocked",
+	"mtf-pending", "vmx-timer-armed", "vmx-timer-expired", "vnmi-blocked", "gif-held",
 };
 
 static bool apic_any(const struct lapic *a, u32 base)
@@ -82,10 +85,11 @@ int main(int argc, char **argv)
 				      c->gpr[RCX] < prev_rcx[i] && c->gpr[RCX] != 0;
 			hit[P_SMM] |= c->smm.in_smm != 0;
 			hit[P_SIPI] |= i > 0 && c->activity == ACT_WAIT_SIPI && now > 10000;
-			l2_steps[i] = c->vmx.nonroot ? l2_steps[i] + 1 : 0;
+			l2_steps[i] = c->vmx.nonroot || c->svm.guest ? l2_steps[i] + 1 : 0;
 			hit[P_ENTRY] |= l2_steps[i] == 1;
 			hit[P_L2] |= l2_steps[i] == 2;
 			hit[P_L1] |= c->vmx.on && !c->vmx.nonroot && c->vmx.launched;
+			hit[P_L1] |= !c->svm.guest && c->svm.vmcb_pa != 0;
 			hit[P_MTF] |= c->vmx.mtf_pending != 0;
 			hit[P_VTIMER] |= c->vmx.timer.armed && l2_steps[i] == 3;
 			hit[P_VTIMER_EXP] |= c->vmx.timer_expired != 0;
@@ -93,6 +97,7 @@ int main(int argc, char **argv)
 			if (c->apic) {
 				hit[P_IRR] |= apic_any(c->apic, 0x200);
 				hit[P_ISR] |= apic_any(c->apic, 0x100);
+				hit[P_GIF] |= !c->svm.gif && apic_any(c->apic, 0x200);
 			}
 			prev_rip[i] = c->rip;
 			prev_rcx[i] = c->gpr[RCX];

@@ -55,10 +55,11 @@ check() {
 		info=$("$EMU" -snapshot-info "$snap" 2>&1)
 		want="VMX non-root (L2 runs) operation"
 		case $name in *ept*|*unrestricted*) want="$want.*EPT on" ;; esac
+		case $name in svm_*) want="SVM guest mode (L2 runs)" ;; esac
 		if echo "$info" | grep -q "$want"; then
 			echo "PASS: snapshot: $name$tag: -snapshot-info at $what says '$want'"
 		else
-			echo "FAIL: snapshot: $name$tag: -snapshot-info at $what lacks '$want': $(echo "$info" | grep VMX)"
+			echo "FAIL: snapshot: $name$tag: -snapshot-info at $what lacks '$want': $(echo "$info" | grep 'VMX\|SVM')"
 		fi
 	fi
 	emu "$tmp/second" -snapshot-load "$snap" -counters

@@ -156,16 +156,16 @@ static void test_npt_checks(void **state)
 	h_init(&h, "max,+svm");
 	struct cpu *c = h.c;
 	struct vmcb_control ctl = { .nested_ctl = NESTED_CTL_NP_ENABLE, .ncr3 = NPT };
-	c->svm.host.cr0 = c->cr0;
 	assert_true(svm_npt_host_paging_ok(c, &ctl));
 	assert_true(svm_npt_ncr3_ok(c, &ctl));
 	assert_true(svm_npt_gpat_ok(c, &ctl, 0x0007040600070406ull));
-	c->svm.host.cr0 &= ~CR0_PG;
+	c->cr0 &= ~CR0_PG;
 	assert_false(svm_npt_host_paging_ok(c, &ctl));
 	ctl.ncr3 = 1ull << cpu_maxphyaddr(c);
 	assert_false(svm_npt_ncr3_ok(c, &ctl));
 	assert_false(svm_npt_gpat_ok(c, &ctl, 0x0007040600070402ull)); /* type 2 */
 	assert_false(svm_npt_gpat_ok(c, &ctl, 0x0007040600070486ull)); /* bit 7 */
+	c->cr0 |= CR0_PG;
 	ctl.nested_ctl = 0; /* without NP_ENABLE none of them applies */
 	assert_true(svm_npt_host_paging_ok(c, &ctl));
 	assert_true(svm_npt_ncr3_ok(c, &ctl));
@@ -596,13 +596,12 @@ static void test_check_rows(void **state)
 	struct vmcb_control ctl = { .guest_asid = 1, .ncr3 = NPT };
 	struct vmcb_save s = { .efer = EFER_SVME, .g_pat = 0x0007040600070406ull };
 	ctl.intercepts[SVM_ICPT_VMRUN / 32] = 1u << (SVM_ICPT_VMRUN % 32);
-	c->svm.host.cr0 = c->cr0;
 	assert_int_equal(svm_vmrun_checks(c, &ctl, &s), SVM_CHECK_NONE);
 	ctl.nested_ctl = NESTED_CTL_NP_ENABLE;
 	assert_int_equal(svm_vmrun_checks(c, &ctl, &s), SVM_CHECK_NONE);
-	c->svm.host.cr0 &= ~CR0_PG;
+	c->cr0 &= ~CR0_PG;
 	assert_int_equal(svm_vmrun_checks(c, &ctl, &s), SVM_CHECK_NP_HOST_PAGING);
-	c->svm.host.cr0 = c->cr0;
+	c->cr0 |= CR0_PG;
 	ctl.ncr3 |= 1ull << cpu_maxphyaddr(c);
 	assert_int_equal(svm_vmrun_checks(c, &ctl, &s), SVM_CHECK_NP_NCR3_MBZ);
 	ctl.ncr3 = NPT;
