@@ -95,7 +95,7 @@ struct pt_result {
 };
 
 /* A second translation stage in force (EPT in VMX non-root operation,
- * later NPT in an SVM guest): the walker, and how its owner reports a
+ * nested paging in SVM guest mode, svm/npt.c): the walker, and how its owner reports a
  * translation it refuses. Set by whoever turns the stage on (VM entry),
  * derived from that owner's state (a snapshot rebuilds it). */
 struct stage2_fault {
