@@ -204,6 +204,32 @@ static void test_npf_walk(void)
 	}
 }
 
+/* an NPF while a virtual interrupt is being delivered (its push to L2's
+ * stack): EXITINTINFO names the interrupt, which was taken (V_IRQ clear) */
+static void vintr_handler(struct ex_regs *r) { }
+static void test_npf_in_delivery(void)
+{
+	handle_exception_vector(0x42, vintr_handler);
+	u64 stack_page = ((u64)l2_stack + 2 * PAGE_SIZE - 16) & ~0xfffull;
+	u64 *e = npte(stack_page);
+	u64 good = *e;
+	*e &= ~P;
+	npt_on(1);
+	/* (V_INTR_MASKING: L1's IF = 0 keeps the PIT's interrupts out) */
+	vmcb_set(VMCB_INT_CTL, V_IRQ | V_IGN_TPR | V_INTR_VECTOR(0x42) | V_INTR_MASKING);
+	u64 ex = npti_run(l2_nothing, X86_EFLAGS_IF);
+	u64 i1 = vmcb_get(VMCB_EXITINFO1), ii = vmcb_get(VMCB_EXITINTINFO);
+	report(ex == EXIT_NPF && i1 == (FINAL | PFERR_WRITE_MASK | PFERR_USER_MASK) &&
+		       (vmcb_get(VMCB_EXITINFO2) & ~0xfffull) == stack_page,
+	       "NPF on L2's stack while delivering a virtual interrupt (%#llx, %#llx)",
+	       (unsigned long long)ex, (unsigned long long)i1);
+	report(ii == (BIT(31) | 0x42) && !(vmcb_get(VMCB_INT_CTL) & V_IRQ),
+	       "EXITINTINFO: the interrupt (%#llx), V_IRQ clear", (unsigned long long)ii);
+	*e = good;
+	vmcb_set(VMCB_INT_CTL, 0);
+	handle_exception_vector(0x42, NULL);
+}
+
 /* APM "Nested Paging and VMRUN/#VMEXIT": G_PAT */
 static void test_gpat(void)
 {
@@ -394,6 +420,7 @@ int main(int argc, char **argv)
 	test_translate();
 	test_npf();
 	test_npf_walk();
+	test_npf_in_delivery();
 	test_gpat();
 	test_checks();
 	test_asid();
