@@ -463,7 +463,7 @@ bool cpu_event_ready(struct cpu *c)
 	if (unlikely(c->vmx.nonroot) && (vmx_virq_ready(c) || vmx_events_ready(c)))
 		return true;
 	/* virtual interrupts of SVM guest mode (svm/intr.c) */
-	if (unlikely(c->svm.guest) && svm_virq_ready(c))
+	if (unlikely(c->svm.guest) && (svm_virq_ready(c) || svm_vnmi_ready(c)))
 		return true;
 	if (init_ready(c) || smi_ready(c))
 		return true;
@@ -597,6 +597,11 @@ bool cpu_handle_events(struct cpu *c)
 		wake(c);
 		cpu_deliver(c, VEC_NMI, EV_NMI, false, 0);
 		delivered(c);
+		return true;
+	}
+	/* AMD APM "NMI Virtualization": a virtual NMI at NMI priority */
+	if (unlikely(c->svm.guest) && svm_vnmi_ready(c)) {
+		svm_vnmi_deliver(c);
 		return true;
 	}
 	if (intr_window_exits(c)) {

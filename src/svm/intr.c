@@ -65,6 +65,42 @@ void svm_virq_deliver(struct cpu *c)
 	cpu_deliver(c, vec, EV_EXT_INTR, false, 0);
 }
 
+/* APM "NMI Virtualization": with V_NMI_ENABLE (where vNMI is offered)
+ * V_NMI is a pending virtual NMI, taken like an NMI -- through the
+ * guest's IDT, vector 2, at NMI priority, held by V_NMI_MASK (the guest's
+ * virtual NMI blocking, set when one is taken, cleared by the guest's
+ * IRET), by MOV SS blocking and by GIF */
+bool svm_vnmi_on(const struct cpu *c)
+{
+	return (c->svm.ctl.int_ctl & V_NMI_ENABLE) && cpu_has(c->model, FEAT_vnmi);
+}
+
+bool svm_vnmi_ready(const struct cpu *c)
+{
+	if ((c->svm.ctl.int_ctl & (V_NMI | V_NMI_MASK)) != V_NMI || !svm_vnmi_on(c))
+		return false;
+	if (c->activity != ACT_ACTIVE && c->activity != ACT_HLT)
+		return false;
+	return !(c->shadow & SHADOW_MOVSS) && !svm_gif_blocks(c, SVM_GIF_NMI);
+}
+
+void svm_vnmi_deliver(struct cpu *c)
+{
+	c->activity = ACT_ACTIVE;
+	c->svm.ctl.int_ctl = (c->svm.ctl.int_ctl & ~V_NMI) | V_NMI_MASK;
+	cpu_deliver(c, VEC_NMI, EV_NMI, false, 0);
+}
+
+/* IRET in guest mode: it ends NMI blocking, with vNMI the virtual one */
+void svm_iret(struct cpu *c)
+{
+	c->nmi_blocked = 0;
+	if (svm_vnmi_on(c)) {
+		c->svm.ctl.int_ctl &= ~V_NMI_MASK;
+		cpu_kick(c); /* a pending V_NMI may be taken now */
+	}
+}
+
 /* APM "INTR Intercept", "NMI Intercept", "SMI Intercept", "INIT
  * Intercept": the physical event causes #VMEXIT when the processor would
  * take it; it is not acknowledged and stays pending, held by GIF = 0 after
@@ -121,11 +157,12 @@ void svm_intr_vmrun(struct cpu *c)
 }
 
 /* APM "#VMEXIT": the processor writes back V_TPR and V_IRQ (clear once
- * the virtual interrupt was taken), and V_GIF under vGIF; every other
- * int_ctl bit stays as L1 wrote it */
+ * the virtual interrupt was taken), V_GIF under vGIF, V_NMI and
+ * V_NMI_MASK under vNMI; every other int_ctl bit stays as L1 wrote it */
 u64 svm_intctl_writeback(const struct cpu *c, u64 vmcb_int_ctl)
 {
-	u64 mask = V_TPR_MASK | V_IRQ | (svm_vgif_on(c) ? V_GIF : 0);
+	u64 mask = V_TPR_MASK | V_IRQ | (svm_vgif_on(c) ? V_GIF : 0) |
+		   (svm_vnmi_on(c) ? V_NMI | V_NMI_MASK : 0);
 	return (vmcb_int_ctl & ~mask) | (c->svm.ctl.int_ctl & mask);
 }
 

@@ -126,6 +126,13 @@ bool svm_virq_ready(const struct cpu *c);
 /* take it: #VMEXIT(VINTR) when intercepted, else deliver V_INTR_VECTOR
  * through the guest's IDT and clear V_IRQ */
 void svm_virq_deliver(struct cpu *c);
+/* vNMI ("NMI Virtualization"): V_NMI_ENABLE where vnmi is offered; a
+ * virtual NMI (V_NMI) that would be taken now; taking it (V_NMI clear,
+ * V_NMI_MASK set, NMI through the guest's IDT); IRET in the guest */
+bool svm_vnmi_on(const struct cpu *c);
+bool svm_vnmi_ready(const struct cpu *c);
+void svm_vnmi_deliver(struct cpu *c);
+void svm_iret(struct cpu *c);
 /* a physical INTR/NMI/SMI/INIT recognized in guest mode: #VMEXIT with
  * its exit code when the VMCB intercepts it (the event stays pending, to
  * be taken by the host once GIF is set again); returns if not */

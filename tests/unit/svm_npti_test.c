@@ -474,6 +474,39 @@ static void test_gif_and_nmi(void **state)
 	h_free(&h);
 }
 
+/* APM "NMI Virtualization": V_NMI taken at NMI priority, V_NMI_MASK set,
+ * the guest's IRET clears it; both written back; ignored without vnmi */
+static void test_vnmi(void **state)
+{
+	struct harness h;
+	h_init(&h, "max,+svm");
+	struct cpu *c = h.c;
+	h_poke(&h, H_VECTORS + 16 * VEC_NMI, (const u8[]){ 0x48, 0xcf }, 2); /* iretq */
+	vmrun(&h, 1, 0, false, V_NMI_ENABLE | V_NMI | VIRQ(0) | V_IGN_TPR);
+	cpu_set_rflags(c, RFLAGS_FIXED | RFLAGS_IF);
+	assert_true(cpu_event_ready(c));
+	assert_true(cpu_handle_events(c)); /* the NMI before the interrupt */
+	assert_int_equal(c->rip, H_VECTORS + 16 * VEC_NMI);
+	assert_int_equal(c->svm.ctl.int_ctl & (V_NMI | V_NMI_MASK), V_NMI_MASK);
+	assert_false(c->nmi_blocked);
+	c->svm.ctl.int_ctl |= V_NMI; /* another one waits for the IRET */
+	assert_false(svm_vnmi_ready(c));
+	u64 l1 = V_NMI_ENABLE | V_INTR_PRIO_MASK;
+	assert_int_equal(svm_intctl_writeback(c, l1), l1 | V_NMI | V_NMI_MASK | V_IRQ);
+	cpu_step(c); /* the IRET (the interrupt is taken after it) */
+	assert_int_equal(c->svm.ctl.int_ctl & (V_NMI | V_NMI_MASK), V_NMI);
+	assert_true(svm_vnmi_ready(c));
+	leave(&h);
+	h_free(&h);
+	h_init(&h, "max,+svm,-vnmi");
+	c = h.c;
+	vmrun(&h, 1, 0, false, V_NMI_ENABLE | V_NMI);
+	assert_false(cpu_event_ready(c));
+	assert_int_equal(svm_intctl_writeback(c, 0), 0);
+	leave(&h);
+	h_free(&h);
+}
+
 /* the VMCB's EXITCODE after a #VMEXIT */
 static u64 exitcode(struct harness *h) { return h_peek64(h, VMCB + VMCB_OFF_exitcode); }
 
@@ -628,6 +661,7 @@ int main(void)
 		cmocka_unit_test(test_cr8_vtpr),
 		cmocka_unit_test(test_phys_if),
 		cmocka_unit_test(test_gif_and_nmi),
+		cmocka_unit_test(test_vnmi),
 		cmocka_unit_test(test_event_intercepts),
 		cmocka_unit_test(test_init_not_intercepted),
 		cmocka_unit_test(test_npt_legacy_formats),

@@ -17,7 +17,9 @@
  *  - GIF = 0 holds interrupts and NMIs in L1;
  *  - the interrupt shadow in (INTERRUPT_SHADOW) and out;
  *  - vGIF: CLGI/STGI in L2 clear and set V_GIF, which holds virtual
- *    interrupts off, and V_GIF is written back.
+ *    interrupts off, and V_GIF is written back;
+ *  - vNMI: V_NMI taken in L2, V_NMI_MASK set and cleared by L2's IRET,
+ *    both written back.
  * run-args: -cpu max,+svm
  */
 #include "guest.h"
@@ -278,6 +280,37 @@ static void test_vgif(void)
 	stgi();
 }
 
+/* APM "NMI Virtualization" */
+#define V_NMI        BIT(11)
+#define V_NMI_MASK   BIT(12)
+#define V_NMI_ENABLE BIT(26)
+static void test_vnmi(void)
+{
+	if (!(cpuid(0x8000000a).d & BIT(25))) {
+		report_skip("vnmi not offered");
+		return;
+	}
+	vmcb_set32(VMCB_ICPT_MISC1, 0);
+	vmcb_set(VMCB_INT_CTL, V_INTR_MASKING | V_NMI_ENABLE | V_NMI);
+	nmi_count = 0;
+	u64 ex = npti_run(l2_cli, 0);
+	report(ex == EXIT_VMMCALL && nmi_count == 1 && nmi_in_l2, "V_NMI delivered to L2 as an NMI (%d)",
+	       nmi_count);
+	report((vmcb_get(VMCB_INT_CTL) & (V_NMI | V_NMI_MASK)) == 0,
+	       "V_NMI clear, V_NMI_MASK cleared by L2's IRET (%#llx)",
+	       (unsigned long long)vmcb_get(VMCB_INT_CTL));
+	vmcb_set(VMCB_INT_CTL, V_INTR_MASKING | V_NMI_ENABLE | V_NMI | V_NMI_MASK);
+	ex = npti_run(l2_cli, 0);
+	report(ex == EXIT_VMMCALL && nmi_count == 1 &&
+		       (vmcb_get(VMCB_INT_CTL) & (V_NMI | V_NMI_MASK)) == (V_NMI | V_NMI_MASK),
+	       "V_NMI_MASK holds it; both written back");
+	vmcb_set(VMCB_INT_CTL, V_INTR_MASKING | V_NMI);
+	ex = npti_run(l2_cli, 0);
+	report(ex == EXIT_VMMCALL && nmi_count == 1 && (vmcb_get(VMCB_INT_CTL) & V_NMI),
+	       "without V_NMI_ENABLE V_NMI does nothing");
+	vmcb_set(VMCB_INT_CTL, 0);
+}
+
 int main(int argc, char **argv)
 {
 	if (!npti_setup()) {
@@ -296,5 +329,6 @@ int main(int argc, char **argv)
 	test_nmi();
 	test_shadow();
 	test_vgif();
+	test_vnmi();
 	return report_summary();
 }
