@@ -1,6 +1,7 @@
 # nestbox — one non-recursive Makefile. Output goes to o/$(MODE)/.
 #   make [MODE=dbg|rel|asan] [CC=gcc|clang] [WERROR=0]
 #   make run      build, then boot the bundled demo guest
+#   make run-svm  the same with SVM (-cpu max,+svm) instead of VMX
 #   make test     build and run every test tier; last line "N passed, N failed"
 #   make bench    guest MIPS figures (rel mode)
 #   make run-linux  boot Debian's kernel to a busybox shell (tests/linux/test.mk)
@@ -39,7 +40,7 @@ CFLAGS  := $(CSTD) $(WARN) $(OPT) -Isrc -MMD -MP $(EXTRA_CFLAGS)
 LDFLAGS := $(LDOPT)
 LIBS    := -lZydis -lzstd -lm
 
-.PHONY: all run test bench deps clean guests tidy format run-linux
+.PHONY: all run run-svm test bench deps clean guests tidy format run-linux
 all: deps $(O)/nestbox
 
 # --- set-up: install Debian packages when missing (tools/deps.sh) ---
@@ -72,6 +73,10 @@ include tests/linux/test.mk
 # the demo ends through isa-debug-exit with code 0, i.e. host status 1
 run: all guests
 	@$(O)/nestbox -cpu max,+vmx || [ $$? -eq 1 ]
+
+# the same demo with SVM: its L1 runs an L2 under VMRUN
+run-svm: all guests
+	@$(O)/nestbox -cpu max,+svm || [ $$? -eq 1 ]
 
 test: all guests unit-tests diff-tests snap-tools linux-guest linux-nestbox
 	@MODE=$(MODE) O=$(O) sh tools/runtests.sh

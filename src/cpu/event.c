@@ -334,6 +334,10 @@ static void triple_fault(struct cpu *c, u8 vec)
 	/* SDM "Triple Fault" in "Other Causes of VM Exits" */
 	if (c->vmx.nonroot)
 		vmx_icpt_triple_fault(c);
+	/* APM "Shutdown" intercept: a #VMEXIT; without it the processor
+	 * shuts down */
+	if (svm_guest(c) && svm_icpt(c, SVM_ICPT_SHUTDOWN))
+		svm_vmexit(c, SVM_EXIT_SHUTDOWN, 0, 0);
 	c->activity = ACT_SHUTDOWN;
 	cpu_stop(c);
 }

@@ -48,9 +48,15 @@ void svm_log_vmexit(struct cpu *c, u64 exitcode, u64 info1, u64 info2, u64 guest
 
 	if (s >= 0)
 		exit_count[s]++;
-	LOG(svm, "cpu%u #VMEXIT %s (%#llx) exitinfo1 %#llx exitinfo2 %#llx, L2 rip %#llx -> L1 rip %#llx",
-	    c->index, name ? name : "?", (unsigned long long)exitcode, (unsigned long long)info1,
-	    (unsigned long long)info2, (unsigned long long)guest_rip, (unsigned long long)c->rip);
+	if (guest_rip == SVM_NO_GUEST_RIP)
+		LOG(svm, "cpu%u #VMEXIT %s (%#llx) from VMRUN (L2 did not run) -> L1 rip %#llx",
+		    c->index, name ? name : "?", (unsigned long long)exitcode,
+		    (unsigned long long)c->rip);
+	else
+		LOG(svm, "cpu%u #VMEXIT %s (%#llx) exitinfo1 %#llx exitinfo2 %#llx, L2 rip %#llx "
+		    "-> L1 rip %#llx", c->index, name ? name : "?", (unsigned long long)exitcode,
+		    (unsigned long long)info1, (unsigned long long)info2,
+		    (unsigned long long)guest_rip, (unsigned long long)c->rip);
 }
 
 static unsigned last_failed_check = ~0u;

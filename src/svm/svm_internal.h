@@ -52,6 +52,8 @@ void svm_vmexit_commit(struct cpu *c, u64 exitcode, u64 info1, u64 info2, bool s
 
 /* -d svm (svm/log.c) */
 void svm_log_vmrun(struct cpu *c);
+/* guest_rip: L2's RIP, or SVM_NO_GUEST_RIP for a VMRUN that failed its checks */
+#define SVM_NO_GUEST_RIP (~0ull)
 void svm_log_vmexit(struct cpu *c, u64 exitcode, u64 info1, u64 info2, u64 guest_rip);
 void svm_log_failed_check(struct cpu *c, enum svm_check k);
 /* the row the last failed VMRUN named (tests) */

@@ -125,12 +125,15 @@ static void load_host(struct cpu *c)
 
 void svm_vmexit_commit(struct cpu *c, u64 exitcode, u64 info1, u64 info2, bool in_guest)
 {
-	u64 guest_rip = c->rip;
+	u64 guest_rip = in_guest ? c->rip : SVM_NO_GUEST_RIP;
 
 	if (in_guest)
 		save_guest(c);
 	record(c, exitcode, info1, info2, in_guest);
 	c->svm.guest = 0;
+	/* "Clears all intercepts" (the copy stays for the rest: NPTI's
+	 * write-back has been done) */
+	memset(c->svm.ctl.intercepts, 0, sizeof(c->svm.ctl.intercepts));
 	load_host(c);
 	/* "Disables interrupts by clearing the GIF" */
 	c->svm.gif = 0;

@@ -312,6 +312,7 @@ if [ -f "$demo" ]; then
 	expect_log log-cpu-long cpu "$demo" "cpu0 mode compat32 -> long64 at rip 0x[0-9a-f]+ cpl 0 cr0 0x8"
 	expect_log log-int-pf int "$demo" "cpu0 deliver vector 14 \(exception\) error (0|0x[0-9a-f]+) cpl 0 rip 0x[0-9a-f]+"
 	expect_log log-vmx vmx "$demo" "cpu0 VM exit CPUID \(10\) qualification 0, L2 rip 0x[0-9a-f]+ -> L1 rip 0x[0-9a-f]+$" -cpu max,+vmx
+	expect_log log-svm svm "$demo" "cpu0 #VMEXIT VMMCALL \(0x81\) exitinfo1 0 exitinfo2 0, L2 rip 0x[0-9a-f]+ -> L1 rip 0x[0-9a-f]+$" -cpu max,+svm
 	[ -f "$O/tests/guest/pci_bus.elf" ] &&
 		expect_log log-dev dev "$O/tests/guest/pci_bus.elf" "unassigned (read|in) 0x[0-9a-f]+/[1248]$"
 else

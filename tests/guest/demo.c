@@ -1,8 +1,11 @@
 /* tests/guest/demo.c: the bundled demo kernel (`make run` boots it).
  * It shows what nestbox emulates: a multiboot boot, mode switches, paging,
- * an exception, and some arithmetic, and exits with code 0. */
+ * an exception, an L2 guest under VMX (-cpu max,+vmx, `make run`) or SVM
+ * (-cpu max,+svm, `make run-svm`), and some arithmetic, and exits with
+ * code 0. */
 #include "guest.h"
 #include "vmx.h"
+#include "svm.h"
 
 u32 demo_compat(u32 x);
 extern u16 demo_compat_cs;
@@ -185,6 +188,48 @@ static void show_vmx(void)
 	       "VMX: L2 exited on CPUID, I/O, HLT and an EPT violation and finished after L1 resumed it");
 }
 
+/* the SVM L2: three hypercalls (VMMCALL, RAX = the request), then done */
+static u64 demo_l2_svm(u64 n)
+{
+	u64 total = 0;
+	for (u64 k = 1; k <= 3; k++) {
+		u64 r;
+		asm volatile("vmmcall" : "=a"(r) : "a"(k * n) : "memory");
+		total += r;
+	}
+	return total;
+}
+
+static void show_svm(void)
+{
+	extern char svm_l2_done[];
+	unsigned exits = 0;
+
+	if (cpuid(0x80000000).a < 0x80000001 || !(cpuid(0x80000001).c & CPUID_80000001_ECX_SVM)) {
+		printf("  SVM:    not advertised (run with -cpu max,+svm to see an L2 guest)\n");
+		return;
+	}
+	svm_enable();
+	u8 *vmcb = svm_vmcb_alloc();
+	svm_vmcb_setup(vmcb, demo_l2_svm, 100);
+	printf("  SVM:    this kernel is now an L1 hypervisor (VMRUN); its L2 guest makes\n"
+	       "          hypercalls with VMMCALL, which L1 answers (RAX * 2)\n");
+	u64 code = svm_run(vmcb);
+	while (code == SVM_EXIT_VMMCALL && vmcb_get(vmcb, VMCB_RIP) != (u64)svm_l2_done &&
+	       exits < 10) {
+		u64 rax = vmcb_get(vmcb, VMCB_RAX);
+		printf("          #VMEXIT %u: VMMCALL (exit code %#llx) at L2 RIP %#llx, RAX %llu -> %llu\n",
+		       ++exits, (unsigned long long)code, (unsigned long long)vmcb_get(vmcb, VMCB_RIP),
+		       (unsigned long long)rax, (unsigned long long)(rax * 2));
+		vmcb_set(vmcb, VMCB_RAX, rax * 2);
+		svm_skip_vmmcall(vmcb);
+		code = svm_run(vmcb);
+	}
+	report(code == SVM_EXIT_VMMCALL && exits == 3 && vmcb_get(vmcb, VMCB_RAX) == 1200,
+	       "SVM: L2 made three hypercalls and finished with their sum (%llu)",
+	       (unsigned long long)vmcb_get(vmcb, VMCB_RAX));
+}
+
 int main(int argc, char **argv)
 {
 	u64 t0 = rdtsc();
@@ -194,6 +239,7 @@ int main(int argc, char **argv)
 	show_modes();
 	show_paging();
 	show_vmx();
+	show_svm();
 	u64 sum = mandelbrot();
 	/* the value a host build of the same loop gives */
 	report(sum == 0xbb88e79a0e8f454eull, "integer arithmetic: the Mandelbrot set above "

@@ -11,7 +11,8 @@
  *    CSTAR, SFMASK, SYSENTER_*;
  *  - the SVM instructions in L2: intercepted (#VMEXIT with their code) or
  *    not (VMMCALL #UD);
- *  - EVENTINJ of each type, seen by L2's IDT.
+ *  - EVENTINJ of each type, seen by L2's IDT;
+ *  - a triple fault in L2 with the SHUTDOWN intercept: #VMEXIT(SHUTDOWN).
  * Without SVM it prints one SKIP line and passes.
  * run-args: -cpu max,+svm
  */
@@ -404,6 +405,24 @@ static void test_eventinj(void)
 	report_prefix_pop();
 }
 
+/* ---- shutdown ---- */
+
+static u64 l2_ud2(u64 unused)
+{
+	asm volatile("ud2");
+	return 0;
+}
+
+static void test_shutdown(void)
+{
+	svm_vmcb_setup(vmcb, l2_ud2, 0);
+	vmcb_set_seg(vmcb, VMCB_IDTR, 0, 0, 0, 0); /* #UD -> #GP -> #DF -> shutdown */
+	vmcb_set32(vmcb, VMCB_ICPT_MISC1, ICPT1_SHUTDOWN);
+	u64 r = svm_run(vmcb);
+	report(r == SVM_EXIT_SHUTDOWN && read_cs() == KERNEL_CS,
+	       "triple fault in L2 with the SHUTDOWN intercept: #VMEXIT(SHUTDOWN) (%#llx)", r);
+}
+
 int main(int argc, char **argv)
 {
 	if (!svm_supported())
@@ -418,5 +437,6 @@ int main(int argc, char **argv)
 	test_vmload_vmsave();
 	test_l2_insns();
 	test_eventinj();
+	test_shutdown();
 	return report_summary();
 }
