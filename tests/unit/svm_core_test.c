@@ -238,8 +238,9 @@ static const struct negative {
 };
 
 /* rows a 64-bit guest kernel cannot reach (svm_checks.c runs in long mode,
- * so its model has it): tested here only */
-static const char *const guest_unreachable[] = { "EFER_LONG_MODE" };
+ * so its model has it; NP_HOST_PAGING needs an L1 that does not page):
+ * tested here only */
+static const char *const guest_unreachable[] = { "EFER_LONG_MODE", "NP_HOST_PAGING" };
 
 /* VMRUN at H_CODE with RAX = the VMCB; L2 runs VMMCALL at L2_CODE */
 static const u8 vmrun_code[] = { 0x48, 0xb8, 0, 0, 0x50, 0, 0, 0, 0, 0, /* mov rax, VMCB_PA */

@@ -96,10 +96,10 @@ static const struct {
 	{ "EVENTINJ_EXC_VECTOR", "EVENTINJ exception with vector 2", c_evtinj_nmi_exc },
 	{ "EVENTINJ_EXC_VECTOR", "EVENTINJ exception with vector 32", c_evtinj_exc_32 },
 	{ "ASID_ZERO", "ASID 0", c_asid0 },
-	/* "NP_HOST_PAGING" (NP_ENABLE with the host's CR0.PG clear) needs an
-	 * L1 that does not page, which this 64-bit kernel cannot be: the
-	 * row's negative tests are in tests/unit/svm_core_test.c and
-	 * svm_npti_test.c */
+	/* (NP_HOST_PAGING, NP_ENABLE with the host's CR0.PG clear, needs an
+	 * L1 that does not page, which this 64-bit kernel cannot be: its
+	 * negative tests are in tests/unit/svm_core_test.c and
+	 * svm_npti_test.c) */
 	{ "NP_NCR3_MBZ", "NP_ENABLE, nCR3 bit MAXPHYADDR set", c_np_ncr3 },
 	{ "NP_GPAT", "NP_ENABLE, G_PAT type 2", c_np_gpat },
 	{ "NP_GPAT", "NP_ENABLE, G_PAT reserved bit 4", c_np_gpat_rsvd },
