@@ -6,9 +6,7 @@
  * (cpu/memory/walk.c) in the processor's own format from another root. */
 #include "cpu/memory/mmu.h"
 #include "cpu/model.h"
-#include "machine/machine.h"
-#include "mem/physmem.h"
-#include "svm/svm.h"
+#include "svm/svm_internal.h"
 
 /* --- nested paging --- */
 
@@ -114,14 +112,14 @@ static void gpat_vmrun(struct cpu *c)
 	if (!c->stage2_on)
 		return;
 	c->svm.host.g_pat = c->msr.pat;
-	c->msr.pat = phys_read(&c->machine->mem, c->svm.vmcb_pa + VMCB_OFF_g_pat, 8);
+	svm_phys_read(c, c->svm.vmcb_pa + VMCB_OFF_g_pat, &c->msr.pat, 8);
 }
 
 static void gpat_vmexit(struct cpu *c)
 {
 	if (!c->stage2_on)
 		return;
-	phys_write(&c->machine->mem, c->svm.vmcb_pa + VMCB_OFF_g_pat, 8, c->msr.pat);
+	svm_phys_write(c, c->svm.vmcb_pa + VMCB_OFF_g_pat, &c->msr.pat, 8);
 	c->msr.pat = c->svm.host.g_pat;
 }
 
@@ -190,15 +188,20 @@ void svm_npti_vmrun(struct cpu *c)
 	svm_intr_vmrun(c);
 }
 
+/* (the int_ctl and int_state write-back, svm/intr.c, at the VMCB's
+ * offsets in guest memory) */
+static void writeback(struct cpu *c, unsigned off, u64 (*fn)(const struct cpu *, u64))
+{
+	u64 v;
+	svm_phys_read(c, c->svm.vmcb_pa + off, &v, 8);
+	v = fn(c, v);
+	svm_phys_write(c, c->svm.vmcb_pa + off, &v, 8);
+}
+
 void svm_npti_vmexit(struct cpu *c)
 {
-	struct physmem *pm = &c->machine->mem;
-	u64 base = c->svm.vmcb_pa;
-
-	phys_write(pm, base + VMCB_OFF_int_ctl, 8,
-		   svm_intctl_writeback(c, phys_read(pm, base + VMCB_OFF_int_ctl, 8)));
-	phys_write(pm, base + VMCB_OFF_int_state, 8,
-		   svm_intstate_writeback(c, phys_read(pm, base + VMCB_OFF_int_state, 8)));
+	writeback(c, VMCB_OFF_int_ctl, svm_intctl_writeback);
+	writeback(c, VMCB_OFF_int_state, svm_intstate_writeback);
 	gpat_vmexit(c);
 	c->stage2_on = 0;
 	c->tlb_ctx = 0;

@@ -48,7 +48,8 @@ static inline bool svm_gif_blocks(const struct cpu *c, enum svm_gif_event kind)
 	(void)kind;
 	/* NPTI: in guest mode under vGIF, V_GIF does it (APM "Virtual GIF") */
 	return !c->svm.gif ||
-	       (unlikely(c->svm.guest) && !(c->svm.ctl.int_ctl & V_GIF) && svm_vgif_on(c));
+	       (unlikely(c->svm.guest) &&
+		(c->svm.ctl.int_ctl & (V_GIF_ENABLE | V_GIF)) == V_GIF_ENABLE && svm_vgif_on(c));
 }
 
 /* EFER write (WRMSR, cpu/system/msr.c): may EFER.SVME take value v?
