@@ -11,7 +11,8 @@
  *    restarts once L1 fixes the entry;
  *  - a fault on the guest's own page-table entry: bit 33 and W (the guest's
  *    page-table accesses are writes), EXITINFO2 that entry's address;
- *  - a reserved bit (a nested PML4E's bit 8): RSVD;
+ *  - reserved bits (a nested PML4E's bit 8, bits below a large page's
+ *    address, bits above MAXPHYADDR): RSVD; a 1-GByte nested page;
  *  - accessed and dirty flags in the nested tables;
  *  - G_PAT is the guest's PAT, saved at #VMEXIT, the host's kept;
  *  - the VMRUN checks on nCR3 and G_PAT (VMEXIT_INVALID);
@@ -230,6 +231,44 @@ static void test_npf_in_delivery(void)
 	handle_exception_vector(0x42, NULL);
 }
 
+/* large nested pages: a 1-GByte one (the host is in long mode and has
+ * 1-GByte pages) and the reserved bits below a large page's address */
+static volatile u64 *big_gva;
+static void l2_read_big(void) { l2_val = *big_gva; }
+static void test_large_pages(void)
+{
+	if (!(cpuid(0x80000001).d & BIT(26))) {
+		report_skip("no 1-GByte pages");
+		return;
+	}
+	u64 keep = npdpt[1];
+	npdpt[1] = 0 | PRW | PS; /* guest-physical 1-2 GiB -> physical 0-1 GiB */
+	big_gva = (volatile u64 *)(0x40000000ull + virt_to_phys(pa_b));
+	npt_on(1);
+	u64 ex = npti_run(l2_read_big, 0);
+	report(ex == EXIT_VMMCALL && l2_val == MAGIC_B, "a 1-GByte nested page (exit %#llx)",
+	       (unsigned long long)ex);
+	npdpt[1] |= BIT(13);
+	npt_on(1);
+	ex = npti_run(l2_read_big, 0);
+	u64 i1 = vmcb_get(VMCB_EXITINFO1);
+	report(ex == EXIT_NPF && i1 == (FINAL | PFERR_PRESENT_MASK | PFERR_USER_MASK | PFERR_RESERVED_MASK),
+	       "1-GByte nested page with bit 13 set: RSVD (%#llx)", (unsigned long long)i1);
+	npdpt[1] = keep;
+	/* a 2-MByte nested page with bit 13 set */
+	u64 *pd = phys_to_virt(npdpt[0] & PT_ADDR_MASK);
+	u64 *pde = &pd[(virt_to_phys(pa_b) >> 21) & 511];
+	keep = *pde;
+	*pde |= BIT(13);
+	big_gva = (volatile u64 *)pa_b;
+	npt_on(1);
+	ex = npti_run(l2_read_big, 0);
+	i1 = vmcb_get(VMCB_EXITINFO1);
+	report(ex == EXIT_NPF && i1 == (FINAL | PFERR_PRESENT_MASK | PFERR_USER_MASK | PFERR_RESERVED_MASK),
+	       "2-MByte nested page with bit 13 set: RSVD (%#llx)", (unsigned long long)i1);
+	*pde = keep;
+}
+
 /* APM "Nested Paging and VMRUN/#VMEXIT": G_PAT */
 static void test_gpat(void)
 {
@@ -421,6 +460,7 @@ int main(int argc, char **argv)
 	test_npf();
 	test_npf_walk();
 	test_npf_in_delivery();
+	test_large_pages();
 	test_gpat();
 	test_checks();
 	test_asid();
