@@ -15,6 +15,7 @@
 #include "cpu/decode/insn.h"
 #include "cpu/fault.h"
 #include "cpu/memory/mmu.h"
+#include "cpu/model.h"
 #include "cpu/step.h"
 #include "svm/svm_internal.h"
 
@@ -54,6 +55,18 @@ void exec_vmrun(struct cpu *c, const struct insn *i)
 	svm_vmrun(c, i, pa);
 }
 
+/* "Canonicalization and Consistency Checks": "VMRUN canonicalizes (i.e.,
+ * sign-extend to bit 63) all base addresses in the segment registers that
+ * have been loaded" -- which processors (and the public SVM test suites)
+ * do for the segments VMLOAD loads, FS, GS, TR and LDTR; the bases VMRUN
+ * loads from the state-save area (ES, CS, SS, DS) are kept as given. The
+ * width is the linear-address width CPUID 8000_0008 reports. */
+static void canonicalize_base(const struct cpu *c, struct seg_cache *s)
+{
+	unsigned bits = c->model && c->model->lin_addr_bits ? c->model->lin_addr_bits : 48;
+	s->base = (u64)((i64)(s->base << (64 - bits)) >> (64 - bits));
+}
+
 /* APM "VMLOAD"/"VMSAVE": FS, GS, TR and LDTR with their hidden state,
  * KernelGsBase, STAR, LSTAR, CSTAR, SFMASK, SYSENTER_CS/ESP/EIP */
 void exec_vmload(struct cpu *c, const struct insn *i)
@@ -68,6 +81,8 @@ void exec_vmload(struct cpu *c, const struct insn *i)
 	svm_seg_from_vmcb(&c->seg[SEG_GS], &s.gs);
 	svm_seg_from_vmcb(&c->seg[SEG_TR], &s.tr);
 	svm_seg_from_vmcb(&c->seg[SEG_LDTR], &s.ldtr);
+	for (unsigned r = SEG_FS; r <= SEG_TR; r++) /* FS, GS, LDTR, TR */
+		canonicalize_base(c, &c->seg[r]);
 	c->msr.kernel_gs_base = s.kernel_gs_base;
 	c->msr.star = s.star;
 	c->msr.lstar = s.lstar;

@@ -10,7 +10,7 @@
 #include "snap/state.h"
 
 /* APM "VM_HSAVE_PA MSR": 4 KiB aligned; guest mode needs a VMCB (4 KiB
- * aligned: "VMRUN": rAX "must be 4 Kbyte aligned") */
+ * aligned, as VMRUN's rAX must be) */
 static const char *svm_state_check(const void *s, char *msg, size_t len)
 {
 	const struct svm_state *v = s;
@@ -18,6 +18,14 @@ static const char *svm_state_check(const void *s, char *msg, size_t len)
 	if (v->hsave_pa & 0xfff)
 		return snap_reject(msg, len, "hsave_pa", "%#llx is not 4 KiB aligned",
 				   (unsigned long long)v->hsave_pa);
+	/* what WRMSR would not store: VM_CR bits 63:5, TSC_RATIO bits 63:40
+	 * (APM "VM_CR MSR (C001_0114h)", "TSC Ratio MSR (C000_0104h)") */
+	if (v->vm_cr >> 5)
+		return snap_reject(msg, len, "vm_cr", "%#llx sets reserved bits",
+				   (unsigned long long)v->vm_cr);
+	if (v->tsc_ratio >> 40)
+		return snap_reject(msg, len, "tsc_ratio", "%#llx sets reserved bits",
+				   (unsigned long long)v->tsc_ratio);
 	if (v->guest && (v->vmcb_pa & 0xfff))
 		return snap_reject(msg, len, "vmcb_pa", "%#llx is not 4 KiB aligned",
 				   (unsigned long long)v->vmcb_pa);

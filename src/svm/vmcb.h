@@ -165,6 +165,12 @@ const char *svm_exit_name(u64 code);
 #define EVTINJ_EV          BIT(11)      /* error code valid */
 #define EVTINJ_V           BIT(31)      /* valid */
 #define EVTINJ_ERR_SHIFT   32
+/* the vectors that are exceptions on AMD64 (APM Vol.2 Table 8-1 "Interrupt
+ * Vector Source and Cause"): 0-8, 10-14, 16-19, 21 (#CP), 28 (#HV), 29
+ * (#VC), 30 (#SX); 2 is the NMI, 9, 15, 20, 22-27 and 31 are reserved */
+#define SVM_EXCEPTION_VECTORS                                                             \
+	((GENMASK(8, 0) & ~BIT(2)) | GENMASK(14, 10) | GENMASK(19, 16) | BIT(21) | BIT(28) | \
+	 BIT(29) | BIT(30))
 enum svm_event_type {
 	SVM_EVT_INTR = 0, /* external or virtual interrupt */
 	SVM_EVT_NMI = 2,

@@ -117,7 +117,10 @@ static void load_host(struct cpu *c)
 	c->gpr[RAX] = h->rax;
 	c->shadow = 0;
 	c->activity = ACT_ACTIVE;
-	c->pending_db = 0;
+	/* the single-step trap of a VMRUN the host stepped (svm/vmrun.c):
+	 * taken before the host's next instruction */
+	c->pending_db = (h->rflags & RFLAGS_TF) != 0;
+	c->pending_dr6 = c->pending_db ? DR6_BS : 0;
 	c->in_event = 0;
 	/* (the host's translation context: svm_npti_vmexit) */
 	cpu_update_mode(c);

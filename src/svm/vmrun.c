@@ -14,6 +14,7 @@
 #include "cpu/memory/mmu.h"
 #include "cpu/model.h"
 #include "cpu/step.h"
+#include "cpu/system/debug.h"
 #include "cpu/system/exec_sys.h"
 #include "cpu/system/msr.h"
 #include "machine/machine.h"
@@ -62,7 +63,7 @@ bool svm_evtinj_exc_vector_bad(u64 ev)
 {
 	unsigned type = (unsigned)((ev & EVTINJ_TYPE_MASK) >> EVTINJ_TYPE_SHIFT);
 	unsigned vec = (unsigned)(ev & EVTINJ_VECTOR_MASK);
-	return type == SVM_EVT_EXC && (vec == 2 || vec > 31);
+	return type == SVM_EVT_EXC && (vec > 31 || !((SVM_EXCEPTION_VECTORS >> vec) & 1));
 }
 
 enum svm_check svm_vmrun_checks(const struct cpu *c, const struct vmcb_control *ctl,
@@ -196,7 +197,8 @@ static void load_guest(struct cpu *c, const struct vmcb_save *s)
  * processor's own (no IDT gate DPL check); a software interrupt as INTn,
  * returning to nRIP when nrip-save is offered ("Software interrupts cannot
  * be properly injected if the processor does not support the NextRIP
- * field"), else to the VMCB's RIP. */
+ * field"), else to the VMCB's RIP. An injected NMI blocks NMIs until its
+ * IRET, as a delivered one does. */
 static void inject_event(struct cpu *c)
 {
 	u64 ev = c->svm.ctl.eventinj;
@@ -207,6 +209,9 @@ static void inject_event(struct cpu *c)
 
 	if (!(ev & EVTINJ_V))
 		return;
+	/* an NMI, as a delivered one: NMIs are blocked until its IRET */
+	if (type == SVM_EVT_NMI)
+		c->nmi_blocked = 1;
 	switch (type) {
 	case SVM_EVT_INTR: cpu_deliver(c, (u8)vec, EV_EXT_INTR, false, 0); break;
 	case SVM_EVT_NMI: cpu_deliver(c, 2, EV_NMI, false, 0); break;
@@ -219,6 +224,9 @@ static void inject_event(struct cpu *c)
 	default: DEBUG_ASSERT(!"EVENTINJ type the checks let through"); break;
 	}
 	c->in_event = 0;
+	/* the interrupt shadow was the instruction's at RIP, which does not
+	 * run next */
+	c->shadow = 0;
 }
 
 void svm_vmrun(struct cpu *c, const struct insn *i, u64 vmcb_pa)
@@ -245,6 +253,10 @@ void svm_vmrun(struct cpu *c, const struct insn *i, u64 vmcb_pa)
 	 * Instructions") */
 	c->svm.gif = 1;
 	svm_log_vmrun(c);
+	/* a host single-stepping VMRUN: VMRUN, the guest's run and the
+	 * #VMEXIT are one host instruction, whose single-step trap comes
+	 * after the #VMEXIT (svm/vmexit.c), not at L2's first instruction */
+	c->pending_dr6 = DBG_NO_SINGLE_STEP; /* and no stale L1 conditions */
 	inject_event(c);
 	cpu_kick(c); /* the boundary checks again before L2's first instruction */
 }

@@ -96,3 +96,7 @@ edit renamed rename pit pit2
 expect "an unknown section" "section pit2: not part of this machine" -snapshot-load "$tmp/renamed"
 edit bigram set machine ram_size 0x10000000
 expect "RAM size that does not match the ram section" "section ram: size" -snapshot-load "$tmp/bigram"
+edit vmcr set cpu0 svm.vm_cr 0x20
+expect "VM_CR with a reserved bit" "section cpu0: .*vm_cr" -snapshot-load "$tmp/vmcr"
+edit hsave set cpu0 svm.hsave_pa 0x1234
+expect "VM_HSAVE_PA not 4 KiB aligned" "section cpu0: .*hsave_pa" -snapshot-load "$tmp/hsave"

@@ -190,6 +190,9 @@ static void n_msrpm(void) { ctl.msrpm_base_pa = (1ull << 40) - 0x1000; }
 static void n_iopm(void) { ctl.iopm_base_pa = (1ull << 40) - 0x2000 + 0x123; }
 static void n_evt_type(void) { ctl.eventinj = EVTINJ_V | (7ull << 8); }
 static void n_evt_vec(void) { ctl.eventinj = EVTINJ_V | ((u64)SVM_EVT_EXC << 8) | 200; }
+static void n_evt_vec15(void) { ctl.eventinj = EVTINJ_V | ((u64)SVM_EVT_EXC << 8) | 15; }
+static void n_evt_vec9(void) { ctl.eventinj = EVTINJ_V | ((u64)SVM_EVT_EXC << 8) | 9; }
+static void n_evt_vec20(void) { ctl.eventinj = EVTINJ_V | ((u64)SVM_EVT_EXC << 8) | 20; }
 static void n_asid(void) { ctl.guest_asid = 0; }
 /* NPTI rows (svm/npt.c): nested paging on, then one illegal thing. Host
  * paging off: identity-mapped, the harness's code runs on without it */
@@ -231,6 +234,9 @@ static const struct negative {
 	{ "IOPM_RANGE", n_iopm },
 	{ "EVENTINJ_TYPE", n_evt_type },
 	{ "EVENTINJ_EXC_VECTOR", n_evt_vec },
+	{ "EVENTINJ_EXC_VECTOR", n_evt_vec15 },
+	{ "EVENTINJ_EXC_VECTOR", n_evt_vec9 },
+	{ "EVENTINJ_EXC_VECTOR", n_evt_vec20 },
 	{ "ASID_ZERO", n_asid },
 	{ "NP_HOST_PAGING", n_np_host },
 	{ "NP_NCR3_MBZ", n_np_ncr3 },
@@ -261,6 +267,14 @@ static void test_each_check(void **state)
 {
 	start("max,+svm");
 	assert_int_equal(svm_vmrun_checks(h->c, &ctl, &sv), SVM_CHECK_NONE);
+	/* every AMD64 exception vector may be injected as one */
+	static const u8 exc[] = { 0, 1, 3, 4, 5, 6, 7, 8, 10, 11, 12, 13, 14, 16, 17, 18, 19, 21,
+				  28, 29, 30 };
+	for (size_t k = 0; k < ARRAY_SIZE(exc); k++) {
+		ctl.eventinj = EVTINJ_V | ((u64)SVM_EVT_EXC << 8) | exc[k];
+		assert_int_equal(svm_vmrun_checks(h->c, &ctl, &sv), SVM_CHECK_NONE);
+	}
+	ctl.eventinj = 0;
 	h_free(h);
 	for (size_t k = 0; k < ARRAY_SIZE(negatives); k++) {
 		if (!negatives[k].breakit)
@@ -449,6 +463,23 @@ static void test_eventinj(void **state)
 	h_free(h);
 }
 
+/* an injected NMI blocks NMIs until IRET; an injection ends the shadow */
+static void test_eventinj_nmi(void **state)
+{
+	start("max,+svm");
+	struct cpu *c = h->c;
+	ctl.eventinj = EVTINJ_V | ((u64)SVM_EVT_NMI << 8) | 2;
+	ctl.int_state = INT_STATE_SHADOW;
+	put_vmcb();
+	cpu_step(c);
+	cpu_step(c);
+	assert_true(svm_guest(c));
+	assert_int_equal(c->rip, H_VECTORS + 16 * 2);
+	assert_int_equal(c->nmi_blocked, 1);
+	assert_int_equal(c->shadow, 0);
+	h_free(h);
+}
+
 /* GIF = 0 holds an NMI and an interrupt-free INIT until STGI */
 static void test_gif_holds(void **state)
 {
@@ -506,6 +537,30 @@ static void test_shutdown(void **state)
 	}
 }
 
+/* GIF = 0 holds SMI and INIT too: pending, not ready, until STGI */
+static void test_gif_holds_smi_init(void **state)
+{
+	static const u8 code[] = { 0x0f, 0x01, 0xdd, 0x90, 0x0f, 0x01, 0xdc, 0x90 };
+	for (int which = 0; which < 2; which++) {
+		h_init(h, "max,+svm");
+		struct cpu *c = h->c;
+		c->efer |= EFER_SVME;
+		h_code(h, code, sizeof(code));
+		cpu_step(c); /* clgi */
+		if (which)
+			cpu_raise_init(c);
+		else
+			cpu_raise_smi(c);
+		assert_false(cpu_event_ready(c));
+		cpu_step(c); /* nop: nothing taken */
+		assert_int_equal(c->rip, H_CODE + 4);
+		assert_true(which ? c->init_pending : c->smi_pending);
+		cpu_step(c); /* stgi */
+		assert_true(cpu_event_ready(c));
+		h_free(h);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -519,7 +574,9 @@ int main(void)
 		cmocka_unit_test(test_no_nrip),
 		cmocka_unit_test(test_exitintinfo),
 		cmocka_unit_test(test_eventinj),
+		cmocka_unit_test(test_eventinj_nmi),
 		cmocka_unit_test(test_gif_holds),
+		cmocka_unit_test(test_gif_holds_smi_init),
 		cmocka_unit_test(test_shutdown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -47,8 +47,9 @@ static inline bool cpu_debug_data_enabled(const struct cpu *c)
 	return false;
 }
 
-/* private to cpu/system/debug.c and cpu/exec/exec_int.c: marks pending_dr6 so that the
- * single-step trap is not raised for a software interrupt instruction */
+/* private to cpu/system/debug.c, cpu/exec/exec_int.c and svm/vmrun.c: marks
+ * pending_dr6 so that the single-step trap is not raised for a software
+ * interrupt instruction (or a VMRUN that entered the guest) */
 #define DBG_NO_SINGLE_STEP BIT(63)
 
 #endif

@@ -193,6 +193,54 @@ static void test_round_trip(void)
 	report_prefix_pop();
 }
 
+/* a 32-bit protected-mode L2 without paging: the VMCB's EFER (no LME/LMA),
+ * CR0, CS attributes (32-bit code) select the mode; L2's code is
+ * "mov eax, 0x1234; vmmcall" in 32-bit encoding */
+static void test_legacy_l2(void)
+{
+	static const u8 code32[] = { 0xb8, 0x34, 0x12, 0x00, 0x00, 0x0f, 0x01, 0xd9 };
+	u8 *page = alloc_page();
+
+	memcpy(page, code32, sizeof(code32));
+	svm_vmcb_setup(vmcb, l2_add, 0);
+	vmcb_set(vmcb, VMCB_EFER, EFER_SVME);
+	vmcb_set(vmcb, VMCB_CR0, 0x11);  /* PE, ET */
+	vmcb_set(vmcb, VMCB_CR4, 0);
+	vmcb_set_seg(vmcb, VMCB_CS, KERNEL_CS32, 0x9b | SVM_ATTR_DB | SVM_ATTR_G, 0xffffffff, 0);
+	vmcb_set(vmcb, VMCB_RIP, virt_to_phys(page));
+	u64 r = svm_run(vmcb);
+	report(r == SVM_EXIT_VMMCALL && vmcb_get(vmcb, VMCB_RAX) == 0x1234 &&
+	       vmcb_get(vmcb, VMCB_RIP) == virt_to_phys(page) + 5 &&
+	       !(vmcb_get(vmcb, VMCB_EFER) & BIT(10)) && read_cs() == KERNEL_CS,
+	       "32-bit protected-mode L2 without paging runs and exits (EFER %#llx)",
+	       vmcb_get(vmcb, VMCB_EFER));
+}
+
+/* a real-mode L2: CR0.PE = 0, 16-bit segments with the VMCB's bases;
+ * "mov ax, 0x77; vmmcall" at CS:0 */
+static void test_real_mode_l2(void)
+{
+	static const u8 code16[] = { 0xb8, 0x77, 0x00, 0x0f, 0x01, 0xd9 };
+	u8 *page = alloc_page();
+	u64 base = virt_to_phys(page);
+
+	memcpy(page, code16, sizeof(code16));
+	svm_vmcb_setup(vmcb, l2_add, 0);
+	vmcb_set(vmcb, VMCB_EFER, EFER_SVME);
+	vmcb_set(vmcb, VMCB_CR0, 0x10);  /* ET */
+	vmcb_set(vmcb, VMCB_CR4, 0);
+	vmcb_set_seg(vmcb, VMCB_CS, (u16)(base >> 4), 0x9b, 0xffff, base);
+	vmcb_set_seg(vmcb, VMCB_SS, 0, 0x93, 0xffff, 0);
+	vmcb_set_seg(vmcb, VMCB_DS, 0, 0x93, 0xffff, 0);
+	vmcb_set_seg(vmcb, VMCB_ES, 0, 0x93, 0xffff, 0);
+	vmcb_set(vmcb, VMCB_RIP, 0);
+	vmcb_set(vmcb, VMCB_RSP, 0x8000);
+	u64 r = svm_run(vmcb);
+	report(r == SVM_EXIT_VMMCALL && (u16)vmcb_get(vmcb, VMCB_RAX) == 0x77 &&
+	       vmcb_get(vmcb, VMCB_RIP) == 3 && vmcb_seg_base(vmcb, VMCB_CS) == base,
+	       "real-mode L2 runs at CS base %#llx and exits", base);
+}
+
 /* ---- GIF ---- */
 
 static volatile int ipi_count;
@@ -269,6 +317,15 @@ static void test_vmload_vmsave(void)
 	report(rdmsr(0xc0000102) == 0xabc000 && rdmsr(0xc0000082) == 0xffffffff81000000ull &&
 	       rdmsr(0x174) == 0x77, "VMLOAD loads KernelGsBase, LSTAR, SYSENTER_CS");
 	report(rdmsr(0xc0000101) == 0x5000, "VMLOAD loads GS's hidden base");
+	/* "canonicalizes (i.e., sign-extend to bit 63) all base addresses in
+	 * the segment registers that have been loaded" */
+	vmcb_set_seg(v, VMCB_FS, 0, 0, 0xffff, 0x0000900000001000ull);
+	asm volatile("vmload" : : "a"(virt_to_phys(v)) : "memory");
+	report(rdmsr(0xc0000100) == 0xffff900000001000ull,
+	       "VMLOAD canonicalizes FS's base (%#llx)", rdmsr(0xc0000100));
+	asm volatile("vmsave" : : "a"(virt_to_phys(v)) : "memory");
+	report(vmcb_seg_base(v, VMCB_FS) == 0xffff900000001000ull, "VMSAVE stores it canonical");
+	wrmsr(0xc0000100, 0);
 	wrmsr(0xc0000101, 0);
 	wrmsr(0xc0000102, kgs);
 	wrmsr(0xc0000082, lstar);
@@ -405,6 +462,48 @@ static void test_eventinj(void)
 	report_prefix_pop();
 }
 
+/* ---- single-stepping VMRUN ---- */
+
+static volatile u64 db_rips[64];
+static volatile unsigned db_count;
+
+static void db_handler(struct ex_regs *r)
+{
+	if (db_count < 64)
+		db_rips[db_count] = r->rip;
+	db_count++;
+}
+
+/* the host single-steps VMRUN: no #DB in L2, one right after VMRUN once
+ * the #VMEXIT is done (VMRUN with the guest's run is one host instruction) */
+static void test_single_step(void)
+{
+	extern char svm_l2_entry[], svm_l2_done[];
+	const u8 *p = (const u8 *)svm_enter;
+	u64 after_vmrun = 0, l2_lo = (u64)l2_add, l2_hi = (u64)l2_add + 16;
+	bool in_l2 = false, after = false;
+
+	for (unsigned k = 0; k < 256 && !after_vmrun; k++)
+		if (p[k] == 0x0f && p[k + 1] == 0x01 && p[k + 2] == 0xd8)
+			after_vmrun = (u64)p + k + 3;
+	handle_exception_vector(DB_VECTOR, db_handler);
+	svm_vmcb_setup(vmcb, l2_add, 1);
+	db_count = 0;
+	write_rflags(read_rflags() | BIT(8));
+	svm_enter(virt_to_phys(vmcb));
+	write_rflags(read_rflags() & ~BIT(8));
+	stgi();
+	handle_exception_vector(DB_VECTOR, NULL);
+	for (unsigned k = 0; k < db_count && k < 64; k++) {
+		in_l2 |= (db_rips[k] >= (u64)svm_l2_entry && db_rips[k] <= (u64)svm_l2_done + 3) ||
+			 (db_rips[k] >= l2_lo && db_rips[k] < l2_hi);
+		after |= db_rips[k] == after_vmrun;
+	}
+	report(vmcb_get(vmcb, VMCB_EXITCODE) == SVM_EXIT_VMMCALL && !in_l2 && after,
+	       "single-stepped VMRUN: no #DB in L2, one after the #VMEXIT at %#llx (%u #DBs)",
+	       after_vmrun, db_count);
+}
+
 /* ---- shutdown ---- */
 
 static u64 l2_ud2(u64 unused)
@@ -433,10 +532,13 @@ int main(int argc, char **argv)
 	test_msrs();
 	test_faults();
 	test_round_trip();
+	test_legacy_l2();
+	test_real_mode_l2();
 	test_gif();
 	test_vmload_vmsave();
 	test_l2_insns();
 	test_eventinj();
+	test_single_step();
 	test_shutdown();
 	return report_summary();
 }

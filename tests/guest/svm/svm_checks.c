@@ -54,6 +54,7 @@ static void c_evtinj_type(void) { vmcb_set(vmcb, VMCB_EVENTINJ, SVM_EVT_V | (1u 
 static void c_evtinj_type5(void) { vmcb_set(vmcb, VMCB_EVENTINJ, SVM_EVT_V | (5u << 8) | 0x20); }
 static void c_evtinj_nmi_exc(void) { vmcb_set(vmcb, VMCB_EVENTINJ, SVM_EVT_V | SVM_EVT_EXC | 2); }
 static void c_evtinj_exc_32(void) { vmcb_set(vmcb, VMCB_EVENTINJ, SVM_EVT_V | SVM_EVT_EXC | 32); }
+static void c_evtinj_exc_15(void) { vmcb_set(vmcb, VMCB_EVENTINJ, SVM_EVT_V | SVM_EVT_EXC | 15); }
 static void c_asid0(void) { vmcb_set32(vmcb, VMCB_ASID, 0); }
 /* NPTI rows: nested paging on, then one illegal thing */
 static void c_np_ncr3(void)
@@ -95,6 +96,7 @@ static const struct {
 	{ "EVENTINJ_TYPE", "EVENTINJ type 5 (reserved)", c_evtinj_type5 },
 	{ "EVENTINJ_EXC_VECTOR", "EVENTINJ exception with vector 2", c_evtinj_nmi_exc },
 	{ "EVENTINJ_EXC_VECTOR", "EVENTINJ exception with vector 32", c_evtinj_exc_32 },
+	{ "EVENTINJ_EXC_VECTOR", "EVENTINJ exception with vector 15 (reserved)", c_evtinj_exc_15 },
 	{ "ASID_ZERO", "ASID 0", c_asid0 },
 	/* (NP_HOST_PAGING, NP_ENABLE with the host's CR0.PG clear, needs an
 	 * L1 that does not page, which this 64-bit kernel cannot be: its
