@@ -91,6 +91,18 @@ void svm_vnmi_deliver(struct cpu *c)
 	cpu_deliver(c, VEC_NMI, EV_NMI, false, 0);
 }
 
+/* "the processor sets V_NMI_MASK ... when it takes a virtual NMI", and an
+ * NMI the VMCB injects with vNMI on is one (KVM relies on it: "hardware
+ * automatically sets V_NMI_BLOCKING_MASK ... including the case where
+ * software directly injects an NMI") */
+void svm_nmi_injected(struct cpu *c)
+{
+	if (svm_vnmi_on(c))
+		c->svm.ctl.int_ctl |= V_NMI_MASK;
+	else
+		c->nmi_blocked = 1;
+}
+
 /* IRET in guest mode: it ends NMI blocking, with vNMI the virtual one */
 void svm_iret(struct cpu *c)
 {

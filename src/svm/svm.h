@@ -134,6 +134,9 @@ bool svm_vnmi_on(const struct cpu *c);
 bool svm_vnmi_ready(const struct cpu *c);
 void svm_vnmi_deliver(struct cpu *c);
 void svm_iret(struct cpu *c);
+/* an NMI injected by EVENTINJ (svm/vmrun.c): it blocks NMIs until its
+ * IRET -- with vNMI, virtual ones (V_NMI_MASK) */
+void svm_nmi_injected(struct cpu *c);
 /* a physical INTR/NMI/SMI/INIT recognized in guest mode: #VMEXIT with
  * its exit code when the VMCB intercepts it (the event stays pending, to
  * be taken by the host once GIF is set again); returns if not */

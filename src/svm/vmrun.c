@@ -209,9 +209,10 @@ static void inject_event(struct cpu *c)
 
 	if (!(ev & EVTINJ_V))
 		return;
-	/* an NMI, as a delivered one: NMIs are blocked until its IRET */
+	/* an NMI, as a delivered one: NMIs are blocked until its IRET (NPTI:
+	 * with vNMI the virtual NMI blocking, V_NMI_MASK: svm/intr.c) */
 	if (type == SVM_EVT_NMI)
-		c->nmi_blocked = 1;
+		svm_nmi_injected(c);
 	switch (type) {
 	case SVM_EVT_INTR: cpu_deliver(c, (u8)vec, EV_EXT_INTR, false, 0); break;
 	case SVM_EVT_NMI: cpu_deliver(c, 2, EV_NMI, false, 0); break;

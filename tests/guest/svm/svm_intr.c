@@ -57,6 +57,7 @@ static void nmi_handler(struct ex_regs *r)
 	nmi_count++;
 	nmi_in_l2 = in_l2;
 }
+static void nmi_vmmcall_handler(struct ex_regs *r) { vmmcall(); }
 
 static u64 int_ctl(u64 tpr, u64 prio, u64 more)
 {
@@ -308,6 +309,17 @@ static void test_vnmi(void)
 	ex = npti_run(l2_cli, 0);
 	report(ex == EXIT_VMMCALL && nmi_count == 1 && (vmcb_get(VMCB_INT_CTL) & V_NMI),
 	       "without V_NMI_ENABLE V_NMI does nothing");
+	/* an NMI injected with EVENTINJ sets V_NMI_MASK: seen from a VMMCALL
+	 * in its handler, before its IRET */
+	handle_exception_vector(NMI_VECTOR, nmi_vmmcall_handler);
+	vmcb_set(VMCB_INT_CTL, V_INTR_MASKING | V_NMI_ENABLE);
+	vmcb_set(VMCB_EVENTINJ, BIT(31) | (2u << 8) | 2);
+	ex = npti_run(l2_cli, 0);
+	report(ex == EXIT_VMMCALL && (vmcb_get(VMCB_INT_CTL) & V_NMI_MASK),
+	       "an NMI injected under vNMI sets V_NMI_MASK (%#llx)",
+	       (unsigned long long)vmcb_get(VMCB_INT_CTL));
+	vmcb_set(VMCB_EVENTINJ, 0);
+	handle_exception_vector(NMI_VECTOR, nmi_handler);
 	vmcb_set(VMCB_INT_CTL, 0);
 }
 
