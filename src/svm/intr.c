@@ -91,10 +91,9 @@ void svm_vnmi_deliver(struct cpu *c)
 	cpu_deliver(c, VEC_NMI, EV_NMI, false, 0);
 }
 
-/* "the processor sets V_NMI_MASK ... when it takes a virtual NMI", and an
- * NMI the VMCB injects with vNMI on is one (KVM relies on it: "hardware
- * automatically sets V_NMI_BLOCKING_MASK ... including the case where
- * software directly injects an NMI") */
+/* APM "NMI Virtualization": the processor sets V_NMI_MASK when the guest
+ * takes an NMI under vNMI, an NMI the VMCB injects included (KVM relies on
+ * it too and does not track that blocking itself) */
 void svm_nmi_injected(struct cpu *c)
 {
 	if (svm_vnmi_on(c))

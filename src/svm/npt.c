@@ -35,9 +35,9 @@ static noreturn_fn void npt_refused(struct cpu *c, const struct stage2_fault *f)
 	svm_vmexit(c, SVM_EXIT_NPF, info1, f->gpa);
 }
 
-/* the host's paging mode VMRUN saved, as the nested walker's format:
- * APM "Nested Paging": "the nested page tables ... use the same format as
- * the host's page tables", in the paging mode the host had at VMRUN */
+/* the host's paging mode VMRUN saved, as the nested walker's format (APM
+ * "Nested Paging": the nested page tables have the format of the host's
+ * own, in the paging mode the host had at VMRUN) */
 static void npt_walker(const struct cpu *c, struct pt_walker *w)
 {
 	const struct vmcb_save *h = &c->svm.host;
