@@ -12,6 +12,7 @@
 #include "vmx/vmx.h"
 #include "vmx/vmx_snap.h"
 #include "svm/svm_snap.h"
+#include "svm/svm.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -363,9 +364,9 @@ static const struct snap_field cpu_fields[] = {
 	SNAP_DERIVED(struct cpu, unwind, "NULL: a host stack frame of cpu_run/cpu_step"),
 	SNAP_DERIVED(struct cpu, tlb_epoch, "bumped on load: the jump cache starts empty"),
 	SNAP_DERIVED(struct cpu, fetch_key, "tlb_epoch, mode, CPL and tlb_ctx (cpu_update_fetch_key)"),
-	SNAP_DERIVED(struct cpu, tlb_ctx, "the VMX state: the VPID in non-root operation with \"enable VPID\""),
-	SNAP_DERIVED(struct cpu, stage2_on, "the VMX state: non-root operation with \"enable EPT\" (vmx_stage2_update)"),
-	SNAP_DERIVED(struct cpu, stage2, "the VMX state: the EPTP of the current VMCS (vmx_stage2_update)"),
+	SNAP_DERIVED(struct cpu, tlb_ctx, "the VMX or SVM state: the VPID in non-root operation with \"enable VPID\", the ASID in guest mode (cpu_tlb_ctx)"),
+	SNAP_DERIVED(struct cpu, stage2_on, "the VMX or SVM state: non-root operation with \"enable EPT\" (vmx_stage2_update), guest mode with NP_ENABLE (svm_npt_update)"),
+	SNAP_DERIVED(struct cpu, stage2, "the VMX or SVM state: the EPTP of the current VMCS (vmx_stage2_update), N_CR3 and the host paging mode VMRUN saved (svm_npt_update)"),
 	SNAP_DERIVED(struct cpu, icache, "dropped: blocks are decoded again from guest memory"),
 	SNAP_DERIVED(struct cpu, machine, "wiring: the machine the vCPU is part of"),
 	SNAP_DERIVED(struct cpu, model, "wiring: the machine's -cpu model"),
@@ -393,8 +394,9 @@ void cpu_state_loaded(struct cpu *c)
 	c->fault_error = 0;
 	c->unwind = NULL;
 	icache_drop(c);
-	c->tlb_ctx = vmx_tlb_ctx(c);
+	c->tlb_ctx = cpu_tlb_ctx(c);
 	vmx_stage2_update(c);
+	svm_npt_update(c);
 	tlb_rebuild_host(c); /* bumps tlb_epoch */
 	cpu_update_mode(c);  /* mode, CPL and the fetch key */
 }

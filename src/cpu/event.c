@@ -431,10 +431,19 @@ static bool intr_exits(const struct cpu *c)
 	return c->vmx.nonroot && (vmx_pin(c) & PIN_EXT_INTR_EXITING);
 }
 
+/* the IF that masks physical interrupts: in SVM guest mode the host's
+ * with V_INTR_MASKING (svm_phys_if) */
+static bool phys_if(const struct cpu *c)
+{
+	if (unlikely(c->svm.guest))
+		return svm_phys_if(c);
+	return (c->rflags & RFLAGS_IF) || intr_exits(c);
+}
+
 static bool intr_ready(struct cpu *c)
 {
-	if ((!(c->rflags & RFLAGS_IF) && !intr_exits(c)) ||
-	    (c->shadow & (SHADOW_STI | SHADOW_MOVSS)) || svm_gif_blocks(c, SVM_GIF_INTR))
+	if (!phys_if(c) || (c->shadow & (SHADOW_STI | SHADOW_MOVSS)) ||
+	    svm_gif_blocks(c, SVM_GIF_INTR))
 		return false;
 	if (!c->apic_ops || !c->apic_ops->irq_pending || !c->irq_hint)
 		return false;
@@ -461,6 +470,9 @@ bool cpu_event_ready(struct cpu *c)
 	/* virtual interrupts (vmx/apicv.c); MTF, the VMX-preemption timer,
 	 * the NMI window (vmx/events.c) */
 	if (unlikely(c->vmx.nonroot) && (vmx_virq_ready(c) || vmx_events_ready(c)))
+		return true;
+	/* virtual interrupts of SVM guest mode (svm/intr.c) */
+	if (unlikely(c->svm.guest) && (svm_virq_ready(c) || svm_vnmi_ready(c)))
 		return true;
 	if (init_ready(c) || smi_ready(c))
 		return true;
@@ -511,12 +523,19 @@ bool cpu_handle_events(struct cpu *c)
 	 * instruction boundary (wakes HLT); latched while in SMM ("SMI
 	 * Handler Execution Environment") and taken after RSM */
 	if (smi_ready(c)) {
+		if (unlikely(c->svm.guest))
+			svm_icpt_event(c, SVM_ICPT_SMI); /* AMD APM "SMI Intercept" */
 		smm_enter(c);
 		return true;
 	}
 	/* an INIT inside SMM leaves SMM (as QEMU's INIT does) */
 	if (init_ready(c) && c->smm.in_smm)
 		smm_init_signal(c);
+	if (init_ready(c) && unlikely(c->svm.guest)) {
+		/* AMD APM "INIT Intercept" (the INIT stays pending for the host) */
+		svm_icpt_event(c, SVM_ICPT_INIT);
+		svm_init_leave_guest(c);
+	}
 	if (init_ready(c) && c->vmx.nonroot) {
 		/* SDM "INIT Signals" in "Other Causes of VM Exits" */
 		c->init_pending = 0;
@@ -575,6 +594,8 @@ bool cpu_handle_events(struct cpu *c)
 	}
 	if (c->vmx.nonroot)
 		vmx_timer_nmi_window_exits(c);
+	if (nmi_ready(c) && unlikely(c->svm.guest))
+		svm_icpt_event(c, SVM_ICPT_NMI); /* AMD APM "NMI Intercept" */
 	if (nmi_ready(c) && c->vmx.nonroot && (vmx_pin(c) & PIN_NMI_EXITING)) {
 		/* SDM "Non-Maskable Interrupts (NMIs)" in "Other Causes of VM
 		 * Exits": exit reason 0 with an NMI in the interruption info */
@@ -590,6 +611,11 @@ bool cpu_handle_events(struct cpu *c)
 		delivered(c);
 		return true;
 	}
+	/* AMD APM "NMI Virtualization": a virtual NMI at NMI priority */
+	if (unlikely(c->svm.guest) && svm_vnmi_ready(c)) {
+		svm_vnmi_deliver(c);
+		return true;
+	}
 	if (intr_window_exits(c)) {
 		c->activity = ACT_ACTIVE;
 		vmx_exit(c, EXIT_REASON_INTERRUPT_WINDOW, NULL);
@@ -603,12 +629,19 @@ bool cpu_handle_events(struct cpu *c)
 	if (intr_ready(c)) {
 		if (intr_exits(c) && vmx_icpt_intr(c))
 			return true;
+		if (unlikely(c->svm.guest))
+			svm_icpt_event(c, SVM_ICPT_INTR); /* AMD APM "INTR Intercept" */
 		int v = c->apic_ops->irq_ack(c);
 		if (v < 0)
 			return false;
 		wake(c);
 		cpu_deliver(c, (u8)v, EV_EXT_INTR, false, 0);
 		delivered(c);
+		return true;
+	}
+	/* AMD APM "Injecting Virtual (INTR) Interrupts": after physical ones */
+	if (unlikely(c->svm.guest) && svm_virq_ready(c)) {
+		svm_virq_deliver(c);
 		return true;
 	}
 	return false;

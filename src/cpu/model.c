@@ -54,11 +54,12 @@ static const struct {
  *    nrip_save (#VMEXIT writes nRIP: svm/vmexit.c), vmcb_clean (the clean
  *    bits are honoured by ignoring them -- every VMRUN reloads everything,
  *    which APM "VMCB Clean Bits" allows), svm_lock (VM_CR.LOCK and SVM_KEY:
- *    svm/svm.c), decodeassists (EXITINFO1 of the CR/DR/INTn/INVLPG/
- *    INVLPGA/IOIO intercepts and the guest instruction bytes:
- *    svm/intercept.c), pause_filter and pfthreshold (the PAUSE filter
- *    count and threshold: svm/intercept.c). The leaf reads zero without
- *    svm.
+ *    svm/svm.c), npt (nested paging: svm/npt.c), flushbyasid (TLB_CONTROL
+ *    03h/07h: svm/npt.c), vgif, vnmi (svm/intr.c), decodeassists
+ *    (EXITINFO1 of the CR/DR/INTn/INVLPG/INVLPGA/IOIO intercepts and the
+ *    guest instruction bytes: svm/intercept.c), pause_filter and
+ *    pfthreshold (the PAUSE filter count and threshold: svm/intercept.c).
+ *    The leaf reads zero without svm.
  *  - xsave xsaveopt xsavec xgetbv1 (XSAVE_IMPLEMENTED): XSAVE/XSAVEOPT/
  *    XSAVEC/XRSTOR for x87 and SSE state (cpu/fpu/exec_xsave.c), XGETBV/XSETBV
  *    (exec_sys.c), leaf 0xd below; not xsaves (no IA32_XSS).
@@ -72,7 +73,8 @@ static const char nestbox_implemented[] =
 	"fsgsbase tsc_adjust bmi1 smep bmi2 erms invpcid rdseed adx smap clflushopt umip rdpid "
 	"spec_ctrl stibp ssbd arch_capabilities md_clear "
 	"lahf_lm abm syscall nx pdpe1gb rdtscp lm arat invtsc pku pks "
-	"svm nrip_save vmcb_clean svm_lock decodeassists pause_filter pfthreshold "
+	"svm nrip_save vmcb_clean svm_lock npt flushbyasid vgif vnmi decodeassists pause_filter "
+	"pfthreshold "
 	SSE_IMPLEMENTED " " XSAVE_IMPLEMENTED;
 
 /* Implemented, but advertised only when asked for ("-cpu max,+vmx"), as

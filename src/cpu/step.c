@@ -117,9 +117,10 @@ static void deliver_fault(struct cpu *c)
 static always_inline bool boundary(struct cpu *c)
 {
 	/* nothing can be pending without one of these (cpu/event.c decides) */
-	/* (VMX non-root operation always looks: an interrupt may exit with
-	 * IF = 0, an interrupt window exits without any interrupt) */
-	if (likely(c->activity == ACT_ACTIVE && !c->vmx.nonroot &&
+	/* (VMX non-root operation and SVM guest mode always look: an
+	 * interrupt may exit with IF = 0, an interrupt window exits without
+	 * any interrupt, a virtual interrupt needs no device) */
+	if (likely(c->activity == ACT_ACTIVE && !(c->vmx.nonroot | c->svm.guest) &&
 		   (!(c->rflags & RFLAGS_IF) || !c->irq_hint) &&
 		   !(c->nmi_pending | c->init_pending | c->smi_pending | c->sipi_pending |
 		     c->pending_db)))

@@ -15,6 +15,7 @@
 #include "machine/bios.h"
 #include "machine/loader.h"
 #include "snap/state.h"
+#include "svm/svm.h"
 
 /* instructions a vCPU runs before the scheduler looks around */
 #define QUANTUM 100000
@@ -301,8 +302,13 @@ static bool cpu_deaf(const struct cpu *c)
 {
 	if (c->activity == ACT_SHUTDOWN || c->activity == ACT_WAIT_SIPI)
 		return true;
-	return c->activity == ACT_HLT && !(c->rflags & RFLAGS_IF) && !c->nmi_pending &&
-	       !c->smi_pending && !c->init_pending;
+	/* (an SVM guest with V_INTR_MASKING: the host's IF; GIF = 0 holds
+	 * everything: AMD APM "Interrupt and Local APIC Support") */
+	bool intr_if = unlikely(c->svm.guest) ? svm_phys_if(c) : (c->rflags & RFLAGS_IF) != 0;
+	if (svm_gif_blocks(c, SVM_GIF_INTR))
+		return c->activity == ACT_HLT;
+	return c->activity == ACT_HLT && !intr_if && !c->nmi_pending && !c->smi_pending &&
+	       !c->init_pending;
 }
 
 static bool all_deaf(const struct machine *m)

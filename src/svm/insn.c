@@ -123,6 +123,8 @@ void exec_stgi(struct cpu *c, const struct insn *i)
 {
 	svm_insn_allowed(c);
 	SVM_EXIT_IF(c, i, STGI, STGI, 0);
+	if (svm_vgif_write(c, true)) /* NPTI: vGIF in guest mode */
+		return;
 	c->svm.gif = 1;
 	cpu_kick(c); /* events held off by GIF = 0 may be taken now */
 }
@@ -131,20 +133,19 @@ void exec_clgi(struct cpu *c, const struct insn *i)
 {
 	svm_insn_allowed(c);
 	SVM_EXIT_IF(c, i, CLGI, CLGI, 0);
+	if (svm_vgif_write(c, false)) /* NPTI: vGIF in guest mode */
+		return;
 	c->svm.gif = 0;
 }
 
 /* APM "INVLPGA": invalidates the mapping of the virtual address in rAX
- * (its width the address size) for the ASID in ECX. NPTI: until the TLB
- * tags entries with ASIDs, it holds only the current context's entries
- * (world switches flush it), so the page is invalidated whatever the
- * ASID -- invalidating more than asked is allowed. */
+ * (its width the address size) for the ASID in ECX (svm/npt.c) */
 void exec_invlpga(struct cpu *c, const struct insn *i)
 {
 	svm_insn_allowed(c);
 	/* APM "Decode Assists": EXITINFO1 = the linear address (rAX) */
 	SVM_EXIT_IF(c, i, INVLPGA, INVLPGA, svm_decode_assists(c) ? reg_read(c, RAX, i->asize) : 0);
-	tlb_flush_page(c, reg_read(c, RAX, i->asize));
+	svm_invlpga(c, reg_read(c, RAX, i->asize), (u32)c->gpr[RCX]);
 }
 
 /* APM "SKINIT": intercept only. The secure-init operation (the SLB, the

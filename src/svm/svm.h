@@ -43,10 +43,14 @@ void svm_reset(struct cpu *c);
  * Instructions"): with GIF = 0, interrupts, NMIs, SMIs and INIT are held
  * pending. kind: the event (enum svm_gif_event). */
 enum svm_gif_event { SVM_GIF_INTR, SVM_GIF_NMI, SVM_GIF_SMI, SVM_GIF_INIT };
+bool svm_vgif_on(const struct cpu *c); /* (NPTI: svm/intr.c) */
 static inline bool svm_gif_blocks(const struct cpu *c, enum svm_gif_event kind)
 {
 	(void)kind;
-	return !c->svm.gif;
+	/* NPTI: in guest mode under vGIF, V_GIF does it (APM "Virtual GIF") */
+	return !c->svm.gif ||
+	       (unlikely(c->svm.guest) &&
+		(c->svm.ctl.int_ctl & (V_GIF_ENABLE | V_GIF)) == V_GIF_ENABLE && svm_vgif_on(c));
 }
 
 /* EFER write (WRMSR, cpu/system/msr.c): may EFER.SVME take value v?
@@ -123,5 +127,89 @@ void svm_icpt_vmrun(struct cpu *c);
 void svm_exit_insn_bytes(struct cpu *c, u64 exitcode, u64 info1, u8 out[16]);
 
 /* --- NPTI: nested paging, ASIDs/TLB, interrupt control --- */
+
+/* VMRUN (svm/insn.c) calls this after it loaded the guest state and set
+ * guest = 1 (and before EVENTINJ): TLB_CONTROL, the ASID as the TLB
+ * context, nested paging with G_PAT, the interrupt shadow (svm/npt.c,
+ * svm/intr.c) */
+void svm_npti_vmrun(struct cpu *c);
+/* #VMEXIT (svm_vmexit) calls this after it wrote the guest state to the
+ * VMCB and before it reloads the host state: the int_ctl and int_state
+ * bits the processor writes back (svm_intctl_writeback), G_PAT and the
+ * host PAT, and back to the host's TLB context without a second stage */
+void svm_npti_vmexit(struct cpu *c);
+/* APM "VMRUN" / "#VMEXIT": the int_ctl value #VMEXIT writes to the VMCB,
+ * given the one there (what L1 wrote): only V_TPR, V_IRQ (clear once the
+ * interrupt was taken) and, with vGIF, V_GIF come from the processor */
+u64 svm_intctl_writeback(const struct cpu *c, u64 vmcb_int_ctl);
+/* the same for int_state (068h): INTERRUPT_SHADOW and GUEST_INTERRUPT_MASK */
+u64 svm_intstate_writeback(const struct cpu *c, u64 vmcb_int_state);
+
+/* the second translation stage of the SVM state: nested paging in guest
+ * mode with NP_ENABLE (derived: VMRUN and a snapshot load rebuild it;
+ * outside guest mode it leaves c->stage2 to VMX) */
+void svm_npt_update(struct cpu *c);
+/* APM "Nested Paging": the VMRUN consistency checks nested paging adds
+ * (NP_ENABLE with host paging off; an MBZ bit of nCR3; G_PAT) -- each
+ * true when the VMCB passes; c is the host (VMRUN has not loaded the
+ * guest), ctl the control area VMRUN read, g_pat the VMCB's */
+bool svm_npt_host_paging_ok(const struct cpu *c, const struct vmcb_control *ctl);
+bool svm_npt_ncr3_ok(const struct cpu *c, const struct vmcb_control *ctl);
+bool svm_npt_gpat_ok(const struct cpu *c, const struct vmcb_control *ctl, u64 g_pat);
+
+/* the TLB context of guest mode (APM "TLB Control": TLB entries are
+ * tagged with the ASID): nonzero in guest mode, 0 in host mode (ASID 0) */
+u64 svm_tlb_ctx(const struct cpu *c);
+/* INVLPGA (svm/insn.c): APM "INVLPGA": invalidate the mapping of the page
+ * holding va in ASID asid (0: the host's) */
+void svm_invlpga(struct cpu *c, u64 va, u32 asid);
+
+/* --- interrupt control in guest mode (svm/intr.c; APM "Interrupt and
+ * Local APIC Support") --- */
+/* vGIF in force: "Virtual GIF (vGIF)": V_GIF_ENABLE with vgif offered
+ * (svm_vgif_on, declared above for svm_gif_blocks) */
+/* STGI (v = 1) / CLGI (v = 0) not intercepted: under vGIF in guest mode
+ * they set or clear V_GIF instead of GIF; returns whether they did */
+bool svm_vgif_write(struct cpu *c, bool v);
+/* APM "Physical (INTR) Interrupt Masking in EFLAGS": the IF that masks
+ * physical interrupts in guest mode: the host's, saved by VMRUN, with
+ * V_INTR_MASKING; the guest's without */
+static inline bool svm_phys_if(const struct cpu *c)
+{
+	return ((c->svm.ctl.int_ctl & V_INTR_MASKING) ? c->svm.host.rflags : c->rflags) & RFLAGS_IF;
+}
+/* a virtual interrupt (V_IRQ) would be taken now (or exit with VINTR) */
+bool svm_virq_ready(const struct cpu *c);
+/* take it: #VMEXIT(VINTR) when intercepted, else deliver V_INTR_VECTOR
+ * through the guest's IDT and clear V_IRQ */
+void svm_virq_deliver(struct cpu *c);
+/* vNMI ("NMI Virtualization"): V_NMI_ENABLE where vnmi is offered; a
+ * virtual NMI (V_NMI) that would be taken now; taking it (V_NMI clear,
+ * V_NMI_MASK set, NMI through the guest's IDT); IRET in the guest */
+bool svm_vnmi_on(const struct cpu *c);
+bool svm_vnmi_ready(const struct cpu *c);
+void svm_vnmi_deliver(struct cpu *c);
+void svm_iret(struct cpu *c);
+/* an NMI injected by EVENTINJ (svm/vmrun.c): it blocks NMIs until its
+ * IRET -- with vNMI, virtual ones (V_NMI_MASK) */
+void svm_nmi_injected(struct cpu *c);
+/* a physical INTR/NMI/SMI/INIT recognized in guest mode: #VMEXIT with
+ * its exit code when the VMCB intercepts it (the event stays pending, to
+ * be taken by the host once GIF is set again); returns if not */
+void svm_icpt_event(struct cpu *c, unsigned icpt);
+/* INIT not intercepted in guest mode: the processor leaves guest mode
+ * before it takes the INIT */
+void svm_init_leave_guest(struct cpu *c);
+/* V_TPR and CR8 (APM "Virtualizing APIC.TPR"): with V_INTR_MASKING, MOV
+ * CR8 in the guest reads and writes V_TPR, not the APIC's TPR */
+static inline bool svm_cr8_virtualized(const struct cpu *c)
+{
+	return unlikely(c->svm.guest) && (c->svm.ctl.int_ctl & V_INTR_MASKING);
+}
+u64 svm_cr8_read(const struct cpu *c);
+void svm_cr8_write(struct cpu *c, u64 val);
+/* VMRUN's part of interrupt control (from svm_npti_vmrun): the
+ * interrupt shadow of int_state */
+void svm_intr_vmrun(struct cpu *c);
 
 #endif

@@ -88,14 +88,11 @@ static void record(struct cpu *c, u64 exitcode, u64 info1, u64 info2, bool in_gu
 		svm_exit_insn_bytes(c, exitcode, info1, bytes);
 		if (c->model && cpu_has(c->model, FEAT_decodeassists))
 			svm_phys_write(c, c->svm.vmcb_pa + VMCB_OFF_insn_len, bytes, sizeof(bytes));
-		/* INTERRUPT_SHADOW: the shadow the exiting instruction ran
-		 * under, or the one pending at the boundary */
-		u64 st = c->svm.ctl.int_state & ~INT_STATE_SHADOW;
-		if ((c->shadow | c->shadow_insn) & (SHADOW_STI | SHADOW_MOVSS))
-			st |= INT_STATE_SHADOW;
-		put_ctl(c, VMCB_OFF_int_state, st);
-		/* NPTI: the int_ctl bits the processor writes (V_TPR, V_IRQ,
-		 * V_GIF with vGIF) */
+		/* NPTI (svm/npt.c): the int_ctl bits the processor writes
+		 * (V_TPR, V_IRQ, V_GIF with vGIF), int_state's interrupt
+		 * shadow, G_PAT; back to the host's TLB context (ASID 0) with
+		 * no second stage */
+		svm_npti_vmexit(c);
 	}
 }
 
@@ -131,10 +128,7 @@ static void load_host(struct cpu *c)
 	c->pending_db = (h->rflags & RFLAGS_TF) != 0;
 	c->pending_dr6 = c->pending_db ? DR6_BS : 0;
 	c->in_event = 0;
-	/* NPTI: the host's translation context (ASID 0, no nested paging);
-	 * without ASIDs in the TLB the guest's translations go */
-	c->stage2_on = 0;
-	tlb_flush_all(c);
+	/* (the host's translation context: svm_npti_vmexit) */
 	cpu_update_mode(c);
 }
 

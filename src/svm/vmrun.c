@@ -184,14 +184,11 @@ static void load_guest(struct cpu *c, const struct vmcb_save *s)
 	c->rip = c->next_rip = s->rip;
 	c->gpr[RSP] = s->rsp;
 	c->gpr[RAX] = s->rax;
-	c->shadow = (c->svm.ctl.int_state & INT_STATE_SHADOW) ? SHADOW_STI : 0;
 	c->activity = ACT_ACTIVE;
 	c->pending_db = 0;
-	/* NPTI: G_PAT when nested paging is on, ASIDs and TLB_CONTROL. Until
-	 * the TLB tells ASIDs apart the guest must not see the host's
-	 * translations (nor later the host the guest's): flushing is always
-	 * allowed ("TLB Control"). */
-	tlb_flush_all(c);
+	/* NPTI (svm/npt.c, svm/intr.c): the ASID as the TLB's context and
+	 * TLB_CONTROL, nested paging and G_PAT, the interrupt shadow */
+	svm_npti_vmrun(c);
 	cpu_update_mode(c);
 }
 
@@ -212,9 +209,10 @@ static void inject_event(struct cpu *c)
 
 	if (!(ev & EVTINJ_V))
 		return;
-	/* an NMI, as a delivered one: NMIs are blocked until its IRET */
+	/* an NMI, as a delivered one: NMIs are blocked until its IRET (NPTI:
+	 * with vNMI the virtual NMI blocking, V_NMI_MASK: svm/intr.c) */
 	if (type == SVM_EVT_NMI)
-		c->nmi_blocked = 1;
+		svm_nmi_injected(c);
 	switch (type) {
 	case SVM_EVT_INTR: cpu_deliver(c, (u8)vec, EV_EXT_INTR, false, 0); break;
 	case SVM_EVT_NMI: cpu_deliver(c, 2, EV_NMI, false, 0); break;

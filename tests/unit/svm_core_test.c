@@ -194,6 +194,23 @@ static void n_evt_vec15(void) { ctl.eventinj = EVTINJ_V | ((u64)SVM_EVT_EXC << 8
 static void n_evt_vec9(void) { ctl.eventinj = EVTINJ_V | ((u64)SVM_EVT_EXC << 8) | 9; }
 static void n_evt_vec20(void) { ctl.eventinj = EVTINJ_V | ((u64)SVM_EVT_EXC << 8) | 20; }
 static void n_asid(void) { ctl.guest_asid = 0; }
+/* NPTI rows (svm/npt.c): nested paging on, then one illegal thing. Host
+ * paging off: identity-mapped, the harness's code runs on without it */
+static void n_np_host(void)
+{
+	ctl.nested_ctl = NESTED_CTL_NP_ENABLE;
+	h->c->cr0 &= ~CR0_PG;
+}
+static void n_np_ncr3(void)
+{
+	ctl.nested_ctl = NESTED_CTL_NP_ENABLE;
+	ctl.ncr3 = 1ull << cpu_maxphyaddr(h->c);
+}
+static void n_np_gpat(void)
+{
+	ctl.nested_ctl = NESTED_CTL_NP_ENABLE;
+	sv.g_pat = 0x0007040600070402ull;
+}
 
 static const struct negative {
 	const char *row;
@@ -221,11 +238,15 @@ static const struct negative {
 	{ "EVENTINJ_EXC_VECTOR", n_evt_vec9 },
 	{ "EVENTINJ_EXC_VECTOR", n_evt_vec20 },
 	{ "ASID_ZERO", n_asid },
+	{ "NP_HOST_PAGING", n_np_host },
+	{ "NP_NCR3_MBZ", n_np_ncr3 },
+	{ "NP_GPAT", n_np_gpat },
 };
 
 /* rows a 64-bit guest kernel cannot reach (svm_checks.c runs in long mode,
- * so its model has it): tested here only */
-static const char *const guest_unreachable[] = { "EFER_LONG_MODE" };
+ * so its model has it; NP_HOST_PAGING needs an L1 that does not page):
+ * tested here only */
+static const char *const guest_unreachable[] = { "EFER_LONG_MODE", "NP_HOST_PAGING" };
 
 /* VMRUN at H_CODE with RAX = the VMCB; L2 runs VMMCALL at L2_CODE */
 static const u8 vmrun_code[] = { 0x48, 0xb8, 0, 0, 0x50, 0, 0, 0, 0, 0, /* mov rax, VMCB_PA */

@@ -12,6 +12,7 @@
 #include "cpu/system/pkeys.h"
 #include "debug/hook.h"
 #include "machine/machine.h"
+#include "svm/svm.h"
 #include "vmx/vmx.h"
 
 /* the guest's own paging as a walker (SDM "Paging Modes and Control
@@ -132,12 +133,18 @@ static u64 stage2_translate(struct cpu *c, u64 gpa, unsigned acc, u64 lin, bool 
 	struct pt_result r;
 	pt_walk(c, s2, gpa, false, &r);
 	u8 need = (acc & ACC_X) ? PT_X : (acc & ACC_W) ? PT_W : PT_R;
-	if (r.status != PT_OK || !(r.perm & need))
+	/* APM "Nested Table Walk": nested paging treats every access as a
+	 * user access */
+	if (s2->npt)
+		need |= PT_U;
+	if (r.status != PT_OK || (r.perm & need) != need)
 		stage2_refused(c, lin, lin_valid, true, gpa, r.status, r.perm, acc);
 	bool write = (acc & ACC_W) != 0;
 	pt_set_ad(c, s2, &r, write);
 	*perm = r.perm;
-	if (s2->fmt == PT_EPT && s2->ad && !r.dirty && !write)
+	/* (write permission only once the dirty flag is set: EPT with A/D
+	 * flags, nested paging always) */
+	if ((s2->fmt != PT_EPT || s2->ad) && !r.dirty && !write)
 		*perm &= (u8)~PT_W;
 	*pshift = r.pshift;
 	return r.addr;
@@ -160,7 +167,8 @@ bool cpu_gpa_probe(struct cpu *c, u64 gpa, u64 *pa)
 	}
 	pt_walk(c, &c->stage2.w, gpa, true, &r);
 	*pa = r.addr;
-	return r.status == PT_OK && (r.perm & PT_R);
+	u8 need = PT_R | (c->stage2.w.npt ? PT_U : 0);
+	return r.status == PT_OK && (r.perm & need) == need;
 }
 
 u64 cpu_gpa_read(struct cpu *c, u64 gpa, unsigned size)
@@ -322,6 +330,37 @@ void tlb_flush_page(struct cpu *c, u64 lin)
 			e->tag = 0;
 	}
 	icache_forget_linear_page(c, lin);
+}
+
+/* the entries of translation context ctx (the tag's bits above the page
+ * number: a VPID or an ASID, 0 for the host) */
+static bool in_ctx(const struct tlb_entry *e, u64 ctx)
+{
+	return e->tag && (e->tag & ~TLB_TAG_PAGE_MASK) == ctx;
+}
+
+void tlb_flush_ctx(struct cpu *c, u64 ctx, bool keep_global)
+{
+	c->tlb_epoch++;
+	cpu_update_fetch_key(c);
+	for (unsigned i = 0; i < TLB_SIZE; i++)
+		if (in_ctx(&c->tlb[i], ctx) && !(keep_global && c->tlb[i].global))
+			c->tlb[i].tag = 0;
+}
+
+void tlb_flush_page_ctx(struct cpu *c, u64 lin, u64 ctx)
+{
+	for (unsigned i = 0; i < TLB_SIZE; i++) {
+		struct tlb_entry *e = &c->tlb[i];
+		if (in_ctx(e, ctx) && !(((((e->tag & TLB_TAG_PAGE_MASK) - 1) << 12) ^ lin) >> e->pshift))
+			e->tag = 0;
+	}
+	icache_forget_linear_page(c, lin);
+}
+
+u64 cpu_tlb_ctx(const struct cpu *c)
+{
+	return svm_guest(c) ? svm_tlb_ctx(c) : vmx_tlb_ctx(c);
 }
 
 /* PCIDs are not kept apart in this TLB; flushing more than asked is

@@ -32,6 +32,15 @@ void tlb_flush_all(struct cpu *c);         /* including global entries */
 void tlb_flush_nonglobal(struct cpu *c);   /* MOV to CR3 without PCID preservation */
 void tlb_flush_page(struct cpu *c, u64 lin);
 void tlb_flush_pcid(struct cpu *c, u16 pcid, bool keep_global);
+/* the entries of one translation context only (tlb_ctx: a VPID or an
+ * ASID; 0 is the host's): all of them (global ones too unless
+ * keep_global), or those of the page holding lin */
+void tlb_flush_ctx(struct cpu *c, u64 ctx, bool keep_global);
+void tlb_flush_page_ctx(struct cpu *c, u64 lin, u64 ctx);
+/* the translation context of the current state, the one computation of
+ * c->tlb_ctx: the ASID in SVM guest mode (svm_tlb_ctx), the VPID in VMX
+ * non-root operation with "enable VPID" (vmx_tlb_ctx), else 0 */
+u64 cpu_tlb_ctx(const struct cpu *c);
 /* drop write permission from every entry mapping gpa's page (code was cached there) */
 void tlb_protect_code(struct cpu *c, gpa_t gpa);
 

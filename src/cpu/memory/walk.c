@@ -63,7 +63,7 @@ static bool x86_reserved(const struct pt_walker *w, u64 e, unsigned level)
 {
 	u64 rsvd = GENMASK(51, w->maxphyaddr) | (w->nxe ? 0 : PTE_NX);
 	if (level >= 4)
-		rsvd |= PTE_PS; /* PML5E/PML4E bit 7 is reserved */
+		rsvd |= PTE_PS | (w->npt ? PTE_G : 0); /* PML5E/PML4E bit 7 (AMD: 8:7) */
 	if (level == 3 && (e & PTE_PS))
 		rsvd |= w->page1g ? GENMASK(29, 13) : PTE_PS;
 	if (level == 2 && (e & PTE_PS))
@@ -91,9 +91,11 @@ static bool read_entry(struct cpu *c, const struct pt_walker *w, u64 addr, unsig
 	const struct pt_walker *s2 = w->stage2;
 	if (s2) {
 		struct pt_result r2;
-		bool write = s2->fmt == PT_EPT && s2->ad;
+		/* APM "Nested Table Walk": the guest's page-table reads are
+		 * user writes to the nested tables */
+		bool write = (s2->fmt == PT_EPT && s2->ad) || s2->npt;
 		pt_walk(c, s2, addr, probe, &r2);
-		u8 need = (u8)(PT_R | (write ? PT_W : 0));
+		u8 need = (u8)(PT_R | (write ? PT_W : 0) | (s2->npt ? PT_U : 0));
 		if (r2.status != PT_OK || (r2.perm & need) != need) {
 			stage2_failed(r, addr, &r2, write);
 			return false;

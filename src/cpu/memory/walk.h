@@ -43,6 +43,11 @@ struct pt_walker {
 	 * 2-MByte pages (1-GByte: page1g), accessed and dirty flags (EPTP
 	 * bit 6) */
 	u8 xonly, page2m, ad;
+	/* AMD nested paging (APM "Nested Paging"), an x86-format second
+	 * stage: every access through it is a user access, the first stage's
+	 * reads of its own entries are writes ("Nested Table Walk"), and bit 8
+	 * of a PML5E/PML4E is reserved, as in AMD's long-mode tables */
+	u8 npt;
 	u64 root;        /* physical address of the top table (x86: CR3) */
 	/* called by pt_set_ad before it changes an accessed or dirty flag,
 	 * with the translated address and whether a leaf's dirty flag goes
@@ -95,7 +100,7 @@ struct pt_result {
 };
 
 /* A second translation stage in force (EPT in VMX non-root operation,
- * later NPT in an SVM guest): the walker, and how its owner reports a
+ * nested paging in SVM guest mode, svm/npt.c): the walker, and how its owner reports a
  * translation it refuses. Set by whoever turns the stage on (VM entry),
  * derived from that owner's state (a snapshot rebuilds it). */
 struct stage2_fault {

@@ -7,6 +7,7 @@
 #include "cpu/decode/insn.h"
 #include "cpu/memory/mem.h"
 #include "cpu/system/seg.h"
+#include "svm/svm.h"
 #include "vmx/vmx.h"
 #include "svm/svm.h"
 
@@ -219,6 +220,8 @@ void exec_iret(struct cpu *c, const struct insn *i)
 	 * operation the VM-execution controls decide) */
 	if (unlikely(c->vmx.nonroot))
 		vmx_iret(c);
+	else if (unlikely(c->svm.guest))
+		svm_iret(c); /* AMD APM "NMI Virtualization": V_NMI_MASK too */
 	else
 		c->nmi_blocked = 0;
 	if (c->mode == MODE_REAL)

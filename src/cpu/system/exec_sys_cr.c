@@ -3,6 +3,7 @@
  * Debug Registers", "CLTS", "LMSW", "SMSW"; Vol.3A "Control Registers",
  * "Enabling and Changing Paging Modes", "Initializing IA-32e Mode"). */
 #include "cpu/system/exec_sys.h"
+#include "svm/svm.h"
 #include "vmx/vmx.h"
 #include "svm/svm.h"
 
@@ -171,6 +172,8 @@ static u64 read_cr8(struct cpu *c)
 {
 	if (unlikely(vmx_cr8_virtualized(c)))
 		return vmx_cr8_read(c);
+	if (svm_cr8_virtualized(c))
+		return svm_cr8_read(c);
 	if (c->apic_ops && c->apic_ops->get_cr8)
 		return c->apic_ops->get_cr8(c);
 	return c->tpr & 0xf;
@@ -184,6 +187,10 @@ static void write_cr8(struct cpu *c, u64 val)
 		cpu_gp0(c);
 	if (unlikely(vmx_cr8_virtualized(c))) {
 		vmx_cr8_write(c, val);
+		return;
+	}
+	if (svm_cr8_virtualized(c)) {
+		svm_cr8_write(c, val);
 		return;
 	}
 	cpu_kick(c); /* a lower TPR may unblock a pending interrupt */

@@ -56,6 +56,22 @@ static void c_evtinj_nmi_exc(void) { vmcb_set(vmcb, VMCB_EVENTINJ, SVM_EVT_V | S
 static void c_evtinj_exc_32(void) { vmcb_set(vmcb, VMCB_EVENTINJ, SVM_EVT_V | SVM_EVT_EXC | 32); }
 static void c_evtinj_exc_15(void) { vmcb_set(vmcb, VMCB_EVENTINJ, SVM_EVT_V | SVM_EVT_EXC | 15); }
 static void c_asid0(void) { vmcb_set32(vmcb, VMCB_ASID, 0); }
+/* NPTI rows: nested paging on, then one illegal thing */
+static void c_np_ncr3(void)
+{
+	vmcb_set(vmcb, VMCB_NP_ENABLE, 1);
+	vmcb_set(vmcb, VMCB_NCR3, 1ull << maxphy);
+}
+static void c_np_gpat(void)
+{
+	vmcb_set(vmcb, VMCB_NP_ENABLE, 1);
+	vmcb_set(vmcb, VMCB_G_PAT, 0x0007040600070402ull);
+}
+static void c_np_gpat_rsvd(void)
+{
+	vmcb_set(vmcb, VMCB_NP_ENABLE, 1);
+	vmcb_set(vmcb, VMCB_G_PAT, 0x0007040600070416ull);
+}
 
 static const struct {
 	const char *row;   /* the checks.def row it fails */
@@ -82,6 +98,13 @@ static const struct {
 	{ "EVENTINJ_EXC_VECTOR", "EVENTINJ exception with vector 32", c_evtinj_exc_32 },
 	{ "EVENTINJ_EXC_VECTOR", "EVENTINJ exception with vector 15 (reserved)", c_evtinj_exc_15 },
 	{ "ASID_ZERO", "ASID 0", c_asid0 },
+	/* (NP_HOST_PAGING, NP_ENABLE with the host's CR0.PG clear, needs an
+	 * L1 that does not page, which this 64-bit kernel cannot be: its
+	 * negative tests are in tests/unit/svm_core_test.c and
+	 * svm_npti_test.c) */
+	{ "NP_NCR3_MBZ", "NP_ENABLE, nCR3 bit MAXPHYADDR set", c_np_ncr3 },
+	{ "NP_GPAT", "NP_ENABLE, G_PAT type 2", c_np_gpat },
+	{ "NP_GPAT", "NP_ENABLE, G_PAT reserved bit 4", c_np_gpat_rsvd },
 };
 
 static void run_case(unsigned k)
