@@ -20,6 +20,7 @@
 #include "cpu/system/exec_sys.h"
 #include "cpu/memory/mmu.h"
 #include "cpu/system/msr.h"
+#include "cpu/system/pmu.h"
 
 /* --- struct seg_cache --- */
 /* access rights in the VMX layout: type, S, DPL, P (7:0), AVL, L, D/B, G
@@ -141,13 +142,24 @@ static const struct snap_field msr_state_fields[] = {
 	SNAP_U64(struct msr_state, mcg_status),
 	SNAP_U64(struct msr_state, xss),
 	SNAP_U64(struct msr_state, mcg_ctl),
-	SNAP_U64(struct msr_state, perf_evtsel),
-	SNAP_U64(struct msr_state, perf_ctr),
-	SNAP_U64(struct msr_state, perf_base),
 	SNAP_U64(struct msr_state, pkrs),
 	SNAP_U32(struct msr_state, pkru),
 };
-SNAP_DESC(msr_state, 1, msr_state_fields, NULL, NULL);
+SNAP_DESC(msr_state, 2, msr_state_fields, NULL, NULL);
+
+/* --- struct pmu_state (cpu/system/pmu_state.h): checked by the CPU's
+ * check (pmu_state_check needs the model) --- */
+static const struct snap_field pmu_state_fields[] = {
+	SNAP_U64(struct pmu_state, evtsel),
+	SNAP_U64(struct pmu_state, ctr),
+	SNAP_U64(struct pmu_state, base),
+	SNAP_U64(struct pmu_state, fixed_ctrl),
+	SNAP_U64(struct pmu_state, global_ctrl),
+	SNAP_U64(struct pmu_state, global_status),
+	SNAP_U8_MAX(struct pmu_state, cpl, 3),
+	SNAP_TIMER(struct pmu_state, timer),
+};
+SNAP_DESC(pmu_state, 1, pmu_state_fields, NULL, NULL);
 
 /* what a pending #DB trap can report (cpu/system/debug.c): breakpoint hits,
  * BD/BS/BT, and the marker that suppresses the single-step trap */
@@ -273,7 +285,8 @@ static const char *cpu_check(const void *s, char *msg, size_t len)
 	/* DR4 and DR5 are names of DR6 and DR7: their slots are never written */
 	if (c->dr[4] || c->dr[5])
 		return snap_reject(msg, len, c->dr[4] ? "dr[4]" : "dr[5]", "DR4/DR5 alias DR6/DR7");
-	return msr_state_check(c, msg, len);
+	const char *bad = msr_state_check(c, msg, len);
+	return bad ? bad : pmu_state_check(c, msg, len);
 }
 
 /* A TLB entry: what the walk that filled it found. A valid entry (tag not
@@ -335,6 +348,7 @@ static const struct snap_field cpu_fields[] = {
 	SNAP_U64(struct cpu, dr),
 	SNAP_STRUCT(struct cpu, fpu, struct fpu, fpu_snap),
 	SNAP_STRUCT(struct cpu, msr, struct msr_state, msr_state_snap),
+	SNAP_STRUCT(struct cpu, pmu, struct pmu_state, pmu_state_snap),
 	SNAP_STRUCT(struct cpu, smm, struct smm_state, smm_state_snap),
 	SNAP_U64(struct cpu, rng_state),
 	SNAP_STRUCT(struct cpu, vmx, struct vmx_state, vmx_state_snap),
@@ -376,7 +390,7 @@ static void cpu_loaded(void *s)
 	cpu_state_loaded(s);
 }
 
-SNAP_DESC(cpu, 1, cpu_fields, cpu_check, cpu_loaded);
+SNAP_DESC(cpu, 2, cpu_fields, cpu_check, cpu_loaded);
 
 void cpu_state_loaded(struct cpu *c)
 {

@@ -18,6 +18,7 @@
 #include "cpu/arch.h"
 #include "cpu/fpu/sse_features.h"
 #include "cpu/fpu/xsave_features.h"
+#include "cpu/system/pmu.h"
 
 struct feat_desc {
 	const char *name;
@@ -55,6 +56,7 @@ static const struct {
  *    (exec_sys.c), leaf 0xd below; not xsaves (no IA32_XSS).
  *  - pku pks: protection keys (cpu/system/pkeys.c), without the XSAVE PKRU
  *    component (docs/known-gaps.md).
+ *  - pdcm: IA32_PERF_CAPABILITIES of the Intel PMU (cpu/system/pmu.c).
  *  - integer extensions (movbe popcnt bmi1 bmi2 adx abm cx16 lahf_lm):
  *    cpu/exec_alu*.c, exec_bit.c; smep smap pcid: cpu/memory/mmu.c. */
 static const char nestbox_implemented[] =
@@ -62,7 +64,7 @@ static const char nestbox_implemented[] =
 	"monitor vmx cx16 pcid x2apic movbe popcnt tsc_deadline rdrand hypervisor "
 	"fsgsbase tsc_adjust bmi1 smep bmi2 erms invpcid rdseed adx smap clflushopt umip rdpid "
 	"spec_ctrl stibp ssbd arch_capabilities md_clear "
-	"lahf_lm abm syscall nx pdpe1gb rdtscp lm arat invtsc pku pks "
+	"lahf_lm abm syscall nx pdpe1gb rdtscp lm arat invtsc pku pks pdcm "
 	SSE_IMPLEMENTED " " XSAVE_IMPLEMENTED;
 
 /* Implemented, but advertised only when asked for ("-cpu max,+vmx"), as
@@ -323,6 +325,22 @@ static void model_base_leaves(struct cpu_model *m, const struct model_def *d)
 	m->lin_addr_bits = 48;
 }
 
+/* Leaf 0xA, Intel's architectural performance monitoring (SDM CPUID
+ * "Architectural Performance Monitoring Leaf"): cpu/system/pmu.def's
+ * Intel row, on Intel-flavoured models unless -cpu ...,pmu=off, which
+ * also drops PDCM (IA32_PERF_CAPABILITIES), as QEMU's property does. A
+ * model whose level is below 0xA shows none of it. */
+static void model_pmu_leaf(struct cpu_model *m)
+{
+	u32 r[4] = { 0 };
+
+	if (!m->vendor_amd && !m->pmu_off)
+		pmu_cpuid_leaf_a(r);
+	leaf_set(m, 0xa, 0, r[CPUID_EAX], r[CPUID_EBX], r[CPUID_ECX], r[CPUID_EDX]);
+	if (m->pmu_off)
+		feat_write(m, FEAT_pdcm, false);
+}
+
 /* Leaves that follow from the feature bits (called after all edits). */
 static void model_finish(struct cpu_model *m)
 {
@@ -334,6 +352,7 @@ static void model_finish(struct cpu_model *m)
 		leaf_set(m, 5, 0, 0, 0, 0, 0);
 	/* leaf 6: ARAT is a feature row; the rest is zero */
 	leaf_get(m, 6, 0);
+	model_pmu_leaf(m);
 	/* leaf 0xd (XSAVE): x87 and SSE state only; EBX is per CPU (XCR0) */
 	if (feat_read(m, FEAT_xsave)) {
 		leaf_set(m, 0xd, 0, (u32)XSAVE_XCR0_SUPPORTED, XSAVE_LEGACY_SIZE, XSAVE_LEGACY_SIZE,

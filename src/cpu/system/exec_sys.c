@@ -11,6 +11,7 @@
 #include "cpu/memory/mem.h"
 #include "cpu/memory/mmu.h"
 #include "cpu/system/msr.h"
+#include "cpu/system/pmu.h"
 #include "cpu/step.h"
 #include "cpu/fpu/x87.h"
 #include "cpu/fpu/xsave_features.h"
@@ -169,20 +170,6 @@ void exec_rdtscp(struct cpu *c, const struct insn *i)
 	c->gpr[RCX] = (u32)c->msr.tsc_aux;
 }
 
-/* The MSR of performance counter `sel` (RDPMC's ECX), or 0 if no such
- * counter can exist: AMD's legacy PerfCtr0-3 (APM Vol.2 "Performance
- * Counters"); Intel's general-purpose IA32_PMCx and, with ECX[30], fixed
- * IA32_FIXED_CTRx (SDM "RDPMC"). Whether it does exist is the MSR's
- * (a model without the counters has no such MSR). */
-static u32 pmc_msr(const struct cpu *c, u32 sel)
-{
-	if (c->model && c->model->vendor_amd)
-		return sel < 4 ? 0xc0010004u + sel : 0;
-	if (sel & BIT(30))
-		return (sel & 0x3fffffffu) < 16 ? 0x309u + (sel & 0x3fffffffu) : 0;
-	return sel < 32 ? 0xc1u + sel : 0;
-}
-
 /* SDM "RDPMC—Read Performance-Monitoring Counters": "IF (((CR4.PCE = 1)
  * or (CPL = 0) or (CR0.PE = 0)) and (ECX indicates a supported counter))
  * THEN EAX := counter[31:0]; EDX := ZeroExtend(counter[MSCB:32]); ELSE
@@ -194,9 +181,8 @@ void exec_rdpmc(struct cpu *c, const struct insn *i)
 	if ((c->cr0 & CR0_PE) && c->cpl != 0 && !(c->cr4 & CR4_PCE))
 		cpu_gp0(c);
 	VMX_EXIT_IF(c, i, vmx_proc(c) & PROC_RDPMC_EXITING, RDPMC, 0);
-	u32 msr = pmc_msr(c, (u32)c->gpr[RCX]);
 	u64 v;
-	if (!msr || msr_read(c, msr, &v) < 0)
+	if (pmu_rdpmc(c, (u32)c->gpr[RCX], &v) < 0) /* cpu/system/pmu.c */
 		cpu_gp0(c);
 	c->gpr[RAX] = (u32)v;
 	c->gpr[RDX] = (v >> 32) & 0xffff; /* counters are 48 bits wide */
