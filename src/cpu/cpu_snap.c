@@ -250,7 +250,7 @@ static const char *cpu_check(const void *s, char *msg, size_t len)
 	if (v)
 		return snap_reject(msg, len, "cr3", "bits %#llx at or above MAXPHYADDR (%u) set",
 			   (unsigned long long)v, cpu_maxphyaddr(c));
-	if (!sys_xcr0_valid(c->xcr0))
+	if (!sys_xcr0_valid(c, c->xcr0))
 		return snap_reject(msg, len, "xcr0", "%#llx: XSETBV refuses it",
 			   (unsigned long long)c->xcr0);
 	if ((c->rflags & RFLAGS_RESERVED) || !(c->rflags & RFLAGS_FIXED))

@@ -54,8 +54,8 @@ static const struct {
  *  - xsave xsaveopt xsavec xgetbv1 (XSAVE_IMPLEMENTED): XSAVE/XSAVEOPT/
  *    XSAVEC/XRSTOR for x87 and SSE state (cpu/fpu/exec_xsave.c), XGETBV/XSETBV
  *    (exec_sys.c), leaf 0xd below; not xsaves (no IA32_XSS).
- *  - pku pks: protection keys (cpu/system/pkeys.c), without the XSAVE PKRU
- *    component (docs/known-gaps.md).
+ *  - pku pks: protection keys (cpu/system/pkeys.c); with XSAVE, PKRU is
+ *    state component 9 (cpu/fpu/exec_xsave.c).
  *  - pdcm: IA32_PERF_CAPABILITIES of the Intel PMU (cpu/system/pmu.c).
  *  - integer extensions (movbe popcnt bmi1 bmi2 adx abm cx16 lahf_lm):
  *    cpu/exec_alu*.c, exec_bit.c; smep smap pcid: cpu/memory/mmu.c. */
@@ -353,10 +353,12 @@ static void model_finish(struct cpu_model *m)
 	/* leaf 6: ARAT is a feature row; the rest is zero */
 	leaf_get(m, 6, 0);
 	model_pmu_leaf(m);
-	/* leaf 0xd (XSAVE): x87 and SSE state only; EBX is per CPU (XCR0) */
+	/* leaf 0xd (XSAVE): x87 and SSE state, and PKRU (component 9) with
+	 * PKU; EBX of sub-leaves 0 and 1 is per CPU (XCR0: exec_sys.c) */
 	if (feat_read(m, FEAT_xsave)) {
-		leaf_set(m, 0xd, 0, (u32)XSAVE_XCR0_SUPPORTED, XSAVE_LEGACY_SIZE, XSAVE_LEGACY_SIZE,
-			 (u32)(XSAVE_XCR0_SUPPORTED >> 32));
+		u64 xcr0 = XSAVE_XCR0_SUPPORTED | (feat_read(m, FEAT_pku) ? XSAVE_PKRU : 0);
+		leaf_set(m, 0xd, 0, (u32)xcr0, XSAVE_LEGACY_SIZE, xsave_std_size(xcr0),
+			 (u32)(xcr0 >> 32));
 		struct cpuid_leaf *l = leaf_get(m, 0xd, 1);
 		l->r[CPUID_EAX] &= 0xf;
 		/* SDM CPUID "Processor Extended State Enumeration Sub-leaf
@@ -365,6 +367,12 @@ static void model_finish(struct cpu_model *m)
 		 * size XSAVEC uses too, with or without XSAVES (Linux sizes
 		 * its XSAVEC buffers from it); x87 + SSE: 576 */
 		l->r[CPUID_EBX] = XSAVE_LEGACY_SIZE;
+		/* "Processor Extended State Enumeration Sub-leaves (EAX = 0DH,
+		 * ECX = n, n > 1)": EAX size, EBX standard-format offset, ECX
+		 * bit 0 = 0 (a user state component, XCR0), bit 1 = 0 (no
+		 * 64-byte alignment in the compacted format) */
+		if (xcr0 & XSAVE_PKRU)
+			leaf_set(m, 0xd, 9, XSAVE_PKRU_SIZE, XSAVE_PKRU_OFFSET, 0, 0);
 	} else {
 		leaf_set(m, 0xd, 0, 0, 0, 0, 0);
 		leaf_set(m, 0xd, 1, 0, 0, 0, 0);

@@ -72,9 +72,13 @@ static void cpuid_fixup(struct cpu *c, u32 leaf, u32 sub, u32 r[4])
 		break;
 	case 0xd:
 		/* EBX: XSAVE area size for the components enabled in XCR0 (x87
-		 * and SSE both live in the 576-byte legacy area + header) */
+		 * and SSE live in the 576-byte legacy area + header; PKRU at
+		 * 2688 in the standard format, right after the header in the
+		 * compacted one) */
 		if (sub == 0 && sys_has(c, FEAT_xsave))
-			r[CPUID_EBX] = 576;
+			r[CPUID_EBX] = xsave_std_size(c->xcr0);
+		if (sub == 1 && sys_has(c, FEAT_xsave))
+			r[CPUID_EBX] = xsave_compact_size(c->xcr0);
 		break;
 	case 0x80000001:
 		if (c->model->vendor_amd && !(cpu_apic_base(c) & BIT(11)))
@@ -231,7 +235,7 @@ void exec_rdseed(struct cpu *c, const struct insn *i)
 
 /* --- XCR0 (SDM "XGETBV", "XSETBV"; Vol.1 "Enabling the XSAVE Feature Set
  * and XSAVE-Enabled Features"): the XCR0 bits that may be set are those
- * CPUID.(EAX=0DH,ECX=0):EDX:EAX reports, XSAVE_XCR0_SUPPORTED (x87, SSE). --- */
+ * CPUID.(EAX=0DH,ECX=0):EDX:EAX reports: x87, SSE, and PKRU with PKU. --- */
 void exec_xgetbv(struct cpu *c, const struct insn *i)
 {
 	u32 xcr = (u32)c->gpr[RCX];
@@ -259,7 +263,7 @@ void exec_xsetbv(struct cpu *c, const struct insn *i)
 		cpu_ud(c);
 	sys_need_cpl0(c);
 	VMX_EXIT_IF(c, i, true, XSETBV, 0); /* unconditionally, after the #GP at CPL > 0 */
-	if ((u32)c->gpr[RCX] != 0 || !sys_xcr0_valid(val))
+	if ((u32)c->gpr[RCX] != 0 || !sys_xcr0_valid(c, val))
 		cpu_gp0(c);
 	c->xcr0 = val;
 }
@@ -267,9 +271,11 @@ void exec_xsetbv(struct cpu *c, const struct insn *i)
 /* "If an attempt is made to clear bit 0 of XCR0", to set a bit that CPUID
  * does not report, or "XCR0[2:1] = 10b" (AVX state without SSE state):
  * XSETBV raises #GP(0) */
-bool sys_xcr0_valid(u64 val)
+bool sys_xcr0_valid(const struct cpu *c, u64 val)
 {
-	return (val & 1) && !(val & ~XSAVE_XCR0_SUPPORTED) && (val & 6) != 4;
+	u64 ok = XSAVE_XCR0_SUPPORTED | (sys_has(c, FEAT_pku) ? XSAVE_PKRU : 0);
+
+	return (val & 1) && !(val & ~ok) && (val & 6) != 4;
 }
 
 /* --- SWAPGS, RD/WR FS/GS BASE --- */
