@@ -43,6 +43,7 @@ for t in tests/guest/run.sh tests/guest/determinism.sh tests/cli/run.sh tests/sn
 	tier "$t" env O="$O" sh "$t"
 done
 tier tests/gdb/run.sh env O="$O" sh tests/gdb/run.sh
+tier tests/guest/models.py env O="$O" python3 tests/guest/models.py
 
 pass=$(grep -cE '^PASS:|^\[       OK \]' "$log")
 fail=$(grep -cE '^FAIL:|^\[  FAILED  \] [A-Za-z_]' "$log")

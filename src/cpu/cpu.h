@@ -136,7 +136,10 @@ struct cpu {
 	u64 rip;
 	u64 rflags;            /* arithmetic bits valid only when lf.op == LAZY_NONE */
 	struct lazy_flags lf;
-	u64 icount;            /* instructions retired (the virtual clock's source) */
+	u64 icount;            /* instructions executed, each iteration of a REP
+	                        * string instruction counting as one: the virtual
+	                        * clock's source (cpu/exec/rep.h) */
+	u64 rep_extra;         /* icount - rep_extra = instructions retired */
 	u8 shadow;             /* SHADOW_* for the next instruction boundary */
 	u8 activity;           /* enum cpu_activity */
 
@@ -220,6 +223,9 @@ struct cpu {
 	const struct apic_ops *apic_ops; /* ... and what the CPU may ask of it */
 	u32 index;             /* vCPU number (APIC ID by default) */
 };
+
+/* instructions retired: a REP string instruction counts once (cpu/exec/rep.h) */
+static inline u64 cpu_insns_retired(const struct cpu *c) { return c->icount - c->rep_extra; }
 
 /* --- mode helpers --- */
 static inline bool cpu_is_long64(const struct cpu *c) { return c->mode == MODE_LONG64; }

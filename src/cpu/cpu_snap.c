@@ -325,6 +325,7 @@ static const struct snap_field cpu_fields[] = {
 	SNAP_U64(struct cpu, rflags),
 	SNAP_STRUCT(struct cpu, lf, struct lazy_flags, lazy_flags_snap),
 	SNAP_U64(struct cpu, icount),
+	SNAP_U64(struct cpu, rep_extra),
 	SNAP_U8_MAX(struct cpu, shadow, SHADOW_STI | SHADOW_MOVSS),
 	SNAP_U8_MAX(struct cpu, activity, ACT_WAIT_SIPI),
 	SNAP_U8_MAX(struct cpu, nmi_pending, 1),

@@ -191,6 +191,9 @@ void cpu_step(struct cpu *c)
 			deliver_fault(c);
 		goto out;
 	}
+	/* no turn bounds a step: a REP string instruction does a whole
+	 * batch (cpu/exec/rep.h) */
+	c->deadline = UINT64_MAX;
 	if (boundary(c))
 		step_slow(c);
 out:

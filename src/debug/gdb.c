@@ -23,6 +23,7 @@
 
 #include "base/log.h"
 #include "cpu/cpu.h"
+#include "cpu/memory/mmu.h"
 #include "cpu/step.h"
 #include "debug/hook.h"
 #include "debug/reverse.h"
@@ -61,6 +62,7 @@ struct bp {
 struct wp {
 	u64 addr;
 	u32 len;
+	u8 type;   /* 2 write (a change of the watched bytes), 3 read, 4 access */
 	u8 old[8];
 };
 
@@ -73,6 +75,9 @@ static struct gdb {
 	bool in_session;
 	bool rev_req, rev_step; /* a rewind is asked for ... */
 	u64 rev_from;           /* ... from this instruction count */
+	int acc_hit;            /* a read/access watchpoint matched in the
+	                         * instruction running (its index; -1: none):
+	                         * the stop comes after it, as a data breakpoint's */
 	bool scanning, scan_found;
 	u64 scan_hit;
 	char scan_why[64];
@@ -84,9 +89,13 @@ static struct gdb {
 	char out[PKT_MAX + 4];
 	u8 rbuf[4096];
 	int rpos, rlen;
-} g = { .lfd = -1, .fd = -1, .step_cpu = -1 };
+} g = { .lfd = -1, .fd = -1, .step_cpu = -1, .acc_hit = -1 };
+
+u32 debug_watch_on;
 
 /* --- connection and packets --- */
+
+static void watch_changed(void);
 
 static void update_hook(void)
 {
@@ -104,6 +113,8 @@ static void disconnect(void)
 	g.nbp = g.nwp = 0;
 	g.step_cpu = -1;
 	g.rpos = g.rlen = 0;
+	g.acc_hit = -1;
+	watch_changed();
 	update_hook();
 }
 
@@ -352,6 +363,40 @@ static void wp_read(struct cpu *c, struct wp *w, u8 *buf)
 	debug_read_linear(c, w->addr, buf, w->len);
 }
 
+/* the read and access watchpoints changed: count them, and give the TLB
+ * entries of their pages (no longer) a host pointer */
+static void watch_changed(void)
+{
+	debug_watch_on = 0;
+	for (int i = 0; i < g.nwp; i++)
+		debug_watch_on += g.wp[i].type != 2;
+	for (int i = 0; g.m && i < g.m->nr_cpus; i++)
+		tlb_rebuild_host(g.m->cpus[i]);
+}
+
+bool debug_watch_tag(const struct cpu *c, u64 tag)
+{
+	for (int i = 0; i < g.nwp; i++) {
+		const struct wp *w = &g.wp[i];
+		if (w->type == 2)
+			continue;
+		for (u64 a = w->addr & ~0xfffull; a < w->addr + w->len; a += 0x1000)
+			if (tlb_tag(c, a) == tag)
+				return true;
+	}
+	return false;
+}
+
+void debug_watch_access(struct cpu *c, u64 lin, unsigned size, bool write)
+{
+	for (int i = 0; i < g.nwp && g.acc_hit < 0; i++) {
+		const struct wp *w = &g.wp[i];
+		if ((w->type == 3 && !write) || w->type == 4)
+			if (lin < w->addr + w->len && w->addr < lin + size)
+				g.acc_hit = i;
+	}
+}
+
 static const char *insert_point(int type, u64 addr, u64 len, bool insert)
 {
 	if (type == 0 || type == 1) {
@@ -369,14 +414,16 @@ static const char *insert_point(int type, u64 addr, u64 len, bool insert)
 		g.bp[g.nbp++] = (struct bp){ .addr = addr, .type = (u8)type };
 		return "OK";
 	}
-	if (type != 2)
-		return ""; /* read/access watchpoints: not supported (known-gaps.md) */
+	if (type < 2 || type > 4)
+		return "";
 	if (len < 1 || len > 8)
 		return "E22";
 	for (int i = 0; i < g.nwp; i++) {
-		if (g.wp[i].addr == addr && g.wp[i].len == len) {
-			if (!insert)
+		if (g.wp[i].addr == addr && g.wp[i].len == len && g.wp[i].type == type) {
+			if (!insert) {
 				g.wp[i] = g.wp[--g.nwp];
+				watch_changed();
+			}
 			return "OK";
 		}
 	}
@@ -387,7 +434,9 @@ static const char *insert_point(int type, u64 addr, u64 len, bool insert)
 	struct wp *w = &g.wp[g.nwp++];
 	w->addr = addr;
 	w->len = (u32)len;
+	w->type = (u8)type;
 	wp_read(cpu_of(g.g_cpu), w, w->old);
+	watch_changed();
 	return "OK";
 }
 
@@ -727,6 +776,27 @@ static void session(struct cpu *c, const char *reply, bool in_hook)
 
 /* --- the hooks --- */
 
+/* Before an instruction: did watchpoint i see the last one? A write
+ * watchpoint when its bytes changed (gdb compares the values itself), a
+ * read or access watchpoint when the memory layer reported an access to it
+ * (debug_watch_access). The stop reply's reason goes to why. */
+static bool watch_hit(struct cpu *c, int i, char *why, size_t len)
+{
+	struct wp *w = &g.wp[i];
+	static const char *const kind[] = { [2] = "watch", [3] = "rwatch", [4] = "awatch" };
+	if (w->type == 2) {
+		u8 now[8];
+		wp_read(c, w, now);
+		if (!memcmp(now, w->old, 8))
+			return false;
+		memcpy(w->old, now, 8);
+	} else if (g.acc_hit != i) {
+		return false;
+	}
+	snprintf(why, len, "%s:%llx;", kind[w->type], (unsigned long long)w->addr);
+	return true;
+}
+
 /* reverse-continue's scan: remember the last hit, stop nowhere */
 static void scan_insn(struct cpu *c)
 {
@@ -739,15 +809,12 @@ static void scan_insn(struct cpu *c)
 		}
 	}
 	for (int i = 0; i < g.nwp; i++) {
-		u8 now[8];
-		wp_read(c, &g.wp[i], now);
-		if (memcmp(now, g.wp[i].old, 8)) {
-			memcpy(g.wp[i].old, now, 8);
-			g.scan_found = true;
-			g.scan_hit = c->icount;
-			snprintf(g.scan_why, sizeof(g.scan_why), "watch:%llx;",
-				 (unsigned long long)g.wp[i].addr);
-		}
+		char why[64];
+		if (!watch_hit(c, i, why, sizeof(why)))
+			continue;
+		g.scan_found = true;
+		g.scan_hit = c->icount;
+		memcpy(g.scan_why, why, sizeof(why));
 	}
 }
 
@@ -757,10 +824,13 @@ bool gdb_before_insn(struct cpu *c)
 	int sig = 0;
 	if (g.scanning) {
 		scan_insn(c);
+		g.acc_hit = -1;
 		return false;
 	}
-	if (g.fd < 0 || g.in_session || rev_replaying())
+	if (g.fd < 0 || g.in_session || rev_replaying()) {
+		g.acc_hit = -1;
 		return false;
+	}
 	if (g.step_cpu == (int)c->index) {
 		if (g.step_skip)
 			g.step_skip = false;
@@ -773,15 +843,10 @@ bool gdb_before_insn(struct cpu *c)
 			snprintf(extra, sizeof(extra), "%s:;", g.bp[i].type ? "hwbreak" : "swbreak");
 		}
 	}
-	for (int i = 0; !sig && i < g.nwp; i++) {
-		u8 now[8];
-		wp_read(c, &g.wp[i], now);
-		if (memcmp(now, g.wp[i].old, 8)) {
-			memcpy(g.wp[i].old, now, 8);
+	for (int i = 0; !sig && i < g.nwp; i++)
+		if (watch_hit(c, i, extra, sizeof(extra)))
 			sig = SIGTRAP;
-			snprintf(extra, sizeof(extra), "watch:%llx;", (unsigned long long)g.wp[i].addr);
-		}
-	}
+	g.acc_hit = -1;
 	if (!sig)
 		return false;
 	char reply[96];

@@ -25,6 +25,16 @@ extern u32 debug_insn_hook;
  * vCPU was stopped (cpu_stop) and the machine pauses for the rewind. */
 bool debug_before_insn(struct cpu *c);
 
+/* gdb's read and access watchpoints (rwatch, awatch: debug/gdb.c). While
+ * any is set (debug_watch_on != 0), a TLB entry of a page they cover gets no
+ * host pointer (debug_watch_tag decides, cpu/memory/mmu.c asks), so every
+ * data access to that page takes the memory layer's slow path, which
+ * reports it through debug_watch_access (cpu/memory/mem.c). The host
+ * pointer is derived state: the guest sees no difference. */
+extern u32 debug_watch_on;
+bool debug_watch_tag(const struct cpu *c, u64 tag);
+void debug_watch_access(struct cpu *c, u64 lin, unsigned size, bool write);
+
 /* -d cpu: the vCPU's mode changed from old_mode (cpu_update_mode) */
 void debug_log_mode(const struct cpu *c, unsigned old_mode);
 /* -d mmu: a page walk for lin failed with pfec; the paging-structure

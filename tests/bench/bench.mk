@@ -18,3 +18,11 @@ bench-kernels: $(BENCH_KERNELS)
 bench:
 	@$(MAKE) --no-print-directory MODE=rel all bench-kernels snap-tools
 	@sh tools/bench.sh o/rel
+	@$(MAKE) --no-print-directory bench-linux
+
+# the Linux boot next to QEMU TCG's (tools/bench-linux.py; QEMU is used when
+# installed: apt-get install qemu-system-x86)
+.PHONY: bench-linux
+bench-linux: linux-guest
+	@$(MAKE) --no-print-directory MODE=rel o/rel/nestbox
+	@python3 tools/bench-linux.py o/rel/nestbox $(LINUX_DIR)

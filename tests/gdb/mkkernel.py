@@ -32,12 +32,32 @@ def counter_kernel(limit):
     return body
 
 
+def rw_kernel(entry):
+    """reads WORD and writes WORD2 three times: the read and access
+    watchpoint test (READ_AT reads, AFTER_READ follows; WRITE_AT writes
+    WORD2, AFTER_WRITE follows)"""
+    tail = mkimage.serial_hello() + mkimage.exit_with(0)
+    word = entry + 22 + len(tail)
+    addrs.update(READ_AT=entry + 2, AFTER_READ=entry + 7, WRITE_AT=entry + 8,
+                 AFTER_WRITE=entry + 14, WORD=word, WORD2=word + 4)
+    return (b"\x31\xc9"                                     # xor ecx, ecx
+            + b"\xa1" + struct.pack("<I", word)              # 1: mov eax, [word]
+            + b"\x41"                                        # inc ecx
+            + b"\x89\x0d" + struct.pack("<I", word + 4)      # mov [word2], ecx
+            + b"\x83\xf9\x03"                                # cmp ecx, 3
+            + b"\x75\xef"                                    # jne 1b
+            + b"\x90\x90\x90"                                # nop (pad to entry + 22)
+            + tail + struct.pack("<II", 0x1234, 0))          # word, word2
+
+
 def main():
     out = sys.argv[1]
     os.makedirs(out, exist_ok=True)
     for name, limit in (("counter.elf", 1000), ("spin.elf", 0xffffffff)):
         with open(os.path.join(out, name), "wb") as f:
             f.write(mkimage.elf32(0, counter_kernel(limit)))
+    with open(os.path.join(out, "rw.elf"), "wb") as f:
+        f.write(mkimage.elf32(0, rw_kernel))
     for k, v in addrs.items():
         print("%s=%#x" % (k, v))
 

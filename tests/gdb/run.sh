@@ -254,6 +254,49 @@ else
 	echo "SKIP: gdb: reverse-finish (no $demo: make guests)"
 fi
 
+# --- read and access watchpoints (rwatch, awatch: Z3, Z4): the stop comes
+# after the instruction that read (or wrote), as a data breakpoint's ---
+debug rw "$dir/rw.elf" "
+rwatch *(int *)$(hex $WORD)
+continue
+p/x \$pc
+p \$ecx
+continue
+p \$ecx
+delete
+awatch *(int *)$(hex $WORD2)
+continue
+p/x \$pc
+p \$ecx
+delete
+continue"
+has rw rwatch-reported "Hardware read watchpoint 1"
+has rw rwatch-stops-after-the-read "^\\\$1 = $(hex $AFTER_READ)\$"
+has rw rwatch-first-read "^\\\$2 = 0\$"
+has rw rwatch-next-read "^\\\$3 = 1\$"
+has rw awatch-reported "Hardware access \\(read/write\\) watchpoint 2"
+has rw awatch-stops-after-the-write "^\\\$4 = $(hex $AFTER_WRITE)\$"
+has rw awatch-second-write "^\\\$5 = 2\$"
+# a read watchpoint on a word that is only written never stops
+debug rwonly "$dir/rw.elf" "
+rwatch *(int *)$(hex $WORD2)
+continue"
+has rwonly rwatch-ignores-writes "exited with code 01"
+
+# reverse-continue goes back to the previous read
+debug rwrev "$dir/rw.elf" "
+rwatch *(int *)$(hex $WORD)
+continue
+continue
+continue
+p \$ecx
+reverse-continue
+p/x \$pc
+p \$ecx"
+has rwrev rwatch-third-read "^\\\$1 = 2\$"
+has rwrev reverse-continue-to-previous-read "^\\\$2 = $(hex $AFTER_READ)\$"
+has rwrev reverse-continue-read-state "^\\\$3 = 1\$"
+
 # --- detach: breakpoints go, the guest runs to its end ---
 debug detach "$dir/counter.elf" "
 hbreak *$(hex $LOOP)

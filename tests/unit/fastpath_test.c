@@ -184,7 +184,7 @@ static void test_rep_stos_prot32_limit(void **state)
 	c->gpr[RAX] = 0xa5a5a5a5;
 	c->gpr[RDI] = 0x1000;
 	c->gpr[RCX] = 0x500; /* 0x400 elements fit below the limit */
-	c->deadline = 1000;
+	c->deadline = 100000; /* each iteration counts (cpu/exec/rep.h) */
 	cpu_run(c);
 	/* the #GP is delivered through a 64-bit-format IDT in legacy mode, which
 	 * faults again; what matters is the state the #GP left */

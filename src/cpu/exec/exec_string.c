@@ -7,20 +7,19 @@
  * is always ES:rDI. rSI/rDI/rCX are SI/ESI/RSI... by the address size, and
  * step by the element size, down if RFLAGS.DF is set.
  *
- * A REP instruction runs at most STR_CHUNK iterations per call; each
- * iteration commits rSI/rDI/rCX before the next can fault, so a fault leaves
- * a restartable state (SDM Vol.1 "Repeat string operations" and Vol.3A
- * "Interrupts and repeated string instructions"). When iterations remain,
- * next_rip = rip so the step loop executes the instruction again (letting
- * interrupts in between chunks). */
+ * A REP instruction runs a batch of iterations per execution (how many, and
+ * how they count in virtual time: cpu/exec/rep.h); each iteration commits
+ * rSI/rDI/rCX before the next can fault, so a fault leaves a restartable
+ * state (SDM Vol.1 "Repeat string operations" and Vol.3A "Interrupts and
+ * repeated string instructions"). When iterations remain, next_rip = rip so
+ * the step loop executes the instruction again (letting interrupts in
+ * between batches). */
 #include "cpu/exec/exec_alu.h"
 
 #include <string.h>
 
+#include "cpu/exec/rep.h"
 #include "cpu/fpu/sse.h"
-#include "vmx/vmx.h"
-
-#define STR_CHUNK 4096
 
 enum str_op { STR_MOVS, STR_CMPS, STR_SCAS, STR_LODS, STR_STOS };
 
@@ -187,38 +186,37 @@ static always_inline void string_op(struct cpu *c, const struct insn *i, enum st
 				    unsigned size)
 {
 	bool cond = op == STR_CMPS || op == STR_SCAS;
-	unsigned n = 0, limit = STR_CHUNK;
+	u64 n = 0, limit;
 
 	if (!i->rep) {
 		str_once(c, i, op, size);
 		return;
 	}
-	/* SDM Vol.3B "Single-Step Exception Condition": with TF set, a
-	 * repeated string instruction traps after each iteration; in VMX
-	 * non-root operation with the monitor trap flag, an MTF VM exit
-	 * follows each iteration (SDM "Monitor Trap Flag") */
-	if (unlikely(c->rflags & RFLAGS_TF) || unlikely(vmx_mtf_on(c)))
-		limit = 1;
+	limit = rep_budget(c);
 	while ((c->gpr[RCX] & addr_mask(i)) != 0) {
 		if (n >= limit) {
+			rep_end(c, n, true);
 			c->next_rip = c->rip; /* more to do: come back */
 			return;
 		}
 		if (op == STR_MOVS || op == STR_STOS) {
 			u64 done = str_fast(c, i, op, size, limit - n);
 			if (done) {
-				n += (unsigned)done;
+				rep_count(c, done);
+				n += done;
 				continue;
 			}
 		}
 		str_once(c, i, op, size);
 		reg_write(c, RCX, i->asize, c->gpr[RCX] - 1);
+		rep_count(c, 1);
 		n++;
 		/* REPE stops when ZF = 0, REPNE when ZF = 1 (CMPS/SCAS only; for
 		 * the others F2 repeats like F3) */
 		if (cond && flags_zf(c) != (i->rep == PFX_REP))
-			return;
+			break;
 	}
+	rep_end(c, n, false);
 }
 
 #define STR_HANDLERS(name, op)                                                        \

@@ -1,10 +1,13 @@
 /* cpu/memory/mem.c: segmented and linear memory access. */
 #include "cpu/memory/mem.h"
 
+#include <string.h>
+
 #include "cpu/system/debug.h"
 #include "cpu/fault.h"
 #include "cpu/memory/mmu.h"
 #include "cpu/step.h"
+#include "debug/hook.h"
 #include "machine/machine.h"
 #include "vmx/vmx.h"
 
@@ -16,6 +19,8 @@ static u64 read_in_page(struct cpu *c, u64 lin, unsigned size, unsigned acc)
 	if (likely(e->host != NULL))
 		return load_le(e->host + (lin & 0xfff), size);
 	cpu_kick(c); /* MMIO may change what is deliverable */
+	if (unlikely(debug_watch_on) && !(acc & ACC_X))
+		debug_watch_access(c, lin, size, false);
 	if (unlikely(c->vmx.nonroot) && vmx_apic_access_page(c, e->gpa))
 		return vmx_apic_access_read(c, (unsigned)(lin & 0xfff), size, acc);
 	return phys_read(&c->machine->mem, e->gpa | (lin & 0xfff), size);
@@ -46,6 +51,8 @@ static void write_in_page(struct cpu *c, struct tlb_entry *e, u64 lin, unsigned 
 		store_le(e->host + (lin & 0xfff), size, val);
 	} else {
 		cpu_kick(c); /* MMIO may change what is deliverable */
+		if (unlikely(debug_watch_on))
+			debug_watch_access(c, lin, size, true);
 		if (unlikely(c->vmx.nonroot) && vmx_apic_access_page(c, e->gpa))
 			vmx_apic_access_write(c, (unsigned)(lin & 0xfff), size, val);
 		else
@@ -152,12 +159,32 @@ void cpu_write(struct cpu *c, unsigned seg, u64 off, unsigned size, u64 val)
 		cpu_debug_check_data(c, lin, size, true);
 }
 
+/* The byte-string forms (descriptor-table registers, FXSAVE images, ...):
+ * a page at a time, copied straight through the TLB's host pointer when
+ * the page is plain RAM the access may use that way (the per-byte path
+ * keeps MMIO, pages holding decoded code and watched pages right). */
+static unsigned bytes_in_page(const struct cpu *c, u64 *lin, unsigned len)
+{
+	if (!(c->efer & EFER_LMA))
+		*lin &= 0xffffffffull;
+	unsigned room = 0x1000 - (unsigned)(*lin & 0xfff);
+	return len < room ? len : room;
+}
+
 void cpu_read_bytes(struct cpu *c, unsigned seg, u64 off, void *buf, unsigned len)
 {
 	u64 lin = seg_check(c, seg, off, len, ACC_R);
 	u8 *p = buf;
-	for (unsigned k = 0; k < len; k++)
-		p[k] = (u8)lin_read(c, lin + k, 1, ACC_R);
+	while (len) {
+		unsigned n = bytes_in_page(c, &lin, len);
+		struct tlb_entry *e = translate(c, lin, ACC_R);
+		if (e->host)
+			memcpy(p, e->host + (lin & 0xfff), n);
+		else
+			for (unsigned k = 0; k < n; k++)
+				p[k] = (u8)read_in_page(c, lin + k, 1, ACC_R);
+		lin += n, p += n, len -= n;
+	}
 }
 
 void cpu_write_bytes(struct cpu *c, unsigned seg, u64 off, const void *buf, unsigned len)
@@ -167,8 +194,16 @@ void cpu_write_bytes(struct cpu *c, unsigned seg, u64 off, const void *buf, unsi
 	for (u64 a = lin & ~0xfffull; a < lin + len; a += 0x1000)
 		translate(c, a < lin ? lin : a, ACC_W);
 	const u8 *p = buf;
-	for (unsigned k = 0; k < len; k++)
-		lin_write(c, lin + k, 1, p[k], ACC_W);
+	while (len) {
+		unsigned n = bytes_in_page(c, &lin, len);
+		struct tlb_entry *e = translate(c, lin, ACC_W);
+		if (e->host && (e->perm & (TLBP_W_SUP | TLBP_W_USER)))
+			memcpy(e->host + (lin & 0xfff), p, n);
+		else
+			for (unsigned k = 0; k < n; k++)
+				write_in_page(c, e, lin + k, 1, p[k]);
+		lin += n, p += n, len -= n;
+	}
 }
 
 unsigned cpu_stack_size(const struct cpu *c)

@@ -256,7 +256,8 @@ struct tlb_entry *mmu_translate(struct cpu *c, u64 lin, unsigned acc)
 		vmx_apic_access_fetch(c, lin);
 	e->tag = tlb_tag(c, lin);
 	e->gpa = page;
-	e->host = apic_page ? NULL : physmem_ram_ptr(pm, page, 4096);
+	e->host = apic_page || (unlikely(debug_watch_on) && debug_watch_tag(c, e->tag))
+			  ? NULL : physmem_ram_ptr(pm, page, 4096);
 	e->perm = apic_page ? perm & (u8)~(TLBP_X_SUP | TLBP_X_USER) : perm;
 	e->global = global;
 	e->pshift = pshift;
@@ -274,7 +275,8 @@ void tlb_rebuild_host(struct cpu *c)
 	for (unsigned i = 0; i < TLB_SIZE; i++) {
 		struct tlb_entry *e = &c->tlb[i];
 		e->host = e->tag ? physmem_ram_ptr(pm, e->gpa, 4096) : NULL;
-		if (e->host && vmx_tlb_apic_page(c, e->tag, e->gpa))
+		if (e->host && (vmx_tlb_apic_page(c, e->tag, e->gpa) ||
+				(unlikely(debug_watch_on) && debug_watch_tag(c, e->tag))))
 			e->host = NULL; /* as mmu_translate made it */
 	}
 	c->tlb_epoch++;

@@ -1,6 +1,7 @@
 /* cpu/system/exec_sys_io.c: IN, OUT, INS, OUTS (SDM Vol.2 pages of the same names;
  * Vol.1 "Input/Output", "I/O Privilege Level", "I/O Permission Bit Map"). */
 #include "cpu/system/exec_sys.h"
+#include "cpu/exec/rep.h"
 #include "vmx/vmx.h"
 
 #include "cpu/memory/mem.h"
@@ -70,10 +71,8 @@ void exec_out(struct cpu *c, const struct insn *i)
 	cpu_out(c, port, size, reg_read(c, RAX, size));
 }
 
-/* iterations done per execution of a REP string I/O instruction before it
- * re-executes itself (a boundary where interrupts can be taken) */
-#define IO_REP_BATCH 4096
-
+/* INS/OUTS; with REP, a batch of iterations per execution, counted in
+ * virtual time one by one (cpu/exec/rep.h) */
 static void string_io(struct cpu *c, const struct insn *i, bool in)
 {
 	unsigned size = i->osize, as = i->asize;
@@ -81,13 +80,14 @@ static void string_io(struct cpu *c, const struct insn *i, bool in)
 	u16 port = (u16)c->gpr[RDX];
 	u64 step = (cpu_rflags(c) & RFLAGS_DF) ? -(u64)size : size;
 	unsigned ptr = in ? RDI : RSI;
-	unsigned n = 0;
+	u64 n = 0, limit;
 
 	if (i->rep && (c->gpr[RCX] & amask) == 0)
 		return;
 	io_check(c, port, size);
 	if (unlikely(c->vmx.nonroot))
 		vmx_icpt_io(c, i, port, size, in, true, i->rep, false);
+	limit = rep_budget(c);
 	do {
 		u64 off = c->gpr[ptr] & amask;
 		if (in) {
@@ -103,8 +103,11 @@ static void string_io(struct cpu *c, const struct insn *i, bool in)
 		if (!i->rep)
 			return;
 		reg_write(c, RCX, as, ((c->gpr[RCX] & amask) - 1) & amask);
-	} while ((c->gpr[RCX] & amask) && ++n < IO_REP_BATCH);
-	if (c->gpr[RCX] & amask)
+		rep_count(c, 1);
+	} while ((c->gpr[RCX] & amask) && ++n < limit);
+	bool more = (c->gpr[RCX] & amask) != 0;
+	rep_end(c, more ? n : n + 1, more);
+	if (more)
 		c->next_rip = c->rip; /* continue at the next boundary */
 }
 
