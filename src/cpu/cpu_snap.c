@@ -153,6 +153,7 @@ static const struct snap_field pmu_state_fields[] = {
 	SNAP_U64(struct pmu_state, evtsel),
 	SNAP_U64(struct pmu_state, ctr),
 	SNAP_U64(struct pmu_state, base),
+	SNAP_U64(struct pmu_state, base_retired),
 	SNAP_U64(struct pmu_state, fixed_ctrl),
 	SNAP_U64(struct pmu_state, global_ctrl),
 	SNAP_U64(struct pmu_state, global_status),

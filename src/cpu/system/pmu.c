@@ -12,11 +12,12 @@
  * What is counted, exactly, on nestbox's virtual clock (machine/clock.h:
  * every instruction takes 2^shift ns, -icount shift=N, and the core and
  * reference clocks both run at 1 GHz, the TSC's rate):
- *  - instructions retired: the instruction count (an instruction that
- *    faults does not retire; a REP string instruction counts once per 4096
- *    iterations, as the clock does: cpu/exec/exec_string.c);
- *  - unhalted core cycles and unhalted reference cycles: 2^shift per
- *    instruction retired (time in HLT is not counted: no instruction runs);
+ *  - instructions retired: cpu_insns_retired (an instruction that faults
+ *    does not retire; a REP string instruction retires once);
+ *  - unhalted core cycles and unhalted reference cycles: 2^shift per unit
+ *    of the instruction count, the clock's source, in which each iteration
+ *    of a REP string instruction is one unit (cpu/exec/rep.h); time in HLT
+ *    is not counted (nothing runs);
  *  - every other event counts nothing, and so do the events above when
  *    Edge, INV or a counter mask is set (docs/known-gaps.md).
  * The ring filter (USR: CPL > 0, OS: CPL = 0) is exact: the counters are
@@ -25,7 +26,7 @@
  * new ring.
  *
  * Nothing runs per instruction: a counter's value is kept as it was at
- * instruction count `base`, and pmu_sync folds in the events since then at
+ * the counts `base` and `base_retired`, and pmu_sync folds in the events since then at
  * every read and before every change of what is counted. An overflow that
  * must interrupt arms a virtual-time timer at the instruction where it
  * happens; the timer's callback folds, which sets the overflow status and
@@ -161,7 +162,8 @@ static u64 global_bits(const struct pmu_vendor *v)
 	return GENMASK(v->gp - 1, 0) | (GENMASK(v->fixed - 1, 0) << 32);
 }
 
-/* events per retired instruction */
+/* events per unit of the clock (icount) for the cycle events; the
+ * instruction event counts retired instructions instead (slot_events) */
 static u64 what_rate(const struct cpu *c, unsigned what)
 {
 	switch (what) {
@@ -213,6 +215,14 @@ static u64 slot_rate(const struct cpu *c, const struct pmu_vendor *v, unsigned i
 	return what_rate(c, pmu_fixed_what[j]);
 }
 
+/* does slot i count instructions retired (not clock units)? */
+static bool slot_insns(const struct cpu *c, const struct pmu_vendor *v, unsigned i)
+{
+	if (i < PMU_MAX_GP)
+		return gp_what(v, c->pmu.evtsel[i]) == PMU_INSNS;
+	return pmu_fixed_what[i - PMU_MAX_GP] == PMU_INSNS;
+}
+
 /* does slot i interrupt on overflow (INT / PMI bit)? */
 static bool slot_int(const struct cpu *c, unsigned i)
 {
@@ -237,23 +247,25 @@ static void pmu_sync(struct cpu *c)
 {
 	const struct pmu_vendor *v = pmu_of(c);
 	struct pmu_state *p = &c->pmu;
-	u64 ran = c->icount - p->base;
+	u64 ran = c->icount - p->base, retired = cpu_insns_retired(c) - p->base_retired;
 	bool pmi = false;
 
 	p->base = c->icount;
+	p->base_retired = cpu_insns_retired(c);
 	if (!v || !ran)
 		return;
 	for (unsigned i = 0; i < PMU_SLOTS; i++) {
 		u64 r = slot_rate(c, v, i, p->cpl), need;
 		if (!r)
 			continue;
+		u64 n = slot_insns(c, v, i) ? retired : ran;
 		need = ctr_mask(v) + 1 - p->ctr[i]; /* events to the wrap */
-		if (ran >= (need + r - 1) / r) {
+		if (n >= (need + r - 1) / r) {
 			if (v->version >= 2)
 				p->global_status |= slot_status_bit(i);
 			pmi |= slot_int(c, i);
 		}
-		p->ctr[i] = (p->ctr[i] + ran * r) & ctr_mask(v);
+		p->ctr[i] = (p->ctr[i] + n * r) & ctr_mask(v);
 	}
 	if (pmi && c->apic_ops && c->apic_ops->pmi)
 		c->apic_ops->pmi(c);
@@ -262,8 +274,9 @@ static void pmu_sync(struct cpu *c)
 /* Arm the timer at the first overflow of a counter that interrupts: the
  * instruction count where it happens, in virtual time from now (the
  * machine ends the turn there: machine/clock.c). If the CPU runs less than
- * that (other vCPUs' turns, HLT) the callback finds no overflow and arms
- * again. */
+ * that (other vCPUs' turns, HLT, or, for instructions retired, REP
+ * iterations, which take clock units without retiring) the callback finds
+ * no overflow and arms again. */
 static void pmu_arm(struct cpu *c)
 {
 	const struct pmu_vendor *v = pmu_of(c);
@@ -312,6 +325,7 @@ void pmu_reset(struct cpu *c)
 	memset(p, 0, sizeof(*p));
 	timer_init(&p->timer, pmu_timer_cb, c);
 	p->base = c->icount;
+	p->base_retired = cpu_insns_retired(c);
 	p->cpl = c->cpl;
 	/* SDM Vol.4 IA32_PERF_GLOBAL_CTRL: the general-purpose counters'
 	 * enable bits are set at reset (version 1 software keeps working),
@@ -560,5 +574,7 @@ const char *pmu_state_check(const struct cpu *c, char *msg, size_t len)
 		return snap_reject(msg, len, "pmu", "reserved bits in the fixed or global control");
 	if (p->base > c->icount)
 		return snap_reject(msg, len, "pmu.base", "after the instruction count");
+	if (p->base_retired > cpu_insns_retired(c))
+		return snap_reject(msg, len, "pmu.base_retired", "after the instructions retired");
 	return NULL;
 }

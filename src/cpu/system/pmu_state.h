@@ -13,11 +13,13 @@
 
 struct pmu_state {
 	u64 evtsel[PMU_MAX_GP]; /* IA32_PERFEVTSELx / PerfEvtSelx as written */
-	/* counter values (48 bits) as they were at instruction count `base`:
-	 * a counting counter adds its events since then when read
-	 * (pmu_sync folds them in) */
+	/* counter values (48 bits) as they were at instruction count `base`
+	 * (c->icount, the clock) and retired-instruction count `base_retired`
+	 * (cpu_insns_retired): a counting counter adds its events since then
+	 * when read (pmu_sync folds them in) */
 	u64 ctr[PMU_SLOTS];
 	u64 base;
+	u64 base_retired;
 	u64 fixed_ctrl;    /* IA32_FIXED_CTR_CTRL */
 	u64 global_ctrl;   /* IA32_PERF_GLOBAL_CTRL */
 	u64 global_status; /* IA32_PERF_GLOBAL_STATUS */

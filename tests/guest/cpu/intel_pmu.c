@@ -96,6 +96,27 @@ static void test_gp_counts(void)
 	wrmsr(PERFEVTSEL0 + 3, 0);
 }
 
+/* counter `msr` across: RDMSR; MOV; MOV; MOV; REP STOSB (100 bytes); MOV;
+ * RDMSR -- 6 instructions retire, the REP once; the clock (and so the
+ * cycle counts) takes one unit per iteration (cpu/exec/rep.h): 105 */
+static u64 delta_rep_stosb(u32 msr)
+{
+	static u8 buf[128];
+	u32 a0, a1, d1;
+	u64 di = (u64)buf;
+	asm volatile("rdmsr\n\t"
+		     "mov %%eax, %0\n\t"
+		     "mov %%ecx, %%r9d\n\t"
+		     "mov $100, %%ecx\n\t"
+		     "rep stosb\n\t"
+		     "mov %%r9d, %%ecx\n\t"
+		     "rdmsr"
+		     : "=&r"(a0), "=a"(a1), "=d"(d1), "+D"(di)
+		     : "c"(msr)
+		     : "r9", "memory");
+	return (((u64)d1 << 32 | a1) - a0) & (CTR_TOP - 1);
+}
+
 static void test_fixed_counts(void)
 {
 	static const char *const what[] = { "instructions", "core cycles", "reference cycles" };
@@ -109,6 +130,11 @@ static void test_fixed_counts(void)
 		report(d == 102, "FIXED_CTR%u counts %s exactly (%llu)", k, what[k],
 		       (unsigned long long)d);
 	}
+	u64 i = delta_rep_stosb(FIXED_CTR0), cyc = delta_rep_stosb(FIXED_CTR0 + 1);
+	report(i == 6, "a REP STOSB of 100 bytes retires once (%llu instructions, want 6)",
+	       (unsigned long long)i);
+	report(cyc == 105, "... and takes 100 clock units (%llu cycles, want 105)",
+	       (unsigned long long)cyc);
 	wrmsr(FIXED_CTRL, 0);
 	wrmsr(GLOBAL_CTRL, 0xff);
 }
