@@ -9,6 +9,7 @@
 #include "cpu/memory/mmu.h"
 #include "cpu/model.h"
 #include "cpu/system/msr.h"
+#include "cpu/system/pmu.h"
 #include "cpu/system/smm.h"
 #include "debug/hook.h"
 #include "machine/clock.h"
@@ -144,6 +145,8 @@ void cpu_update_mode(struct cpu *c)
 {
 	unsigned old = c->mode;
 	update_mode_cpl(c);
+	if (unlikely(c->cpl != c->pmu.cpl))
+		pmu_cpl_changed(c); /* counters that count in one ring only */
 	if (LOG_ON(cpu) && c->mode != old)
 		debug_log_mode(c, old);
 	cpu_update_fetch_key(c);

@@ -20,6 +20,7 @@
 #include "cpu/fpu/fpu_state.h"
 #include "cpu/memory/walk.h"
 #include "cpu/system/msr_state.h"
+#include "cpu/system/pmu_state.h"
 #include "cpu/system/smm.h"
 #include "vmx/state.h"
 #include "svm/state.h"
@@ -119,6 +120,9 @@ struct apic_ops {
 	/* CR8 <-> TPR[7:4] (SDM Vol.3A "Task Priority in IA-32e Mode") */
 	u64 (*get_cr8)(struct cpu *c);
 	void (*set_cr8)(struct cpu *c, u64 val);
+	/* a performance-counter overflow interrupt (cpu/system/pmu.c): the
+	 * LVT performance-counter entry */
+	void (*pmi)(struct cpu *c);
 };
 
 /* One logical processor. The members before the "derived" line are its
@@ -157,6 +161,7 @@ struct cpu {
 	u64 dr[8];             /* DR4/DR5 alias DR6/DR7 when CR4.DE=0 */
 	struct fpu fpu;
 	struct msr_state msr;
+	struct pmu_state pmu;   /* performance counters (cpu/system/pmu.c) */
 	struct smm_state smm;  /* system-management mode (cpu/system/smm.c) */
 	u64 rng_state;         /* RDRAND/RDSEED: deterministic per-run seed */
 	struct vmx_state vmx;  /* VMX operation (vmx/vmx.h) */

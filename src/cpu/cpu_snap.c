@@ -22,6 +22,7 @@
 #include "cpu/system/exec_sys.h"
 #include "cpu/memory/mmu.h"
 #include "cpu/system/msr.h"
+#include "cpu/system/pmu.h"
 
 /* --- struct seg_cache --- */
 /* access rights in the VMX layout: type, S, DPL, P (7:0), AVL, L, D/B, G
@@ -143,13 +144,25 @@ static const struct snap_field msr_state_fields[] = {
 	SNAP_U64(struct msr_state, mcg_status),
 	SNAP_U64(struct msr_state, xss),
 	SNAP_U64(struct msr_state, mcg_ctl),
-	SNAP_U64(struct msr_state, perf_evtsel),
-	SNAP_U64(struct msr_state, perf_ctr),
-	SNAP_U64(struct msr_state, perf_base),
 	SNAP_U64(struct msr_state, pkrs),
 	SNAP_U32(struct msr_state, pkru),
 };
-SNAP_DESC(msr_state, 1, msr_state_fields, NULL, NULL);
+SNAP_DESC(msr_state, 2, msr_state_fields, NULL, NULL);
+
+/* --- struct pmu_state (cpu/system/pmu_state.h): checked by the CPU's
+ * check (pmu_state_check needs the model) --- */
+static const struct snap_field pmu_state_fields[] = {
+	SNAP_U64(struct pmu_state, evtsel),
+	SNAP_U64(struct pmu_state, ctr),
+	SNAP_U64(struct pmu_state, base),
+	SNAP_U64(struct pmu_state, base_retired),
+	SNAP_U64(struct pmu_state, fixed_ctrl),
+	SNAP_U64(struct pmu_state, global_ctrl),
+	SNAP_U64(struct pmu_state, global_status),
+	SNAP_U8_MAX(struct pmu_state, cpl, 3),
+	SNAP_TIMER(struct pmu_state, timer),
+};
+SNAP_DESC(pmu_state, 1, pmu_state_fields, NULL, NULL);
 
 /* what a pending #DB trap can report (cpu/system/debug.c): breakpoint hits,
  * BD/BS/BT, and the marker that suppresses the single-step trap */
@@ -240,7 +253,7 @@ static const char *cpu_check(const void *s, char *msg, size_t len)
 	if (v)
 		return snap_reject(msg, len, "cr3", "bits %#llx at or above MAXPHYADDR (%u) set",
 			   (unsigned long long)v, cpu_maxphyaddr(c));
-	if (!sys_xcr0_valid(c->xcr0))
+	if (!sys_xcr0_valid(c, c->xcr0))
 		return snap_reject(msg, len, "xcr0", "%#llx: XSETBV refuses it",
 			   (unsigned long long)c->xcr0);
 	if ((c->rflags & RFLAGS_RESERVED) || !(c->rflags & RFLAGS_FIXED))
@@ -275,7 +288,8 @@ static const char *cpu_check(const void *s, char *msg, size_t len)
 	/* DR4 and DR5 are names of DR6 and DR7: their slots are never written */
 	if (c->dr[4] || c->dr[5])
 		return snap_reject(msg, len, c->dr[4] ? "dr[4]" : "dr[5]", "DR4/DR5 alias DR6/DR7");
-	return msr_state_check(c, msg, len);
+	const char *bad = msr_state_check(c, msg, len);
+	return bad ? bad : pmu_state_check(c, msg, len);
 }
 
 /* A TLB entry: what the walk that filled it found. A valid entry (tag not
@@ -338,6 +352,7 @@ static const struct snap_field cpu_fields[] = {
 	SNAP_U64(struct cpu, dr),
 	SNAP_STRUCT(struct cpu, fpu, struct fpu, fpu_snap),
 	SNAP_STRUCT(struct cpu, msr, struct msr_state, msr_state_snap),
+	SNAP_STRUCT(struct cpu, pmu, struct pmu_state, pmu_state_snap),
 	SNAP_STRUCT(struct cpu, smm, struct smm_state, smm_state_snap),
 	SNAP_U64(struct cpu, rng_state),
 	SNAP_STRUCT(struct cpu, vmx, struct vmx_state, vmx_state_snap),

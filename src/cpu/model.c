@@ -18,6 +18,7 @@
 #include "cpu/arch.h"
 #include "cpu/fpu/sse_features.h"
 #include "cpu/fpu/xsave_features.h"
+#include "cpu/system/pmu.h"
 
 struct feat_desc {
 	const char *name;
@@ -63,8 +64,9 @@ static const struct {
  *  - xsave xsaveopt xsavec xgetbv1 (XSAVE_IMPLEMENTED): XSAVE/XSAVEOPT/
  *    XSAVEC/XRSTOR for x87 and SSE state (cpu/fpu/exec_xsave.c), XGETBV/XSETBV
  *    (exec_sys.c), leaf 0xd below; not xsaves (no IA32_XSS).
- *  - pku pks: protection keys (cpu/system/pkeys.c), without the XSAVE PKRU
- *    component (docs/known-gaps.md).
+ *  - pku pks: protection keys (cpu/system/pkeys.c); with XSAVE, PKRU is
+ *    state component 9 (cpu/fpu/exec_xsave.c).
+ *  - pdcm: IA32_PERF_CAPABILITIES of the Intel PMU (cpu/system/pmu.c).
  *  - integer extensions (movbe popcnt bmi1 bmi2 adx abm cx16 lahf_lm):
  *    cpu/exec_alu*.c, exec_bit.c; smep smap pcid: cpu/memory/mmu.c. */
 static const char nestbox_implemented[] =
@@ -72,7 +74,7 @@ static const char nestbox_implemented[] =
 	"monitor vmx cx16 pcid x2apic movbe popcnt tsc_deadline rdrand hypervisor "
 	"fsgsbase tsc_adjust bmi1 smep bmi2 erms invpcid rdseed adx smap clflushopt umip rdpid "
 	"spec_ctrl stibp ssbd arch_capabilities md_clear "
-	"lahf_lm abm syscall nx pdpe1gb rdtscp lm arat invtsc pku pks "
+	"lahf_lm abm syscall nx pdpe1gb rdtscp lm arat invtsc pku pks pdcm "
 	"svm nrip_save vmcb_clean svm_lock npt flushbyasid vgif vnmi decodeassists pause_filter "
 	"pfthreshold "
 	SSE_IMPLEMENTED " " XSAVE_IMPLEMENTED;
@@ -335,6 +337,22 @@ static void model_base_leaves(struct cpu_model *m, const struct model_def *d)
 	m->lin_addr_bits = 48;
 }
 
+/* Leaf 0xA, Intel's architectural performance monitoring (SDM CPUID
+ * "Architectural Performance Monitoring Leaf"): cpu/system/pmu.def's
+ * Intel row, on Intel-flavoured models unless -cpu ...,pmu=off, which
+ * also drops PDCM (IA32_PERF_CAPABILITIES), as QEMU's property does. A
+ * model whose level is below 0xA shows none of it. */
+static void model_pmu_leaf(struct cpu_model *m)
+{
+	u32 r[4] = { 0 };
+
+	if (!m->vendor_amd && !m->pmu_off)
+		pmu_cpuid_leaf_a(r);
+	leaf_set(m, 0xa, 0, r[CPUID_EAX], r[CPUID_EBX], r[CPUID_ECX], r[CPUID_EDX]);
+	if (m->pmu_off)
+		feat_write(m, FEAT_pdcm, false);
+}
+
 /* Leaves that follow from the feature bits (called after all edits). */
 static void model_finish(struct cpu_model *m)
 {
@@ -346,10 +364,13 @@ static void model_finish(struct cpu_model *m)
 		leaf_set(m, 5, 0, 0, 0, 0, 0);
 	/* leaf 6: ARAT is a feature row; the rest is zero */
 	leaf_get(m, 6, 0);
-	/* leaf 0xd (XSAVE): x87 and SSE state only; EBX is per CPU (XCR0) */
+	model_pmu_leaf(m);
+	/* leaf 0xd (XSAVE): x87 and SSE state, and PKRU (component 9) with
+	 * PKU; EBX of sub-leaves 0 and 1 is per CPU (XCR0: exec_sys.c) */
 	if (feat_read(m, FEAT_xsave)) {
-		leaf_set(m, 0xd, 0, (u32)XSAVE_XCR0_SUPPORTED, XSAVE_LEGACY_SIZE, XSAVE_LEGACY_SIZE,
-			 (u32)(XSAVE_XCR0_SUPPORTED >> 32));
+		u64 xcr0 = XSAVE_XCR0_SUPPORTED | (feat_read(m, FEAT_pku) ? XSAVE_PKRU : 0);
+		leaf_set(m, 0xd, 0, (u32)xcr0, XSAVE_LEGACY_SIZE, xsave_std_size(xcr0),
+			 (u32)(xcr0 >> 32));
 		struct cpuid_leaf *l = leaf_get(m, 0xd, 1);
 		l->r[CPUID_EAX] &= 0xf;
 		/* SDM CPUID "Processor Extended State Enumeration Sub-leaf
@@ -358,6 +379,12 @@ static void model_finish(struct cpu_model *m)
 		 * size XSAVEC uses too, with or without XSAVES (Linux sizes
 		 * its XSAVEC buffers from it); x87 + SSE: 576 */
 		l->r[CPUID_EBX] = XSAVE_LEGACY_SIZE;
+		/* "Processor Extended State Enumeration Sub-leaves (EAX = 0DH,
+		 * ECX = n, n > 1)": EAX size, EBX standard-format offset, ECX
+		 * bit 0 = 0 (a user state component, XCR0), bit 1 = 0 (no
+		 * 64-byte alignment in the compacted format) */
+		if (xcr0 & XSAVE_PKRU)
+			leaf_set(m, 0xd, 9, XSAVE_PKRU_SIZE, XSAVE_PKRU_OFFSET, 0, 0);
 	} else {
 		leaf_set(m, 0xd, 0, 0, 0, 0, 0);
 		leaf_set(m, 0xd, 1, 0, 0, 0, 0);

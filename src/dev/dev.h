@@ -38,5 +38,6 @@ void hpet_init(struct machine *m);                    /* 0xfed00000 */
 void acpi_init(struct machine *m);                    /* tables in 0xe0000-0xfffff, PM block */
 void pci_init(struct machine *m);                     /* 0xcf8/0xcfc, 0xcf9 */
 void apm_init(struct machine *m);                     /* 0xb2/0xb3 */
+void vmport_init(struct machine *m);                  /* 0x5658 VMware backdoor */
 
 #endif

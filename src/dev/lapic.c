@@ -1077,6 +1077,21 @@ static int lapic_msr_write(struct cpu *c, u32 msr, u64 val)
 	return ret;
 }
 
+/* a performance-counter overflow (cpu/system/pmu.c) through the LVT
+ * performance-counter entry. Intel (SDM Vol.3B, performance-monitoring
+ * interrupt): the local APIC sets the entry's mask flag when it handles a
+ * performance-monitoring counters interrupt (the handler unmasks it; as
+ * KVM does for Intel guests); AMD leaves it. */
+static void lapic_pmi(struct cpu *c)
+{
+	struct lapic *a = c->apic;
+	bool was_masked = (a->lvt[LVT_PERF] & LVT_MASKED) != 0;
+
+	lapic_lvt_fire(a, LVT_PERF);
+	if (!was_masked && c->model && !c->model->vendor_amd)
+		a->lvt[LVT_PERF] |= LVT_MASKED;
+}
+
 static const struct apic_ops lapic_ops = {
 	.irq_pending = lapic_irq_pending,
 	.irq_ack = lapic_irq_ack,
@@ -1084,6 +1099,7 @@ static const struct apic_ops lapic_ops = {
 	.msr_write = lapic_msr_write,
 	.get_cr8 = lapic_get_cr8,
 	.set_cr8 = lapic_set_cr8,
+	.pmi = lapic_pmi,
 };
 
 /* === lifecycle === */

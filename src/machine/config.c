@@ -500,6 +500,7 @@ enum mprop_use {
 	MP_IGNORED,    /* accepted, no effect */
 	MP_OFF_ONLY,   /* accepted when off; on names what is missing */
 	MP_OPTION,     /* a command-line option says it: error naming it */
+	MP_USED,       /* honoured (machine_config says how) */
 };
 static const struct mprop {
 	const char *name;
@@ -512,7 +513,7 @@ static const struct mprop {
 	{ "hpet", MP_BOOL, MP_IGNORED, "the HPET stays present" },
 	{ "acpi", MP_ONOFFAUTO, MP_IGNORED, "the ACPI tables and PM block stay present" },
 	{ "smm", MP_ONOFFAUTO, MP_IGNORED, "SMM stays available" },
-	{ "vmport", MP_ONOFFAUTO, MP_IGNORED, "no VMware backdoor port either way" },
+	{ "vmport", MP_ONOFFAUTO, MP_USED, "the VMware backdoor port 0x5658 (on and auto, as QEMU's pc without Xen)" },
 	{ "sata", MP_BOOL, MP_IGNORED, "the i440FX PC has no SATA controller either way" },
 	{ "smbus", MP_BOOL, MP_IGNORED, "the SMBus is not modelled" },
 	{ "i8042", MP_BOOL, MP_IGNORED, "port 0x64 keeps its reset function" },
@@ -571,6 +572,8 @@ static int machine_prop(struct parse *p, const char *key, const char *val)
 		if (m->use == MP_OFF_ONLY && v == 1)
 			return bad(p, "property '%s=%s' is not supported: %s", key, val ? val : "on",
 				   m->note);
+		if (!strcmp(m->name, "vmport"))
+			p->cfg->no_vmport = v == 0;
 		return CONFIG_RUN;
 	}
 	return bad(p, "property '%s' is not supported (see -machine pc,help)", key);
@@ -584,7 +587,8 @@ static void print_machine_props(void)
 		       mprops[i].kind == MP_BOOL ? "=<bool>" :
 		       mprops[i].kind == MP_ONOFFAUTO ? "=<OnOffAuto>" : "=...",
 		       mprops[i].use == MP_IGNORED ? "accepted, no effect: " :
-		       mprops[i].use == MP_OFF_ONLY ? "off only: " : "not supported, use ",
+		       mprops[i].use == MP_OFF_ONLY ? "off only: " :
+		       mprops[i].use == MP_USED ? "" : "not supported, use ",
 		       mprops[i].note);
 }
 

@@ -112,6 +112,8 @@ int machine_init(struct machine *m, const struct machine_config *cfg)
 	acpi_init(m);
 	pci_init(m);
 	apm_init(m);
+	if (!cfg->no_vmport)
+		vmport_init(m);
 	return 0;
 }
 

@@ -28,6 +28,7 @@ struct machine_config {
 	u64 max_insns;         /* stop after this many instructions (0 = no limit) */
 	u8 linux_entry;        /* -linux-entry: 32 (0 = default) or 64 */
 	bool serial_input;     /* -serial mon:stdio: COM1 receives stdin */
+	bool no_vmport;        /* -machine vmport=off: no VMware backdoor port */
 };
 
 enum run_end {

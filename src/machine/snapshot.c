@@ -25,6 +25,7 @@ struct machine_shape {
 	u32 end;           /* enum run_end: a snapshot of an ended run ends at once */
 	u32 exit_status;
 	u16 debug_exit_port;
+	u8 no_vmport;      /* -machine vmport=off (dev/vmport.c) */
 	char cpu_spec[256]; /* the -cpu text */
 	char end_msg[160];
 };
@@ -74,10 +75,11 @@ static const struct snap_field shape_rows[] = {
 	SNAP_U32(struct machine_shape, end),
 	SNAP_U32(struct machine_shape, exit_status),
 	SNAP_U16(struct machine_shape, debug_exit_port),
+	SNAP_U8_MAX(struct machine_shape, no_vmport, 1),
 	SNAP_U8(struct machine_shape, cpu_spec),
 	SNAP_U8(struct machine_shape, end_msg),
 };
-SNAP_DESC(machine_shape, 1, shape_rows, shape_check, NULL);
+SNAP_DESC(machine_shape, 2, shape_rows, shape_check, NULL);
 
 static u64 model_fingerprint(const struct cpu_model *md)
 {
@@ -162,6 +164,7 @@ static void shape_of(const struct machine *m, struct machine_shape *s)
 	s->end = (u32)m->end;
 	s->exit_status = (u32)m->exit_status;
 	s->debug_exit_port = m->cfg.debug_exit_port ? m->cfg.debug_exit_port : 0xf4;
+	s->no_vmport = m->cfg.no_vmport;
 	snprintf(s->cpu_spec, sizeof(s->cpu_spec), "%s", m->cfg.cpu_spec ? m->cfg.cpu_spec : "max");
 	snprintf(s->end_msg, sizeof(s->end_msg), "%s", m->end_msg);
 }
@@ -280,6 +283,7 @@ int snapshot_open(struct snap_file *f, const char *path, struct machine_config *
 	cfg->smp = (int)s.smp;
 	cfg->icount_shift = s.icount_shift;
 	cfg->debug_exit_port = s.debug_exit_port;
+	cfg->no_vmport = s.no_vmport; /* the devices the saved machine had */
 	cfg->seed = s.seed;
 	static char spec[256];
 	snprintf(spec, sizeof(spec), "%s", s.cpu_spec);
@@ -484,6 +488,7 @@ int snapshot_load_bytes(const u8 *data, size_t size, struct machine *m, char *er
 	cfg.icount_shift = s.icount_shift;
 	cfg.debug_exit = true;
 	cfg.debug_exit_port = s.debug_exit_port;
+	cfg.no_vmport = s.no_vmport;
 	cfg.serial_path = "/dev/null";
 	int rc = -1;
 	if (machine_init(m, &cfg) < 0)

@@ -213,6 +213,9 @@ static void test_machine_and_accel(void **state)
 	assert_int_equal(PARSE("-machine", "pit=off"), CONFIG_RUN);
 	assert_int_equal(PARSE("-machine", "pc,pit=auto,pic=on,hpet=off,smm=off,vmport=off,acpi=on"),
 			 CONFIG_RUN);
+	assert_true(cfg.no_vmport);
+	assert_int_equal(PARSE("-machine", "vmport=auto"), CONFIG_RUN);
+	assert_false(cfg.no_vmport); /* QEMU's auto: on without Xen */
 	assert_int_equal(PARSE("-machine", "sata=off,usb=off,smbus=no,i8042=false"), CONFIG_RUN);
 	assert_int_equal(PARSE("-machine", "kernel_irqchip=split"), CONFIG_RUN);
 	assert_int_equal(PARSE("-machine", "pit=maybe"), CONFIG_ERROR);

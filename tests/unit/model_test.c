@@ -67,10 +67,14 @@ static void test_max(void **s)
 	cpuid(0x80000008, 0, r);
 	assert_int_equal(r[CPUID_EAX], 40 | (48 << 8));
 	assert_int_equal(M.phys_addr_bits, 40);
-	/* leaf 0xd: x87 and SSE state, 576 bytes (legacy area + header) */
+	/* leaf 0xd: x87 and SSE state (576 bytes: legacy area + header) and
+	 * PKRU (PKU): 8 bytes at 2688, so 2696 bytes for all of them */
 	cpuid(0xd, 0, r);
-	assert_int_equal(r[CPUID_EAX], 3);
-	assert_int_equal(r[CPUID_ECX], 576);
+	assert_int_equal(r[CPUID_EAX], 0x203);
+	assert_int_equal(r[CPUID_ECX], 2696);
+	cpuid(0xd, 9, r);
+	assert_int_equal(r[CPUID_EAX], 8);
+	assert_int_equal(r[CPUID_EBX], 2688);
 	/* sub-leaf 1 EBX: the compacted size for XCR0 | IA32_XSS, also without
 	 * XSAVES (XSAVEC users read it) */
 	cpuid(0xd, 1, r);
@@ -80,6 +84,13 @@ static void test_max(void **s)
 	assert_int_equal(parse("max,-xsave"), 0);
 	cpuid(0xd, 0, r);
 	assert_int_equal(r[CPUID_EAX], 0);
+	/* ... and without PKU, no PKRU component */
+	assert_int_equal(parse("max,-pku"), 0);
+	cpuid(0xd, 0, r);
+	assert_int_equal(r[CPUID_EAX], 3);
+	assert_int_equal(r[CPUID_ECX], 576);
+	cpuid(0xd, 9, r);
+	assert_int_equal(r[CPUID_EAX] | r[CPUID_EBX], 0);
 	assert_int_equal(parse("max"), 0);
 	/* leaf 5 with MONITOR */
 	cpuid(5, 0, r);

@@ -37,7 +37,8 @@ static void test_table(void **s)
 	assert_string_equal(msr_name(0x805), "X2APIC");
 	assert_null(msr_name(0x12345));
 	assert_true(msr_exists(H.c, MSR_PAT));
-	assert_false(msr_exists(H.c, 0x38f)); /* IA32_PERF_GLOBAL_CTRL */
+	assert_true(msr_exists(H.c, 0x38f)); /* IA32_PERF_GLOBAL_CTRL (max: PMU v2) */
+	assert_false(msr_exists(H.c, 0x391));
 }
 
 /* SDM "RDMSR"/"WRMSR": "#GP(0) If the current privilege level is not 0" */
@@ -57,10 +58,6 @@ static void test_absent(void **s)
 	u64 v;
 	assert_int_equal(rdmsr(&H, 0x12345, &v), VEC_GP);
 	assert_int_equal(wrmsr(&H, 0x12345, 0), VEC_GP);
-	/* no architectural PMU: IA32_PERF_GLOBAL_CTRL/STATUS absent */
-	assert_int_equal(rdmsr(&H, 0x38f, &v), VEC_GP);
-	assert_int_equal(rdmsr(&H, 0x38e, &v), VEC_GP);
-	assert_int_equal(wrmsr(&H, 0x38f, 0), VEC_GP);
 	/* XSS needs XSAVES, which max does not advertise */
 	assert_int_equal(rdmsr(&H, MSR_XSS, &v), VEC_GP);
 	/* only MCG_CAP.Count banks exist */
@@ -322,8 +319,8 @@ static void test_amd_perf(void **s)
 	u64 v;
 	assert_int_equal(rdmsr(&H, 0xc0010000, &v), VEC_GP); /* Intel model */
 	assert_int_equal(wrmsr(&H, 0xc0010004, 0), VEC_GP);
-	H.c->gpr[RCX] = 0;
-	assert_int_equal(sh_run(&H, CODE(0x0f, 0x33)), VEC_GP); /* RDPMC: no counters */
+	H.c->gpr[RCX] = 8;
+	assert_int_equal(sh_run(&H, CODE(0x0f, 0x33)), VEC_GP); /* RDPMC: IA32_PMC0-7 only */
 	teardown(s);
 	sh_init(&H, "qemu64");
 	for (u32 k = 0; k < 8; k++) {
@@ -354,6 +351,67 @@ static void test_amd_perf(void **s)
 	assert_int_equal(sh_run(&H, CODE(0x0f, 0x33)), VEC_GP);
 }
 
+/* SDM Vol.3B "Architectural Performance Monitoring" (cpu/system/pmu.c):
+ * the MSRs of version 2 with 8 general-purpose and 3 fixed counters on an
+ * Intel-flavoured model; reserved bits #GP; pmu=off removes them */
+static void test_intel_pmu(void **s)
+{
+	u64 v;
+	u32 r[4];
+
+	cpu_model_cpuid(H.c->model, 0xa, 0, r);
+	assert_int_equal(r[0], 0x07300802); /* v2, 8 GP, 48 bits, 7 events */
+	assert_int_equal(r[3], 0x603);      /* 3 fixed, 48 bits */
+	assert_int_equal(rdmsr(&H, 0x38f, &v), -1);
+	assert_int_equal(v, 0xff); /* GP enables set at reset */
+	assert_int_equal(wrmsr(&H, 0x38f, BIT(35)), VEC_GP);
+	assert_int_equal(wrmsr(&H, 0x38f, 0x7000000ffull), -1);
+	assert_int_equal(wrmsr(&H, 0x38e, 0), VEC_GP);          /* STATUS read-only */
+	assert_int_equal(wrmsr(&H, 0x38d, BIT(2)), VEC_GP);     /* AnyThread: v3 */
+	assert_int_equal(wrmsr(&H, 0x38d, BIT(12)), VEC_GP);
+	assert_int_equal(wrmsr(&H, 0x38d, 0xbbb), -1);
+	assert_int_equal(wrmsr(&H, 0x186, BIT(21)), VEC_GP);    /* AnyThread: v3 */
+	assert_int_equal(wrmsr(&H, 0x186, BIT(32)), VEC_GP);
+	assert_int_equal(wrmsr(&H, 0x18d, 0xc0), -1);
+	assert_int_equal(rdmsr(&H, 0x18e, &v), VEC_GP);         /* no PERFEVTSEL8 */
+	assert_int_equal(rdmsr(&H, 0xc9, &v), VEC_GP);
+	assert_int_equal(rdmsr(&H, 0x30c, &v), VEC_GP);
+	/* a legacy PMC write sign-extends bit 31; the full-width alias takes
+	 * 48 bits and #GPs above them */
+	assert_int_equal(wrmsr(&H, 0xc1, 0x80000000ull), -1);
+	assert_int_equal(rdmsr(&H, 0xc1, &v), -1);
+	assert_int_equal(v, 0xffff80000000ull);
+	assert_int_equal(wrmsr(&H, 0x4c1, BIT(48)), VEC_GP);
+	assert_int_equal(wrmsr(&H, 0x4c1, 0x123456789abcull), -1);
+	assert_int_equal(rdmsr(&H, 0xc1, &v), -1);
+	assert_int_equal(v, 0x123456789abcull);
+	assert_int_equal(rdmsr(&H, 0x345, &v), -1);
+	assert_int_equal(v, BIT(13)); /* FW_WRITE */
+	assert_int_equal(wrmsr(&H, 0x390, BIT(40)), VEC_GP);
+	assert_int_equal(wrmsr(&H, 0x390, BIT(63) | BIT(62) | BIT(34) | 0xff), -1);
+	/* RDPMC: ECX[30] selects the fixed counters (stopped here) */
+	assert_int_equal(wrmsr(&H, 0x38d, 0), -1);
+	assert_int_equal(wrmsr(&H, 0x30a, 0x1234), -1);
+	H.c->gpr[RCX] = BIT(30) | 1;
+	assert_int_equal(sh_run(&H, CODE(0x0f, 0x33)), -1);
+	assert_int_equal(H.c->gpr[RAX], 0x1234);
+	H.c->gpr[RCX] = BIT(30) | 3;
+	assert_int_equal(sh_run(&H, CODE(0x0f, 0x33)), VEC_GP);
+	H.c->gpr[RCX] = BIT(31);
+	assert_int_equal(sh_run(&H, CODE(0x0f, 0x33)), VEC_GP);
+	/* pmu=off: leaf 0xA is zero, the MSRs #GP, PDCM is gone */
+	teardown(s);
+	sh_init(&H, "max,pmu=off");
+	cpu_model_cpuid(H.c->model, 0xa, 0, r);
+	assert_int_equal(r[0] | r[1] | r[2] | r[3], 0);
+	assert_int_equal(rdmsr(&H, 0x38f, &v), VEC_GP);
+	assert_int_equal(rdmsr(&H, 0xc1, &v), VEC_GP);
+	assert_int_equal(rdmsr(&H, 0x345, &v), VEC_GP);
+	assert_false(cpu_has(H.c->model, FEAT_pdcm));
+	H.c->gpr[RCX] = 0;
+	assert_int_equal(sh_run(&H, CODE(0x0f, 0x33)), VEC_GP);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -375,6 +433,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_misc_reserved, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vendor_gates, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_amd_perf, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_intel_pmu, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

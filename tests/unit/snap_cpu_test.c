@@ -74,7 +74,9 @@ static void load_cpu(struct harness *to, int n, const struct snap_buf *cb, const
 		fail_msg("cpu%d: %s", n, err);
 	if (snap_decode(&lapic_snap, acopy, ab->data, ab->len, err, sizeof(err)))
 		fail_msg("cpu%d.lapic: %s", n, err);
+	snap_for_each_timer(&cpu_snap, dst, timer_del_cb, &to->m);
 	*dst = *copy;
+	snap_for_each_timer(&cpu_snap, dst, timer_restore_cb, &to->m);
 	snap_call_loaded(&cpu_snap, dst);
 	snap_for_each_timer(&lapic_snap, dst->apic, timer_del_cb, &to->m);
 	memcpy(dst->apic, acopy, lapic_snap.size);
@@ -202,6 +204,14 @@ static void busy_machine(struct harness *h)
 	assert_int_equal(msr_write(c, MSR_MTRR_PHYS, 0x80000006), 0);
 	assert_int_equal(msr_write(c, MSR_MTRR_PHYS + 1, 0xff80000800ull), 0);
 	assert_int_equal(msr_write(c, MSR_TSC, 0x100000000ull), 0);
+	/* the PMU (max: Intel's): fixed counter 1 counting in every ring,
+	 * PMC0 counting instructions at ring 0 with its overflow timer armed
+	 * 5000 instructions ahead */
+	assert_int_equal(msr_write(c, MSR_FIXED_CTR_CTRL, 0x30), 0);
+	assert_int_equal(msr_write(c, MSR_PERF_GLOBAL_CTRL, 0x2000000ffull), 0);
+	assert_int_equal(msr_write(c, MSR_A_PMC, (1ull << 48) - 5000), 0);
+	assert_int_equal(msr_write(c, MSR_PERFEVTSEL, 0xc0 | BIT(17) | BIT(20) | BIT(22)), 0);
+	assert_true(c->pmu.timer.armed);
 
 	/* APIC: on, TPR 0x10, periodic timer vector 0x40 every 300 ns,
 	 * vector 0x50 in service, 0x61 requested */
@@ -260,6 +270,14 @@ static void test_roundtrip_and_run(void **state)
 	clock_run_timers(&b->m);
 	assert_int_equal(lapic_peek(a->c->apic, APIC_IRR0 + 0x20) & 1, 1); /* vector 0x40 */
 	same_machine(a, b);
+
+	/* the counters went on alike */
+	u64 va, vb;
+	assert_int_equal(msr_read(a->c, MSR_FIXED_CTR + 1, &va), 0);
+	assert_int_equal(msr_read(b->c, MSR_FIXED_CTR + 1, &vb), 0);
+	assert_true(va > 40);
+	assert_int_equal(va, vb);
+	assert_true(b->c->pmu.timer.armed);
 
 	/* and a second save of the restored machine is the same again */
 	struct harness *d = h_new(2);

@@ -500,11 +500,17 @@ static void test_hlt_monitor(void **s)
 }
 
 /* --- RDPMC: "IF (((CR4.PCE = 1) or (CPL = 0) or (CR0.PE = 0)) and (ECX
- * indicates a supported counter))", else #GP(0). The max model has no
- * performance counters (CPUID leaf 0AH reports none), so every counter
- * is unsupported; the privilege rule comes first either way. --- */
+ * indicates a supported counter))", else #GP(0). The max model has 8
+ * general-purpose and 3 fixed counters (CPUID leaf 0AH); with pmu=off
+ * every counter is unsupported; the privilege rule comes first either
+ * way. --- */
 static void test_rdpmc(void **s)
 {
+	C->gpr[RCX] = 7;
+	assert_int_equal(sh_run(&H, CODE(0x0f, 0x33)), -1);
+	C->gpr[RCX] = BIT(30) | 2;
+	assert_int_equal(sh_run(&H, CODE(0x0f, 0x33)), -1);
+	reinit("max,pmu=off");
 	C->gpr[RCX] = 0;
 	assert_int_equal(sh_run(&H, CODE(0x0f, 0x33)), VEC_GP);
 	C->gpr[RCX] = BIT(30);

@@ -77,7 +77,13 @@ static void test_xsetbv_rules(void **s)
 	/* XCR0[2:1] = 10b (AVX without SSE), unsupported bits, bit 0 clear */
 	assert_int_equal(run_mask(5, CODE(XSETBV)), VEC_GP);
 	assert_int_equal(run_mask(7, CODE(XSETBV)), VEC_GP);
+	/* PKRU (bit 9) only with PKU */
+	sh_feat(&H, FEAT_pku, false);
 	assert_int_equal(run_mask(BIT(9) | 3, CODE(XSETBV)), VEC_GP);
+	sh_feat(&H, FEAT_pku, true);
+	assert_int_equal(run_mask(BIT(9) | 3, CODE(XSETBV)), -1);
+	assert_int_equal(C->xcr0, BIT(9) | 3);
+	assert_int_equal(run_mask(1, CODE(XSETBV)), -1);
 	assert_int_equal(run_mask(BIT(62) | 3, CODE(XSETBV)), VEC_GP);
 	assert_int_equal(run_mask(2, CODE(XSETBV)), VEC_GP);
 	assert_int_equal(C->xcr0, 1);

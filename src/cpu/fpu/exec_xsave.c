@@ -1,22 +1,29 @@
-/* cpu/fpu/exec_xsave.c: the XSAVE feature set for state components 0 (x87) and
- * 1 (SSE): XSAVE, XSAVEOPT, XSAVEC, XRSTOR and their REX.W forms (SDM Vol.1
+/* cpu/fpu/exec_xsave.c: the XSAVE feature set for state components 0 (x87),
+ * 1 (SSE) and 9 (PKRU, on a model with PKU): XSAVE, XSAVEOPT, XSAVEC, XRSTOR and their REX.W forms (SDM Vol.1
  * "Managing State Using the XSAVE Feature Set"; Vol.2 XSAVE, XSAVEOPT,
  * XSAVEC, XRSTOR). XGETBV/XSETBV are in exec_sys.c; CPUID leaf 0DH in
  * model.c. XSAVES/XRSTORS are not implemented (no IA32_XSS): #UD.
  *
  * Both components live in the legacy region (bytes 0-511, the FXSAVE
  * layout), so the standard and the compacted formats differ only in the
- * XSAVE header (bytes 512-575): every area here is 576 bytes. The area is
- * read whole before anything changes, and written back whole: bytes an
- * instruction does not own are written with the values just read. */
+ * XSAVE header (bytes 512-575) and in where PKRU goes: byte 2688 of the
+ * standard format (CPUID.(EAX=0DH,ECX=9):EBX), byte 576 of the compacted
+ * one (the first component after the header: SDM Vol.1 "Compacted Form of
+ * XSAVE Area"). The first 576 bytes are read whole before anything
+ * changes, and written back whole: bytes an instruction does not own are
+ * written with the values just read; PKRU's 4 bytes are read and written
+ * on their own, only when the instruction handles PKRU. */
 #include "cpu/fault.h"
 #include "cpu/memory/mem.h"
 #include "cpu/model.h"
 #include "cpu/fpu/x87.h"
+#include "cpu/fpu/xsave_features.h"
+#include "cpu/system/pkeys.h"
 
 #define XS_X87     BIT(0)
 #define XS_SSE     BIT(1)
 #define XS_AVX     BIT(2)
+#define XS_PKRU    BIT(9)
 #define XS_COMPACT BIT(63) /* XCOMP_BV[63]: compacted format */
 #define XS_HDR     512     /* SDM Vol.1 "XSAVE Header" */
 #define XS_SIZE    576
@@ -50,6 +57,9 @@ u64 xsave_xinuse(const struct cpu *c)
 	for (unsigned k = 0; k < xs_nxmm(c); k++)
 		if (f->xmm[k][0] | f->xmm[k][1])
 			in_use |= XS_SSE;
+	/* "PKRU State": its initial configuration is PKRU = 0 */
+	if (c->msr.pkru)
+		in_use |= XS_PKRU;
 	return in_use;
 }
 
@@ -90,6 +100,13 @@ static void xs_store_mxcsr(const struct cpu *c, u8 *b)
 
 enum xs_kind { XS_STANDARD, XS_OPT, XS_COMPACTED };
 
+/* where PKRU is: the standard format's fixed offset, or, compacted, right
+ * after the header (no component between 1 and 9 exists here) */
+static u64 xs_pkru_offset(bool compacted)
+{
+	return compacted ? XS_SIZE : XSAVE_PKRU_OFFSET;
+}
+
 /* XSAVE (SDM Vol.1 "Operation of XSAVE"): saves component i iff RFBM[i];
  * MXCSR/MXCSR_MASK iff RFBM[1] or RFBM[2]; XSTATE_BV[i] <- XINUSE[i] for
  * RFBM[i] = 1, others unchanged; XCOMP_BV and the rest of the header are
@@ -123,6 +140,14 @@ static void xsave(struct cpu *c, const struct insn *i, enum xs_kind k, bool rex_
 	} else {
 		u64 bv = load_le64(b + XS_HDR);
 		store_le64(b + XS_HDR, (bv & ~rfbm) | (inuse & rfbm));
+	}
+	/* PKRU (a fault here leaves the legacy region unwritten; a fault
+	 * in the legacy region after it, PKRU written: the SDM lets a
+	 * faulting XSAVE leave the area partly updated) */
+	if (save & XS_PKRU) {
+		u8 pk[4];
+		store_le32(pk, c->msr.pkru);
+		cpu_write_bytes(c, i->seg, ea + xs_pkru_offset(k == XS_COMPACTED), pk, sizeof(pk));
 	}
 	cpu_write_bytes(c, i->seg, ea, b, XS_SIZE);
 }
@@ -188,6 +213,14 @@ static void xrstor(struct cpu *c, const struct insn *i, bool rex_w)
 		load_mxcsr = (rfbm & (XS_SSE | XS_AVX)) != 0;
 	if (load_mxcsr && (mxcsr & ~MXCSR_MASK_VALUE))
 		cpu_gp0(c);
+	/* "PKRU State": loaded from the area when XSTATE_BV[9] = 1, else
+	 * set to 0 (its initial configuration) */
+	u32 pkru = 0;
+	if ((rfbm & XS_PKRU) && (xstate_bv & XS_PKRU)) {
+		u8 pk[4];
+		cpu_read_bytes(c, i->seg, ea + xs_pkru_offset(compact), pk, sizeof(pk));
+		pkru = load_le32(pk);
+	}
 
 	/* commit */
 	if (rfbm & XS_X87) {
@@ -206,6 +239,10 @@ static void xrstor(struct cpu *c, const struct insn *i, bool rex_w)
 		c->fpu.mxcsr = mxcsr;
 	else if (compact && (rfbm & XS_SSE))
 		c->fpu.mxcsr = MXCSR_INIT;
+	if ((rfbm & XS_PKRU) && pkru != c->msr.pkru) {
+		c->msr.pkru = pkru;
+		pk_changed(c); /* the TLB's entries hold the rights */
+	}
 }
 
 void exec_xrstor(struct cpu *c, const struct insn *i) { xrstor(c, i, false); }

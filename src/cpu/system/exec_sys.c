@@ -12,6 +12,7 @@
 #include "cpu/memory/mem.h"
 #include "cpu/memory/mmu.h"
 #include "cpu/system/msr.h"
+#include "cpu/system/pmu.h"
 #include "cpu/step.h"
 #include "cpu/fpu/x87.h"
 #include "cpu/fpu/xsave_features.h"
@@ -72,9 +73,13 @@ static void cpuid_fixup(struct cpu *c, u32 leaf, u32 sub, u32 r[4])
 		break;
 	case 0xd:
 		/* EBX: XSAVE area size for the components enabled in XCR0 (x87
-		 * and SSE both live in the 576-byte legacy area + header) */
+		 * and SSE live in the 576-byte legacy area + header; PKRU at
+		 * 2688 in the standard format, right after the header in the
+		 * compacted one) */
 		if (sub == 0 && sys_has(c, FEAT_xsave))
-			r[CPUID_EBX] = 576;
+			r[CPUID_EBX] = xsave_std_size(c->xcr0);
+		if (sub == 1 && sys_has(c, FEAT_xsave))
+			r[CPUID_EBX] = xsave_compact_size(c->xcr0);
 		break;
 	case 0x80000001:
 		if (c->model->vendor_amd && !(cpu_apic_base(c) & BIT(11)))
@@ -176,20 +181,6 @@ void exec_rdtscp(struct cpu *c, const struct insn *i)
 	c->gpr[RCX] = (u32)c->msr.tsc_aux;
 }
 
-/* The MSR of performance counter `sel` (RDPMC's ECX), or 0 if no such
- * counter can exist: AMD's legacy PerfCtr0-3 (APM Vol.2 "Performance
- * Counters"); Intel's general-purpose IA32_PMCx and, with ECX[30], fixed
- * IA32_FIXED_CTRx (SDM "RDPMC"). Whether it does exist is the MSR's
- * (a model without the counters has no such MSR). */
-static u32 pmc_msr(const struct cpu *c, u32 sel)
-{
-	if (c->model && c->model->vendor_amd)
-		return sel < 4 ? 0xc0010004u + sel : 0;
-	if (sel & BIT(30))
-		return (sel & 0x3fffffffu) < 16 ? 0x309u + (sel & 0x3fffffffu) : 0;
-	return sel < 32 ? 0xc1u + sel : 0;
-}
-
 /* SDM "RDPMC—Read Performance-Monitoring Counters": "IF (((CR4.PCE = 1)
  * or (CPL = 0) or (CR0.PE = 0)) and (ECX indicates a supported counter))
  * THEN EAX := counter[31:0]; EDX := ZeroExtend(counter[MSCB:32]); ELSE
@@ -202,9 +193,8 @@ void exec_rdpmc(struct cpu *c, const struct insn *i)
 		cpu_gp0(c);
 	VMX_EXIT_IF(c, i, vmx_proc(c) & PROC_RDPMC_EXITING, RDPMC, 0);
 	SVM_EXIT_IF(c, i, RDPMC, RDPMC, 0);
-	u32 msr = pmc_msr(c, (u32)c->gpr[RCX]);
 	u64 v;
-	if (!msr || msr_read(c, msr, &v) < 0)
+	if (pmu_rdpmc(c, (u32)c->gpr[RCX], &v) < 0) /* cpu/system/pmu.c */
 		cpu_gp0(c);
 	c->gpr[RAX] = (u32)v;
 	c->gpr[RDX] = (v >> 32) & 0xffff; /* counters are 48 bits wide */
@@ -258,7 +248,7 @@ void exec_rdseed(struct cpu *c, const struct insn *i)
 
 /* --- XCR0 (SDM "XGETBV", "XSETBV"; Vol.1 "Enabling the XSAVE Feature Set
  * and XSAVE-Enabled Features"): the XCR0 bits that may be set are those
- * CPUID.(EAX=0DH,ECX=0):EDX:EAX reports, XSAVE_XCR0_SUPPORTED (x87, SSE). --- */
+ * CPUID.(EAX=0DH,ECX=0):EDX:EAX reports: x87, SSE, and PKRU with PKU. --- */
 void exec_xgetbv(struct cpu *c, const struct insn *i)
 {
 	u32 xcr = (u32)c->gpr[RCX];
@@ -289,7 +279,7 @@ void exec_xsetbv(struct cpu *c, const struct insn *i)
 	SVM_EXIT_IF(c, i, XSETBV, XSETBV, 0);
 	sys_need_cpl0(c);
 	VMX_EXIT_IF(c, i, true, XSETBV, 0); /* unconditionally, after the #GP at CPL > 0 */
-	if ((u32)c->gpr[RCX] != 0 || !sys_xcr0_valid(val))
+	if ((u32)c->gpr[RCX] != 0 || !sys_xcr0_valid(c, val))
 		cpu_gp0(c);
 	c->xcr0 = val;
 }
@@ -297,9 +287,11 @@ void exec_xsetbv(struct cpu *c, const struct insn *i)
 /* "If an attempt is made to clear bit 0 of XCR0", to set a bit that CPUID
  * does not report, or "XCR0[2:1] = 10b" (AVX state without SSE state):
  * XSETBV raises #GP(0) */
-bool sys_xcr0_valid(u64 val)
+bool sys_xcr0_valid(const struct cpu *c, u64 val)
 {
-	return (val & 1) && !(val & ~XSAVE_XCR0_SUPPORTED) && (val & 6) != 4;
+	u64 ok = XSAVE_XCR0_SUPPORTED | (sys_has(c, FEAT_pku) ? XSAVE_PKRU : 0);
+
+	return (val & 1) && !(val & ~ok) && (val & 6) != 4;
 }
 
 /* --- SWAPGS, RD/WR FS/GS BASE --- */

@@ -41,7 +41,7 @@ u64 sys_cr4_valid(const struct cpu *c);
  * mode) and in PDPTEs */
 u64 sys_phys_reserved(const struct cpu *c);
 /* an XCR0 value XSETBV accepts */
-bool sys_xcr0_valid(u64 val);
+bool sys_xcr0_valid(const struct cpu *c, u64 val);
 
 /* linear address of seg:off for instructions that take an address without
  * a segment-limit check (INVLPG, INVPCID type 0): 64-bit mode ignores the

@@ -14,6 +14,7 @@
 #include "cpu/fault.h"
 #include "cpu/memory/mmu.h"
 #include "cpu/system/pkeys.h"
+#include "cpu/system/pmu.h"
 #include "cpu/step.h"
 #include "machine/machine.h"
 
@@ -497,88 +498,8 @@ static int wr_xss(struct cpu *c, u32 idx, u64 val)
 	return 0;
 }
 
-/* --- performance monitoring (AMD APM Vol.2 "Performance Monitoring
- * Counters": PerfEvtSel0-3 at C001_0000h-3h, PerfCtr0-3 at C001_0004h-7h) ---
- * "Performance Event-Select Registers": EventSelect[7:0], UnitMask 15:8,
- * USR 16, OS 17, Edge 18, PC 19, INT 20, EN 22, INV 23, CntMask 31:24,
- * EventSelect[11:8] 35:32, GuestOnly 40, HostOnly 41; bits 21, 39:36 and
- * 63:42 are reserved and a WRMSR setting one raises #GP(0).
- * "Performance Counter Registers": each counter is 48 bits wide.
- * nestbox counts two events exactly, in virtual time: Retired Instructions
- * (event C0h) and CPU Clocks not Halted (event 76h; the core clock is the
- * 1 GHz virtual clock, 2^shift cycles per instruction). A counter counts
- * them while EN, USR and OS are all set; UnitMask, Edge, INV, CntMask and
- * the Guest/Host filters are stored but not applied, other events, one-ring
- * counting and the overflow interrupt (INT) are absent: docs/known-gaps.md. */
-#define PERF_EVTSEL_RSVD  (GENMASK(63, 42) | GENMASK(39, 36) | BIT(21))
-#define PERF_EVTSEL_USR   BIT(16)
-#define PERF_EVTSEL_OS    BIT(17)
-#define PERF_EVTSEL_EN    BIT(22)
-#define PERF_CTR_MASK     GENMASK(47, 0)
-#define PERF_EV_RETIRED_INSNS 0xc0
-#define PERF_EV_CPU_CLOCKS    0x76
-
-/* counter n's events per retired instruction (0: it does not count) */
-static u64 perf_rate(const struct cpu *c, unsigned n)
-{
-	u64 sel = c->msr.perf_evtsel[n];
-	u64 all = PERF_EVTSEL_EN | PERF_EVTSEL_USR | PERF_EVTSEL_OS;
-	u32 event = (u32)((sel & 0xff) | ((sel >> 24) & 0xf00));
-
-	if ((sel & all) != all)
-		return 0;
-	if (event == PERF_EV_RETIRED_INSNS)
-		return 1;
-	if (event == PERF_EV_CPU_CLOCKS)
-		return 1ull << (c->machine ? c->machine->clock.ns_per_insn_shift : 0);
-	return 0;
-}
-
-static u64 perf_count(const struct cpu *c, unsigned n)
-{
-	u64 ran = c->icount - c->msr.perf_base[n];
-	return (c->msr.perf_ctr[n] + ran * perf_rate(c, n)) & PERF_CTR_MASK;
-}
-
-/* fold the events so far into the counter: its rate is about to change */
-static void perf_fold(struct cpu *c, unsigned n)
-{
-	c->msr.perf_ctr[n] = perf_count(c, n);
-	c->msr.perf_base[n] = c->icount;
-}
-
-static int rd_perf_evtsel(struct cpu *c, u32 idx, u64 *val)
-{
-	*val = c->msr.perf_evtsel[idx - MSR_PERF_EVTSEL];
-	return 0;
-}
-
-static int wr_perf_evtsel(struct cpu *c, u32 idx, u64 val)
-{
-	unsigned n = idx - MSR_PERF_EVTSEL;
-
-	if (val & PERF_EVTSEL_RSVD)
-		return -1;
-	perf_fold(c, n);
-	c->msr.perf_evtsel[n] = val;
-	return 0;
-}
-
-static int rd_perf_ctr(struct cpu *c, u32 idx, u64 *val)
-{
-	*val = perf_count(c, idx - MSR_PERF_CTR);
-	return 0;
-}
-
-/* bits 63:48 of the written value are dropped (the counter is 48 bits) */
-static int wr_perf_ctr(struct cpu *c, u32 idx, u64 val)
-{
-	unsigned n = idx - MSR_PERF_CTR;
-
-	c->msr.perf_ctr[n] = val & PERF_CTR_MASK;
-	c->msr.perf_base[n] = c->icount;
-	return 0;
-}
+/* --- performance monitoring: cpu/system/pmu.c (the rows' handlers are
+ * pmu_rd_* / pmu_wr_*) --- */
 
 /* IA32_PKRS (SDM Vol.3A "Protection Keys"; Vol.4 "IA32_PKRS"): the
  * supervisor protection-key rights, bits 31:0; bits 63:32 reserved */
@@ -628,7 +549,8 @@ static bool gate_open(const struct cpu *c, int gate)
 	switch (gate) {
 	case G_ALWAYS: return true;
 	case G_INTEL: return !c->model || !c->model->vendor_amd;
-	case G_AMD_PMU: return c->model && c->model->vendor_amd && !c->model->pmu_off;
+	case G_AMD_PMU: return pmu_is_amd(c);
+	case G_INTEL_PMU: return pmu_is_intel(c);
 	case G_EFER: return has(c, FEAT_lm) || has(c, FEAT_nx) || has(c, FEAT_syscall);
 	case G_SYSCALL: return has(c, FEAT_syscall) || has(c, FEAT_lm);
 	case G_TSC_AUX: return has(c, FEAT_rdtscp) || has(c, FEAT_rdpid);
@@ -662,6 +584,9 @@ static const struct msr_desc *msr_lookup(const struct cpu *c, u32 idx)
 		return NULL;
 	/* only the implemented banks exist: MCG_CAP.Count */
 	if (d->first == MSR_MC_BANK && idx >= MSR_MC_BANK + 4 * MCG_BANKS)
+		return NULL;
+	/* the counters the vendor's PMU has (cpu/system/pmu.def) */
+	if ((d->gate == G_AMD_PMU || d->gate == G_INTEL_PMU) && !pmu_msr_exists(c, idx))
 		return NULL;
 	/* each VMX capability MSR exists only with its capability (e.g.
 	 * IA32_VMX_PROCBASED_CTLS2 with "activate secondary controls", the
@@ -710,9 +635,7 @@ void msr_reset(struct cpu *c)
 	memset(c->msr.mtrr_fixed, 0, sizeof(c->msr.mtrr_fixed));
 	memset(c->msr.mtrr_var, 0, sizeof(c->msr.mtrr_var));
 	c->msr.tsc_offset = 0;
-	memset(c->msr.perf_evtsel, 0, sizeof(c->msr.perf_evtsel));
-	memset(c->msr.perf_ctr, 0, sizeof(c->msr.perf_ctr));
-	memset(c->msr.perf_base, 0, sizeof(c->msr.perf_base));
+	pmu_reset(c);
 	if (!has(c, FEAT_monitor))
 		c->msr.misc_enable &= ~MISC_ENABLE_MWAIT;
 }
@@ -733,7 +656,7 @@ const char *msr_state_check(const struct cpu *c, char *msg, size_t len)
 		const struct msr_desc *d = &msr_table[k];
 
 		if (!d->wr || (d->rd != rd_plain && d->rd != rd_mtrr_fixed && d->rd != rd_mtrr_var &&
-			       d->rd != rd_misc_enable && d->rd != rd_perf_evtsel))
+			       d->rd != rd_misc_enable))
 			continue;
 		for (u32 idx = d->first; idx <= d->last; idx++) {
 			u64 v, back;

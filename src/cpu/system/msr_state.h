@@ -25,13 +25,6 @@ struct msr_state {
 	u64 mcg_status;
 	u64 xss;
 	u64 mcg_ctl;
-	/* AMD legacy performance counters (cpu/system/msr.c "performance
-	 * monitoring"): PerfEvtSel0-3 as written; PerfCtr0-3 as they were at
-	 * instruction count perf_base[n] (a counting counter adds the events
-	 * since then when read) */
-	u64 perf_evtsel[4];
-	u64 perf_ctr[4];
-	u64 perf_base[4];
 	/* protection keys (cpu/system/pkeys.c): IA32_PKRS, and PKRU, which is
 	 * not an MSR (RDPKRU/WRPKRU) but lives with it; both reset to 0, and
 	 * INIT keeps them */

@@ -1,10 +1,12 @@
 /* tests/guest/cpu/amd_perf.c: the AMD legacy performance counters on an
  * AMD-flavoured model (AMD APM Vol.2 "Performance Monitoring Counters";
- * cpu/system/msr.c). A kernel that clears them at start-up must not #GP,
- * and retired instructions are counted exactly in virtual time.
+ * cpu/system/pmu.c). A kernel that clears them at start-up must not #GP,
+ * retired instructions are counted exactly in virtual time, in the rings
+ * USR/OS select, and an overflow with INT interrupts through the LVT.
  * run-args: -cpu qemu64
  */
 #include "guest.h"
+#include "apic.h"
 
 #define PERF_EVTSEL0 0xc0010000u
 #define PERF_CTR0    0xc0010004u
@@ -106,11 +108,74 @@ static void test_rdpmc(void)
 	wrmsr(PERF_CTR0 + 2, 0);
 }
 
+static u64 user_nops(u64 arg)
+{
+	asm volatile(".rept 1000\n\tnop\n\t.endr" ::: "memory");
+	return 0;
+}
+
+/* "Performance Event-Select Registers": USR counts at CPL 1-3, OS at CPL 0 */
+static void test_rings(void)
+{
+	u64 ret;
+	for (u32 k = 0; k < 3; k++)
+		wrmsr(PERF_CTR0 + k, 0);
+	wrmsr(PERF_EVTSEL0 + 0, 0xc0 | EVTSEL_USR | EVTSEL_EN);
+	wrmsr(PERF_EVTSEL0 + 1, 0xc0 | EVTSEL_OS | EVTSEL_EN);
+	run_in_user(user_nops, 0, &ret);
+	wrmsr(PERF_EVTSEL0 + 1, 0);
+	wrmsr(PERF_EVTSEL0 + 0, 0);
+	u64 usr = rdmsr(PERF_CTR0), os = rdmsr(PERF_CTR0 + 1);
+	report(usr >= 1000 && usr < 1100, "USR only: the user part (%llu)", (unsigned long long)usr);
+	report(os > 0 && os < 1000, "OS only: the kernel part (%llu)", (unsigned long long)os);
+}
+
+static volatile int pmi_count;
+static volatile u64 pmi_rip;
+
+static void pmi_handler(struct ex_regs *r)
+{
+	pmi_count++;
+	pmi_rip = r->rip;
+	xapic_write(APIC_EOI, 0);
+}
+
+/* INT (bit 20): "an interrupt to be signaled by local APIC on counter
+ * overflow", through the LVT performance-counter entry (AMD does not mask
+ * it); arming WRMSR, STI and 8 NOPs take PerfCtr1 from 2^48 - 10 over */
+static void test_overflow(void)
+{
+	u64 sled;
+
+	xapic_write(APIC_LVTPC, 0x60);
+	wrmsr(PERF_CTR0 + 1, 0xffffffffffffull - 9);
+	pmi_count = 0;
+	asm volatile("wrmsr\n\t"
+		     "sti\n\t"
+		     "1:\n\t.rept 100\n\tnop\n\t.endr\n\t"
+		     "cli\n\t"
+		     "lea 1b(%%rip), %0"
+		     : "=r"(sled)
+		     : "c"(PERF_EVTSEL0 + 1), "a"(0xc0 | EVTSEL_USR | EVTSEL_OS | EVTSEL_EN | BIT(20)),
+		       "d"(0)
+		     : "memory");
+	wrmsr(PERF_EVTSEL0 + 1, 0);
+	report(pmi_count == 1 && pmi_rip == sled + 8, "PerfCtr1 overflow with INT: PMI after NOP %lld",
+	       (long long)(pmi_rip - sled));
+	report(xapic_read(APIC_LVTPC) == 0x60, "LVTPC stays unmasked");
+	xapic_write(APIC_LVTPC, APIC_LVT_MASKED);
+}
+
 int main(int argc, char **argv)
 {
+	pic_mask_all();
+	handle_exception_vector(0x60, pmi_handler);
+	xapic_write(APIC_SPIV, 0x1ff);
 	test_reset();
 	test_reserved();
 	test_count();
 	test_rdpmc();
+	test_rings();
+	test_overflow();
 	return report_summary();
 }
