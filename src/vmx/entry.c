@@ -13,6 +13,7 @@
 #include "cpu/memory/mmu.h"
 #include "cpu/step.h"
 #include "cpu/system/msr.h"
+#include "cpu/system/pmu.h"
 #include "mem/physmem.h"
 #include "machine/machine.h"
 #include "vmx/vmx_internal.h"
@@ -190,6 +191,9 @@ static enum entry_check check_host(const struct cpu *c)
 	if (!msr_canonical(c, vmcs_get(c, VMCS_HOST_IA32_SYSENTER_ESP)) ||
 	    !msr_canonical(c, vmcs_get(c, VMCS_HOST_IA32_SYSENTER_EIP)))
 		return EC_HOST_SYSENTER;
+	if ((exit & EXIT_LOAD_PERF_GLOBAL_CTRL) &&
+	    !pmu_global_ctrl_valid(c, vmcs_get(c, VMCS_HOST_IA32_PERF_GLOBAL_CTRL)))
+		return EC_HOST_PERF_GLOBAL_CTRL;
 	if ((exit & EXIT_LOAD_IA32_PAT) && !msr_pat_valid(vmcs_get(c, VMCS_HOST_IA32_PAT)))
 		return EC_HOST_PAT;
 	if (exit & EXIT_LOAD_IA32_EFER) {
@@ -306,6 +310,9 @@ static enum entry_check check_guest(const struct cpu *c)
 	if (!msr_canonical(c, vmcs_get(c, VMCS_GUEST_IA32_SYSENTER_ESP)) ||
 	    !msr_canonical(c, vmcs_get(c, VMCS_GUEST_IA32_SYSENTER_EIP)))
 		return EC_GUEST_SYSENTER;
+	if ((entry & ENTRY_LOAD_PERF_GLOBAL_CTRL) &&
+	    !pmu_global_ctrl_valid(c, vmcs_get(c, VMCS_GUEST_IA32_PERF_GLOBAL_CTRL)))
+		return EC_GUEST_PERF_GLOBAL_CTRL;
 	if ((entry & ENTRY_LOAD_IA32_PAT) && !msr_pat_valid(vmcs_get(c, VMCS_GUEST_IA32_PAT)))
 		return EC_GUEST_PAT;
 	if (entry & ENTRY_LOAD_IA32_EFER) {
@@ -408,6 +415,8 @@ static void load_guest(struct cpu *c)
 	c->msr.sysenter_cs = (u32)vmcs_get(c, VMCS_GUEST_IA32_SYSENTER_CS);
 	c->msr.sysenter_esp = vmcs_get(c, VMCS_GUEST_IA32_SYSENTER_ESP);
 	c->msr.sysenter_eip = vmcs_get(c, VMCS_GUEST_IA32_SYSENTER_EIP);
+	if (entry & ENTRY_LOAD_PERF_GLOBAL_CTRL) /* checked above */
+		pmu_wr_global_ctrl(c, MSR_PERF_GLOBAL_CTRL, vmcs_get(c, VMCS_GUEST_IA32_PERF_GLOBAL_CTRL));
 	if (entry & ENTRY_LOAD_IA32_PAT)
 		c->msr.pat = vmcs_get(c, VMCS_GUEST_IA32_PAT);
 	/* "Loading Guest Control Registers, Debug Registers, and MSRs": without

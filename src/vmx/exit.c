@@ -13,10 +13,12 @@
 #include "cpu/decode/insn.h"
 #include "cpu/memory/mmu.h"
 #include "cpu/step.h"
+#include "cpu/system/pmu.h"
 #include "cpu/system/msr.h"
 #include "machine/machine.h"
 #include "mem/physmem.h"
 #include "vmx/exit_info.h"
+#include "cpu/system/pmu.h"
 #include "vmx/vmx.h"
 #include "vmx/vmx_internal.h"
 
@@ -125,6 +127,8 @@ void vmx_load_host(struct cpu *c)
 	c->msr.sysenter_cs = (u32)vmcs_get(c, VMCS_HOST_IA32_SYSENTER_CS);
 	c->msr.sysenter_esp = vmcs_get(c, VMCS_HOST_IA32_SYSENTER_ESP);
 	c->msr.sysenter_eip = vmcs_get(c, VMCS_HOST_IA32_SYSENTER_EIP);
+	if (exit_ctls & EXIT_LOAD_PERF_GLOBAL_CTRL) /* checked at VM entry */
+		pmu_wr_global_ctrl(c, MSR_PERF_GLOBAL_CTRL, vmcs_get(c, VMCS_HOST_IA32_PERF_GLOBAL_CTRL));
 	if (exit_ctls & EXIT_LOAD_IA32_PAT)
 		c->msr.pat = vmcs_get(c, VMCS_HOST_IA32_PAT);
 	if (exit_ctls & EXIT_LOAD_IA32_EFER)

@@ -118,6 +118,17 @@ static void test_feature_syntax(void **s)
 	assert_int_equal(parse("max,+vmx,+avx"), 0);
 	assert_true(cpu_has(&M, FEAT_vmx));
 	assert_false(cpu_has(&M, FEAT_avx));
+	/* "load IA32_PERF_GLOBAL_CTRL" needs the MSR (architectural
+	 * performance monitoring version 2): not on AMD models, nor with
+	 * pmu=off */
+	assert_true(vmx_caps_has(&M.vmx, VMXF_ENTRY_LOAD_PERF_GLOBAL_CTRL));
+	assert_true(vmx_caps_has(&M.vmx, VMXF_EXIT_LOAD_PERF_GLOBAL_CTRL));
+	assert_int_equal(parse("max,+vmx,pmu=off"), 0);
+	assert_false(vmx_caps_has(&M.vmx, VMXF_ENTRY_LOAD_PERF_GLOBAL_CTRL));
+	assert_false(vmx_caps_has(&M.vmx, VMXF_EXIT_LOAD_PERF_GLOBAL_CTRL));
+	assert_int_equal(parse("EPYC,+vmx"), 0);
+	assert_false(vmx_caps_has(&M.vmx, VMXF_EXIT_LOAD_PERF_GLOBAL_CTRL));
+	assert_int_equal(parse("max,+vmx,+avx"), 0);
 	/* ... and "enforce" makes that an error */
 	assert_int_equal(parse("max,+avx,enforce"), -1);
 	assert_non_null(strstr(err, "avx"));

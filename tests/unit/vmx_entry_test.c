@@ -16,6 +16,8 @@
 #include <cmocka.h>
 
 #include "harness.h"
+#include "cpu/system/msr.h"
+#include "cpu/system/pmu.h"
 #include <Zydis/Zydis.h>
 
 #include "cpu/decode/decode.h"
@@ -295,6 +297,7 @@ static void c_hcr0(void) { andn(VMCS_HOST_CR0, CR0_PE); }
 static void c_hcr4(void) { andn(VMCS_HOST_CR4, CR4_VMXE); }
 static void c_hcr3(void) { set(VMCS_HOST_CR3, 1ull << 52); }
 static void c_hsysenter(void) { set(VMCS_HOST_IA32_SYSENTER_ESP, 0x0000800000000000ull); }
+static void c_hpgc(void) { or(VMCS_VM_EXIT_CONTROLS, EXIT_LOAD_PERF_GLOBAL_CTRL); set(VMCS_HOST_IA32_PERF_GLOBAL_CTRL, 1ull << 40); }
 static void c_hpat(void) { or(VMCS_VM_EXIT_CONTROLS, EXIT_LOAD_IA32_PAT); set(VMCS_HOST_IA32_PAT, 2); }
 static void c_hefer(void) { or(VMCS_VM_EXIT_CONTROLS, EXIT_LOAD_IA32_EFER); set(VMCS_HOST_IA32_EFER, 0); }
 static void c_hrpl(void) { set(VMCS_HOST_DS_SELECTOR, 0x13); }
@@ -316,6 +319,7 @@ static void c_gpcide(void) { andn(VMCS_VM_ENTRY_CONTROLS, ENTRY_IA32E_MODE_GUEST
 static void c_gcr3(void) { set(VMCS_GUEST_CR3, 1ull << 52); }
 static void c_gdr7(void) { or(VMCS_VM_ENTRY_CONTROLS, ENTRY_LOAD_DEBUG_CONTROLS); set(VMCS_GUEST_DR7, 1ull << 32); }
 static void c_gsysenter(void) { set(VMCS_GUEST_IA32_SYSENTER_EIP, 0x0000800000000000ull); }
+static void c_gpgc(void) { or(VMCS_VM_ENTRY_CONTROLS, ENTRY_LOAD_PERF_GLOBAL_CTRL); set(VMCS_GUEST_IA32_PERF_GLOBAL_CTRL, 1ull << 40); }
 static void c_gpat(void) { or(VMCS_VM_ENTRY_CONTROLS, ENTRY_LOAD_IA32_PAT); set(VMCS_GUEST_IA32_PAT, 3); }
 static void c_gefer(void) { or(VMCS_VM_ENTRY_CONTROLS, ENTRY_LOAD_IA32_EFER); set(VMCS_GUEST_IA32_EFER, 0); }
 static void c_trti(void) { set(VMCS_GUEST_TR_SELECTOR, 0x2c); }
@@ -426,6 +430,7 @@ static const struct negative {
 	{ "HOST_CR4", c_hcr4, FAIL_HOST },
 	{ "HOST_CR3", c_hcr3, FAIL_HOST },
 	{ "HOST_SYSENTER", c_hsysenter, FAIL_HOST },
+	{ "HOST_PERF_GLOBAL_CTRL", c_hpgc, FAIL_HOST },
 	{ "HOST_PAT", c_hpat, FAIL_HOST },
 	{ "HOST_EFER", c_hefer, FAIL_HOST },
 	{ "HOST_SEL_RPL_TI", c_hrpl, FAIL_HOST },
@@ -443,6 +448,7 @@ static const struct negative {
 	{ "GUEST_CR3", c_gcr3, EXIT33 },
 	{ "GUEST_DR7", c_gdr7, EXIT33 },
 	{ "GUEST_SYSENTER", c_gsysenter, EXIT33 },
+	{ "GUEST_PERF_GLOBAL_CTRL", c_gpgc, EXIT33 },
 	{ "GUEST_PAT", c_gpat, EXIT33 },
 	{ "GUEST_EFER", c_gefer, EXIT33 },
 	{ "GUEST_TR_TI", c_trti, EXIT33 },
@@ -1348,6 +1354,34 @@ static void test_exit_msr_lists(void **state)
 	assert_int_equal(h_peek64(h, SCRATCH + 8), 0x77);
 	assert_int_equal(h->c->msr.sysenter_esp, 0xabcd000);
 	machine_free(&h->m);
+}
+
+/* SDM "Loading Guest Control Registers, Debug Registers, and MSRs": with
+ * "load IA32_PERF_GLOBAL_CTRL" the MSR takes the guest field at VM entry;
+ * "Loading Host Control Registers, Debug Registers, MSRs": with the VM-exit
+ * control it takes the host field at VM exit, and without it keeps L2's */
+static u64 global_ctrl_after_exit(bool exit_load)
+{
+	static const u8 code[] = { 0x0f, 0xa2 }; /* cpuid */
+	u64 v = 0;
+	valid_vmcs();
+	or(VMCS_VM_ENTRY_CONTROLS, ENTRY_LOAD_PERF_GLOBAL_CTRL);
+	set(VMCS_GUEST_IA32_PERF_GLOBAL_CTRL, 0x3);
+	if (exit_load)
+		or(VMCS_VM_EXIT_CONTROLS, EXIT_LOAD_PERF_GLOBAL_CTRL);
+	set(VMCS_HOST_IA32_PERF_GLOBAL_CTRL, 0x100000002ull);
+	l2_code(code, sizeof(code));
+	run_to_exit();
+	assert_int_equal(get(VMCS_EXIT_REASON), 10);
+	assert_int_equal(pmu_rd_global_ctrl(h->c, MSR_PERF_GLOBAL_CTRL, &v), 0);
+	machine_free(&h->m);
+	return v;
+}
+
+static void test_perf_global_ctrl_loads(void **state)
+{
+	assert_int_equal(global_ctrl_after_exit(false), 0x3);
+	assert_int_equal(global_ctrl_after_exit(true), 0x100000002ull);
 }
 
 /* a failing VM-exit MSR-load entry (an x2APIC MSR) is a VMX abort: the
@@ -2465,6 +2499,7 @@ int main(void)
 		cmocka_unit_test(test_exit_during_delivery),
 		cmocka_unit_test(test_vpid_keeps_tlb),
 		cmocka_unit_test(test_exit_msr_lists),
+		cmocka_unit_test(test_perf_global_ctrl_loads),
 		cmocka_unit_test(test_exit_msr_load_abort),
 		cmocka_unit_test(test_insn_exits),
 		cmocka_unit_test(test_event_exits),

@@ -351,15 +351,16 @@ static void test_cap_msr_values(void **s)
 	assert_int_equal(msr(0x482), 0xfff9fffe0401e172ull);
 	assert_int_equal(msr(0x48e), 0xfff9fffe04006172ull);
 	/* VM-exit: default1 0-8, 10, 11, 13, 14, 16, 17; + host address-space
-	 * size 9, acknowledge interrupt 15, save/load PAT 18/19, save/load
-	 * EFER 20/21, save VMX-preemption timer value 22; TRUE: save debug
-	 * controls (2) may be 0 */
-	assert_int_equal(msr(0x483), 0x007fefff00036dffull);
-	assert_int_equal(msr(0x48f), 0x007fefff00036dfbull);
-	/* VM-entry: default1 0-8, 12; + IA-32e mode guest 9, load PAT 14,
-	 * load EFER 15; TRUE: load debug controls (2) may be 0 */
-	assert_int_equal(msr(0x484), 0x0000d3ff000011ffull);
-	assert_int_equal(msr(0x490), 0x0000d3ff000011fbull);
+	 * size 9, load IA32_PERF_GLOBAL_CTRL 12, acknowledge interrupt 15,
+	 * save/load PAT 18/19, save/load EFER 20/21, save VMX-preemption
+	 * timer value 22; TRUE: save debug controls (2) may be 0 */
+	assert_int_equal(msr(0x483), 0x007fffff00036dffull);
+	assert_int_equal(msr(0x48f), 0x007fffff00036dfbull);
+	/* VM-entry: default1 0-8, 12; + IA-32e mode guest 9, load
+	 * IA32_PERF_GLOBAL_CTRL 13, load PAT 14, load EFER 15; TRUE: load
+	 * debug controls (2) may be 0 */
+	assert_int_equal(msr(0x484), 0x0000f3ff000011ffull);
+	assert_int_equal(msr(0x490), 0x0000f3ff000011fbull);
 	/* "Miscellaneous Data": timer rate 5, store LMA (5), activity HLT,
 	 * shutdown, wait-for-SIPI (6-8), RDMSR of IA32_SMBASE (15), 4
 	 * CR3-target values (24:16), VMWRITE to exit fields (29), injection
