@@ -77,6 +77,12 @@ static void record(struct cpu *c, u64 exitcode, u64 info1, u64 info2, bool in_gu
 	put_ctl(c, VMCB_OFF_exitinfo1, info1);
 	put_ctl(c, VMCB_OFF_exitinfo2, info2);
 	put_ctl(c, VMCB_OFF_exitintinfo, in_guest ? exitintinfo(c) : 0);
+	/* "Event Injection": EVENTINJ is consumed by the VMRUN that delivers
+	 * it; #VMEXIT (VMEXIT_INVALID included) leaves it 0, so an L1 that
+	 * injects an event does not see it again at the next VMRUN -- an
+	 * event whose delivery an intercept interrupted is in EXITINTINFO.
+	 * Linux's kvm_amd relies on this: it never clears EVENTINJ itself. */
+	put_ctl(c, VMCB_OFF_eventinj, 0);
 	/* "NRIP_SAVE": the next sequential instruction pointer of the exits
 	 * that have one (ICPT: svm_exit_insn, svm/intercept.c), else 0 */
 	if (c->model && cpu_has(c->model, FEAT_nrip_save))

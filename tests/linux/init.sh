@@ -15,6 +15,19 @@ case " $(cat /proc/cmdline) " in
 *" nestbox.reboot "*)
 	reboot -f
 	;;
+*" nestbox.kvm "*)
+	# Linux with KVM as L1 (tests/linux/run-kvm.sh): load kvm_intel or
+	# kvm_amd, whichever the CPU offers, and run L2 guests through /dev/kvm
+	insmod /irqbypass.ko && insmod /kvm.ko
+	if grep -qw vmx /proc/cpuinfo; then
+		insmod /kvm-intel.ko
+	elif grep -qw svm /proc/cpuinfo; then
+		insmod /ccp.ko && insmod /kvm-amd.ko
+	fi
+	/kvmtest
+	echo "nestbox.kvm done"
+	poweroff -f
+	;;
 *" nestbox.bench "*)
 	# tools/bench-linux.py: the time to this banner is the time to the shell
 	echo "nestbox: busybox shell (poweroff -f ends the machine)"

@@ -7,7 +7,10 @@ LINUX_VMLINUX := $(LINUX_DIR)/vmlinux
 LINUX_INITRD := $(LINUX_DIR)/initrd.cpio
 BUSYBOX := /bin/busybox
 
-$(LINUX_KERNEL):
+LINUX_KVM_INITRD := $(LINUX_DIR)/initrd-kvm.cpio
+LINUX_MODULES := $(addprefix $(LINUX_DIR)/modules/,irqbypass.ko kvm.ko ccp.ko kvm-intel.ko kvm-amd.ko)
+
+$(LINUX_KERNEL) $(LINUX_MODULES):
 	@sh tools/fetch-linux.sh $(LINUX_DIR)
 
 # the uncompressed kernel inside the bzImage (booted through PVH: no
@@ -19,8 +22,19 @@ $(LINUX_INITRD): tools/mkinitramfs.py tests/linux/init.sh tests/linux/checks.sh 
 	@mkdir -p $(LINUX_DIR)
 	python3 tools/mkinitramfs.py $@ $(BUSYBOX) tests/linux/init.sh checks.sh=tests/linux/checks.sh
 
+# the KVM guest (docs/linux.md "Linux with KVM as L1"): the same init, plus
+# Debian's KVM modules and kvmtest, a static /dev/kvm client that runs L2
+$(LINUX_DIR)/kvmtest: tests/linux/kvmtest.c
+	@mkdir -p $(LINUX_DIR)
+	$(CC) -static -O2 -Wall -o $@ $<
+
+$(LINUX_KVM_INITRD): tools/mkinitramfs.py tests/linux/init.sh tests/linux/checks.sh \
+		$(LINUX_DIR)/kvmtest $(LINUX_MODULES) | deps
+	python3 tools/mkinitramfs.py $@ $(BUSYBOX) tests/linux/init.sh checks.sh=tests/linux/checks.sh \
+		kvmtest=$(LINUX_DIR)/kvmtest $(foreach m,$(LINUX_MODULES),$(notdir $(m))=$(m))
+
 .PHONY: linux-guest linux-nestbox run-linux
-linux-guest: $(LINUX_KERNEL) $(LINUX_VMLINUX) $(LINUX_INITRD)
+linux-guest: $(LINUX_KERNEL) $(LINUX_VMLINUX) $(LINUX_INITRD) $(LINUX_KVM_INITRD)
 
 # The test tier boots Linux with the optimised build whatever MODE is: a
 # boot is ~3 G instructions, half a minute in rel but far longer at -O0

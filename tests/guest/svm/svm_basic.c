@@ -421,6 +421,9 @@ static void inject(u64 ev, const char *what, u64 vec, bool err)
 	       (!err || seen_err == (ev >> 32)),
 	       "%s: delivered through L2's IDT (vector %llu, error %#llx)", what, seen_vec,
 	       seen_err);
+	/* consumed: the next VMRUN does not deliver it again */
+	report(vmcb_get(vmcb, VMCB_EVENTINJ) == 0, "%s: EVENTINJ is 0 after the #VMEXIT (%#llx)",
+	       what, (unsigned long long)vmcb_get(vmcb, VMCB_EVENTINJ));
 }
 
 static u64 l2_nmi_handler_rip;

@@ -117,8 +117,9 @@ static void run_case(unsigned k)
 	u64 r = svm_run(vmcb);
 	report(r == SVM_EXIT_INVALID && vmcb_get(vmcb, VMCB_EXITINFO1) == 0 &&
 	       vmcb_get(vmcb, VMCB_EXITINFO2) == 0 && vmcb_get(vmcb, VMCB_RIP) == rip &&
-	       vmcb_get(vmcb, VMCB_RSP) == rsp && vmcb_get(vmcb, VMCB_RAX) == 0,
-	       "%s: %s: VMEXIT_INVALID, guest state not loaded (exit %#llx)", cases[k].row,
+	       vmcb_get(vmcb, VMCB_RSP) == rsp && vmcb_get(vmcb, VMCB_RAX) == 0 &&
+	       vmcb_get(vmcb, VMCB_EVENTINJ) == 0,
+	       "%s: %s: VMEXIT_INVALID, guest state not loaded, EVENTINJ 0 (exit %#llx)", cases[k].row,
 	       cases[k].what, r);
 }
 
