@@ -38,7 +38,7 @@ done
 # snapshot descriptions against the compiler's view of the structs
 tier "tools/snapcheck.py" python3 tools/snapcheck.py "$O/nestbox"
 # T3: guest kernels and command-line behaviour
-for t in tests/guest/run.sh tests/guest/determinism.sh tests/cli/run.sh tests/snap/property.sh tests/snap/bad.sh tests/snap/fuzz.sh tests/linux/run.sh; do
+for t in tests/guest/run.sh tests/guest/determinism.sh tests/cli/run.sh tests/snap/property.sh tests/snap/bad.sh tests/snap/fuzz.sh tests/linux/run.sh tests/linux/run-kvm.sh; do
 	[ -f "$t" ] || continue
 	tier "$t" env O="$O" sh "$t"
 done

@@ -236,7 +236,7 @@ static void expect_out(struct vm *vm, uint16_t port, int size, uint32_t want, co
 	int ok = vm_run(vm) == KVM_EXIT_IO && is_out(vm, port, size, &v) && v == want;
 
 	describe(vm, d, sizeof(d));
-	check(ok, what, "%s, value 0x%x", d, v);
+	check(ok, what, "%s", d);
 }
 
 static void vm_destroy(struct vm *vm)

@@ -311,6 +311,31 @@ static void test_vendor_gates(void **s)
 	assert_int_equal(rdmsr(&H, MSR_EFER, &v), -1);
 }
 
+/* AMD's SYSCFG (APM Vol.2 "System Configuration Register") and NB_CFG
+ * (BKDG): on AMD models only; the MTRR bits 18-22 and EnableCf8ExtCfg (bit
+ * 46) are kept, any other bit #GP */
+static void test_amd_syscfg(void **s)
+{
+	u64 v;
+	assert_int_equal(rdmsr(&H, 0xc0010010, &v), VEC_GP); /* Intel model */
+	assert_int_equal(rdmsr(&H, 0xc001001f, &v), VEC_GP);
+	teardown(s);
+	sh_init(&H, "EPYC");
+	assert_int_equal(rdmsr(&H, 0xc0010010, &v), -1);
+	assert_int_equal(v, 0);
+	assert_int_equal(wrmsr(&H, 0xc0010010, 0x1full << 18), -1);
+	assert_int_equal(rdmsr(&H, 0xc0010010, &v), -1);
+	assert_int_equal(v, 0x1full << 18);
+	assert_int_equal(wrmsr(&H, 0xc0010010, BIT(17)), VEC_GP);
+	assert_int_equal(wrmsr(&H, 0xc0010010, BIT(23)), VEC_GP);
+	assert_int_equal(rdmsr(&H, 0xc001001f, &v), -1);
+	assert_int_equal(v, 0);
+	assert_int_equal(wrmsr(&H, 0xc001001f, BIT(46)), -1);
+	assert_int_equal(rdmsr(&H, 0xc001001f, &v), -1);
+	assert_int_equal(v, BIT(46));
+	assert_int_equal(wrmsr(&H, 0xc001001f, BIT(45)), VEC_GP);
+}
+
 /* AMD APM Vol.2 "Performance Monitoring Counters": PerfEvtSel0-3 and
  * PerfCtr0-3 exist on AMD models (never on Intel ones); reserved event-select
  * bits #GP; counters are 48 bits wide */
@@ -432,6 +457,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_tsc_aux, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_misc_reserved, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vendor_gates, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_amd_syscfg, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_amd_perf, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_intel_pmu, setup, teardown),
 	};

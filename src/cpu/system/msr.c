@@ -84,6 +84,8 @@ static u64 *msr_slot(struct cpu *c, u32 idx)
 	case MSR_KERNEL_GS_BASE: return &s->kernel_gs_base;
 	case MSR_TSC_AUX: return &s->tsc_aux;
 	case MSR_PKRS: return &s->pkrs;
+	case MSR_SYSCFG: return &s->syscfg;
+	case MSR_NB_CFG: return &s->nb_cfg;
 	default: return NULL;
 	}
 }
@@ -108,6 +110,27 @@ static int rd_zero(struct cpu *c, u32 idx, u64 *val)
 
 static int wr_ignore(struct cpu *c, u32 idx, u64 val)
 {
+	return 0;
+}
+
+/* the writable bits of AMD's SYSCFG and NB_CFG (msr.def); any other bit
+ * set is #GP(0), as for a reserved bit */
+#define SYSCFG_MTRR_BITS (0x1full << 18)
+#define NB_CFG_ENABLE_CF8_EXT_CFG (1ull << 46)
+
+static int wr_syscfg(struct cpu *c, u32 idx, u64 val)
+{
+	if (val & ~SYSCFG_MTRR_BITS)
+		return -1;
+	c->msr.syscfg = val;
+	return 0;
+}
+
+static int wr_nb_cfg(struct cpu *c, u32 idx, u64 val)
+{
+	if (val & ~NB_CFG_ENABLE_CF8_EXT_CFG)
+		return -1;
+	c->msr.nb_cfg = val;
 	return 0;
 }
 
@@ -549,6 +572,7 @@ static bool gate_open(const struct cpu *c, int gate)
 	switch (gate) {
 	case G_ALWAYS: return true;
 	case G_INTEL: return !c->model || !c->model->vendor_amd;
+	case G_AMD: return c->model && c->model->vendor_amd;
 	case G_AMD_PMU: return pmu_is_amd(c);
 	case G_INTEL_PMU: return pmu_is_intel(c);
 	case G_EFER: return has(c, FEAT_lm) || has(c, FEAT_nx) || has(c, FEAT_syscall);

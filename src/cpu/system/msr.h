@@ -11,6 +11,7 @@
 enum msr_gate {
 	G_ALWAYS = FEAT_NR, /* every model */
 	G_INTEL,            /* Intel-vendor models */
+	G_AMD,              /* AMD-vendor models (AMD and Hygon) */
 	G_AMD_PMU,          /* AMD-flavoured models, unless -cpu ...,pmu=off */
 	G_INTEL_PMU,        /* Intel ones with CPUID leaf 0xA (cpu/system/pmu.c) */
 	G_EFER,             /* lm, nx or syscall advertised */

@@ -30,6 +30,9 @@ struct msr_state {
 	 * INIT keeps them */
 	u64 pkrs;
 	u32 pkru;
+	/* AMD models: SYSCFG, NB_CFG (cpu/system/msr.def) */
+	u64 syscfg;
+	u64 nb_cfg;
 };
 
 #endif
