@@ -25,9 +25,15 @@ void vmx_log_exit(struct cpu *c, u32 reason, u64 qual)
 		failed_entries++;
 	if (basic < ARRAY_SIZE(exit_count))
 		exit_count[basic]++;
-	LOG(vmx, "cpu%u %s %s (%u) qualification %#llx, L2 rip %#llx -> L1 rip %#llx", c->index,
+	/* the vector of an exception, NMI or acknowledged interrupt (the
+	 * VM-exit interruption information, valid bit 31) */
+	u32 intr = (reason & EXIT_REASON_FAILED_VMENTRY) ? 0 : (u32)vmcs_get(c, VMCS_EXIT_INTR_INFO);
+	char vec[16] = "";
+	if (intr >> 31)
+		snprintf(vec, sizeof(vec), " vector %#x", intr & 0xff);
+	LOG(vmx, "cpu%u %s %s (%u)%s qualification %#llx, L2 rip %#llx -> L1 rip %#llx", c->index,
 	    (reason & EXIT_REASON_FAILED_VMENTRY) ? "VM-entry failure" : "VM exit",
-	    vmx_exit_reason_ident(basic), basic, (unsigned long long)qual,
+	    vmx_exit_reason_ident(basic), basic, vec, (unsigned long long)qual,
 	    (unsigned long long)c->rip, (unsigned long long)vmcs_get(c, VMCS_HOST_RIP));
 }
 

@@ -24,6 +24,10 @@ case " $(cat /proc/cmdline) " in
 	elif grep -qw svm /proc/cpuinfo; then
 		insmod /ccp.ko && insmod /kvm-amd.ko
 	fi
+	# what KVM found in nestbox's VMX or SVM
+	for p in /sys/module/kvm_intel/parameters/* /sys/module/kvm_amd/parameters/*; do
+		[ -r "$p" ] && echo "kvm parameter ${p##*/}: $(cat "$p")"
+	done | grep -E ' (ept|vpid|unrestricted_guest|enable_apicv|flexpriority|pml|enable_shadow_vmcs|preemption_timer|npt|nrips|vgif|vnmi|avic|vls|lbrv|nested): '
 	/kvmtest
 	echo "nestbox.kvm done"
 	poweroff -f

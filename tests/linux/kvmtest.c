@@ -14,6 +14,8 @@
  * The same run on nestbox gives the same output byte for byte (virtual
  * time), so the lines carry counts but no host timings. */
 #include <errno.h>
+#include <pthread.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <linux/kvm.h>
 #include <stdint.h>
@@ -50,6 +52,8 @@ static void check(int ok, const char *what, const char *fmt, ...)
 
 /* ---- L2 code ---- */
 extern const unsigned char g16[], g16_end[], g64[], g64_end[], g64_irq[];
+extern const unsigned char g64a[], g64a_end[], g64a_timer[], g64a_ipi[];
+extern const unsigned char g64s[], g64s_end[], g64s_ap[], g64s_ipi[];
 asm(".pushsection .rodata\n"
     ".code16\n"
     "g16:\n"
@@ -127,6 +131,89 @@ asm(".pushsection .rodata\n"
     "  movl $0x600d, 0x6ff8\n"
     "  iretq\n"
     "g64_end:\n"
+    /* with KVM's in-kernel local APIC: L2 arms its APIC timer, halts
+     * (KVM blocks the vCPU, not L1's user space) until it fires, then
+     * sends itself an IPI through the ICR */
+    "g64a:\n"
+    "  mov $0xfee00000, %rbx\n"
+    "  movl $0x1ff, 0xf0(%rbx)\n"     /* SVR: APIC on, spurious 0xff */
+    "  movl $0xb, 0x3e0(%rbx)\n"      /* divide by 1 */
+    "  movl $0x31, 0x320(%rbx)\n"     /* LVT timer: one-shot, vector 0x31 */
+    "  movl $100000, 0x380(%rbx)\n"   /* initial count */
+    "  sti\n"
+    "1: hlt\n"
+    "  cmpl $0, 0x6ff8\n"
+    "  je 1b\n"
+    "  mov $0x26, %dx\n"
+    "  mov 0x6ff8, %eax\n"
+    "  out %eax, %dx\n"
+    "  movl $0x40032, 0x300(%rbx)\n"  /* ICR: self, fixed, vector 0x32 */
+    "2: cmpl $0, 0x6ffc\n"
+    "  je 2b\n"
+    "  mov $0x27, %dx\n"
+    "  mov 0x6ffc, %eax\n"
+    "  out %eax, %dx\n"
+    "  mov 0x390(%rbx), %eax\n"       /* current count: 0 after one-shot */
+    "  mov $0x28, %dx\n"
+    "  out %eax, %dx\n"
+    "3: cli\n"
+    "  hlt\n"
+    "  jmp 3b\n"
+    "g64a_timer:\n"                   /* vector 0x31 */
+    "  movl $0x7131, 0x6ff8\n"
+    "  push %rax\n"
+    "  mov $0xfee000b0, %rax\n"
+    "  movl $0, (%rax)\n"             /* EOI */
+    "  pop %rax\n"
+    "  iretq\n"
+    "g64a_ipi:\n"                     /* vector 0x32 */
+    "  movl $0x7132, 0x6ffc\n"
+    "  push %rax\n"
+    "  mov $0xfee000b0, %rax\n"
+    "  movl $0, (%rax)\n"
+    "  pop %rax\n"
+    "  iretq\n"
+    "g64a_end:\n"
+    /* two vCPUs: vCPU 1 spins in L2 with interrupts on while vCPU 0 sends
+     * it an IPI (KVM posts it: with VMX's posted interrupts, the
+     * notification vector reaches L1's CPU that runs vCPU 1 in L2) */
+    "g64s:\n"                         /* vCPU 0 */
+    "  mov $0xfee00000, %rbx\n"
+    "  movl $0x1ff, 0xf0(%rbx)\n"
+    "1: cmpl $0, 0x6fe0\n"             /* vCPU 1 ready */
+    "  je 1b\n"
+    "  movl $0x01000000, 0x310(%rbx)\n" /* ICR high: APIC ID 1 */
+    "  movl $0x33, 0x300(%rbx)\n"      /* ICR low: fixed, vector 0x33 */
+    "2: cmpl $0, 0x6fe4\n"
+    "  je 2b\n"
+    "  mov $0x2a, %dx\n"
+    "  mov 0x6fe4, %eax\n"
+    "  out %eax, %dx\n"
+    "3: cli\n"
+    "  hlt\n"
+    "  jmp 3b\n"
+    "g64s_ap:\n"                      /* vCPU 1 */
+    "  mov $0xfee00000, %rbx\n"
+    "  movl $0x1ff, 0xf0(%rbx)\n"
+    "  sti\n"
+    "  movl $1, 0x6fe0\n"
+    "4: pause\n"
+    "  cmpl $0, 0x6fe4\n"
+    "  je 4b\n"
+    "  mov $0x29, %dx\n"
+    "  mov 0x6fe4, %eax\n"
+    "  out %eax, %dx\n"
+    "5: cli\n"
+    "  hlt\n"
+    "  jmp 5b\n"
+    "g64s_ipi:\n"                     /* vector 0x33, on vCPU 1 */
+    "  movl $0x7133, 0x6fe4\n"
+    "  push %rax\n"
+    "  mov $0xfee000b0, %rax\n"
+    "  movl $0, (%rax)\n"
+    "  pop %rax\n"
+    "  iretq\n"
+    "g64s_end:\n"
     ".popsection\n");
 
 #define MEM_SIZE (4u << 20)
@@ -137,7 +224,7 @@ struct vm {
 	unsigned char *mem;
 };
 
-static int vm_create(struct vm *vm, int kvm, uint32_t slot_size)
+static int vm_create(struct vm *vm, int kvm, uint32_t slot_size, int irqchip)
 {
 	struct kvm_userspace_memory_region r = { 0 };
 	int sz;
@@ -154,6 +241,8 @@ static int vm_create(struct vm *vm, int kvm, uint32_t slot_size)
 	r.memory_size = slot_size;
 	r.userspace_addr = (uintptr_t)vm->mem;
 	if (ioctl(vm->fd, KVM_SET_USER_MEMORY_REGION, &r) < 0)
+		return -1;
+	if (irqchip && ioctl(vm->fd, KVM_CREATE_IRQCHIP, 0) < 0)
 		return -1;
 	vm->vcpu = ioctl(vm->fd, KVM_CREATE_VCPU, 0);
 	if (vm->vcpu < 0)
@@ -255,7 +344,7 @@ static void test_real_mode(int kvm, uint32_t vendor_ebx)
 	char d[128];
 	int e;
 
-	if (vm_create(&vm, kvm, 0x8000) < 0 || vm_set_cpuid(&vm) < 0) {
+	if (vm_create(&vm, kvm, 0x8000, 0) < 0 || vm_set_cpuid(&vm) < 0) {
 		check(0, "real mode: VM created", "%s", strerror(errno));
 		return;
 	}
@@ -305,40 +394,29 @@ static void seg64(struct kvm_segment *s, uint16_t sel, int code)
 	s->db = !code;
 }
 
-static void test_long_mode(int kvm, int amd)
+/* 64-bit L2 state: the first 1 GiB identity-mapped with 2 MiB pages, and
+ * the 2 MiB page of the local APIC (0xfee00000); a GDT (null, code 8,
+ * data 16) and an IDT, whose gates the caller fills; the code at 0x1000 */
+static void long_mode_setup(struct vm *vm, const unsigned char *code, size_t len)
 {
-	struct vm vm;
+	uint64_t *pml4 = (uint64_t *)(vm->mem + 0x10000);
+	uint64_t *pdpt = (uint64_t *)(vm->mem + 0x11000);
+	uint64_t *pd = (uint64_t *)(vm->mem + 0x12000);
+	uint64_t *pd3 = (uint64_t *)(vm->mem + 0x13000);
+	uint64_t *gdt = (uint64_t *)(vm->mem + 0x15000);
 	struct kvm_sregs s;
 	struct kvm_regs regs = { 0 };
-	uint64_t *pml4, *pdpt, *pd, *gdt, *idt, handler, sum, want = 0;
-	uint32_t v = 0, lo = 0, hi = 0;
-	int i, e, ios = 0;
-	char d[128];
 
-	if (vm_create(&vm, kvm, MEM_SIZE) < 0 || vm_set_cpuid(&vm) < 0) {
-		check(0, "long mode: VM created", "%s", strerror(errno));
-		return;
-	}
-	/* identity map the first 1 GiB with 2 MiB pages: PML4 at 0x10000 */
-	pml4 = (uint64_t *)(vm.mem + 0x10000);
-	pdpt = (uint64_t *)(vm.mem + 0x11000);
-	pd = (uint64_t *)(vm.mem + 0x12000);
 	pml4[0] = 0x11000 | 3;
 	pdpt[0] = 0x12000 | 3;
-	for (i = 0; i < 512; i++)
+	pdpt[3] = 0x13000 | 3;
+	for (int i = 0; i < 512; i++)
 		pd[i] = ((uint64_t)i << 21) | 0x83;
-	memcpy(vm.mem + 0x1000, g64, g64_end - g64);
-	vm.mem[0x6ff0] = amd;
-	/* GDT at 0x15000 (null, 64-bit code 8, data 16), for IRETQ; IDT at
-	 * 0x14000 with an interrupt gate for vector 0x30 */
-	gdt = (uint64_t *)(vm.mem + 0x15000);
+	pd3[(0xfee00000 - 0xc0000000) >> 21] = 0xfee00000 | 0x93; /* PCD */
 	gdt[1] = 0x00af9b000000ffffull;
 	gdt[2] = 0x00cf93000000ffffull;
-	handler = 0x1000 + (uint64_t)(g64_irq - g64);
-	idt = (uint64_t *)(vm.mem + 0x14000 + 0x30 * 16);
-	idt[0] = (handler & 0xffff) | (8ull << 16) | (0x8eull << 40) | ((handler >> 16 & 0xffff) << 48);
-	idt[1] = handler >> 32;
-	ioctl(vm.vcpu, KVM_GET_SREGS, &s);
+	memcpy(vm->mem + 0x1000, code, len);
+	ioctl(vm->vcpu, KVM_GET_SREGS, &s);
 	s.cr3 = 0x10000;
 	s.cr4 = 1 << 5;                  /* PAE */
 	s.cr0 = 0x80000001 | (1 << 4) | (1 << 5);
@@ -350,11 +428,39 @@ static void test_long_mode(int kvm, int amd)
 	s.gdt.limit = 23;
 	s.idt.base = 0x14000;
 	s.idt.limit = 0xfff;
-	ioctl(vm.vcpu, KVM_SET_SREGS, &s);
+	ioctl(vm->vcpu, KVM_SET_SREGS, &s);
 	regs.rip = 0x1000;
 	regs.rsp = 0x8000;
 	regs.rflags = 2;
-	ioctl(vm.vcpu, KVM_SET_REGS, &regs);
+	ioctl(vm->vcpu, KVM_SET_REGS, &regs);
+}
+
+/* an interrupt gate for VECTOR to the code at HANDLER (an address in the
+ * code copied to 0x1000 by long_mode_setup) */
+static void idt_gate(struct vm *vm, int vector, uint64_t handler)
+{
+	uint64_t *idt = (uint64_t *)(vm->mem + 0x14000 + vector * 16);
+
+	idt[0] = (handler & 0xffff) | (8ull << 16) | (0x8eull << 40) | ((handler >> 16 & 0xffff) << 48);
+	idt[1] = handler >> 32;
+}
+
+static void test_long_mode(int kvm, int amd)
+{
+	struct vm vm;
+	struct kvm_sregs s;
+	uint64_t sum, want = 0;
+	uint32_t v = 0, lo = 0, hi = 0;
+	int i, e, ios = 0;
+	char d[128];
+
+	if (vm_create(&vm, kvm, MEM_SIZE, 0) < 0 || vm_set_cpuid(&vm) < 0) {
+		check(0, "long mode: VM created", "%s", strerror(errno));
+		return;
+	}
+	long_mode_setup(&vm, g64, g64_end - g64);
+	vm.mem[0x6ff0] = amd;
+	idt_gate(&vm, 0x30, 0x1000 + (uint64_t)(g64_irq - g64));
 
 	for (i = 10000; i > 0; i--) {
 		e = vm_run(&vm);
@@ -399,6 +505,118 @@ static void test_long_mode(int kvm, int amd)
 	vm_destroy(&vm);
 }
 
+/* with KVM's in-kernel irqchip (KVM_CREATE_IRQCHIP): L2's local APIC is
+ * KVM's; with VMX, KVM runs L2 with nestbox's APIC virtualization
+ * (virtual-interrupt delivery, APIC-register virtualization) when it
+ * finds them */
+static void test_apic(int kvm)
+{
+	struct vm vm;
+
+	if (vm_create(&vm, kvm, MEM_SIZE, 1) < 0 || vm_set_cpuid(&vm) < 0) {
+		check(0, "APIC: VM with an in-kernel irqchip created", "%s", strerror(errno));
+		return;
+	}
+	long_mode_setup(&vm, g64a, g64a_end - g64a);
+	idt_gate(&vm, 0x31, 0x1000 + (uint64_t)(g64a_timer - g64a));
+	idt_gate(&vm, 0x32, 0x1000 + (uint64_t)(g64a_ipi - g64a));
+	expect_out(&vm, 0x26, 4, 0x7131, "APIC: L2's one-shot APIC timer interrupt wakes its HLT");
+	expect_out(&vm, 0x27, 4, 0x7132, "APIC: L2's self-IPI through the ICR is delivered");
+	expect_out(&vm, 0x28, 4, 0, "APIC: the timer's current count is 0 after it fired");
+	vm_destroy(&vm);
+}
+
+/* ---- two vCPUs ---- */
+
+struct vcpu_thread {
+	struct vm *vm;         /* the VM; vcpu/run below are this thread's */
+	int vcpu;
+	struct kvm_run *run;
+	uint16_t port;         /* the OUT it must end with */
+	uint32_t want;
+	int ok;
+	char what[160];
+};
+
+static void *vcpu_main(void *arg)
+{
+	struct vcpu_thread *t = arg;
+	struct vm v = *t->vm;
+	char d[128];
+	uint32_t val = 0;
+
+	v.vcpu = t->vcpu;
+	v.run = t->run;
+	t->ok = vm_run(&v) == KVM_EXIT_IO && is_out(&v, t->port, 4, &val) && val == t->want;
+	describe(&v, d, sizeof(d));
+	snprintf(t->what, sizeof(t->what), "%s", d);
+	return NULL;
+}
+
+static void test_smp(int kvm)
+{
+	struct vm vm;
+	struct vcpu_thread t[2];
+	pthread_t th[2];
+	struct kvm_sregs s;
+	struct kvm_regs regs;
+	int sz;
+
+	if (vm_create(&vm, kvm, MEM_SIZE, 1) < 0 || vm_set_cpuid(&vm) < 0) {
+		check(0, "two vCPUs: VM created", "%s", strerror(errno));
+		return;
+	}
+	long_mode_setup(&vm, g64s, g64s_end - g64s);
+	idt_gate(&vm, 0x33, 0x1000 + (uint64_t)(g64s_ipi - g64s));
+	/* vCPU 1: the same state, its own entry point and stack */
+	t[0] = (struct vcpu_thread){ .vm = &vm, .vcpu = vm.vcpu, .run = vm.run, .port = 0x2a, .want = 0x7133 };
+	t[1] = (struct vcpu_thread){ .vm = &vm, .port = 0x29, .want = 0x7133 };
+	t[1].vcpu = ioctl(vm.fd, KVM_CREATE_VCPU, 1);
+	sz = ioctl(kvm, KVM_GET_VCPU_MMAP_SIZE, 0);
+	t[1].run = t[1].vcpu < 0 ? MAP_FAILED : mmap(NULL, sz, PROT_READ | PROT_WRITE, MAP_SHARED, t[1].vcpu, 0);
+	if (t[1].run == MAP_FAILED) {
+		check(0, "two vCPUs: second vCPU created", "%s", strerror(errno));
+		vm_destroy(&vm);
+		return;
+	}
+	{
+		struct vm v1 = vm;
+		v1.vcpu = t[1].vcpu;
+		vm_set_cpuid(&v1);
+	}
+	ioctl(vm.vcpu, KVM_GET_SREGS, &s);
+	ioctl(t[1].vcpu, KVM_SET_SREGS, &s);
+	{
+		/* with the in-kernel irqchip an AP waits for INIT/SIPI: start it */
+		struct kvm_mp_state mp = { .mp_state = KVM_MP_STATE_RUNNABLE };
+		ioctl(t[1].vcpu, KVM_SET_MP_STATE, &mp);
+	}
+	ioctl(vm.vcpu, KVM_GET_REGS, &regs);
+	regs.rip = 0x1000 + (uint64_t)(g64s_ap - g64s);
+	regs.rsp = 0x7000;
+	ioctl(t[1].vcpu, KVM_SET_REGS, &regs);
+	for (int k = 0; k < 2; k++)
+		pthread_create(&th[k], NULL, vcpu_main, &t[k]);
+	for (int k = 0; k < 2; k++)
+		pthread_join(th[k], NULL);
+	check(t[1].ok, "two vCPUs: an IPI from vCPU 0 reaches vCPU 1 spinning in L2", "%s", t[1].what);
+	check(t[0].ok, "two vCPUs: vCPU 0 sees vCPU 1's handler ran", "%s", t[0].what);
+	munmap(t[1].run, sz);
+	close(t[1].vcpu);
+	vm_destroy(&vm);
+}
+
+static const char *stage = "start";
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+	printf("FAIL: kvm: no progress for 10 s (in %s)\n", stage);
+	printf("kvmtest: timed out\n");
+	fflush(stdout);
+	_exit(1);
+}
+
 int main(void)
 {
 	uint32_t a, b, c, dx;
@@ -411,8 +629,20 @@ int main(void)
 	if (kvm < 0)
 		return 1;
 	check(ioctl(kvm, KVM_GET_API_VERSION, 0) == KVM_API_VERSION, "API version 12", NULL);
+	signal(SIGALRM, on_alarm);
+	alarm(10);
+	stage = "real mode";
 	test_real_mode(kvm, b);
+	alarm(10);
+	stage = "long mode";
 	test_long_mode(kvm, amd);
+	alarm(10);
+	stage = "APIC";
+	test_apic(kvm);
+	alarm(10);
+	stage = "two vCPUs";
+	test_smp(kvm);
+	alarm(0);
 	printf("kvmtest: %d failed\n", failures);
 	return failures != 0;
 }

@@ -10,8 +10,8 @@
 #  - that the boot log has no WARNING, BUG, Oops, call trace or segfault;
 #  - (VMX) that the run saved in the middle of kvmtest's L2 exit loop and
 #    loaded in a new process prints the rest of the log byte for byte.
-# VMX: -cpu max,+vmx -smp 1. SVM: kvm_amd wants an AMD CPU, so -cpu
-# EPYC,+svm, with -smp 2.
+# VMX: -cpu max,+vmx -smp 2. SVM: kvm_amd wants an AMD CPU, so -cpu
+# EPYC,+svm,+vgif (EPYC's own SVM sub-features lack vGIF), -smp 2.
 O=${O:-o/dbg}
 NB=${NB:-o/rel/nestbox}
 [ -x "$NB" ] || NB=$O/nestbox
@@ -50,14 +50,14 @@ boot() { # name cpu smp extra-args... -- output in $O/linux-kvm-NAME.log
 	fi
 }
 
-boot vmx max,+vmx 1 -snapshot-save "$tmp.end"
+boot vmx max,+vmx 2 -snapshot-save "$tmp.end"
 
 # a save during kvmtest's long-mode loop of 10000 L2 I/O exits (20 M
 # instructions before the end: L1's KVM is between VM exits and VM entries,
 # its VMCS current and launched), loaded in a new process
 total=$("$NB" -snapshot-info "$tmp.end" 2>/dev/null | sed -n 's/^run: .*, \([0-9]*\) instructions,.*/\1/p')
 at=$(( ${total:-0} - 20000000 ))
-"$NB" -cpu max,+vmx -smp 1 -m 512M -kernel "$kernel" -initrd "$initrd" \
+"$NB" -cpu max,+vmx -smp 2 -m 512M -kernel "$kernel" -initrd "$initrd" \
 	-append "console=ttyS0 nestbox.kvm" -serial stdio -display none -no-reboot \
 	-snapshot-save "$tmp.snap,at=$at,then=stop" > "$tmp.out1" 2>/dev/null < /dev/null
 st1=$?
@@ -73,4 +73,4 @@ else
 		"the output differs from the whole run's"
 fi
 
-boot svm EPYC,+svm 2
+boot svm EPYC,+svm,+vgif 2

@@ -26,7 +26,7 @@ $(LINUX_INITRD): tools/mkinitramfs.py tests/linux/init.sh tests/linux/checks.sh 
 # Debian's KVM modules and kvmtest, a static /dev/kvm client that runs L2
 $(LINUX_DIR)/kvmtest: tests/linux/kvmtest.c
 	@mkdir -p $(LINUX_DIR)
-	$(CC) -static -O2 -Wall -o $@ $<
+	$(CC) -static -O2 -Wall -pthread -o $@ $<
 
 $(LINUX_KVM_INITRD): tools/mkinitramfs.py tests/linux/init.sh tests/linux/checks.sh \
 		$(LINUX_DIR)/kvmtest $(LINUX_MODULES) | deps
