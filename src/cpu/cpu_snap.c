@@ -146,8 +146,11 @@ static const struct snap_field msr_state_fields[] = {
 	SNAP_U64(struct msr_state, mcg_ctl),
 	SNAP_U64(struct msr_state, pkrs),
 	SNAP_U32(struct msr_state, pkru),
+	SNAP_U64(struct msr_state, hv_guest_os_id),
+	SNAP_U64(struct msr_state, hv_hypercall),
+	SNAP_U64(struct msr_state, hv_vp_assist),
 };
-SNAP_DESC(msr_state, 2, msr_state_fields, NULL, NULL);
+SNAP_DESC(msr_state, 3, msr_state_fields, NULL, NULL);
 
 /* --- struct pmu_state (cpu/system/pmu_state.h): checked by the CPU's
  * check (pmu_state_check needs the model) --- */

@@ -12,6 +12,7 @@
 
 #include "cpu/decode/insn.h"
 #include "cpu/fault.h"
+#include "cpu/system/hyperv.h"
 #include "cpu/memory/mmu.h"
 #include "cpu/system/pkeys.h"
 #include "cpu/system/pmu.h"
@@ -84,6 +85,9 @@ static u64 *msr_slot(struct cpu *c, u32 idx)
 	case MSR_KERNEL_GS_BASE: return &s->kernel_gs_base;
 	case MSR_TSC_AUX: return &s->tsc_aux;
 	case MSR_PKRS: return &s->pkrs;
+	case MSR_HV_GUEST_OS_ID: return &s->hv_guest_os_id;
+	case MSR_HV_HYPERCALL: return &s->hv_hypercall;
+	case MSR_HV_VP_ASSIST_PAGE: return &s->hv_vp_assist;
 	default: return NULL;
 	}
 }
@@ -556,6 +560,9 @@ static bool gate_open(const struct cpu *c, int gate)
 	case G_TSC_AUX: return has(c, FEAT_rdtscp) || has(c, FEAT_rdpid);
 	case G_SPEC_CTRL: return has(c, FEAT_spec_ctrl) || has(c, FEAT_stibp) || has(c, FEAT_ssbd);
 	case G_FEATURE_CONTROL: return !c->model || !c->model->vendor_amd || has(c, FEAT_vmx);
+	case G_HV: return c->model && c->model->hv;
+	case G_HV_VAPIC: return c->model && (c->model->hv & HV_BIT(HV_VAPIC));
+	case G_HV_VPINDEX: return c->model && (c->model->hv & HV_BIT(HV_VPINDEX));
 	default: return false;
 	}
 }
@@ -679,7 +686,7 @@ const char *msr_state_check(const struct cpu *c, char *msg, size_t len)
 			}
 		}
 	}
-	return NULL;
+	return hyperv_state_check(c, msg, len);
 }
 
 void msr_firmware_init(struct cpu *c)

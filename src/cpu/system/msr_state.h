@@ -30,6 +30,10 @@ struct msr_state {
 	 * INIT keeps them */
 	u64 pkrs;
 	u32 pkru;
+	/* Hyper-V synthetic MSRs (cpu/system/hyperv.c; -cpu hv-* only):
+	 * HV_X64_MSR_GUEST_OS_ID, HV_X64_MSR_HYPERCALL,
+	 * HV_X64_MSR_VP_ASSIST_PAGE */
+	u64 hv_guest_os_id, hv_hypercall, hv_vp_assist;
 };
 
 #endif
