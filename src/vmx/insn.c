@@ -581,11 +581,12 @@ static bool evmcs_select(struct cpu *c, bool launch)
 	}
 	bool changed = !c->vmx.evmcs || addr != c->vmx.vmcs_ptr;
 	if (changed) {
-		u32 rev = vmx_addr_ok(c, addr) ? (u32)phys_read(pmem(c), addr, 4) : 0;
+		bool addr_ok = vmx_addr_ok(c, addr);
+		u32 rev = addr_ok ? (u32)phys_read(pmem(c), addr, 4) : 0;
 		if (c->vmx.vmcs_ptr != VMX_NO_VMCS)
 			vmcs_write_back(c);
 		vmcs_release(c);
-		if (!vmx_addr_ok(c, addr) || (rev != EVMCS_VERSION && rev != (u32)(vmx_msr_basic(caps(c)) & 0x7fffffffu))) {
+		if (!addr_ok || (rev != EVMCS_VERSION && !revision_ok(c, rev)) || (rev >> 31)) {
 			LOG(vmx, "cpu%u eVMCS %#llx: bad address or version %#x", c->index,
 			    (unsigned long long)addr, rev);
 			fail_invalid(c);

@@ -165,7 +165,8 @@ static void test_flag_rules(void **s)
 	assert_int_equal(cpu_model_parse(&m, "max,+vmx,hv-evmcs", err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "requires Hyper-V virtual APIC (hv-vapic)"));
 	assert_int_equal(cpu_model_parse(&m, "max,hv-evmcs,hv-vapic", err, sizeof(err)), -1);
-	assert_int_equal(cpu_model_parse(&m, "max,+vmx,hv-evmcs,hv-vapic,-hv-vapic", err, sizeof(err)), -1);
+	assert_int_equal(cpu_model_parse(&m, "max,+vmx,hv-evmcs,hv-vapic,-hv-vapic", err, sizeof(err)),
+			 -1);
 	assert_int_equal(cpu_model_parse(&m, "max,+vmx,hv-evmcs=on,hv-vapic=on", err, sizeof(err)), 0);
 }
 

@@ -360,8 +360,8 @@ static u64 l2_main(u64 arg)
 	asm volatile("lea 1f(%%rip), %%r8; mov %%r8, %0; 1: cpuid"
 		     : "=m"(l2_rip[S_CPUID]), "+a"(a), "=b"(b), "+c"(c), "=d"(d) : : "r8");
 	asm volatile("lea 1f(%%rip), %%r8; mov %%r8, %0; 1: hlt" : "=m"(l2_rip[S_HLT]) : : "r8");
-	asm volatile("lea 1f(%%rip), %%r8; mov %%r8, %0; mov $0xe0, %%dx; mov $0x5a, %%al; 1: outb %%al, %%dx"
-		     : "=m"(l2_rip[S_OUT]) : : "r8", "rax", "rdx");
+	asm volatile("lea 1f(%%rip), %%r8; mov %%r8, %0; mov $0xe0, %%dx; mov $0x5a, %%al\n"
+		     "1: outb %%al, %%dx" : "=m"(l2_rip[S_OUT]) : : "r8", "rax", "rdx");
 	for (int k = 0; k < 3; k++) {
 		l2_tsc[k] = rdtsc();
 		a = 0x4c33;
@@ -410,7 +410,8 @@ static void check_cpuid(void)
 	report(r.a == 0x31237648, "0x40000001: interface \"Hv#1\" (%#x)", r.a);
 	r = cpuid(0x40000003);
 	report((r.a & 0x30) == 0x30 && !(r.a & BIT(6)),
-	       "0x40000003: AccessApicMsrs (VP assist page) and hypercall MSRs, no VP index (EAX %#x)", r.a);
+	       "0x40000003: AccessApicMsrs (VP assist page), hypercall MSRs, no VP index (EAX %#x)",
+	       r.a);
 	r = cpuid(0x40000004);
 	report((r.a & (BIT(14) | BIT(3))) == (BIT(14) | BIT(3)),
 	       "0x40000004: enlightened VMCS and APIC MSRs recommended (EAX %#x)", r.a);
@@ -546,7 +547,8 @@ static void check_failures(void)
 	ev->guest_rflags = rflags & ~2ull; /* reserved bit 1 must be 1 */
 	ev->vm_exit_reason = 0;
 	r = evmcs_run(true);
-	report(r == VMX_OK && ev->vm_exit_reason == (EXIT_REASON_FAILED_ENTRY | EXIT_REASON_INVALID_GUEST_STATE) &&
+	report(r == VMX_OK &&
+	       ev->vm_exit_reason == (EXIT_REASON_FAILED_ENTRY | EXIT_REASON_INVALID_GUEST_STATE) &&
 	       ev->exit_qualification == 0,
 	       "guest RFLAGS bit 1 clear: eVMCS exit reason %#x qualification %llu",
 	       ev->vm_exit_reason, ev->exit_qualification);
