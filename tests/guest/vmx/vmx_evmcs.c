@@ -19,7 +19,9 @@
  *  - a wrong eVMCS version and enlighten_vmentry = 0: VMfailInvalid;
  *  - a control check that fails: VMfailValid(7) in the eVMCS's
  *    vm_instruction_error; a guest-state check that fails: exit reason
- *    0x80000021 in the eVMCS; VMCLEAR of the eVMCS writes nothing into it.
+ *    0x80000021 in the eVMCS; VMCLEAR of the eVMCS writes nothing into it;
+ *  - VMPTRLD while the eVMCS is current makes the ordinary VMCS current;
+ *    the next VMLAUNCH with enlighten_vmentry set takes the eVMCS back.
  * Without CPUID.1:ECX.VMX it prints one SKIP line and passes.
  * run-args: -cpu max,+vmx,hv-vapic,hv-evmcs
  */
@@ -558,6 +560,32 @@ static void check_failures(void)
 	       ev->host_es_selector);
 }
 
+/* VMPTRLD while an eVMCS is current makes the ordinary VMCS current (VMREAD
+ * works again); the next VMLAUNCH with enlighten_vmentry set takes the
+ * eVMCS back. L2 resumes at its final VMCALL each time. */
+static void check_vmptrld(void *vmcs)
+{
+	u64 v = 0;
+	int r;
+
+	announce(ev, 1);
+	r = evmcs_run(true);
+	report(r == VMX_OK && ev->vm_exit_reason == EXIT_REASON_VMCALL,
+	       "VMLAUNCH through the eVMCS after its VMCLEAR: %s, reason %u", vmx_result_str(r),
+	       ev->vm_exit_reason);
+	r = vmx_ptrld(virt_to_phys(vmcs));
+	int rd = vmx_read(GUEST_RIP, &v);
+	report(r == VMX_OK && rd == VMX_OK && v == (u64)vmx_l2_entry,
+	       "VMPTRLD with an eVMCS current: %s, the ordinary VMCS is current (guest RIP %#llx)",
+	       vmx_result_str(r), v);
+	r = vmx_ptrst(&v);
+	report(r == VMX_OK && v == virt_to_phys(vmcs), "VMPTRST: %#llx", v);
+	r = evmcs_run(true);
+	report(r == VMX_OK && ev->vm_exit_reason == EXIT_REASON_VMCALL &&
+	       vmx_read(GUEST_RIP, &v) == VMX_FAIL_INVALID,
+	       "VMLAUNCH with enlighten_vmentry takes the eVMCS again: %s", vmx_result_str(r));
+}
+
 int main(int argc, char **argv)
 {
 	struct vmx_vmcs_cfg cfg = { .proc = PROC_HLT_EXITING | PROC_UNCOND_IO_EXITING |
@@ -580,5 +608,6 @@ int main(int argc, char **argv)
 	announce(ev, 1);
 	run_l2();
 	check_failures();
+	check_vmptrld(vmcs);
 	return report_summary();
 }
