@@ -477,7 +477,7 @@ struct parse_state {
 	char vendor[13];
 	bool enforce;
 	bool pmu_off;
-	u8 hv_on, hv_off; /* hv-NAME[=on|off], +hv-NAME, -hv-NAME (last wins) */
+	u8 hv_on; /* hv-NAME[=on|off], +hv-NAME, -hv-NAME: the last one wins */
 	/* -cpu vmx-NAME requests, per vmx_controls.def / vmx_caps.def row:
 	 * vmx-NAME=on|off (in order, last wins), then +vmx-NAME, then
 	 * -vmx-NAME (applied last, so "-" wins, as for CPUID features) */
@@ -596,13 +596,10 @@ static int vmx_request(struct parse_state *ps, const char *name, bool on, bool p
 
 static void hv_request(struct parse_state *ps, int f, bool on)
 {
-	if (on) {
+	if (on)
 		ps->hv_on |= (u8)HV_BIT(f);
-		ps->hv_off &= (u8)~HV_BIT(f);
-	} else {
-		ps->hv_off |= (u8)HV_BIT(f);
+	else
 		ps->hv_on &= (u8)~HV_BIT(f);
-	}
 }
 
 /* key=value properties other than features; returns 1 handled, 0 not a
