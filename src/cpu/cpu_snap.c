@@ -148,6 +148,9 @@ static const struct snap_field msr_state_fields[] = {
 	SNAP_U32(struct msr_state, pkru),
 	SNAP_U64(struct msr_state, syscfg),
 	SNAP_U64(struct msr_state, nb_cfg),
+	SNAP_U64(struct msr_state, hv_guest_os_id),
+	SNAP_U64(struct msr_state, hv_hypercall),
+	SNAP_U64(struct msr_state, hv_vp_assist),
 };
 SNAP_DESC(msr_state, 3, msr_state_fields, NULL, NULL);
 

@@ -18,6 +18,7 @@
 #include "cpu/arch.h"
 #include "cpu/fpu/sse_features.h"
 #include "cpu/fpu/xsave_features.h"
+#include "cpu/system/hyperv.h"
 #include "cpu/system/pmu.h"
 
 struct feat_desc {
@@ -476,6 +477,7 @@ struct parse_state {
 	char vendor[13];
 	bool enforce;
 	bool pmu_off;
+	u8 hv_on; /* hv-NAME[=on|off], +hv-NAME, -hv-NAME: the last one wins */
 	/* -cpu vmx-NAME requests, per vmx_controls.def / vmx_caps.def row:
 	 * vmx-NAME=on|off (in order, last wins), then +vmx-NAME, then
 	 * -vmx-NAME (applied last, so "-" wins, as for CPUID features) */
@@ -592,6 +594,14 @@ static int vmx_request(struct parse_state *ps, const char *name, bool on, bool p
 	return 0;
 }
 
+static void hv_request(struct parse_state *ps, int f, bool on)
+{
+	if (on)
+		ps->hv_on |= (u8)HV_BIT(f);
+	else
+		ps->hv_on &= (u8)~HV_BIT(f);
+}
+
 /* key=value properties other than features; returns 1 handled, 0 not a
  * property, -1 bad value */
 static int parse_prop(struct parse_state *ps, const char *key, const char *val)
@@ -638,6 +648,16 @@ static int parse_prop(struct parse_state *ps, const char *key, const char *val)
 		ps->pmu_off = !on;
 		return 1;
 	}
+	/* the Hyper-V flags nestbox implements (cpu/system/hyperv.def); the
+	 * other hv-* properties are accepted and ignored (prop_ignored) */
+	int hv = hyperv_flag_lookup(key);
+	if (hv >= 0) {
+		int on = val ? parse_bool(val) : 1;
+		if (on < 0)
+			return -1;
+		hv_request(ps, hv, on);
+		return 1;
+	}
 	if (!strcmp(key, "enforce")) {
 		ps->enforce = !val || parse_bool(val) == 1;
 		return 1;
@@ -652,6 +672,10 @@ static int parse_option(struct parse_state *ps, char *opt, char *err, unsigned e
 
 	if ((opt[0] == '+' || opt[0] == '-') && is_vmx_name(opt + 1))
 		return vmx_request(ps, opt + 1, opt[0] == '+', true, err, errlen);
+	if ((opt[0] == '+' || opt[0] == '-') && hyperv_flag_lookup(opt + 1) >= 0) {
+		hv_request(ps, hyperv_flag_lookup(opt + 1), opt[0] == '+');
+		return 0;
+	}
 	if (opt[0] == '+' || opt[0] == '-') {
 		f = feat_lookup(opt + 1);
 		if (f < 0) {
@@ -873,7 +897,16 @@ static int model_apply(struct cpu_model *m, struct parse_state *ps, char *err, u
 		put_vendor(m, ps->vendor);
 	put_brand(m, ps->model_id);
 	model_finish(m);
-	return vmx_apply(m, ps, err, errlen);
+	if (vmx_apply(m, ps, err, errlen))
+		return -1;
+	/* QEMU: "Hyper-V %s requires Hyper-V %s" (cpu/system/hyperv.def) */
+	m->hv = ps->hv_on;
+	char why[128];
+	if (hyperv_flags_check(m->hv, feat_read(m, FEAT_vmx), why, sizeof(why))) {
+		err_set(err, errlen, "%s", why);
+		return -1;
+	}
+	return 0;
 }
 
 int cpu_model_parse(struct cpu_model *m, const char *spec, char *err, unsigned errlen)
@@ -931,8 +964,12 @@ void cpu_model_cpuid(const struct cpu_model *m, u32 leaf, u32 subleaf, u32 out[4
 	bool out_of_range;
 
 	memset(out, 0, 4 * sizeof(u32));
-	if (leaf >= 0x40000000 && leaf < 0x50000000)
-		return; /* no hypervisor-interface leaves */
+	/* the hypervisor-interface leaves: Hyper-V's with -cpu hv-*
+	 * (cpu/system/hyperv.def), else none (zeros) */
+	if (leaf >= 0x40000000 && leaf < 0x50000000) {
+		hyperv_cpuid(m->hv, leaf, out);
+		return;
+	}
 	if (leaf >= 0x80000000)
 		out_of_range = leaf > max_ext;
 	else

@@ -27,6 +27,9 @@ struct cpu_model {
 	u8 phys_addr_bits; /* MAXPHYADDR (CPUID 0x80000008 EAX[7:0]); read it through cpu_maxphyaddr() */
 	u8 lin_addr_bits;
 	bool pmu_off; /* -cpu ...,pmu=off: no performance counters at all */
+	/* Hyper-V interface flags given on -cpu (bits HV_BIT(enum hv_flag),
+	 * cpu/system/hyperv.def): 0 = no Hyper-V leaves nor synthetic MSRs */
+	u8 hv;
 	struct cpuid_leaf leaves[MODEL_MAX_LEAVES];
 	int nr_leaves;
 	u64 features[(FEAT_NR + 63) / 64]; /* derived from leaves: the single source is leaves[] */

@@ -542,10 +542,11 @@ static void cpu_summary(const struct cpu *c, int i, FILE *out)
 	if (c->smm.in_smm)
 		fprintf(out, "  in SMM (SMBASE %#x)\n", smm_smbase(c));
 	if (c->vmx.on)
-		fprintf(out, "  VMX %s operation, VMXON region %#llx, current VMCS %#llx%s%s%s\n",
+		fprintf(out, "  VMX %s operation, VMXON region %#llx, current VMCS %#llx%s%s%s%s\n",
 			c->vmx.nonroot ? "non-root (L2 runs)" : "root", (unsigned long long)c->vmx.vmxon_ptr,
 			(unsigned long long)c->vmx.vmcs_ptr, c->vmx.launched ? " (launched)" : "",
 			c->vmx.shadow ? " (a shadow VMCS)" : "",
+			c->vmx.evmcs ? " (a Hyper-V enlightened VMCS)" : "",
 			c->stage2_on ? ", EPT on" : "");
 	if ((c->efer & EFER_SVME) || c->svm.guest)
 		fprintf(out, "  SVM %s, VMCB %#llx, GIF %u%s\n",

@@ -17,6 +17,7 @@
 #include "cpu/system/msr.h"
 #include "machine/machine.h"
 #include "mem/physmem.h"
+#include "vmx/evmcs.h"
 #include "vmx/exit_info.h"
 #include "cpu/system/pmu.h"
 #include "vmx/vmx.h"
@@ -261,6 +262,10 @@ void vmx_exit(struct cpu *c, u32 reason, const struct vmx_exit_info *info)
 				      vmcs_get(c, VMCS_EXIT_MSR_LOAD_COUNT)))
 			vmx_abort(c, 4);
 	}
+	/* TLFS "Enlightened VMCS": the exit's information and the guest state
+	 * go back into the eVMCS in L1's memory (vmx/evmcs.c) */
+	if (c->vmx.evmcs)
+		vmx_evmcs_write_back(c, true);
 	c->single = 0;
 	if (!c->unwind)
 		die("internal error: VM exit outside the step loop");

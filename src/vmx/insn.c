@@ -18,6 +18,8 @@
  * writes it back. Field i of vmcs_fields.def is at VMCS_REGION_DATA + 8 i,
  * so the region layout changes with the table: VMX_REVISION_ID must be
  * bumped then (vmx/caps.h). */
+#include <string.h>
+
 #include "base/log.h"
 #include "cpu/arch.h"
 #include "cpu/exec/flags.h"
@@ -28,6 +30,7 @@
 #include "cpu/system/msr.h"
 #include "machine/machine.h"
 #include "mem/physmem.h"
+#include "vmx/evmcs.h"
 #include "vmx/exit_info.h"
 #include "vmx/vmx_internal.h"
 
@@ -144,6 +147,9 @@ static void fail(struct cpu *c, enum vmx_insn_error err)
 	LOG(vmx, "cpu%u VMfail(%u: %s) at rip %#llx", c->index, (unsigned)err,
 	    vmx_insn_error_name(err), (unsigned long long)c->rip);
 	vmx_fail(c, err);
+	/* an enlightened VMCS holds the error number in L1's memory */
+	if (c->vmx.evmcs)
+		vmx_evmcs_write_back(c, false);
 }
 
 /* The 64-bit memory operand of VMXON, VMCLEAR, VMPTRLD: "This operand is
@@ -183,6 +189,10 @@ static void vmcs_write_back(struct cpu *c)
 	u64 base = c->vmx.vmcs_ptr;
 
 	DEBUG_ASSERT(base != VMX_NO_VMCS);
+	/* an enlightened VMCS has its own layout and no launch state; what the
+	 * processor writes went into it at the last VM exit (vmx/evmcs.c) */
+	if (c->vmx.evmcs)
+		return;
 	for (unsigned f = 0; f < VMCS_NR_FIELDS; f++)
 		phys_write(pmem(c), base + VMCS_REGION_DATA + 8 * f, 8,
 			   vmcs_cache_read(&c->vmx.vmcs, (enum vmcs_field)f));
@@ -199,6 +209,17 @@ static void vmcs_load(struct cpu *c, u64 addr)
 				 phys_read(pmem(c), addr + VMCS_REGION_DATA + 8 * f, 8));
 	c->vmx.launched = phys_read(pmem(c), addr + VMCS_REGION_LAUNCH, 1) == 1;
 	c->vmx.vmcs_ptr = addr;
+	c->vmx.evmcs = 0;
+}
+
+/* no VMCS is current any more (VMCLEAR of it; an eVMCS L1 stopped
+ * announcing) */
+static void vmcs_release(struct cpu *c)
+{
+	c->vmx.vmcs_ptr = VMX_NO_VMCS;
+	c->vmx.launched = 0;
+	c->vmx.shadow = 0;
+	c->vmx.evmcs = 0;
 }
 
 /* ---------------- VMXON ---------------- */
@@ -325,11 +346,20 @@ void exec_vmclear(struct cpu *c, const struct insn *i)
 	 * = current-VMCS pointer THEN current-VMCS pointer :=
 	 * FFFFFFFF_FFFFFFFFH" -- only the current VMCS is held outside its
 	 * region */
+	/* An enlightened VMCS (TLFS; KVM's handling of VMCLEAR): clearing the
+	 * current one, or the one the VP assist page announces, ends its use
+	 * and writes nothing into it (it has no launch state; byte 8 is a
+	 * field) */
+	if ((addr == c->vmx.vmcs_ptr && c->vmx.evmcs) || addr == vmx_evmcs_announced(c)) {
+		if (addr == c->vmx.vmcs_ptr)
+			vmcs_release(c);
+		vmx_succeed(c);
+		return;
+	}
 	if (addr == c->vmx.vmcs_ptr) {
 		c->vmx.launched = 0;
 		vmcs_write_back(c);
-		c->vmx.vmcs_ptr = VMX_NO_VMCS;
-		c->vmx.shadow = 0;
+		vmcs_release(c);
 	}
 	phys_write(pmem(c), addr + VMCS_REGION_LAUNCH, 1, 0);
 	vmx_succeed(c);
@@ -358,7 +388,7 @@ void exec_vmptrld(struct cpu *c, const struct insn *i)
 	/* "current-VMCS pointer := addr": the VMCS that was current goes back
 	 * to its region first; making the current VMCS current again keeps
 	 * what is cached (its region may be stale until a VMCLEAR) */
-	if (addr != c->vmx.vmcs_ptr) {
+	if (addr != c->vmx.vmcs_ptr || c->vmx.evmcs) {
 		if (c->vmx.vmcs_ptr != VMX_NO_VMCS)
 			vmcs_write_back(c);
 		vmcs_load(c, addr);
@@ -380,8 +410,10 @@ void exec_vmptrst(struct cpu *c, const struct insn *i)
 	need_vmx_operation(c);
 	exit_if_nonroot(c, i, EXIT_REASON_VMPTRST);
 	need_cpl0(c);
-	/* "64-bit in-memory destination operand := current-VMCS pointer" */
-	cpu_write(c, i->seg, insn_ea(c, i), 8, c->vmx.vmcs_ptr);
+	/* "64-bit in-memory destination operand := current-VMCS pointer";
+	 * an enlightened VMCS is not one VMPTRLD made current: FFFFFFFF_FFFFFFFFH
+	 * (KVM: its current-VMCS pointer stays invalid) */
+	cpu_write(c, i->seg, insn_ea(c, i), 8, c->vmx.evmcs ? VMX_NO_VMCS : c->vmx.vmcs_ptr);
 	vmx_succeed(c);
 }
 
@@ -419,7 +451,9 @@ static bool vmrw_vmcs_valid(const struct cpu *c)
 {
 	if (c->vmx.nonroot)
 		return vmcs_get(c, VMCS_VMCS_LINK_POINTER) != VMX_NO_VMCS;
-	return c->vmx.vmcs_ptr != VMX_NO_VMCS;
+	/* an enlightened VMCS is not reached through VMREAD/VMWRITE (TLFS:
+	 * L1 reads and writes it in memory; KVM: no current VMCS then) */
+	return c->vmx.vmcs_ptr != VMX_NO_VMCS && !c->vmx.evmcs;
 }
 
 /* SDM "VMREAD—Read Field from Virtual-Machine Control Structure":
@@ -524,6 +558,50 @@ void exec_vmwrite(struct cpu *c, const struct insn *i)
 
 /* ---------------- VMLAUNCH / VMRESUME ---------------- */
 
+/* TLFS "Enlightened VMCS" (vmx/evmcs.h), at VMLAUNCH/VMRESUME: the eVMCS
+ * the VP assist page announces becomes the current VMCS (the one that was
+ * current goes back to its region); its first 32 bits must be the eVMCS
+ * version nestbox offers (CPUID 0x4000000A: 1), or, as KVM accepts, the
+ * VMCS revision identifier; else there is no current VMCS: VMfailInvalid
+ * (KVM's outcome), as for an address that is not 4-KByte aligned or
+ * beyond the physical-address width. Its fields are copied into the VMCS
+ * nestbox uses: all of them at VMLAUNCH and for an eVMCS not current
+ * before ("clean fields" cannot apply: KVM), else the groups
+ * hv_clean_fields does not mark clean. Without an announced eVMCS, one
+ * that was current stops being current (L1 cleared enlighten_vmentry).
+ * Returns false when the instruction is over. */
+static bool evmcs_select(struct cpu *c, bool launch)
+{
+	u64 addr = vmx_evmcs_announced(c);
+
+	if (addr == VMX_NO_VMCS) {
+		if (c->vmx.evmcs)
+			vmcs_release(c);
+		return true;
+	}
+	bool changed = !c->vmx.evmcs || addr != c->vmx.vmcs_ptr;
+	if (changed) {
+		bool addr_ok = vmx_addr_ok(c, addr);
+		u32 rev = addr_ok ? (u32)phys_read(pmem(c), addr, 4) : 0;
+		if (c->vmx.vmcs_ptr != VMX_NO_VMCS)
+			vmcs_write_back(c);
+		vmcs_release(c);
+		if (!addr_ok || (rev != EVMCS_VERSION && !revision_ok(c, rev)) || (rev >> 31)) {
+			LOG(vmx, "cpu%u eVMCS %#llx: bad address or version %#x", c->index,
+			    (unsigned long long)addr, rev);
+			fail_invalid(c);
+			return false;
+		}
+		/* fields the eVMCS does not have read as 0 (KVM clears its
+		 * copy for a new eVMCS) */
+		memset(&c->vmx.vmcs, 0, sizeof(c->vmx.vmcs));
+		c->vmx.vmcs_ptr = addr;
+		c->vmx.evmcs = 1;
+	}
+	vmx_evmcs_load(c, launch || changed);
+	return true;
+}
+
 /* SDM "VMLAUNCH/VMRESUME—Launch/Resume Virtual Machine": the checks of
  * the instruction itself ("Basic VM-Entry Checks"); the rest of VM entry
  * is vmx/entry.c */
@@ -532,6 +610,8 @@ static void vmentry_insn(struct cpu *c, const struct insn *i, bool launch)
 	need_vmx_operation(c);
 	exit_if_nonroot(c, i, launch ? EXIT_REASON_VMLAUNCH : EXIT_REASON_VMRESUME);
 	need_cpl0(c);
+	if (!evmcs_select(c, launch))
+		return;
 	/* "ELSIF current-VMCS pointer is not valid THEN VMfailInvalid";
 	 * "Basic VM-Entry Checks": "If there is a current VMCS but the current
 	 * VMCS is a shadow VMCS (see Section "VMCS Shadowing"), RFLAGS.CF is
@@ -550,16 +630,23 @@ static void vmentry_insn(struct cpu *c, const struct insn *i, bool launch)
 	/* "ELSIF (VMLAUNCH and launch state of current VMCS is not "clear")
 	 * THEN VMfailValid(VMLAUNCH with non-clear VMCS); ELSIF (VMRESUME and
 	 * launch state of current VMCS is not "launched") THEN
-	 * VMfailValid(VMRESUME with non-launched VMCS)" */
-	if (launch && c->vmx.launched) {
+	 * VMfailValid(VMRESUME with non-launched VMCS)". An enlightened
+	 * VMCS has no launch state (KVM: "Enlightened VMCS doesn't have launch
+	 * state"): both instructions pass this step with it. */
+	if (launch && c->vmx.launched && !c->vmx.evmcs) {
 		fail(c, VMXERR_VMLAUNCH_NONCLEAR_VMCS);
 		return;
 	}
-	if (!launch && !c->vmx.launched) {
+	if (!launch && !c->vmx.launched && !c->vmx.evmcs) {
 		fail(c, VMXERR_VMRESUME_NONLAUNCHED_VMCS);
 		return;
 	}
 	vmx_vmentry(c, launch);
+	/* a VM entry that failed (VMfailValid, or an exit with bit 31 of the
+	 * exit reason set): its outcome goes into the eVMCS; a VM entry that
+	 * succeeded leaves it to the VM exit */
+	if (c->vmx.evmcs && !c->vmx.nonroot)
+		vmx_evmcs_write_back(c, false);
 }
 
 void exec_vmlaunch(struct cpu *c, const struct insn *i) { vmentry_insn(c, i, true); }

@@ -13,8 +13,8 @@ static u64 failed_entries;
 
 void vmx_log_entry(struct cpu *c, bool launch)
 {
-	LOG(vmx, "cpu%u VM entry (%s) to L2 at rip %#llx", c->index, launch ? "VMLAUNCH" : "VMRESUME",
-	    (unsigned long long)vmcs_get(c, VMCS_GUEST_RIP));
+	LOG(vmx, "cpu%u VM entry (%s%s) to L2 at rip %#llx", c->index, launch ? "VMLAUNCH" : "VMRESUME",
+	    c->vmx.evmcs ? ", enlightened VMCS" : "", (unsigned long long)vmcs_get(c, VMCS_GUEST_RIP));
 }
 
 void vmx_log_exit(struct cpu *c, u32 reason, u64 qual)

@@ -27,7 +27,10 @@ struct vmx_state {
 	u8 ple_seen;             /* a PAUSE at CPL 0 since the last VM entry */
 	u8 injecting;            /* VM entry is delivering the injected event:
 	                          * vmx_icpt_exception lets it pass (consumes it) */
-	u8 pad[6];
+	u8 evmcs;                /* the current VMCS is a Hyper-V enlightened
+	                          * VMCS at vmcs_ptr (vmx/evmcs.h): made current
+	                          * by VMLAUNCH/VMRESUME through the VP assist page */
+	u8 pad[5];
 	u64 ep4ta;               /* the EPT root of the last VM entry with EPT
 	                          * (the TLB's entries were made through it) */
 	/* "PAUSE-loop exiting": the TSC at the last PAUSE at CPL 0 and at the

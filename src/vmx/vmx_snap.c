@@ -1,6 +1,7 @@
 /* vmx/vmx_snap.c: what a snapshot saves of a vCPU's VMX state: all of it
  * (struct vmx_state is architectural: VMX operation, the current-VMCS
- * pointer and launch state, whether the current VMCS is a shadow VMCS,
+ * pointer and launch state, whether the current VMCS is a shadow VMCS or
+ * a Hyper-V enlightened VMCS (vmx/evmcs.h: then the pointer is its GPA),
  * and the current VMCS's contents; a shadow VMCS the link pointer
  * references is not cached: it is in guest memory, vmx/shadow.c). */
 #include "vmx/vmx_snap.h"
@@ -74,6 +75,12 @@ static const char *vmx_state_check(const void *s, char *msg, size_t len)
 		return x->mtf_pending ? "mtf_pending" : x->vnmi_blocked ? "vnmi_blocked"
 			: x->timer_expired ? "timer_expired" : "timer";
 	}
+	if (x->evmcs && (x->vmcs_ptr == VMX_NO_VMCS || x->shadow)) {
+		/* vmx/evmcs.h: an enlightened VMCS is a current VMCS, never a
+		 * shadow VMCS */
+		snprintf(msg, len, "an enlightened VMCS needs a current VMCS that is not a shadow VMCS");
+		return "evmcs";
+	}
 	if (x->nonroot && x->vmcs_ptr == VMX_NO_VMCS) {
 		snprintf(msg, len, "non-root operation needs a current VMCS");
 		return "nonroot";
@@ -94,6 +101,7 @@ static const struct snap_field vmx_state_fields[] = {
 	SNAP_U8_MAX(struct vmx_state, timer_expired, 1),
 	SNAP_U8_MAX(struct vmx_state, ple_seen, 1),
 	SNAP_DERIVED(struct vmx_state, injecting, "set and consumed within VM entry's event injection: 0 at every instruction boundary"),
+	SNAP_U8_MAX(struct vmx_state, evmcs, 1),
 	SNAP_DERIVED(struct vmx_state, pad, "padding, always 0"),
 	SNAP_U64(struct vmx_state, ep4ta),
 	SNAP_U64(struct vmx_state, ple_last),
@@ -103,4 +111,4 @@ static const struct snap_field vmx_state_fields[] = {
 	SNAP_TIMER(struct vmx_state, timer),
 	SNAP_STRUCT(struct vmx_state, vmcs, struct vmcs_cache, vmcs_cache_snap),
 };
-SNAP_DESC(vmx_state, 3, vmx_state_fields, vmx_state_check, NULL);
+SNAP_DESC(vmx_state, 4, vmx_state_fields, vmx_state_check, NULL);

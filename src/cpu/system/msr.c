@@ -12,6 +12,7 @@
 
 #include "cpu/decode/insn.h"
 #include "cpu/fault.h"
+#include "cpu/system/hyperv.h"
 #include "cpu/memory/mmu.h"
 #include "cpu/system/pkeys.h"
 #include "cpu/system/pmu.h"
@@ -86,6 +87,9 @@ static u64 *msr_slot(struct cpu *c, u32 idx)
 	case MSR_PKRS: return &s->pkrs;
 	case MSR_SYSCFG: return &s->syscfg;
 	case MSR_NB_CFG: return &s->nb_cfg;
+	case MSR_HV_GUEST_OS_ID: return &s->hv_guest_os_id;
+	case MSR_HV_HYPERCALL: return &s->hv_hypercall;
+	case MSR_HV_VP_ASSIST_PAGE: return &s->hv_vp_assist;
 	default: return NULL;
 	}
 }
@@ -580,6 +584,9 @@ static bool gate_open(const struct cpu *c, int gate)
 	case G_TSC_AUX: return has(c, FEAT_rdtscp) || has(c, FEAT_rdpid);
 	case G_SPEC_CTRL: return has(c, FEAT_spec_ctrl) || has(c, FEAT_stibp) || has(c, FEAT_ssbd);
 	case G_FEATURE_CONTROL: return !c->model || !c->model->vendor_amd || has(c, FEAT_vmx);
+	case G_HV: return c->model && c->model->hv;
+	case G_HV_VAPIC: return c->model && (c->model->hv & HV_BIT(HV_VAPIC));
+	case G_HV_VPINDEX: return c->model && (c->model->hv & HV_BIT(HV_VPINDEX));
 	default: return false;
 	}
 }
@@ -703,7 +710,7 @@ const char *msr_state_check(const struct cpu *c, char *msg, size_t len)
 			}
 		}
 	}
-	return NULL;
+	return hyperv_state_check(c, msg, len);
 }
 
 void msr_firmware_init(struct cpu *c)

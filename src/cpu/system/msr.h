@@ -19,6 +19,9 @@ enum msr_gate {
 	G_TSC_AUX,          /* rdtscp or rdpid advertised */
 	G_SPEC_CTRL,        /* spec_ctrl, stibp or ssbd advertised */
 	G_FEATURE_CONTROL,  /* Intel-vendor models, and any model with VMX */
+	G_HV,               /* any -cpu hv-* flag nestbox implements (cpu/system/hyperv.def) */
+	G_HV_VAPIC,         /* -cpu hv-vapic */
+	G_HV_VPINDEX,       /* -cpu hv-vpindex */
 };
 
 enum msr_index {

@@ -33,6 +33,10 @@ struct msr_state {
 	/* AMD models: SYSCFG, NB_CFG (cpu/system/msr.def) */
 	u64 syscfg;
 	u64 nb_cfg;
+	/* Hyper-V synthetic MSRs (cpu/system/hyperv.c; -cpu hv-* only):
+	 * HV_X64_MSR_GUEST_OS_ID, HV_X64_MSR_HYPERCALL,
+	 * HV_X64_MSR_VP_ASSIST_PAGE */
+	u64 hv_guest_os_id, hv_hypercall, hv_vp_assist;
 };
 
 #endif
