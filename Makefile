@@ -5,6 +5,7 @@
 #   make test     build and run every test tier; last line "N passed, N failed"
 #   make bench    guest MIPS figures (rel mode)
 #   make run-linux  boot Debian's kernel to a busybox shell (tests/linux/test.mk)
+#   make run-linux-kvm  the same kernel with KVM loaded: an L1 hypervisor (tests/linux/test.mk)
 
 MODE   ?= dbg
 CC     ?= gcc

@@ -7,6 +7,19 @@ export PATH=/bin:/sbin:/usr/bin:/usr/sbin
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev 2>/dev/null
+# load kvm_intel or kvm_amd, whichever the CPU offers (the KVM initramfs,
+# o/linux/initrd-kvm.cpio), and print the parameters KVM chose
+load_kvm() {
+	insmod /irqbypass.ko && insmod /kvm.ko
+	if grep -qw vmx /proc/cpuinfo; then
+		insmod /kvm-intel.ko
+	elif grep -qw svm /proc/cpuinfo; then
+		insmod /ccp.ko && insmod /kvm-amd.ko
+	fi
+	for p in /sys/module/kvm_intel/parameters/* /sys/module/kvm_amd/parameters/*; do
+		[ -r "$p" ] && echo "kvm parameter ${p##*/}: $(cat "$p")"
+	done | grep -E ' (ept|vpid|unrestricted_guest|enable_apicv|flexpriority|pml|enable_shadow_vmcs|preemption_timer|npt|nrips|vgif|vnmi|avic|vls|lbrv|nested): '
+}
 case " $(cat /proc/cmdline) " in
 *" nestbox.test "*)
 	sh /checks.sh
@@ -16,21 +29,16 @@ case " $(cat /proc/cmdline) " in
 	reboot -f
 	;;
 *" nestbox.kvm "*)
-	# Linux with KVM as L1 (tests/linux/run-kvm.sh): load kvm_intel or
-	# kvm_amd, whichever the CPU offers, and run L2 guests through /dev/kvm
-	insmod /irqbypass.ko && insmod /kvm.ko
-	if grep -qw vmx /proc/cpuinfo; then
-		insmod /kvm-intel.ko
-	elif grep -qw svm /proc/cpuinfo; then
-		insmod /ccp.ko && insmod /kvm-amd.ko
-	fi
-	# what KVM found in nestbox's VMX or SVM
-	for p in /sys/module/kvm_intel/parameters/* /sys/module/kvm_amd/parameters/*; do
-		[ -r "$p" ] && echo "kvm parameter ${p##*/}: $(cat "$p")"
-	done | grep -E ' (ept|vpid|unrestricted_guest|enable_apicv|flexpriority|pml|enable_shadow_vmcs|preemption_timer|npt|nrips|vgif|vnmi|avic|vls|lbrv|nested): '
+	# Linux with KVM as L1 (tests/linux/run-kvm.sh): run L2 guests through
+	# /dev/kvm
+	load_kvm
 	/kvmtest
 	echo "nestbox.kvm done"
 	poweroff -f
+	;;
+*" nestbox.kvmshell "*)
+	# make run-linux-kvm: KVM loaded, then the shell (/kvmtest runs L2s)
+	load_kvm
 	;;
 *" nestbox.bench "*)
 	# tools/bench-linux.py: the time to this banner is the time to the shell

@@ -33,7 +33,7 @@ $(LINUX_KVM_INITRD): tools/mkinitramfs.py tests/linux/init.sh tests/linux/checks
 	python3 tools/mkinitramfs.py $@ $(BUSYBOX) tests/linux/init.sh checks.sh=tests/linux/checks.sh \
 		kvmtest=$(LINUX_DIR)/kvmtest $(foreach m,$(LINUX_MODULES),$(notdir $(m))=$(m))
 
-.PHONY: linux-guest linux-nestbox run-linux
+.PHONY: linux-guest linux-nestbox run-linux run-linux-kvm
 linux-guest: $(LINUX_KERNEL) $(LINUX_VMLINUX) $(LINUX_INITRD) $(LINUX_KVM_INITRD)
 
 # The test tier boots Linux with the optimised build whatever MODE is: a
@@ -51,6 +51,14 @@ LINUX_APPEND ?= console=ttyS0
 # (with the rel build: about a minute and a half of host CPU to the shell;
 # LINUX_RUN_KERNEL=$(LINUX_VMLINUX) skips the decompressor, half a minute)
 LINUX_RUN_KERNEL ?= $(LINUX_KERNEL)
+# the same with KVM loaded in the guest (Linux as L1; /kvmtest runs L2s):
+# LINUX_KVM_CPU=EPYC,+svm,+vgif for kvm_amd
+LINUX_KVM_CPU ?= max,+vmx
+run-linux-kvm: linux-nestbox linux-guest
+	@o/rel/nestbox -cpu $(LINUX_KVM_CPU) -smp $(LINUX_SMP) -m 512M -kernel $(LINUX_VMLINUX) \
+		-initrd $(LINUX_KVM_INITRD) -append "$(LINUX_APPEND) nestbox.kvmshell" \
+		-serial mon:stdio -display none
+
 run-linux: linux-nestbox linux-guest
 	@o/rel/nestbox -smp $(LINUX_SMP) -m $(LINUX_MEM) -kernel $(LINUX_RUN_KERNEL) \
 		-initrd $(LINUX_INITRD) -append "$(LINUX_APPEND)" -serial mon:stdio -display none
