@@ -36,6 +36,13 @@ case " $(cat /proc/cmdline) " in
 	echo "nestbox.kvm done"
 	poweroff -f
 	;;
+*" nestbox.kvmlinux "*)
+	# Linux as L2 (tests/linux/run-kvm.sh): this kernel again, under KVM
+	load_kvm
+	/kvmlinux /vmlinux /initrd-l2.cpio "console=ttyS0 earlycon=uart8250,io,0x3f8 quiet acpi=off pci=off reboot=t"
+	echo "nestbox.kvmlinux done"
+	poweroff -f
+	;;
 *" nestbox.kvmshell "*)
 	# make run-linux-kvm: KVM loaded, then the shell (/kvmtest runs L2s)
 	load_kvm

@@ -28,10 +28,22 @@ $(LINUX_DIR)/kvmtest: tests/linux/kvmtest.c
 	@mkdir -p $(LINUX_DIR)
 	$(CC) -static -O2 -Wall -pthread -o $@ $<
 
+$(LINUX_DIR)/kvmlinux: tests/linux/kvmlinux.c
+	@mkdir -p $(LINUX_DIR)
+	$(CC) -static -O2 -Wall -o $@ $<
+
+# the L2 Linux's initramfs (tests/linux/l2-init.sh), inside the KVM one
+$(LINUX_DIR)/initrd-l2.cpio: tools/mkinitramfs.py tests/linux/l2-init.sh | deps
+	@mkdir -p $(LINUX_DIR)
+	python3 tools/mkinitramfs.py $@ $(BUSYBOX) tests/linux/l2-init.sh
+
 $(LINUX_KVM_INITRD): tools/mkinitramfs.py tests/linux/init.sh tests/linux/checks.sh \
-		$(LINUX_DIR)/kvmtest $(LINUX_MODULES) | deps
+		$(LINUX_DIR)/kvmtest $(LINUX_DIR)/kvmlinux $(LINUX_DIR)/initrd-l2.cpio \
+		$(LINUX_VMLINUX) $(LINUX_MODULES) | deps
 	python3 tools/mkinitramfs.py $@ $(BUSYBOX) tests/linux/init.sh checks.sh=tests/linux/checks.sh \
-		kvmtest=$(LINUX_DIR)/kvmtest $(foreach m,$(LINUX_MODULES),$(notdir $(m))=$(m))
+		kvmtest=$(LINUX_DIR)/kvmtest kvmlinux=$(LINUX_DIR)/kvmlinux \
+		initrd-l2.cpio=$(LINUX_DIR)/initrd-l2.cpio vmlinux=$(LINUX_VMLINUX) \
+		$(foreach m,$(LINUX_MODULES),$(notdir $(m))=$(m))
 
 .PHONY: linux-guest linux-nestbox run-linux run-linux-kvm
 linux-guest: $(LINUX_KERNEL) $(LINUX_VMLINUX) $(LINUX_INITRD) $(LINUX_KVM_INITRD)
