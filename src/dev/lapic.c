@@ -555,18 +555,29 @@ static void lapic_write_tdcr(struct lapic *a, u32 val)
 }
 
 /* SDM "TSC-Deadline Mode": switching between TSC-deadline and the other
- * modes disarms the timer */
+ * modes disarms the timer. SDM "APIC Timer": only a write of the initial
+ * count starts the count-down, so a switch between one-shot and periodic
+ * leaves the current count as it is: it goes on from there (a one-shot
+ * count that has reached 0 stays 0). */
 static void lapic_write_lvt_timer(struct lapic *a, u32 val)
 {
 	unsigned old_mode = lapic_timer_mode(a);
 	unsigned new_mode;
+	u32 cur = 0;
 
+	if (old_mode != TIMER_TSC_DEADLINE && a->timer_running)
+		cur = lapic_timer_current(a); /* in the old mode */
 	a->lvt[LVT_TIMER] = val;
 	new_mode = lapic_timer_mode(a);
 	if ((old_mode == TIMER_TSC_DEADLINE) != (new_mode == TIMER_TSC_DEADLINE)) {
 		lapic_timer_stop(a);
 		a->tmict = 0;
 		a->tsc_deadline = 0;
+	} else if (old_mode != new_mode && a->timer_running) {
+		if (cur)
+			lapic_timer_start(a, cur);
+		else
+			lapic_timer_stop(a);
 	}
 }
 
@@ -999,8 +1010,12 @@ static int lapic_write_base(struct lapic *a, u64 val)
 		lapic_regs_reset(a);
 	} else if (old == APIC_BASE_EN && new == mode_bits) {
 		/* SDM "State Changes From xAPIC Mode to x2APIC Mode": the
-		 * x2APIC ID is the initial APIC ID; LDR is derived from it */
+		 * x2APIC ID is the initial APIC ID; LDR is derived from it.
+		 * The ID register now holds the x2APIC ID: an xAPIC ID written
+		 * before is gone, and a return to xAPIC mode (through disabled
+		 * mode) finds the initial APIC ID's bits 7:0 */
 		a->ldr = lapic_x2apic_ldr(lapic_id(a));
+		a->xapic_id = (u8)lapic_id(a);
 	}
 	if (new == APIC_BASE_EN)
 		lapic_bus_map(a->bus, val & ~0xfffull);

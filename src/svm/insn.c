@@ -54,10 +54,15 @@ void exec_vmrun(struct cpu *c, const struct insn *i)
  * do for the segments VMLOAD loads, FS, GS, TR and LDTR; the bases VMRUN
  * loads from the state-save area (ES, CS, SS, DS) are kept as given. The
  * width is the linear-address width CPUID 8000_0008 reports. */
-static void canonicalize_base(const struct cpu *c, struct seg_cache *s)
+static u64 canonical_addr(const struct cpu *c, u64 a)
 {
 	unsigned bits = c->model && c->model->lin_addr_bits ? c->model->lin_addr_bits : 48;
-	s->base = (u64)((i64)(s->base << (64 - bits)) >> (64 - bits));
+	return (u64)((i64)(a << (64 - bits)) >> (64 - bits));
+}
+
+static void canonicalize_base(const struct cpu *c, struct seg_cache *s)
+{
+	s->base = canonical_addr(c, s->base);
 }
 
 /* APM "VMLOAD"/"VMSAVE": FS, GS, TR and LDTR with their hidden state,
@@ -76,7 +81,10 @@ void exec_vmload(struct cpu *c, const struct insn *i)
 	svm_seg_from_vmcb(&c->seg[SEG_LDTR], &s.ldtr);
 	for (unsigned r = SEG_FS; r <= SEG_TR; r++) /* FS, GS, LDTR, TR */
 		canonicalize_base(c, &c->seg[r]);
-	c->msr.kernel_gs_base = s.kernel_gs_base;
+	/* KernelGsBase is GS's other base (SWAPGS exchanges them): VMLOAD
+	 * canonicalizes it as it does GS.base (a WRMSR of a noncanonical
+	 * value would #GP; VMLOAD does not fault on the VMCB's values) */
+	c->msr.kernel_gs_base = canonical_addr(c, s.kernel_gs_base);
 	c->msr.star = s.star;
 	c->msr.lstar = s.lstar;
 	c->msr.cstar = s.cstar;

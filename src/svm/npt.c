@@ -26,8 +26,11 @@ static noreturn_fn void npt_refused(struct cpu *c, const struct stage2_fault *f)
 		info1 |= PFEC_P; /* present, but the access is not allowed */
 	if (f->access == PT_W)
 		info1 |= PFEC_W;
-	/* I/D as a #PF reports it: for fetches with no-execute in force */
-	if (f->access == PT_X && c->stage2.w.nxe)
+	/* I/D as a #PF reports it ("Page-Fault Error Code"): for fetches
+	 * with no-execute in force or with SMEP on -- the nested walk's, i.e.
+	 * the host's EFER.NXE and CR4.SMEP saved at VMRUN (cpu/memory/mmu.c
+	 * does the same for a #PF with the current CR4) */
+	if (f->access == PT_X && (c->stage2.w.nxe || (c->svm.host.cr4 & CR4_SMEP)))
 		info1 |= PFEC_I;
 	/* the PDPTE loads of MOV to CR (no linear address) read the guest's
 	 * page tables too */

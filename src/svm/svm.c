@@ -104,3 +104,13 @@ int svm_msr_write(struct cpu *c, u32 msr, u64 val)
 		return 1;
 	}
 }
+
+/* APM "TSC Offset" (VMCB 050h TSC_OFFSET): "In guest mode, the value read
+ * from the TSC (by RDTSC, RDTSCP or RDMSR) is the TSC plus TSC_OFFSET". A
+ * WRMSR to the TSC is not offset: it writes the TSC itself (cpu/system/
+ * msr.c wr_tsc), as WRMSR does in VMX non-root operation. TSC_RATIO scaling
+ * is not offered (tsc-scale absent), so the TSC is not scaled. */
+u64 svm_guest_tsc(const struct cpu *c, u64 tsc)
+{
+	return c->svm.guest ? tsc + c->svm.ctl.tsc_offset : tsc;
+}

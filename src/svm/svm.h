@@ -60,6 +60,9 @@ bool svm_efer_ok(const struct cpu *c, u64 efer);
 /* the SVM MSRs (VM_CR, VM_HSAVE_PA, TSC_RATIO): 0 handled, -1 #GP(0),
  * 1 not an SVM MSR */
 int svm_msr_read(struct cpu *c, u32 msr, u64 *val);
+/* APM "TSC Offset": the TSC as RDTSC, RDTSCP and RDMSR read it in guest
+ * mode (the TSC plus the VMCB's TSC_OFFSET); outside guest mode, tsc */
+u64 svm_guest_tsc(const struct cpu *c, u64 tsc);
 int svm_msr_write(struct cpu *c, u32 msr, u64 val);
 
 /* the SVM instructions, exec_vmrun ... exec_skinit (svm/insn.c), are

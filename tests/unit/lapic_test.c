@@ -426,6 +426,53 @@ static void test_timer_periodic(void **state)
 	assert_true(irr(f, 0x40));
 }
 
+/* SDM "APIC Timer": switching between one-shot and periodic does not
+ * restart the count: it goes on from the current count, and a one-shot
+ * count that reached 0 stays 0 (kvm-unit-tests apic.flat "TMCCT should
+ * stay at zero") */
+static void test_timer_mode_switch(void **state)
+{
+	struct fix *f = *state;
+
+	sw_enable(f);
+	wr(f, 0x3e0, 0xb);
+	wr(f, 0x320, 0x10040);          /* one-shot, masked */
+	wr(f, 0x380, 100);
+	advance(f, 150);
+	assert_int_equal(rd(f, 0x390), 0);
+	wr(f, 0x320, 0x30040);          /* periodic, masked */
+	assert_int_equal(rd(f, 0x390), 0);
+	advance(f, 50);
+	assert_int_equal(rd(f, 0x390), 0);
+	wr(f, 0x380, 100);              /* periodic from 100 */
+	advance(f, 130);
+	assert_int_equal(rd(f, 0x390), 70);
+	wr(f, 0x320, 0x10040);          /* one-shot: on from 70, no reload */
+	assert_int_equal(rd(f, 0x390), 70);
+	advance(f, 60);
+	assert_int_equal(rd(f, 0x390), 10);
+	advance(f, 50);
+	assert_int_equal(rd(f, 0x390), 0);
+}
+
+/* SDM "State Changes From xAPIC Mode to x2APIC Mode": the ID register then
+ * holds the x2APIC ID; back in xAPIC mode (through disabled mode) the xAPIC
+ * ID is the initial APIC ID, not one written before (kvm-unit-tests
+ * apic.flat "correct xapic id after reset") */
+static void test_xapic_id_after_x2apic(void **state)
+{
+	struct fix *f = *state;
+	struct cpu *c = f->c[0];
+	u64 xapic = msr(c, MSR_IA32_APIC_BASE);
+
+	wr(f, 0x20, 5u << 24);
+	assert_int_equal(rd(f, 0x20), 5u << 24);
+	assert_int_equal(wrmsr(c, MSR_IA32_APIC_BASE, xapic | APIC_BASE_EXTD), 0);
+	assert_int_equal(wrmsr(c, MSR_IA32_APIC_BASE, xapic & ~(APIC_BASE_EN | APIC_BASE_EXTD)), 0);
+	assert_int_equal(wrmsr(c, MSR_IA32_APIC_BASE, xapic), 0);
+	assert_int_equal(rd(f, 0x20), 0);
+}
+
 /* SDM "TSC-Deadline Mode" */
 static void test_timer_tsc_deadline(void **state)
 {
@@ -778,6 +825,8 @@ int main(void)
 		T(test_timer_oneshot),
 		T(test_timer_divide),
 		T(test_timer_periodic),
+		T(test_timer_mode_switch),
+		T(test_xapic_id_after_x2apic),
 		T(test_timer_tsc_deadline),
 		TN(test_tsc_deadline_absent),
 		T(test_ipi_destinations),

@@ -621,6 +621,39 @@ static void test_npt_legacy_formats(void **state)
 }
 
 /* the NPT rows of svm/checks.def, each on its own from a valid VMCB */
+/* APM "Page-Fault Error Code": I/D is reported for a fetch with no-execute
+ * on or with SMEP on. For #VMEXIT(NPF) these are the nested walk's: the
+ * host's EFER.NXE and CR4.SMEP saved at VMRUN (found by kvm-unit-tests
+ * svm_npt.flat, svm_npt_rsvd_bits_test with host NXE = 0, SMEP = 1) */
+static void test_npf_fetch_id(void **state)
+{
+	/* mov eax, 0x405000; jmp rax */
+	static const u8 jmp_gpa[] = { 0xb8, 0x00, 0x50, 0x40, 0x00, 0xff, 0xe0 };
+
+	for (int smep = 0; smep < 2; smep++) {
+		struct harness h;
+		h_init(&h, "max,+svm");
+		npt_build(&h);
+		h_poke64(&h, NPT_PTE, 0); /* GPA not present in the nested tables */
+		vmrun(&h, 1, TLB_CONTROL_FLUSH_ALL, true, 0);
+		h.c->svm.host.efer &= ~EFER_NXE;
+		if (smep)
+			h.c->svm.host.cr4 |= CR4_SMEP;
+		else
+			h.c->svm.host.cr4 &= ~CR4_SMEP;
+		svm_npt_update(h.c);
+		h_code(&h, jmp_gpa, sizeof(jmp_gpa));
+		for (int k = 0; k < 4 && h.c->svm.guest; k++)
+			cpu_step(h.c);
+		assert_false(h.c->svm.guest);
+		assert_int_equal(h_peek64(&h, VMCB + VMCB_OFF_exitcode), SVM_EXIT_NPF);
+		u64 info1 = h_peek64(&h, VMCB + VMCB_OFF_exitinfo1);
+		assert_int_equal((info1 & PFEC_I) != 0, smep);
+		assert_int_equal(h_peek64(&h, VMCB + VMCB_OFF_exitinfo2), 0x405000);
+		h_free(&h);
+	}
+}
+
 static void test_check_rows(void **state)
 {
 	struct harness h;
@@ -666,6 +699,7 @@ int main(void)
 		cmocka_unit_test(test_init_not_intercepted),
 		cmocka_unit_test(test_npt_legacy_formats),
 		cmocka_unit_test(test_check_rows),
+		cmocka_unit_test(test_npf_fetch_id),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -161,7 +161,7 @@ void exec_rdtsc(struct cpu *c, const struct insn *i)
 	tsd_check(c);
 	VMX_EXIT_IF(c, i, vmx_proc(c) & PROC_RDTSC_EXITING, RDTSC, 0);
 	SVM_EXIT_IF(c, i, RDTSC, RDTSC, 0);
-	u64 t = vmx_guest_tsc(c, cpu_tsc(c));
+	u64 t = vmx_guest_tsc(c, svm_guest_tsc(c, cpu_tsc(c)));
 	c->gpr[RAX] = (u32)t;
 	c->gpr[RDX] = t >> 32;
 }
@@ -175,7 +175,7 @@ void exec_rdtscp(struct cpu *c, const struct insn *i)
 	tsd_check(c);
 	VMX_EXIT_IF(c, i, vmx_proc(c) & PROC_RDTSC_EXITING, RDTSCP, 0);
 	SVM_EXIT_IF(c, i, RDTSCP, RDTSCP, 0);
-	u64 t = vmx_guest_tsc(c, cpu_tsc(c));
+	u64 t = vmx_guest_tsc(c, svm_guest_tsc(c, cpu_tsc(c)));
 	c->gpr[RAX] = (u32)t;
 	c->gpr[RDX] = t >> 32;
 	c->gpr[RCX] = (u32)c->msr.tsc_aux;

@@ -164,7 +164,7 @@ static int wr_sfmask(struct cpu *c, u32 idx, u64 val)
 /* --- time stamp counter (SDM Vol.3B "Time-Stamp Counter") --- */
 static int rd_tsc(struct cpu *c, u32 idx, u64 *val)
 {
-	*val = vmx_guest_tsc(c, cpu_tsc(c)); /* offset and scaled for L2 */
+	*val = vmx_guest_tsc(c, svm_guest_tsc(c, cpu_tsc(c))); /* offset and scaled for L2 */
 	return 0;
 }
 

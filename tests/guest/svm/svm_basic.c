@@ -325,6 +325,11 @@ static void test_vmload_vmsave(void)
 	       "VMLOAD canonicalizes FS's base (%#llx)", rdmsr(0xc0000100));
 	asm volatile("vmsave" : : "a"(virt_to_phys(v)) : "memory");
 	report(vmcb_seg_base(v, VMCB_FS) == 0xffff900000001000ull, "VMSAVE stores it canonical");
+	/* KernelGsBase, GS's other base, is canonicalized as GS.base is */
+	vmcb_set(v, VMCB_KERNEL_GS_BASE, 0x0000900000002000ull);
+	asm volatile("vmload" : : "a"(virt_to_phys(v)) : "memory");
+	report(rdmsr(0xc0000102) == 0xffff900000002000ull,
+	       "VMLOAD canonicalizes KernelGsBase (%#llx)", rdmsr(0xc0000102));
 	wrmsr(0xc0000100, 0);
 	wrmsr(0xc0000101, 0);
 	wrmsr(0xc0000102, kgs);
@@ -449,6 +454,10 @@ static void test_eventinj(void)
 	inject(SVM_EVT_V | SVM_EVT_EXC | SVM_EVT_EV | GP_VECTOR | (0x1234ull << 32),
 	       "#GP with error code", GP_VECTOR, true);
 	inject(SVM_EVT_V | SVM_EVT_EXC | DE_VECTOR, "#DE without error code", DE_VECTOR, false);
+	/* APM "Event Injection": the injection is consumed; #VMEXIT clears
+	 * EVENTINJ.V (and leaves the rest of the field) */
+	report(vmcb_get(vmcb, VMCB_EVENTINJ) == (SVM_EVT_EXC | DE_VECTOR),
+	       "EVENTINJ.V cleared at #VMEXIT (%#llx)", vmcb_get(vmcb, VMCB_EVENTINJ));
 	/* a software interrupt returns to nRIP (NRIPS): RIP names an
 	 * address L2 never reaches */
 	seen_count = 0;
@@ -462,6 +471,41 @@ static void test_eventinj(void)
 	handle_exception_vector(GP_VECTOR, NULL);
 	handle_exception_vector(DE_VECTOR, NULL);
 	handle_exception_vector(NMI_VECTOR, NULL);
+	report_prefix_pop();
+}
+
+/* ---- TSC_OFFSET ---- */
+
+static u64 l2_rdtsc(u64 unused)
+{
+	return rdtsc();
+}
+
+static u64 l2_rdmsr_tsc(u64 unused)
+{
+	return rdmsr(0x10);
+}
+
+/* APM "TSC Offset": in guest mode RDTSC, RDTSCP and RDMSR of the TSC return
+ * the TSC plus the VMCB's TSC_OFFSET (050h) */
+static void test_tsc_offset(void)
+{
+	const u64 off = 1ull << 50;
+	u64 (*const fn[2])(u64) = { l2_rdtsc, l2_rdmsr_tsc };
+	const char *const name[2] = { "RDTSC", "RDMSR(TSC)" };
+
+	report_prefix_push("tsc-offset");
+	for (unsigned k = 0; k < 2; k++) {
+		svm_vmcb_setup(vmcb, fn[k], 0);
+		vmcb_set(vmcb, VMCB_TSC_OFFSET, off);
+		u64 t0 = rdtsc();
+		u64 r = svm_run(vmcb);
+		u64 t1 = rdtsc();
+		u64 g = vmcb_get(vmcb, VMCB_RAX) - off;
+		report(r == SVM_EXIT_VMMCALL && g >= t0 && g <= t1,
+		       "%s in L2 is the TSC plus TSC_OFFSET", name[k]);
+	}
+	report(rdtsc() < off, "the host's TSC is not offset after #VMEXIT");
 	report_prefix_pop();
 }
 
@@ -541,6 +585,7 @@ int main(int argc, char **argv)
 	test_vmload_vmsave();
 	test_l2_insns();
 	test_eventinj();
+	test_tsc_offset();
 	test_single_step();
 	test_shutdown();
 	return report_summary();
