@@ -89,11 +89,6 @@ static void record(struct cpu *c, u64 exitcode, u64 info1, u64 info2, bool in_gu
 		put_ctl(c, VMCB_OFF_nrip, in_guest ? c->svm.exit_nrip : 0);
 	c->svm.exit_nrip = 0;
 	if (in_guest) {
-		/* APM "Event Injection": VMRUN consumed EVENTINJ (an event
-		 * whose delivery did not complete is in EXITINTINFO); the
-		 * processor clears EVENTINJ.V at #VMEXIT */
-		if (c->svm.ctl.eventinj & EVTINJ_V)
-			put_ctl(c, VMCB_OFF_eventinj, c->svm.ctl.eventinj & ~EVTINJ_V);
 		/* ICPT: the guest instruction bytes (APM "Decode Assists") */
 		u8 bytes[16];
 		svm_exit_insn_bytes(c, exitcode, info1, bytes);
