@@ -95,9 +95,9 @@ enum cpu_activity { ACT_ACTIVE, ACT_HLT, ACT_SHUTDOWN, ACT_WAIT_SIPI };
 #define TLBP_W_USER BIT(4)
 #define TLBP_X_USER BIT(5)
 struct tlb_entry {
-	u64 tag;   /* linear page number + 1, ORed with the translation context
-	            * (VPID << 48: SDM "Virtual Processor Identifiers (VPIDs)");
-	            * 0 = invalid */
+	u64 tag;   /* linear page number (tlb_page) + 1, ORed with the
+	            * translation context (a VPID or an ASID << TLB_CTX_SHIFT:
+	            * SDM "Virtual Processor Identifiers (VPIDs)"); 0 = invalid */
 	u64 gpa;   /* physical page address (after the second stage, if any) */
 	u8 *host;  /* host pointer to the page if plain RAM, else NULL (MMIO) */
 	u16 pcid;
@@ -211,8 +211,8 @@ struct cpu {
 	u64 fetch_key;         /* tlb_epoch, mode, CPL and tlb_ctx packed: what a
 	                        * jump-cache entry must match (cpu_update_fetch_key) */
 	u64 tlb_ctx;           /* the translation context's bits of a TLB tag: the
-	                        * VPID (VMX non-root with "enable VPID") << 48,
-	                        * else 0 (tlb_tag) */
+	                        * VPID (VMX non-root with "enable VPID") or the
+	                        * ASID << TLB_CTX_SHIFT, else 0 (tlb_tag) */
 	u8 stage2_on;          /* guest-physical addresses go through `stage2`
 	                        * (EPT in VMX non-root operation) */
 	struct stage2 stage2;
@@ -255,12 +255,24 @@ static inline void cpu_code_changed(struct cpu *c)
 	cpu_update_fetch_key(c);
 }
 
-/* the tag of linear address lin's page in the current translation context
- * (the TLB keeps the mappings of several VPIDs apart) */
-#define TLB_TAG_PAGE_MASK ((1ull << 48) - 1)
+/* The tag of linear address lin's page in the current translation context
+ * (the TLB keeps the mappings of several VPIDs or ASIDs apart). A
+ * canonical address is fixed by its bits 56:0 (47:0 with 4-level paging),
+ * so the page number is bits 56:12 of lin: 45 bits, 46 with the +1 that
+ * keeps 0 for "invalid"; the context sits above it. (A page number of all
+ * of lin's 52 bits above 11 would reach into the context's bits for every
+ * address of the upper half, so an L2's kernel-space entries would serve
+ * L1 and the other way round.) */
+#define TLB_PAGE_BITS 45
+#define TLB_TAG_PAGE_MASK ((1ull << (TLB_PAGE_BITS + 1)) - 1)
+#define TLB_CTX_SHIFT (TLB_PAGE_BITS + 1)
+static inline u64 tlb_page(u64 lin)
+{
+	return (lin >> 12) & ((1ull << TLB_PAGE_BITS) - 1);
+}
 static inline u64 tlb_tag(const struct cpu *c, u64 lin)
 {
-	return ((lin >> 12) + 1) | c->tlb_ctx;
+	return (tlb_page(lin) + 1) | c->tlb_ctx;
 }
 
 /* --- RFLAGS (cpu/exec/flags.c) --- */

@@ -139,7 +139,7 @@ static u64 asid_ctx(u32 asid)
 {
 	if (asid == 0)
 		return 0; /* the host's */
-	return BIT(63) | ((u64)(asid < SVM_ASID_MAX ? asid : SVM_ASID_MAX) << 48);
+	return BIT(63) | ((u64)(asid < SVM_ASID_MAX ? asid : SVM_ASID_MAX) << TLB_CTX_SHIFT);
 }
 
 u64 svm_tlb_ctx(const struct cpu *c)

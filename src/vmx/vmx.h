@@ -96,7 +96,7 @@ static inline u64 vmx_tlb_ctx(const struct cpu *c)
 {
 	if (!c->vmx.nonroot || !(vmx_proc2(c) & PROC2_ENABLE_VPID))
 		return 0;
-	return vmcs_get(c, VMCS_VPID) << 48;
+	return vmcs_get(c, VMCS_VPID) << TLB_CTX_SHIFT;
 }
 
 /* An instruction that exits in VMX non-root operation when `cond` holds

@@ -480,6 +480,17 @@ static void test_long_mode(int kvm, int amd)
 	sum = (uint64_t)hi << 32 | lo;
 	check(sum == want, "long mode: 1 MiB written and summed through L2's paging",
 	      "sum %llu, want %llu", (unsigned long long)sum, (unsigned long long)want);
+	/* what L2 wrote is where the memory slot says: in L1's user memory at
+	 * the same offset (the EPT/NPT translation, not an identity one) */
+	{
+		const uint64_t *w = (const uint64_t *)(vm.mem + 0x300000);
+		int bad = -1;
+		for (i = 0; i < 0x20000 && bad < 0; i++)
+			if (w[i] != (uint64_t)(0x20000 - i))
+				bad = i;
+		check(bad < 0, "long mode: L2's writes are in L1's memory slot at their guest-physical offset",
+		      "first mismatch at element %d", bad);
+	}
 	expect_out(&vm, 0x22, 4, (uint32_t)-1000,
 		   amd ? "long mode: VMMCALL is KVM's hypercall (-KVM_ENOSYS)"
 		       : "long mode: VMCALL is KVM's hypercall (-KVM_ENOSYS)");

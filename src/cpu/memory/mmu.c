@@ -326,7 +326,7 @@ void tlb_flush_page(struct cpu *c, u64 lin)
 		lin &= 0xffffffffull;
 	for (unsigned i = 0; i < TLB_SIZE; i++) {
 		struct tlb_entry *e = &c->tlb[i];
-		if (e->tag && !(((((e->tag & TLB_TAG_PAGE_MASK) - 1) << 12) ^ lin) >> e->pshift))
+		if (e->tag && !((((e->tag & TLB_TAG_PAGE_MASK) - 1) ^ tlb_page(lin)) >> (e->pshift - 12)))
 			e->tag = 0;
 	}
 	icache_forget_linear_page(c, lin);
@@ -352,7 +352,7 @@ void tlb_flush_page_ctx(struct cpu *c, u64 lin, u64 ctx)
 {
 	for (unsigned i = 0; i < TLB_SIZE; i++) {
 		struct tlb_entry *e = &c->tlb[i];
-		if (in_ctx(e, ctx) && !(((((e->tag & TLB_TAG_PAGE_MASK) - 1) << 12) ^ lin) >> e->pshift))
+		if (in_ctx(e, ctx) && !((((e->tag & TLB_TAG_PAGE_MASK) - 1) ^ tlb_page(lin)) >> (e->pshift - 12)))
 			e->tag = 0;
 	}
 	icache_forget_linear_page(c, lin);
