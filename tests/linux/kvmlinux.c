@@ -163,6 +163,16 @@ static uint8_t uart_in(uint16_t port)
 	return port == 0x3fd ? 0x60 : 0; /* LSR: THRE and TEMT */
 }
 
+/* what an IN from a port with no device here gives: the 16550's
+ * registers, 0 from the RTC's (so its update-in-progress flag is clear and
+ * the kernel does not poll it), else all ones (an empty bus) */
+static uint8_t port_in(uint16_t port)
+{
+	if (port >= 0x3f8 && port <= 0x3ff)
+		return uart_in(port);
+	return port == 0x70 || port == 0x71 ? 0 : 0xff;
+}
+
 static void on_alarm(int sig)
 {
 	(void)sig;
@@ -259,8 +269,7 @@ int main(int argc, char **argv)
 				if (run->io.direction == KVM_EXIT_IO_OUT)
 					uart_out(run->io.port, d[0]);
 				else
-					memset(d, run->io.port >= 0x3f8 && run->io.port <= 0x3ff ?
-						  uart_in(run->io.port) : 0xff, run->io.size);
+					memset(d, port_in(run->io.port), run->io.size);
 			}
 		} else if (run->exit_reason == KVM_EXIT_MMIO) {
 			if (run->mmio.is_write && run->mmio.phys_addr == MARK_ADDR && run->mmio.len == 4 &&

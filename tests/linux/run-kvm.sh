@@ -9,7 +9,9 @@
 #  - that poweroff ended nestbox with status 0;
 #  - that the boot log has no WARNING, BUG, Oops, call trace or segfault;
 #  - (VMX) that the run saved in the middle of kvmtest's L2 exit loop and
-#    loaded in a new process prints the rest of the log byte for byte.
+#    loaded in a new process prints the rest of the log byte for byte;
+#  - that the same kernel boots as L2 under L1's KVM (kvmlinux), under VMX
+#    and under SVM.
 # VMX: -cpu max,+vmx -smp 2. SVM: kvm_amd wants an AMD CPU, so -cpu
 # EPYC,+svm,+vgif (EPYC's own SVM sub-features lack vGIF), -smp 2.
 O=${O:-o/dbg}
@@ -74,3 +76,32 @@ else
 fi
 
 boot svm EPYC,+svm,+vgif 2
+
+# Linux as L2: /init runs kvmlinux, which boots this same kernel under
+# L1's KVM (PVH entry, in-kernel irqchip and PIT, a 16550 for earlycon);
+# the L2's /init writes a mark L1's user space sees and resets
+l2() { # name cpu
+	name=$1 cpu=$2
+	log=$O/linux-kvm-l2-$name.log
+	timeout "${LINUX_TIMEOUT:-1200}" "$NB" -cpu "$cpu" -smp 2 -m 512M -kernel "$kernel" \
+		-initrd "$initrd" -append "console=ttyS0 nestbox.kvmlinux" -serial stdio -display none \
+		-no-reboot > "$log" 2>&1 < /dev/null
+	status=$?
+	grep -a -E '^(PASS|FAIL):' "$log" | sed "s/^\(PASS\|FAIL\): kvm:/\1: linux-kvm: $name:/"
+	if [ "$status" -eq 0 ] && grep -aq '^kvmlinux: .* 0 failed' "$log" &&
+		grep -aq '^nestbox.kvmlinux done' "$log"; then
+		echo "PASS: linux-kvm: $name: Linux booted as L2 to its /init, L1 powered off with status 0"
+	else
+		echo "FAIL: linux-kvm: $name: Linux as L2: status $status (log: $log)"
+		tail -n 5 "$log" | sed 's/^/  /'
+	fi
+	bad=$(grep -a -v -E '^(PASS|FAIL):' "$log" | grep -a -v 'Speculative Return Stack Overflow' |
+		grep -a -E 'WARNING:|BUG:|Oops|Call Trace:|segfault|Segmentation fault|panic' | head -n 3)
+	if [ -z "$bad" ]; then
+		echo "PASS: linux-kvm: $name: Linux as L2: no warning, BUG, oops or panic in either kernel's log"
+	else
+		echo "FAIL: linux-kvm: $name: Linux as L2: the log has: $bad"
+	fi
+}
+l2 vmx-l2linux max,+vmx
+l2 svm-l2linux EPYC,+svm,+vgif
