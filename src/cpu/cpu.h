@@ -258,17 +258,21 @@ static inline void cpu_code_changed(struct cpu *c)
 /* The tag of linear address lin's page in the current translation context
  * (the TLB keeps the mappings of several VPIDs or ASIDs apart). A
  * canonical address is fixed by its bits 56:0 (47:0 with 4-level paging),
- * so the page number is bits 56:12 of lin: 45 bits, 46 with the +1 that
- * keeps 0 for "invalid"; the context sits above it. (A page number of all
- * of lin's 52 bits above 11 would reach into the context's bits for every
- * address of the upper half, so an L2's kernel-space entries would serve
- * L1 and the other way round.) */
-#define TLB_PAGE_BITS 45
+ * so the page number is bits 56:12 of lin, and one bit more says whether
+ * bits 63:57 differ from bit 56: a non-canonical address never hits an
+ * entry (its access is #GP or #SS, raised on the TLB miss, mmu_translate).
+ * That is 46 bits, 47 with the +1 that keeps 0 for "invalid"; the
+ * context sits above. (A page number of all of lin's 52 bits above 11
+ * would reach into the context's bits for every address of the upper
+ * half, so an L2's kernel-space entries would serve L1 and the other way
+ * round.) */
+#define TLB_PAGE_BITS 46
 #define TLB_TAG_PAGE_MASK ((1ull << (TLB_PAGE_BITS + 1)) - 1)
 #define TLB_CTX_SHIFT (TLB_PAGE_BITS + 1)
 static inline u64 tlb_page(u64 lin)
 {
-	return (lin >> 12) & ((1ull << TLB_PAGE_BITS) - 1);
+	i64 high = (i64)lin >> 56; /* 0 or -1 when bits 63:56 agree */
+	return ((lin >> 12) & ((1ull << 45) - 1)) | ((u64)((u64)(high + 1) > 1) << 45);
 }
 static inline u64 tlb_tag(const struct cpu *c, u64 lin)
 {

@@ -2184,7 +2184,12 @@ static void test_vpid_tags_apart(void **state)
 			assert_int_equal(l2 & TLB_TAG_PAGE_MASK, l1);
 		}
 	}
+	/* a non-canonical address never shares a canonical one's tag (bits
+	 * 56:12 alike, 63:57 not) */
 	h->c->tlb_ctx = 0;
+	assert_int_not_equal(tlb_tag(h->c, 0x7e00000000001000ull), tlb_tag(h->c, 0x1000));
+	assert_int_not_equal(tlb_tag(h->c, 0x8000000000001000ull), tlb_tag(h->c, 0x1000));
+	assert_int_not_equal(tlb_tag(h->c, 0x00ffffffff801000ull), tlb_tag(h->c, 0xffffffffff801000ull));
 	machine_free(&h->m);
 }
 
