@@ -85,7 +85,7 @@ static u64 load(struct harness *h)
 static bool tlb_has(struct harness *h, u64 lin, u64 ctx)
 {
 	const struct tlb_entry *e = &h->c->tlb[(lin >> 12) & (TLB_SIZE - 1)];
-	return e->tag == (((lin >> 12) + 1) | ctx);
+	return e->tag == ((tlb_page(lin) + 1) | ctx);
 }
 
 /* APM "Nested Paging": guest-physical addresses go through nCR3's tables
@@ -221,7 +221,7 @@ static void test_asid_tlb_control(void **state)
 	leave(&h);
 	assert_int_equal(c->tlb_ctx, 0);
 	assert_int_equal(h_exec(&h, load_host, sizeof(load_host)), -1);
-	u64 ctx5 = BIT(63) | (5ull << 48);
+	u64 ctx5 = BIT(63) | (5ull << TLB_CTX_SHIFT);
 	assert_true(tlb_has(&h, GPA, ctx5));
 	assert_true(tlb_has(&h, HOST_LIN, 0));
 	/* L1 moves the page without a flush: the guest keeps the old one */
@@ -282,7 +282,7 @@ static void test_invlpga(void **state)
 	vmrun(&h, 2, TLB_CONTROL_NOTHING, true, 0);
 	assert_int_equal(load(&h), MAGIC_A);
 	leave(&h);
-	u64 ctx2 = BIT(63) | (2ull << 48);
+	u64 ctx2 = BIT(63) | (2ull << TLB_CTX_SHIFT);
 	svm_invlpga(h.c, GPA, 9); /* another ASID: nothing */
 	assert_true(tlb_has(&h, GPA, ctx2));
 	svm_invlpga(h.c, HOST_LIN, 2); /* ASID 2 has no entry there */
