@@ -315,6 +315,15 @@ void tlb_flush_nonglobal(struct cpu *c)
 			c->tlb[i].tag = 0;
 }
 
+/* whether entry e (valid) holds a piece of the page that holds lin: the
+ * same page number above the bits the page's size covers (a 4 KiB page's
+ * entry, or one made with no size, compares the whole page number) */
+static bool tlb_covers(const struct tlb_entry *e, u64 lin)
+{
+	unsigned shift = e->pshift > 12 ? e->pshift - 12u : 0;
+	return !((((e->tag & TLB_TAG_PAGE_MASK) - 1) ^ tlb_page(lin)) >> shift);
+}
+
 /* SDM "INVLPG": invalidate the translations of the page holding lin, global
  * ones too, whatever the page's size. TLB entries are 4 KiB pieces that
  * remember the size of the page they came from, so every piece of a large
@@ -326,7 +335,7 @@ void tlb_flush_page(struct cpu *c, u64 lin)
 		lin &= 0xffffffffull;
 	for (unsigned i = 0; i < TLB_SIZE; i++) {
 		struct tlb_entry *e = &c->tlb[i];
-		if (e->tag && !((((e->tag & TLB_TAG_PAGE_MASK) - 1) ^ tlb_page(lin)) >> (e->pshift - 12)))
+		if (e->tag && tlb_covers(e, lin))
 			e->tag = 0;
 	}
 	icache_forget_linear_page(c, lin);
@@ -352,7 +361,7 @@ void tlb_flush_page_ctx(struct cpu *c, u64 lin, u64 ctx)
 {
 	for (unsigned i = 0; i < TLB_SIZE; i++) {
 		struct tlb_entry *e = &c->tlb[i];
-		if (in_ctx(e, ctx) && !((((e->tag & TLB_TAG_PAGE_MASK) - 1) ^ tlb_page(lin)) >> (e->pshift - 12)))
+		if (in_ctx(e, ctx) && tlb_covers(e, lin))
 			e->tag = 0;
 	}
 	icache_forget_linear_page(c, lin);
