@@ -27,6 +27,8 @@ void vmx_log_exit(struct cpu *c, u32 reason, u64 qual)
 		exit_count[basic]++;
 	/* the vector of an exception, NMI or acknowledged interrupt (the
 	 * VM-exit interruption information, valid bit 31) */
+	if (!LOG_ON(vmx))
+		return; /* every VM exit passes here: no formatting unless -d vmx */
 	u32 intr = (reason & EXIT_REASON_FAILED_VMENTRY) ? 0 : (u32)vmcs_get(c, VMCS_EXIT_INTR_INFO);
 	char vec[16] = "";
 	if (intr >> 31)
