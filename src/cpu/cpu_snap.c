@@ -136,6 +136,10 @@ static const struct snap_field msr_state_fields[] = {
 	SNAP_U64(struct msr_state, pat),
 	SNAP_U64(struct msr_state, misc_enable),
 	SNAP_U64(struct msr_state, debugctl),
+	SNAP_U64(struct msr_state, lbr_from),
+	SNAP_U64(struct msr_state, lbr_to),
+	SNAP_U64(struct msr_state, ler_from),
+	SNAP_U64(struct msr_state, ler_to),
 	SNAP_U64(struct msr_state, mtrr_def_type),
 	SNAP_U64(struct msr_state, mtrr_fixed),
 	SNAP_U64(struct msr_state, mtrr_var),
@@ -152,7 +156,7 @@ static const struct snap_field msr_state_fields[] = {
 	SNAP_U64(struct msr_state, hv_hypercall),
 	SNAP_U64(struct msr_state, hv_vp_assist),
 };
-SNAP_DESC(msr_state, 3, msr_state_fields, NULL, NULL);
+SNAP_DESC(msr_state, 4, msr_state_fields, NULL, NULL);
 
 /* --- struct pmu_state (cpu/system/pmu_state.h): checked by the CPU's
  * check (pmu_state_check needs the model) --- */

@@ -384,6 +384,7 @@ void cpu_deliver(struct cpu *c, u8 vector, enum event_type type, bool has_err, u
 	    e.type == EV_EXT_INTR ? "interrupt" : e.type == EV_NMI ? "NMI" :
 	    e.type == EV_HW_EXC ? "exception" : "software", e.has_err ? e.err : 0,
 	    e.has_err ? "" : " (none)", c->cpl, (unsigned long long)e.ret_ip);
+	u64 from = c->rip;
 	if (c->mode == MODE_REAL) {
 		e.has_err = false; /* no error codes in real-address mode */
 		deliver_real(c, &e);
@@ -393,6 +394,11 @@ void cpu_deliver(struct cpu *c, u8 vector, enum event_type type, bool has_err, u
 		deliver_prot(c, &e);
 	}
 	c->in_event = 0;
+	/* last-branch recording; a #DB clears DEBUGCTL.LBR and BTF
+	 * (cpu/system/debug.c). INT 1 (CD 01) is a software interrupt, not a
+	 * debug exception. */
+	if (unlikely(c->msr.debugctl & (DEBUGCTL_LBR | DEBUGCTL_BTF)))
+		cpu_lbr_event(c, e.vec == VEC_DB && e.type != EV_SW_INT, from, c->rip);
 }
 
 /* ------------------------------------------------------------------ */

@@ -2,8 +2,8 @@
  *
  * Fast path: run a decoded block (cpu/decode/decode.c) instruction after
  * instruction while nothing needs per-instruction attention. Slow path: one
- * instruction at a time when RFLAGS.TF, DR7 breakpoints or an interrupt
- * shadow are in effect. A fault unwinds here (cpu_fault -> longjmp) with
+ * instruction at a time when RFLAGS.TF, DR7 breakpoints, an interrupt
+ * shadow or last-branch recording (IA32_DEBUGCTL.LBR) are in effect. A fault unwinds here (cpu_fault -> longjmp) with
  * c->rip still at the faulting instruction, and is delivered as an event. */
 #include "cpu/step.h"
 
@@ -34,7 +34,7 @@ static inline void exec_insn(struct cpu *c, const struct insn *in)
 static inline bool needs_slow_path(const struct cpu *c)
 {
 	return (c->rflags & (RFLAGS_TF | RFLAGS_RF)) || (c->dr[7] & 0xff) || c->shadow ||
-	       unlikely(vmx_mtf_on(c)) ||
+	       unlikely(vmx_mtf_on(c)) || (c->msr.debugctl & DEBUGCTL_LBR) ||
 	       debug_insn_hook; /* -d exec, gdb (debug/hook.h) */
 }
 
@@ -53,10 +53,16 @@ static void step_slow(struct cpu *c)
 	 * first half (cpu/decode/fastpath.c) */
 	c->single = 1;
 	bool l2 = c->vmx.nonroot; /* (VMLAUNCH/VMRESUME are L1's) */
-	exec_insn(c, &b->insns[0]);
+	const struct insn *in = &b->insns[0];
+	u64 from = c->rip, fall = (c->rip + in->len) & ip_mask(c);
+	exec_insn(c, in);
 	c->single = 0;
 	c->shadow_insn = 0;
-	cpu_debug_after_insn(c, rflags_before);
+	/* a branch: unconditional, or conditional and taken */
+	bool branched = (in->flags & INSN_F_XFER) && (!(in->flags & INSN_F_COND) || c->rip != fall);
+	if (branched && (c->msr.debugctl & DEBUGCTL_LBR))
+		cpu_lbr_branch(c, from, c->rip);
+	cpu_debug_after_insn(c, rflags_before, branched);
 	/* SDM "Monitor Trap Flag": the instruction completed in L2 (one
 	 * that exits does not come back here) */
 	if (unlikely(l2 && c->vmx.nonroot))

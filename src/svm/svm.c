@@ -106,11 +106,17 @@ int svm_msr_write(struct cpu *c, u32 msr, u64 val)
 }
 
 /* APM "TSC Offset" (VMCB 050h TSC_OFFSET): "In guest mode, the value read
- * from the TSC (by RDTSC, RDTSCP or RDMSR) is the TSC plus TSC_OFFSET". A
- * WRMSR to the TSC is not offset: it writes the TSC itself (cpu/system/
- * msr.c wr_tsc), as WRMSR does in VMX non-root operation. TSC_RATIO scaling
- * is not offered (tsc-scale absent), so the TSC is not scaled. */
+ * from the TSC (by RDTSC, RDTSCP or RDMSR) is the TSC plus TSC_OFFSET"; and
+ * "TSC Ratio MSR (C000_0104h)", offered with CPUID Fn8000_000A_EDX[TscRateMsr]:
+ * in guest mode the TSC is first multiplied by TSC_RATIO, an 8.32 fixed-point
+ * value (integer part in bits 39:32), and the product's fraction dropped. A
+ * WRMSR to the TSC is neither offset nor scaled: it writes the TSC itself
+ * (cpu/system/msr.c wr_tsc), as WRMSR does in VMX non-root operation. */
 u64 svm_guest_tsc(const struct cpu *c, u64 tsc)
 {
-	return c->svm.guest ? tsc + c->svm.ctl.tsc_offset : tsc;
+	if (!c->svm.guest)
+		return tsc;
+	if (c->svm.tsc_ratio != SVM_TSC_RATIO_ONE)
+		tsc = (u64)(((unsigned __int128)tsc * c->svm.tsc_ratio) >> 32);
+	return tsc + c->svm.ctl.tsc_offset;
 }

@@ -44,6 +44,17 @@ void svm_seg_from_vmcb(struct seg_cache *sc, const struct vmcb_seg *v);
 void svm_phys_read(struct cpu *c, u64 pa, void *buf, unsigned len);
 void svm_phys_write(struct cpu *c, u64 pa, const void *buf, unsigned len);
 
+/* APM "Last Branch Record Virtualization" (VMCB 0B8h bit 0, offered with
+ * CPUID Fn8000_000A_EDX[LbrVirt]): VMRUN saves the host's DebugCtl and
+ * last-branch MSRs and loads the guest's from the VMCB (DBGCTL, BR_FROM,
+ * BR_TO, LASTEXCPFROM, LASTEXCPTO); #VMEXIT saves the guest's there and
+ * restores the host's. Without it they are not switched: the guest uses,
+ * and changes, the host's. The bit is ignored where lbrv is not offered. */
+static inline bool svm_lbrv(const struct cpu *c)
+{
+	return (c->svm.ctl.virt_ext & VIRT_EXT_LBR) && c->model && cpu_has(c->model, FEAT_lbrv);
+}
+
 /* VMRUN after its own checks (svm/vmrun.c) */
 void svm_vmrun(struct cpu *c, const struct insn *i, u64 vmcb_pa);
 /* #VMEXIT without the unwind (svm/vmexit.c): VMRUN's VMEXIT_INVALID

@@ -154,6 +154,12 @@ static void save_host(struct cpu *c)
 	h->rsp = c->gpr[RSP];
 	h->rax = c->gpr[RAX];
 	h->cpl = c->cpl;
+	/* (restored by #VMEXIT only under LBR virtualization, svm_lbrv) */
+	h->dbgctl = c->msr.debugctl;
+	h->br_from = c->msr.lbr_from;
+	h->br_to = c->msr.lbr_to;
+	h->lastexcp_from = c->msr.ler_from;
+	h->lastexcp_to = c->msr.ler_to;
 }
 
 /* APM "VMRUN": "loads guest state": ES, CS, SS, DS, GDTR, IDTR, EFER, CR4,
@@ -186,6 +192,15 @@ static void load_guest(struct cpu *c, const struct vmcb_save *s)
 	c->gpr[RAX] = s->rax;
 	c->activity = ACT_ACTIVE;
 	c->pending_db = 0;
+	if (svm_lbrv(c)) {
+		/* (DebugCtl bits nestbox does not implement are dropped, as
+		 * WRMSR would refuse them) */
+		c->msr.debugctl = s->dbgctl & (DEBUGCTL_LBR | DEBUGCTL_BTF);
+		c->msr.lbr_from = s->br_from;
+		c->msr.lbr_to = s->br_to;
+		c->msr.ler_from = s->lastexcp_from;
+		c->msr.ler_to = s->lastexcp_to;
+	}
 	/* NPTI (svm/npt.c, svm/intr.c): the ASID as the TLB's context and
 	 * TLB_CONTROL, nested paging and G_PAT, the interrupt shadow */
 	svm_npti_vmrun(c);

@@ -82,7 +82,10 @@ static void test_caps(void **state)
 	assert_int_equal(r[CPUID_EBX], 16);
 	/* nrip-save, vmcb-clean, svm-lock: what the core implements */
 	assert_int_equal(r[CPUID_EDX] & (BIT(2) | BIT(3) | BIT(5)), BIT(2) | BIT(3) | BIT(5));
-	assert_false(r[CPUID_EDX] & BIT(4)); /* tsc-scale: not (yet) */
+	/* lbrv (1) and tsc-scale (4): svm/vmrun.c, svm/svm.c */
+	assert_int_equal(r[CPUID_EDX] & (BIT(1) | BIT(4)), BIT(1) | BIT(4));
+	leaf("max,+svm,-tsc-scale,-lbrv", 0x8000000a, r);
+	assert_false(r[CPUID_EDX] & (BIT(1) | BIT(4)));
 	leaf("max,+svm,-nrip-save", 0x8000000a, r);
 	assert_false(r[CPUID_EDX] & BIT(3));
 	assert_true(r[CPUID_EDX] & BIT(5));
@@ -107,7 +110,9 @@ static void test_msrs(void **state)
 
 	h_init(h, "max,+svm");
 	struct cpu *c = h->c;
-	assert_int_equal(msr_read(c, MSR_TSC_RATIO, &v), -1); /* no tsc-scale */
+	assert_int_equal(msr_read(c, MSR_TSC_RATIO, &v), 0); /* tsc-scale */
+	assert_int_equal(v, 1ull << 32);
+	assert_int_equal(msr_write(c, MSR_TSC_RATIO, 1ull << 40), -1);
 	assert_int_equal(msr_write(c, MSR_VM_HSAVE_PA, 0x1001), -1);
 	assert_int_equal(msr_write(c, MSR_VM_HSAVE_PA, 1ull << cpu_maxphyaddr(c)), -1);
 	assert_int_equal(msr_write(c, MSR_VM_HSAVE_PA, 0x2000), 0);

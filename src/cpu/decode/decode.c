@@ -252,6 +252,14 @@ static void convert_header(const ZydisDecodedInstruction *zi, struct insn *out)
 	if (zi->meta.category == ZYDIS_CATEGORY_COND_BR || (out->rep &&
 	    zi->meta.category == ZYDIS_CATEGORY_STRINGOP))
 		out->flags |= INSN_F_JUMPS;
+	switch (zi->meta.category) {
+	case ZYDIS_CATEGORY_COND_BR: out->flags |= INSN_F_XFER | INSN_F_COND; break;
+	case ZYDIS_CATEGORY_UNCOND_BR: case ZYDIS_CATEGORY_CALL: case ZYDIS_CATEGORY_RET:
+	case ZYDIS_CATEGORY_SYSCALL: case ZYDIS_CATEGORY_SYSRET:
+		out->flags |= INSN_F_XFER;
+		break;
+	default: break;
+	}
 	if (zi->meta.branch_type == ZYDIS_BRANCH_TYPE_FAR)
 		out->flags |= INSN_F_FAR;
 	switch (zi->mnemonic) {

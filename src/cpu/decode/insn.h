@@ -83,6 +83,13 @@ struct insn {
                                 * REP/I/O strings, software interrupts, fused
                                 * compare-and-branch pairs, block enders): the
                                 * step loop re-reads next_rip only after these */
+/* a branch for last-branch recording and single-step on branches (SDM
+ * "Monitoring Branches, Exceptions, and Interrupts", "Single-Stepping on
+ * Branches"): JMP, CALL, RET, IRET, SYSCALL/SYSENTER/SYSRET/SYSEXIT, and,
+ * with INSN_F_COND, Jcc/LOOPcc/JrCXZ when taken. INT n/INT3/INTO/INT1 are
+ * recorded as the interrupts they raise (cpu/event.c). */
+#define INSN_F_XFER     BIT(6)
+#define INSN_F_COND     BIT(7) /* with INSN_F_XFER: a branch only when taken */
 
 /* --- effective address (SDM Vol.1 "Specifying an Offset") --- */
 /* base + index * scale + displacement, before the address-size truncation */

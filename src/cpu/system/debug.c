@@ -81,12 +81,17 @@ void cpu_debug_check_io(struct cpu *c, u16 port, unsigned len)
 /* SDM "Single-Step Exception Condition": a trap after an instruction that
  * began with TF = 1 (so not after the instruction that sets TF); the MOV SS
  * shadow delays it (cpu/event.c). */
-void cpu_debug_after_insn(struct cpu *c, u64 rflags_before)
+void cpu_debug_after_insn(struct cpu *c, u64 rflags_before, bool branched)
 {
 	bool suppress = (c->pending_dr6 & DBG_NO_SINGLE_STEP) != 0;
 
 	c->pending_dr6 &= ~DBG_NO_SINGLE_STEP;
 	if (!(rflags_before & RFLAGS_TF) || suppress)
+		return;
+	/* SDM "Single-Stepping on Branches": with IA32_DEBUGCTL.BTF "the
+	 * processor generates a single-step debug exception only after
+	 * instructions that cause a branch" */
+	if ((c->msr.debugctl & DEBUGCTL_BTF) && !branched)
 		return;
 	c->pending_db = 1;
 	c->pending_dr6 |= DR6_BS;
@@ -113,4 +118,36 @@ void cpu_debug_merge_pending(struct cpu *c)
 {
 	if (c->pending_db && (c->shadow_insn & SHADOW_MOVSS))
 		cpu_debug_commit_dr6(c);
+}
+
+/* SDM "Monitoring Branches, Exceptions, and Interrupts" (and the P6-family
+ * LastBranchFromIP/LastBranchToIP, LastExceptionFromIP/LastExceptionToIP
+ * MSRs, which AMD's APM keeps as "Control-Transfer Recording"): with
+ * IA32_DEBUGCTL.LBR set, a taken branch loads the last-branch record with
+ * its source and target. Addresses are RIP values (offsets in CS); outside
+ * 64-bit mode they are 32 bits. */
+void cpu_lbr_branch(struct cpu *c, u64 from, u64 to)
+{
+	c->msr.lbr_from = from;
+	c->msr.lbr_to = to;
+}
+
+/* an interrupt or exception with LBR set: the last-exception record keeps
+ * "the last branch that the processor took prior to an exception or
+ * interrupt", the last-branch record takes the event (from the instruction
+ * it interrupted or that raised it, to its handler). Debug exceptions are
+ * not recorded: a #DB "automatically clears the LBR flag before executing
+ * the exception handler" and the BTF flag with it ("Single-Stepping on
+ * Branches"), leaving the records for the debugger. */
+void cpu_lbr_event(struct cpu *c, bool debug_exc, u64 from, u64 to)
+{
+	if (debug_exc) {
+		c->msr.debugctl &= ~(DEBUGCTL_LBR | DEBUGCTL_BTF);
+		return;
+	}
+	if (!(c->msr.debugctl & DEBUGCTL_LBR))
+		return;
+	c->msr.ler_from = c->msr.lbr_from;
+	c->msr.ler_to = c->msr.lbr_to;
+	cpu_lbr_branch(c, from, to);
 }

@@ -15,10 +15,12 @@
  *    the next boundary by cpu_handle_events).
  *  - cpu_debug_check_io(c, port, len): for IN/OUT/INS/OUTS when CR4.DE=1
  *    and DR7 enables an I/O breakpoint (R/W = 10b).
- *  - cpu_debug_after_insn(c, rflags_before): after every instruction that
- *    completed (no fault) on the slow path; if RFLAGS.TF was 1 before it,
- *    sets pending_db with DR6.BS (single-step trap), except after INT n,
- *    INT3, INTO, INT1 (they clear TF on the way to the handler).
+ *  - cpu_debug_after_insn(c, rflags_before, branched): after every
+ *    instruction that completed (no fault) on the slow path; if RFLAGS.TF
+ *    was 1 before it, sets pending_db with DR6.BS (single-step trap),
+ *    except after INT n, INT3, INTO, INT1 (they clear TF on the way to the
+ *    handler) and, with IA32_DEBUGCTL.BTF, after an instruction that did
+ *    not branch (`branched`).
  */
 #ifndef NESTBOX_CPU_DEBUG_H
 #define NESTBOX_CPU_DEBUG_H
@@ -28,7 +30,13 @@
 void cpu_debug_check_insn(struct cpu *c);
 void cpu_debug_check_data(struct cpu *c, u64 lin, unsigned len, bool write);
 void cpu_debug_check_io(struct cpu *c, u16 port, unsigned len);
-void cpu_debug_after_insn(struct cpu *c, u64 rflags_before);
+void cpu_debug_after_insn(struct cpu *c, u64 rflags_before, bool branched);
+/* last-branch recording (IA32_DEBUGCTL.LBR): a taken branch; an interrupt
+ * or exception delivered (to = its handler). cpu_lbr_event also applies a
+ * #DB's clearing of DEBUGCTL.LBR and BTF, so it is called for every
+ * delivered event, LBR set or not. */
+void cpu_lbr_branch(struct cpu *c, u64 from, u64 to);
+void cpu_lbr_event(struct cpu *c, bool debug_exc, u64 from, u64 to);
 /* a pending trap-class #DB is being delivered: DR6 <- its B0-B3/BD/BS/BT
  * bits (B0-B3 replaced, the others sticky); clears pending_db/pending_dr6 */
 void cpu_debug_commit_dr6(struct cpu *c);

@@ -75,6 +75,10 @@ static u64 *msr_slot(struct cpu *c, u32 idx)
 	case MSR_MCG_CTL: return &s->mcg_ctl;
 	case MSR_MISC_ENABLE: return &s->misc_enable;
 	case MSR_DEBUGCTL: return &s->debugctl;
+	case MSR_LASTBRANCH_FROM: return &s->lbr_from;
+	case MSR_LASTBRANCH_TO: return &s->lbr_to;
+	case MSR_LASTEXC_FROM: return &s->ler_from;
+	case MSR_LASTEXC_TO: return &s->ler_to;
 	case MSR_PAT: return &s->pat;
 	case MSR_MTRR_DEF_TYPE: return &s->mtrr_def_type;
 	case MSR_XSS: return &s->xss;
@@ -472,11 +476,12 @@ static int wr_misc_enable(struct cpu *c, u32 idx, u64 val)
 	return 0;
 }
 
-/* IA32_DEBUGCTL: LBR (bit 0) and BTF (bit 1) are accepted and stored (they
- * have no effect yet); the other bits are reserved */
+/* IA32_DEBUGCTL: LBR (bit 0: last-branch recording) and BTF (bit 1:
+ * single-step on branches), cpu/system/debug.c; the other bits are
+ * reserved here */
 static int wr_debugctl(struct cpu *c, u32 idx, u64 val)
 {
-	if (val & ~GENMASK(1, 0))
+	if (val & ~(u64)(DEBUGCTL_LBR | DEBUGCTL_BTF))
 		return -1;
 	c->msr.debugctl = val;
 	return 0;

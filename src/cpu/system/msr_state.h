@@ -7,6 +7,10 @@
 
 #include "base/types.h"
 
+/* IA32_DEBUGCTL (SDM Vol.3B "IA32_DEBUGCTL MSR"; AMD's DebugCtl) */
+#define DEBUGCTL_LBR BIT(0) /* last branch/interrupt/exception recording */
+#define DEBUGCTL_BTF BIT(1) /* single-step on branches */
+
 struct msr_state {
 	u64 tsc_offset;       /* IA32_TSC = virtual TSC + tsc_offset */
 	u64 tsc_adjust;
@@ -16,7 +20,10 @@ struct msr_state {
 	u64 tsc_aux;
 	u64 pat;
 	u64 misc_enable;
-	u64 debugctl;
+	u64 debugctl;         /* IA32_DEBUGCTL: DEBUGCTL_LBR, DEBUGCTL_BTF */
+	/* last-branch recording (cpu/system/debug.c): LastBranchFromIP/ToIP
+	 * (1DBh/1DCh), LastExceptionFromIP/ToIP (1DDh/1DEh) */
+	u64 lbr_from, lbr_to, ler_from, ler_to;
 	u64 mtrr_def_type;
 	u64 mtrr_fixed[11];
 	u64 mtrr_var[16];     /* base/mask pairs */

@@ -26,6 +26,8 @@
 #define SVM_CPUID_NRIPS     BIT(3)    /* Fn8000_000A_EDX */
 #define SVM_CPUID_SVML      BIT(2)
 #define SVM_CPUID_CLEAN     BIT(5)
+#define SVM_CPUID_LBRV      BIT(1)
+#define SVM_CPUID_TSC_RATE  BIT(4)
 #define MSR_EFER            0xc0000080
 #define EFER_SVME           BIT(12)
 #define MSR_VM_CR           0xc0010114
@@ -55,6 +57,7 @@
 #define VMCB_NP_ENABLE      0x090
 #define VMCB_EVENTINJ       0x0a8
 #define VMCB_NCR3           0x0b0
+#define VMCB_VIRT_EXT       0x0b8   /* bit 0: LBR virtualization */
 #define VMCB_CLEAN          0x0c0
 #define VMCB_NRIP           0x0c8
 
@@ -104,6 +107,11 @@
 #define VMCB_SYSENTER_EIP   0x638
 #define VMCB_CR2            0x640
 #define VMCB_G_PAT          0x668
+#define VMCB_DBGCTL         0x670
+#define VMCB_BR_FROM        0x678
+#define VMCB_BR_TO          0x680
+#define VMCB_LASTEXCP_FROM  0x688
+#define VMCB_LASTEXCP_TO    0x690
 
 /* segment attribute bits ("Segment State in the VMCB") */
 #define SVM_ATTR_P          BIT(7)

@@ -12,6 +12,7 @@
  *  - the SVM instructions in L2: intercepted (#VMEXIT with their code) or
  *    not (VMMCALL #UD);
  *  - EVENTINJ of each type, seen by L2's IDT;
+ *  - TSC_OFFSET and TSC_RATIO; LBR virtualization;
  *  - a triple fault in L2 with the SHUTDOWN intercept: #VMEXIT(SHUTDOWN).
  * Without SVM it prints one SKIP line and passes.
  * run-args: -cpu max,+svm
@@ -40,8 +41,14 @@ static void test_caps(void)
 	report(f & SVM_CPUID_NRIPS, "NRIPS (nRIP save) advertised");
 	report(f & SVM_CPUID_SVML, "SVML (SVM lock) advertised");
 	report(f & SVM_CPUID_CLEAN, "VMCB clean bits advertised");
-	report(rdmsr_safe(MSR_TSC_RATIO, &(u64){ 0 }) == GP_VECTOR,
-	       "TSC_RATIO #GP without TscRateMsr");
+	if (f & SVM_CPUID_TSC_RATE) {
+		report(rdmsr(MSR_TSC_RATIO) == 1ull << 32, "TSC_RATIO resets to 1.0");
+		report(wrmsr_safe(MSR_TSC_RATIO, 1ull << 40) == GP_VECTOR,
+		       "TSC_RATIO bit 40 (reserved): #GP");
+	} else {
+		report(rdmsr_safe(MSR_TSC_RATIO, &(u64){ 0 }) == GP_VECTOR,
+		       "TSC_RATIO #GP without TscRateMsr");
+	}
 	report_prefix_pop();
 }
 
@@ -505,6 +512,105 @@ static void test_tsc_offset(void)
 	report_prefix_pop();
 }
 
+/* APM "TSC Ratio MSR (C000_0104h)": in guest mode the TSC is multiplied
+ * by TSC_RATIO (8.32 fixed point) before TSC_OFFSET is added; the host's
+ * TSC is not scaled */
+static void test_tsc_ratio(void)
+{
+	static const struct { u64 ratio; const char *name; } r[] = {
+		{ 2ull << 32, "2.0" }, { 1ull << 31, "0.5" }, { (3ull << 32) | (1ull << 30), "3.25" },
+	};
+
+	if (!(svm_features() & SVM_CPUID_TSC_RATE)) {
+		report_skip("tsc-ratio: TscRateMsr not offered");
+		return;
+	}
+	report_prefix_push("tsc-ratio");
+	for (unsigned k = 0; k < ARRAY_SIZE(r); k++) {
+		svm_vmcb_setup(vmcb, l2_rdtsc, 0);
+		vmcb_set(vmcb, VMCB_TSC_OFFSET, 1000);
+		wrmsr(MSR_TSC_RATIO, r[k].ratio);
+		u64 t0 = rdtsc();
+		u64 x = svm_run(vmcb);
+		u64 t1 = rdtsc();
+		u64 g = vmcb_get(vmcb, VMCB_RAX) - 1000;
+		u64 lo = (u64)(((unsigned __int128)t0 * r[k].ratio) >> 32);
+		u64 hi = (u64)(((unsigned __int128)t1 * r[k].ratio) >> 32);
+		report(x == SVM_EXIT_VMMCALL && g >= lo && g <= hi,
+		       "ratio %s: L2's RDTSC is TSC * ratio + offset (%llu in [%llu, %llu])",
+		       r[k].name, g, lo, hi);
+	}
+	u64 t0 = rdtsc();
+	wrmsr(MSR_TSC_RATIO, 1ull << 32);
+	report(rdtsc() - t0 < t0 / 2, "the host's TSC is not scaled");
+	report_prefix_pop();
+}
+
+/* ---- LBR virtualization ---- */
+
+#define MSR_DEBUGCTL 0x1d9
+#define MSR_LBR_FROM 0x1db
+#define MSR_LER_FROM 0x1dd
+#define MSR_LER_TO   0x1de
+
+/* L2: DEBUGCTL and the last-exception record as it finds them (L2 raises
+ * no exception, so they are the ones VMRUN loaded), then DEBUGCTL.LBR
+ * set (without LBR virtualization: in the host's DEBUGCTL) */
+static volatile u64 l2_dbgctl, l2_ler_from, l2_ler_to;
+
+static u64 l2_lbr(u64 set)
+{
+	l2_dbgctl = rdmsr(MSR_DEBUGCTL);
+	l2_ler_from = rdmsr(MSR_LER_FROM);
+	l2_ler_to = rdmsr(MSR_LER_TO);
+	wrmsr(MSR_DEBUGCTL, set);
+	return 0;
+}
+
+/* APM "Last Branch Record Virtualization": with VMCB 0B8h bit 0, VMRUN
+ * loads DBGCTL and the four records from the VMCB and #VMEXIT saves them
+ * there, restoring the host's; without it, L2 uses the host's */
+static void test_lbrv(void)
+{
+	if (!(svm_features() & SVM_CPUID_LBRV)) {
+		report_skip("lbrv: LbrVirt not offered");
+		return;
+	}
+	report_prefix_push("lbrv");
+	u64 host_ler_from = rdmsr(MSR_LER_FROM), host_ler_to = rdmsr(MSR_LER_TO);
+	svm_vmcb_setup(vmcb, l2_lbr, 1);
+	vmcb_set(vmcb, VMCB_VIRT_EXT, 1);
+	vmcb_set(vmcb, VMCB_DBGCTL, 0);
+	vmcb_set(vmcb, VMCB_BR_FROM, 0x1111);
+	vmcb_set(vmcb, VMCB_BR_TO, 0x2222);
+	vmcb_set(vmcb, VMCB_LASTEXCP_FROM, 0x3333);
+	vmcb_set(vmcb, VMCB_LASTEXCP_TO, 0x4444);
+	wrmsr(MSR_DEBUGCTL, 0);
+	u64 r = svm_run(vmcb);
+	u64 host_dbgctl = rdmsr(MSR_DEBUGCTL);
+	report(r == SVM_EXIT_VMMCALL && l2_dbgctl == 0 && l2_ler_from == 0x3333 &&
+	       l2_ler_to == 0x4444, "VMRUN loaded L2's DBGCTL and records from the VMCB");
+	report(vmcb_get(vmcb, VMCB_DBGCTL) == 1 && vmcb_get(vmcb, VMCB_LASTEXCP_FROM) == 0x3333 &&
+	       vmcb_get(vmcb, VMCB_BR_FROM) != 0x1111,
+	       "#VMEXIT saved L2's DBGCTL (LBR) and records (a branch recorded: %llx)",
+	       vmcb_get(vmcb, VMCB_BR_FROM));
+	report(host_dbgctl == 0 && rdmsr(MSR_LER_FROM) == host_ler_from &&
+	       rdmsr(MSR_LER_TO) == host_ler_to, "#VMEXIT restored the host's DEBUGCTL and records");
+	/* without LBR virtualization: the VMCB's values are not used */
+	svm_vmcb_setup(vmcb, l2_lbr, 1);
+	vmcb_set(vmcb, VMCB_VIRT_EXT, 0);
+	vmcb_set(vmcb, VMCB_DBGCTL, 0x2);
+	vmcb_set(vmcb, VMCB_LASTEXCP_FROM, 0x3333);
+	r = svm_run(vmcb);
+	host_dbgctl = rdmsr(MSR_DEBUGCTL);
+	wrmsr(MSR_DEBUGCTL, 0);
+	report(r == SVM_EXIT_VMMCALL && l2_dbgctl == 0 && l2_ler_from == host_ler_from,
+	       "without it L2 sees the host's DEBUGCTL and records");
+	report(host_dbgctl == 1 && vmcb_get(vmcb, VMCB_DBGCTL) == 0x2,
+	       "L2's DEBUGCTL write stays in the host's; the VMCB's DBGCTL is untouched");
+	report_prefix_pop();
+}
+
 /* ---- single-stepping VMRUN ---- */
 
 static volatile u64 db_rips[64];
@@ -582,6 +688,8 @@ int main(int argc, char **argv)
 	test_l2_insns();
 	test_eventinj();
 	test_tsc_offset();
+	test_tsc_ratio();
+	test_lbrv();
 	test_single_step();
 	test_shutdown();
 	return report_summary();
