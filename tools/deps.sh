@@ -12,6 +12,9 @@ command -v python3 >/dev/null 2>&1 || need="$need python3"
 # the Linux guest's initramfs (tests/linux/test.mk) is made from it
 dpkg-query -W -f='${Status}' busybox-static 2>/dev/null | grep -q 'ok installed' ||
 	need="$need busybox-static"
+# Linux's perf, which the Linux guest's checks run (tests/linux/checks.sh)
+dpkg-query -W -f='${Status}' linux-perf 2>/dev/null | grep -q 'ok installed' ||
+	need="$need linux-perf"
 [ -z "$need" ] && exit 0
 if [ "$(id -u)" != 0 ]; then
 	echo "nestbox: missing Debian packages:$need" >&2

@@ -2,10 +2,28 @@
 """Build a deterministic initramfs (newc cpio, uncompressed) for the Linux
 guest: busybox (static) as /bin/busybox with /bin/sh, and the given init
 script as /init. Usage: mkinitramfs.py OUT BUSYBOX INIT [NAME=FILE ...]
+A NAME may name directories (they are made); NAME=elf:FILE puts a
+dynamically linked program at NAME and the shared libraries `ldd` lists
+for it (the dynamic loader included) in NAME's directory under lib/, to be
+run as `DIR/lib/ld-linux-x86-64.so.2 --library-path DIR/lib DIR/PROG`.
 Every file has mtime 0 and uid/gid 0, so the same inputs give the same
 bytes (the boot log is compared byte for byte)."""
 import os
+import subprocess
 import sys
+
+
+def with_libs(name, path):
+    """[(name, path)]: the program and its shared libraries"""
+    out = subprocess.run(["ldd", path], check=True, capture_output=True, text=True).stdout
+    libdir = os.path.join(os.path.dirname(name), "lib")
+    files = [(name, path)]
+    for line in out.splitlines():
+        words = line.split()
+        lib = words[2] if len(words) > 2 and words[1] == "=>" else words[0]
+        if lib.startswith("/"):
+            files.append((os.path.join(libdir, os.path.basename(lib)), lib))
+    return files
 
 
 def entry(ino, name, mode, data=b"", nlink=1, rdev=(0, 0)):
@@ -30,7 +48,17 @@ def main():
     items.append(("bin/busybox", REG, open(busybox, "rb").read()))
     items.append(("bin/sh", LNK, b"busybox"))
     items.append(("init", REG, open(init, "rb").read()))
+    files = []
     for name, path in extra:
+        files += with_libs(name, path[4:]) if path.startswith("elf:") else [(name, path)]
+    have = {it[0] for it in items}
+    for name, path in files:
+        parts = name.split("/")[:-1]
+        for k in range(1, len(parts) + 1):
+            d = "/".join(parts[:k])
+            if d not in have:
+                have.add(d)
+                items.append((d, DIR, b""))
         items.append((name, REG, open(path, "rb").read()))
     blob = b""
     for ino, it in enumerate(items, 1):

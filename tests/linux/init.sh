@@ -43,6 +43,17 @@ case " $(cat /proc/cmdline) " in
 	echo "nestbox.kvmlinux done"
 	poweroff -f
 	;;
+*" nestbox.perf "*)
+	# Linux's perf in the guest (tests/linux/run-perf.sh): perf stat of the
+	# same workload twice, through the loader of perf's own libraries
+	for k in 1 2; do
+		/perf/lib/ld-linux-x86-64.so.2 --library-path /perf/lib /perf/perf stat -x, \
+			-e instructions:u,cycles:u,instructions,cycles /perfloop 2>&1 |
+			sed "s/^/perf run $k: /"
+	done
+	echo "nestbox.perf done"
+	poweroff -f
+	;;
 *" nestbox.kvmshell "*)
 	# make run-linux-kvm: KVM loaded, then the shell (/kvmtest runs L2s)
 	load_kvm

@@ -18,9 +18,18 @@ $(LINUX_KERNEL) $(LINUX_MODULES):
 $(LINUX_VMLINUX): $(LINUX_KERNEL) tools/extract-vmlinux.py
 	python3 tools/extract-vmlinux.py $(LINUX_KERNEL) $@
 
-$(LINUX_INITRD): tools/mkinitramfs.py tests/linux/init.sh tests/linux/checks.sh | deps
+# with Linux's perf (Debian's linux-perf: /usr/bin/perf and the shared
+# libraries it needs, under /perf) and its workload (tests/linux/perfloop.c)
+PERF := /usr/bin/perf
+$(LINUX_DIR)/perfloop: tests/linux/perfloop.c
 	@mkdir -p $(LINUX_DIR)
-	python3 tools/mkinitramfs.py $@ $(BUSYBOX) tests/linux/init.sh checks.sh=tests/linux/checks.sh
+	$(CC) -static -nostdlib -O2 -Wall -o $@ $<
+
+$(LINUX_INITRD): tools/mkinitramfs.py tests/linux/init.sh tests/linux/checks.sh \
+		$(LINUX_DIR)/perfloop | deps
+	@mkdir -p $(LINUX_DIR)
+	python3 tools/mkinitramfs.py $@ $(BUSYBOX) tests/linux/init.sh checks.sh=tests/linux/checks.sh \
+		perfloop=$(LINUX_DIR)/perfloop perf/perf=elf:$(PERF)
 
 # the KVM guest (docs/linux.md "Linux with KVM as L1"): the same init, plus
 # Debian's KVM modules and kvmtest, a static /dev/kvm client that runs L2
