@@ -57,6 +57,33 @@ for k in "$O"/tests/bench/*.elf; do
 		}'
 done
 
+# The SVM round trip under QEMU's software SVM (docs/performance.md "Nested
+# SVM"): Debian's qemu-system-x86_64 -accel tcg runs the same bench_svm.elf,
+# with SVM (-cpu max,+svm) and without (-cpu max,-svm: the image stops at
+# once, which leaves QEMU's start-up and firmware); the difference of the
+# best CPU times over 200000 is its round trip. Skipped without QEMU
+# (QEMU=path chooses another).
+QEMU=${QEMU:-qemu-system-x86_64}
+if command -v "$QEMU" >/dev/null 2>&1 && [ -x /usr/bin/time ] && [ -f "$O/tests/bench/bench_svm.elf" ]; then
+	qemu_best() { # cpu -> best user+sys seconds of RUNS runs
+		n=0
+		while [ "$n" -lt "$RUNS" ]; do
+			tf=$(mktemp)
+			/usr/bin/time -f 'cpu %U %S' -o "$tf" "$QEMU" -accel tcg -cpu "$1" -nodefaults \
+				-device isa-debug-exit,iobase=0xf4,iosize=0x4 -serial none -display none \
+				-no-reboot -kernel "$O/tests/bench/bench_svm.elf" >/dev/null 2>&1
+			awk '/^cpu/ { print $2 + $3 }' "$tf"
+			rm -f "$tf"
+			n=$((n + 1))
+		done | sort -n | head -n 1
+	}
+	with=$(qemu_best max,+svm)
+	without=$(qemu_best max,-svm)
+	awk -v w="$with" -v wo="$without" 'BEGIN {
+		printf "%-12s QEMU TCG SVM round trip: best %.2f us ((%.3f - %.3f s) / 200000)\n",
+		       "bench_svm", (w - wo) / 200000 * 1e6, w, wo }'
+fi
+
 # Snapshots (docs/performance.md "Snapshots"): save and load time and file
 # size for a busy 128 MiB guest (bench_smp's four vCPUs in the middle of
 # their workload), the worst case of a 128 MiB guest whose RAM is nearly all
