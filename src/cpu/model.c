@@ -62,7 +62,8 @@ static const struct {
  *    guest instruction bytes: svm/intercept.c), pause_filter and
  *    pfthreshold (the PAUSE filter count and threshold: svm/intercept.c),
  *    lbrv (LBR virtualization: svm/vmrun.c, svm/vmexit.c), tsc_scale
- *    (TSC_RATIO in guest mode: svm/svm.c svm_guest_tsc).
+ *    (TSC_RATIO in guest mode: svm/svm.c svm_guest_tsc), v_vmsave_vmload
+ *    (virtual VMLOAD/VMSAVE: svm/insn.c).
  *    The leaf reads zero without svm.
  *  - xsave xsaveopt xsavec xgetbv1 (XSAVE_IMPLEMENTED): XSAVE/XSAVEOPT/
  *    XSAVEC/XRSTOR for x87 and SSE state (cpu/fpu/exec_xsave.c), XGETBV/XSETBV
@@ -79,7 +80,7 @@ static const char nestbox_implemented[] =
 	"spec_ctrl stibp ssbd arch_capabilities md_clear "
 	"lahf_lm abm syscall nx pdpe1gb rdtscp lm arat invtsc pku pks pdcm "
 	"svm nrip_save vmcb_clean svm_lock npt flushbyasid vgif vnmi decodeassists pause_filter "
-	"pfthreshold lbrv tsc_scale "
+	"pfthreshold lbrv tsc_scale v_vmsave_vmload "
 	SSE_IMPLEMENTED " " XSAVE_IMPLEMENTED;
 
 /* Implemented, but advertised only when asked for ("-cpu max,+vmx"), as

@@ -14,6 +14,7 @@
 #include "cpu/arch.h"
 #include "cpu/decode/insn.h"
 #include "cpu/fault.h"
+#include "cpu/memory/mem.h"
 #include "cpu/memory/mmu.h"
 #include "cpu/model.h"
 #include "cpu/step.h"
@@ -65,6 +66,20 @@ static void canonicalize_base(const struct cpu *c, struct seg_cache *s)
 	s->base = canonical_addr(c, s->base);
 }
 
+/* APM "VMSAVE and VMLOAD Virtualization" (CPUID Fn8000_000A_EDX[15],
+ * VMCB 0B8h bit 1): in guest mode with nested paging on, a VMLOAD or
+ * VMSAVE that is not intercepted takes rAX as a guest-physical address
+ * and translates it through the nested page tables (a refusal is a
+ * #VMEXIT(NPF) for that final address). Otherwise rAX is a system-physical
+ * address -- for an L2, an address in L1's memory. */
+static u64 vmcb_pa_for(struct cpu *c, u64 pa, unsigned acc)
+{
+	if (svm_guest(c) && c->stage2_on && (c->svm.ctl.virt_ext & VIRT_EXT_VMSAVE_VMLOAD) &&
+	    c->model && cpu_has(c->model, FEAT_v_vmsave_vmload))
+		return cpu_gpa_translate(c, pa, acc, true);
+	return pa;
+}
+
 /* APM "VMLOAD"/"VMSAVE": FS, GS, TR and LDTR with their hidden state,
  * KernelGsBase, STAR, LSTAR, CSTAR, SFMASK, SYSENTER_CS/ESP/EIP */
 void exec_vmload(struct cpu *c, const struct insn *i)
@@ -74,6 +89,7 @@ void exec_vmload(struct cpu *c, const struct insn *i)
 	svm_insn_allowed(c);
 	u64 pa = svm_rax_pa(c, i);
 	SVM_EXIT_IF(c, i, VMLOAD, VMLOAD, 0);
+	pa = vmcb_pa_for(c, pa, ACC_R);
 	svm_phys_read(c, pa + VMCB_SAVE_OFFSET, &s, sizeof(s));
 	svm_seg_from_vmcb(&c->seg[SEG_FS], &s.fs);
 	svm_seg_from_vmcb(&c->seg[SEG_GS], &s.gs);
@@ -101,6 +117,7 @@ void exec_vmsave(struct cpu *c, const struct insn *i)
 	svm_insn_allowed(c);
 	u64 pa = svm_rax_pa(c, i);
 	SVM_EXIT_IF(c, i, VMSAVE, VMSAVE, 0);
+	pa = vmcb_pa_for(c, pa, ACC_W);
 	svm_phys_read(c, pa + VMCB_SAVE_OFFSET, &s, sizeof(s));
 	svm_seg_to_vmcb(&c->seg[SEG_FS], &s.fs);
 	svm_seg_to_vmcb(&c->seg[SEG_GS], &s.gs);

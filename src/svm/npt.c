@@ -32,9 +32,10 @@ static noreturn_fn void npt_refused(struct cpu *c, const struct stage2_fault *f)
 	 * does the same for a #PF with the current CR4) */
 	if (f->access == PT_X && (c->stage2.w.nxe || (c->svm.host.cr4 & CR4_SMEP)))
 		info1 |= PFEC_I;
-	/* the PDPTE loads of MOV to CR (no linear address) read the guest's
-	 * page tables too */
-	info1 |= (f->final && f->lin_valid) ? BIT(32) : BIT(33);
+	/* bit 32 for the final guest-physical address (of a linear access,
+	 * or the VMCB of a virtual VMLOAD/VMSAVE), bit 33 for the guest's
+	 * page tables (the PDPTE loads of MOV to CR read them too) */
+	info1 |= f->final ? BIT(32) : BIT(33);
 	svm_vmexit(c, SVM_EXIT_NPF, info1, f->gpa);
 }
 

@@ -82,10 +82,11 @@ static void test_caps(void **state)
 	assert_int_equal(r[CPUID_EBX], 16);
 	/* nrip-save, vmcb-clean, svm-lock: what the core implements */
 	assert_int_equal(r[CPUID_EDX] & (BIT(2) | BIT(3) | BIT(5)), BIT(2) | BIT(3) | BIT(5));
-	/* lbrv (1) and tsc-scale (4): svm/vmrun.c, svm/svm.c */
-	assert_int_equal(r[CPUID_EDX] & (BIT(1) | BIT(4)), BIT(1) | BIT(4));
-	leaf("max,+svm,-tsc-scale,-lbrv", 0x8000000a, r);
-	assert_false(r[CPUID_EDX] & (BIT(1) | BIT(4)));
+	/* lbrv (1), tsc-scale (4), v-vmsave-vmload (15): svm/vmrun.c,
+	 * svm/svm.c, svm/insn.c */
+	assert_int_equal(r[CPUID_EDX] & (BIT(1) | BIT(4) | BIT(15)), BIT(1) | BIT(4) | BIT(15));
+	leaf("max,+svm,-tsc-scale,-lbrv,-v-vmsave-vmload", 0x8000000a, r);
+	assert_false(r[CPUID_EDX] & (BIT(1) | BIT(4) | BIT(15)));
 	leaf("max,+svm,-nrip-save", 0x8000000a, r);
 	assert_false(r[CPUID_EDX] & BIT(3));
 	assert_true(r[CPUID_EDX] & BIT(5));

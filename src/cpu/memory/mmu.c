@@ -127,7 +127,7 @@ static noreturn_fn void stage2_refused(struct cpu *c, u64 lin, bool lin_valid, b
  * (PT_*, W only once the dirty flag is set when the stage keeps one) and
  * *pshift its page size. */
 static u64 stage2_translate(struct cpu *c, u64 gpa, unsigned acc, u64 lin, bool lin_valid,
-			    u8 *perm, u8 *pshift)
+			    bool final, u8 *perm, u8 *pshift)
 {
 	const struct pt_walker *s2 = &c->stage2.w;
 	struct pt_result r;
@@ -138,7 +138,7 @@ static u64 stage2_translate(struct cpu *c, u64 gpa, unsigned acc, u64 lin, bool 
 	if (s2->npt)
 		need |= PT_U;
 	if (r.status != PT_OK || (r.perm & need) != need)
-		stage2_refused(c, lin, lin_valid, true, gpa, r.status, r.perm, acc);
+		stage2_refused(c, lin, lin_valid, final, gpa, r.status, r.perm, acc);
 	bool write = (acc & ACC_W) != 0;
 	pt_set_ad(c, s2, &r, write);
 	*perm = r.perm;
@@ -150,12 +150,12 @@ static u64 stage2_translate(struct cpu *c, u64 gpa, unsigned acc, u64 lin, bool 
 	return r.addr;
 }
 
-u64 cpu_gpa_translate(struct cpu *c, u64 gpa, unsigned acc)
+u64 cpu_gpa_translate(struct cpu *c, u64 gpa, unsigned acc, bool final)
 {
 	u8 perm, pshift;
 	if (!c->stage2_on)
 		return gpa;
-	return stage2_translate(c, gpa, acc, 0, false, &perm, &pshift);
+	return stage2_translate(c, gpa, acc, 0, false, final, &perm, &pshift);
 }
 
 bool cpu_gpa_probe(struct cpu *c, u64 gpa, u64 *pa)
@@ -173,7 +173,7 @@ bool cpu_gpa_probe(struct cpu *c, u64 gpa, u64 *pa)
 
 u64 cpu_gpa_read(struct cpu *c, u64 gpa, unsigned size)
 {
-	return phys_read(&c->machine->mem, cpu_gpa_translate(c, gpa, ACC_R), size);
+	return phys_read(&c->machine->mem, cpu_gpa_translate(c, gpa, ACC_R, false), size);
 }
 
 u64 mmu_walk(struct cpu *c, u64 lin, unsigned acc, bool user, bool probe, gpa_t *gpa)
@@ -250,7 +250,7 @@ struct tlb_entry *mmu_translate(struct cpu *c, u64 lin, unsigned acc)
 	}
 	if (c->stage2_on) {
 		u8 s2perm, s2shift;
-		gpa = stage2_translate(c, gpa, acc, lin, true, &s2perm, &s2shift);
+		gpa = stage2_translate(c, gpa, acc, lin, true, true, &s2perm, &s2shift);
 		perm = stage2_tlb_perm(perm, s2perm);
 		if (s2shift < pshift)
 			pshift = s2shift;

@@ -12,8 +12,11 @@ struct tlb_entry *mmu_translate(struct cpu *c, u64 lin, unsigned acc);
 /* Guest-physical access: the one place a guest-physical address becomes
  * a physical one (through the second stage when one is in force; a
  * refusal is reported by the stage's owner and does not return).
- * acc: ACC_R, ACC_W or ACC_X. */
-u64 cpu_gpa_translate(struct cpu *c, u64 gpa, unsigned acc);
+ * acc: ACC_R, ACC_W or ACC_X. final: the access is to the data at gpa
+ * (a VMCB that a virtual VMLOAD/VMSAVE names), not a read of the guest's
+ * paging structures (the PDPTE loads); no linear address goes with it. */
+u64 cpu_gpa_translate(struct cpu *c, u64 gpa, unsigned acc, bool final);
+/* a read of the guest's paging structures (final = false) */
 u64 cpu_gpa_read(struct cpu *c, u64 gpa, unsigned size);
 /* the same translation for a read, with no side effect and no fault:
  * false if the second stage would refuse it */

@@ -435,6 +435,70 @@ static void test_32bit_guests(void)
 	*npte(virt_to_phys(x_page)) = virt_to_phys(pa_a) | PRW;
 }
 
+/* APM "VMSAVE and VMLOAD Virtualization": with VMCB 0B8h bit 1 and nested
+ * paging, L2's VMSAVE/VMLOAD (not intercepted) take rAX as a guest-physical
+ * address, translated through the nested tables; without the bit rAX is
+ * system-physical (L1's memory). X's guest-physical page is mapped to A. */
+#define VMCB_VIRT_EXT 0x0b8
+#define VMCB_STAR_OFF 0x600
+#define MSR_STAR      0xc0000081
+static volatile u64 l2_star;
+static void l2_vmsave_x(void)
+{
+	wrmsr(MSR_STAR, 0x0023001000000000ull);
+	asm volatile("vmsave %%rax" : : "a"(virt_to_phys(x_page)) : "memory");
+}
+static void l2_vmload_x(void)
+{
+	asm volatile("vmload %%rax" : : "a"(virt_to_phys(x_page)) : "memory");
+	l2_star = rdmsr(MSR_STAR);
+}
+
+static void test_virtual_vmload_vmsave(void)
+{
+	if (!(cpuid(0x8000000a).d & BIT(15))) {
+		report_skip("virtual VMLOAD/VMSAVE not offered");
+		return;
+	}
+	u64 star = rdmsr(MSR_STAR);
+	volatile u64 *x_star = (volatile u64 *)((u8 *)x_page + VMCB_STAR_OFF);
+	volatile u64 *a_star = (volatile u64 *)((u8 *)pa_a + VMCB_STAR_OFF);
+	u64 *e = npte(virt_to_phys(x_page));
+	*e = virt_to_phys(pa_a) | PRW;
+	*x_star = 0;
+	*a_star = 0;
+	npt_on(1);
+	vmcb_set(VMCB_VIRT_EXT, 2);
+	u64 ex = npti_run(l2_vmsave_x, 0);
+	report(ex == EXIT_VMMCALL && *a_star == 0x0023001000000000ull && *x_star == 0,
+	       "virtual VMSAVE: rAX translated through the nested tables (exit %#llx, A %#llx, X %#llx)",
+	       (unsigned long long)ex, (unsigned long long)*a_star, (unsigned long long)*x_star);
+	*a_star = 0x0033002000000000ull;
+	ex = npti_run(l2_vmload_x, 0);
+	report(ex == EXIT_VMMCALL && l2_star == 0x0033002000000000ull,
+	       "virtual VMLOAD: from the page the nested tables map (STAR %#llx)",
+	       (unsigned long long)l2_star);
+	*e = 0;
+	ex = npti_run(l2_vmsave_x, 0);
+	u64 i1 = vmcb_get(VMCB_EXITINFO1), i2 = vmcb_get(VMCB_EXITINFO2);
+	report(ex == EXIT_NPF && i1 == (FINAL | PFERR_USER_MASK | PFERR_WRITE_MASK) &&
+		       i2 == virt_to_phys(x_page),
+	       "virtual VMSAVE, nested entry not present: #VMEXIT(NPF) %#llx %#llx %#llx",
+	       (unsigned long long)ex, (unsigned long long)i1, (unsigned long long)i2);
+	*e = virt_to_phys(pa_a) | PRW;
+	vmcb_set(VMCB_VIRT_EXT, 0);
+	*a_star = 0;
+	npt_on(1);
+	ex = npti_run(l2_vmsave_x, 0);
+	report(ex == EXIT_VMMCALL && *x_star == 0x0023001000000000ull && *a_star == 0,
+	       "without the bit: rAX is L1-physical (A %#llx, X %#llx)",
+	       (unsigned long long)*a_star, (unsigned long long)*x_star);
+	*e = (virt_to_phys(x_page)) | PRW;
+	npt_on(1);
+	*pa_a = MAGIC_A;
+	wrmsr(MSR_STAR, star);
+}
+
 int main(int argc, char **argv)
 {
 	if (!npti_setup()) {
@@ -465,5 +529,6 @@ int main(int argc, char **argv)
 	test_checks();
 	test_asid();
 	test_32bit_guests();
+	test_virtual_vmload_vmsave();
 	return report_summary();
 }
