@@ -803,7 +803,7 @@ static int vmx_enable(struct cpu_model *m, enum vmx_feat f, char *err, unsigned 
 static int vmx_apply(struct cpu_model *m, const struct parse_state *ps, char *err, unsigned errlen)
 {
 	vmx_caps_init(&m->vmx, cpu_model_cr4_bits(m), cpu_has(m, FEAT_lm));
-	/* "load IA32_PERF_GLOBAL_CTRL" needs the MSR: architectural
+	/* "load IA32_PERF_GLOBAL_CTRL" (and "save") needs the MSR: architectural
 	 * performance monitoring version 2 or later (SDM "IA32_PERF_GLOBAL_CTRL")
 	 * in this model's leaf 0xA */
 	u32 r[4];
@@ -812,6 +812,7 @@ static int vmx_apply(struct cpu_model *m, const struct parse_state *ps, char *er
 	cpu_model_cpuid(m, 0xa, 0, r);
 	if (!global_ctrl || (r[CPUID_EAX] & 0xff) < 2) {
 		vmx_caps_set(&m->vmx, VMXF_EXIT_LOAD_PERF_GLOBAL_CTRL, false);
+		vmx_caps_set(&m->vmx, VMXF_EXIT_SAVE_PERF_GLOBAL_CTRL, false);
 		vmx_caps_set(&m->vmx, VMXF_ENTRY_LOAD_PERF_GLOBAL_CTRL, false);
 	}
 	for (unsigned f = 0; f < VMXF_NR; f++) {

@@ -75,6 +75,14 @@ static void save_guest(struct cpu *c)
 		vmcs_set(c, VMCS_GUEST_DR7, c->dr[7]);
 		vmcs_set(c, VMCS_GUEST_IA32_DEBUGCTL, c->msr.debugctl);
 	}
+	/* SDM "Saving Control Registers, Debug Registers, and MSRs": "If the
+	 * "save IA32_PERF_GLOBAL_CTRL" VM-exit control is 1, the
+	 * IA32_PERF_GLOBAL_CTRL MSR is saved into the corresponding field" */
+	if (exit_ctls & EXIT_SAVE_PERF_GLOBAL_CTRL) {
+		u64 v = 0;
+		pmu_rd_global_ctrl(c, MSR_PERF_GLOBAL_CTRL, &v);
+		vmcs_set(c, VMCS_GUEST_IA32_PERF_GLOBAL_CTRL, v);
+	}
 	vmcs_set(c, VMCS_GUEST_RSP, c->gpr[RSP]);
 	vmcs_set(c, VMCS_GUEST_RIP, c->rip);
 	vmcs_set(c, VMCS_GUEST_RFLAGS, cpu_rflags(c));

@@ -1384,6 +1384,35 @@ static void test_perf_global_ctrl_loads(void **state)
 	assert_int_equal(global_ctrl_after_exit(true), 0x100000002ull);
 }
 
+/* SDM "Saving Control Registers, Debug Registers, and MSRs": with "save
+ * IA32_PERF_GLOBAL_CTRL" the VM exit writes the MSR (as L2 left it) into the
+ * guest field; without it the field keeps what L1 wrote */
+static u64 global_ctrl_saved(bool save)
+{
+	/* mov ecx, 0x38f; mov eax, 1; xor edx, edx; wrmsr; cpuid */
+	static const u8 code[] = { 0xb9, 0x8f, 0x03, 0x00, 0x00, 0xb8, 0x01, 0x00, 0x00, 0x00,
+				   0x31, 0xd2, 0x0f, 0x30, 0x0f, 0xa2 };
+	valid_vmcs();
+	or(VMCS_VM_ENTRY_CONTROLS, ENTRY_LOAD_PERF_GLOBAL_CTRL);
+	set(VMCS_GUEST_IA32_PERF_GLOBAL_CTRL, 0x3);
+	if (save)
+		or(VMCS_VM_EXIT_CONTROLS, EXIT_SAVE_PERF_GLOBAL_CTRL);
+	or(VMCS_CPU_BASED_VM_EXEC_CONTROL, PROC_USE_MSR_BITMAPS); /* (zeroed: WRMSR runs) */
+	set(VMCS_MSR_BITMAP, SCRATCH + 0x2000);
+	l2_code(code, sizeof(code));
+	run_to_exit();
+	assert_int_equal(get(VMCS_EXIT_REASON), 10);
+	u64 v = get(VMCS_GUEST_IA32_PERF_GLOBAL_CTRL);
+	machine_free(&h->m);
+	return v;
+}
+
+static void test_perf_global_ctrl_save(void **state)
+{
+	assert_int_equal(global_ctrl_saved(true), 0x1);
+	assert_int_equal(global_ctrl_saved(false), 0x3);
+}
+
 /* a failing VM-exit MSR-load entry (an x2APIC MSR) is a VMX abort: the
  * abort indicator is 4 and the processor shuts down */
 static void test_exit_msr_load_abort(void **state)
@@ -2530,6 +2559,7 @@ int main(void)
 		cmocka_unit_test(test_vpid_tags_apart),
 		cmocka_unit_test(test_exit_msr_lists),
 		cmocka_unit_test(test_perf_global_ctrl_loads),
+		cmocka_unit_test(test_perf_global_ctrl_save),
 		cmocka_unit_test(test_exit_msr_load_abort),
 		cmocka_unit_test(test_insn_exits),
 		cmocka_unit_test(test_event_exits),
