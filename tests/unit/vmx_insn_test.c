@@ -353,9 +353,10 @@ static void test_cap_msr_values(void **s)
 	/* VM-exit: default1 0-8, 10, 11, 13, 14, 16, 17; + host address-space
 	 * size 9, load IA32_PERF_GLOBAL_CTRL 12, acknowledge interrupt 15,
 	 * save/load PAT 18/19, save/load EFER 20/21, save VMX-preemption
-	 * timer value 22; TRUE: save debug controls (2) may be 0 */
-	assert_int_equal(msr(0x483), 0x007fffff00036dffull);
-	assert_int_equal(msr(0x48f), 0x007fffff00036dfbull);
+	 * timer value 22, save IA32_PERF_GLOBAL_CTRL 30; TRUE: save debug
+	 * controls (2) may be 0 */
+	assert_int_equal(msr(0x483), 0x407fffff00036dffull);
+	assert_int_equal(msr(0x48f), 0x407fffff00036dfbull);
 	/* VM-entry: default1 0-8, 12; + IA-32e mode guest 9, load
 	 * IA32_PERF_GLOBAL_CTRL 13, load PAT 14, load EFER 15; TRUE: load
 	 * debug controls (2) may be 0 */
