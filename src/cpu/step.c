@@ -27,6 +27,7 @@ static inline void exec_insn(struct cpu *c, const struct insn *in)
 	in->fn(c, in);
 	c->rip = c->next_rip;
 	c->icount++;
+	c->branches += (in->flags & INSN_F_BRINSN) != 0; /* it retired */
 }
 
 /* (VMX non-root with the monitor trap flag: each L2 instruction is
@@ -85,6 +86,7 @@ static inline void run_block(struct cpu *c)
 			ic = c->icount + 1;
 			c->rip = rip;
 			c->icount = ic;
+			c->branches += (flags & INSN_F_BRINSN) != 0; /* it retired */
 			/* a taken branch, or a REP/I/O string instruction
 			 * coming back to itself */
 			if (rip != fall)

@@ -83,6 +83,11 @@ struct insn {
                                 * REP/I/O strings, software interrupts, fused
                                 * compare-and-branch pairs, block enders): the
                                 * step loop re-reads next_rip only after these */
+#define INSN_F_BRINSN   BIT(6) /* a branch instruction, for the PMU's branch
+                                * instructions retired event (cpu/system/pmu.c):
+                                * Jcc, LOOPcc, JrCXZ, JMP, CALL, RET, IRET,
+                                * INT n/INT3/INT1/INTO, SYSCALL/SYSENTER,
+                                * SYSRET/SYSEXIT (always with INSN_F_JUMPS) */
 
 /* --- effective address (SDM Vol.1 "Specifying an Offset") --- */
 /* base + index * scale + displacement, before the address-size truncation */
