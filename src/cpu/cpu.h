@@ -141,6 +141,8 @@ struct cpu {
 	                        * string instruction counting as one: the virtual
 	                        * clock's source (cpu/exec/rep.h) */
 	u64 rep_extra;         /* icount - rep_extra = instructions retired */
+	u64 branches;          /* branch instructions retired (INSN_F_BRINSN;
+	                        * the PMU's branch event, cpu/system/pmu.c) */
 	u8 shadow;             /* SHADOW_* for the next instruction boundary */
 	u8 activity;           /* enum cpu_activity */
 

@@ -27,6 +27,7 @@ static inline void exec_insn(struct cpu *c, const struct insn *in)
 	in->fn(c, in);
 	c->rip = c->next_rip;
 	c->icount++;
+	c->branches += (in->flags & INSN_F_BRINSN) != 0; /* it retired */
 }
 
 /* (VMX non-root with the monitor trap flag: each L2 instruction is
@@ -59,7 +60,7 @@ static void step_slow(struct cpu *c)
 	c->single = 0;
 	c->shadow_insn = 0;
 	/* a branch: unconditional, or conditional and taken */
-	bool branched = (in->flags & INSN_F_XFER) && (!(in->flags & INSN_F_COND) || c->rip != fall);
+	bool branched = (in->flags & INSN_F_BRINSN) && (!(in->flags & INSN_F_COND) || c->rip != fall);
 	if (branched && (c->msr.debugctl & DEBUGCTL_LBR))
 		cpu_lbr_branch(c, from, c->rip);
 	cpu_debug_after_insn(c, rflags_before, branched);
@@ -91,6 +92,7 @@ static inline void run_block(struct cpu *c)
 			ic = c->icount + 1;
 			c->rip = rip;
 			c->icount = ic;
+			c->branches += (flags & INSN_F_BRINSN) != 0; /* it retired */
 			/* a taken branch, or a REP/I/O string instruction
 			 * coming back to itself */
 			if (rip != fall)

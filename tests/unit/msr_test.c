@@ -224,7 +224,7 @@ static void test_misc_enable(void **s)
 	assert_true(v & MISC_ENABLE_FAST_STRING);
 	assert_true(v & MISC_ENABLE_MWAIT);
 	assert_int_equal(wrmsr(&H, MSR_MISC_ENABLE, v ^ MISC_ENABLE_BTS_UNAVAIL), VEC_GP);
-	assert_int_equal(wrmsr(&H, MSR_MISC_ENABLE, v | BIT(3)), VEC_GP);
+	assert_int_equal(wrmsr(&H, MSR_MISC_ENABLE, v | BIT(1)), VEC_GP);
 	H.c->gpr[RAX] = 1;
 	assert_int_equal(sh_run(&H, CODE(0x0f, 0xa2)), -1);
 	assert_true(H.c->gpr[RCX] & BIT(3));
@@ -239,6 +239,38 @@ static void test_misc_enable(void **s)
 	H.c->gpr[RAX] = 0;
 	assert_int_equal(sh_run(&H, CODE(0x0f, 0xa2)), -1);
 	assert_int_equal(H.c->gpr[RAX], 2);
+}
+
+/* SDM Vol.4 "IA32_MISC_ENABLE": bit 3 is R/W; 16 and 23 only where EIST
+ * and xTPR are enumerated (max has neither); 34 XD Bit Disable clears
+ * CPUID.80000001H:EDX[20] and makes EFER.NXE reserved; bit 7 reads 1 with
+ * a PMU and is read-only */
+static void test_misc_enable_bits(void **s)
+{
+	u64 v, efer;
+	assert_int_equal(rdmsr(&H, MSR_MISC_ENABLE, &v), -1);
+	assert_true(v & MISC_ENABLE_PERFMON);
+	assert_int_equal(wrmsr(&H, MSR_MISC_ENABLE, v & ~MISC_ENABLE_PERFMON), VEC_GP);
+	assert_int_equal(wrmsr(&H, MSR_MISC_ENABLE, v | MISC_ENABLE_TCC), -1);
+	assert_int_equal(wrmsr(&H, MSR_MISC_ENABLE, v | MISC_ENABLE_EIST), VEC_GP);
+	assert_int_equal(wrmsr(&H, MSR_MISC_ENABLE, v | MISC_ENABLE_XTPR_DISABLE), VEC_GP);
+	assert_int_equal(rdmsr(&H, MSR_EFER, &efer), -1);
+	assert_int_equal(wrmsr(&H, MSR_EFER, efer & ~EFER_NXE), -1);
+	assert_int_equal(wrmsr(&H, MSR_MISC_ENABLE, v | MISC_ENABLE_XD_DISABLE), -1);
+	H.c->gpr[RAX] = 0x80000001;
+	assert_int_equal(sh_run(&H, CODE(0x0f, 0xa2)), -1);
+	assert_false(H.c->gpr[RDX] & BIT(20));
+	assert_int_equal(wrmsr(&H, MSR_EFER, efer | EFER_NXE), VEC_GP);
+	assert_int_equal(wrmsr(&H, MSR_MISC_ENABLE, v), -1);
+	H.c->gpr[RAX] = 0x80000001;
+	assert_int_equal(sh_run(&H, CODE(0x0f, 0xa2)), -1);
+	assert_true(H.c->gpr[RDX] & BIT(20));
+	assert_int_equal(wrmsr(&H, MSR_EFER, efer | EFER_NXE), -1);
+	/* pmu=off: bit 7 reads 0 */
+	teardown(s);
+	sh_init(&H, "max,pmu=off");
+	assert_int_equal(rdmsr(&H, MSR_MISC_ENABLE, &v), -1);
+	assert_false(v & MISC_ENABLE_PERFMON);
 }
 
 /* SPEC_CTRL / PRED_CMD / ARCH_CAPABILITIES exist only if advertised */
@@ -452,6 +484,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_mtrr, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_feature_control, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_misc_enable, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_misc_enable_bits, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_spec_ctrl, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mca, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tsc_aux, setup, teardown),

@@ -370,6 +370,36 @@ static void test_syscall_sysret(void **state)
 	h_free(&h);
 }
 
+/* SDM "Single-Step Exception Condition" with SYSCALL/SYSRET: the trap
+ * follows the TF they leave. SYSCALL whose SFMASK clears TF: no trap in
+ * the kernel; SYSRET loading TF = 1 from R11: a trap right after it, in
+ * ring 3 (kvm-unit-tests syscall.flat "syscall TF handling") */
+static void test_syscall_sysret_tf(void **state)
+{
+	struct harness h;
+	init(&h);
+	struct cpu *c = h.c;
+	c->msr.star = (0x18ull << 48) | (0x08ull << 32);
+	c->msr.lstar = 0x330000;
+	c->msr.sfmask = RFLAGS_TF;
+	to_ring3(&h);
+	cpu_set_rflags(c, RFLAGS_FIXED | RFLAGS_TF);
+	h_code(&h, (const u8[]){ 0x0f, 0x05, 0x90 }, 3);
+	h_poke(&h, 0x330000, (const u8[]){ 0x48, 0x0f, 0x07 }, 3);
+	cpu_step(c);
+	assert_int_equal(c->rip, 0x330000);
+	assert_false(cpu_rflags(c) & RFLAGS_TF);
+	assert_false(c->pending_db);
+	/* SYSRET with R11.TF = 1 from TF = 0: #DB at the user RIP */
+	assert_true(c->gpr[R11] & RFLAGS_TF);
+	cpu_step(c);
+	assert_int_equal(c->rip, H_CODE + 2);
+	assert_int_equal(c->cpl, 3);
+	assert_true(c->pending_db);
+	assert_true(c->pending_dr6 & DR6_BS);
+	h_free(&h);
+}
+
 /* SDM "SYSENTER" / "SYSEXIT" */
 static void test_sysenter_sysexit(void **state)
 {
@@ -491,6 +521,7 @@ int main(void)
 		cmocka_unit_test(test_retf_outer),
 		cmocka_unit_test(test_iretq),
 		cmocka_unit_test(test_syscall_sysret),
+		cmocka_unit_test(test_syscall_sysret_tf),
 		cmocka_unit_test(test_sysenter_sysexit),
 		cmocka_unit_test(test_call_gate32_params),
 		cmocka_unit_test(test_arpl),

@@ -223,6 +223,25 @@ static bool ends_block(const ZydisDecodedInstruction *zi)
 	return false;
 }
 
+/* a control-transfer instruction, counted by the PMU's branch instructions
+ * retired event (SDM Vol.3B "Pre-defined Architectural Performance Events":
+ * "Branch Instructions Retired ... counts branch instructions at
+ * retirement"; AMD's Retired Branch Instructions, C2H). Each of these
+ * categories ends a block or is a conditional branch, so INSN_F_JUMPS is
+ * set too. */
+static bool is_branch_insn(const ZydisDecodedInstruction *zi)
+{
+	switch (zi->meta.category) {
+	case ZYDIS_CATEGORY_COND_BR: case ZYDIS_CATEGORY_UNCOND_BR:
+	case ZYDIS_CATEGORY_CALL: case ZYDIS_CATEGORY_RET:
+	case ZYDIS_CATEGORY_INTERRUPT: case ZYDIS_CATEGORY_SYSCALL:
+	case ZYDIS_CATEGORY_SYSRET:
+		return true;
+	default:
+		return false;
+	}
+}
+
 /* the instruction-wide fields: handler, sizes, prefixes, block flags */
 static void convert_header(const ZydisDecodedInstruction *zi, struct insn *out)
 {
@@ -252,16 +271,13 @@ static void convert_header(const ZydisDecodedInstruction *zi, struct insn *out)
 	if (zi->meta.category == ZYDIS_CATEGORY_COND_BR || (out->rep &&
 	    zi->meta.category == ZYDIS_CATEGORY_STRINGOP))
 		out->flags |= INSN_F_JUMPS;
-	switch (zi->meta.category) {
-	case ZYDIS_CATEGORY_COND_BR: out->flags |= INSN_F_XFER | INSN_F_COND; break;
-	case ZYDIS_CATEGORY_UNCOND_BR: case ZYDIS_CATEGORY_CALL: case ZYDIS_CATEGORY_RET:
-	case ZYDIS_CATEGORY_SYSCALL: case ZYDIS_CATEGORY_SYSRET:
-		out->flags |= INSN_F_XFER;
-		break;
-	default: break;
-	}
+	if (zi->meta.category == ZYDIS_CATEGORY_COND_BR ||
+	    zi->meta.category == ZYDIS_CATEGORY_INTERRUPT)
+		out->flags |= INSN_F_COND;
 	if (zi->meta.branch_type == ZYDIS_BRANCH_TYPE_FAR)
 		out->flags |= INSN_F_FAR;
+	if (is_branch_insn(zi))
+		out->flags |= INSN_F_BRINSN;
 	switch (zi->mnemonic) {
 	case ZYDIS_MNEMONIC_POPF: case ZYDIS_MNEMONIC_POPFD: case ZYDIS_MNEMONIC_POPFQ:
 	case ZYDIS_MNEMONIC_WRMSR: case ZYDIS_MNEMONIC_HLT: case ZYDIS_MNEMONIC_XSETBV:

@@ -338,6 +338,7 @@ static always_inline void fused(struct cpu *c, const struct insn *i, insn_fn *fi
 		check_target(c, t); /* 64-bit mode: canonical */
 		c->next_rip = t;
 	}
+	c->branches++; /* the Jcc retired (the pair carries no INSN_F_BRINSN) */
 }
 
 #define FUSABLE(X) \

@@ -83,13 +83,19 @@ struct insn {
                                 * REP/I/O strings, software interrupts, fused
                                 * compare-and-branch pairs, block enders): the
                                 * step loop re-reads next_rip only after these */
-/* a branch for last-branch recording and single-step on branches (SDM
- * "Monitoring Branches, Exceptions, and Interrupts", "Single-Stepping on
- * Branches"): JMP, CALL, RET, IRET, SYSCALL/SYSENTER/SYSRET/SYSEXIT, and,
- * with INSN_F_COND, Jcc/LOOPcc/JrCXZ when taken. INT n/INT3/INTO/INT1 are
- * recorded as the interrupts they raise (cpu/event.c). */
-#define INSN_F_XFER     BIT(6)
-#define INSN_F_COND     BIT(7) /* with INSN_F_XFER: a branch only when taken */
+#define INSN_F_BRINSN   BIT(6) /* a branch instruction: Jcc, LOOPcc, JrCXZ, JMP,
+                                * CALL, RET, IRET, INT n/INT3/INT1/INTO,
+                                * SYSCALL/SYSENTER, SYSRET/SYSEXIT (always with
+                                * INSN_F_JUMPS). Counted by the PMU's branch
+                                * instructions retired event (cpu/system/pmu.c);
+                                * a branch for last-branch recording and
+                                * single-step on branches (SDM "Monitoring
+                                * Branches, Exceptions, and Interrupts",
+                                * "Single-Stepping on Branches") when it
+                                * transfers control: see INSN_F_COND */
+#define INSN_F_COND     BIT(7) /* with INSN_F_BRINSN: Jcc, LOOPcc, JrCXZ, and the
+                                * software interrupts (INTO may not trap): a
+                                * transfer only when RIP does not fall through */
 
 /* --- effective address (SDM Vol.1 "Specifying an Offset") --- */
 /* base + index * scale + displacement, before the address-size truncation */

@@ -5,6 +5,7 @@
 #include "cpu/fault.h"
 #include "cpu/decode/insn.h"
 #include "cpu/model.h"
+#include "cpu/system/debug.h"
 #include "cpu/system/seg.h"
 
 static bool is_amd(const struct cpu *c) { return c->model && c->model->vendor_amd; }
@@ -44,6 +45,12 @@ void exec_syscall(struct cpu *c, const struct insn *i)
 		cpu_set_rflags(c, fl & ~(c->msr.sfmask | RFLAGS_RF));
 		load_flat(c, sel, (u16)(sel + 8), 0, true);
 		c->next_rip = long64 ? c->msr.lstar : c->msr.cstar;
+		/* SDM Vol.3B "Single-Step Exception Condition": the trap is
+		 * decided on the TF the instruction leaves; a mask that clears
+		 * TF leaves no single-step trap in the kernel (as processors do:
+		 * Xen XSA-204) */
+		if ((fl & RFLAGS_TF) && !(c->rflags & RFLAGS_TF))
+			c->pending_dr6 |= DBG_NO_SINGLE_STEP;
 	} else {
 		c->gpr[RCX] = (u32)c->next_rip;
 		cpu_set_rflags(c, fl & ~(RFLAGS_VM | RFLAGS_IF | RFLAGS_RF));
@@ -71,6 +78,14 @@ void exec_sysret(struct cpu *c, const struct insn *i)
 		/* "RFLAGS <- (R11 & 3C7FD7H) | 2; (* Clear RF, VM, reserved bits *)" */
 		cpu_set_rflags(c, (c->gpr[R11] & 0x3c7fd7) | RFLAGS_FIXED);
 		load_flat(c, (u16)((q ? base + 16 : base) | 3), (u16)((base + 8) | 3), 3, q);
+		/* the single-step trap follows the TF SYSRET loads: with R11.TF
+		 * = 1 it is taken at once, at CPL 3 (unlike POPF or IRET, which
+		 * trap one instruction later; Linux's entry code relies on it) */
+		if (c->rflags & RFLAGS_TF) {
+			c->pending_dr6 &= ~DBG_NO_SINGLE_STEP;
+			c->pending_db = 1;
+			c->pending_dr6 |= DR6_BS;
+		}
 	} else {
 		/* AMD legacy mode: "RFLAGS.IF <- 1" */
 		cpu_set_rflags(c, cpu_rflags(c) | RFLAGS_IF);

@@ -84,6 +84,10 @@ static void cpuid_fixup(struct cpu *c, u32 leaf, u32 sub, u32 r[4])
 	case 0x80000001:
 		if (c->model->vendor_amd && !(cpu_apic_base(c) & BIT(11)))
 			r[CPUID_EDX] &= ~(u32)BIT(9);
+		/* IA32_MISC_ENABLE[34] = 1: "the XD Bit extended feature flag
+		 * will be clear (CPUID.80000001H: EDX[20]=0)" */
+		if (msr_xd_disabled(c))
+			r[CPUID_EDX] &= ~(u32)BIT(20);
 		break;
 	default:
 		break;

@@ -241,7 +241,9 @@ u64 msr_efer_writable(const struct cpu *c)
 		ok |= EFER_SCE;
 	if (has(c, FEAT_lm))
 		ok |= EFER_LME | EFER_LMA;
-	if (has(c, FEAT_nx))
+	/* IA32_MISC_ENABLE[34] XD Bit Disable: "the XD Bit extended feature
+	 * flag will be clear": NXE is then reserved (an NXE already set stays) */
+	if (has(c, FEAT_nx) && (!msr_xd_disabled(c) || (c->efer & EFER_NXE)))
 		ok |= EFER_NXE;
 	if (has(c, FEAT_svm))
 		ok |= EFER_SVME;
@@ -445,16 +447,48 @@ static int rd_vmx_cap(struct cpu *c, u32 idx, u64 *val)
 
 /* --- miscellaneous --- */
 
+/* IA32_MISC_ENABLE at reset: the table's value, MWAIT enable only with
+ * MONITOR, bit 7 "Performance Monitoring Available (R)" ("1 = Performance
+ * monitoring enabled") with the Intel PMU */
+static void misc_enable_reset(struct cpu *c)
+{
+	c->msr.misc_enable = MISC_ENABLE_RESET;
+	if (!has(c, FEAT_monitor))
+		c->msr.misc_enable &= ~MISC_ENABLE_MWAIT;
+	if (pmu_is_intel(c))
+		c->msr.misc_enable |= MISC_ENABLE_PERFMON;
+}
+
 u64 msr_misc_enable(struct cpu *c)
 {
 	/* BTS/PEBS-unavailable read as 1, so 0 means "not set up since a
 	 * reset that did not run msr_reset()": take the reset value */
-	if (!c->msr.misc_enable) {
-		c->msr.misc_enable = MISC_ENABLE_RESET;
-		if (!has(c, FEAT_monitor))
-			c->msr.misc_enable &= ~MISC_ENABLE_MWAIT;
-	}
+	if (!c->msr.misc_enable)
+		misc_enable_reset(c);
 	return c->msr.misc_enable;
+}
+
+/* SDM Vol.4 "IA32_MISC_ENABLE" (Table 2-2): the R/W bits, each with the
+ * CPUID feature whose enumeration the table makes it depend on (-1:
+ * always there); every other bit is read-only or reserved */
+static const struct {
+	u64 bit;
+	int feat;
+} misc_enable_rw[] = {
+	{ MISC_ENABLE_FAST_STRING, -1 },        /* 0 Fast-Strings Enable */
+	{ MISC_ENABLE_TCC, -1 },                /* 3 Automatic Thermal Control Circuit Enable */
+	{ MISC_ENABLE_EIST, FEAT_est },         /* 16 "If CPUID.01H: ECX[7] = 1" */
+	{ MISC_ENABLE_MWAIT, FEAT_monitor },    /* 18 "If CPUID.01H: ECX[3] = 1" */
+	{ MISC_ENABLE_LIMIT_CPUID, -1 },        /* 22 Limit CPUID Maxval */
+	{ MISC_ENABLE_XTPR_DISABLE, FEAT_xtpr }, /* 23 "If CPUID.01H: ECX[14] = 1" */
+	{ MISC_ENABLE_XD_DISABLE, FEAT_nx },    /* 34 "If CPUID.80000001H: EDX[20] = 1" */
+};
+
+/* Execute Disable Bit disabled by IA32_MISC_ENABLE[34] (Intel only) */
+bool msr_xd_disabled(const struct cpu *c)
+{
+	/* (a misc_enable still 0 is the reset value, with bit 34 clear) */
+	return c->model && !c->model->vendor_amd && (c->msr.misc_enable & MISC_ENABLE_XD_DISABLE);
 }
 
 static int rd_misc_enable(struct cpu *c, u32 idx, u64 *val)
@@ -463,13 +497,19 @@ static int rd_misc_enable(struct cpu *c, u32 idx, u64 *val)
 	return 0;
 }
 
-/* IA32_MISC_ENABLE: fast strings, MWAIT enable and limit-CPUID-maxval are
- * writable; BTS/PEBS unavailable are read-only 1; other bits reserved: a
- * write must leave them as they read */
+/* IA32_MISC_ENABLE: the bits of misc_enable_rw[] whose feature the model
+ * has are writable (fast strings, thermal control, EIST, xTPR disable:
+ * stored, no other effect; MWAIT enable, limit-CPUID-maxval, XD disable:
+ * cpu/system/exec_sys.c and EFER below); performance monitoring, BTS and
+ * PEBS unavailable are read-only; other bits reserved: a write must leave
+ * them as they read */
 static int wr_misc_enable(struct cpu *c, u32 idx, u64 val)
 {
-	u64 rw = MISC_ENABLE_FAST_STRING | MISC_ENABLE_MWAIT | MISC_ENABLE_LIMIT_CPUID;
+	u64 rw = 0;
 
+	for (size_t k = 0; k < sizeof(misc_enable_rw) / sizeof(misc_enable_rw[0]); k++)
+		if (misc_enable_rw[k].feat < 0 || has(c, (enum cpu_feature)misc_enable_rw[k].feat))
+			rw |= misc_enable_rw[k].bit;
 	if ((val ^ msr_misc_enable(c)) & ~rw)
 		return -1;
 	c->msr.misc_enable = val;
@@ -672,8 +712,7 @@ void msr_reset(struct cpu *c)
 	memset(c->msr.mtrr_var, 0, sizeof(c->msr.mtrr_var));
 	c->msr.tsc_offset = 0;
 	pmu_reset(c);
-	if (!has(c, FEAT_monitor))
-		c->msr.misc_enable &= ~MISC_ENABLE_MWAIT;
+	misc_enable_reset(c);
 }
 
 /* The snapshot check (cpu/cpu_snap.c) of struct msr_state: each MSR kept

@@ -34,10 +34,15 @@ enum msr_index {
 
 /* IA32_MISC_ENABLE bits (SDM Vol.4 "IA32_MISC_ENABLE") */
 #define MISC_ENABLE_FAST_STRING   BIT(0)
+#define MISC_ENABLE_TCC           BIT(3)  /* automatic thermal control circuit */
+#define MISC_ENABLE_PERFMON       BIT(7)  /* performance monitoring available (RO) */
 #define MISC_ENABLE_BTS_UNAVAIL   BIT(11)
 #define MISC_ENABLE_PEBS_UNAVAIL  BIT(12)
+#define MISC_ENABLE_EIST          BIT(16) /* Enhanced Intel SpeedStep enable */
 #define MISC_ENABLE_MWAIT         BIT(18)
 #define MISC_ENABLE_LIMIT_CPUID   BIT(22)
+#define MISC_ENABLE_XTPR_DISABLE  BIT(23)
+#define MISC_ENABLE_XD_DISABLE    BIT(34)
 #define MISC_ENABLE_RESET \
 	(MISC_ENABLE_FAST_STRING | MISC_ENABLE_BTS_UNAVAIL | MISC_ENABLE_PEBS_UNAVAIL | \
 	 MISC_ENABLE_MWAIT)
@@ -65,6 +70,9 @@ void msr_firmware_init(struct cpu *c);
 
 /* IA32_MISC_ENABLE as it reads now (CPUID and MONITOR/MWAIT depend on it) */
 u64 msr_misc_enable(struct cpu *c);
+/* IA32_MISC_ENABLE[34] XD Bit Disable is set (Intel): CPUID hides NX and
+ * EFER.NXE cannot be set */
+bool msr_xd_disabled(const struct cpu *c);
 
 /* snapshot check: NULL if every MSR kept in c->msr holds a value its WRMSR
  * would store, else "msr." and the MSR's name in lower case ("msr.pat"),

@@ -14,6 +14,12 @@
  * reference clocks both run at 1 GHz, the TSC's rate):
  *  - instructions retired: cpu_insns_retired (an instruction that faults
  *    does not retire; a REP string instruction retires once);
+ *  - branch instructions retired: c->branches, counted by the step loop
+ *    when an instruction marked INSN_F_BRINSN retires (cpu/decode/insn.h
+ *    lists them: near and far jumps, calls and returns, Jcc taken or not,
+ *    LOOPcc, JrCXZ, IRET, software interrupts, SYSCALL/SYSRET and
+ *    SYSENTER/SYSEXIT; not exceptions or interrupts, which AMD's C2H also
+ *    counts: docs/known-gaps.md);
  *  - unhalted core cycles and unhalted reference cycles: 2^shift per unit
  *    of the instruction count, the clock's source, in which each iteration
  *    of a REP string instruction is one unit (cpu/exec/rep.h); time in HLT
@@ -43,7 +49,7 @@
 #include "snap/state.h"
 
 enum pmu_id { PMU_AMD, PMU_INTEL };
-enum pmu_what { PMU_NONE, PMU_INSNS, PMU_CYCLES, PMU_REF_CYCLES };
+enum pmu_what { PMU_NONE, PMU_INSNS, PMU_CYCLES, PMU_REF_CYCLES, PMU_BRANCHES };
 #define PMU_ANY (-1)
 
 struct pmu_vendor {
@@ -163,11 +169,13 @@ static u64 global_bits(const struct pmu_vendor *v)
 }
 
 /* events per unit of the clock (icount) for the cycle events; the
- * instruction event counts retired instructions instead (slot_events) */
+ * instruction and branch events count retired instructions and branches
+ * instead (slot_unit) */
 static u64 what_rate(const struct cpu *c, unsigned what)
 {
 	switch (what) {
-	case PMU_INSNS: return 1;
+	case PMU_INSNS:
+	case PMU_BRANCHES: return 1;
 	case PMU_CYCLES:
 	case PMU_REF_CYCLES: return 1ull << (c->machine ? c->machine->clock.ns_per_insn_shift : 0);
 	default: return 0;
@@ -215,12 +223,13 @@ static u64 slot_rate(const struct cpu *c, const struct pmu_vendor *v, unsigned i
 	return what_rate(c, pmu_fixed_what[j]);
 }
 
-/* does slot i count instructions retired (not clock units)? */
-static bool slot_insns(const struct cpu *c, const struct pmu_vendor *v, unsigned i)
+/* what slot i counts in: PMU_INSNS (instructions retired), PMU_BRANCHES
+ * (branch instructions retired) or, for the cycle events, clock units */
+static unsigned slot_unit(const struct cpu *c, const struct pmu_vendor *v, unsigned i)
 {
-	if (i < PMU_MAX_GP)
-		return gp_what(v, c->pmu.evtsel[i]) == PMU_INSNS;
-	return pmu_fixed_what[i - PMU_MAX_GP] == PMU_INSNS;
+	unsigned what = i < PMU_MAX_GP ? gp_what(v, c->pmu.evtsel[i]) : pmu_fixed_what[i - PMU_MAX_GP];
+
+	return what == PMU_INSNS || what == PMU_BRANCHES ? what : PMU_CYCLES;
 }
 
 /* does slot i interrupt on overflow (INT / PMI bit)? */
@@ -248,17 +257,20 @@ static void pmu_sync(struct cpu *c)
 	const struct pmu_vendor *v = pmu_of(c);
 	struct pmu_state *p = &c->pmu;
 	u64 ran = c->icount - p->base, retired = cpu_insns_retired(c) - p->base_retired;
+	u64 branches = c->branches - p->base_branches;
 	bool pmi = false;
 
 	p->base = c->icount;
 	p->base_retired = cpu_insns_retired(c);
+	p->base_branches = c->branches;
 	if (!v || !ran)
 		return;
 	for (unsigned i = 0; i < PMU_SLOTS; i++) {
 		u64 r = slot_rate(c, v, i, p->cpl), need;
 		if (!r)
 			continue;
-		u64 n = slot_insns(c, v, i) ? retired : ran;
+		unsigned unit = slot_unit(c, v, i);
+		u64 n = unit == PMU_INSNS ? retired : unit == PMU_BRANCHES ? branches : ran;
 		need = ctr_mask(v) + 1 - p->ctr[i]; /* events to the wrap */
 		if (n >= (need + r - 1) / r) {
 			if (v->version >= 2)
@@ -276,7 +288,10 @@ static void pmu_sync(struct cpu *c)
  * machine ends the turn there: machine/clock.c). If the CPU runs less than
  * that (other vCPUs' turns, HLT, or, for instructions retired, REP
  * iterations, which take clock units without retiring) the callback finds
- * no overflow and arms again. */
+ * no overflow and arms again. A branch counter needs at least as many
+ * instructions as branches, so the same bound is the earliest its overflow
+ * can come; each callback arms again at the branches still needed, so the
+ * last one lands on the instruction that overflows it. */
 static void pmu_arm(struct cpu *c)
 {
 	const struct pmu_vendor *v = pmu_of(c);
@@ -326,6 +341,7 @@ void pmu_reset(struct cpu *c)
 	timer_init(&p->timer, pmu_timer_cb, c);
 	p->base = c->icount;
 	p->base_retired = cpu_insns_retired(c);
+	p->base_branches = c->branches;
 	p->cpl = c->cpl;
 	/* SDM Vol.4 IA32_PERF_GLOBAL_CTRL: the general-purpose counters'
 	 * enable bits are set at reset (version 1 software keeps working),
@@ -576,5 +592,7 @@ const char *pmu_state_check(const struct cpu *c, char *msg, size_t len)
 		return snap_reject(msg, len, "pmu.base", "after the instruction count");
 	if (p->base_retired > cpu_insns_retired(c))
 		return snap_reject(msg, len, "pmu.base_retired", "after the instructions retired");
+	if (p->base_branches > c->branches)
+		return snap_reject(msg, len, "pmu.base_branches", "after the branches retired");
 	return NULL;
 }

@@ -20,6 +20,7 @@ struct pmu_state {
 	u64 ctr[PMU_SLOTS];
 	u64 base;
 	u64 base_retired;
+	u64 base_branches; /* c->branches at `base` */
 	u64 fixed_ctrl;    /* IA32_FIXED_CTR_CTRL */
 	u64 global_ctrl;   /* IA32_PERF_GLOBAL_CTRL */
 	u64 global_status; /* IA32_PERF_GLOBAL_STATUS */

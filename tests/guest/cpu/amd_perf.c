@@ -1,7 +1,7 @@
 /* tests/guest/cpu/amd_perf.c: the AMD legacy performance counters on an
  * AMD-flavoured model (AMD APM Vol.2 "Performance Monitoring Counters";
  * cpu/system/pmu.c). A kernel that clears them at start-up must not #GP,
- * retired instructions are counted exactly in virtual time, in the rings
+ * retired instructions and branches are counted exactly in virtual time, in the rings
  * USR/OS select, and an overflow with INT interrupts through the LVT.
  * run-args: -cpu qemu64
  */
@@ -58,6 +58,31 @@ static u64 delta_100_nops(void)
 	return ((u64)d1 << 32 | a1) - a0;
 }
 
+/* counter 0 across 7 branch instructions (JMP, CALL, RET, JMP, JZ not
+ * taken, LOOP taken and not taken) among 15 instructions */
+static u64 delta_branches(void)
+{
+	u32 a0, a1, d1;
+	asm volatile("rdmsr\n\t"
+		     "mov %%eax, %0\n\t"
+		     "mov %%ecx, %%r9d\n\t"
+		     "jmp 1f\n\t"
+		     "1: call 2f\n\t"
+		     "jmp 3f\n\t"
+		     "2: ret\n\t"
+		     "3: test %%esp, %%esp\n\t"
+		     "jz 4f\n\t"
+		     "mov $2, %%ecx\n\t"
+		     "4: nop\n\t"
+		     "loop 4b\n\t"
+		     "mov %%r9d, %%ecx\n\t"
+		     "rdmsr"
+		     : "=&r"(a0), "=a"(a1), "=d"(d1)
+		     : "c"(PERF_CTR0)
+		     : "r9", "memory");
+	return ((u64)d1 << 32 | a1) - a0;
+}
+
 static void test_count(void)
 {
 	wrmsr(PERF_CTR0, 0);
@@ -69,6 +94,11 @@ static void test_count(void)
 	d = delta_100_nops();
 	report(d == 102, "CPU clocks not halted: one per instruction at 1 GHz (%llu)",
 	       (unsigned long long)d);
+	wrmsr(PERF_EVTSEL0, 0xc2 | EVTSEL_USR | EVTSEL_OS | EVTSEL_EN);
+	d = delta_branches();
+	report(d == 7, "retired branch instructions (C2H) counted exactly (%llu, want 7)",
+	       (unsigned long long)d);
+	report(delta_100_nops() == 0, "... none in 100 NOPs");
 	wrmsr(PERF_EVTSEL0, 0xc0 | EVTSEL_USR | EVTSEL_OS);
 	u64 v = rdmsr(PERF_CTR0);
 	d = delta_100_nops();

@@ -1,7 +1,7 @@
 /* tests/guest/cpu/intel_pmu.c: Intel's architectural performance monitoring
  * on an Intel model (SDM Vol.3B "Architectural Performance Monitoring"
  * versions 1 and 2; cpu/system/pmu.c): CPUID leaf 0xA, exact counts of
- * instructions and cycles (nestbox's virtual clock: one cycle per
+ * instructions, branches and cycles (nestbox's virtual clock: one cycle per
  * instruction at the default -icount shift 0), ring filtering, global
  * control, overflow status and the PMI through the LVT, RDPMC's rules and
  * the reserved bits.
@@ -28,6 +28,7 @@
 #define EV_INSNS   0xc0
 #define EV_CYCLES  0x3c
 #define EV_REF     0x13c /* 3CH umask 01H */
+#define EV_BRANCH  0xc4  /* Branch Instructions Retired */
 #define CTR_TOP    (1ull << 48)
 #define PMI_VEC    0x60
 
@@ -38,8 +39,9 @@ static void test_cpuid(void)
 	report((r.a & 0xff) == 2, "leaf 0xA: version 2 (%u)", r.a & 0xff);
 	report(((r.a >> 8) & 0xff) == 8 && ((r.a >> 16) & 0xff) == 48,
 	       "8 general-purpose counters, 48 bits wide");
-	report((r.a >> 24) == 7 && r.b == 0x78,
-	       "EBX: cycles, instructions, reference cycles available; LLC and branch events not");
+	report((r.a >> 24) == 7 && r.b == 0x58,
+	       "EBX: cycles, instructions, reference cycles, branches available; LLC and branch misses not (%#x)",
+	       r.b);
 	report((r.d & 0x1f) == 3 && ((r.d >> 5) & 0xff) == 48, "3 fixed counters, 48 bits wide");
 }
 
@@ -115,6 +117,49 @@ static u64 delta_rep_stosb(u32 msr)
 		     : "c"(msr)
 		     : "r9", "memory");
 	return (((u64)d1 << 32 | a1) - a0) & (CTR_TOP - 1);
+}
+
+/* counter `msr` across a sequence with 7 branch instructions among 15
+ * instructions retired (the first RDMSR counts, the second not): JMP,
+ * CALL, RET, JMP, a TEST with a JZ not taken (a fused pair,
+ * cpu/decode/fastpath.c), a LOOP taken once and once not */
+static u64 delta_branches(u32 msr)
+{
+	u32 a0, a1, d1;
+	asm volatile("rdmsr\n\t"
+		     "mov %%eax, %0\n\t"
+		     "mov %%ecx, %%r9d\n\t"
+		     "jmp 1f\n\t"
+		     "1: call 2f\n\t"
+		     "jmp 3f\n\t"
+		     "2: ret\n\t"
+		     "3: test %%esp, %%esp\n\t"
+		     "jz 4f\n\t"
+		     "mov $2, %%ecx\n\t"
+		     "4: nop\n\t"
+		     "loop 4b\n\t"
+		     "mov %%r9d, %%ecx\n\t"
+		     "rdmsr"
+		     : "=&r"(a0), "=a"(a1), "=d"(d1)
+		     : "c"(msr)
+		     : "r9", "memory");
+	return (((u64)d1 << 32 | a1) - a0) & (CTR_TOP - 1);
+}
+
+/* SDM "Pre-defined Architectural Performance Events": Branch Instructions
+ * Retired (C4H/00H) counts branch instructions at retirement, taken or not */
+static void test_branches(void)
+{
+	wrmsr(PERFEVTSEL0 + 5, EV_BRANCH | SEL_ALL);
+	u64 b = delta_branches(PMC0 + 5);
+	report(b == 7, "PMC5 branch instructions retired (C4H) exactly (%llu, want 7)",
+	       (unsigned long long)b);
+	wrmsr(PERFEVTSEL0 + 5, EV_INSNS | SEL_ALL);
+	u64 i = delta_branches(PMC0 + 5);
+	report(i == 15, "... among %llu instructions (want 15)", (unsigned long long)i);
+	wrmsr(PERFEVTSEL0 + 5, EV_BRANCH | SEL_ALL);
+	report(delta_100_nops(PMC0 + 5) == 0, "100 NOPs: no branch");
+	wrmsr(PERFEVTSEL0 + 5, 0);
 }
 
 static void test_fixed_counts(void)
@@ -247,6 +292,25 @@ static void test_overflow(void)
 	report(rdmsr(GLOBAL_STATUS) == BIT(33), "GLOBAL_STATUS bit 33");
 	wrmsr(GLOBAL_OVF, BIT(33));
 	wrmsr(FIXED_CTRL, 0);
+
+	/* a branch counter: the PMI follows the branch that overflows it */
+	xapic_write(APIC_LVTPC, PMI_VEC); /* the last PMI masked it */
+	wrmsr(PMC0 + 4, (u32)-3);
+	pmi_count = 0;
+	asm volatile("wrmsr\n\t"
+		     "sti\n\t"
+		     "1:\n\t.rept 10\n\tnop\n\tnop\n\tnop\n\tjmp 9f\n\t9:\n\t.endr\n\t"
+		     "cli\n\t"
+		     "lea 1b(%%rip), %0"
+		     : "=r"(sled)
+		     : "c"(PERFEVTSEL0 + 4), "a"((u32)(EV_BRANCH | SEL_ALL | SEL_INT)), "d"(0)
+		     : "memory");
+	wrmsr(PERFEVTSEL0 + 4, 0);
+	report(pmi_count == 1 && pmi_rip == sled + 15,
+	       "branch counter overflow with INT: PMI after the third JMP (byte %lld)",
+	       (long long)(pmi_rip - sled));
+	report(rdmsr(GLOBAL_STATUS) == BIT(4), "GLOBAL_STATUS bit 4");
+	wrmsr(GLOBAL_OVF, BIT(4));
 	xapic_write(APIC_LVTPC, APIC_LVT_MASKED);
 }
 
@@ -318,6 +382,7 @@ int main(int argc, char **argv)
 	test_cpuid();
 	test_reset();
 	test_gp_counts();
+	test_branches();
 	test_fixed_counts();
 	test_rings();
 	test_overflow();
