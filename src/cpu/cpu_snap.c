@@ -168,7 +168,7 @@ static const struct snap_field pmu_state_fields[] = {
 	SNAP_U8_MAX(struct pmu_state, cpl, 3),
 	SNAP_TIMER(struct pmu_state, timer),
 };
-SNAP_DESC(pmu_state, 1, pmu_state_fields, NULL, NULL);
+SNAP_DESC(pmu_state, 2, pmu_state_fields, NULL, NULL);
 
 /* what a pending #DB trap can report (cpu/system/debug.c): breakpoint hits,
  * BD/BS/BT, and the marker that suppresses the single-step trap */
@@ -402,7 +402,7 @@ static void cpu_loaded(void *s)
 	cpu_state_loaded(s);
 }
 
-SNAP_DESC(cpu, 2, cpu_fields, cpu_check, cpu_loaded);
+SNAP_DESC(cpu, 3, cpu_fields, cpu_check, cpu_loaded);
 
 void cpu_state_loaded(struct cpu *c)
 {
