@@ -184,6 +184,7 @@ static inline u64 read_dr6(void) { u64 v; asm volatile("mov %%dr6, %0" : "=r"(v)
 static inline u64 read_dr7(void) { u64 v; asm volatile("mov %%dr7, %0" : "=r"(v)); return v; }
 static inline void write_dr6(u64 v) { asm volatile("mov %0, %%dr6" : : "r"(v)); }
 static inline void write_dr7(u64 v) { asm volatile("mov %0, %%dr7" : : "r"(v)); }
+static inline void write_dr0(u64 v) { asm volatile("mov %0, %%dr0" : : "r"(v)); }
 
 static inline u64 read_rflags(void)
 {
