@@ -551,5 +551,15 @@ void vmx_vmentry(struct cpu *c, bool launch)
 		c->in_event = 0;
 	}
 	vmx_apicv_after_entry(c);
+	/* SDM "Restrictions on VMX Operation": "INIT signals are blocked
+	 * whenever a logical processor is in VMX root operation. They are not
+	 * blocked in VMX non-root operation. Instead, INITs cause VM exits":
+	 * one latched in root operation (cpu/event.c) is no longer blocked and
+	 * makes its VM exit ("INIT Signals" in "Other Causes of VM Exits") at
+	 * the boundary before the guest's first instruction */
+	if (c->vmx.init_blocked) {
+		c->vmx.init_blocked = 0;
+		c->init_pending = 1;
+	}
 	cpu_kick(c); /* boundary checks again before the guest's first instruction */
 }

@@ -1758,6 +1758,27 @@ static void test_event_exits(void **state)
 	machine_free(&h->m);
 }
 
+/* SDM "Restrictions on VMX Operation": "INIT signals are blocked whenever a
+ * logical processor is in VMX root operation. They are not blocked in VMX
+ * non-root operation. Instead, INITs cause VM exits": an INIT latched in root
+ * operation makes the INIT VM exit before L2's first instruction */
+static void test_latched_init_exit(void **state)
+{
+	static const u8 code[] = { 0x90, 0x90, 0x0f, 0x0b }; /* nop; nop; ud2 */
+
+	valid_vmcs();
+	l2_code(code, sizeof(code));
+	h->c->init_pending = 1;
+	cpu_handle_events(h->c); /* root operation: latched, not taken */
+	assert_false(h->c->init_pending);
+	assert_true(h->c->vmx.init_blocked);
+	run_to_exit();
+	assert_int_equal(get(VMCS_EXIT_REASON), 3);
+	assert_int_equal(get(VMCS_GUEST_RIP), L2_CODE);
+	assert_false(h->c->vmx.init_blocked);
+	machine_free(&h->m);
+}
+
 /* an external interrupt (a self-IPI through the xAPIC) with
  * external-interrupt exiting and acknowledge interrupt on exit */
 static void test_extint_exit(void **state)
@@ -2563,6 +2584,7 @@ int main(void)
 		cmocka_unit_test(test_exit_msr_load_abort),
 		cmocka_unit_test(test_insn_exits),
 		cmocka_unit_test(test_event_exits),
+		cmocka_unit_test(test_latched_init_exit),
 		cmocka_unit_test(test_ept_exits),
 		cmocka_unit_test(test_pml_vmfunc_exits),
 		cmocka_unit_test(test_extint_exit),
