@@ -6,6 +6,7 @@
  * run-args: -cpu qemu64
  */
 #include "guest.h"
+#include "branches.h"
 #include "apic.h"
 
 #define PERF_EVTSEL0 0xc0010000u
@@ -58,31 +59,6 @@ static u64 delta_100_nops(void)
 	return ((u64)d1 << 32 | a1) - a0;
 }
 
-/* counter 0 across 7 branch instructions (JMP, CALL, RET, JMP, JZ not
- * taken, LOOP taken and not taken) among 15 instructions */
-static u64 delta_branches(void)
-{
-	u32 a0, a1, d1;
-	asm volatile("rdmsr\n\t"
-		     "mov %%eax, %0\n\t"
-		     "mov %%ecx, %%r9d\n\t"
-		     "jmp 1f\n\t"
-		     "1: call 2f\n\t"
-		     "jmp 3f\n\t"
-		     "2: ret\n\t"
-		     "3: test %%esp, %%esp\n\t"
-		     "jz 4f\n\t"
-		     "mov $2, %%ecx\n\t"
-		     "4: nop\n\t"
-		     "loop 4b\n\t"
-		     "mov %%r9d, %%ecx\n\t"
-		     "rdmsr"
-		     : "=&r"(a0), "=a"(a1), "=d"(d1)
-		     : "c"(PERF_CTR0)
-		     : "r9", "memory");
-	return ((u64)d1 << 32 | a1) - a0;
-}
-
 static void test_count(void)
 {
 	wrmsr(PERF_CTR0, 0);
@@ -95,7 +71,7 @@ static void test_count(void)
 	report(d == 102, "CPU clocks not halted: one per instruction at 1 GHz (%llu)",
 	       (unsigned long long)d);
 	wrmsr(PERF_EVTSEL0, 0xc2 | EVTSEL_USR | EVTSEL_OS | EVTSEL_EN);
-	d = delta_branches();
+	d = branch_run_delta(PERF_CTR0); /* (branches.h) */
 	report(d == 7, "retired branch instructions (C2H) counted exactly (%llu, want 7)",
 	       (unsigned long long)d);
 	report(delta_100_nops() == 0, "... none in 100 NOPs");

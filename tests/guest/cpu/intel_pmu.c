@@ -8,6 +8,7 @@
  * run-args: -cpu Skylake-Client
  */
 #include "guest.h"
+#include "branches.h"
 #include "apic.h"
 
 #define PMC0          0xc1u
@@ -119,31 +120,11 @@ static u64 delta_rep_stosb(u32 msr)
 	return (((u64)d1 << 32 | a1) - a0) & (CTR_TOP - 1);
 }
 
-/* counter `msr` across a sequence with 7 branch instructions among 15
- * instructions retired (the first RDMSR counts, the second not): JMP,
- * CALL, RET, JMP, a TEST with a JZ not taken (a fused pair,
- * cpu/decode/fastpath.c), a LOOP taken once and once not */
+/* counter `msr` across branches.h's sequence (7 branches among 15
+ * instructions), modulo the counter width */
 static u64 delta_branches(u32 msr)
 {
-	u32 a0, a1, d1;
-	asm volatile("rdmsr\n\t"
-		     "mov %%eax, %0\n\t"
-		     "mov %%ecx, %%r9d\n\t"
-		     "jmp 1f\n\t"
-		     "1: call 2f\n\t"
-		     "jmp 3f\n\t"
-		     "2: ret\n\t"
-		     "3: test %%esp, %%esp\n\t"
-		     "jz 4f\n\t"
-		     "mov $2, %%ecx\n\t"
-		     "4: nop\n\t"
-		     "loop 4b\n\t"
-		     "mov %%r9d, %%ecx\n\t"
-		     "rdmsr"
-		     : "=&r"(a0), "=a"(a1), "=d"(d1)
-		     : "c"(msr)
-		     : "r9", "memory");
-	return (((u64)d1 << 32 | a1) - a0) & (CTR_TOP - 1);
+	return branch_run_delta(msr) & (CTR_TOP - 1);
 }
 
 /* SDM "Pre-defined Architectural Performance Events": Branch Instructions
