@@ -40,11 +40,15 @@ static noreturn_fn void ept_refused(struct cpu *c, const struct stage2_fault *f)
 	if (f->status == PT_RESERVED)
 		vmx_exit(c, EXIT_REASON_EPT_MISCONFIG, &info);
 	/* bits 2:0: the access (a data read, a data write, an instruction
-	 * fetch). "If accessed and dirty flags for EPT are enabled,
-	 * processor accesses to guest paging-structure entries are treated
-	 * as writes": such an access sets both bit 0 and bit 1. */
+	 * fetch). A write to a guest paging-structure entry -- every access
+	 * to one when "accessed and dirty flags for EPT are enabled" (they
+	 * "are treated as writes"), and otherwise the update of the guest's
+	 * own accessed or dirty flag -- is a read-modify-write: "whether it
+	 * also sets bit 0 ... is implementation-specific"; processors set
+	 * both bits 0 and 1, and so does nestbox (kvm-unit-tests [ept]
+	 * ept_access_test_paddr_*_ad_disabled, written against hardware). */
 	u64 q = f->access == PT_X ? BIT(2) : f->access == PT_W ? BIT(1) : BIT(0);
-	if (!f->final && f->access == PT_W && c->stage2.w.ad)
+	if (!f->final && f->access == PT_W)
 		q |= BIT(0);
 	/* bits 5:3: "the logical-AND of bit 0 (1, 2) in the EPT
 	 * paging-structure entries used to translate the guest-physical

@@ -320,7 +320,9 @@ static void test_paging_structures(void)
 /* without EPT A/D flags, a write whose leaf entry has its dirty flag clear
  * writes that entry: with the entry in a page EPT maps read-only, an EPT
  * violation on the entry (SDM "EPT Violations": an access "to a guest
- * paging-structure entry to set an accessed or dirty flag" is a write).
+ * paging-structure entry to set an accessed or dirty flag" is a write; a
+ * read-modify-write, which sets qualification bits 0 and 1 as processors do,
+ * "Exit Qualification for EPT Violations").
  * L2 gets its own PML4, PDPT and PD (copies of L1's, every present PD
  * entry accessed and dirty) plus one 2-MByte alias, accessed and clean,
  * of a fresh page at PD slot 500; only the PD is read-only in EPT. */
@@ -351,7 +353,7 @@ static void test_dirty_flag_write(void)
 		vmcs_set(GUEST_CR3, virt_to_phys(l2_pml4));
 		if (!launch())
 			check_violation("write needing the dirty flag of a PD entry EPT maps read-only",
-					Q_WRITE | Q_PERM(EPT_R | EPT_X) | Q_LIN,
+					Q_READ | Q_WRITE | Q_PERM(EPT_R | EPT_X) | Q_LIN,
 					virt_to_phys(l2_pd) + 500 * 8, alias);
 	}
 	*pte = saved;
