@@ -55,6 +55,10 @@ static inline bool svm_lbrv(const struct cpu *c)
 	return (c->svm.ctl.virt_ext & VIRT_EXT_LBR) && c->model && cpu_has(c->model, FEAT_lbrv);
 }
 
+/* DebugCtl and the last-branch MSRs <-> their VMCB fields (svm/vmrun.c) */
+void svm_lbr_to_vmcb(const struct cpu *c, struct vmcb_save *s);
+void svm_lbr_from_vmcb(struct cpu *c, const struct vmcb_save *s);
+
 /* VMRUN after its own checks (svm/vmrun.c) */
 void svm_vmrun(struct cpu *c, const struct insn *i, u64 vmcb_pa);
 /* #VMEXIT without the unwind (svm/vmexit.c): VMRUN's VMEXIT_INVALID

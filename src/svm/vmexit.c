@@ -43,13 +43,8 @@ static void save_guest(struct cpu *c)
 	s.rip = c->rip;
 	s.rsp = c->gpr[RSP];
 	s.rax = c->gpr[RAX];
-	if (svm_lbrv(c)) {
-		s.dbgctl = c->msr.debugctl;
-		s.br_from = c->msr.lbr_from;
-		s.br_to = c->msr.lbr_to;
-		s.lastexcp_from = c->msr.ler_from;
-		s.lastexcp_to = c->msr.ler_to;
-	}
+	if (svm_lbrv(c))
+		svm_lbr_to_vmcb(c, &s);
 	svm_phys_write(c, pa, &s, sizeof(s));
 }
 
@@ -134,13 +129,8 @@ static void load_host(struct cpu *c)
 	c->rip = c->next_rip = h->rip;
 	c->gpr[RSP] = h->rsp;
 	c->gpr[RAX] = h->rax;
-	if (svm_lbrv(c)) { /* (a VMRUN that failed its checks saved them just now) */
-		c->msr.debugctl = h->dbgctl;
-		c->msr.lbr_from = h->br_from;
-		c->msr.lbr_to = h->br_to;
-		c->msr.ler_from = h->lastexcp_from;
-		c->msr.ler_to = h->lastexcp_to;
-	}
+	if (svm_lbrv(c)) /* (a VMRUN that failed its checks saved them just now) */
+		svm_lbr_from_vmcb(c, h);
 	c->shadow = 0;
 	c->activity = ACT_ACTIVE;
 	/* the single-step trap of a VMRUN the host stepped (svm/vmrun.c):

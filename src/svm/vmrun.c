@@ -129,6 +129,28 @@ void svm_seg_from_vmcb(struct seg_cache *sc, const struct vmcb_seg *v)
 	sc->base = v->base;
 }
 
+/* DebugCtl and the last-branch records <-> the VMCB's DBGCTL, BR_FROM,
+ * BR_TO, LASTEXCPFROM, LASTEXCPTO (LBR virtualization: svm_lbrv). DebugCtl
+ * bits nestbox does not implement are dropped on the way in, as WRMSR
+ * would refuse them. */
+void svm_lbr_to_vmcb(const struct cpu *c, struct vmcb_save *s)
+{
+	s->dbgctl = c->msr.debugctl;
+	s->br_from = c->msr.lbr_from;
+	s->br_to = c->msr.lbr_to;
+	s->lastexcp_from = c->msr.ler_from;
+	s->lastexcp_to = c->msr.ler_to;
+}
+
+void svm_lbr_from_vmcb(struct cpu *c, const struct vmcb_save *s)
+{
+	c->msr.debugctl = s->dbgctl & (DEBUGCTL_LBR | DEBUGCTL_BTF);
+	c->msr.lbr_from = s->br_from;
+	c->msr.lbr_to = s->br_to;
+	c->msr.ler_from = s->lastexcp_from;
+	c->msr.ler_to = s->lastexcp_to;
+}
+
 /* APM "VMRUN": "saves the current host state" -- the host save area's
  * format is implementation-specific; nestbox keeps it in c->svm.host.
  * RIP is that of the instruction after VMRUN. */
@@ -155,11 +177,7 @@ static void save_host(struct cpu *c)
 	h->rax = c->gpr[RAX];
 	h->cpl = c->cpl;
 	/* (restored by #VMEXIT only under LBR virtualization, svm_lbrv) */
-	h->dbgctl = c->msr.debugctl;
-	h->br_from = c->msr.lbr_from;
-	h->br_to = c->msr.lbr_to;
-	h->lastexcp_from = c->msr.ler_from;
-	h->lastexcp_to = c->msr.ler_to;
+	svm_lbr_to_vmcb(c, h);
 }
 
 /* APM "VMRUN": "loads guest state": ES, CS, SS, DS, GDTR, IDTR, EFER, CR4,
@@ -192,15 +210,8 @@ static void load_guest(struct cpu *c, const struct vmcb_save *s)
 	c->gpr[RAX] = s->rax;
 	c->activity = ACT_ACTIVE;
 	c->pending_db = 0;
-	if (svm_lbrv(c)) {
-		/* (DebugCtl bits nestbox does not implement are dropped, as
-		 * WRMSR would refuse them) */
-		c->msr.debugctl = s->dbgctl & (DEBUGCTL_LBR | DEBUGCTL_BTF);
-		c->msr.lbr_from = s->br_from;
-		c->msr.lbr_to = s->br_to;
-		c->msr.ler_from = s->lastexcp_from;
-		c->msr.ler_to = s->lastexcp_to;
-	}
+	if (svm_lbrv(c))
+		svm_lbr_from_vmcb(c, s);
 	/* NPTI (svm/npt.c, svm/intr.c): the ASID as the TLB's context and
 	 * TLB_CONTROL, nested paging and G_PAT, the interrupt shadow */
 	svm_npti_vmrun(c);

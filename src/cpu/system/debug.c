@@ -93,6 +93,11 @@ void cpu_debug_after_insn(struct cpu *c, u64 rflags_before, bool branched)
 	 * instructions that cause a branch" */
 	if ((c->msr.debugctl & DEBUGCTL_BTF) && !branched)
 		return;
+	cpu_debug_single_step(c);
+}
+
+void cpu_debug_single_step(struct cpu *c)
+{
 	c->pending_db = 1;
 	c->pending_dr6 |= DR6_BS;
 }

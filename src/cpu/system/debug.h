@@ -31,6 +31,8 @@ void cpu_debug_check_insn(struct cpu *c);
 void cpu_debug_check_data(struct cpu *c, u64 lin, unsigned len, bool write);
 void cpu_debug_check_io(struct cpu *c, u16 port, unsigned len);
 void cpu_debug_after_insn(struct cpu *c, u64 rflags_before, bool branched);
+/* a single-step trap pending (DR6.BS) for the next boundary */
+void cpu_debug_single_step(struct cpu *c);
 /* last-branch recording (IA32_DEBUGCTL.LBR): a taken branch; an interrupt
  * or exception delivered (to = its handler). cpu_lbr_event also applies a
  * #DB's clearing of DEBUGCTL.LBR and BTF, so it is called for every

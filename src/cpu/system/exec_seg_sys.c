@@ -83,8 +83,7 @@ void exec_sysret(struct cpu *c, const struct insn *i)
 		 * trap one instruction later; Linux's entry code relies on it) */
 		if (c->rflags & RFLAGS_TF) {
 			c->pending_dr6 &= ~DBG_NO_SINGLE_STEP;
-			c->pending_db = 1;
-			c->pending_dr6 |= DR6_BS;
+			cpu_debug_single_step(c);
 		}
 	} else {
 		/* AMD legacy mode: "RFLAGS.IF <- 1" */
