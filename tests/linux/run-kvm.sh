@@ -27,6 +27,19 @@ fi
 tmp=${TMPDIR:-/tmp}/nestbox-kvm.$$
 trap 'rm -f "$tmp".*' EXIT INT TERM
 
+# $log's lines other than the PASS/FAIL ones match none of PATTERN (the SRSO
+# line is the kernel's advice for family 17h (EPYC) CPUs: the same kernel
+# prints it under QEMU with the same -cpu)
+log_clean() { # label pattern what
+	bad=$(grep -a -v -E '^(PASS|FAIL):' "$log" | grep -a -v 'Speculative Return Stack Overflow' |
+		grep -a -E "$2" | head -n 3)
+	if [ -z "$bad" ]; then
+		echo "PASS: linux-kvm: $1$3"
+	else
+		echo "FAIL: linux-kvm: $1the log has: $bad"
+	fi
+}
+
 boot() { # name cpu smp extra-args... -- output in $O/linux-kvm-NAME.log
 	name=$1 cpu=$2 smp=$3; shift 3
 	log=$O/linux-kvm-$name.log
@@ -41,15 +54,8 @@ boot() { # name cpu smp extra-args... -- output in $O/linux-kvm-NAME.log
 		echo "FAIL: linux-kvm: $name: kvmtest did not finish cleanly, status $status (log: $log)"
 		tail -n 5 "$log" | sed 's/^/  /'
 	fi
-	# the SRSO line is the kernel's advice for family 17h (EPYC) CPUs: the
-	# same kernel prints it under QEMU with the same -cpu
-	bad=$(grep -a -v -E '^(PASS|FAIL):' "$log" | grep -a -v 'Speculative Return Stack Overflow' |
-		grep -a -E 'WARNING:|BUG:|Oops|Call Trace:|segfault|Segmentation fault|failed with error' | head -n 3)
-	if [ -z "$bad" ]; then
-		echo "PASS: linux-kvm: $name: no warning, BUG, oops, call trace or segfault in the log"
-	else
-		echo "FAIL: linux-kvm: $name: the log has: $bad"
-	fi
+	log_clean "$name: " 'WARNING:|BUG:|Oops|Call Trace:|segfault|Segmentation fault|failed with error' \
+		"no warning, BUG, oops, call trace or segfault in the log"
 }
 
 boot vmx max,+vmx 2 -snapshot-save "$tmp.end"
@@ -95,13 +101,8 @@ l2() { # name cpu
 		echo "FAIL: linux-kvm: $name: Linux as L2: status $status (log: $log)"
 		tail -n 5 "$log" | sed 's/^/  /'
 	fi
-	bad=$(grep -a -v -E '^(PASS|FAIL):' "$log" | grep -a -v 'Speculative Return Stack Overflow' |
-		grep -a -E 'WARNING:|BUG:|Oops|Call Trace:|segfault|Segmentation fault|panic' | head -n 3)
-	if [ -z "$bad" ]; then
-		echo "PASS: linux-kvm: $name: Linux as L2: no warning, BUG, oops or panic in either kernel's log"
-	else
-		echo "FAIL: linux-kvm: $name: Linux as L2: the log has: $bad"
-	fi
+	log_clean "$name: Linux as L2: " 'WARNING:|BUG:|Oops|Call Trace:|segfault|Segmentation fault|panic' \
+		"no warning, BUG, oops or panic in either kernel's log"
 }
 l2 vmx-l2linux max,+vmx
 l2 svm-l2linux EPYC,+svm,+vgif
