@@ -21,6 +21,7 @@
 #include "cpu/decode/decode.h"
 #include "cpu/system/exec_sys.h"
 #include "cpu/memory/mmu.h"
+#include "cpu/memory/walk.h"
 #include "cpu/system/msr.h"
 #include "cpu/system/pmu.h"
 
@@ -263,6 +264,11 @@ static const char *cpu_check(const void *s, char *msg, size_t len)
 	if (v)
 		return snap_reject(msg, len, "cr3", "bits %#llx at or above MAXPHYADDR (%u) set",
 			   (unsigned long long)v, cpu_maxphyaddr(c));
+	/* a load refuses a present PDPTE with a reserved bit set */
+	for (unsigned k = 0; k < 4; k++)
+		if ((c->pdpte[k] & PTE_P) && (c->pdpte[k] & pae_pdpte_reserved(cpu_maxphyaddr(c))))
+			return snap_reject(msg, len, "pdpte", "PDPTE%u %#llx: reserved bits set", k,
+					   (unsigned long long)c->pdpte[k]);
 	if (!sys_xcr0_valid(c, c->xcr0))
 		return snap_reject(msg, len, "xcr0", "%#llx: XSETBV refuses it",
 			   (unsigned long long)c->xcr0);
@@ -360,6 +366,7 @@ static const struct snap_field cpu_fields[] = {
 	SNAP_U64(struct cpu, cr4),
 	SNAP_U64(struct cpu, efer),
 	SNAP_U64(struct cpu, xcr0),
+	SNAP_U64(struct cpu, pdpte),
 	SNAP_U64(struct cpu, dr),
 	SNAP_STRUCT(struct cpu, fpu, struct fpu, fpu_snap),
 	SNAP_STRUCT(struct cpu, msr, struct msr_state, msr_state_snap),
@@ -406,7 +413,7 @@ static void cpu_loaded(void *s)
 	cpu_state_loaded(s);
 }
 
-SNAP_DESC(cpu, 3, cpu_fields, cpu_check, cpu_loaded);
+SNAP_DESC(cpu, 4, cpu_fields, cpu_check, cpu_loaded);
 
 void cpu_state_loaded(struct cpu *c)
 {

@@ -140,6 +140,15 @@ static void load_host(struct cpu *c)
 	c->in_event = 0;
 	/* (the host's translation context: svm_npti_vmexit) */
 	cpu_update_mode(c);
+	/* a host that uses PAE paging: its PDPTE registers again from the
+	 * table host CR3 references (guest mode reads PDPTEs at walk time,
+	 * cpu/memory/mmu.c, but L2's MOV to CR3 loads the registers). One
+	 * MOV to CR3 would refuse shuts the processor down, as KVM's #VMEXIT
+	 * does (a triple fault): the APM checks no host state. */
+	if (cpu_pae_paging(c) && !cpu_pdptes_load(c, c->cr3)) {
+		c->activity = ACT_SHUTDOWN;
+		cpu_stop(c);
+	}
 }
 
 void svm_vmexit_commit(struct cpu *c, u64 exitcode, u64 info1, u64 info2, bool in_guest)

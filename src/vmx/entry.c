@@ -376,26 +376,33 @@ static enum entry_check check_guest(const struct cpu *c)
 	return EC_NONE;
 }
 
+/* the four PDPTEs a VM entry to a PAE guest takes: the VMCS fields with
+ * EPT, else the table guest CR3 references (SDM "Checks on Guest
+ * Page-Directory-Pointer-Table Entries", "Loading Guest State") */
+static void guest_pdptes(const struct cpu *c, u64 out[4])
+{
+	u64 table = vmcs_get(c, VMCS_GUEST_CR3) & 0xffffffe0ull;
+	for (unsigned k = 0; k < 4; k++)
+		out[k] = (vmx_proc2(c) & PROC2_ENABLE_EPT)
+				 ? vmcs_get(c, vmx_guest_pdpte[k])
+				 : phys_read(&c->machine->mem, table + 8 * k, 8);
+}
+
 /* "Checks on Guest Page-Directory-Pointer-Table Entries": for a guest
- * that uses PAE paging, its four PDPTEs -- the VMCS fields with EPT, else
- * the table guest CR3 references -- pass MOV to CR3's checks: a present
- * entry has none of bits 2:1, 8:5 or 63:MAXPHYADDR set. (nestbox checks
- * them on every such entry: the SDM lets an entry with an unchanged CR3
- * skip it, never requires the skip.) */
+ * that uses PAE paging, its four PDPTEs pass MOV to CR3's checks: a
+ * present entry has none of bits 2:1, 8:5 or 63:MAXPHYADDR set. (nestbox
+ * checks them on every such entry: the SDM lets an entry with an
+ * unchanged CR3 skip it, never requires the skip.) */
 static enum entry_check check_pdptes(const struct cpu *c)
 {
 	u64 cr0 = vmcs_get(c, VMCS_GUEST_CR0), cr4 = vmcs_get(c, VMCS_GUEST_CR4);
 	if (!(cr0 & CR0_PG) || !(cr4 & CR4_PAE) || (vmx_entry_ctls(c) & ENTRY_IA32E_MODE_GUEST))
 		return EC_NONE;
-	u64 rsvd = pae_pdpte_reserved(cpu_maxphyaddr(c));
-	u64 table = vmcs_get(c, VMCS_GUEST_CR3) & 0xffffffe0ull;
-	for (unsigned k = 0; k < 4; k++) {
-		u64 e = (vmx_proc2(c) & PROC2_ENABLE_EPT)
-				? vmcs_get(c, vmx_guest_pdpte[k])
-				: phys_read(&c->machine->mem, table + 8 * k, 8);
-		if ((e & PTE_P) && (e & rsvd))
+	u64 rsvd = pae_pdpte_reserved(cpu_maxphyaddr(c)), e[4];
+	guest_pdptes(c, e);
+	for (unsigned k = 0; k < 4; k++)
+		if ((e[k] & PTE_P) && (e[k] & rsvd))
 			return EC_GUEST_PDPTES;
-	}
 	return EC_NONE;
 }
 
@@ -429,6 +436,11 @@ static void load_guest(struct cpu *c)
 		if (c->cr0 & CR0_PG)
 			c->efer = (c->efer & ~(u64)EFER_LME) | (ia32e ? EFER_LME : 0);
 	}
+	/* "Loading Guest Control Registers, Debug Registers, and MSRs": a
+	 * guest that uses PAE paging gets its PDPTE registers loaded, from the
+	 * fields with EPT, else from memory (check_pdptes checked them) */
+	if (cpu_pae_paging(c))
+		guest_pdptes(c, c->pdpte);
 	for (int s = 0; s < 8; s++) {
 		struct seg_cache *sc = &c->seg[s];
 		sc->sel = (u16)vmcs_get(c, vmx_guest_seg_sel[s]);

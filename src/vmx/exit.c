@@ -47,20 +47,16 @@ const enum vmcs_field vmx_guest_pdpte[4] = {
 	VMCS_GUEST_PDPTE0, VMCS_GUEST_PDPTE1, VMCS_GUEST_PDPTE2, VMCS_GUEST_PDPTE3,
 };
 
-/* SDM "Saving Control Registers, Debug Registers, and MSRs": with EPT and
- * PAE paging, the PDPTEs go to their fields. nestbox reads them at walk
- * time (known-gaps.md), so it saves what the table guest CR3 references
- * holds, translated by EPT without side effects; an entry EPT cannot
- * translate leaves its field as it was. */
+/* SDM "Saving Control Registers, Debug Registers, and MSRs": "If the
+ * processor supports the 1-setting of the "enable EPT" VM-execution
+ * control, values of the PDPTEs are saved" -- with EPT and PAE paging,
+ * the PDPTE registers go to their fields */
 static void save_pdptes(struct cpu *c)
 {
-	if (!c->stage2_on || !(c->cr0 & CR0_PG) || !(c->cr4 & CR4_PAE) || (c->efer & EFER_LMA))
+	if (!c->stage2_on || !cpu_pae_paging(c))
 		return;
-	for (unsigned k = 0; k < 4; k++) {
-		u64 pa;
-		if (cpu_gpa_probe(c, (c->cr3 & 0xffffffe0ull) + 8 * k, &pa))
-			vmcs_set(c, vmx_guest_pdpte[k], phys_read(&c->machine->mem, pa, 8));
-	}
+	for (unsigned k = 0; k < 4; k++)
+		vmcs_set(c, vmx_guest_pdpte[k], c->pdpte[k]);
 }
 
 static void save_guest(struct cpu *c)
@@ -118,8 +114,19 @@ static void save_guest(struct cpu *c)
 	vmcs_set(c, VMCS_GUEST_PENDING_DBG_EXCEPTIONS, c->pending_db ? c->pending_dr6 & 0x400f : 0);
 }
 
+/* SDM "VMX Aborts": a problem while loading host state or the MSR lists
+ * of an exit: the abort indicator (bytes 4-7 of the VMCS region) gets the
+ * number, the processor goes to shutdown */
+static void vmx_abort(struct cpu *c, u32 why)
+{
+	LOG(vmx, "cpu%u VMX abort %u", c->index, why);
+	phys_write(&c->machine->mem, c->vmx.vmcs_ptr + 4, 4, why);
+	c->activity = ACT_SHUTDOWN;
+	cpu_stop(c);
+}
+
 /* --- SDM "Loading Host State" --- */
-void vmx_load_host(struct cpu *c)
+bool vmx_load_host(struct cpu *c)
 {
 	u32 exit_ctls = (u32)vmcs_get(c, VMCS_VM_EXIT_CONTROLS);
 	bool host64 = (exit_ctls & EXIT_HOST_ADDR_SPACE_SIZE) != 0;
@@ -191,6 +198,16 @@ void vmx_load_host(struct cpu *c)
 		tlb_flush_all(c);
 	c->tlb_ctx = 0;
 	cpu_update_mode(c);
+	/* "Checking and Loading Host Page-Directory-Pointer-Table Entries":
+	 * a host that uses PAE paging (the "host address-space size" exit
+	 * control 0, host CR4.PAE and CR0.PG 1) gets the PDPTEs of the table
+	 * host CR3 references; one that fails MOV to CR3's checks is a VMX
+	 * abort, indicator 2 ("VMX Aborts") */
+	if (cpu_pae_paging(c) && !cpu_pdptes_load(c, c->cr3)) {
+		vmx_abort(c, 2);
+		return false;
+	}
+	return true;
 }
 
 static void record(struct cpu *c, u32 reason, const struct vmx_exit_info *info)
@@ -222,16 +239,6 @@ static void record(struct cpu *c, u32 reason, const struct vmx_exit_info *info)
 	vmcs_set(c, VMCS_IDT_VECTORING_INFO, vec_info);
 }
 
-/* SDM "VMX Aborts": a problem while loading host state or the MSR lists
- * of an exit: the abort indicator (bytes 4-7 of the VMCS region) gets the
- * number, the processor goes to shutdown */
-static void vmx_abort(struct cpu *c, u32 why)
-{
-	LOG(vmx, "cpu%u VMX abort %u", c->index, why);
-	phys_write(&c->machine->mem, c->vmx.vmcs_ptr + 4, 4, why);
-	c->activity = ACT_SHUTDOWN;
-	cpu_stop(c);
-}
 
 /* SDM "Saving MSRs": entries of 16 bytes (index in bits 31:0, the value
  * stored in 127:64), at most 512. Returns false after a VMX abort (1: a
@@ -264,8 +271,7 @@ void vmx_exit(struct cpu *c, u32 reason, const struct vmx_exit_info *info)
 	c->vmx.nonroot = 0;
 	c->stage2_on = 0;
 	vmx_log_exit(c, reason, info ? info->qual : 0);
-	if (exit_msr_lists(c)) {
-		vmx_load_host(c);
+	if (exit_msr_lists(c) && vmx_load_host(c)) {
 		if (vmx_load_msr_list(c, vmcs_get(c, VMCS_EXIT_MSR_LOAD_ADDR),
 				      vmcs_get(c, VMCS_EXIT_MSR_LOAD_COUNT)))
 			vmx_abort(c, 4);

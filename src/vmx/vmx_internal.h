@@ -72,8 +72,9 @@ bool vmx_shadow_exits(struct cpu *c, u64 enc, bool write);
 u64 vmx_shadow_read(struct cpu *c, enum vmcs_field f, bool high);
 void vmx_shadow_write(struct cpu *c, enum vmcs_field f, bool high, u64 val);
 
-/* SDM "Loading Host State" (exit.c; also a failed VM entry's exit) */
-void vmx_load_host(struct cpu *c);
+/* SDM "Loading Host State" (exit.c; also a failed VM entry's exit);
+ * false after a VMX abort */
+bool vmx_load_host(struct cpu *c);
 
 /* -d vmx: one line per VM entry and exit (vmx/log.c) */
 void vmx_log_entry(struct cpu *c, bool launch);

@@ -408,6 +408,41 @@ static void test_round_trip(void **state)
 	h_free(h);
 }
 
+/* #VMEXIT to a host that uses PAE paging loads its PDPTE registers again
+ * from the table host CR3 references (an L2 MOV to CR3 loaded L2's into
+ * them); a table MOV to CR3 would refuse shuts the processor down */
+static void test_vmexit_host_pdptes(void **state)
+{
+	const u64 good = 0x5a000, bad = 0x5b000, pd = 0x5c000;
+	for (int round = 0; round < 2; round++) {
+		start("max,+svm");
+		struct cpu *c = h->c;
+		for (u64 k = 0; k < 4; k++) {
+			h_poke64(h, good + 8 * k, pd | 1 | (k << 30));
+			h_poke64(h, bad + 8 * k, k == 2 ? pd | 1 | BIT(2) : pd | 1);
+		}
+		put_vmcb();
+		cpu_step(c); /* mov rax */
+		cpu_step(c); /* vmrun */
+		assert_true(svm_guest(c));
+		/* the host VMRUN saved, made a legacy PAE one */
+		c->svm.host.efer &= ~(u64)(EFER_LME | EFER_LMA);
+		c->svm.host.cr3 = round ? bad : good;
+		memset(c->pdpte, 0xee, sizeof(c->pdpte)); /* L2's */
+		cpu_step(c); /* vmmcall */
+		assert_false(svm_guest(c));
+		assert_false(c->efer & EFER_LMA);
+		if (!round) {
+			for (unsigned k = 0; k < 4; k++)
+				assert_int_equal(c->pdpte[k], pd | 1 | ((u64)k << 30));
+			assert_int_equal(c->activity, ACT_ACTIVE);
+		} else {
+			assert_int_equal(c->activity, ACT_SHUTDOWN);
+		}
+		h_free(h);
+	}
+}
+
 /* without nrip-save the nRIP field is left as L1 wrote it */
 static void test_no_nrip(void **state)
 {
@@ -577,6 +612,7 @@ int main(void)
 		cmocka_unit_test(test_check_no_long_mode),
 		cmocka_unit_test(test_every_check_covered),
 		cmocka_unit_test(test_round_trip),
+		cmocka_unit_test(test_vmexit_host_pdptes),
 		cmocka_unit_test(test_no_nrip),
 		cmocka_unit_test(test_exitintinfo),
 		cmocka_unit_test(test_eventinj),

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <cmocka.h>
 
+#include "cpu/memory/mem.h"
 #include "cpu/system/msr.h"
 #include "sys_harness.h"
 
@@ -133,6 +134,55 @@ static void test_pae_pdptes(void **s)
 	/* a not-present PDPTE's other bits are ignored */
 	h_poke64(&H, bad + 16, BIT(5));
 	assert_int_equal(run_rax(bad, CODE(0x0f, 0x22, 0xd8)), -1);
+}
+
+/* SDM "PDPTE Registers": the walk takes its PDPTE from the registers the
+ * last load filled, not from memory: a changed table takes effect at the
+ * next MOV to CR3 (or MOV to CR0/CR4 that reloads), and a load that
+ * faults leaves the registers as they were */
+static void test_pae_pdpte_registers(void **s)
+{
+	const u64 pdpt = 0x20000, pd = 0x21000, pd_a = 0x22000, pd_b = 0x23000, bad = 0x24000;
+	const u64 va = 0x40001234; /* PDPTE 1; PDPTE 0 maps the harness */
+	gpa_t gpa;
+	for (u64 k = 0; k < 512; k++) {
+		h_poke64(&H, pd + 8 * k, (k << 21) | 0x83);
+		h_poke64(&H, pd_a + 8 * k, (k << 21) | 0x83);
+		h_poke64(&H, pd_b + 8 * k, ((k << 21) + 0x400000) | 0x83);
+	}
+	for (u64 k = 0; k < 4; k++) {
+		h_poke64(&H, pdpt + 8 * k, k == 0 ? pd | 1 : k == 1 ? pd_a | 1 : 0);
+		h_poke64(&H, bad + 8 * k, k == 0 ? pd | 1 : k == 1 ? pd_a | 1 | BIT(1) : 0);
+	}
+	sh_prot32(&H);
+	C->cr4 = CR4_PAE;
+	C->cr3 = pdpt;
+	assert_int_equal(run_rax(CR0_PE | CR0_PG, CODE(0x0f, 0x22, 0xc0)), -1);
+	assert_int_equal(C->pdpte[1], pd_a | 1);
+	assert_int_equal(mmu_walk(C, va, ACC_R, false, true, &gpa), 0);
+	assert_int_equal(gpa, 0x1234);
+	/* the table changes in memory: the walk still uses the old PDPTE */
+	h_poke64(&H, pdpt + 8, pd_b | 1);
+	assert_int_equal(mmu_walk(C, va, ACC_R, false, true, &gpa), 0);
+	assert_int_equal(gpa, 0x1234);
+	/* a MOV to CR3 that faults loads nothing */
+	assert_int_equal(run_rax(bad, CODE(0x0f, 0x22, 0xd8)), VEC_GP);
+	assert_int_equal(C->pdpte[1], pd_a | 1);
+	/* MOV to CR3 with the same value reloads: the new directory */
+	assert_int_equal(run_rax(pdpt, CODE(0x0f, 0x22, 0xd8)), -1);
+	assert_int_equal(mmu_walk(C, va, ACC_R, false, true, &gpa), 0);
+	assert_int_equal(gpa, 0x401234);
+	/* made not present in memory: translated until the next load */
+	h_poke64(&H, pdpt + 8, 0);
+	assert_int_equal(mmu_walk(C, va, ACC_R, false, true, &gpa), 0);
+	/* MOV to CR4 changing PGE reloads them */
+	assert_int_equal(run_rax(CR4_PAE | CR4_PGE, CODE(0x0f, 0x22, 0xe0)), -1);
+	assert_int_equal(mmu_walk(C, va, ACC_R, false, true, &gpa), BIT(31));
+	/* and MOV to CR0 changing CD */
+	h_poke64(&H, pdpt + 8, pd_a | 1);
+	assert_int_equal(run_rax(C->cr0 | CR0_CD, CODE(0x0f, 0x22, 0xc0)), -1);
+	assert_int_equal(mmu_walk(C, va, ACC_R, false, true, &gpa), 0);
+	assert_int_equal(gpa, 0x1234);
 }
 
 /* --- MOV to CR4 --- */
@@ -642,6 +692,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_cr0, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cr0_ia32e, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pae_pdptes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pae_pdpte_registers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cr4, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cr3, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cr8_invalid, setup, teardown),

@@ -1972,6 +1972,13 @@ static void prot32(void)
 
 /* a 32-bit L2 with PAE paging: a PDPT at PAE_PDPT whose four entries
  * point at directories of 2-MByte pages mapping 0-4 GiB */
+/* with EPT, L1 gives the PDPTEs in the VMCS: those of the table */
+static void pdpte_fields(void)
+{
+	for (unsigned k = 0; k < 4; k++)
+		set(vmx_guest_pdpte[k], h_peek64(h, PAE_PDPT + 8 * k));
+}
+
 static void valid_vmcs_pae(void)
 {
 	valid_vmcs();
@@ -2017,6 +2024,7 @@ static void test_pdptes(void **state)
 	static const u8 mov_cr3[] = { 0xb8, 0x00, 0x00, 0x80, 0x00, 0x0f, 0x22, 0xd8 };
 	valid_vmcs_pae();
 	ept_on();
+	pdpte_fields();
 	h_poke64(h, EPT_ROOT + 0x2000 + 8 * 4, 0); /* 8 MiB - 10 MiB */
 	l2_code(mov_cr3, sizeof(mov_cr3));
 	run_to_exit();
@@ -2029,12 +2037,35 @@ static void test_pdptes(void **state)
 	/* not present: no rule for the other bits */
 	valid_vmcs_pae();
 	ept_on();
+	pdpte_fields();
 	set(VMCS_GUEST_PDPTE3, BIT(5));
 	l2_code(cpuid, sizeof(cpuid));
 	run_to_exit();
 	assert_int_equal(get(VMCS_EXIT_REASON), 10);
-	for (unsigned k = 0; k < 4; k++)
-		assert_int_equal(get(vmx_guest_pdpte[k]), h_peek64(h, PAE_PDPT + 8 * k));
+	assert_int_equal(get(VMCS_GUEST_PDPTE3), BIT(5));
+	machine_free(&h->m);
+
+	/* "Loading Guest State" with EPT: L2 walks through the PDPTE fields,
+	 * not the table in memory, and the exit saves the PDPTE registers:
+	 * the fields as loaded, not what memory holds now */
+	valid_vmcs_pae();
+	ept_on();
+	pdpte_fields();
+	u64 pdpte0 = get(VMCS_GUEST_PDPTE0);
+	h_poke64(h, PAE_PDPT, 0); /* L2's code and stack are under PDPTE 0 */
+	l2_code(cpuid, sizeof(cpuid));
+	run_to_exit();
+	assert_int_equal(get(VMCS_EXIT_REASON), 10);
+	assert_int_equal(get(VMCS_GUEST_PDPTE0), pdpte0);
+	machine_free(&h->m);
+
+	/* without EPT the entry loads them from the table in memory (the
+	 * registers held something else before) */
+	valid_vmcs_pae();
+	memset(h->c->pdpte, 0, sizeof(h->c->pdpte));
+	l2_code(cpuid, sizeof(cpuid));
+	run_to_exit();
+	assert_int_equal(get(VMCS_EXIT_REASON), 10);
 	machine_free(&h->m);
 }
 

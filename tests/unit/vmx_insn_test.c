@@ -183,6 +183,7 @@ static void prot32_paged(void)
 	C->cr3 = PDPT;
 	C->cr4 = CR4_PAE | cr4;
 	C->cr0 |= CR0_PG | CR0_NE;
+	assert_true(cpu_pdptes_load(C, PDPT)); /* as MOV to CR0 would */
 	tlb_flush_all(C);
 	cpu_update_mode(C);
 	assert_int_equal(C->mode, MODE_PROT32);
@@ -1179,6 +1180,41 @@ static void test_invvpid(void **s)
 /* "ELSIF in VMX non-root operation THEN VMexit", with the basic exit
  * reasons of Appendix C, the instruction length, and the exit
  * qualification (the displacement) */
+/* SDM "Checking and Loading Host Page-Directory-Pointer-Table Entries":
+ * an exit to a host that uses PAE paging ("host address-space size" 0,
+ * host CR4.PAE) loads the PDPTEs of the table host CR3 references; one
+ * that MOV to CR3 would refuse is a VMX abort with indicator 2 ("VMX
+ * Aborts"): the indicator in bytes 4-7 of the VMCS region, shutdown */
+static void test_host_pdptes(void **s)
+{
+	const u64 good = 0x5a000, bad = 0x5b000, pd = 0x5c000;
+	for (int round = 0; round < 2; round++) {
+		machine("max,+vmx");
+		fake_nonroot();
+		for (u64 k = 0; k < 4; k++) {
+			h_poke64(&H, good + 8 * k, pd | 1 | (k << 30));
+			h_poke64(&H, bad + 8 * k, k == 3 ? pd | 1 | BIT(7) : pd | 1);
+		}
+		vmcs_set(C, VMCS_VM_EXIT_CONTROLS, 0);
+		vmcs_set(C, VMCS_HOST_CR4, C->cr4 | CR4_PAE);
+		vmcs_set(C, VMCS_HOST_CR3, round ? bad : good);
+		memset(C->pdpte, 0, sizeof(C->pdpte));
+		int v = step_one(CODE(VMCALL));
+		assert_int_equal(v, -1);
+		assert_false(C->vmx.nonroot);
+		assert_int_equal(C->mode, MODE_PROT32);
+		if (!round) {
+			for (unsigned k = 0; k < 4; k++)
+				assert_int_equal(C->pdpte[k], pd | 1 | ((u64)k << 30));
+			assert_int_equal(C->activity, ACT_ACTIVE);
+			assert_int_equal((u32)phys_read(&H.m.mem, C->vmx.vmcs_ptr + 4, 4), 0);
+		} else {
+			assert_int_equal(C->activity, ACT_SHUTDOWN);
+			assert_int_equal((u32)phys_read(&H.m.mem, C->vmx.vmcs_ptr + 4, 4), 2);
+		}
+	}
+}
+
 static void test_nonroot_exits(void **s)
 {
 	static const struct {
@@ -1459,6 +1495,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_invept, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_invvpid, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_nonroot_exits, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_host_pdptes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_exit_insn_info, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vmcs_shadow_root, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vmcs_shadow_nonroot, setup, teardown),

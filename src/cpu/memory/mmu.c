@@ -28,6 +28,12 @@ static void guest_walker(const struct cpu *c, struct pt_walker *w)
 	w->page1g = cpu_has(c->model, FEAT_pdpe1gb) && (c->efer & EFER_LMA);
 	w->root = c->cr3;
 	w->stage2 = c->stage2_on ? &c->stage2.w : NULL;
+	/* PAE: the PDPTE registers (SDM "PDPTE Registers"), except in SVM
+	 * guest mode: the APM gives VMRUN no PDPTE load, so an SVM guest's
+	 * PDPTEs are read at walk time (through the nested tables under
+	 * nested paging, as KVM's nested NPT reads them too) */
+	if (w->levels == 3 && !svm_guest(c))
+		w->pdptes = c->pdpte;
 }
 
 /* SDM "Access Rights" and "Page-Fault Exceptions": is this access allowed? */
@@ -174,6 +180,28 @@ bool cpu_gpa_probe(struct cpu *c, u64 gpa, u64 *pa)
 u64 cpu_gpa_read(struct cpu *c, u64 gpa, unsigned size)
 {
 	return phys_read(&c->machine->mem, cpu_gpa_translate(c, gpa, ACC_R, false), size);
+}
+
+bool cpu_pdptes_read(struct cpu *c, u64 cr3, u64 out[4])
+{
+	u64 rsvd = pae_pdpte_reserved(cpu_maxphyaddr(c));
+	u64 base = cr3 & 0xffffffe0ull;
+
+	for (unsigned k = 0; k < 4; k++) {
+		out[k] = c->machine ? cpu_gpa_read(c, base + 8 * k, 8) : 0;
+		if ((out[k] & PTE_P) && (out[k] & rsvd))
+			return false;
+	}
+	return true;
+}
+
+bool cpu_pdptes_load(struct cpu *c, u64 cr3)
+{
+	u64 e[4];
+	if (!cpu_pdptes_read(c, cr3, e))
+		return false;
+	memcpy(c->pdpte, e, sizeof(e));
+	return true;
 }
 
 u64 mmu_walk(struct cpu *c, u64 lin, unsigned acc, bool user, bool probe, gpa_t *gpa)

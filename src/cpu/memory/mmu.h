@@ -22,6 +22,20 @@ u64 cpu_gpa_read(struct cpu *c, u64 gpa, unsigned size);
  * false if the second stage would refuse it */
 bool cpu_gpa_probe(struct cpu *c, u64 gpa, u64 *pa);
 
+/* SDM "PDPTE Registers": load c->pdpte from the PAE table at
+ * cr3[31:5], read as paging-structure accesses (through the second stage
+ * when one is in force). Returns false, loading nothing, if a present
+ * PDPTE sets a reserved bit (2:1, 8:5, 63:MAXPHYADDR): the caller's
+ * #GP(0), failed VM entry or VMX abort. */
+bool cpu_pdptes_load(struct cpu *c, u64 cr3);
+/* ... into out[4] instead, for a load that may still fault before it commits */
+bool cpu_pdptes_read(struct cpu *c, u64 cr3, u64 out[4]);
+/* PAE paging is in use (CR0.PG = 1, CR4.PAE = 1, IA32_EFER.LMA = 0) */
+static inline bool cpu_pae_paging(const struct cpu *c)
+{
+	return (c->cr0 & CR0_PG) && (c->cr4 & CR4_PAE) && !(c->efer & EFER_LMA);
+}
+
 /* Pure page walk of the guest's own paging (no second stage) for tests and
  * debuggers: returns 0 and the guest-physical address, or the #PF
  * error code with bit 31 set if the walk faults. Sets no A/D bits when

@@ -187,13 +187,15 @@ void pt_walk(struct cpu *c, const struct pt_walker *w, u64 addr, bool probe, str
 	unsigned level = w->levels;
 	u64 table = w->root & phys_mask;
 	if (w->fmt == PT_X86 && level == 3) {
-		/* SDM "PAE Paging": the PDPTE for bits 31:30, from CR3[31:5]
-		 * (read at walk time: XXX(sdm) the SDM loads the four PDPTE
-		 * registers at MOV CR3 and checks their reserved bits there) */
+		/* SDM "PAE Paging": the PDPTE for bits 31:30 -- a PDPTE
+		 * register, or read from the table at CR3[31:5] */
 		u64 pdpte;
+		unsigned k = (addr >> 30) & 3;
 		r->level = 3;
-		if (!read_entry(c, w, (w->root & 0xffffffe0ull) + ((addr >> 30) & 3) * 8, 8, probe,
-				false, r, &pdpte))
+		if (w->pdptes)
+			pdpte = w->pdptes[k];
+		else if (!read_entry(c, w, (w->root & 0xffffffe0ull) + k * 8, 8, probe, false, r,
+				     &pdpte))
 			return;
 		if (!(pdpte & PTE_P)) {
 			r->status = PT_NOT_PRESENT;

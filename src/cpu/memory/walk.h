@@ -49,6 +49,9 @@ struct pt_walker {
 	 * of a PML5E/PML4E is reserved, as in AMD's long-mode tables */
 	u8 npt;
 	u64 root;        /* physical address of the top table (x86: CR3) */
+	/* PAE (levels 3): the four PDPTE registers the walk starts from
+	 * (SDM "PDPTE Registers"); NULL: read from the table root names */
+	const u64 *pdptes;
 	/* called by pt_set_ad before it changes an accessed or dirty flag,
 	 * with the translated address and whether a leaf's dirty flag goes
 	 * from 0 to 1; it may refuse by not returning (VMX page-modification
