@@ -238,19 +238,27 @@ void vmx_iret(struct cpu *c)
 	c->vmx.iret_unblock_icount = unblocked ? c->icount + 1 : 0;
 }
 
-/* SDM "Information for VM Exits Due to Vectored Events": bit 12 of the
- * VM-exit interruption information, "NMI unblocking due to IRET", is 1 when
- * the exit comes from a fault of an IRET that removed blocking by NMI
- * ("NMI exiting" 0) or virtual-NMI blocking ("virtual NMIs" 1); it is
- * undefined for #DF (left 0 here) */
+/* SDM "Information About NMI Unblocking Due to IRET": an exit caused by a
+ * fault or an EPT violation of an IRET that removed blocking by NMI ("NMI
+ * exiting" 0) or virtual-NMI blocking ("virtual NMIs" 1) says so in bit
+ * 12 -- of the VM-exit interruption information for a fault ("Information
+ * for VM Exits Due to Vectored Events"; undefined for #DF, left 0 here),
+ * of the exit qualification for an EPT violation or a full page-
+ * modification log ("Exit Qualification for EPT Violations"; undefined
+ * during event delivery, left 0) */
 static void iret_unblock_info(struct cpu *c)
 {
 	u32 reason = (u32)vmcs_get(c, VMCS_EXIT_REASON);
 	u32 ii = (u32)vmcs_get(c, VMCS_EXIT_INTR_INFO);
 
-	if (c->vmx.iret_unblock_icount != c->icount + 1 || reason != EXIT_REASON_EXCEPTION_NMI ||
-	    !(ii & INTR_INFO_VALID) || INTR_INFO_TYPE(ii) != EV_HW_EXC ||
-	    INTR_INFO_VECTOR(ii) == VEC_DF || c->in_event)
+	if (c->vmx.iret_unblock_icount != c->icount + 1 || c->in_event)
+		return;
+	if (reason == EXIT_REASON_EPT_VIOLATION || reason == EXIT_REASON_PML_FULL) {
+		vmcs_set(c, VMCS_EXIT_QUALIFICATION, vmcs_get(c, VMCS_EXIT_QUALIFICATION) | BIT(12));
+		return;
+	}
+	if (reason != EXIT_REASON_EXCEPTION_NMI || !(ii & INTR_INFO_VALID) ||
+	    INTR_INFO_TYPE(ii) != EV_HW_EXC || INTR_INFO_VECTOR(ii) == VEC_DF)
 		return;
 	vmcs_set(c, VMCS_EXIT_INTR_INFO, ii | INTR_INFO_NMI_UNBLOCK);
 }

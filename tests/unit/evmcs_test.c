@@ -145,6 +145,14 @@ static void test_cpuid_on(void **s)
 	assert_true(!r[0] && !r[1] && !r[2] && !r[3]);
 	cpuid_of("max,+vmx,hv-vapic,hv-evmcs", 0x4000000a, r);
 	assert_int_equal(r[0], 0x0101);
+	/* hv-emsr-bitmap: 0x4000000A EAX bit 19; alone, below the maximum
+	 * leaf 0x40000005 it adds nothing */
+	cpuid_of("max,+vmx,hv-vapic,hv-evmcs,hv-emsr-bitmap", 0x4000000a, r);
+	assert_int_equal(r[0], 0x80101);
+	cpuid_of("max,+vmx,hv-emsr-bitmap", 0x40000000, r);
+	assert_int_equal(r[0], 0x40000005);
+	cpuid_of("max,+vmx,hv-emsr-bitmap", 0x4000000a, r);
+	assert_int_equal(r[0], 0);
 	/* hv-vapic alone: leaves up to 0x40000005, no eVMCS */
 	cpuid_of("max,hv_vapic", 0x40000000, r);
 	assert_int_equal(r[0], 0x40000005);

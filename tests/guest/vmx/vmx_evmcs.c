@@ -22,8 +22,12 @@
  *    0x80000021 in the eVMCS; VMCLEAR of the eVMCS writes nothing into it;
  *  - VMPTRLD while the eVMCS is current makes the ordinary VMCS current;
  *    the next VMLAUNCH with enlighten_vmentry set takes the eVMCS back.
+ *  - the enlightened MSR bitmap (hv-emsr-bitmap: 0x4000000A EAX bit 19):
+ *    with hv_enlightenments_control.MsrBitmap set, an L2 RDMSR the bitmap
+ *    intercepts exits; L1 clears the bitmap's bit and the MSR_BITMAP clean
+ *    bit, as the TLFS asks, and the next RDMSR does not exit.
  * Without CPUID.1:ECX.VMX it prints one SKIP line and passes.
- * run-args: -cpu max,+vmx,hv-vapic,hv-evmcs
+ * run-args: -cpu max,+vmx,hv-vapic,hv-evmcs,hv-emsr-bitmap
  */
 #include "guest.h"
 #include "vmx.h"
@@ -209,7 +213,9 @@ _Static_assert(__builtin_offsetof(struct hv_vp_assist, current_nested_vmcs) == 4
 #define HV_MSR_HYPERCALL      0x40000001
 #define HV_MSR_VP_INDEX       0x40000002
 #define HV_MSR_VP_ASSIST_PAGE 0x40000073
+#define CLEAN_MSR_BITMAP      BIT(1)
 #define CLEAN_CONTROL_GRP2    BIT(2)
+#define ENLIGHTEN_MSR_BITMAP  BIT(1) /* hv_enlightenments_control */
 #define CLEAN_ALL             0xffffu
 
 /* the eVMCS fields that mirror a VMCS component L1 sets, by encoding */
@@ -349,7 +355,7 @@ static struct hv_vp_assist *vpa;
 extern u64 evmcs_enter(struct vmx_gprs *g, u64 launch, u64 *host_rsp_slot);
 extern u8 evmcs_exit_stub[];
 
-enum { S_CPUID, S_HLT, S_OUT, S_COUNT };
+enum { S_CPUID, S_HLT, S_OUT, S_RDMSR, S_COUNT };
 static volatile u64 l2_rip[S_COUNT];
 static volatile u64 l2_tsc[3];
 #define TSC_BIG       (1ull << 44)
@@ -370,6 +376,10 @@ static u64 l2_main(u64 arg)
 		c = 0;
 		asm volatile("cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d));
 	}
+	/* two RDMSRs of IA32_SYSENTER_CS: the first one exits */
+	for (int k = 0; k < 2; k++)
+		asm volatile("lea 1f(%%rip), %%r8; mov %%r8, %0; mov $0x174, %%ecx\n"
+			     "1: rdmsr" : "=m"(l2_rip[S_RDMSR]) : : "r8", "rax", "rcx", "rdx");
 	return arg;
 }
 
@@ -420,6 +430,7 @@ static void check_cpuid(void)
 	r = cpuid(0x4000000a);
 	report((r.a & 0xff) == 1 && ((r.a >> 8) & 0xff) == 1,
 	       "0x4000000A: eVMCS versions %u..%u", r.a & 0xff, (r.a >> 8) & 0xff);
+	report(r.a & BIT(19), "0x4000000A: enlightened MSR bitmap (EAX %#x)", r.a);
 	r = cpuid(0x4000000b);
 	report(!r.a && !r.b && !r.c && !r.d, "0x4000000B (above the range): zeros");
 }
@@ -514,7 +525,17 @@ static void run_l2(void)
 	r = skip_and_resume(CLEAN_ALL & ~CLEAN_CONTROL_GRP2);
 	report(r == VMX_OK && l2_tsc[2] >= TSC_BIG,
 	       "CONTROL_GRP2 not clean: the new TSC offset is used (L2's TSC %#llx)", l2_tsc[2]);
-	r = skip_and_resume(CLEAN_ALL);
+	/* the enlightened MSR bitmap: L2's RDMSR of 174H exits while the
+	 * bitmap says so; L1 clears the bit and the clean bit, and the second
+	 * RDMSR runs in L2 */
+	u8 *bitmap = phys_to_virt(ev->msr_bitmap);
+	bitmap[0x174 / 8] |= BIT(0x174 % 8);
+	ev->hv_enlightenments_control |= ENLIGHTEN_MSR_BITMAP;
+	r = skip_and_resume(CLEAN_ALL & ~CLEAN_MSR_BITMAP);
+	report(r == VMX_OK, "VMRESUME with the enlightened MSR bitmap: %s", vmx_result_str(r));
+	check_exit("RDMSR (enlightened MSR bitmap)", EXIT_REASON_RDMSR, 0, 2, S_RDMSR);
+	bitmap[0x174 / 8] &= (u8)~BIT(0x174 % 8);
+	r = skip_and_resume(CLEAN_ALL & ~CLEAN_MSR_BITMAP);
 	report(r == VMX_OK && ev->vm_exit_reason == EXIT_REASON_VMCALL && vmx_guest_regs.rax == 0x77,
 	       "L2 finished (reason %u, RAX %#llx)", ev->vm_exit_reason, vmx_guest_regs.rax);
 }
@@ -589,7 +610,7 @@ static void check_vmptrld(void *vmcs)
 int main(int argc, char **argv)
 {
 	struct vmx_vmcs_cfg cfg = { .proc = PROC_HLT_EXITING | PROC_UNCOND_IO_EXITING |
-					    PROC_USE_TSC_OFFSETTING };
+					    PROC_USE_TSC_OFFSETTING | PROC_USE_MSR_BITMAPS };
 
 	if (!vmx_check_supported())
 		return report_summary();
@@ -600,7 +621,7 @@ int main(int argc, char **argv)
 		return report_summary();
 	void *vmcs = vmx_new_vmcs();
 	if (!vmx_vmcs_setup(&cfg, l2_main, 0x77)) {
-		report_skip("HLT exiting, unconditional I/O exiting or TSC offsetting not allowed");
+		report_skip("HLT exiting, unconditional I/O exiting, TSC offsetting or MSR bitmaps not allowed");
 		return report_summary();
 	}
 	build_evmcs();
