@@ -204,10 +204,17 @@ static void c_gbase(void) { set(VMCS_GUEST_FS_BASE, 0x0000800000000000ull); }
 static void c_dtr(void) { set(VMCS_GUEST_GDTR_LIMIT, 0x10000); }
 static void c_rip(void) { set(VMCS_GUEST_RIP, 0x0000800000000000ull); }
 static void c_rflags(void) { set(VMCS_GUEST_RFLAGS, 0); }
-static void c_rflagsvm(void) { or(VMCS_GUEST_RFLAGS, RFLAGS_VM); }
 static void c_rflagsif(void) { set(VMCS_ENTRY_INTR_INFO, BIT(31) | 0x20); }
 static void c_act(void) { set(VMCS_GUEST_ACTIVITY_STATE, 4); }
-static void c_acthlt(void) { set(VMCS_GUEST_ACTIVITY_STATE, 1); or(VMCS_GUEST_SS_AR_BYTES, 0x60); }
+/* HLT at CPL 3: CS, SS with RPL and DPL 3 (the segment DPL rules hold) */
+static void c_acthlt(void)
+{
+	set(VMCS_GUEST_ACTIVITY_STATE, 1);
+	set(VMCS_GUEST_CS_SELECTOR, 0x2b);
+	or(VMCS_GUEST_CS_AR_BYTES, 0x60);
+	set(VMCS_GUEST_SS_SELECTOR, 0x23);
+	or(VMCS_GUEST_SS_AR_BYTES, 0x60);
+}
 static void c_intrres(void) { set(VMCS_GUEST_INTERRUPTIBILITY_INFO, 0x20); }
 static void c_stimovss(void) { or(VMCS_GUEST_RFLAGS, RFLAGS_IF); set(VMCS_GUEST_INTERRUPTIBILITY_INFO, 3); }
 static void c_stiif(void) { set(VMCS_GUEST_INTERRUPTIBILITY_INFO, 1); }
@@ -225,6 +232,119 @@ static void c_link_current(void)
 	phys_write(&h->m.mem, 0x501000, 4, h->m.model.vmx.revision_id);
 	set(VMCS_VMCS_LINK_POINTER, 0x501000);
 }
+/* --- the rows of "Checks on Guest Segment Registers" that depend on
+ * virtual-8086 and "unrestricted guest" --- */
+static void c_rflagsvm(void) { v86_segs(); } /* VM=1 in a 64-bit guest */
+static void c_v86_base(void) { valid_vmcs_v86(); set(VMCS_GUEST_DS_BASE, (0x2000 + 0x100 * SEG_DS) << 4 | 0x10); }
+static void c_v86_limit(void) { valid_vmcs_v86(); set(VMCS_GUEST_ES_LIMIT, 0xfffff); }
+static void c_v86_ar(void) { valid_vmcs_v86(); set(VMCS_GUEST_SS_AR_BYTES, 0x93); }
+static void c_v86_ar_cs(void) { valid_vmcs_v86(); set(VMCS_GUEST_CS_AR_BYTES, 0xfb); }
+static void c_ss_type(void) { set(VMCS_GUEST_SS_AR_BYTES, 0xc091); } /* read-only */
+static void c_data_unaccessed(void) { set(VMCS_GUEST_DS_AR_BYTES, 0xc092); }
+static void c_data_exec_only(void) { set(VMCS_GUEST_GS_AR_BYTES, 0xc099); }
+/* CS non-conforming with DPL 3 (RPL 0), SS DPL 0 */
+static void c_cs_dpl(void) { set(VMCS_GUEST_CS_AR_BYTES, 0xa0fb); }
+/* CS conforming with DPL 3 above SS's 0 */
+static void c_cs_dpl_conf(void) { set(VMCS_GUEST_CS_AR_BYTES, 0xa0ff); }
+/* unrestricted guest (with EPT) in real mode: CS type 3 */
+static void ug_real(void)
+{
+	or(VMCS_CPU_BASED_VM_EXEC_CONTROL, PROC_ACTIVATE_SECONDARY);
+	set(VMCS_SECONDARY_VM_EXEC_CONTROL, PROC2_UNRESTRICTED_GUEST | PROC2_ENABLE_EPT);
+	set(VMCS_EPT_POINTER, 0x700000 | (3 << 3) | 6);
+	andn(VMCS_VM_ENTRY_CONTROLS, ENTRY_IA32E_MODE_GUEST);
+	set(VMCS_GUEST_CR0, CR0_NE | CR0_ET);
+	set(VMCS_GUEST_CR4, CR4_VMXE);
+	for (int sg = SEG_ES; sg <= SEG_GS; sg++) {
+		set(vmx_guest_seg_sel[sg], 0);
+		set(vmx_guest_seg_base[sg], 0);
+		set(vmx_guest_seg_limit[sg], 0xffff);
+		set(vmx_guest_seg_ar[sg], 0x93);
+	}
+	set(VMCS_GUEST_RIP, L2_CODE & 0xffff);
+}
+static void c_cs_dpl_ug(void) { ug_real(); set(VMCS_GUEST_CS_AR_BYTES, 0xf3); set(VMCS_GUEST_SS_AR_BYTES, 0xf3); }
+/* CS and SS selectors with RPL 3, both DPL 0 */
+static void c_ss_dpl_rpl(void) { set(VMCS_GUEST_CS_SELECTOR, 0x0b); set(VMCS_GUEST_SS_SELECTOR, 0x13); }
+/* real mode (unrestricted guest) with SS DPL 3 */
+static void c_ss_dpl_0(void) { ug_real(); set(VMCS_GUEST_SS_AR_BYTES, 0xf3); }
+static void c_data_dpl(void) { set(VMCS_GUEST_DS_SELECTOR, 0x13); }
+static void c_debugctl(void)
+{
+	or(VMCS_VM_ENTRY_CONTROLS, ENTRY_LOAD_DEBUG_CONTROLS);
+	set(VMCS_GUEST_IA32_DEBUGCTL, BIT(2));
+}
+/* "entry to SMM" and "deactivate dual-monitor treatment" are not
+ * advertised: their rows are checked against a model that allows them */
+static void smm_ctls(bool in_smm, u32 ctls)
+{
+	vmx_caps_set(&h->m.model.vmx, VMXF_ENTRY_TO_SMM, true);
+	vmx_caps_set(&h->m.model.vmx, VMXF_ENTRY_DEACT_DUAL_MONITOR, true);
+	h->c->smm.in_smm = in_smm;
+	or(VMCS_VM_ENTRY_CONTROLS, ctls);
+}
+static void c_smm_outside(void) { smm_ctls(false, ENTRY_TO_SMM); }
+static void c_smm_outside_dual(void) { smm_ctls(false, ENTRY_DEACT_DUAL_MONITOR); }
+static void c_smm_both(void) { smm_ctls(true, ENTRY_TO_SMM | ENTRY_DEACT_DUAL_MONITOR); }
+static void c_act_sipi_smm(void)
+{
+	smm_ctls(true, ENTRY_TO_SMM);
+	set(VMCS_GUEST_INTERRUPTIBILITY_INFO, GUEST_INTR_STATE_SMI);
+	set(VMCS_GUEST_ACTIVITY_STATE, 3);
+}
+static void c_smi_entry_smm(void) { smm_ctls(true, ENTRY_TO_SMM); }
+/* an activity state the model does not offer (IA32_VMX_MISC bit 7) */
+static void c_act_unoffered(void)
+{
+	vmx_caps_set(&h->m.model.vmx, VMXF_MISC_ACTIVITY_SHUTDOWN, false);
+	set(VMCS_GUEST_ACTIVITY_STATE, 2);
+}
+static void c_act_hlt_gp(void)
+{
+	set(VMCS_GUEST_ACTIVITY_STATE, 1);
+	set(VMCS_ENTRY_INTR_INFO, BIT(31) | BIT(11) | (3 << 8) | 13);
+}
+static void c_act_shutdown_extint(void)
+{
+	or(VMCS_GUEST_RFLAGS, RFLAGS_IF);
+	set(VMCS_GUEST_ACTIVITY_STATE, 2);
+	set(VMCS_ENTRY_INTR_INFO, BIT(31) | 0x20);
+}
+static void c_act_sipi_nmi(void)
+{
+	set(VMCS_GUEST_ACTIVITY_STATE, 3);
+	set(VMCS_ENTRY_INTR_INFO, BIT(31) | (2 << 8) | 2);
+}
+static void c_intr_smi(void) { set(VMCS_GUEST_INTERRUPTIBILITY_INFO, GUEST_INTR_STATE_SMI); }
+static void c_nmi_sti(void)
+{
+	or(VMCS_GUEST_RFLAGS, RFLAGS_IF);
+	set(VMCS_GUEST_INTERRUPTIBILITY_INFO, GUEST_INTR_STATE_STI);
+	set(VMCS_ENTRY_INTR_INFO, BIT(31) | (2 << 8) | 2);
+}
+static void c_enclave(void) { set(VMCS_GUEST_INTERRUPTIBILITY_INFO, GUEST_INTR_STATE_ENCLAVE); }
+/* TF with blocking by STI and no pending single step (BS 0) */
+static void c_bs_missing(void)
+{
+	or(VMCS_GUEST_RFLAGS, RFLAGS_IF | RFLAGS_TF);
+	set(VMCS_GUEST_INTERRUPTIBILITY_INFO, GUEST_INTR_STATE_STI);
+}
+/* HLT with BS 1 but TF 0 */
+static void c_bs_stray(void)
+{
+	set(VMCS_GUEST_ACTIVITY_STATE, 1);
+	set(VMCS_GUEST_PENDING_DBG_EXCEPTIONS, DR6_BS);
+}
+/* TF, BTF and blocking by MOV SS: BS must be 0 */
+static void c_bs_btf(void)
+{
+	or(VMCS_GUEST_RFLAGS, RFLAGS_TF);
+	set(VMCS_GUEST_IA32_DEBUGCTL, DEBUGCTL_BTF);
+	set(VMCS_GUEST_INTERRUPTIBILITY_INFO, GUEST_INTR_STATE_MOV_SS);
+	set(VMCS_GUEST_PENDING_DBG_EXCEPTIONS, DR6_BS);
+}
+static void c_rtm(void) { set(VMCS_GUEST_PENDING_DBG_EXCEPTIONS, DR6_RTM); } /* bit 12 clear */
+
 static void c_msrload(void)
 {
 	h_poke64(h, SCRATCH, 0x808); /* an x2APIC MSR */
@@ -334,6 +454,36 @@ static const struct negative {
 	{ "GUEST_LINK_SHADOW", c_link_noshadow, EXIT33_LINK },
 	{ "GUEST_LINK_CURRENT", c_link_current, EXIT33_LINK },
 	{ "GUEST_PDPTES", c_pdpte, EXIT33_PDPTE },
+	{ "ENTRY_SMM_OUTSIDE", c_smm_outside, FAIL_CTRL },
+	{ "ENTRY_SMM_OUTSIDE", c_smm_outside_dual, FAIL_CTRL },
+	{ "ENTRY_SMM_BOTH", c_smm_both, FAIL_CTRL },
+	{ "GUEST_DEBUGCTL", c_debugctl, EXIT33 },
+	{ "GUEST_V86_BASE", c_v86_base, EXIT33 },
+	{ "GUEST_V86_LIMIT", c_v86_limit, EXIT33 },
+	{ "GUEST_V86_AR", c_v86_ar, EXIT33 },
+	{ "GUEST_V86_AR", c_v86_ar_cs, EXIT33 },
+	{ "GUEST_SS_TYPE", c_ss_type, EXIT33 },
+	{ "GUEST_DATA_TYPE", c_data_unaccessed, EXIT33 },
+	{ "GUEST_DATA_TYPE", c_data_exec_only, EXIT33 },
+	{ "GUEST_CS_DPL", c_cs_dpl, EXIT33 },
+	{ "GUEST_CS_DPL", c_cs_dpl_conf, EXIT33 },
+	{ "GUEST_CS_DPL", c_cs_dpl_ug, EXIT33 },
+	{ "GUEST_SS_DPL_RPL", c_ss_dpl_rpl, EXIT33 },
+	{ "GUEST_SS_DPL_0", c_ss_dpl_0, EXIT33 },
+	{ "GUEST_DATA_DPL", c_data_dpl, EXIT33 },
+	{ "GUEST_ACTIVITY", c_act_unoffered, EXIT33 },
+	{ "GUEST_ACTIVITY_EVENT", c_act_hlt_gp, EXIT33 },
+	{ "GUEST_ACTIVITY_EVENT", c_act_shutdown_extint, EXIT33 },
+	{ "GUEST_ACTIVITY_EVENT", c_act_sipi_nmi, EXIT33 },
+	{ "GUEST_ACTIVITY_SIPI_SMM", c_act_sipi_smm, EXIT33 },
+	{ "GUEST_INTR_SMI", c_intr_smi, EXIT33 },
+	{ "GUEST_INTR_SMI_ENTRY_SMM", c_smi_entry_smm, EXIT33 },
+	{ "GUEST_INTR_NMI_STI", c_nmi_sti, EXIT33_NMI },
+	{ "GUEST_INTR_ENCLAVE", c_enclave, EXIT33 },
+	{ "GUEST_PENDING_DBG_BS", c_bs_missing, EXIT33 },
+	{ "GUEST_PENDING_DBG_BS", c_bs_stray, EXIT33 },
+	{ "GUEST_PENDING_DBG_BS", c_bs_btf, EXIT33 },
+	{ "GUEST_PENDING_DBG_RTM", c_rtm, EXIT33 },
 	{ "MSR_LOAD_ENTRY", c_msrload, EXIT34 },
 };
 
@@ -408,6 +558,52 @@ static void test_entry_errcode_urg(void **state)
 				 got, fired);
 		machine_free(&h->m);
 	}
+}
+
+/* a virtual-8086 L2 that passes every check runs: MOV AX, PUSH AX, then
+ * CPUID exits (reason 10) with RFLAGS.VM and the v86 segments saved */
+static void test_v86_runs(void **state)
+{
+	static const u8 code[] = { 0xb8, 0x34, 0x12, 0x50, 0x0f, 0xa2 }; /* mov ax,1234h; push ax; cpuid */
+	valid_vmcs_v86();
+	phys_write(&h->m.mem, TS_PD, 4, 0x87); /* v86 runs at CPL 3: a user page */
+	h_poke(h, V86_CODE, code, sizeof(code));
+	assert_int_equal(enter(), ENTERED);
+	for (int k = 0; k < 10 && h->c->vmx.nonroot; k++)
+		cpu_step(h->c);
+	assert_false(h->c->vmx.nonroot);
+	assert_int_equal(get(VMCS_EXIT_REASON), 10);
+	assert_int_equal(get(VMCS_GUEST_RIP), 4);
+	assert_true(get(VMCS_GUEST_RFLAGS) & RFLAGS_VM);
+	assert_int_equal(get(VMCS_GUEST_RSP), 0xffee);
+	assert_int_equal(phys_read(&h->m.mem, (V86_SS << 4) + 0xffee, 2), 0x1234);
+	assert_int_equal(get(VMCS_GUEST_CS_SELECTOR), V86_CS);
+	assert_int_equal(get(VMCS_GUEST_CS_BASE), V86_CODE);
+	assert_int_equal(get(VMCS_GUEST_CS_LIMIT), 0xffff);
+	assert_int_equal(get(VMCS_GUEST_CS_AR_BYTES), 0xf3);
+	assert_int_equal(get(VMCS_GUEST_SS_AR_BYTES), 0xf3);
+	machine_free(&h->m);
+}
+
+/* the valid states next to the new segment rows enter: real mode under
+ * "unrestricted guest" (CS type 3 DPL 0, data segments with DPL below
+ * RPL), a CS conforming with DPL below SS's, data DPL above RPL */
+static void test_segment_rules_allow(void **state)
+{
+	valid_vmcs();
+	ug_real();
+	set(VMCS_GUEST_CS_AR_BYTES, 0x93);
+	set(VMCS_GUEST_DS_SELECTOR, 3);
+	assert_int_equal(enter(), ENTERED);
+	machine_free(&h->m);
+	valid_vmcs();
+	set(VMCS_GUEST_CS_SELECTOR, 0x2b);
+	set(VMCS_GUEST_CS_AR_BYTES, 0xa09f); /* conforming, DPL 0 */
+	set(VMCS_GUEST_SS_SELECTOR, 0x23);
+	set(VMCS_GUEST_SS_AR_BYTES, 0xc0f3);
+	set(VMCS_GUEST_DS_AR_BYTES, 0xc0f3); /* DPL 3 > RPL 0 */
+	assert_int_equal(enter(), ENTERED);
+	machine_free(&h->m);
 }
 
 /* "Checks on VM-Entry Control Fields": a software interrupt injected with
@@ -492,6 +688,8 @@ int main(void)
 		cmocka_unit_test(test_valid_vmcs_enters),
 		cmocka_unit_test(test_each_check),
 		cmocka_unit_test(test_every_check_covered),
+		cmocka_unit_test(test_v86_runs),
+		cmocka_unit_test(test_segment_rules_allow),
 		cmocka_unit_test(test_entry_errcode_urg),
 		cmocka_unit_test(test_pdptes),
 		cmocka_unit_test(test_zero_len_inject),

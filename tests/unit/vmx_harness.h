@@ -88,7 +88,7 @@ static inline void valid_vmcs(void)
 	vmcs_set(c, VMCS_GUEST_IDTR_LIMIT, 0xfff);
 }
 
-enum outcome { ENTERED, FAIL_CTRL, FAIL_HOST, EXIT33, EXIT33_LINK, EXIT33_PDPTE, EXIT34, OTHER };
+enum outcome { ENTERED, FAIL_CTRL, FAIL_HOST, EXIT33, EXIT33_LINK, EXIT33_PDPTE, EXIT33_NMI, EXIT34, OTHER };
 
 static inline enum outcome enter(void)
 {
@@ -105,7 +105,7 @@ static inline enum outcome enter(void)
 	}
 	u64 reason = vmcs_get(c, VMCS_EXIT_REASON), qual = vmcs_get(c, VMCS_EXIT_QUALIFICATION);
 	if (reason == (33 | BIT(31)))
-		return qual == 4 ? EXIT33_LINK : qual == 2 ? EXIT33_PDPTE : qual == 0 ? EXIT33 : OTHER;
+		return qual == 4 ? EXIT33_LINK : qual == 3 ? EXIT33_NMI : qual == 2 ? EXIT33_PDPTE : qual == 0 ? EXIT33 : OTHER;
 	if (reason == (34 | BIT(31)))
 		return qual == 1 ? EXIT34 : OTHER;
 	return OTHER;
@@ -270,6 +270,34 @@ static inline void pae(void)
 	}
 	set(VMCS_GUEST_CR4, CR4_VMXE | CR4_PAE);
 	set(VMCS_GUEST_CR3, PAE_PDPT);
+}
+
+/* a virtual-8086 L2 (SDM "Checks on Guest Segment Registers": "the guest
+ * will be virtual-8086" if RFLAGS.VM is 1) on top of prot32(): CS, SS,
+ * DS, ES, FS, GS each with base = selector << 4, limit FFFFH, access
+ * rights F3H; CS:IP 8000:0000 (linear V86_CODE), SS:SP 9000:FFF0 */
+#define V86_CS   0x8000u
+#define V86_SS   0x9000u
+#define V86_CODE 0x80000ull
+static inline void v86_segs(void)
+{
+	for (int sg = SEG_ES; sg <= SEG_GS; sg++) {
+		u64 sel = sg == SEG_CS ? V86_CS : sg == SEG_SS ? V86_SS : 0x2000u + 0x100u * (unsigned)sg;
+		set(vmx_guest_seg_sel[sg], sel);
+		set(vmx_guest_seg_base[sg], sel << 4);
+		set(vmx_guest_seg_limit[sg], 0xffff);
+		set(vmx_guest_seg_ar[sg], 0xf3);
+	}
+	or(VMCS_GUEST_RFLAGS, RFLAGS_VM);
+	set(VMCS_GUEST_RIP, 0);
+	set(VMCS_GUEST_RSP, 0xfff0);
+}
+
+static inline void valid_vmcs_v86(void)
+{
+	valid_vmcs();
+	prot32();
+	v86_segs();
 }
 
 /* --- vmx/events.c: MTF, the VMX-preemption timer, virtual NMIs --- */
