@@ -336,6 +336,13 @@ static enum entry_check check_guest_seg_ar(const struct cpu *c, bool ia32e, bool
 		return EC_GUEST_TR;
 	if (seg_usable(ldtr) && (AR_TYPE(ldtr) != 2 || (ldtr & AR_S) || !(ldtr & AR_P)))
 		return EC_GUEST_LDTR;
+	for (int s = SEG_LDTR; s <= SEG_TR; s++) {
+		u32 ar = guest_ar(c, s), lim = (u32)vmcs_get(c, vmx_guest_seg_limit[s]);
+		if (s == SEG_LDTR && !seg_usable(ar))
+			continue;
+		if ((ar & 0xfffe0f00u) || ((lim & 0xfff) != 0xfff && (ar & AR_G)) || ((lim >> 20) && !(ar & AR_G)))
+			return EC_GUEST_TR_LDTR_AR;
+	}
 	return EC_NONE;
 }
 

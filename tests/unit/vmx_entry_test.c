@@ -343,6 +343,9 @@ static void c_bs_btf(void)
 	set(VMCS_GUEST_INTERRUPTIBILITY_INFO, GUEST_INTR_STATE_MOV_SS);
 	set(VMCS_GUEST_PENDING_DBG_EXCEPTIONS, DR6_BS);
 }
+static void c_tr_reserved(void) { or(VMCS_GUEST_TR_AR_BYTES, 0x100); }
+static void c_tr_g(void) { or(VMCS_GUEST_TR_AR_BYTES, AR_G); } /* limit 67H */
+static void c_ldtr_g(void) { set(VMCS_GUEST_LDTR_LIMIT, 0x100000); set(VMCS_GUEST_LDTR_AR_BYTES, 0x82); }
 static void c_rtm(void) { set(VMCS_GUEST_PENDING_DBG_EXCEPTIONS, DR6_RTM); } /* bit 12 clear */
 
 static void c_msrload(void)
@@ -484,6 +487,9 @@ static const struct negative {
 	{ "GUEST_PENDING_DBG_BS", c_bs_stray, EXIT33 },
 	{ "GUEST_PENDING_DBG_BS", c_bs_btf, EXIT33 },
 	{ "GUEST_PENDING_DBG_RTM", c_rtm, EXIT33 },
+	{ "GUEST_TR_LDTR_AR", c_tr_reserved, EXIT33 },
+	{ "GUEST_TR_LDTR_AR", c_tr_g, EXIT33 },
+	{ "GUEST_TR_LDTR_AR", c_ldtr_g, EXIT33 },
 	{ "MSR_LOAD_ENTRY", c_msrload, EXIT34 },
 };
 
