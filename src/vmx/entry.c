@@ -513,8 +513,9 @@ static enum entry_check check_guest(const struct cpu *c)
 			return EC_GUEST_LINK_POINTER;
 		if ((rev >> 31) != !!(vmx_proc2(c) & PROC2_VMCS_SHADOWING))
 			return EC_GUEST_LINK_SHADOW;
-		/* nestbox has no SMM VM entries ("entry to SMM" is not offered) */
-		if (link == c->vmx.vmcs_ptr)
+		/* only a VM entry to SMM, in SMM, may name the current VMCS
+		 * ("entry to SMM" is not offered: tests/unit allow it) */
+		if (link == c->vmx.vmcs_ptr && !(c->smm.in_smm && (vmx_entry_ctls(c) & ENTRY_TO_SMM)))
 			return EC_GUEST_LINK_CURRENT;
 	}
 	return EC_NONE;

@@ -566,6 +566,19 @@ static void test_entry_errcode_urg(void **state)
 	}
 }
 
+/* "VMCS link pointer ... If the processor is not in SMM or the 'entry to
+ * SMM' VM-entry control is 0, the field must not contain the current VMCS
+ * pointer": a VM entry to SMM (in SMM, a model allowing the control) may */
+static void test_link_current_entry_to_smm(void **state)
+{
+	valid_vmcs();
+	c_smi_entry_smm();
+	set(VMCS_GUEST_INTERRUPTIBILITY_INFO, GUEST_INTR_STATE_SMI);
+	c_link_current();
+	assert_int_equal(enter(), ENTERED);
+	machine_free(&h->m);
+}
+
 /* a virtual-8086 L2 that passes every check runs: MOV AX, PUSH AX, then
  * CPUID exits (reason 10) with RFLAGS.VM and the v86 segments saved */
 static void test_v86_runs(void **state)
@@ -695,6 +708,7 @@ int main(void)
 		cmocka_unit_test(test_each_check),
 		cmocka_unit_test(test_every_check_covered),
 		cmocka_unit_test(test_v86_runs),
+		cmocka_unit_test(test_link_current_entry_to_smm),
 		cmocka_unit_test(test_segment_rules_allow),
 		cmocka_unit_test(test_entry_errcode_urg),
 		cmocka_unit_test(test_pdptes),
