@@ -519,9 +519,11 @@ static int wr_misc_enable(struct cpu *c, u32 idx, u64 val)
 /* IA32_DEBUGCTL: LBR (bit 0: last-branch recording) and BTF (bit 1:
  * single-step on branches), cpu/system/debug.c; the other bits are
  * reserved here */
+bool msr_debugctl_valid(u64 val) { return !(val & ~(u64)(DEBUGCTL_LBR | DEBUGCTL_BTF)); }
+
 static int wr_debugctl(struct cpu *c, u32 idx, u64 val)
 {
-	if (val & ~(u64)(DEBUGCTL_LBR | DEBUGCTL_BTF))
+	if (!msr_debugctl_valid(val))
 		return -1;
 	c->msr.debugctl = val;
 	return 0;

@@ -86,5 +86,7 @@ u64 msr_efer_writable(const struct cpu *c);
 bool msr_canonical(const struct cpu *c, u64 v);
 /* a value WRMSR accepts for IA32_PAT (SDM "IA32_PAT MSR") */
 bool msr_pat_valid(u64 val);
+/* a value WRMSR to IA32_DEBUGCTL accepts (its reserved bits clear) */
+bool msr_debugctl_valid(u64 val);
 
 #endif
