@@ -235,10 +235,10 @@ static void c_link_current(void)
 /* --- the rows of "Checks on Guest Segment Registers" that depend on
  * virtual-8086 and "unrestricted guest" --- */
 static void c_rflagsvm(void) { v86_segs(); } /* VM=1 in a 64-bit guest */
-static void c_v86_base(void) { valid_vmcs_v86(); set(VMCS_GUEST_DS_BASE, (0x2000 + 0x100 * SEG_DS) << 4 | 0x10); }
-static void c_v86_limit(void) { valid_vmcs_v86(); set(VMCS_GUEST_ES_LIMIT, 0xfffff); }
-static void c_v86_ar(void) { valid_vmcs_v86(); set(VMCS_GUEST_SS_AR_BYTES, 0x93); }
-static void c_v86_ar_cs(void) { valid_vmcs_v86(); set(VMCS_GUEST_CS_AR_BYTES, 0xfb); }
+static void c_v86_base(void) { v86_on(); set(VMCS_GUEST_DS_BASE, (0x2000 + 0x100 * SEG_DS) << 4 | 0x10); }
+static void c_v86_limit(void) { v86_on(); set(VMCS_GUEST_ES_LIMIT, 0xfffff); }
+static void c_v86_ar(void) { v86_on(); set(VMCS_GUEST_SS_AR_BYTES, 0x93); }
+static void c_v86_ar_cs(void) { v86_on(); set(VMCS_GUEST_CS_AR_BYTES, 0xfb); }
 static void c_ss_type(void) { set(VMCS_GUEST_SS_AR_BYTES, 0xc091); } /* read-only */
 static void c_data_unaccessed(void) { set(VMCS_GUEST_DS_AR_BYTES, 0xc092); }
 static void c_data_exec_only(void) { set(VMCS_GUEST_GS_AR_BYTES, 0xc099); }

@@ -293,11 +293,17 @@ static inline void v86_segs(void)
 	set(VMCS_GUEST_RSP, 0xfff0);
 }
 
+/* on top of the valid VMCS already made */
+static inline void v86_on(void)
+{
+	prot32();
+	v86_segs();
+}
+
 static inline void valid_vmcs_v86(void)
 {
 	valid_vmcs();
-	prot32();
-	v86_segs();
+	v86_on();
 }
 
 /* --- vmx/events.c: MTF, the VMX-preemption timer, virtual NMIs --- */
