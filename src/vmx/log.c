@@ -2,8 +2,10 @@
  * that fails a check, the check's name, SDM section title and sentence;
  * `-counters` adds the exits by reason (vmx_print_counters). */
 #include <stdio.h>
+#include <string.h>
 
 #include "base/log.h"
+#include "cpu/model.h"
 #include "vmx/vmx_internal.h"
 
 
@@ -47,11 +49,77 @@ unsigned vmx_last_failed_check(void)
 	return last_failed_check;
 }
 
+/* the SDM name of bit b of control word w, or NULL (a reserved bit) */
+static const char *ctl_name(enum vmx_ctl_word w, unsigned b)
+{
+	static const struct { enum vmx_ctl_word w; unsigned bit; const char *sdm; } rows[] = {
+#define C(id, word, bit, sdm, qemu) { VMX_W_##word, bit, sdm },
+#include "vmx/vmx_controls.def"
+	};
+	for (size_t k = 0; k < ARRAY_SIZE(rows); k++)
+		if (rows[k].w == w && rows[k].bit == b)
+			return rows[k].sdm;
+	return NULL;
+}
+
+/* one line per bit of mask: "  <what>: bit N "SDM name"" */
+static void log_ctl_bits(struct cpu *c, enum vmx_ctl_word w, u64 mask, const char *what)
+{
+	for (unsigned b = 0; b < 64; b++) {
+		if (!(mask >> b & 1))
+			continue;
+		const char *n = ctl_name(w, b);
+		LOG(vmx, "cpu%u   %s: bit %u %s%s%s", c->index, what, b, n ? "\"" : "(reserved)",
+		    n ? n : "", n ? "\"" : "");
+	}
+}
+
+/* A reserved-bits row of a control word says which bits are wrong: those
+ * the capability MSR reports must be 1 (allowed-0) and those it does not
+ * allow to be 1 (allowed-1), by their SDM names (vmx_controls.def) */
+static void log_ctl_word(struct cpu *c, enum vmx_ctl_word w)
+{
+	const struct vmx_caps *k = &c->model->vmx;
+	bool true_form = (vmx_msr_basic(k) >> 55) & 1;
+	u64 val = vmcs_get(c, vmx_ctl_word_field(w));
+	u64 a0 = vmx_caps_allowed0(k, w, true_form), a1 = vmx_caps_allowed1(k, w);
+
+	LOG(vmx, "cpu%u   the field holds %#llx; the capability MSR requires %#llx and allows %#llx",
+	    c->index, (unsigned long long)val, (unsigned long long)a0, (unsigned long long)a1);
+	log_ctl_bits(c, w, a0 & ~val, "must be 1, is 0");
+	log_ctl_bits(c, w, val & ~a1, "must be 0, is 1");
+}
+
+/* the rows of "Checks on Guest Segment Registers" show every segment
+ * register's four fields */
+static void log_guest_segs(struct cpu *c)
+{
+	static const char *const names[8] = { "ES", "CS", "SS", "DS", "FS", "GS", "LDTR", "TR" };
+	for (int s = 0; s < 8; s++)
+		LOG(vmx, "cpu%u   guest %-4s selector 0x%04llx base %#llx limit %#llx access rights %#llx",
+		    c->index, names[s], (unsigned long long)vmcs_get(c, vmx_guest_seg_sel[s]),
+		    (unsigned long long)vmcs_get(c, vmx_guest_seg_base[s]),
+		    (unsigned long long)vmcs_get(c, vmx_guest_seg_limit[s]),
+		    (unsigned long long)vmcs_get(c, vmx_guest_seg_ar[s]));
+}
+
 void vmx_log_failed_check(struct cpu *c, unsigned check)
 {
+	static const struct { enum entry_check e; enum vmx_ctl_word w; } words[] = {
+		{ EC_PIN_CTLS, VMX_W_PIN },   { EC_PROC_CTLS, VMX_W_PROC },
+		{ EC_PROC2_CTLS, VMX_W_PROC2 }, { EC_EXIT_CTLS, VMX_W_EXIT },
+		{ EC_ENTRY_CTLS, VMX_W_ENTRY },
+	};
 	last_failed_check = check;
+	if (!LOG_ON(vmx))
+		return;
 	LOG(vmx, "cpu%u VM entry fails check %s (SDM \"%s\"): %s", c->index, vmx_check_id(check),
 	    vmx_check_section(check), vmx_check_text(check));
+	for (size_t k = 0; k < ARRAY_SIZE(words); k++)
+		if (words[k].e == check)
+			log_ctl_word(c, words[k].w);
+	if (!strcmp(vmx_check_section(check), "Checks on Guest Segment Registers"))
+		log_guest_segs(c);
 }
 
 u64 vmx_exit_count(u32 reason)

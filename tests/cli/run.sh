@@ -313,6 +313,13 @@ if [ -f "$demo" ]; then
 	expect_log log-int-pf int "$demo" "cpu0 deliver vector 14 \(exception\) error (0|0x[0-9a-f]+) cpl 0 rip 0x[0-9a-f]+"
 	expect_log log-vmx vmx "$demo" "cpu0 VM exit CPUID \(10\) qualification 0, L2 rip 0x[0-9a-f]+ -> L1 rip 0x[0-9a-f]+$" -cpu max,+vmx
 	expect_log log-svm svm "$demo" "cpu0 #VMEXIT VMMCALL \(0x81\) exitinfo1 0 exitinfo2 0, L2 rip 0x[0-9a-f]+ -> L1 rip 0x[0-9a-f]+$" -cpu max,+svm
+	# a failed VM entry names the wrong control bits by their SDM names and
+	# shows the guest segment registers for a segment row
+	ec=$O/tests/guest/vmx_entry_checks.elf
+	[ -f "$ec" ] &&
+		expect_log log-vmx-ctl-bits vmx "$ec" "cpu0   must be 1, is 0: bit 1 \(reserved\)$" -cpu max,+vmx
+	[ -f "$O/tests/guest/vmx_v86.elf" ] &&
+		expect_log log-vmx-segs vmx "$O/tests/guest/vmx_v86.elf" "cpu0   guest CS   selector 0x1000 base 0x10000 limit 0xffff access rights 0xfb$" -cpu max,+vmx
 	[ -f "$O/tests/guest/pci_bus.elf" ] &&
 		expect_log log-dev dev "$O/tests/guest/pci_bus.elf" "unassigned (read|in) 0x[0-9a-f]+/[1248]$"
 else
