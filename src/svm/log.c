@@ -66,11 +66,25 @@ unsigned svm_last_failed_check(void)
 	return last_failed_check;
 }
 
-void svm_log_failed_check(struct cpu *c, enum svm_check k)
+void svm_log_failed_check(struct cpu *c, enum svm_check k, const struct vmcb_control *ctl,
+			  const struct vmcb_save *sv)
 {
 	last_failed_check = k;
+	if (!LOG_ON(svm))
+		return;
 	LOG(svm, "cpu%u VMRUN fails check %s (APM \"%s\"): %s", c->index, svm_check_name(k),
 	    svm_check_title(k), svm_check_text(k));
+	/* the fields the checks read, as VMRUN copied them */
+	LOG(svm, "cpu%u   save area: EFER %#llx CR0 %#llx CR3 %#llx CR4 %#llx DR6 %#llx DR7 %#llx "
+		 "CS attrib %#x CPL %u",
+	    c->index, (unsigned long long)sv->efer, (unsigned long long)sv->cr0,
+	    (unsigned long long)sv->cr3, (unsigned long long)sv->cr4, (unsigned long long)sv->dr6,
+	    (unsigned long long)sv->dr7, sv->cs.attrib, sv->cpl);
+	LOG(svm, "cpu%u   control area: ASID %u nested_ctl %#llx N_CR3 %#llx MSRPM %#llx IOPM %#llx "
+		 "EVENTINJ %#llx",
+	    c->index, ctl->guest_asid, (unsigned long long)ctl->nested_ctl,
+	    (unsigned long long)ctl->ncr3, (unsigned long long)ctl->msrpm_base_pa,
+	    (unsigned long long)ctl->iopm_base_pa, (unsigned long long)ctl->eventinj);
 }
 
 u64 svm_exit_count(u64 exitcode)

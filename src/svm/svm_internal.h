@@ -70,7 +70,8 @@ void svm_log_vmrun(struct cpu *c);
 /* guest_rip: L2's RIP, or SVM_NO_GUEST_RIP for a VMRUN that failed its checks */
 #define SVM_NO_GUEST_RIP (~0ull)
 void svm_log_vmexit(struct cpu *c, u64 exitcode, u64 info1, u64 info2, u64 guest_rip);
-void svm_log_failed_check(struct cpu *c, enum svm_check k);
+void svm_log_failed_check(struct cpu *c, enum svm_check k, const struct vmcb_control *ctl,
+			  const struct vmcb_save *sv);
 /* the row the last failed VMRUN named (tests) */
 unsigned svm_last_failed_check(void);
 u64 svm_exit_count(u64 exitcode);

@@ -272,7 +272,7 @@ void svm_vmrun(struct cpu *c, const struct insn *i, u64 vmcb_pa)
 	save_host(c);
 	enum svm_check k = svm_vmrun_checks(c, &ctl, &s);
 	if (k != SVM_CHECK_NONE) {
-		svm_log_failed_check(c, k);
+		svm_log_failed_check(c, k, &ctl, &s);
 		svm_vmexit_commit(c, (u64)SVM_EXIT_INVALID, 0, 0, false);
 		return;
 	}

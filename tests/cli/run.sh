@@ -320,6 +320,9 @@ if [ -f "$demo" ]; then
 		expect_log log-vmx-ctl-bits vmx "$ec" "cpu0   must be 1, is 0: bit 1 \(reserved\)$" -cpu max,+vmx
 	[ -f "$O/tests/guest/vmx_v86.elf" ] &&
 		expect_log log-vmx-segs vmx "$O/tests/guest/vmx_v86.elf" "cpu0   guest CS   selector 0x1000 base 0x10000 limit 0xffff access rights 0xfb$" -cpu max,+vmx
+	# a VMRUN that fails a check shows the save- and control-area fields
+	[ -f "$O/tests/guest/svm_checks.elf" ] &&
+		expect_log log-svm-fields svm "$O/tests/guest/svm_checks.elf" "cpu0   save area: EFER 0x500 CR0 0x[0-9a-f]+ CR3 0x[0-9a-f]+ CR4 0x[0-9a-f]+ DR6 0xffff0ff0 DR7 0x400 CS attrib 0x[0-9a-f]+ CPL 0$" -cpu max,+svm
 	[ -f "$O/tests/guest/pci_bus.elf" ] &&
 		expect_log log-dev dev "$O/tests/guest/pci_bus.elf" "unassigned (read|in) 0x[0-9a-f]+/[1248]$"
 else
