@@ -103,6 +103,40 @@ static void log_guest_segs(struct cpu *c)
 		    (unsigned long long)vmcs_get(c, vmx_guest_seg_ar[s]));
 }
 
+/* a CR0/CR4 fixed-bits row (SDM "VMX-Fixed Bits in CR0"/"in CR4") says
+ * which bits are wrong: FIXED0 bits that are 0 and bits FIXED1 does not
+ * allow that are 1 (CR0.PE and CR0.PG are free under unrestricted guest) */
+static void log_cr_fixed(struct cpu *c, unsigned cr, enum vmcs_field f)
+{
+	static const char *const cr0_names[32] = {
+		[0] = "PE", [1] = "MP", [2] = "EM", [3] = "TS", [4] = "ET", [5] = "NE",
+		[16] = "WP", [18] = "AM", [29] = "NW", [30] = "CD", [31] = "PG",
+	};
+	static const char *const cr4_names[32] = {
+		[0] = "VME", [1] = "PVI", [2] = "TSD", [3] = "DE", [4] = "PSE", [5] = "PAE",
+		[6] = "MCE", [7] = "PGE", [8] = "PCE", [9] = "OSFXSR", [10] = "OSXMMEXCPT",
+		[11] = "UMIP", [12] = "LA57", [13] = "VMXE", [14] = "SMXE", [16] = "FSGSBASE",
+		[17] = "PCIDE", [18] = "OSXSAVE", [19] = "KL", [20] = "SMEP", [21] = "SMAP",
+		[22] = "PKE", [23] = "CET", [24] = "PKS", [25] = "UINTR",
+	};
+	const struct vmx_caps *k = &c->model->vmx;
+	u64 val = vmcs_get(c, f);
+	u64 f0 = cr ? vmx_msr_cr4_fixed0(k) : vmx_msr_cr0_fixed0(k);
+	u64 f1 = cr ? vmx_msr_cr4_fixed1(k) : vmx_msr_cr0_fixed1(k);
+	if (!cr && f == VMCS_GUEST_CR0 && (vmx_proc2(c) & PROC2_UNRESTRICTED_GUEST))
+		f0 &= ~(u64)(CR0_PE | CR0_PG);
+	LOG(vmx, "cpu%u   the field holds %#llx; IA32_VMX_CR%u_FIXED0 %#llx (must be 1), FIXED1 %#llx "
+		 "(may be 1)",
+	    c->index, (unsigned long long)val, cr, (unsigned long long)f0, (unsigned long long)f1);
+	for (unsigned b = 0; b < 64; b++) {
+		bool must1 = (f0 & ~val) >> b & 1, must0 = (val & ~f1) >> b & 1;
+		const char *n = b < 32 ? (cr ? cr4_names : cr0_names)[b] : NULL;
+		if (must1 || must0)
+			LOG(vmx, "cpu%u   must be %d, is %d: CR%u bit %u%s%s", c->index, must1, must0, cr, b,
+			    n ? " " : "", n ? n : "");
+	}
+}
+
 void vmx_log_failed_check(struct cpu *c, unsigned check)
 {
 	static const struct { enum entry_check e; enum vmx_ctl_word w; } words[] = {
@@ -120,6 +154,10 @@ void vmx_log_failed_check(struct cpu *c, unsigned check)
 			log_ctl_word(c, words[k].w);
 	if (!strcmp(vmx_check_section(check), "Checks on Guest Segment Registers"))
 		log_guest_segs(c);
+	if (check == EC_HOST_CR0 || check == EC_GUEST_CR0)
+		log_cr_fixed(c, 0, check == EC_HOST_CR0 ? VMCS_HOST_CR0 : VMCS_GUEST_CR0);
+	if (check == EC_HOST_CR4 || check == EC_GUEST_CR4)
+		log_cr_fixed(c, 4, check == EC_HOST_CR4 ? VMCS_HOST_CR4 : VMCS_GUEST_CR4);
 }
 
 u64 vmx_exit_count(u32 reason)
