@@ -318,6 +318,8 @@ if [ -f "$demo" ]; then
 	ec=$O/tests/guest/vmx_entry_checks.elf
 	[ -f "$ec" ] &&
 		expect_log log-vmx-ctl-bits vmx "$ec" "cpu0   must be 1, is 0: bit 1 \(reserved\)$" -cpu max,+vmx
+	[ -f "$ec" ] &&
+		expect_log log-vmx-cr vmx "$ec" "cpu0   must be 1, is 0: CR0 bit 5 NE$" -cpu max,+vmx
 	[ -f "$O/tests/guest/vmx_v86.elf" ] &&
 		expect_log log-vmx-segs vmx "$O/tests/guest/vmx_v86.elf" "cpu0   guest CS   selector 0x1000 base 0x10000 limit 0xffff access rights 0xfb$" -cpu max,+vmx
 	# a VMRUN that fails a check shows the save- and control-area fields
