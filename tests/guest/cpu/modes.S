@@ -114,6 +114,76 @@ lm64_up:
 	movzwl RM_BASE + (rm_out_calc - rm_start), %eax
 	ret
 
+/* u32 pae_call(void): 64-bit -> compatibility mode -> clear CR0.PG and
+ * EFER.LME -> PAE paging from pae_pdpt (SDM "PAE Paging") -> the PDPTE
+ * probe below -> back to IA-32e mode with the saved CR3 -> 64-bit. The
+ * probe (SDM "PDPTE Registers"): read pae_probe_lin through PDPTE 1 (result
+ * pae_out[0]); point PDPTE 1 in memory elsewhere and INVLPG the address,
+ * which does not reload the PDPTE registers (pae_out[1]); MOV to CR3 with
+ * the same value, which does (pae_out[2]). Interrupts stay off; a fault in
+ * here would meet the 64-bit IDT and end the test. */
+	.code64
+	.globl pae_call
+pae_call:
+	pushq %rbx
+	pushfq
+	cli
+	movq %cr3, %rax
+	movq %rax, pae_saved_cr3(%rip)
+	movq %rsp, pae_saved_rsp(%rip)
+	pushq $KERNEL_CS32
+	pushq $pae32
+	lretq
+
+	.code32
+pae32:
+	movl %cr0, %eax
+	andl $~0x80000000, %eax		/* CR0.PG = 0: leave IA-32e mode */
+	movl %eax, %cr0
+	movl $0xc0000080, %ecx
+	rdmsr
+	andl $~0x100, %eax		/* EFER.LME = 0 (CR4.PAE stays 1) */
+	wrmsr
+	movl $pae_pdpt, %eax
+	movl %eax, %cr3
+	movl %cr0, %eax
+	orl $0x80000000, %eax		/* CR0.PG = 1: PAE paging, PDPTEs loaded */
+	movl %eax, %cr0
+	movl pae_probe_lin, %ebx
+	movl (%ebx), %eax
+	movl %eax, pae_out
+	movl pae_pdpte1_b, %eax
+	movl %eax, pae_pdpt + 8
+	movl $0, pae_pdpt + 12
+	invlpg (%ebx)
+	movl (%ebx), %eax
+	movl %eax, pae_out + 4
+	movl %cr3, %eax
+	movl %eax, %cr3			/* loads the PDPTEs again */
+	movl (%ebx), %eax
+	movl %eax, pae_out + 8
+	movl %cr0, %eax
+	andl $~0x80000000, %eax
+	movl %eax, %cr0
+	movl pae_saved_cr3, %eax
+	movl %eax, %cr3
+	movl $0xc0000080, %ecx
+	rdmsr
+	orl $0x100, %eax		/* EFER.LME = 1 */
+	wrmsr
+	movl %cr0, %eax
+	orl $0x80000000, %eax		/* CR0.PG = 1: IA-32e mode again */
+	movl %eax, %cr0
+	ljmp $KERNEL_CS, $pae64_up
+
+	.code64
+pae64_up:
+	movq pae_saved_rsp(%rip), %rsp
+	popfq
+	popq %rbx
+	movl pae_out(%rip), %eax
+	ret
+
 /* the part copied to RM_BASE */
 	.section .rodata
 	.globl rm_start, rm_end
@@ -228,6 +298,21 @@ compat_ptr:
 	.balign 8
 compat_out:
 	.fill 8, 4, 0
+pae_saved_rsp:
+	.quad 0
+pae_saved_cr3:
+	.quad 0
+	.globl pae_out, pae_probe_lin, pae_pdpte1_b, pae_pdpt
+pae_out:
+	.long 0, 0, 0
+pae_probe_lin:
+	.long 0
+pae_pdpte1_b:
+	.long 0
+	.balign 32
+pae_pdpt:
+	.quad 0, 0, 0, 0
+	.balign 8
 saved_rsp:
 	.quad 0
 saved_idtr:

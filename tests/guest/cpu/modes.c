@@ -1,7 +1,8 @@
 /* tests/guest/cpu/modes.c: the multiboot entry state (PLATFORM.md "Boot:
  * Multiboot v1, ELF"), the switch into 64-bit mode done by boot.S, a far call
  * into compatibility mode and back, and a round trip through real mode
- * (including big real mode) and back to 64-bit mode. */
+ * (including big real mode) and back to 64-bit mode, and a round trip
+ * through PAE paging that shows the PDPTE registers. */
 #include "guest.h"
 
 #define RM_BASE 0x6000
@@ -16,6 +17,9 @@ struct multiboot_info {
 
 u32 compat_call(u32 x);
 u32 realmode_call(u32 x);
+u32 pae_call(void);
+extern u32 pae_out[3], pae_probe_lin, pae_pdpte1_b;
+extern u64 pae_pdpt[4];
 extern u32 compat_out[8];
 extern u8 rm_start[], rm_end[];
 extern u16 rm_input, rm_out_calc, rm_out_cs, rm_out_msw, rm_out_pushsz, rm_out_seg;
@@ -173,6 +177,48 @@ static void test_real_mode(void)
 	       exception_cr2());
 }
 
+/* SDM "PDPTE Registers": with PAE paging the walk takes its PDPTE from
+ * the registers the last load filled. PDPTE 0 maps the first GiB
+ * identically (the code, stack and data); PDPTE 1 maps linear 1 GiB + q
+ * to page q through directory A. Then PDPTE 1 in memory points to
+ * directory B, which maps that address to page p; INVLPG of the address
+ * drops its TLB entry but not the PDPTE registers, so the read still sees
+ * page q; MOV to CR3 reloads them and the read sees page p. */
+static u64 pd0[512] __attribute__((aligned(4096)));
+static u64 pd_a[512] __attribute__((aligned(4096)));
+static u64 pd_b[512] __attribute__((aligned(4096)));
+static u64 pt_b[512] __attribute__((aligned(4096)));
+
+static void test_pae_pdpte_registers(void)
+{
+	u32 *q = alloc_page(), *p = alloc_page();
+	u64 qa = virt_to_phys(q), pa = virt_to_phys(p);
+	unsigned j = (unsigned)(qa >> 21);
+
+	*q = 0xaaaa5555;
+	*p = 0xbbbb6666;
+	for (u64 k = 0; k < 512; k++)
+		pd0[k] = pd_a[k] = pd_b[k] = (k << 21) | 0x83; /* P, RW, PS */
+	for (u64 i = 0; i < 512; i++)
+		pt_b[i] = (((u64)j << 21) + (i << 12)) | 3;
+	pt_b[(qa >> 12) & 511] = pa | 3;
+	pd_b[j] = virt_to_phys(pt_b) | 3;
+	pae_pdpt[0] = virt_to_phys(pd0) | 1;
+	pae_pdpt[1] = virt_to_phys(pd_a) | 1;
+	pae_pdpt[2] = pae_pdpt[3] = 0;
+	pae_pdpte1_b = (u32)(virt_to_phys(pd_b) | 1);
+	pae_probe_lin = (u32)(0x40000000 + qa);
+	pae_call();
+	report(pae_out[0] == 0xaaaa5555, "PAE paging: PDPTE 1 maps 1 GiB + q to q (got %x)",
+	       pae_out[0]);
+	report(pae_out[1] == 0xaaaa5555,
+	       "PDPTE 1 changed in memory, INVLPG: the PDPTE register still maps q (got %x)",
+	       pae_out[1]);
+	report(pae_out[2] == 0xbbbb6666, "MOV to CR3 reloads the PDPTEs: now p (got %x)",
+	       pae_out[2]);
+	report(read_cr3() && (read_cr4() & X86_CR4_PAE), "back in 64-bit mode");
+}
+
 int main(int argc, char **argv)
 {
 	test_entry_state();
@@ -180,5 +226,6 @@ int main(int argc, char **argv)
 	test_compat();
 	test_real_mode();
 	test_leave_long_mode_rules();
+	test_pae_pdpte_registers();
 	return report_summary();
 }
