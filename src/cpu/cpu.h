@@ -162,7 +162,7 @@ struct cpu {
 	u64 cr0, cr2, cr3, cr4, efer, xcr0;
 	/* SDM "PDPTE Registers": with PAE paging the walk takes its PDPTE
 	 * from these four, which MOV to CR0/CR3/CR4, RSM and VMX/SVM
-	 * transitions load (cpu_pdptes_read), not from memory: a table
+	 * transitions load (cpu_pdptes_load), not from memory: a table
 	 * changed in memory takes effect at the next load */
 	u64 pdpte[4];
 	u64 dr[8];             /* DR4/DR5 alias DR6/DR7 when CR4.DE=0 */

@@ -266,7 +266,7 @@ static const char *cpu_check(const void *s, char *msg, size_t len)
 			   (unsigned long long)v, cpu_maxphyaddr(c));
 	/* a load refuses a present PDPTE with a reserved bit set */
 	for (unsigned k = 0; k < 4; k++)
-		if ((c->pdpte[k] & PTE_P) && (c->pdpte[k] & pae_pdpte_reserved(cpu_maxphyaddr(c))))
+		if (pae_pdpte_invalid(c->pdpte[k], cpu_maxphyaddr(c)))
 			return snap_reject(msg, len, "pdpte", "PDPTE%u %#llx: reserved bits set", k,
 					   (unsigned long long)c->pdpte[k]);
 	if (!sys_xcr0_valid(c, c->xcr0))

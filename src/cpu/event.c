@@ -338,8 +338,7 @@ static void triple_fault(struct cpu *c, u8 vec)
 	 * shuts down */
 	if (svm_guest(c) && svm_icpt(c, SVM_ICPT_SHUTDOWN))
 		svm_vmexit(c, SVM_EXIT_SHUTDOWN, 0, 0);
-	c->activity = ACT_SHUTDOWN;
-	cpu_stop(c);
+	cpu_shutdown(c);
 }
 
 void cpu_deliver(struct cpu *c, u8 vector, enum event_type type, bool has_err, u32 err)

@@ -20,7 +20,7 @@ enum event_type {
  * long; with privilege change, IST, error code). For EV_HW_EXC, applies the
  * double-fault rules ("Interrupt 8—Double Fault Exception (#DF)") using
  * c->in_event; a fault during #DF delivery shuts the CPU down (triple
- * fault: c->activity = ACT_SHUTDOWN, cpu_stop(c)). For software events
+ * fault: cpu_shutdown). For software events
  * (EV_SW_INT, EV_SW_EXC, EV_PRIV_SW_EXC) the return address is
  * c->next_rip, else c->rip. On return c->rip and c->next_rip both hold the
  * handler's entry point.

@@ -15,6 +15,13 @@ static inline void cpu_stop(struct cpu *c)
 	c->turn_end = 0;
 	c->irq_hint = 1; /* whatever stopped it may have raised an interrupt */
 }
+/* enter the shutdown state (SDM "Shutdown"/"Triple Fault", APM
+ * "Shutdown"): the CPU stops until INIT, NMI or reset */
+static inline void cpu_shutdown(struct cpu *c)
+{
+	c->activity = ACT_SHUTDOWN;
+	cpu_stop(c);
+}
 /* Leave the decoded block at the next instruction boundary and look at
  * pending events there; the turn goes on. Every access that may change
  * what is deliverable (MMIO, port I/O, APIC MSRs, CR8, stores to decoded

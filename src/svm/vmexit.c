@@ -145,10 +145,8 @@ static void load_host(struct cpu *c)
 	 * cpu/memory/mmu.c, but L2's MOV to CR3 loads the registers). One
 	 * MOV to CR3 would refuse shuts the processor down, as KVM's #VMEXIT
 	 * does (a triple fault): the APM checks no host state. */
-	if (cpu_pae_paging(c) && !cpu_pdptes_load(c, c->cr3)) {
-		c->activity = ACT_SHUTDOWN;
-		cpu_stop(c);
-	}
+	if (cpu_pae_paging(c) && !cpu_pdptes_load(c, c->cr3))
+		cpu_shutdown(c);
 }
 
 void svm_vmexit_commit(struct cpu *c, u64 exitcode, u64 info1, u64 info2, bool in_guest)

@@ -121,8 +121,7 @@ static void vmx_abort(struct cpu *c, u32 why)
 {
 	LOG(vmx, "cpu%u VMX abort %u", c->index, why);
 	phys_write(&c->machine->mem, c->vmx.vmcs_ptr + 4, 4, why);
-	c->activity = ACT_SHUTDOWN;
-	cpu_stop(c);
+	cpu_shutdown(c);
 }
 
 /* --- SDM "Loading Host State" --- */

@@ -182,24 +182,15 @@ u64 cpu_gpa_read(struct cpu *c, u64 gpa, unsigned size)
 	return phys_read(&c->machine->mem, cpu_gpa_translate(c, gpa, ACC_R, false), size);
 }
 
-bool cpu_pdptes_read(struct cpu *c, u64 cr3, u64 out[4])
-{
-	u64 rsvd = pae_pdpte_reserved(cpu_maxphyaddr(c));
-	u64 base = cr3 & 0xffffffe0ull;
-
-	for (unsigned k = 0; k < 4; k++) {
-		out[k] = c->machine ? cpu_gpa_read(c, base + 8 * k, 8) : 0;
-		if ((out[k] & PTE_P) && (out[k] & rsvd))
-			return false;
-	}
-	return true;
-}
-
 bool cpu_pdptes_load(struct cpu *c, u64 cr3)
 {
-	u64 e[4];
-	if (!cpu_pdptes_read(c, cr3, e))
-		return false;
+	u64 base = cr3 & 0xffffffe0ull, e[4];
+
+	for (unsigned k = 0; k < 4; k++) {
+		e[k] = c->machine ? cpu_gpa_read(c, base + 8 * k, 8) : 0;
+		if (pae_pdpte_invalid(e[k], cpu_maxphyaddr(c)))
+			return false;
+	}
 	memcpy(c->pdpte, e, sizeof(e));
 	return true;
 }

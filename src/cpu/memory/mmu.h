@@ -24,12 +24,10 @@ bool cpu_gpa_probe(struct cpu *c, u64 gpa, u64 *pa);
 
 /* SDM "PDPTE Registers": load c->pdpte from the PAE table at
  * cr3[31:5], read as paging-structure accesses (through the second stage
- * when one is in force). Returns false, loading nothing, if a present
- * PDPTE sets a reserved bit (2:1, 8:5, 63:MAXPHYADDR): the caller's
- * #GP(0), failed VM entry or VMX abort. */
+ * when one is in force; a refusal there does not return). Returns false,
+ * loading nothing, if a present PDPTE sets a reserved bit (2:1, 8:5,
+ * 63:MAXPHYADDR): the caller's #GP(0) or VMX abort. */
 bool cpu_pdptes_load(struct cpu *c, u64 cr3);
-/* ... into out[4] instead, for a load that may still fault before it commits */
-bool cpu_pdptes_read(struct cpu *c, u64 cr3, u64 out[4]);
 /* PAE paging is in use (CR0.PG = 1, CR4.PAE = 1, IA32_EFER.LMA = 0) */
 static inline bool cpu_pae_paging(const struct cpu *c)
 {

@@ -18,6 +18,7 @@
 #include "base/compiler.h"
 #include "base/bits.h"
 #include "base/types.h"
+#include "cpu/arch.h"
 
 struct cpu;
 
@@ -141,6 +142,11 @@ void pt_set_ad(struct cpu *c, const struct pt_walker *w, const struct pt_result 
 static inline u64 pae_pdpte_reserved(unsigned maxphyaddr)
 {
 	return GENMASK(63, maxphyaddr) | GENMASK(2, 1) | GENMASK(8, 5);
+}
+/* a PDPTE those loads refuse: present, with a reserved bit set */
+static inline bool pae_pdpte_invalid(u64 e, unsigned maxphyaddr)
+{
+	return (e & PTE_P) && (e & pae_pdpte_reserved(maxphyaddr));
 }
 
 /* the accessed/dirty bits of one format */

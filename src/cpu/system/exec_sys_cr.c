@@ -6,8 +6,6 @@
 #include "svm/svm.h"
 #include "vmx/vmx.h"
 
-#include <string.h>
-
 #include "cpu/memory/mem.h"
 #include "cpu/memory/mmu.h"
 #include "cpu/step.h"
@@ -27,12 +25,14 @@ u64 sys_cr4_valid(const struct cpu *c)
 
 /* SDM "PDPTE Registers": with PAE paging, MOV to CR0/CR3/CR4 loads the four
  * PDPTE registers from CR3[31:5]; a present PDPTE with a reserved bit (2:1,
- * 8:5, 63:MAXPHYADDR) makes the MOV raise #GP(0), before anything changes.
- * CR3 holds a guest-physical address: under EPT the table is read through
- * it (SDM "EPT Violations": such an access has no guest-linear address). */
-static void pdptes_fetch(struct cpu *c, u64 cr3, u64 out[4])
+ * 8:5, 63:MAXPHYADDR) makes the MOV raise #GP(0), before anything changes
+ * (cpu_pdptes_load loads nothing then, and the MOVs call this after their
+ * other checks: nothing after it faults). CR3 holds a guest-physical
+ * address: under EPT the table is read through it (SDM "EPT Violations":
+ * such an access has no guest-linear address). */
+static void pdptes_load(struct cpu *c, u64 cr3)
 {
-	if (!cpu_pdptes_read(c, cr3, out))
+	if (!cpu_pdptes_load(c, cr3))
 		cpu_gp0(c);
 }
 
@@ -80,15 +80,11 @@ void sys_write_cr0(struct cpu *c, u64 val)
 	 * CR0 or MOV to CR4 and the instruction is modifying any of CR0.CD,
 	 * CR0.NW, CR0.PG, CR4.PAE, CR4.PGE, CR4.PSE, or CR4.SMEP; then the
 	 * PDPTEs are loaded from the address in CR3" */
-	u64 pd[4];
-	bool load = pae_paging(val, c->cr4, c->efer) && ((old ^ val) & (CR0_PG | CR0_CD | CR0_NW));
-	if (load)
-		pdptes_fetch(c, c->cr3, pd);
+	if (pae_paging(val, c->cr4, c->efer) && ((old ^ val) & (CR0_PG | CR0_CD | CR0_NW)))
+		pdptes_load(c, c->cr3);
 
 	/* commit */
 	c->cr0 = val;
-	if (load)
-		memcpy(c->pdpte, pd, sizeof(pd));
 	/* SDM "Initializing IA-32e Mode": setting PG with LME = 1 activates
 	 * IA-32e mode (LMA = 1); clearing PG deactivates it */
 	if (pg_on && (c->efer & EFER_LME))
@@ -123,15 +119,11 @@ void sys_write_cr4(struct cpu *c, u64 val)
 	/* "If an attempt is made to change CR4.LA57 while IA-32e mode is active" */
 	if (lma && ((old ^ val) & CR4_LA57))
 		cpu_gp0(c);
-	u64 pd[4];
-	bool load = pae_paging(c->cr0, val, c->efer) &&
-		    ((old ^ val) & (CR4_PAE | CR4_PGE | CR4_PSE | CR4_SMEP));
-	if (load)
-		pdptes_fetch(c, c->cr3, pd);
+	if (pae_paging(c->cr0, val, c->efer) &&
+	    ((old ^ val) & (CR4_PAE | CR4_PGE | CR4_PSE | CR4_SMEP)))
+		pdptes_load(c, c->cr3);
 
 	c->cr4 = val;
-	if (load)
-		memcpy(c->pdpte, pd, sizeof(pd));
 	/* SDM "Operations that Invalidate TLBs and Paging-Structure Caches":
 	 * changing PGE/PAE/PSE/SMEP/LA57 or clearing PCIDE flushes everything;
 	 * nestbox's TLB also caches SMAP, PKE and PKS decisions */
@@ -158,10 +150,8 @@ static void write_cr3(struct cpu *c, u64 val)
 	/* "If MOV to CR3 is executed while the logical processor is using
 	 * PAE paging, the PDPTEs are loaded from the address being loaded
 	 * into CR3" */
-	u64 pd[4];
-	bool load = pae_paging(c->cr0, c->cr4, c->efer);
-	if (load)
-		pdptes_fetch(c, val, pd);
+	if (pae_paging(c->cr0, c->cr4, c->efer))
+		pdptes_load(c, val);
 
 	/* SDM "Process-Context Identifiers (PCIDs)": the processor uses only
 	 * the translations of the current PCID. This TLB does not tag its
@@ -171,8 +161,6 @@ static void write_cr3(struct cpu *c, u64 val)
 	 * PCID keeps them. */
 	bool same_pcid = (val & 0xfff) == (c->cr3 & 0xfff);
 	c->cr3 = val;
-	if (load)
-		memcpy(c->pdpte, pd, sizeof(pd));
 	if (!(c->cr4 & CR4_PCIDE))
 		tlb_flush_nonglobal(c);
 	else if (!noflush || !same_pcid)

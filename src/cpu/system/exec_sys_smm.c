@@ -124,8 +124,7 @@ void exec_rsm(struct cpu *c, const struct insn *i)
 		LOG(int, "cpu%u RSM: invalid SMRAM state (cr0 %#llx cr4 %#llx efer %#llx): shutdown",
 		    c->index, (unsigned long long)s.cr0, (unsigned long long)s.cr4,
 		    (unsigned long long)s.efer);
-		c->activity = ACT_SHUTDOWN;
-		cpu_stop(c);
+		cpu_shutdown(c);
 		return;
 	}
 	load_registers(c, &s);
@@ -138,8 +137,7 @@ void exec_rsm(struct cpu *c, const struct insn *i)
 	if (c->mode == MODE_LONG64 && !cpu_canonical(c, c->next_rip)) {
 		LOG(int, "cpu%u RSM: non-canonical RIP %#llx: shutdown", c->index,
 		    (unsigned long long)c->next_rip);
-		c->activity = ACT_SHUTDOWN;
-		cpu_stop(c);
+		cpu_shutdown(c);
 		return;
 	}
 	leave_smm(c, &s);
