@@ -42,14 +42,21 @@ static bool phys_ok(const struct cpu *c, u64 addr)
 	return (addr >> cpu_maxphyaddr(c)) == 0;
 }
 
-/* a control word against its capability MSR (the TRUE form when
- * IA32_VMX_BASIC[55] says so): allowed-0 bits must be 1, bits not in
- * allowed-1 must be 0 (SDM "Algorithms for Determining VMX Capabilities") */
-static bool ctls_ok(const struct cpu *c, enum vmx_ctl_word w, u64 val)
+/* a control word's allowed settings, from its capability MSR (the TRUE
+ * form when IA32_VMX_BASIC[55] says so): allowed-0 bits must be 1, bits
+ * not in allowed-1 must be 0 (SDM "Algorithms for Determining VMX
+ * Capabilities") */
+void vmx_ctl_allowed(const struct cpu *c, enum vmx_ctl_word w, u64 *a0, u64 *a1)
 {
 	bool true_form = (vmx_msr_basic(caps(c)) >> 55) & 1;
-	u64 a0 = vmx_caps_allowed0(caps(c), w, true_form);
-	u64 a1 = vmx_caps_allowed1(caps(c), w);
+	*a0 = vmx_caps_allowed0(caps(c), w, true_form);
+	*a1 = vmx_caps_allowed1(caps(c), w);
+}
+
+static bool ctls_ok(const struct cpu *c, enum vmx_ctl_word w, u64 val)
+{
+	u64 a0, a1;
+	vmx_ctl_allowed(c, w, &a0, &a1);
 	return (val & a0) == a0 && (val & ~a1) == 0;
 }
 
@@ -238,7 +245,17 @@ static enum entry_check check_host(const struct cpu *c)
  * bit 16 of its access rights is 0. CS..GS are ES, CS, SS, DS, FS, GS
  * (seg_reg 0-5). */
 #define V86_AR 0xf3u
+/* access-rights bits 11:8 and 31:17, reserved for CS, a usable register,
+ * TR and a usable LDTR */
+#define AR_RESERVED 0xfffe0f00u
 static bool seg_usable(u32 ar) { return !(ar & AR_UNUSABLE); }
+/* "Bit 15 (G): if any bit in the limit field in the range 11:0 is 0, G
+ * must be 0; if any bit in the limit field in the range 31:20 is 1, G
+ * must be 1." */
+static bool g_fits_limit(u32 ar, u32 lim)
+{
+	return !(((lim & 0xfff) != 0xfff && (ar & AR_G)) || ((lim >> 20) && !(ar & AR_G)));
+}
 static u32 guest_ar(const struct cpu *c, int s) { return (u32)vmcs_get(c, vmx_guest_seg_ar[s]); }
 static u64 guest_sel(const struct cpu *c, int s) { return vmcs_get(c, vmx_guest_seg_sel[s]); }
 
@@ -323,11 +340,11 @@ static enum entry_check check_guest_seg_ar(const struct cpu *c, bool ia32e, bool
 			continue;
 		if (!(ar & AR_P))
 			return EC_GUEST_SEG_P;
-		if (ar & 0xfffe0f00u)
+		if (ar & AR_RESERVED)
 			return EC_GUEST_SEG_RESERVED;
 		if (s == SEG_CS && ia32e && (ar & AR_L) && (ar & AR_DB))
 			return EC_GUEST_CS_L_DB;
-		if (((lim & 0xfff) != 0xfff && (ar & AR_G)) || ((lim >> 20) && !(ar & AR_G)))
+		if (!g_fits_limit(ar, lim))
 			return EC_GUEST_SEG_G;
 	}
 	u32 tr = guest_ar(c, SEG_TR), ldtr = guest_ar(c, SEG_LDTR);
@@ -340,7 +357,7 @@ static enum entry_check check_guest_seg_ar(const struct cpu *c, bool ia32e, bool
 		u32 ar = guest_ar(c, s), lim = (u32)vmcs_get(c, vmx_guest_seg_limit[s]);
 		if (s == SEG_LDTR && !seg_usable(ar))
 			continue;
-		if ((ar & 0xfffe0f00u) || ((lim & 0xfff) != 0xfff && (ar & AR_G)) || ((lim >> 20) && !(ar & AR_G)))
+		if ((ar & AR_RESERVED) || !g_fits_limit(ar, lim))
 			return EC_GUEST_TR_LDTR_AR;
 	}
 	return EC_NONE;
@@ -543,10 +560,10 @@ static enum entry_check check_pdptes(const struct cpu *c)
 	u64 cr0 = vmcs_get(c, VMCS_GUEST_CR0), cr4 = vmcs_get(c, VMCS_GUEST_CR4);
 	if (!(cr0 & CR0_PG) || !(cr4 & CR4_PAE) || (vmx_entry_ctls(c) & ENTRY_IA32E_MODE_GUEST))
 		return EC_NONE;
-	u64 rsvd = pae_pdpte_reserved(cpu_maxphyaddr(c)), e[4];
+	u64 e[4];
 	guest_pdptes(c, e);
 	for (unsigned k = 0; k < 4; k++)
-		if ((e[k] & PTE_P) && (e[k] & rsvd))
+		if (pae_pdpte_invalid(e[k], cpu_maxphyaddr(c)))
 			return EC_GUEST_PDPTES;
 	return EC_NONE;
 }

@@ -51,19 +51,23 @@ static const struct vmx_caps *caps(const struct cpu *c) { return &c->model->vmx;
  * "Unrestricted Guests": with that control, "CR0.PE and CR0.PG may be 0
  * in VMX non-root operation (even if the capability MSR
  * IA32_VMX_CR0_FIXED0 reports otherwise)". */
+void vmx_cr_fixed(const struct cpu *c, unsigned cr, bool unrestricted, u64 *fixed0, u64 *fixed1)
+{
+	if (cr == 0) {
+		*fixed0 = vmx_msr_cr0_fixed0(caps(c));
+		*fixed1 = vmx_msr_cr0_fixed1(caps(c));
+		if (unrestricted)
+			*fixed0 &= ~(u64)(CR0_PE | CR0_PG);
+	} else {
+		*fixed0 = vmx_msr_cr4_fixed0(caps(c));
+		*fixed1 = vmx_msr_cr4_fixed1(caps(c));
+	}
+}
+
 bool vmx_cr_fixed_ok(const struct cpu *c, unsigned cr, u64 val, bool unrestricted)
 {
 	u64 fixed0, fixed1;
-
-	if (cr == 0) {
-		fixed0 = vmx_msr_cr0_fixed0(caps(c));
-		fixed1 = vmx_msr_cr0_fixed1(caps(c));
-		if (unrestricted)
-			fixed0 &= ~(u64)(CR0_PE | CR0_PG);
-	} else {
-		fixed0 = vmx_msr_cr4_fixed0(caps(c));
-		fixed1 = vmx_msr_cr4_fixed1(caps(c));
-	}
+	vmx_cr_fixed(c, cr, unrestricted, &fixed0, &fixed1);
 	return (val & fixed0) == fixed0 && !(val & ~fixed1);
 }
 

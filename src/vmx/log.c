@@ -5,7 +5,6 @@
 #include <string.h>
 
 #include "base/log.h"
-#include "cpu/model.h"
 #include "vmx/vmx_internal.h"
 
 
@@ -79,10 +78,8 @@ static void log_ctl_bits(struct cpu *c, enum vmx_ctl_word w, u64 mask, const cha
  * allow to be 1 (allowed-1), by their SDM names (vmx_controls.def) */
 static void log_ctl_word(struct cpu *c, enum vmx_ctl_word w)
 {
-	const struct vmx_caps *k = &c->model->vmx;
-	bool true_form = (vmx_msr_basic(k) >> 55) & 1;
-	u64 val = vmcs_get(c, vmx_ctl_word_field(w));
-	u64 a0 = vmx_caps_allowed0(k, w, true_form), a1 = vmx_caps_allowed1(k, w);
+	u64 val = vmcs_get(c, vmx_ctl_word_field(w)), a0, a1;
+	vmx_ctl_allowed(c, w, &a0, &a1);
 
 	LOG(vmx, "cpu%u   the field holds %#llx; the capability MSR requires %#llx and allows %#llx",
 	    c->index, (unsigned long long)val, (unsigned long long)a0, (unsigned long long)a1);
@@ -90,8 +87,8 @@ static void log_ctl_word(struct cpu *c, enum vmx_ctl_word w)
 	log_ctl_bits(c, w, val & ~a1, "must be 0, is 1");
 }
 
-/* the rows of "Checks on Guest Segment Registers" show every segment
- * register's four fields */
+/* the rows of "Checks on Guest Segment Registers" (the section of
+ * GUEST_TR_TI, its first) show every segment register's four fields */
 static void log_guest_segs(struct cpu *c)
 {
 	static const char *const names[8] = { "ES", "CS", "SS", "DS", "FS", "GS", "LDTR", "TR" };
@@ -119,12 +116,10 @@ static void log_cr_fixed(struct cpu *c, unsigned cr, enum vmcs_field f)
 		[17] = "PCIDE", [18] = "OSXSAVE", [19] = "KL", [20] = "SMEP", [21] = "SMAP",
 		[22] = "PKE", [23] = "CET", [24] = "PKS", [25] = "UINTR",
 	};
-	const struct vmx_caps *k = &c->model->vmx;
-	u64 val = vmcs_get(c, f);
-	u64 f0 = cr ? vmx_msr_cr4_fixed0(k) : vmx_msr_cr0_fixed0(k);
-	u64 f1 = cr ? vmx_msr_cr4_fixed1(k) : vmx_msr_cr0_fixed1(k);
-	if (!cr && f == VMCS_GUEST_CR0 && (vmx_proc2(c) & PROC2_UNRESTRICTED_GUEST))
-		f0 &= ~(u64)(CR0_PE | CR0_PG);
+	u64 val = vmcs_get(c, f), f0, f1;
+	/* the guest CR0 check frees PE and PG under unrestricted guest */
+	vmx_cr_fixed(c, cr, f == VMCS_GUEST_CR0 && (vmx_proc2(c) & PROC2_UNRESTRICTED_GUEST), &f0,
+		     &f1);
 	LOG(vmx, "cpu%u   the field holds %#llx; IA32_VMX_CR%u_FIXED0 %#llx (must be 1), FIXED1 %#llx "
 		 "(may be 1)",
 	    c->index, (unsigned long long)val, cr, (unsigned long long)f0, (unsigned long long)f1);
@@ -152,7 +147,7 @@ void vmx_log_failed_check(struct cpu *c, unsigned check)
 	for (size_t k = 0; k < ARRAY_SIZE(words); k++)
 		if (words[k].e == check)
 			log_ctl_word(c, words[k].w);
-	if (!strcmp(vmx_check_section(check), "Checks on Guest Segment Registers"))
+	if (!strcmp(vmx_check_section(check), vmx_check_section(EC_GUEST_TR_TI)))
 		log_guest_segs(c);
 	if (check == EC_HOST_CR0 || check == EC_GUEST_CR0)
 		log_cr_fixed(c, 0, check == EC_HOST_CR0 ? VMCS_HOST_CR0 : VMCS_GUEST_CR0);

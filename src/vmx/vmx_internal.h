@@ -51,6 +51,11 @@ u32 vmx_load_msr_list(struct cpu *c, u64 addr, u64 count);
  * outside FIXED1; "unrestricted guest" frees CR0.PE and PG (SDM
  * "Restrictions on VMX Operation", vmx/insn.c) */
 bool vmx_cr_fixed_ok(const struct cpu *c, unsigned cr, u64 val, bool unrestricted);
+/* the FIXED0 (must be 1) and FIXED1 (may be 1) masks that check uses */
+void vmx_cr_fixed(const struct cpu *c, unsigned cr, bool unrestricted, u64 *fixed0, u64 *fixed1);
+/* a VMX control word's allowed-0 and allowed-1 settings, as VM entry
+ * checks them (vmx/entry.c) */
+void vmx_ctl_allowed(const struct cpu *c, enum vmx_ctl_word w, u64 *a0, u64 *a1);
 
 /* the VM-entry check table (vmx/entry_checks.def), by row number */
 enum entry_check {
